@@ -1,0 +1,28 @@
+// Package deptest checks a package's transitive imports against a list of
+// forbidden ones, so the layering rules of STYLE.md hold (after tailscale's
+// deptest).
+package deptest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Check fails t if pkg (an import path, or "." for the package under test)
+// depends, directly or not, on any key of bad. Each value says why it is
+// forbidden. A key ending in "/..." forbids the whole subtree.
+func Check(t *testing.T, pkg string, bad map[string]string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	for dep := range strings.FieldsSeq(string(out)) {
+		for forbidden, why := range bad {
+			if dep == forbidden || (strings.HasSuffix(forbidden, "/...") && strings.HasPrefix(dep, strings.TrimSuffix(forbidden, "..."))) {
+				t.Errorf("%s depends on %s: %s", pkg, dep, why)
+			}
+		}
+	}
+}
