@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a Server. The zero value serves on :8080.
+type Config struct {
+	Addr            string        // listen address host:port; "" means ":8080"
+	ShutdownTimeout time.Duration // how long Shutdown waits for in-flight requests; 0 means 5s
+	Logger          *slog.Logger  // nil means slog.Default()
+}
+
+// Server is the HTTP server of the gateway.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	mux   *http.ServeMux
+	srv   *http.Server
+	drain atomic.Bool
+
+	mu     sync.Mutex // guards following
+	ln     net.Listener
+	closed bool
+
+	ready        chan struct{} // closed once the listener is bound (or Run failed)
+	shutdownOnce sync.Once
+}
+
+// New returns a Server that is not yet listening; Run starts it.
+func New(cfg Config) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 5 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log, mux: http.NewServeMux(), ready: make(chan struct{})}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.srv = &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Handle mounts h on pattern (net/http.ServeMux syntax, e.g. "GET /ws/agent").
+// It panics, like ServeMux, on a conflicting pattern: that is a wiring bug.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// RegisterOnShutdown registers f to run when Shutdown starts; websocket
+// handlers use it to close their hijacked connections, which
+// http.Server.Shutdown does not close.
+func (s *Server) RegisterOnShutdown(f func()) { s.srv.RegisterOnShutdown(f) }
+
+// SetDraining makes /healthz answer 503 (true) or 200 (false).
+func (s *Server) SetDraining(draining bool) { s.drain.Store(draining) }
+
+// Draining reports whether SetDraining(true) is in effect.
+func (s *Server) Draining() bool { return s.drain.Load() }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.drain.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "draining")
+		return
+	}
+	fmt.Fprint(w, "ok")
+}
+
+// Addr returns the bound listen address once Run has bound it, or nil.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Ready is closed once Run has bound its listener (or failed to).
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run listens on Config.Addr and serves until ctx ends or Shutdown is
+// called; then it shuts down gracefully and returns. It returns nil after a
+// clean shutdown.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		close(s.ready)
+		return fmt.Errorf("listen http %s: %w", s.cfg.Addr, err)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		close(s.ready)
+		return nil
+	}
+	s.ln = ln
+	s.mu.Unlock()
+	close(s.ready)
+	s.log.Info("http listening", "addr", ln.Addr().String())
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() {
+		select {
+		case <-ctx.Done():
+			s.Shutdown()
+		case <-stop:
+		}
+	})
+	err = s.srv.Serve(ln)
+	close(stop)
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve http: %w", err)
+}
+
+// Shutdown stops the server gracefully: it stops accepting, runs the
+// RegisterOnShutdown functions and waits up to Config.ShutdownTimeout for
+// in-flight requests. It is idempotent.
+func (s *Server) Shutdown() {
+	s.shutdownOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.log.Warn("http shutdown", "err", err)
+			s.srv.Close()
+		}
+	})
+}
