@@ -1,0 +1,225 @@
+package webtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ChromiumPath is where Debian's chromium package installs the browser.
+const ChromiumPath = "/usr/bin/chromium"
+
+// Flags are the Chromium command-line flags of TESTING.md, without the
+// leading dashes; Browser adds --user-data-dir with a fresh temporary
+// directory. chromedp itself adds only its transport (--remote-debugging-pipe)
+// and the first page (about:blank).
+var Flags = []string{
+	"headless=new",
+	"no-sandbox",
+	"disable-gpu",
+	"use-fake-ui-for-media-stream",
+	"use-fake-device-for-media-stream",
+	"autoplay-policy=no-user-gesture-required",
+	"allow-loopback-in-peer-connection",
+	"disable-quic",
+	"no-first-run",
+	"disable-background-networking",
+	"disable-component-update",
+	"disable-sync",
+}
+
+// DefaultTimeout bounds each helper call that takes no explicit timeout.
+const DefaultTimeout = 10 * time.Second
+
+// chromiumPath returns the browser to run, or "" when none is installed.
+func chromiumPath() string {
+	if st, err := os.Stat(ChromiumPath); err == nil && !st.IsDir() {
+		return ChromiumPath
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Browser starts headless Chromium for t and returns a chromedp context for
+// its first tab. It skips t when Chromium is not installed (apt-get install
+// chromium). The browser is closed, and its user-data-dir removed, in
+// t.Cleanup. Console messages and uncaught exceptions of the page are written
+// to t's log.
+func Browser(t testing.TB) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		t.Skipf("chromium is not installed (%s not found): apt-get install -y chromium", ChromiumPath)
+	}
+	userData := t.TempDir()
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
+	for _, f := range Flags {
+		name, value, ok := strings.Cut(f, "=")
+		if ok {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(name, true))
+		}
+	}
+	opts = append(opts, chromedp.UserDataDir(userData))
+
+	// The browser outlives t.Context (canceled before cleanups run), so it
+	// hangs off Background and is closed gracefully by the cleanup below.
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	var logMu sync.Mutex // guards following
+	done := false
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		if !done {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(logf))
+	stopLog := func() {
+		logMu.Lock()
+		done = true
+		logMu.Unlock()
+	}
+	start := time.Now()
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		allocCancel()
+		stopLog()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
+
+	var wg sync.WaitGroup
+	messages := chromedp.Console(ctx)
+	wg.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			logf("console %s: %s", m.Type, m.String())
+		}
+	})
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+		defer ccancel()
+		if err := chromedp.Cancel(cctx); err != nil && !errors.Is(err, context.Canceled) {
+			t.Logf("close chromium: %v", err)
+		}
+		cancel()
+		allocCancel()
+		wg.Wait()
+		stopLog()
+	})
+	return ctx
+}
+
+// Do runs the actions on ctx's tab within DefaultTimeout and fails t on error.
+func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		t.Fatalf("chromedp: %v", err)
+	}
+}
+
+// WaitVisible waits up to timeout (0 = DefaultTimeout) until the element of
+// the CSS selector is visible, and fails t otherwise.
+func WaitVisible(t testing.TB, ctx context.Context, selector string, timeout time.Duration) {
+	t.Helper()
+	if err := run(ctx, timeout, chromedp.WaitVisible(chromedp.CSS(selector))); err != nil {
+		t.Fatalf("wait visible %q: %v", selector, err)
+	}
+}
+
+// WaitNotPresent waits up to timeout (0 = DefaultTimeout) until no element
+// matches the CSS selector, and fails t otherwise.
+func WaitNotPresent(t testing.TB, ctx context.Context, selector string, timeout time.Duration) {
+	t.Helper()
+	if err := run(ctx, timeout, chromedp.WaitNotPresent(chromedp.CSS(selector))); err != nil {
+		t.Fatalf("wait not present %q: %v", selector, err)
+	}
+}
+
+// Click waits for the element of the CSS selector to be visible and clicks it.
+func Click(t testing.TB, ctx context.Context, selector string) {
+	t.Helper()
+	if err := run(ctx, 0, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible)); err != nil {
+		t.Fatalf("click %q: %v", selector, err)
+	}
+}
+
+// SetValue sets the value of the input of the CSS selector, as if typed, and
+// fires its input and change events.
+func SetValue(t testing.TB, ctx context.Context, selector, value string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false;
+		e.value = %q; e.dispatchEvent(new Event('input', {bubbles: true}));
+		e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, selector, value)
+	if !Eval[bool](t, ctx, js) {
+		t.Fatalf("set value: no element %q", selector)
+	}
+}
+
+// Eval evaluates a JavaScript expression (awaiting it if it is a promise) and
+// decodes its JSON value into T; it fails t on an exception or a decoding
+// error.
+func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
+	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// WaitTrue polls a JavaScript expression until it is truthy, for up to
+// timeout (0 = DefaultTimeout). On a timeout it fails t, showing the value of
+// the optional describe expression (e.g. the HTML of the part of the page
+// that matters).
+func WaitTrue(t testing.TB, ctx context.Context, expr string, timeout time.Duration, describe ...string) {
+	t.Helper()
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	err := run(ctx, timeout+time.Second, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("wait for %s: %v", expr, err)
+	for _, d := range describe {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		v, derr := chromedp.Run(tctx, chromedp.Evaluate[[]byte](d))
+		cancel()
+		if derr != nil {
+			msg += fmt.Sprintf("\n%s: %v", d, derr)
+		} else {
+			msg += fmt.Sprintf("\n%s = %s", d, v)
+		}
+	}
+	t.Fatal(msg)
+}
+
+// run runs one action within timeout (0 = DefaultTimeout).
+func run(ctx context.Context, timeout time.Duration, a chromedp.Action[chromedp.Void]) error {
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return chromedp.Do(tctx, a)
+}
