@@ -1,0 +1,141 @@
+package rtpleg
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero Config values.
+const (
+	DefaultPortMin = 10000
+	DefaultPortMax = 20000
+	DefaultTimeout = 60 * time.Second
+)
+
+// Config configures a Pool and the legs it opens.
+type Config struct {
+	IP               netip.Addr    // media IPv4 address written into SDP and bound by the sockets; required
+	PortMin, PortMax int           // UDP port range, inclusive; 0,0 means 10000-20000; RTP uses the even ports
+	Timeout          time.Duration // RTP inactivity timeout; 0 means 60 s, negative disables it
+	Logger           *slog.Logger  // nil means slog.Default()
+}
+
+// Validate checks the configuration and says what is wrong.
+func (c Config) Validate() error {
+	if !c.IP.IsValid() {
+		return errors.New("rtpleg: media IP is required")
+	}
+	ip := c.IP.Unmap()
+	if !ip.Is4() {
+		return fmt.Errorf("rtpleg: media IP %s: only IPv4 is supported", c.IP)
+	}
+	if ip.IsUnspecified() || ip.IsMulticast() {
+		return fmt.Errorf("rtpleg: media IP %s: must be a unicast address", c.IP)
+	}
+	lo, hi := c.portRange()
+	if lo < 1 || hi > 65535 || lo > hi {
+		return fmt.Errorf("rtpleg: bad RTP port range %d-%d: want 1 <= min <= max <= 65535", c.PortMin, c.PortMax)
+	}
+	if lo == hi && lo%2 == 1 {
+		return fmt.Errorf("rtpleg: RTP port range %d-%d holds no even port", c.PortMin, c.PortMax)
+	}
+	return nil
+}
+
+func (c Config) portRange() (lo, hi int) {
+	if c.PortMin == 0 && c.PortMax == 0 {
+		return DefaultPortMin, DefaultPortMax
+	}
+	return c.PortMin, c.PortMax
+}
+
+func (c Config) timeout() time.Duration {
+	switch {
+	case c.Timeout == 0:
+		return DefaultTimeout
+	case c.Timeout < 0:
+		return 0
+	}
+	return c.Timeout
+}
+
+// Pool hands out RTP legs on the even ports of a range. It is safe for
+// concurrent use.
+type Pool struct {
+	cfg   Config
+	ip    netip.Addr
+	log   *slog.Logger
+	ports []int // the even ports of the range
+
+	mu sync.Mutex // guards following
+	used map[int]bool
+	next int // index into ports where the next search starts
+}
+
+// NewPool validates cfg and returns a Pool.
+func NewPool(cfg Config) (*Pool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	lo, hi := cfg.portRange()
+	p := &Pool{cfg: cfg, ip: cfg.IP.Unmap(), log: cfg.Logger, used: make(map[int]bool)}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	for port := lo + lo%2; port <= hi; port += 2 {
+		p.ports = append(p.ports, port)
+	}
+	return p, nil
+}
+
+// Open binds a UDP socket on IP:port for the next free even port of the range,
+// skipping ports that are in use by this pool or anyone else, and returns a
+// Leg on it. It fails with ErrPortsExhausted when no port is left.
+func (p *Pool) Open() (*Leg, error) {
+	for range len(p.ports) {
+		port, ok := p.reserve()
+		if !ok {
+			break
+		}
+		conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+		if err != nil {
+			p.release(port)
+			continue
+		}
+		return newLeg(p, port, conn), nil
+	}
+	return nil, fmt.Errorf("open rtp leg on %s: %w", p.ip, ErrPortsExhausted)
+}
+
+// reserve marks the next unused port as used.
+func (p *Pool) reserve() (int, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range len(p.ports) {
+		port := p.ports[p.next]
+		p.next = (p.next + 1) % len(p.ports)
+		if !p.used[port] {
+			p.used[port] = true
+			return port, true
+		}
+	}
+	return 0, false
+}
+
+func (p *Pool) release(port int) {
+	p.mu.Lock()
+	delete(p.used, port)
+	p.mu.Unlock()
+}
+
+// InUse returns how many ports the pool's open legs hold.
+func (p *Pool) InUse() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.used)
+}

@@ -1,0 +1,240 @@
+package rtpleg
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"switchboard/media"
+)
+
+// maxPacket is the largest datagram we read; bigger ones are truncated and dropped.
+const maxPacket = 1500
+
+// Stats counts a leg's traffic since Open.
+type Stats struct {
+	PacketsIn  uint64 // RTP packets accepted from the remote (audio and events)
+	BytesIn    uint64 // bytes of those datagrams
+	PacketsOut uint64 // RTP packets sent (audio and events)
+	BytesOut   uint64 // bytes of those datagrams
+	Dropped    uint64 // datagrams from a source other than the negotiated remote
+	Malformed  uint64 // datagrams from the remote that are not RTP version 2
+	DTMFIn     uint64 // RFC 4733 digits received
+	DTMFOut    uint64 // RFC 4733 digits sent
+}
+
+type counters struct {
+	packetsIn, bytesIn, packetsOut, bytesOut atomic.Uint64
+	dropped, malformed, dtmfIn, dtmfOut      atomic.Uint64
+}
+
+// Stats returns the leg's counters.
+func (l *Leg) Stats() Stats {
+	c := &l.stats
+	return Stats{
+		PacketsIn: c.packetsIn.Load(), BytesIn: c.bytesIn.Load(),
+		PacketsOut: c.packetsOut.Load(), BytesOut: c.bytesOut.Load(),
+		Dropped: c.dropped.Load(), Malformed: c.malformed.Load(),
+		DTMFIn: c.dtmfIn.Load(), DTMFOut: c.dtmfOut.Load(),
+	}
+}
+
+// Start starts the read loop, which hands received audio to sink (nil means
+// media.Discard) and starts the inactivity timeout. Only the first call
+// starts the loop; later ones just set the sink.
+//
+// The *media.Packet handed to the sink, and its Payload, are reused for the
+// next packet: sinks must not retain them after WritePacket returns.
+func (l *Leg) Start(sink media.PacketWriter) {
+	l.SetSink(sink)
+	if l.started.Swap(true) {
+		return
+	}
+	select {
+	case <-l.closing:
+		return
+	default:
+	}
+	l.lastRecv.Store(int64(time.Since(l.epoch)))
+	if l.timeout > 0 {
+		_ = l.conn.SetReadDeadline(time.Now().Add(l.timeout))
+	}
+	l.wg.Go(l.readLoop)
+}
+
+// receiver is the read loop's reusable state; only the read goroutine touches it.
+type receiver struct {
+	buf [maxPacket]byte
+	rtp rtp.Packet
+	out media.Packet
+	// RFC 4733 receive state: the event in progress.
+	haveEvent  bool
+	eventTS    uint32
+	eventCode  uint8
+	eventEnded bool
+}
+
+func (l *Leg) readLoop() {
+	r := new(receiver)
+	for {
+		n, src, err := l.conn.ReadFromUDPAddrPort(r.buf[:])
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if l.checkTimeout() {
+					l.end(ErrTimeout)
+					return
+				}
+				continue
+			}
+			// Closed socket (Close) or a fatal socket error: the leg is over.
+			select {
+			case <-l.closing:
+			default:
+				l.log.Warn("rtp read failed", "error", err)
+			}
+			return
+		}
+		l.handle(r, r.buf[:n], netip.AddrPortFrom(src.Addr().Unmap(), src.Port()))
+	}
+}
+
+// checkTimeout runs when the read deadline passes. It reports whether the
+// leg has been silent for the whole timeout; if not, it sets the next deadline.
+func (l *Leg) checkTimeout() bool {
+	now := time.Since(l.epoch)
+	st := l.state.Load()
+	if l.held.Load() || (st != nil && !st.dir.canRecv()) {
+		// Suspended: on hold, or negotiated so that the remote sends nothing.
+		l.lastRecv.Store(int64(now))
+	}
+	last := time.Duration(l.lastRecv.Load())
+	if now-last >= l.timeout {
+		return true
+	}
+	_ = l.conn.SetReadDeadline(l.epoch.Add(last + l.timeout))
+	return false
+}
+
+// handle processes one datagram. It does not allocate.
+func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
+	st := l.state.Load()
+	if st == nil {
+		l.stats.dropped.Add(1)
+		return
+	}
+	if !st.accept(src) {
+		if !st.needLatch(src) {
+			l.stats.dropped.Add(1)
+			return
+		}
+		if len(data) < 12 || data[0]>>6 != 2 {
+			// Only a plausible RTP packet may take the latch.
+			l.stats.dropped.Add(1)
+			return
+		}
+		st = l.latch(src)
+	} else if st.relatch {
+		st = l.latch(src) // the known source spoke first: keep it
+	}
+	if err := r.rtp.Unmarshal(data); err != nil || r.rtp.Version != 2 {
+		l.stats.malformed.Add(1)
+		return
+	}
+	l.lastRecv.Store(int64(time.Since(l.epoch)))
+	l.stats.packetsIn.Add(1)
+	l.stats.bytesIn.Add(uint64(len(data)))
+
+	pt := r.rtp.PayloadType
+	if int(pt) == st.teRecvPT || int(pt) == st.tePT {
+		l.handleEvent(r)
+		return
+	}
+	codec := media.CodecForPayloadType(pt)
+	if pt == st.audioPT {
+		codec = st.codec
+	}
+	if codec == media.CodecUnknown || !st.dir.canRecv() || len(r.rtp.Payload) == 0 {
+		return // comfort noise, unknown formats, or not expected to receive
+	}
+	r.out = media.Packet{
+		Payload:        r.rtp.Payload,
+		Codec:          codec,
+		SequenceNumber: r.rtp.SequenceNumber,
+		Timestamp:      r.rtp.Timestamp,
+		Marker:         r.rtp.Marker,
+	}
+	if sb := l.sink.Load(); sb != nil {
+		_ = sb.w.WritePacket(&r.out)
+	}
+}
+
+// handleEvent processes an RFC 4733 §2.3 telephone-event payload. A digit is
+// reported once, on its first end packet; retransmitted end packets (same
+// timestamp) are ignored, and an event whose end packets were all lost is
+// reported when the next event starts.
+func (l *Leg) handleEvent(r *receiver) {
+	p := r.rtp.Payload
+	if len(p) < 4 {
+		l.stats.malformed.Add(1)
+		return
+	}
+	code, end := p[0], p[1]&0x80 != 0
+	ts := r.rtp.Timestamp
+	if !r.haveEvent || ts != r.eventTS {
+		if r.haveEvent && !r.eventEnded {
+			l.fireDigit(r.eventCode)
+		}
+		r.haveEvent, r.eventTS, r.eventCode, r.eventEnded = true, ts, code, false
+	}
+	if end && !r.eventEnded {
+		r.eventEnded = true
+		l.fireDigit(code)
+	}
+}
+
+func (l *Leg) fireDigit(code uint8) {
+	d := eventDigit(code)
+	if d == 0 {
+		return
+	}
+	l.stats.dtmfIn.Add(1)
+	if fn := l.onDTMF.Load(); fn != nil {
+		(*fn)(d)
+	}
+}
+
+// eventDigit maps an RFC 4733 §3.2 DTMF event code to its digit, or 0.
+func eventDigit(code uint8) rune {
+	switch {
+	case code <= 9:
+		return rune('0' + code)
+	case code == 10:
+		return '*'
+	case code == 11:
+		return '#'
+	case code >= 12 && code <= 15:
+		return rune('A' + code - 12)
+	}
+	return 0
+}
+
+// digitEvent maps a digit to its RFC 4733 event code, or -1.
+func digitEvent(d rune) int {
+	switch {
+	case d >= '0' && d <= '9':
+		return int(d - '0')
+	case d == '*':
+		return 10
+	case d == '#':
+		return 11
+	case d >= 'A' && d <= 'D':
+		return int(d-'A') + 12
+	case d >= 'a' && d <= 'd':
+		return int(d-'a') + 12
+	}
+	return -1
+}

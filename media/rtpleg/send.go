@@ -1,0 +1,131 @@
+package rtpleg
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"switchboard/media"
+)
+
+// gapSlack is how far the outgoing stream may fall behind the wall clock
+// before the next packet's timestamp jumps forward to it (with the marker bit
+// set): short stalls of the feeder are absorbed, a pause or hold is not.
+const gapSlack = 3 * media.FrameDuration
+
+// maxPayload bounds one outgoing payload (a 20 ms G.711 frame is 160 bytes).
+const maxPayload = 1200
+
+// Defaults and bounds of SendDTMF.
+const (
+	defaultDigitDuration = 100 * time.Millisecond
+	minDigitDuration     = 40 * time.Millisecond
+	maxDigitDuration     = 5 * time.Second
+	interDigitGap        = 60 * time.Millisecond
+	dtmfVolume           = 10 // -10 dBm0 (RFC 4733 §2.3.4)
+)
+
+// sender stamps and sends the outgoing stream: one SSRC, continuous sequence
+// numbers, timestamps that never go backwards.
+type sender struct {
+	digitMu sync.Mutex // serializes SendDTMF calls; taken before mu
+
+	mu sync.Mutex // guards following
+	pkt        rtp.Packet
+	buf        [maxPacket]byte
+	payload    [maxPayload]byte
+	started    bool
+	nextTS     uint32    // timestamp of the sample after the last one sent
+	anchorTS   uint32    // timestamp at anchorWall
+	anchorWall time.Time // wall clock of anchorTS
+	dtmf       bool      // an event is being sent: audio is suppressed
+}
+
+func (s *sender) init() {
+	s.pkt.Version = 2
+	s.pkt.SSRC = rand.Uint32()
+	s.pkt.SequenceNumber = uint16(rand.Uint32())
+	s.nextTS = rand.Uint32()
+}
+
+// stampLocked returns the timestamp for a packet sent now and whether the
+// stream jumped (so the marker bit must be set): normally the packet follows
+// the previous one; when the stream has fallen behind the wall clock by more
+// than gapSlack (a pause, hold, a silent feeder), it jumps to the wall clock.
+func (s *sender) stampLocked(now time.Time) (ts uint32, jumped bool) {
+	if !s.started {
+		s.started = true
+		s.anchorWall, s.anchorTS = now, s.nextTS
+		return s.nextTS, true
+	}
+	elapsed := now.Sub(s.anchorWall)
+	wallTS := s.anchorTS + uint32(elapsed/(time.Second/media.SampleRate))
+	if lag := int32(wallTS - s.nextTS); lag > int32(gapSlack/(time.Second/media.SampleRate)) {
+		s.nextTS = wallTS
+		return wallTS, true
+	}
+	return s.nextTS, false
+}
+
+// sendLocked marshals s.pkt into s.buf and sends it to dst.
+func (l *Leg) sendLocked(dst netip.AddrPort) error {
+	s := &l.send
+	n, err := s.pkt.MarshalTo(s.buf[:])
+	if err != nil {
+		return fmt.Errorf("marshal rtp: %w", err)
+	}
+	s.pkt.SequenceNumber++
+	if _, err := l.conn.WriteToUDPAddrPort(s.buf[:n], dst); err != nil {
+		return fmt.Errorf("send rtp to %s: %w", dst, err)
+	}
+	l.stats.packetsOut.Add(1)
+	l.stats.bytesOut.Add(uint64(n))
+	return nil
+}
+
+// WritePacket sends p's audio to the remote with the leg's own SSRC,
+// sequence numbers and timestamps (p.SequenceNumber, p.Timestamp and
+// p.Marker are ignored), transcoding p.Payload if p.Codec is not the
+// negotiated codec. It drops the packet silently while the negotiated
+// direction does not allow sending, before negotiation, and while a DTMF
+// digit is being sent. It does not retain p and does not allocate. It
+// returns ErrClosed once the leg has ended.
+func (l *Leg) WritePacket(p *media.Packet) error {
+	if l.ended.Load() {
+		return ErrClosed
+	}
+	st := l.state.Load()
+	if st == nil || !st.dir.canSend() || len(p.Payload) == 0 {
+		return nil
+	}
+	dst := st.dest()
+	if !dst.IsValid() {
+		return nil
+	}
+	s := &l.send
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dtmf {
+		return nil
+	}
+	payload := p.Payload
+	if len(payload) > maxPayload {
+		payload = payload[:maxPayload]
+	}
+	if p.Codec != st.codec && p.Codec != media.CodecUnknown {
+		payload = media.Transcode(p.Codec, st.codec, s.payload[:], payload)
+	}
+	ts, jumped := s.stampLocked(time.Now())
+	s.pkt.PayloadType = st.audioPT
+	s.pkt.Timestamp = ts
+	s.pkt.Marker = jumped
+	s.pkt.Payload = payload
+	err := l.sendLocked(dst)
+	s.pkt.Payload = nil
+	s.nextTS = ts + uint32(len(payload))
+	return err
+}
