@@ -72,7 +72,7 @@ type Pool struct {
 	log   *slog.Logger
 	ports []int // the even ports of the range
 
-	mu sync.Mutex // guards following
+	mu   sync.Mutex // guards following
 	used map[int]bool
 	next int // index into ports where the next search starts
 }

@@ -88,7 +88,7 @@ type Leg struct {
 	started  atomic.Bool
 	ended    atomic.Bool
 
-	mu sync.Mutex // guards following and serializes negotiation
+	mu      sync.Mutex // guards following and serializes negotiation
 	sessID  uint64
 	version uint64
 	offered bool // we sent Offer and wait for SetAnswer

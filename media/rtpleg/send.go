@@ -34,7 +34,7 @@ const (
 type sender struct {
 	digitMu sync.Mutex // serializes SendDTMF calls; taken before mu
 
-	mu sync.Mutex // guards following
+	mu         sync.Mutex // guards following
 	pkt        rtp.Packet
 	buf        [maxPacket]byte
 	payload    [maxPayload]byte
