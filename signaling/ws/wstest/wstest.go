@@ -1,0 +1,266 @@
+// Package wstest is a JSON-RPC websocket client for tests of servers built
+// on package ws (/ws/admin, /ws/agent). Dial returns a ready client whose
+// reader goroutine is stopped and waited for by t.Cleanup.
+package wstest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"switchboard/signaling/ws"
+)
+
+// Notification is a server-to-client message without id.
+type Notification struct {
+	Method string
+	Params json.RawMessage
+}
+
+// Response is a raw JSON-RPC response.
+type Response struct {
+	ID     json.RawMessage `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Data    *struct {
+			Reason string `json:"reason"`
+		} `json:"data"`
+	} `json:"error"`
+}
+
+// Client is a test JSON-RPC client.
+type Client struct {
+	t    testing.TB
+	conn *websocket.Conn
+	next atomic.Int64
+
+	// Notifications carries every notification, in order. Buffer 4096; when
+	// full the reader blocks (tests that flood must drain it).
+	Notifications chan Notification
+
+	mu       sync.Mutex // guards following
+	pending  map[string]chan Response
+	closeErr error
+
+	writeMu sync.Mutex // serializes writes
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// URL turns an httptest server URL (http://...) and a path into a ws:// URL.
+func URL(serverURL, path string) string {
+	return "ws" + strings.TrimPrefix(serverURL, "http") + path
+}
+
+// Dial connects to url (ws://...) with optional headers (e.g. Origin) and
+// fails t on error.
+func Dial(t testing.TB, url string, header http.Header) *Client {
+	t.Helper()
+	c, err := DialErr(t, url, header)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	return c
+}
+
+// DialErr is Dial returning the error (with the HTTP status, if any).
+func DialErr(t testing.TB, url string, header http.Header) (*Client, error) {
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial(url, header)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("%w (HTTP %d)", err, resp.StatusCode)
+		}
+		return nil, err
+	}
+	c := &Client{
+		t: t, conn: conn,
+		Notifications: make(chan Notification, 4096),
+		pending:       map[string]chan Response{},
+		done:          make(chan struct{}),
+	}
+	c.wg.Go(c.readLoop)
+	t.Cleanup(c.Close)
+	return c, nil
+}
+
+// Close closes the connection and waits for the reader. Idempotent.
+func (c *Client) Close() {
+	_ = c.conn.Close()
+	c.wg.Wait()
+}
+
+// Done is closed when the connection has ended.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// CloseError returns the error that ended the connection (a
+// *websocket.CloseError carries the server's status code), or nil.
+func (c *Client) CloseError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeErr
+}
+
+// CloseCode returns the close status the server sent, or -1.
+func (c *Client) CloseCode() int {
+	var ce *websocket.CloseError
+	if errors.As(c.CloseError(), &ce) {
+		return ce.Code
+	}
+	return -1
+}
+
+func (c *Client) readLoop() {
+	defer close(c.done)
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.mu.Lock()
+			c.closeErr = err
+			for _, ch := range c.pending {
+				close(ch)
+			}
+			c.pending = map[string]chan Response{}
+			c.mu.Unlock()
+			return
+		}
+		var probe struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params json.RawMessage `json:"params"`
+		}
+		if err := json.Unmarshal(data, &probe); err != nil {
+			c.t.Errorf("wstest: server sent invalid JSON %q", data)
+			continue
+		}
+		if probe.Method != "" && probe.ID == nil {
+			c.Notifications <- Notification{Method: probe.Method, Params: probe.Params}
+			continue
+		}
+		var r Response
+		if err := json.Unmarshal(data, &r); err != nil {
+			c.t.Errorf("wstest: bad response %q: %v", data, err)
+			continue
+		}
+		c.mu.Lock()
+		ch := c.pending[string(r.ID)]
+		delete(c.pending, string(r.ID))
+		if ch == nil {
+			ch = c.pending["null"] // answers to undecodable requests carry id null
+			delete(c.pending, "null")
+		}
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- r
+		}
+	}
+}
+
+// WriteRaw sends one text message as is.
+func (c *Client) WriteRaw(data []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.conn.WriteMessage(websocket.TextMessage, data)
+}
+
+// RawCall sends data and waits for the response carrying id (use "null" for
+// messages the server cannot attribute).
+func (c *Client) RawCall(ctx context.Context, id string, data []byte) (Response, error) {
+	ch := make(chan Response, 1)
+	c.mu.Lock()
+	c.pending[id] = ch
+	c.mu.Unlock()
+	if err := c.WriteRaw(data); err != nil {
+		return Response{}, err
+	}
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			return Response{}, fmt.Errorf("connection closed: %w", c.CloseError())
+		}
+		return r, nil
+	case <-ctx.Done():
+		return Response{}, ctx.Err()
+	}
+}
+
+// Call sends a request and decodes its result into out (may be nil). A
+// JSON-RPC error is returned as *ws.Error.
+func (c *Client) Call(ctx context.Context, method string, params, out any) error {
+	id := strconv.FormatInt(c.next.Add(1), 10)
+	p, err := json.Marshal(params)
+	if err != nil {
+		return err
+	}
+	if params == nil {
+		p = nil
+	}
+	msg, err := ws.Encode(ws.Request{ID: json.RawMessage(id), Method: method, Params: p})
+	if err != nil {
+		return err
+	}
+	r, err := c.RawCall(ctx, id, msg)
+	if err != nil {
+		return err
+	}
+	if r.Error != nil {
+		e := &ws.Error{Code: r.Error.Code, Message: r.Error.Message}
+		if r.Error.Data != nil {
+			e.Reason = r.Error.Data.Reason
+		}
+		return e
+	}
+	if out != nil {
+		return json.Unmarshal(r.Result, out)
+	}
+	return nil
+}
+
+// MustCall is Call failing t on any error.
+func (c *Client) MustCall(method string, params, out any) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.t.Context(), 10*time.Second)
+	defer cancel()
+	if err := c.Call(ctx, method, params, out); err != nil {
+		c.t.Fatalf("%s(%v): %v", method, params, err)
+	}
+}
+
+// RPCError returns err as *ws.Error, or nil.
+func RPCError(err error) *ws.Error {
+	var e *ws.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// WaitNotification returns the next notification with method, skipping
+// others, or fails t after timeout.
+func (c *Client) WaitNotification(method string, timeout time.Duration) Notification {
+	c.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case n := <-c.Notifications:
+			if n.Method == method {
+				return n
+			}
+		case <-deadline:
+			c.t.Fatalf("no %s notification within %v", method, timeout)
+			return Notification{}
+		}
+	}
+}
