@@ -1,6 +1,9 @@
 package events
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Event types of PROTOCOL.md section 6.
 const (
@@ -50,4 +53,25 @@ type Event struct {
 	HoldSeconds *float64 `json:"hold_seconds,omitempty"`
 	// Detail carries anything else (config.changed: {"kind":"agent","id":"a1","op":"put"}).
 	Detail map[string]any `json:"detail,omitempty"`
+}
+
+// TimeFormat is the wire format of every time (PROTOCOL.md: RFC 3339 with
+// milliseconds), always in UTC.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime renders t in TimeFormat (UTC); the zero time renders as "".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeFormat)
+}
+
+// MarshalJSON renders the event with "at" in RFC 3339 with milliseconds.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event // no methods: no recursion
+	return json.Marshal(struct {
+		plain
+		At string `json:"at"`
+	}{plain(e), FormatTime(e.At)})
 }
