@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,3 +163,6 @@ func (pl *player) Stop() {
 	pl.once.Do(func() { close(pl.stop) })
 	pl.wg.Wait()
 }
+
+func strconvItoa(n int) string              { return strconv.Itoa(n) }
+func strconvParse(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }

@@ -1,0 +1,298 @@
+// Package rtplegtest provides a minimal RTP phone for tests: a UDP socket on
+// 127.0.0.1 that speaks SDP for itself, sends a continuous tone paced at
+// 20 ms, records and decodes what it receives, and sends and receives RFC 4733
+// digits. It is written independently of rtpleg (raw sockets and pion/rtp),
+// so tests of rtpleg and of the gateway check against a second implementation.
+//
+// Concurrency: all methods are safe for concurrent use. NewPhone registers a
+// t.Cleanup that closes the phone and waits for its two goroutines.
+package rtplegtest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+// TelephoneEventPT is the payload type the phone uses for RFC 4733 events.
+const TelephoneEventPT = 101
+
+// keep is how much received audio a phone keeps.
+const keep = 30 * time.Second
+
+// Phone is a test RTP endpoint on 127.0.0.1.
+type Phone struct {
+	t     testing.TB
+	codec media.Codec
+	conn  *net.UDPConn
+	addr  netip.AddrPort
+	wg    sync.WaitGroup
+	stop  chan struct{}
+	once  sync.Once
+
+	mu       sync.Mutex // guards following
+	remote   netip.AddrPort
+	sine     *tone.Sine // nil: send nothing
+	pcm      []int16    // received audio, decoded
+	lastAt   time.Time  // when the last audio packet arrived
+	packets  int        // RTP packets received
+	digits   []rune
+	evTS     uint32
+	evSeen   bool
+	from     map[netip.AddrPort]int
+	remotePT uint8 // payload type to send audio with
+
+	sendMu sync.Mutex // guards the outgoing stream and serializes sends
+	pkt    rtp.Packet
+	buf    [1500]byte
+	inDTMF bool
+}
+
+// NewPhone returns a phone bound to 127.0.0.1:0 that sends codec. Close
+// runs at the end of the test.
+func NewPhone(t testing.TB, codec media.Codec) *Phone {
+	t.Helper()
+	if codec != media.PCMU && codec != media.PCMA {
+		t.Fatalf("rtplegtest: codec %v not supported", codec)
+	}
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatalf("rtplegtest: listen: %v", err)
+	}
+	p := &Phone{
+		t: t, codec: codec, conn: conn, stop: make(chan struct{}),
+		addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), from: map[netip.AddrPort]int{},
+		remotePT: codec.PayloadType(),
+	}
+	p.pkt.Version = 2
+	p.pkt.SSRC = rand.Uint32()
+	p.pkt.SequenceNumber = uint16(rand.Uint32())
+	p.pkt.Timestamp = rand.Uint32()
+	p.wg.Go(p.readLoop)
+	p.wg.Go(p.sendLoop)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Addr returns the phone's RTP address.
+func (p *Phone) Addr() netip.AddrPort { return p.addr }
+
+// Codec returns the codec the phone sends.
+func (p *Phone) Codec() media.Codec { return p.codec }
+
+// SSRC returns the SSRC of the phone's outgoing stream.
+func (p *Phone) SSRC() uint32 {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	return p.pkt.SSRC
+}
+
+// Conn returns the phone's socket, for tests that craft their own packets.
+func (p *Phone) Conn() *net.UDPConn { return p.conn }
+
+// Offer returns an SDP offer: the phone's codec and telephone-event/8000
+// (101), ptime 20, sendrecv.
+func (p *Phone) Offer() []byte { return p.OfferDirection("sendrecv") }
+
+// OfferDirection is Offer with the given direction attribute ("sendrecv",
+// "sendonly", "recvonly", "inactive"), e.g. for a re-INVITE that holds.
+func (p *Phone) OfferDirection(dir string) []byte { return p.sdp(dir) }
+
+func (p *Phone) sdp(dir string) []byte {
+	pt := p.codec.PayloadType()
+	return fmt.Appendf(nil, "v=0\r\no=phone %d 1 IN IP4 127.0.0.1\r\ns=phone\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n"+
+		"a=ptime:20\r\na=%s\r\n",
+		p.addr.Port(), p.addr.Port(), pt, TelephoneEventPT, pt, p.codec, TelephoneEventPT, TelephoneEventPT, dir)
+}
+
+// Answer answers an SDP offer (which must offer the phone's codec) and sends
+// to the offer's address from now on.
+func (p *Phone) Answer(offer []byte) ([]byte, error) {
+	if err := p.apply(offer); err != nil {
+		return nil, err
+	}
+	return p.sdp("sendrecv"), nil
+}
+
+// SetAnswer applies the answer to the phone's offer: it sends to the
+// answer's address from now on.
+func (p *Phone) SetAnswer(answer []byte) error { return p.apply(answer) }
+
+// apply takes the remote address and audio payload type from a description.
+func (p *Phone) apply(desc []byte) error {
+	var sd sdp.SessionDescription
+	if err := sd.Unmarshal(desc); err != nil {
+		return fmt.Errorf("rtplegtest: parse sdp: %w", err)
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media != "audio" || md.MediaName.Port.Value == 0 {
+			continue
+		}
+		ci := md.ConnectionInformation
+		if ci == nil {
+			ci = sd.ConnectionInformation
+		}
+		if ci == nil || ci.Address == nil {
+			return errors.New("rtplegtest: sdp without c= line")
+		}
+		addr, err := netip.ParseAddr(ci.Address.Address)
+		if err != nil {
+			return fmt.Errorf("rtplegtest: c= address: %w", err)
+		}
+		pt, found := p.codec.PayloadType(), false
+		for _, f := range md.MediaName.Formats {
+			if f == strconv.Itoa(int(pt)) {
+				found = true
+			}
+		}
+		for _, a := range md.Attributes {
+			if a.Key == "rtpmap" && strings.Contains(strings.ToUpper(a.Value), " "+p.codec.String()+"/") {
+				n, _ := strconv.Atoi(strings.Fields(a.Value)[0])
+				pt, found = uint8(n), true
+			}
+		}
+		if !found {
+			return fmt.Errorf("rtplegtest: remote does not offer %v", p.codec)
+		}
+		p.mu.Lock()
+		p.remote = netip.AddrPortFrom(addr, uint16(md.MediaName.Port.Value))
+		p.remotePT = pt
+		p.mu.Unlock()
+		return nil
+	}
+	return errors.New("rtplegtest: sdp without audio")
+}
+
+// SetRemote sets where the phone sends RTP.
+func (p *Phone) SetRemote(addr netip.AddrPort) {
+	p.mu.Lock()
+	p.remote = addr
+	p.mu.Unlock()
+}
+
+// Remote returns where the phone sends RTP.
+func (p *Phone) Remote() netip.AddrPort {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.remote
+}
+
+// PlayTone makes the phone send a continuous sine at freq Hz, one packet
+// every 20 ms, until Silence or Close.
+func (p *Phone) PlayTone(freq float64) {
+	p.mu.Lock()
+	p.sine = &tone.Sine{Freq: freq}
+	p.mu.Unlock()
+}
+
+// Silence stops sending packets (the stream pauses; it is not comfort noise).
+func (p *Phone) Silence() {
+	p.mu.Lock()
+	p.sine = nil
+	p.mu.Unlock()
+}
+
+// Close stops the phone and waits for its goroutines. It is idempotent.
+func (p *Phone) Close() {
+	p.once.Do(func() {
+		close(p.stop)
+		_ = p.conn.Close()
+		p.wg.Wait()
+	})
+}
+
+func (p *Phone) sendLoop() {
+	tick := time.NewTicker(media.FrameDuration)
+	defer tick.Stop()
+	var pcm [media.FrameSamples]int16
+	var enc [media.FrameSamples]byte
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+		}
+		p.mu.Lock()
+		remote, sine, pt := p.remote, p.sine, p.remotePT
+		if sine != nil {
+			sine.Fill(pcm[:])
+		}
+		p.mu.Unlock()
+		p.sendMu.Lock()
+		if sine != nil && remote.IsValid() && !p.inDTMF {
+			p.pkt.PayloadType = pt
+			p.pkt.Payload = media.Encode(p.codec, enc[:], pcm[:])
+			p.writeLocked(remote)
+		}
+		p.pkt.Timestamp += media.FrameSamples // the clock runs during pauses too
+		p.sendMu.Unlock()
+	}
+}
+
+// writeLocked sends p.pkt and advances the sequence number.
+func (p *Phone) writeLocked(to netip.AddrPort) {
+	n, err := p.pkt.MarshalTo(p.buf[:])
+	if err != nil {
+		return
+	}
+	p.pkt.SequenceNumber++
+	p.pkt.Marker = false
+	_, _ = p.conn.WriteToUDPAddrPort(p.buf[:n], to)
+}
+
+// SendDTMF sends digits as RFC 4733 events (100 ms each, 3 end packets, 60 ms
+// apart) with payload type 101. Audio pauses meanwhile.
+func (p *Phone) SendDTMF(digits string) error {
+	for _, d := range digits {
+		code := strings.IndexRune("0123456789*#ABCD", d)
+		if code < 0 {
+			return fmt.Errorf("rtplegtest: bad digit %q", d)
+		}
+		remote := p.Remote()
+		if !remote.IsValid() {
+			return errors.New("rtplegtest: no remote")
+		}
+		p.sendMu.Lock()
+		p.inDTMF = true
+		start := p.pkt.Timestamp
+		p.sendMu.Unlock()
+		const frames = 5
+		for i := range frames + 2 {
+			if i > 0 {
+				time.Sleep(media.FrameDuration)
+			}
+			ev := []byte{byte(code), 10, 0, 0}
+			if i >= frames-1 {
+				ev[1] |= 0x80
+			}
+			binary.BigEndian.PutUint16(ev[2:], uint16(min(i+1, frames)*media.FrameSamples))
+			p.sendMu.Lock()
+			ts := p.pkt.Timestamp
+			p.pkt.PayloadType, p.pkt.Timestamp, p.pkt.Marker, p.pkt.Payload = TelephoneEventPT, start, i == 0, ev
+			p.writeLocked(remote)
+			p.pkt.Timestamp = ts
+			p.sendMu.Unlock()
+		}
+		p.sendMu.Lock()
+		p.inDTMF = false
+		p.pkt.Timestamp = max(p.pkt.Timestamp, start+frames*media.FrameSamples)
+		p.sendMu.Unlock()
+		time.Sleep(60 * time.Millisecond)
+	}
+	return nil
+}
