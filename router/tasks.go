@@ -1,0 +1,272 @@
+package router
+
+import (
+	"fmt"
+	"time"
+)
+
+// AddTask adds a call that needs an agent and routes it at once: a direct
+// task is offered to its target or gets its fallback in the same call; a
+// queue task is offered or waits. A queue task naming an unknown queue gets
+// the fallback unknown_queue. Errors mean the task was refused (no events).
+func (r *Router) AddTask(in Task, now time.Time) error {
+	r.advance(now)
+	if in.ID == "" {
+		return fmt.Errorf("%w: empty task id", ErrInvalid)
+	}
+	if _, ok := r.tasks[in.ID]; ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateTask, in.ID)
+	}
+	switch in.Kind {
+	case KindQueue:
+		if in.Queue == "" || in.TargetExtension != "" {
+			return fmt.Errorf("%w: queue task %q needs a queue and no extension", ErrInvalid, in.ID)
+		}
+	case KindDirect:
+		if in.TargetExtension == "" {
+			return fmt.Errorf("%w: direct task %q needs an extension", ErrInvalid, in.ID)
+		}
+	case KindTransfer:
+		if (in.Queue == "") == (in.TargetExtension == "") {
+			return fmt.Errorf("%w: transfer task %q needs a queue or an extension", ErrInvalid, in.ID)
+		}
+	default:
+		return fmt.Errorf("%w: task %q kind %d", ErrInvalid, in.ID, int(in.Kind))
+	}
+	if in.Arrived.IsZero() {
+		in.Arrived = now
+	}
+	r.seq++
+	t := &task{cfg: in, seq: r.seq, idx: -1}
+	t.exclude = append([]AgentID(nil), in.Exclude...)
+	t.cfg.Exclude = nil
+	r.tasks[in.ID] = t
+	r.emit(Event{Type: TaskCreated, At: now, Task: in.ID, Queue: in.Queue, Kind: in.Kind, Extension: in.TargetExtension})
+	if t.targeted() {
+		r.routeDirect(t, now)
+		r.settle(now)
+		return nil
+	}
+	q, ok := r.queues[in.Queue]
+	if !ok {
+		r.fallback(t, ReasonUnknownQueue, now)
+		return nil
+	}
+	t.q = q
+	q.waiting.push(t)
+	r.markTask(t)
+	r.settle(now)
+	return nil
+}
+
+// CancelTask ends a waiting or offered task (the caller hung up, rule 10):
+// a live offer is withdrawn (reservation.canceled, reason canceled), then
+// task.canceled. An accepted task is ended with CallEnded instead.
+func (r *Router) CancelTask(id TaskID, now time.Time) error {
+	r.advance(now)
+	t, ok := r.tasks[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+	}
+	if t.state == stateAssigned {
+		return fmt.Errorf("%w: %q", ErrTaskAssigned, id)
+	}
+	if res := t.res; res != nil {
+		r.endReservation(res, ReservationCanceled, ReasonCanceled, now)
+		r.refresh(res.a)
+		r.markAgent(res.a)
+	}
+	if t.idx >= 0 {
+		t.q.waiting.remove(t)
+	}
+	delete(r.tasks, id)
+	r.emit(Event{Type: TaskCanceled, At: now, Task: id, Queue: t.queueID(), Kind: t.cfg.Kind})
+	r.settle(now)
+	return nil
+}
+
+// Accept turns a live offer into a call counted in the agent's load.
+func (r *Router) Accept(id ReservationID, now time.Time) error {
+	r.advance(now)
+	res, ok := r.res[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownReservation, id)
+	}
+	a, t := res.a, res.t
+	a.calls++ // before endReservation, so the load never dips
+	r.endReservation(res, ReservationAccepted, "", now)
+	t.state = stateAssigned
+	t.agent = a
+	r.refresh(a)
+	r.settle(now)
+	return nil
+}
+
+// Reject declines a live offer. The agent is never offered that task again;
+// a queue task goes to the next eligible agent, a direct task gets its
+// fallback (rule 7).
+func (r *Router) Reject(id ReservationID, now time.Time) error {
+	r.advance(now)
+	res, ok := r.res[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownReservation, id)
+	}
+	a, t := res.a, res.t
+	t.exclude = append(t.exclude, a.id)
+	r.endReservation(res, ReservationRejected, "", now)
+	r.refresh(a)
+	r.markAgent(a)
+	r.requeue(t, ReasonRejected, now)
+	r.settle(now)
+	return nil
+}
+
+// timeout handles an expired offer (rule 6): the agent is set unavailable
+// (RONA, which withdraws its other offers) and the task routed again without
+// it.
+func (r *Router) timeout(res *reservation, now time.Time) {
+	a, t := res.a, res.t
+	t.exclude = append(t.exclude, a.id)
+	r.endReservation(res, ReservationTimeout, "", now)
+	r.refresh(a)
+	r.markAgent(a)
+	if !a.removed {
+		r.setActivity(a, ActivityUnavailable, ReasonRONA, now)
+	}
+	r.requeue(t, ReasonTimeout, now)
+}
+
+// CallEnded ends the call of an accepted task (task.completed). After a
+// queue call whose queue sets Wrapup, the agent is in wrap-up (rule 8).
+func (r *Router) CallEnded(id TaskID, now time.Time) error {
+	r.advance(now)
+	t, ok := r.tasks[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+	}
+	if t.state != stateAssigned {
+		return fmt.Errorf("%w: %q", ErrNotAssigned, id)
+	}
+	a := t.agent
+	delete(r.tasks, id)
+	a.calls--
+	r.emit(Event{Type: TaskCompleted, At: now, Task: id, Agent: a.id, Queue: t.queueID(), Kind: t.cfg.Kind})
+	if !a.removed {
+		if q := t.q; q != nil && !t.targeted() && !q.removed && q.cfg.Wrapup > 0 {
+			r.startWrapup(a, now.Add(q.cfg.Wrapup), now)
+		} else if a.calls == 0 && !a.wrapup {
+			a.idleSince = now
+		}
+		r.refresh(a)
+		r.markAgent(a)
+	}
+	r.settle(now)
+	return nil
+}
+
+// WrapupDone ends the agent's wrap-up early (wrapup.done). It is a no-op
+// when the agent is not in wrap-up.
+func (r *Router) WrapupDone(id AgentID, now time.Time) error {
+	r.advance(now)
+	a, ok := r.agents[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	if a.wrapup {
+		r.endWrapup(a, ReasonWrapupDone, now)
+		r.settle(now)
+	}
+	return nil
+}
+
+// AddCall counts a call that came from no task (an outbound call the agent
+// dials) in the agent's load. It refuses with ErrAtCapacity when the load
+// has reached the capacity.
+func (r *Router) AddCall(id AgentID, now time.Time) error {
+	r.advance(now)
+	a, ok := r.agents[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	if a.load() >= a.capacity {
+		return fmt.Errorf("%w: %q has %d of %d", ErrAtCapacity, id, a.load(), a.capacity)
+	}
+	a.calls++
+	a.outbound++
+	r.refresh(a)
+	return nil
+}
+
+// EndCall ends a call added with AddCall.
+func (r *Router) EndCall(id AgentID, now time.Time) error {
+	r.advance(now)
+	a, ok := r.agents[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	if a.outbound == 0 {
+		return fmt.Errorf("%w: %q", ErrNoCall, id)
+	}
+	a.outbound--
+	a.calls--
+	if a.calls == 0 && !a.wrapup {
+		a.idleSince = now
+	}
+	r.refresh(a)
+	r.markAgent(a)
+	r.settle(now)
+	return nil
+}
+
+func (r *Router) startWrapup(a *agent, until, now time.Time) {
+	if a.wrapup && a.wrapT.at.After(until) {
+		until = a.wrapT.at
+	}
+	a.wrapup = true
+	r.timers.remove(&a.wrapT)
+	r.tseq++
+	a.wrapT.at, a.wrapT.seq = until, r.tseq
+	r.timers.push(&a.wrapT)
+	r.emit(Event{Type: AgentWrapup, At: now, Agent: a.id, Reason: ReasonWrapupStarted, Expires: until})
+}
+
+func (r *Router) endWrapup(a *agent, reason string, now time.Time) {
+	r.stopWrapup(a)
+	r.emit(Event{Type: AgentWrapup, At: now, Agent: a.id, Reason: reason})
+	if a.calls == 0 {
+		a.idleSince = now
+	}
+	r.refresh(a)
+	r.markAgent(a)
+}
+
+func (r *Router) stopWrapup(a *agent) {
+	a.wrapup = false
+	r.timers.remove(&a.wrapT)
+}
+
+// Advance handles every deadline up to now, in deadline order: expired
+// offers (RONA) and ended wrap-up timers. Every other method calls it first,
+// so the caller needs it only when the timer armed from NextDeadline fires.
+func (r *Router) Advance(now time.Time) { r.advance(now) }
+
+func (r *Router) advance(now time.Time) {
+	for r.timers.Len() > 0 && !r.timers.items[0].at.After(now) {
+		tm := r.timers.pop()
+		if tm.res != nil {
+			r.timeout(tm.res, now)
+		} else {
+			r.endWrapup(tm.ag, ReasonWrapupTimer, now)
+		}
+		r.settle(now)
+	}
+}
+
+// NextDeadline returns the earliest pending deadline (offer expiry or
+// wrap-up end). Arm one timer for it and call Advance when it fires.
+func (r *Router) NextDeadline() (time.Time, bool) {
+	if r.timers.Len() == 0 {
+		return time.Time{}, false
+	}
+	return r.timers.items[0].at, true
+}
