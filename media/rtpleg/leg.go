@@ -239,7 +239,7 @@ func (l *Leg) latch(src netip.AddrPort) *mediaState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur := l.state.Load()
-	if !cur.needLatch(src) {
+	if !cur.latch || (cur.latched.IsValid() && !cur.relatch) {
 		return cur
 	}
 	st := *cur
