@@ -1,0 +1,255 @@
+package phoneui
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// rpcError is a JSON-RPC error object.
+type rpcError struct {
+	Code    int            `json:"code"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// request is one request the page sent.
+type request struct {
+	Method string
+	Params map[string]any
+}
+
+// fakeConn is one websocket of the page; writes are serialized by mu.
+type fakeConn struct {
+	mu sync.Mutex // guards following
+	ws *websocket.Conn
+}
+
+func (c *fakeConn) send(v any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteJSON(v)
+}
+
+func (c *fakeConn) notify(method string, params any) error {
+	return c.send(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+}
+
+// fakeGateway speaks PROTOCOL.md section 4 on /ws/agent with a script of
+// its own: the first login is followed by two offers, accepting holds the
+// other active call, resume swaps. webrtc.offer is refused (no media here).
+type fakeGateway struct {
+	t  *testing.T
+	wg sync.WaitGroup
+
+	mu       sync.Mutex // guards following
+	conns    map[*fakeConn]bool
+	logins   int
+	requests []request
+	calls    map[string]map[string]any // id -> Call
+	agent    map[string]any
+}
+
+func newFakeGateway(t *testing.T) *fakeGateway {
+	f := &fakeGateway{t: t, conns: map[*fakeConn]bool{}, calls: map[string]map[string]any{}}
+	f.agent = map[string]any{"id": "a1", "name": "Alice", "extension": "1001", "activity": "available",
+		"capacity": 2, "load": 0, "connected": true, "wrapup": false}
+	return f
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &fakeConn{ws: ws}
+	f.mu.Lock()
+	f.conns[c] = true
+	f.wg.Add(1)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.conns, c)
+		f.mu.Unlock()
+		ws.Close()
+		f.wg.Done()
+	}()
+	for {
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params map[string]any  `json:"params"`
+		}
+		if err := ws.ReadJSON(&msg); err != nil {
+			return
+		}
+		f.mu.Lock()
+		f.requests = append(f.requests, request{msg.Method, msg.Params})
+		f.mu.Unlock()
+		result, rerr, after := f.handle(c, msg.Method, msg.Params)
+		reply := map[string]any{"jsonrpc": "2.0", "id": msg.ID}
+		if rerr != nil {
+			reply["error"] = rerr
+		} else {
+			reply["result"] = result
+		}
+		if c.send(reply) != nil {
+			return
+		}
+		if after != nil {
+			after()
+		}
+	}
+}
+
+// handle answers one request; after (if any) runs once the answer is sent.
+func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (result any, rerr *rpcError, after func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	call := func(id string) map[string]any { return f.calls[id] }
+	copyCall := func(m map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	switch method {
+	case "login":
+		if str("agent") != "a1" || str("password") != "pw" {
+			return nil, &rpcError{Code: -32001, Message: "login refused", Data: map[string]any{"reason": "bad agent or password"}}, nil
+		}
+		f.logins++
+		calls := []any{}
+		for _, cl := range f.calls {
+			calls = append(calls, copyCall(cl))
+		}
+		first := f.logins == 1
+		return map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}}, nil, func() {
+			if !first {
+				return
+			}
+			exp := stamp(time.Now().Add(60 * time.Second))
+			c.notify("reservation.created", map[string]any{"id": "r1", "call": "c1", "kind": "queue",
+				"from": "+15551230001", "to": "5000", "queue": "sales", "expires_at": exp})
+			c.notify("reservation.created", map[string]any{"id": "r2", "call": "c2", "kind": "direct",
+				"from": "1002", "to": "1001", "expires_at": exp})
+		}
+	case "webrtc.offer":
+		return nil, &rpcError{Code: -32000, Message: "webrtc unavailable", Data: map[string]any{"reason": "fake gateway has no media"}}, nil
+	case "activity.set":
+		f.agent["activity"] = str("activity")
+		return f.agent, nil, nil
+	case "reservation.accept":
+		var held []map[string]any
+		for _, cl := range f.calls {
+			if cl["state"] == "active" {
+				cl["state"] = "held"
+				held = append(held, copyCall(cl))
+			}
+		}
+		var nc map[string]any
+		switch str("reservation") {
+		case "r1":
+			nc = map[string]any{"id": "c1", "state": "active", "muted": false, "direction": "inbound", "kind": "queue",
+				"remote": "+15551230001", "queue": "sales", "started_at": stamp(time.Now().Add(-3 * time.Second)), "merged_with": []any{}}
+		case "r2":
+			nc = map[string]any{"id": "c2", "state": "active", "muted": false, "direction": "inbound", "kind": "direct",
+				"remote": "1002", "queue": "", "started_at": stamp(time.Now()), "merged_with": []any{}}
+		default:
+			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "reservation: unknown"}}, nil
+		}
+		for _, h := range held {
+			c.notify("call.updated", h) // the gateway holds the other call first
+		}
+		f.calls[nc["id"].(string)] = nc
+		res := str("reservation")
+		out := copyCall(nc)
+		return out, nil, func() {
+			c.notify("reservation.ended", map[string]any{"id": res, "reason": "accepted"})
+			c.notify("call.updated", out)
+		}
+	case "call.resume", "call.hold", "call.mute", "call.unmute", "call.hangup":
+		cl := call(str("call"))
+		if cl == nil {
+			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "call: unknown"}}, nil
+		}
+		var notes []map[string]any
+		switch method {
+		case "call.resume":
+			for _, o := range f.calls {
+				if o["state"] == "active" && o["id"] != cl["id"] {
+					o["state"] = "held"
+					notes = append(notes, copyCall(o))
+				}
+			}
+			cl["state"] = "active"
+		case "call.hold":
+			cl["state"] = "held"
+		case "call.mute":
+			cl["muted"] = true
+		case "call.unmute":
+			cl["muted"] = false
+		case "call.hangup":
+			cl["state"] = "ended"
+			delete(f.calls, str("call"))
+		}
+		out := copyCall(cl)
+		for _, n := range notes {
+			c.notify("call.updated", n)
+		}
+		return out, nil, func() {
+			if method == "call.hangup" {
+				c.notify("call.ended", map[string]any{"id": out["id"], "reason": "agent"})
+			}
+		}
+	case "call.dtmf":
+		if call(str("call")) == nil {
+			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "call: unknown"}}, nil
+		}
+		return map[string]any{}, nil, nil
+	}
+	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
+}
+
+// dropAll closes every websocket, as a gateway restart would.
+func (f *fakeGateway) dropAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		c.ws.Close()
+	}
+}
+
+// close closes every websocket and waits for their handlers.
+func (f *fakeGateway) close() {
+	f.dropAll()
+	f.wg.Wait()
+}
+
+func (f *fakeGateway) find(method string) []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []request
+	for _, r := range f.requests {
+		if r.Method == method {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f *fakeGateway) loginCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.logins
+}

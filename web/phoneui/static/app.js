@@ -1,0 +1,774 @@
+// Switchboard agent softphone (PROTOCOL.md section 4). Plain browser
+// JavaScript, no build step, no dependencies. window.sb exposes {pc, ws,
+// state, rpc} for tests and for debugging from the console.
+'use strict';
+(() => {
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+  // h builds an element: h('button', {class: 'x', dataset: {a: 1}, onclick}, 'text', child).
+  function h(tag, attrs = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, String(v));
+    }
+    for (const c of children) if (c !== null && c !== undefined) el.append(c);
+    return el;
+  }
+
+  const state = {
+    connection: 'idle', // idle | connecting | open | reconnecting | closed
+    loggedIn: false,
+    hadSession: false, // a login succeeded since the form was submitted
+    takenOver: false,
+    agent: null,
+    calls: {}, // id -> Call
+    reservations: {}, // id -> Reservation
+    rtc: 'new', // RTCPeerConnection.connectionState, or 'error'
+    rtcNegotiated: false,
+    ringing: false,
+    wrapupCall: '', // the last call that ended, for wrapup.done
+    mergeSelection: [],
+    lastError: '',
+    logins: 0,
+  };
+  const sb = { state, pc: null, ws: null, rpc: (method, params) => client.request(method, params) };
+  window.sb = sb;
+
+  // ---- status area ------------------------------------------------------
+
+  function errText(err) {
+    if (!err) return 'unknown error';
+    if (err.rpc) return err.reason ? `${err.message}: ${err.reason}` : err.message;
+    return err.message || String(err);
+  }
+
+  function showStatus(text, kind = 'info') {
+    const box = $('#status');
+    const at = new Date().toLocaleTimeString();
+    box.prepend(h('div', { class: `status-msg ${kind}`, dataset: { kind } }, `${at} ${text}`));
+    while (box.children.length > 5) box.lastElementChild.remove();
+    if (kind === 'error') state.lastError = text;
+  }
+
+  // ---- JSON-RPC over a reconnecting websocket ---------------------------
+
+  class RPCError extends Error {
+    constructor(e) {
+      super(e && e.message ? e.message : 'error');
+      this.rpc = true;
+      this.code = e && e.code;
+      this.data = e && e.data;
+      this.reason = e && e.data && e.data.reason ? String(e.data.reason) : '';
+    }
+  }
+
+  const TAKEOVER = /takeover|taken_over|replaced|session\.(ended|closed)|logged_?out|kicked/i;
+
+  const client = {
+    ws: null,
+    nextID: 1,
+    pending: new Map(), // id -> {resolve, reject, timer}
+    attempt: 0,
+    retryTimer: 0,
+    wanted: false, // keep a connection up
+    creds: null, // {agent, password}, in memory only
+    openedAt: 0,
+
+    start(creds) {
+      this.creds = creds;
+      this.wanted = true;
+      this.attempt = 0;
+      state.takenOver = false;
+      this.open();
+    },
+
+    stop() {
+      this.wanted = false;
+      clearTimeout(this.retryTimer);
+      if (this.ws) this.ws.close(1000, 'logout');
+    },
+
+    open() {
+      clearTimeout(this.retryTimer);
+      const url = (location.protocol === 'https:' ? 'wss' : 'ws') + '://' + location.host + '/ws/agent';
+      setConnection(state.hadSession ? 'reconnecting' : 'connecting');
+      let ws;
+      try {
+        ws = new WebSocket(url);
+      } catch (e) {
+        showStatus('websocket: ' + errText(e), 'error');
+        this.scheduleRetry();
+        return;
+      }
+      this.ws = ws;
+      sb.ws = ws;
+      ws.onopen = () => {
+        if (ws !== this.ws) return;
+        this.openedAt = Date.now();
+        setConnection('open');
+        login();
+      };
+      ws.onmessage = (ev) => {
+        if (ws !== this.ws) return;
+        let msg;
+        try {
+          msg = JSON.parse(ev.data);
+        } catch (e) {
+          showStatus('bad message from gateway', 'error');
+          return;
+        }
+        for (const m of Array.isArray(msg) ? msg : [msg]) this.dispatch(m);
+      };
+      ws.onclose = (ev) => {
+        if (ws !== this.ws) return;
+        this.ws = null;
+        state.loggedIn = false;
+        for (const [, p] of this.pending) {
+          clearTimeout(p.timer);
+          p.reject(new Error('connection lost'));
+        }
+        this.pending.clear();
+        if (TAKEOVER.test(ev.reason || '')) takenOver(ev.reason);
+        if (this.openedAt && Date.now() - this.openedAt > 10000) this.attempt = 0;
+        this.openedAt = 0;
+        if (this.wanted && !state.takenOver) {
+          setConnection('reconnecting');
+          this.scheduleRetry();
+        } else {
+          setConnection('closed');
+        }
+      };
+    },
+
+    scheduleRetry() {
+      clearTimeout(this.retryTimer);
+      if (!this.wanted) return;
+      const base = Math.min(15000, 500 * 2 ** this.attempt);
+      this.attempt++;
+      const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+      this.retryTimer = setTimeout(() => this.open(), delay);
+    },
+
+    request(method, params = {}, timeoutMs = 15000) {
+      return new Promise((resolve, reject) => {
+        const ws = this.ws;
+        if (!ws || ws.readyState !== WebSocket.OPEN) {
+          reject(new Error('not connected'));
+          return;
+        }
+        const id = this.nextID++;
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new Error(`${method}: no answer in ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        this.pending.set(id, { resolve, reject, timer });
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      });
+    },
+
+    dispatch(m) {
+      if (m && m.id !== undefined && m.id !== null && !m.method) {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.error) p.reject(new RPCError(m.error));
+        else p.resolve(m.result === undefined ? null : m.result);
+        return;
+      }
+      if (m && m.method) {
+        try {
+          onNotification(m.method, m.params || {});
+        } catch (e) {
+          showStatus(`${m.method}: ${errText(e)}`, 'error');
+        }
+      }
+    },
+  };
+
+  function setConnection(s) {
+    state.connection = s;
+    const pill = $('#conn-state');
+    pill.dataset.state = s;
+    const who = state.agent ? ` as ${state.agent.id}` : '';
+    pill.textContent = {
+      idle: 'not connected',
+      connecting: 'connecting…',
+      open: state.loggedIn ? `online${who}` : 'connected',
+      reconnecting: 'reconnecting…',
+      closed: 'disconnected',
+    }[s] || s;
+  }
+
+  function takenOver(why) {
+    state.takenOver = true;
+    client.wanted = false;
+    showStatus('This agent logged in somewhere else; this page stopped. ' + (why || ''), 'error');
+  }
+
+  // ---- login and session ------------------------------------------------
+
+  async function login() {
+    const creds = client.creds;
+    try {
+      const res = await client.request('login', { agent: creds.agent, password: creds.password });
+      state.loggedIn = true;
+      state.hadSession = true;
+      state.logins++;
+      applyLogin(res || {});
+      setConnection('open');
+      showPhone(true);
+      ensurePC();
+    } catch (e) {
+      if (!e.rpc) return; // the socket dropped: onclose retries
+      showStatus('login: ' + errText(e), 'error');
+      // Wrong credentials (or the agent is gone): stop and ask again.
+      client.stop();
+      state.hadSession = false;
+      showPhone(false);
+      $('#login-submit').disabled = false;
+    }
+  }
+
+  function applyLogin(res) {
+    if (res.agent) setAgent(res.agent);
+    state.calls = {};
+    for (const c of res.calls || []) if (c && c.id && c.state !== 'ended') state.calls[c.id] = c;
+    state.reservations = {};
+    for (const r of res.reservations || []) if (r && r.id) state.reservations[r.id] = r;
+    renderCalls();
+    renderToasts();
+  }
+
+  function showPhone(on) {
+    $('#login-view').hidden = on;
+    $('#phone-view').hidden = !on;
+    $('#activity-label').hidden = !on;
+    $('#logout').hidden = !on;
+  }
+
+  function setAgent(a) {
+    if (!a || typeof a !== 'object') return;
+    state.agent = Object.assign({}, state.agent || {}, a);
+    const ag = state.agent;
+    $('#agent-name').textContent = `${ag.name || ag.id || ''}${ag.extension ? ' · ext ' + ag.extension : ''}`;
+    const sel = $('#activity');
+    if (ag.activity && !sel.dataset.pending) sel.value = ag.activity;
+    document.body.dataset.activity = ag.activity || '';
+    $('#wrapup-bar').hidden = !ag.wrapup;
+    setConnection(state.connection);
+  }
+
+  function unwrap(p, key) {
+    // Notifications carry the object itself as params; accept {key: obj} too.
+    return p && p[key] && typeof p[key] === 'object' && !Array.isArray(p[key]) ? p[key] : p;
+  }
+
+  function onNotification(method, p) {
+    switch (method) {
+      case 'agent.updated':
+        setAgent(unwrap(p, 'agent'));
+        return;
+      case 'reservation.created': {
+        const r = unwrap(p, 'reservation');
+        if (r && r.id) state.reservations[r.id] = r;
+        renderToasts();
+        return;
+      }
+      case 'reservation.ended':
+        delete state.reservations[p.id];
+        renderToasts();
+        if (p.reason && p.reason !== 'accepted' && p.reason !== 'rejected') showStatus(`offer ${p.reason}`);
+        return;
+      case 'call.updated':
+        upsertCall(unwrap(p, 'call'));
+        return;
+      case 'call.ended':
+        endCall(p.id, p.reason);
+        return;
+      default:
+        if (TAKEOVER.test(method)) takenOver(p && (p.reason || p.message));
+    }
+  }
+
+  // ---- WebRTC: one PeerConnection for the whole session ------------------
+
+  const media = { stream: null, busy: false, retryTimer: 0 };
+
+  function setRTC(s) {
+    state.rtc = s;
+    const pill = $('#rtc-state');
+    pill.dataset.state = s;
+    pill.textContent = 'audio: ' + s;
+  }
+
+  function gatheringComplete(pc, timeoutMs) {
+    if (pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (pc.iceGatheringState !== 'complete') return;
+        pc.removeEventListener('icegatheringstatechange', done);
+        clearTimeout(timer);
+        resolve();
+      };
+      // Send what was gathered if gathering never ends (no interface at all).
+      const timer = setTimeout(() => {
+        pc.removeEventListener('icegatheringstatechange', done);
+        resolve();
+      }, timeoutMs);
+      pc.addEventListener('icegatheringstatechange', done);
+    });
+  }
+
+  async function microphone() {
+    const live = media.stream && media.stream.getAudioTracks().some((t) => t.readyState === 'live');
+    if (!live) media.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    return media.stream;
+  }
+
+  // ensurePC keeps one negotiated PeerConnection: it builds a new one only
+  // when there is none, it failed or closed, or its offer never got an answer.
+  async function ensurePC() {
+    const cur = sb.pc;
+    const healthy = cur && state.rtcNegotiated && !['failed', 'closed'].includes(cur.connectionState);
+    if (healthy || media.busy || !state.loggedIn) return;
+    media.busy = true;
+    clearTimeout(media.retryTimer);
+    let pc;
+    try {
+      if (cur) cur.close();
+      state.rtcNegotiated = false;
+      pc = new RTCPeerConnection({ iceServers: [] });
+      sb.pc = pc;
+      setRTC('new');
+      pc.ontrack = (e) => {
+        const audio = $('#remote-audio');
+        audio.srcObject = e.streams && e.streams[0] ? e.streams[0] : new MediaStream([e.track]);
+        audio.play().catch(() => {});
+      };
+      pc.onconnectionstatechange = () => {
+        if (pc !== sb.pc) return;
+        setRTC(pc.connectionState);
+        if (pc.connectionState === 'failed') {
+          showStatus('audio connection failed; reconnecting audio', 'error');
+          state.rtcNegotiated = false;
+          clearTimeout(media.retryTimer);
+          media.retryTimer = setTimeout(ensurePC, 1000);
+        }
+      };
+      let stream = null;
+      try {
+        stream = await microphone();
+      } catch (e) {
+        showStatus('microphone: ' + errText(e), 'error');
+      }
+      const track = stream && stream.getAudioTracks()[0];
+      if (track) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      else pc.addTransceiver('audio', { direction: 'sendrecv' });
+      await pc.setLocalDescription(await pc.createOffer());
+      setRTC('gathering');
+      await gatheringComplete(pc, 5000);
+      const res = await client.request('webrtc.offer', { sdp: pc.localDescription.sdp });
+      if (pc !== sb.pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+      state.rtcNegotiated = true;
+      setRTC(pc.connectionState);
+    } catch (e) {
+      if (pc === sb.pc) setRTC('error');
+      showStatus('audio: ' + errText(e), 'error');
+    } finally {
+      media.busy = false;
+    }
+  }
+
+  function closeMedia() {
+    clearTimeout(media.retryTimer);
+    if (sb.pc) sb.pc.close();
+    sb.pc = null;
+    state.rtcNegotiated = false;
+    if (media.stream) media.stream.getTracks().forEach((t) => t.stop());
+    media.stream = null;
+    setRTC('new');
+  }
+
+  // ---- ring (WebAudio, no file) -----------------------------------------
+
+  const ring = {
+    ctx: null,
+    timer: 0,
+    set(on) {
+      if (on === state.ringing) return;
+      state.ringing = on;
+      document.body.dataset.ringing = on ? 'yes' : 'no';
+      clearInterval(this.timer);
+      if (on) {
+        this.burst();
+        this.timer = setInterval(() => this.burst(), 3000);
+      }
+    },
+    burst() {
+      try {
+        const AC = window.AudioContext || window.webkitAudioContext;
+        if (!AC) return;
+        this.ctx = this.ctx || new AC();
+        const ctx = this.ctx;
+        if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+        const t = ctx.currentTime + 0.02;
+        const gain = ctx.createGain();
+        gain.gain.setValueAtTime(0, t);
+        // Two 0.4 s rings 0.2 s apart (440 + 480 Hz), quiet.
+        for (const start of [0, 0.6]) {
+          gain.gain.setValueAtTime(0, t + start);
+          gain.gain.linearRampToValueAtTime(0.08, t + start + 0.02);
+          gain.gain.setValueAtTime(0.08, t + start + 0.38);
+          gain.gain.linearRampToValueAtTime(0, t + start + 0.4);
+        }
+        gain.connect(ctx.destination);
+        for (const f of [440, 480]) {
+          const o = ctx.createOscillator();
+          o.frequency.value = f;
+          o.connect(gain);
+          o.start(t);
+          o.stop(t + 1.05);
+        }
+      } catch (e) {
+        // No audio output: the toast still shows the offer.
+      }
+    },
+  };
+
+  // ---- offers (toasts) ----------------------------------------------------
+
+  function kindLabel(r) {
+    switch (r.kind) {
+      case 'queue':
+        return 'Queue: ' + (r.queue_name || r.queue || '?');
+      case 'direct':
+        return 'Direct call';
+      case 'transfer':
+        return 'Transfer' + (r.queue ? ' via ' + (r.queue_name || r.queue) : '');
+      default:
+        return r.kind || 'Call';
+    }
+  }
+
+  function countdown(r) {
+    const t = Date.parse(r.expires_at);
+    if (Number.isNaN(t)) return { text: '', secs: Infinity };
+    const secs = Math.max(0, Math.ceil((t - Date.now()) / 1000));
+    return { text: `${secs}s`, secs, stale: Date.now() > t + 5000 };
+  }
+
+  function makeToast(r) {
+    const id = r.id;
+    const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'accept' }, 'Accept');
+    const reject = h('button', { type: 'button', class: 'reject', 'data-testid': 'reject' }, 'Reject');
+    const el = h('div', { class: 'toast', role: 'alert', dataset: { reservation: id, kind: r.kind || '' }, 'data-testid': 'toast' },
+      h('span', { class: 'toast-countdown', 'data-testid': 'toast-countdown' }, countdown(r).text),
+      h('div', { class: 'toast-kind', 'data-testid': 'toast-kind' }, kindLabel(r)),
+      h('div', { class: 'toast-from', 'data-testid': 'toast-from' }, r.from || 'unknown caller'),
+      r.to ? h('div', { class: 'toast-to muted' }, 'to ' + r.to) : null,
+      h('div', { class: 'toast-actions' }, accept, ' ', reject));
+    const act = async (method) => {
+      accept.disabled = reject.disabled = true;
+      try {
+        const res = await client.request(method, { reservation: id });
+        delete state.reservations[id];
+        if (method === 'reservation.accept' && res && res.id) upsertCall(res);
+        renderToasts();
+      } catch (e) {
+        showStatus(`${method === 'reservation.accept' ? 'accept' : 'reject'}: ${errText(e)}`, 'error');
+        accept.disabled = reject.disabled = false;
+      }
+    };
+    accept.addEventListener('click', () => act('reservation.accept'));
+    reject.addEventListener('click', () => act('reservation.reject'));
+    return el;
+  }
+
+  function renderToasts() {
+    const box = $('#toasts');
+    for (const el of $$('.toast', box)) if (!state.reservations[el.dataset.reservation]) el.remove();
+    for (const r of Object.values(state.reservations)) {
+      if (!$$('.toast', box).some((el) => el.dataset.reservation === r.id)) box.append(makeToast(r));
+    }
+    ring.set(Object.keys(state.reservations).length > 0);
+  }
+
+  // ---- calls --------------------------------------------------------------
+
+  function upsertCall(c) {
+    if (!c || !c.id) return;
+    if (c.state === 'ended') {
+      endCall(c.id);
+      return;
+    }
+    state.calls[c.id] = Object.assign({}, state.calls[c.id] || {}, c);
+    renderCalls();
+  }
+
+  function endCall(id, reason) {
+    if (!id) return;
+    if (state.calls[id]) state.wrapupCall = id;
+    delete state.calls[id];
+    state.mergeSelection = state.mergeSelection.filter((x) => x !== id);
+    const form = $('#transfer-form');
+    if (form.dataset.call === id) form.hidden = true;
+    if (reason) showStatus(`call ended (${reason})`);
+    renderCalls();
+  }
+
+  function activeCall() {
+    return Object.values(state.calls).find((c) => c.state === 'active');
+  }
+
+  function elapsed(since) {
+    const t = Date.parse(since);
+    if (Number.isNaN(t)) return '';
+    const s = Math.max(0, Math.floor((Date.now() - t) / 1000));
+    const hh = Math.floor(s / 3600);
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+    const ss = String(s % 60).padStart(2, '0');
+    return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
+  }
+
+  async function callMethod(method, params, label) {
+    try {
+      const res = await client.request(method, params);
+      if (Array.isArray(res)) res.forEach(upsertCall);
+      else if (res && res.id) upsertCall(res);
+      return res;
+    } catch (e) {
+      showStatus(`${label || method}: ${errText(e)}`, 'error');
+      return null;
+    }
+  }
+
+  function makeCallRow(id) {
+    const btn = (cls, text, onclick, title) => h('button', { type: 'button', class: cls, 'data-testid': cls, title, onclick }, text);
+    const merge = h('input', { type: 'checkbox', class: 'merge-select', 'data-testid': 'merge-select', title: 'select for merge' });
+    merge.addEventListener('change', () => {
+      const sel = state.mergeSelection.filter((x) => x !== id);
+      if (merge.checked) sel.push(id);
+      state.mergeSelection = sel;
+      renderCalls();
+    });
+    return h('tr', { dataset: { call: id }, 'data-testid': 'call-row' },
+      h('td', { class: 'call-state', 'data-testid': 'call-state' }),
+      h('td', { class: 'call-timer', 'data-testid': 'call-timer' }),
+      h('td', { class: 'call-kind', 'data-testid': 'call-kind' }),
+      h('td', { class: 'call-remote', 'data-testid': 'call-remote' }),
+      h('td', { class: 'call-badges' },
+        h('span', { class: 'badge badge-muted', 'data-testid': 'badge-muted', hidden: true }, 'muted'),
+        h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'merged')),
+      h('td', { class: 'call-merge' }, merge),
+      h('td', { class: 'call-actions' },
+        btn('hold', 'Hold', () => callMethod('call.hold', { call: id }, 'hold')),
+        btn('resume', 'Resume', () => callMethod('call.resume', { call: id }, 'resume'), 'Resume this call (the other active call is held)'),
+        btn('mute', 'Mute', () => callMethod('call.mute', { call: id }, 'mute')),
+        btn('unmute', 'Unmute', () => callMethod('call.unmute', { call: id }, 'unmute')),
+        btn('transfer', 'Transfer…', () => openTransfer(id)),
+        btn('hangup', 'Hang up', () => callMethod('call.hangup', { call: id }, 'hang up'))));
+  }
+
+  function updateCallRow(tr, c, otherActive) {
+    const st = c.state || 'ringing';
+    tr.dataset.state = st;
+    tr.dataset.muted = c.muted ? 'yes' : 'no';
+    tr.classList.toggle('active', st === 'active');
+    tr.classList.toggle('held', st === 'held');
+    tr.classList.toggle('ringing', st === 'ringing');
+    const set = (sel, text) => {
+      const el = $(sel, tr);
+      if (el.textContent !== text) el.textContent = text;
+    };
+    set('.call-state', st === 'active' ? '● active' : st);
+    set('.call-timer', elapsed(c.started_at));
+    set('.call-kind', (c.kind || '') + (c.queue ? ` (${c.queue_name || c.queue})` : ''));
+    set('.call-remote', (c.direction === 'outbound' ? '→ ' : '← ') + (c.remote || ''));
+    const merged = Array.isArray(c.merged_with) && c.merged_with.length > 0;
+    $('.badge-muted', tr).hidden = !c.muted;
+    $('.badge-merged', tr).hidden = !merged;
+    const live = st === 'active' || st === 'held';
+    $('button.hold', tr).hidden = st !== 'active';
+    const resume = $('button.resume', tr);
+    resume.hidden = st !== 'held';
+    const label = otherActive ? 'Resume (swap)' : 'Resume';
+    if (resume.textContent !== label) resume.textContent = label;
+    $('button.mute', tr).hidden = !(st === 'active' && !c.muted);
+    $('button.unmute', tr).hidden = !(st === 'active' && c.muted);
+    $('button.transfer', tr).hidden = !live;
+    const merge = $('input.merge-select', tr);
+    merge.disabled = !live;
+    merge.checked = live && state.mergeSelection.includes(c.id);
+  }
+
+  function renderCalls() {
+    const tbody = $('#calls tbody');
+    const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
+    state.mergeSelection = state.mergeSelection.filter((id) => state.calls[id]);
+    const rows = new Map($$('tr', tbody).map((tr) => [tr.dataset.call, tr]));
+    for (const [id, tr] of rows) if (!state.calls[id]) tr.remove();
+    const active = calls.filter((c) => c.state === 'active');
+    calls.forEach((c, i) => {
+      let tr = rows.get(c.id);
+      if (!tr) tr = makeCallRow(c.id);
+      updateCallRow(tr, c, active.some((a) => a.id !== c.id));
+      if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null);
+    });
+    $('#no-calls').hidden = calls.length > 0;
+    $('#merge-submit').disabled = state.mergeSelection.length !== 2;
+    document.body.dataset.activeCall = active.length ? active[0].id : '';
+  }
+
+  function openTransfer(id) {
+    const form = $('#transfer-form');
+    form.dataset.call = id;
+    const c = state.calls[id];
+    $('#transfer-call-label').textContent = c ? `call with ${c.remote || id}` : id;
+    form.hidden = false;
+    $('#transfer-to').focus();
+  }
+
+  // ---- ticking timers -----------------------------------------------------
+
+  function tick() {
+    for (const tr of $$('#calls tbody tr')) {
+      const c = state.calls[tr.dataset.call];
+      if (c) $('.call-timer', tr).textContent = elapsed(c.started_at);
+    }
+    for (const el of $$('#toasts .toast')) {
+      const r = state.reservations[el.dataset.reservation];
+      if (!r) continue;
+      const cd = countdown(r);
+      $('.toast-countdown', el).textContent = cd.text;
+      if (cd.stale) {
+        // The gateway should have sent reservation.ended; do not ring forever.
+        delete state.reservations[r.id];
+        renderToasts();
+      }
+    }
+  }
+  setInterval(tick, 500);
+
+  // ---- wiring -------------------------------------------------------------
+
+  $('#login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const agent = $('#login-agent').value.trim();
+    const password = $('#login-password').value;
+    if (!agent) {
+      showStatus('enter your agent id', 'error');
+      return;
+    }
+    $('#login-submit').disabled = true;
+    ring.ctx = ring.ctx || (window.AudioContext ? new AudioContext() : null); // unlock audio within the click
+    client.start({ agent, password });
+  });
+
+  $('#logout').addEventListener('click', () => {
+    client.stop();
+    closeMedia();
+    state.loggedIn = false;
+    state.hadSession = false;
+    state.agent = null;
+    state.calls = {};
+    state.reservations = {};
+    renderCalls();
+    renderToasts();
+    showPhone(false);
+    $('#login-submit').disabled = false;
+    $('#login-password').value = '';
+    setConnection('idle');
+  });
+
+  $('#activity').addEventListener('change', async (e) => {
+    const sel = e.target;
+    const want = sel.value;
+    sel.dataset.pending = want;
+    try {
+      const a = await client.request('activity.set', { activity: want });
+      delete sel.dataset.pending;
+      setAgent(a && a.id ? a : { activity: want });
+    } catch (err) {
+      delete sel.dataset.pending;
+      showStatus('activity: ' + errText(err), 'error');
+      if (state.agent && state.agent.activity) sel.value = state.agent.activity;
+    }
+  });
+
+  $('#wrapup-done').addEventListener('click', async () => {
+    try {
+      const a = await client.request('wrapup.done', { call: state.wrapupCall });
+      if (a && typeof a === 'object') setAgent(a);
+    } catch (e) {
+      showStatus('wrap-up: ' + errText(e), 'error');
+    }
+  });
+
+  $('#merge-submit').addEventListener('click', async () => {
+    if (state.mergeSelection.length !== 2) return;
+    const calls = state.mergeSelection.slice();
+    const res = await callMethod('call.merge', { calls }, 'merge');
+    if (res) state.mergeSelection = [];
+    renderCalls();
+  });
+
+  $('#transfer-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const to = $('#transfer-to').value.trim();
+    if (!to) {
+      showStatus('transfer: enter a destination', 'error');
+      return;
+    }
+    const res = await callMethod('call.transfer', { call: form.dataset.call, to, mode: $('#transfer-mode').value }, 'transfer');
+    if (res) {
+      form.hidden = true;
+      $('#transfer-to').value = '';
+    }
+  });
+  $('#transfer-cancel').addEventListener('click', () => {
+    $('#transfer-form').hidden = true;
+  });
+
+  $('#dial-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const to = $('#dial-to').value.trim();
+    if (!to) return;
+    const res = await callMethod('call.dial', { to }, 'dial');
+    if (res) $('#dial-to').value = '';
+  });
+  $('#dial-clear').addEventListener('click', () => {
+    $('#dial-to').value = '';
+  });
+
+  $('#dialpad').addEventListener('click', async (e) => {
+    const b = e.target.closest('button[data-digit]');
+    if (!b) return;
+    const digit = b.dataset.digit;
+    const c = activeCall();
+    if (!c) {
+      $('#dial-to').value += digit;
+      return;
+    }
+    try {
+      await client.request('call.dtmf', { call: c.id, digits: digit });
+      const out = $('#dtmf-sent');
+      out.dataset.call = c.id;
+      out.textContent = ((out.textContent.startsWith('DTMF') ? out.textContent : 'DTMF sent: ') + digit).slice(-40);
+    } catch (err) {
+      showStatus('DTMF: ' + errText(err), 'error');
+    }
+  });
+
+  setConnection('idle');
+  setRTC('new');
+  renderCalls();
+})();
