@@ -1,0 +1,137 @@
+package media
+
+// tick is the Switch's pacer callback: one frame for every output that the
+// fast path does not feed.
+func (s *Switch) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for _, c := range s.calls {
+		if c.decoded {
+			c.jb.pop(c.frame[:])
+		}
+	}
+	if s.agent.decoded {
+		s.agent.jb.pop(s.agent.frame[:])
+	} else {
+		clear(s.agent.frame[:])
+	}
+	ringing := s.ringing
+	if ringing {
+		s.ring.ReadFrame(s.ring16[:])
+	}
+
+	if s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil) {
+		// The agent hears every Active or Merged call, plus the beeps.
+		clear(s.sum[:])
+		for _, c := range s.calls {
+			if c.st == StateActive || c.st == StateMerged {
+				add(&s.sum, &c.frame)
+			}
+		}
+		if ringing {
+			add(&s.sum, &s.ring16)
+		}
+		s.emitSumLocked(&s.agent)
+	}
+
+	// Mix-minus for the conference: everyone merged plus the agent, each
+	// output then subtracts its own listener.
+	merged := false
+	for _, c := range s.calls {
+		if c.st == StateMerged {
+			if !merged {
+				clear(s.sum[:])
+				add(&s.sum, &s.agent.frame)
+				merged = true
+			}
+			add(&s.sum, &c.frame)
+		}
+	}
+	for _, c := range s.calls {
+		if !s.dueLocked(&c.party, s.fastToCall == c) {
+			continue
+		}
+		switch {
+		case c.st == StateActive && !c.muted:
+			s.emitPCMLocked(&c.party, s.agent.frame[:])
+		case c.st == StateMerged:
+			for i, v := range s.sum {
+				s.pcm[i] = clamp16(v - int32(c.frame[i]))
+			}
+			s.emitPCMLocked(&c.party, s.pcm[:])
+		case c.st == StateHeld || c.st == StateOfferedQueue:
+			s.emitSharedLocked(&c.party, &c.moh)
+		case c.st == StateOfferedDirect:
+			s.emitSharedLocked(&c.party, &c.ringback)
+		default: // muted, unknown: silence
+			s.emitSilenceLocked(&c.party)
+		}
+	}
+}
+
+// dueLocked reports whether the pacer writes a frame to p this tick. An
+// output fed by the fast path is skipped, unless the fast path has left it
+// empty for fillAfter ticks (then silence is due: the caller of a stalled
+// agent still hears something). An output the fast path fed earlier in this
+// interval, before a path switch, is skipped once: that interval already has
+// its frame.
+func (s *Switch) dueLocked(p *party, fast bool) bool {
+	wrote := p.wrote
+	p.wrote = false
+	if fast {
+		if wrote {
+			p.missed = 0
+			return false
+		}
+		p.missed++
+		if p.missed >= fillAfter {
+			s.emitSilenceLocked(p)
+		}
+		return false
+	}
+	p.missed = 0
+	return !wrote
+}
+
+func (s *Switch) emitSumLocked(p *party) {
+	for i, v := range s.sum {
+		s.pcm[i] = clamp16(v)
+	}
+	s.emitPCMLocked(p, s.pcm[:])
+}
+
+func (s *Switch) emitPCMLocked(p *party, pcm []int16) {
+	payload := Encode(p.codec, s.buf[:FrameSamples], pcm)
+	if s.writeLocked(p, payload, FrameSamples, false) {
+		s.counters.mixed.Add(1)
+	}
+}
+
+func (s *Switch) emitSharedLocked(p *party, cur *cursor) {
+	cur.readEncoded(p.codec, s.buf[:FrameSamples])
+	if s.writeLocked(p, s.buf[:FrameSamples], FrameSamples, false) {
+		s.counters.mixed.Add(1)
+	}
+}
+
+func (s *Switch) emitSilenceLocked(p *party) {
+	b := s.buf[:FrameSamples]
+	sb := SilenceByte(p.codec)
+	for i := range b {
+		b[i] = sb
+	}
+	if s.writeLocked(p, b, FrameSamples, false) {
+		s.counters.mixed.Add(1)
+	}
+}
+
+// add accumulates a frame into sum; int32 cannot overflow for the handful of
+// parties a Switch holds, and clamp16 saturates the result.
+func add(sum *[FrameSamples]int32, f *[FrameSamples]int16) {
+	for i, v := range f {
+		sum[i] += int32(v)
+	}
+}

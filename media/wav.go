@@ -1,0 +1,123 @@
+package media
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/go-audio/wav"
+)
+
+// maxWAVBytes bounds what LoadWAV reads (about 6 minutes of 44.1 kHz stereo).
+const maxWAVBytes = 64 << 20
+
+// LoadWAV reads a RIFF/WAVE file of integer PCM (8, 16, 24 or 32 bits, any
+// sample rate, any number of channels) and returns it as 8 kHz mono 16-bit
+// PCM: channels are averaged and the rate converted with a windowed-sinc
+// low-pass resampler. It is meant for start-up (the -moh flag), not the hot
+// path. A bad file gets an error saying why, never a panic.
+func LoadWAV(r io.Reader) ([]int16, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxWAVBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read wav: %w", err)
+	}
+	if len(data) > maxWAVBytes {
+		return nil, fmt.Errorf("read wav: %w: larger than %d bytes", errBadWAV, maxWAVBytes)
+	}
+	d := wav.NewDecoder(bytes.NewReader(data))
+	if !d.IsValidFile() {
+		return nil, fmt.Errorf("read wav: %w: not a RIFF/WAVE file", errBadWAV)
+	}
+	if d.WavAudioFormat != 1 {
+		return nil, fmt.Errorf("read wav: %w: audio format %d, want 1 (integer PCM)", errBadWAV, d.WavAudioFormat)
+	}
+	bits, chans, rate := int(d.BitDepth), int(d.NumChans), int(d.SampleRate)
+	switch {
+	case bits != 8 && bits != 16 && bits != 24 && bits != 32:
+		return nil, fmt.Errorf("read wav: %w: %d bits per sample", errBadWAV, bits)
+	case chans < 1 || chans > 16:
+		return nil, fmt.Errorf("read wav: %w: %d channels", errBadWAV, chans)
+	case rate < 4000 || rate > 384000:
+		return nil, fmt.Errorf("read wav: %w: sample rate %d Hz", errBadWAV, rate)
+	}
+	buf, err := d.FullPCMBuffer()
+	if err != nil {
+		return nil, fmt.Errorf("read wav: %w: %w", errBadWAV, err)
+	}
+	frames := len(buf.Data) / chans
+	if frames == 0 {
+		return nil, fmt.Errorf("read wav: %w: no samples", errBadWAV)
+	}
+	mono := make([]float64, frames)
+	full := math.Ldexp(1, bits-1) // full scale of the source
+	for i := range frames {
+		var s float64
+		for c := range chans {
+			v := float64(buf.Data[i*chans+c])
+			if bits == 8 {
+				v -= 128 // 8-bit WAV is unsigned
+			}
+			s += v
+		}
+		mono[i] = s / float64(chans) / full * 32767
+	}
+	out := resample(mono, rate, SampleRate)
+	pcm := make([]int16, len(out))
+	for i, v := range out {
+		pcm[i] = clamp16(int32(math.Round(v)))
+	}
+	return pcm, nil
+}
+
+var errBadWAV = errors.New("unsupported or malformed wav")
+
+// resample converts in (at rate from) to rate to with a Hann-windowed sinc
+// whose cutoff is 0.9 of the lower Nyquist frequency.
+func resample(in []float64, from, to int) []float64 {
+	if from == to {
+		return in
+	}
+	ratio := float64(from) / float64(to)
+	cutoff := 0.9 * math.Min(1, 1/ratio) // relative to the input Nyquist
+	const halfTaps = 16
+	width := float64(halfTaps) / cutoff // input samples each side
+	n := int(float64(len(in)) / ratio)
+	out := make([]float64, n)
+	for i := range out {
+		center := float64(i) * ratio
+		lo := int(math.Ceil(center - width))
+		hi := int(math.Floor(center + width))
+		var acc, wsum float64
+		for j := max(lo, 0); j <= hi && j < len(in); j++ {
+			x := float64(j) - center
+			w := 0.5 + 0.5*math.Cos(math.Pi*x/width) // Hann
+			k := cutoff * sinc(cutoff*x) * w
+			acc += in[j] * k
+			wsum += k
+		}
+		if wsum != 0 {
+			out[i] = acc / wsum
+		}
+	}
+	return out
+}
+
+func sinc(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return math.Sin(math.Pi*x) / (math.Pi * x)
+}
+
+// clamp16 saturates a 32-bit sample to int16.
+func clamp16(v int32) int16 {
+	if v > math.MaxInt16 {
+		return math.MaxInt16
+	}
+	if v < math.MinInt16 {
+		return math.MinInt16
+	}
+	return int16(v)
+}
