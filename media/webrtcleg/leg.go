@@ -1,0 +1,357 @@
+package webrtcleg
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"switchboard/media"
+)
+
+// maxPayload is the largest payload WritePacket accepts (and the read
+// buffer's size): 1500 bytes is far above a 20 ms G.711 frame (160).
+const maxPayload = 1500
+
+// Leg is one agent's PeerConnection: one G.711 stream each way. Make it with
+// Engine.Accept.
+type Leg struct {
+	e     *Engine
+	pc    *webrtc.PeerConnection
+	log   *slog.Logger
+	codec media.Codec
+	out   *localTrack
+
+	// Outgoing stream state.
+	wmu         sync.Mutex // guards following
+	hdr         rtp.Header
+	sending     bool      // a packet has been sent: seq/ts continue from hdr
+	lastSamples uint32    // samples in the last packet sent
+	lastWrite   time.Time // when it was sent
+	xcode       [maxPayload]byte
+
+	sink      atomic.Pointer[sinkBox]
+	onState   atomic.Pointer[func(State)]
+	state     atomic.Uint32 // State last reported
+	startOnce sync.Once
+
+	// remoteTrack carries the browser's track from pion's OnTrack to the
+	// read loop. Buffer 1: there is one audio track; later ones are dropped.
+	remoteTrack chan *webrtc.TrackRemote
+	// stateKick wakes the state loop. Buffer 1: kicks coalesce, the loop
+	// reads the current state from pion.
+	stateKick chan struct{}
+
+	closing    chan struct{} // closed by Close
+	closeOnce  sync.Once
+	done       chan struct{} // closed on a final state
+	doneOnce   sync.Once
+	readers    sync.WaitGroup // the read loop
+	stateDone  chan struct{}  // closed when the state loop returns
+	inCallback atomic.Bool    // the state loop is inside the OnState callback
+
+	stats legStats
+}
+
+type sinkBox struct{ w media.PacketWriter }
+
+type legStats struct {
+	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
+}
+
+// Stats are a Leg's counters since Accept.
+type Stats struct {
+	State           State
+	PacketsSent     uint64 // RTP packets handed to SRTP toward the browser
+	BytesSent       uint64 // payload bytes in them
+	PacketsReceived uint64 // G.711 packets from the browser delivered to the sink
+	BytesReceived   uint64 // payload bytes in them
+	PacketsDropped  uint64 // WritePacket calls before the leg was connected
+	PacketsIgnored  uint64 // received packets that were not PCMU/PCMA or not RTP
+	WriteErrors     uint64 // SRTP/socket write errors
+	SinkErrors      uint64 // errors returned by the sink
+}
+
+func newLeg(e *Engine, pc *webrtc.PeerConnection, codec media.Codec) *Leg {
+	l := &Leg{
+		e:           e,
+		pc:          pc,
+		log:         e.log.With("codec", codec.String()),
+		codec:       codec,
+		out:         &localTrack{codec: codec},
+		remoteTrack: make(chan *webrtc.TrackRemote, 1),
+		stateKick:   make(chan struct{}, 1),
+		closing:     make(chan struct{}),
+		done:        make(chan struct{}),
+		stateDone:   make(chan struct{}),
+	}
+	// RFC 3550 §5.1: random initial sequence number and timestamp.
+	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
+	l.state.Store(uint32(StateConnecting))
+	l.sink.Store(&sinkBox{media.Discard})
+	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
+		select {
+		case l.stateKick <- struct{}{}:
+		default:
+		}
+	})
+	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		select {
+		case l.remoteTrack <- t:
+		default:
+		}
+	})
+	go l.stateLoop() // owned by l: Close waits on stateDone
+	return l
+}
+
+// Codec returns the codec the leg sends (and the browser was asked to send).
+func (l *Leg) Codec() media.Codec { return l.codec }
+
+// String names the stage for pipeline logs.
+func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
+
+// WritePacket sends p to the browser. It stamps the leg's own SSRC, sequence
+// number and timestamp: the timestamp advances by the previous packet's
+// samples, or by the wall-clock time elapsed when the source paused longer
+// than a few frames (and the marker bit is then set), so the browser sees
+// one continuous stream whatever feeds it. A payload in the other G.711 law
+// is transcoded. Before the leg is connected packets are dropped and
+// counted. It does not retain p and does not allocate.
+func (l *Leg) WritePacket(p *media.Packet) error {
+	b := l.out.binding.Load()
+	if b == nil {
+		select {
+		case <-l.closing:
+			return ErrClosed
+		default:
+		}
+		l.stats.dropped.Add(1)
+		return nil
+	}
+	payload := p.Payload
+	if len(payload) == 0 {
+		return nil
+	}
+	if len(payload) > maxPayload {
+		return fmt.Errorf("write packet: payload of %d bytes exceeds %d", len(payload), maxPayload)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if p.Codec != l.codec && p.Codec != media.CodecUnknown {
+		payload = media.Transcode(p.Codec, l.codec, l.xcode[:], payload)
+	}
+	now := time.Now()
+	marker := p.Marker
+	if !l.sending {
+		l.sending = true
+		marker = true
+	} else {
+		l.hdr.SequenceNumber++
+		adv := l.lastSamples
+		expected := time.Duration(l.lastSamples) * time.Second / media.SampleRate
+		if gap := now.Sub(l.lastWrite); gap > expected+2*media.FrameDuration {
+			// A pause: keep the timestamp on the wall clock.
+			adv = uint32(gap * media.SampleRate / time.Second)
+			marker = true
+		}
+		l.hdr.Timestamp += adv
+	}
+	l.lastWrite = now
+	l.lastSamples = uint32(len(payload))
+	l.hdr.SSRC = b.ssrc
+	l.hdr.PayloadType = b.pt
+	l.hdr.Marker = marker
+	if _, err := b.stream.WriteRTP(&l.hdr, payload); err != nil {
+		l.stats.writeErrors.Add(1)
+		return fmt.Errorf("write rtp: %w", err)
+	}
+	l.stats.sent.Add(1)
+	l.stats.sentBytes.Add(uint64(len(payload)))
+	return nil
+}
+
+// Start begins delivering the browser's audio to sink, from one goroutine
+// owned by the leg, with one reused Packet (sinks must not retain it). Only
+// the first call starts the loop; later calls act as SetSink.
+func (l *Leg) Start(sink media.PacketWriter) {
+	l.SetSink(sink)
+	l.startOnce.Do(func() { l.readers.Go(l.readLoop) })
+}
+
+// SetSink atomically replaces where the browser's audio goes (nil discards).
+func (l *Leg) SetSink(sink media.PacketWriter) {
+	if sink == nil {
+		sink = media.Discard
+	}
+	l.sink.Store(&sinkBox{sink})
+}
+
+// OnState sets the callback for state changes: Connected, Disconnected,
+// Failed and Closed (Connecting is never reported). It runs on the leg's
+// state goroutine, one call at a time, in order; it may call Close.
+func (l *Leg) OnState(fn func(State)) { l.onState.Store(&fn) }
+
+// Done is closed once the leg reaches Failed or Closed.
+func (l *Leg) Done() <-chan struct{} { return l.done }
+
+// Stats returns the leg's counters.
+func (l *Leg) Stats() Stats {
+	return Stats{
+		State:           State(l.state.Load()),
+		PacketsSent:     l.stats.sent.Load(),
+		BytesSent:       l.stats.sentBytes.Load(),
+		PacketsReceived: l.stats.received.Load(),
+		BytesReceived:   l.stats.receivedBytes.Load(),
+		PacketsDropped:  l.stats.dropped.Load(),
+		PacketsIgnored:  l.stats.ignored.Load(),
+		WriteErrors:     l.stats.writeErrors.Load(),
+		SinkErrors:      l.stats.sinkErrors.Load(),
+	}
+}
+
+// Close tears the PeerConnection down and waits for the leg's goroutines
+// (a Close made from the OnState callback does not wait for the callback
+// itself). It is idempotent and safe to call concurrently.
+func (l *Leg) Close() error {
+	var err error
+	l.closeOnce.Do(func() {
+		l.startOnce.Do(func() {}) // a later Start starts nothing
+		close(l.closing)
+		err = l.pc.Close()
+		l.e.forget(l)
+		if err != nil {
+			err = fmt.Errorf("close peer connection: %w", err)
+		}
+	})
+	l.readers.Wait()
+	if !l.inCallback.Load() {
+		<-l.stateDone
+	}
+	l.doneOnce.Do(func() { close(l.done) })
+	return err
+}
+
+// readLoop waits for the browser's track and hands each packet to the sink.
+func (l *Leg) readLoop() {
+	var tr *webrtc.TrackRemote
+	select {
+	case tr = <-l.remoteTrack:
+	case <-l.closing:
+		return
+	}
+	buf := make([]byte, maxPayload)
+	var hdr rtp.Header
+	var pkt media.Packet
+	for {
+		n, _, err := tr.Read(buf)
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
+				return
+			}
+			select {
+			case <-l.closing:
+				return
+			default:
+			}
+			l.stats.ignored.Add(1)
+			continue
+		}
+		hl, err := hdr.Unmarshal(buf[:n])
+		if err != nil {
+			l.stats.ignored.Add(1)
+			continue
+		}
+		end := n
+		if hdr.Padding && end > hl {
+			end -= int(buf[end-1])
+		}
+		codec := media.CodecForPayloadType(hdr.PayloadType)
+		if codec == media.CodecUnknown || end <= hl {
+			l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
+			continue
+		}
+		pkt = media.Packet{
+			Payload:        buf[hl:end],
+			Codec:          codec,
+			SequenceNumber: hdr.SequenceNumber,
+			Timestamp:      hdr.Timestamp,
+			Marker:         hdr.Marker,
+		}
+		l.stats.received.Add(1)
+		l.stats.receivedBytes.Add(uint64(end - hl))
+		if err := l.sink.Load().w.WritePacket(&pkt); err != nil {
+			l.stats.sinkErrors.Add(1)
+		}
+	}
+}
+
+// stateLoop reports pion's connection state changes, in order, to OnState.
+func (l *Leg) stateLoop() {
+	defer close(l.stateDone)
+	last := StateConnecting
+	for {
+		select {
+		case <-l.stateKick:
+		case <-l.closing:
+			if last != StateClosed {
+				l.report(StateClosed)
+			}
+			return
+		}
+		s := fromPion(l.pc.ConnectionState())
+		if s == last || s == StateConnecting || s == StateUnknown || last.final() {
+			continue
+		}
+		last = s
+		l.report(s)
+	}
+}
+
+// report publishes s and calls the OnState callback (on the state loop).
+func (l *Leg) report(s State) {
+	l.state.Store(uint32(s))
+	switch s {
+	case StateConnected:
+		l.log.Info("webrtc leg connected")
+	case StateDisconnected:
+		l.log.Warn("webrtc leg disconnected")
+	case StateFailed:
+		l.log.Warn("webrtc leg failed")
+	case StateClosed:
+		l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
+	}
+	if s.final() {
+		l.doneOnce.Do(func() { close(l.done) })
+	}
+	if fn := l.onState.Load(); fn != nil && *fn != nil {
+		l.inCallback.Store(true)
+		defer l.inCallback.Store(false)
+		(*fn)(s)
+	}
+}
+
+func fromPion(s webrtc.PeerConnectionState) State {
+	switch s {
+	case webrtc.PeerConnectionStateNew, webrtc.PeerConnectionStateConnecting:
+		return StateConnecting
+	case webrtc.PeerConnectionStateConnected:
+		return StateConnected
+	case webrtc.PeerConnectionStateDisconnected:
+		return StateDisconnected
+	case webrtc.PeerConnectionStateFailed:
+		return StateFailed
+	case webrtc.PeerConnectionStateClosed:
+		return StateClosed
+	}
+	return StateUnknown
+}
+
+var _ media.PacketWriter = (*Leg)(nil)

@@ -1,0 +1,65 @@
+package webrtcleg
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+
+	"switchboard/media"
+)
+
+// maxOfferSize bounds the SDP we parse; browser offers are a few KiB.
+const maxOfferSize = 64 << 10
+
+// offerCodecs checks a browser offer before any PeerConnection is built and
+// returns the G.711 codecs its first audio section lists, in the offer's
+// order. The error is an *OfferError.
+func offerCodecs(offer []byte) ([]media.Codec, error) {
+	if len(offer) == 0 || len(offer) > maxOfferSize {
+		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: size %d", ErrInvalidOffer, len(offer))}
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(string(offer)); err != nil {
+		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", ErrInvalidOffer, err)}
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media != "audio" {
+			continue
+		}
+		var codecs []media.Codec
+		for _, f := range md.MediaName.Formats {
+			pt, err := strconv.ParseUint(f, 10, 8)
+			if err != nil {
+				continue
+			}
+			c := codecForFormat(md, uint8(pt))
+			if c != media.CodecUnknown {
+				codecs = append(codecs, c)
+			}
+		}
+		if len(codecs) == 0 {
+			return nil, &OfferError{Reason: "no_common_codec", Err: ErrNoCommonCodec}
+		}
+		return codecs, nil
+	}
+	return nil, &OfferError{Reason: "no_audio", Err: ErrNoAudio}
+}
+
+// codecForFormat resolves payload type pt of md through its a=rtpmap, or as
+// a static payload type (RFC 3551 §6) when there is no rtpmap.
+func codecForFormat(md *sdp.MediaDescription, pt uint8) media.Codec {
+	prefix := strconv.Itoa(int(pt)) + " "
+	for _, a := range md.Attributes {
+		if a.Key != "rtpmap" || !strings.HasPrefix(a.Value, prefix) {
+			continue
+		}
+		name, rate, _ := strings.Cut(strings.TrimPrefix(a.Value, prefix), "/")
+		if rate, _, _ = strings.Cut(rate, "/"); rate != "8000" {
+			return media.CodecUnknown
+		}
+		return media.CodecForName(name)
+	}
+	return media.CodecForPayloadType(pt)
+}
