@@ -8,12 +8,21 @@ func (s *Switch) tick() {
 	if s.closed {
 		return
 	}
+	// Which outputs get a frame from this tick, and so which inputs it needs.
+	agentDue := s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil)
+	needAgent := false
 	for _, c := range s.calls {
-		if c.decoded {
+		c.due = s.dueLocked(&c.party, s.fastToCall == c)
+		if c.due && (c.st == StateActive && !c.muted || c.st == StateMerged) {
+			needAgent = true
+		}
+	}
+	for _, c := range s.calls {
+		if c.decoded || (agentDue && c.st == StateActive) {
 			c.jb.pop(c.frame[:])
 		}
 	}
-	if s.agent.decoded {
+	if s.agent.decoded || needAgent {
 		s.agent.jb.pop(s.agent.frame[:])
 	} else {
 		clear(s.agent.frame[:])
@@ -23,7 +32,7 @@ func (s *Switch) tick() {
 		s.ring.ReadFrame(s.ring16[:])
 	}
 
-	if s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil) {
+	if agentDue {
 		// The agent hears every Active or Merged call, plus the beeps.
 		clear(s.sum[:])
 		for _, c := range s.calls {
@@ -51,7 +60,7 @@ func (s *Switch) tick() {
 		}
 	}
 	for _, c := range s.calls {
-		if !s.dueLocked(&c.party, s.fastToCall == c) {
+		if !c.due {
 			continue
 		}
 		switch {
@@ -75,12 +84,16 @@ func (s *Switch) tick() {
 // dueLocked reports whether the pacer writes a frame to p this tick. An
 // output fed by the fast path is skipped, unless the fast path has left it
 // empty for fillAfter ticks (then silence is due: the caller of a stalled
-// agent still hears something). An output the fast path fed earlier in this
-// interval, before a path switch, is skipped once: that interval already has
-// its frame.
+// agent still hears something) or it switched to the fast path during this
+// interval before any fast packet came (the pacer still owes this interval's
+// frame). An output the fast path fed earlier in this interval, before a
+// switch to the mixing path, is skipped once: that interval has its frame.
 func (s *Switch) dueLocked(p *party, fast bool) bool {
-	wrote := p.wrote
-	p.wrote = false
+	wrote, prev := p.wrote, p.fastPrev
+	p.wrote, p.fastPrev = false, fast
+	if fast && !prev && !wrote {
+		return true
+	}
 	if fast {
 		if wrote {
 			p.missed = 0

@@ -86,15 +86,17 @@ type Switch struct {
 
 // party is one side's streams: its writer toward it and its decoded input.
 type party struct {
-	out     PacketWriter
-	codec   Codec
-	seq     uint16 // our numbering of out (legs restamp their own)
-	ts      uint32
-	wrote   bool // the fast path wrote to out since the last tick
-	missed  int  // ticks in a row the fast path left out empty
-	decoded bool // input goes through jb
-	jb      jitterBuffer
-	frame   [FrameSamples]int16 // this tick's input
+	out      PacketWriter
+	codec    Codec
+	seq      uint16 // our numbering of out (legs restamp their own)
+	ts       uint32
+	wrote    bool // the fast path wrote to out since the last tick
+	missed   int  // ticks in a row the fast path left out empty
+	fastPrev bool // the fast path fed out at the last tick
+	due      bool // out gets a frame from this tick
+	decoded  bool // input goes through jb
+	jb       jitterBuffer
+	frame    [FrameSamples]int16 // this tick's input
 }
 
 type call struct {
@@ -315,19 +317,21 @@ func (s *Switch) recomputeLocked() {
 	}
 	agentDecoded := false
 	for _, c := range s.calls {
+		// A jitter buffer starts afresh when decoding starts; when it stops,
+		// its last frames may still fill the interval of the switch.
 		dec := (c.st == StateActive && s.fastToAgent != c) || c.st == StateMerged
-		if dec != c.decoded {
+		if dec && !c.decoded {
 			c.jb.reset()
-			c.decoded = dec
 		}
+		c.decoded = dec
 		if (c.st == StateActive && !c.muted && s.fastToCall != c) || c.st == StateMerged {
 			agentDecoded = true
 		}
 	}
-	if agentDecoded != s.agent.decoded {
+	if agentDecoded && !s.agent.decoded {
 		s.agent.jb.reset()
-		s.agent.decoded = agentDecoded
 	}
+	s.agent.decoded = agentDecoded
 }
 
 type agentInput struct{ s *Switch }
