@@ -1,11 +1,3 @@
-// Package rtplegtest provides a minimal RTP phone for tests: a UDP socket on
-// 127.0.0.1 that speaks SDP for itself, sends a continuous tone paced at
-// 20 ms, records and decodes what it receives, and sends and receives RFC 4733
-// digits. It is written independently of rtpleg (raw sockets and pion/rtp),
-// so tests of rtpleg and of the gateway check against a second implementation.
-//
-// Concurrency: all methods are safe for concurrent use. NewPhone registers a
-// t.Cleanup that closes the phone and waits for its two goroutines.
 package rtplegtest
 
 import (
