@@ -1,0 +1,28 @@
+// Package trunk terminates the SIP trunk: it answers carriers' INVITEs over
+// UDP and TCP on one address with emiago/sipgo (the only package that
+// imports it), negotiates the media through an rtpleg.Leg, and hands each
+// new call to a Handler as a sipgo-free *Call.
+//
+// What it does (RFC 3261/3264): 100 Trying at once for every new INVITE;
+// 180/183/200 (with the SDP answer) and final rejections as the Handler
+// decides; ACK; BYE in both directions; CANCEL before the answer (200 to the
+// CANCEL, 487 to the INVITE); OPTIONS (200 with Allow and Accept);
+// re-INVITE answered per RFC 3264 through Leg.Answer (direction honoured,
+// new remote address applied; a sendonly/inactive offer puts the leg on
+// hold, which suspends its RTP timeout); INFO application/dtmf-relay and
+// application/dtmf as DTMF; 405/501 with Allow for methods it does not
+// serve; 403 for INVITEs from outside Config.Allow; 503 while draining.
+// Messages are checked above sipgo's parser (validate.go): invalid UDP
+// requests get 400 (or 505) from the trunk itself and invalid responses are
+// dropped, so the RFC 4475 torture messages never reach the dialog layer.
+// An RTP inactivity timeout on the leg ends the call with BYE.
+//
+// What it does not do: routing (the Handler decides), registration, PRACK,
+// session timers, TLS.
+//
+// Concurrency: each new INVITE's Handler.HandleCall runs on its own
+// goroutine, owned by the Trunk (Run waits for it). Call methods are safe
+// for concurrent use; OnDTMF callbacks run on the leg's read goroutine or a
+// SIP handler goroutine and must not block. Lock order: Trunk.mu before
+// Call.mu; no lock is held across network I/O or a callback.
+package trunk

@@ -1,0 +1,399 @@
+package trunk
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"switchboard/media/rtpleg"
+)
+
+// allowMethods is the Allow header value of every 405/501/OPTIONS answer.
+const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+
+// knownMethods are RFC methods we recognize but do not serve: 405, not 501.
+var knownMethods = map[string]bool{
+	"REGISTER": true, "SUBSCRIBE": true, "NOTIFY": true, "REFER": true, "MESSAGE": true,
+	"PRACK": true, "UPDATE": true, "PUBLISH": true,
+}
+
+// respond sends a stateful response to req; errors are logged at debug
+// (the peer went away: nothing else to do).
+func (t *Trunk) respond(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		t.log.Debug("sip respond", "code", code, "method", req.Method.String(), "err", err)
+	}
+}
+
+func sourceAddr(req *sip.Request) netip.AddrPort {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		t.onReInvite(req, tx)
+		return
+	}
+	src := sourceAddr(req)
+	log := t.log.With("call_id", callID(req), "source", src.String())
+	if !t.allowed(src.Addr()) {
+		log.Warn("invite refused: source not allowed")
+		t.respond(req, tx, 403, "Forbidden")
+		return
+	}
+	if code, reason, hdrs := checkInvite(req); code != 0 {
+		log.Info("invite refused", "code", code, "reason", reason)
+		t.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	if t.draining.Load() {
+		t.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
+		return
+	}
+	// RFC 3261 §17.2.1: 100 Trying at once, we may take longer than 200 ms.
+	t.respond(req, tx, 100, "Trying")
+
+	dlg, err := t.dialogUA(req).ReadInvite(req, tx)
+	if err != nil {
+		log.Info("invite refused", "err", err)
+		if errors.Is(err, errNoContact) || strings.Contains(err.Error(), "Contact") {
+			t.respond(req, tx, 400, "Missing Contact")
+		} else {
+			t.respond(req, tx, 400, "Bad Request")
+		}
+		return
+	}
+	leg, err := t.cfg.Media.Open()
+	if err != nil {
+		log.Error("invite refused: no rtp leg", "err", err)
+		_ = dlg.Respond(503, "Service Unavailable", nil)
+		return
+	}
+	answer, err := leg.Answer(req.Body())
+	if err != nil {
+		leg.Close()
+		code, reason := statusOf(err, 488, "Not Acceptable Here")
+		log.Info("invite refused: sdp", "code", code, "reason", reason)
+		_ = dlg.Respond(code, reason, nil, sip.NewHeader("Accept", "application/sdp"))
+		return
+	}
+
+	c := t.newInboundCall(req, leg, answer)
+	c.srvDlg = dlg
+	c.dialogID = dlg.ID
+	if !t.addCall(c) {
+		leg.Close()
+		_ = dlg.Respond(503, "Service Unavailable", nil)
+		return
+	}
+	log.Info("call offered", "number", c.number, "from", c.from, "rtp", leg.String())
+	ctx, cancel := context.WithCancel(t.baseCtx)
+	c.cancel = cancel
+	leg.OnDTMF(c.fireDTMF)
+	t.calls.Go(func() { t.monitor(c) })
+	t.calls.Go(func() {
+		h := t.cfg.Handler
+		if h == nil {
+			h = HandlerFunc(func(_ context.Context, c *Call) { _ = c.Reject(404, "Not Found") })
+		}
+		h.HandleCall(ctx, c)
+		c.mu.Lock()
+		final := c.final
+		c.mu.Unlock()
+		if !final {
+			_ = c.Reject(480, "Temporarily Unavailable")
+		}
+	})
+	// sipgo terminates the transaction when this handler returns: stay
+	// until the final response is sent (and a 2xx ACKed) or the call ends.
+	select {
+	case <-c.finalSent:
+	case <-c.done:
+	}
+}
+
+var errNoContact = errors.New("no Contact header")
+
+func callID(req *sip.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte) *Call {
+	c := &Call{
+		t:         t,
+		id:        callID(req),
+		number:    req.Recipient.User,
+		remote:    sourceAddr(req),
+		leg:       leg,
+		answer:    answer,
+		done:      make(chan struct{}),
+		finalSent: make(chan struct{}),
+		started:   time.Now(),
+		state:     StateOffered,
+		ackWait:   map[uint32]chan []byte{},
+		reinv:     make(chan struct{}, 1),
+	}
+	if f := req.From(); f != nil {
+		c.from = f.Address.User
+		c.fromURI = f.Address.String()
+	}
+	c.log = t.log.With("call_id", c.id, "number", c.number)
+	return c
+}
+
+// monitor ends c when its dialog or leg ends.
+func (t *Trunk) monitor(c *Call) {
+	dctx := c.srvDlg.Context()
+	select {
+	case <-c.done:
+		return
+	case <-dctx.Done():
+		switch {
+		case errors.Is(context.Cause(dctx), sip.ErrTransactionCanceled):
+			c.end(ReasonCanceled)
+		case c.State() == StateAnswered:
+			c.end(ReasonRemoteHangup)
+		default:
+			// The INVITE transaction ended before an answer (CANCEL,
+			// timeout, or a final response we sent).
+			c.mu.Lock()
+			final := c.final
+			c.mu.Unlock()
+			if final {
+				// Our own final response: Answer/Reject ends the call.
+				select {
+				case <-c.finalSent:
+				case <-c.done:
+					return
+				}
+				if c.State() == StateAnswered {
+					c.end(ReasonRemoteHangup)
+				}
+				return
+			}
+			c.end(ReasonCanceled)
+		}
+	case <-c.leg.Done():
+		if errors.Is(c.leg.Err(), rtpleg.ErrTimeout) {
+			c.log.Warn("rtp timeout: hanging up")
+			_ = c.Hangup(ReasonRTPTimeout)
+			return
+		}
+		_ = c.Hangup("media closed")
+	}
+}
+
+// onReInvite answers an in-dialog INVITE (RFC 3261 §14.2, RFC 3264 §8).
+func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := t.lookup(req)
+	if c == nil || c.srvDlg == nil {
+		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	// RFC 3261 §14.2: an INVITE while another is in progress gets 491.
+	// Wait a little: the previous one may be just finishing.
+	wait := time.NewTimer(time.Second)
+	select {
+	case c.reinv <- struct{}{}:
+		wait.Stop()
+	case <-wait.C:
+		t.respond(req, tx, 491, "Request Pending")
+		return
+	}
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			<-c.reinv
+		}
+	}
+	defer unlock()
+	if c.State() != StateAnswered {
+		t.respond(req, tx, 491, "Request Pending")
+		return
+	}
+	if err := c.srvDlg.ReadRequest(req, tx); err != nil {
+		t.respond(req, tx, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	t.respond(req, tx, 100, "Trying")
+	var body []byte
+	offerless := len(req.Body()) == 0
+	if offerless {
+		body = c.leg.Offer() // we offer in the 200, the answer comes in the ACK
+	} else {
+		answer, err := c.leg.Answer(req.Body())
+		if err != nil {
+			code, reason := statusOf(err, 488, "Not Acceptable Here")
+			t.respond(req, tx, code, reason)
+			return
+		}
+		body = answer
+		held := c.leg.Direction() == "recvonly" || c.leg.Direction() == "inactive"
+		c.leg.SetHold(held)
+		c.mu.Lock()
+		changed := c.held != held
+		c.held = held
+		c.mu.Unlock()
+		if changed {
+			c.log.Info("call hold changed", "held", held, "direction", c.leg.Direction())
+		}
+	}
+	seq := req.CSeq().SeqNo
+	ack := make(chan []byte, 1)
+	c.mu.Lock()
+	c.ackWait[seq] = ack
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.ackWait, seq)
+		c.mu.Unlock()
+	}()
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(sip.HeaderClone(&c.t.dialogUA(req).ContactHDR))
+	if err := tx.Respond(res); err != nil {
+		c.log.Debug("re-invite respond", "err", err)
+		return
+	}
+	// The transaction has its final response: a next re-INVITE may come
+	// (RFC 3261 §14.2) while we wait for this one's ACK.
+	unlock()
+	// RFC 3261 §13.3.1.4: the TU retransmits the 2xx until the ACK.
+	interval := sip.T1
+	deadline := time.NewTimer(64 * sip.T1)
+	defer deadline.Stop()
+	retx := time.NewTimer(interval)
+	defer retx.Stop()
+	for {
+		select {
+		case b := <-ack:
+			if offerless {
+				if err := c.leg.SetAnswer(b); err != nil {
+					c.log.Warn("re-invite ack answer", "err", err)
+				}
+			}
+			return
+		case <-retx.C:
+			if req.Transport() != "UDP" {
+				continue
+			}
+			_ = tx.Respond(res)
+			interval = min(2*interval, sip.T2)
+			retx.Reset(interval)
+		case <-deadline.C:
+			c.log.Warn("re-invite not acknowledged: hanging up")
+			_ = c.Hangup(ReasonNoAck)
+			return
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	c := t.lookup(req)
+	if c == nil || c.srvDlg == nil {
+		return // stray ACK: nothing to answer (RFC 3261 §17.2.3)
+	}
+	seq := req.CSeq().SeqNo
+	c.mu.Lock()
+	ch := c.ackWait[seq]
+	c.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- req.Body():
+		default:
+		}
+		return
+	}
+	if err := c.srvDlg.ReadAck(req, tx); err != nil {
+		c.log.Debug("ack", "err", err)
+	}
+}
+
+func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := t.lookup(req)
+	if c == nil {
+		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	var err error
+	if c.outbound {
+		err = c.cliDlg.ReadBye(req, tx)
+	} else {
+		err = c.srvDlg.ReadBye(req, tx)
+	}
+	if err != nil {
+		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.end(ReasonRemoteHangup)
+}
+
+// onCancel sees only CANCELs that match no INVITE transaction (sipgo's
+// transaction layer answers the others with 200 and the INVITE with 487).
+func (t *Trunk) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+}
+
+func (t *Trunk) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if code, reason, hdrs := checkRequest(req); code != 0 {
+		t.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	t.respond(req, tx, 200, "OK",
+		sip.NewHeader("Allow", allowMethods),
+		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"),
+		sip.NewHeader("Supported", ""),
+	)
+}
+
+func (t *Trunk) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := t.lookup(req)
+	if c == nil {
+		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = strings.ToLower(strings.TrimSpace(strings.Split(h.Value(), ";")[0]))
+	}
+	switch ct {
+	case "application/dtmf-relay", "application/dtmf":
+		d, ok := parseINFODigit(ct, req.Body())
+		if !ok {
+			t.respond(req, tx, 400, "Bad DTMF Body")
+			return
+		}
+		c.fireDTMF(d) // before the 200, so digits keep the sender's order
+		t.respond(req, tx, 200, "OK")
+	case "":
+		t.respond(req, tx, 200, "OK") // keep-alive INFO without body
+	default:
+		t.respond(req, tx, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+	}
+}
+
+func (t *Trunk) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	allow := sip.NewHeader("Allow", allowMethods)
+	if knownMethods[req.Method.String()] {
+		t.respond(req, tx, 405, "Method Not Allowed", allow)
+		return
+	}
+	t.respond(req, tx, 501, "Not Implemented", allow)
+}
