@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"switchboard/events"
+)
+
+// AppendEvent persists one event.
+func (s *SQLite) AppendEvent(ctx context.Context, e events.Event) error {
+	if e.Type == "" {
+		return invalid("type", "required")
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("append event %s: %w", e.Type, err)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (type, at, agent, queue, body) VALUES (?, ?, ?, ?, ?)`,
+			e.Type, formatDBTime(e.At), e.Agent, e.Queue, string(body))
+		return err
+	})
+}
+
+// ListEvents returns persisted events in the order they were appended,
+// filtered by time (At), agent and queue.
+func (s *SQLite) ListEvents(ctx context.Context, f RecordFilter) ([]events.Event, error) {
+	where, args := f.where("at")
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events`+where+` ORDER BY id LIMIT ?`, append(args, f.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	out := []events.Event{}
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var e events.Event
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("list events: decode: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AppendRecord persists one call record.
+func (s *SQLite) AppendRecord(ctx context.Context, r CallRecord) error {
+	if r.Call == "" {
+		return invalid("call", "required")
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
+			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Call, r.Agent, r.Queue, r.Kind, r.Direction, r.From, r.To, formatDBTime(r.StartedAt), formatDBTime(r.EndedAt),
+			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome)
+		if err != nil {
+			return fmt.Errorf("append record %s: %w", r.Call, err)
+		}
+		return nil
+	})
+}
+
+// ListRecords returns call records whose StartedAt is in [Since, Until),
+// of Agent and Queue when set, oldest first, at most Limit.
+func (s *SQLite) ListRecords(ctx context.Context, f RecordFilter) ([]CallRecord, error) {
+	where, args := f.where("started_at")
+	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
+		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome FROM call_records`+where+
+		` ORDER BY started_at, id LIMIT ?`, append(args, f.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", err)
+	}
+	defer rows.Close()
+	out := []CallRecord{}
+	for rows.Next() {
+		var r CallRecord
+		var started, ended string
+		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
+			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome); err != nil {
+			return nil, err
+		}
+		if r.StartedAt, err = parseDBTime(started); err != nil {
+			return nil, err
+		}
+		if r.EndedAt, err = parseDBTime(ended); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (f RecordFilter) where(timeCol string) (string, []any) {
+	var conds []string
+	var args []any
+	if !f.Since.IsZero() {
+		conds, args = append(conds, timeCol+" >= ?"), append(args, formatDBTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		conds, args = append(conds, timeCol+" < ?"), append(args, formatDBTime(f.Until))
+	}
+	if f.Agent != "" {
+		conds, args = append(conds, "agent = ?"), append(args, f.Agent)
+	}
+	if f.Queue != "" {
+		conds, args = append(conds, "queue = ?"), append(args, f.Queue)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func (f RecordFilter) limit() int {
+	switch {
+	case f.Limit <= 0:
+		return DefaultRecordLimit
+	case f.Limit > MaxRecordLimit:
+		return MaxRecordLimit
+	}
+	return f.Limit
+}
+
+var _ Store = (*SQLite)(nil)
