@@ -1,0 +1,40 @@
+package mediatest
+
+import (
+	"testing"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+// TestCheckContinuity shows the checker catches gaps and doubled frames.
+func TestCheckContinuity(t *testing.T) {
+	clock := new(Clock)
+	leg := NewLeg(clock, media.PCMU)
+	f := NewFeeder(leg, media.PCMU, 1000)
+	for range 5 {
+		clock.Advance()
+		f.Send()
+	}
+	if err := leg.CheckContinuity(1, 6); err != nil {
+		t.Errorf("steady stream: %v", err)
+	}
+	if v := tone.Classify(leg.PCM(1, 6), 1000); v != tone.VerdictTone {
+		t.Errorf("Classify = %v, want tone", v)
+	}
+	clock.Advance() // step 6: nothing
+	clock.Advance() // step 7: two packets
+	f.Send()
+	f.Send()
+	if err := leg.CheckContinuity(1, 7); err == nil {
+		t.Error("gap at step 6 not reported")
+	}
+	if err := leg.CheckContinuity(7, 8); err == nil {
+		t.Error("two packets at step 7 not reported")
+	}
+	other := NewLeg(clock, media.PCMA)
+	NewFeeder(other, media.PCMU, 1000).Send()
+	if err := other.CheckContinuity(clock.Now(), clock.Now()+1); err == nil {
+		t.Error("wrong codec not reported")
+	}
+}
