@@ -86,9 +86,9 @@ func writeWAV(t *testing.T, rate, bits, chans int, seconds float64, freq float64
 
 func TestLoadWAV(t *testing.T) {
 	tests := []struct {
-		name             string
+		name              string
 		rate, bits, chans int
-		freq             float64
+		freq              float64
 	}{
 		{"8k mono 16-bit", 8000, 16, 1, 1000},
 		{"44.1k stereo 16-bit", 44100, 16, 2, 700},
