@@ -1,0 +1,308 @@
+package adminui
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+type rpcError struct {
+	Code    int            `json:"code"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+func invalid(reason string) *rpcError {
+	return &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": reason}}
+}
+
+type fakeConn struct {
+	mu         sync.Mutex // guards following
+	ws         *websocket.Conn
+	subscribed bool
+}
+
+func (c *fakeConn) send(v any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteJSON(v)
+}
+
+// fakeConsole speaks PROTOCOL.md section 6 on /ws/admin, keeping agents,
+// queues and routes in memory with the validation rules that matter here.
+type fakeConsole struct {
+	token string
+	wg    sync.WaitGroup
+
+	mu        sync.Mutex // guards following
+	conns     map[*fakeConn]bool
+	auths     int
+	agents    map[string]map[string]any // config, with "password"
+	queues    map[string]map[string]any
+	routes    map[string]map[string]any
+	live      map[string]map[string]any // agent id -> live fields (activity, connected, load, calls)
+	waiting   map[string][]any          // queue id -> waiting tasks
+	methods   []string
+	subscribe int
+}
+
+func newFakeConsole(token string) *fakeConsole {
+	return &fakeConsole{token: token, conns: map[*fakeConn]bool{}, agents: map[string]map[string]any{},
+		queues: map[string]map[string]any{}, routes: map[string]map[string]any{},
+		live: map[string]map[string]any{}, waiting: map[string][]any{}}
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
+var extRE = regexp.MustCompile(`^[0-9]{2,8}$`)
+
+func (f *fakeConsole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &fakeConn{ws: ws}
+	f.mu.Lock()
+	f.conns[c] = true
+	f.wg.Add(1)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.conns, c)
+		f.mu.Unlock()
+		ws.Close()
+		f.wg.Done()
+	}()
+	authed := false
+	for {
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params map[string]any  `json:"params"`
+		}
+		if err := ws.ReadJSON(&msg); err != nil {
+			return
+		}
+		var result any
+		var rerr *rpcError
+		var changed map[string]any
+		if !authed && msg.Method != "auth" {
+			rerr = &rpcError{Code: -32001, Message: "auth required"}
+		} else if msg.Method == "auth" {
+			if tok, _ := msg.Params["token"].(string); tok != f.token {
+				rerr = &rpcError{Code: -32001, Message: "auth failed", Data: map[string]any{"reason": "bad token"}}
+			} else {
+				authed = true
+				f.mu.Lock()
+				f.auths++
+				f.mu.Unlock()
+				result = map[string]any{}
+			}
+		} else {
+			result, rerr, changed = f.handle(c, msg.Method, msg.Params)
+		}
+		reply := map[string]any{"jsonrpc": "2.0", "id": msg.ID}
+		if rerr != nil {
+			reply["error"] = rerr
+		} else {
+			reply["result"] = result
+		}
+		if c.send(reply) != nil {
+			return
+		}
+		if changed != nil {
+			f.event(map[string]any{"type": "config.changed", "detail": changed})
+		}
+	}
+}
+
+// event sends an event notification to every subscribed connection.
+func (f *fakeConsole) event(ev map[string]any) {
+	ev["at"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	f.mu.Lock()
+	conns := slices.Collect(maps.Keys(f.conns))
+	f.mu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		sub := c.subscribed
+		c.mu.Unlock()
+		if sub {
+			c.send(map[string]any{"jsonrpc": "2.0", "method": "event", "params": ev})
+		}
+	}
+}
+
+func (f *fakeConsole) publicAgent(a map[string]any) map[string]any {
+	out := maps.Clone(a)
+	delete(out, "password")
+	out["activity"], out["connected"], out["load"], out["wrapup"] = "offline", false, 0, false
+	maps.Copy(out, f.live[a["id"].(string)])
+	if _, ok := out["calls"]; !ok {
+		out["calls"] = []any{}
+	}
+	return out
+}
+
+func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any, *rpcError, map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.methods = append(f.methods, method)
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	switch method {
+	case "subscribe":
+		c.mu.Lock()
+		c.subscribed = true
+		c.mu.Unlock()
+		f.subscribe++
+		return map[string]any{}, nil, nil
+	case "agent.put":
+		id, ext := str("id"), str("extension")
+		if !idRE.MatchString(id) {
+			return nil, invalid("id: must match [a-z0-9._-]{1,64}"), nil
+		}
+		if !extRE.MatchString(ext) {
+			return nil, invalid("extension: must be 2 to 8 digits"), nil
+		}
+		for oid, o := range f.agents {
+			if oid != id && o["extension"] == ext {
+				return nil, invalid(fmt.Sprintf("extension: %s already used by agent %s", ext, oid)), nil
+			}
+		}
+		capacity := 2.0
+		if v, ok := p["capacity"].(float64); ok {
+			capacity = v
+		}
+		if capacity < 1 || capacity > 8 {
+			return nil, invalid("capacity: must be 1..8"), nil
+		}
+		queues := []any{}
+		if qs, ok := p["queues"].([]any); ok {
+			for _, q := range qs {
+				if _, ok := f.queues[fmt.Sprint(q)]; !ok {
+					return nil, invalid(fmt.Sprintf("queues: unknown queue %v", q)), nil
+				}
+			}
+			queues = qs
+		}
+		a := map[string]any{"id": id, "name": str("name"), "extension": ext, "capacity": capacity, "queues": queues}
+		if old, ok := f.agents[id]; ok {
+			a["password"] = old["password"]
+		}
+		if pw := str("password"); pw != "" {
+			a["password"] = pw
+		}
+		f.agents[id] = a
+		return f.publicAgent(a), nil, map[string]any{"kind": "agent", "id": id, "op": "put"}
+	case "agent.list":
+		out := []any{}
+		for _, a := range f.agents {
+			out = append(out, f.publicAgent(a))
+		}
+		return out, nil, nil
+	case "agent.delete":
+		if _, ok := f.agents[str("id")]; !ok {
+			return nil, invalid("id: no such agent"), nil
+		}
+		delete(f.agents, str("id"))
+		return map[string]any{}, nil, map[string]any{"kind": "agent", "id": str("id"), "op": "delete"}
+	case "queue.put":
+		id := str("id")
+		if !idRE.MatchString(id) {
+			return nil, invalid("id: must match [a-z0-9._-]{1,64}"), nil
+		}
+		q := maps.Clone(p)
+		f.queues[id] = q
+		return q, nil, map[string]any{"kind": "queue", "id": id, "op": "put"}
+	case "queue.list":
+		out := []any{}
+		for _, q := range f.queues {
+			out = append(out, q)
+		}
+		return out, nil, nil
+	case "route.put":
+		target := str("target")
+		if m := regexp.MustCompile(`^queue:(.*)$`).FindStringSubmatch(target); m != nil {
+			if _, ok := f.queues[m[1]]; !ok {
+				return nil, invalid("target: unknown queue " + m[1]), nil
+			}
+		}
+		r := map[string]any{"number": str("number"), "target": target}
+		f.routes[str("number")] = r
+		return r, nil, map[string]any{"kind": "route", "id": str("number"), "op": "put"}
+	case "route.get":
+		r, ok := f.routes[str("number")]
+		if !ok {
+			return nil, invalid("number: no such route"), nil
+		}
+		return r, nil, nil
+	case "route.list":
+		out := []any{}
+		for _, r := range f.routes {
+			out = append(out, r)
+		}
+		return out, nil, nil
+	case "state":
+		agents, queues, calls := []any{}, []any{}, []any{}
+		for _, a := range f.agents {
+			pa := f.publicAgent(a)
+			agents = append(agents, pa)
+			calls = append(calls, pa["calls"].([]any)...)
+		}
+		for id, q := range f.queues {
+			lq := maps.Clone(q)
+			w := f.waiting[id]
+			if w == nil {
+				w = []any{}
+			}
+			lq["waiting"] = w
+			queues = append(queues, lq)
+		}
+		return map[string]any{"agents": agents, "queues": queues, "calls": calls}, nil, nil
+	case "records.list":
+		return []any{}, nil, nil
+	}
+	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
+}
+
+// setLive sets an agent's live fields and a queue's waiting tasks, then
+// sends an event, as the real floor would.
+func (f *fakeConsole) setLive(agent string, live map[string]any, queue string, waiting []any) {
+	f.mu.Lock()
+	f.live[agent] = live
+	f.waiting[queue] = waiting
+	f.mu.Unlock()
+	f.event(map[string]any{"type": "agent.activity", "agent": agent, "activity": live["activity"]})
+}
+
+func (f *fakeConsole) dropAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		c.ws.Close()
+	}
+}
+
+func (f *fakeConsole) close() {
+	f.dropAll()
+	f.wg.Wait()
+}
+
+func (f *fakeConsole) authCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.auths
+}
+
+func (f *fakeConsole) agent(id string) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.agents[id])
+}
