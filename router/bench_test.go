@@ -1,0 +1,148 @@
+package router
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Issue 3 scale: 15,000 agents, 50 queues, 10,000 waiting tasks.
+const (
+	benchAgents = 15000
+	benchQueues = 50
+	benchTasks  = 10000
+)
+
+func benchQueue(i int) QueueID { return QueueID("q" + strconv.Itoa(i%benchQueues)) }
+
+// benchFloor builds the floor. Agents of the first half of the queues are
+// busy (one outbound call each, queues not allowing busy agents) and the
+// 10,000 tasks wait there; agents of the second half are idle.
+func benchFloor(b *testing.B) (*Router, time.Time, []AgentID) {
+	b.Helper()
+	r := New(Config{})
+	now := t0
+	for i := range benchQueues {
+		if err := r.PutQueue(Queue{ID: benchQueue(i)}, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var busy []AgentID
+	half := benchQueues / 2
+	for i := range benchAgents {
+		id := AgentID("a" + strconv.Itoa(i))
+		base := (i % 2) * half // even agents: queues 0..24, odd: 25..49
+		qs := []QueueID{benchQueue(base + i%half), benchQueue(base + (i+7)%half), benchQueue(base + (i+13)%half)}
+		now = now.Add(time.Millisecond)
+		must(b, r.PutAgent(AgentConfig{ID: id, Extension: strconv.Itoa(10000 + i), Queues: qs}, now))
+		must(b, r.SetConnected(id, true, now))
+		if i%2 == 0 {
+			must(b, r.AddCall(id, now))
+			busy = append(busy, id)
+		}
+		must(b, r.SetActivity(id, ActivityAvailable, now))
+	}
+	for i := range benchTasks {
+		now = now.Add(time.Millisecond)
+		must(b, r.AddTask(Task{ID: TaskID("w" + strconv.Itoa(i)), Kind: KindQueue, Queue: benchQueue(i % half), Priority: i % 3}, now))
+	}
+	if s, _ := r.Queue(benchQueue(0)); s.Waiting != benchTasks/half {
+		b.Fatalf("queue q0: %+v", s)
+	}
+	r.Drain(nil)
+	return r, now, busy
+}
+
+func must(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func report(b *testing.B, r *Router, before uint64) {
+	d := r.Decisions() - before
+	b.ReportMetric(float64(d)/b.Elapsed().Seconds(), "decisions/s")
+	b.ReportMetric(float64(d)/float64(b.N), "decisions/op")
+}
+
+// BenchmarkAgentFreesUp: a busy agent ends a call and takes the best of the
+// waiting tasks across its three queues; it accepts, a new task arrives
+// (and waits), the agent dials out and ends the queue call, back where it
+// started.
+func BenchmarkAgentFreesUp(b *testing.B) {
+	r, now, busy := benchFloor(b)
+	var evs []Event
+	before := r.Decisions()
+	next := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		id := busy[i%len(busy)]
+		now = now.Add(time.Millisecond)
+		_ = r.EndCall(id, now)
+		evs = r.Drain(evs[:0])
+		if len(evs) != 1 || evs[0].Type != ReservationCreated {
+			b.Fatalf("step %d: %v", i, evs)
+		}
+		_ = r.Accept(evs[0].Reservation, now)
+		next++
+		_ = r.AddTask(Task{ID: TaskID("n" + strconv.Itoa(next)), Kind: KindQueue, Queue: benchQueue(i % (benchQueues / 2))}, now)
+		_ = r.AddCall(id, now)
+		_ = r.CallEnded(evs[0].Task, now)
+		r.Drain(evs[:0])
+		i++
+	}
+	report(b, r, before)
+}
+
+// BenchmarkTaskArrives: a task arrives in a queue with idle members and is
+// offered to the longest idle one, who accepts and ends the call.
+func BenchmarkTaskArrives(b *testing.B) {
+	r, now, _ := benchFloor(b)
+	var evs []Event
+	before := r.Decisions()
+	half := benchQueues / 2
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		now = now.Add(time.Millisecond)
+		id := TaskID("x" + strconv.Itoa(i))
+		_ = r.AddTask(Task{ID: id, Kind: KindQueue, Queue: benchQueue(half + i%half)}, now)
+		evs = r.Drain(evs[:0])
+		if len(evs) != 2 || evs[1].Type != ReservationCreated {
+			b.Fatalf("step %d: %v", i, evs)
+		}
+		_ = r.Accept(evs[1].Reservation, now)
+		_ = r.CallEnded(id, now)
+		r.Drain(evs[:0])
+		i++
+	}
+	report(b, r, before)
+}
+
+// BenchmarkRejectReoffer: a task arrives, is offered, rejected and offered
+// to the next longest idle member (two decisions), then canceled.
+func BenchmarkRejectReoffer(b *testing.B) {
+	r, now, _ := benchFloor(b)
+	var evs []Event
+	half := benchQueues / 2
+	before := r.Decisions()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		now = now.Add(time.Millisecond)
+		id := TaskID("x" + strconv.Itoa(i))
+		_ = r.AddTask(Task{ID: id, Kind: KindQueue, Queue: benchQueue(half + i%half)}, now)
+		evs = r.Drain(evs[:0])
+		_ = r.Reject(evs[1].Reservation, now)
+		evs = r.Drain(evs[:0])
+		if len(evs) != 2 || evs[1].Type != ReservationCreated {
+			b.Fatalf("step %d: %v", i, evs)
+		}
+		_ = r.CancelTask(id, now)
+		r.Drain(evs[:0])
+		i++
+	}
+	report(b, r, before)
+}
