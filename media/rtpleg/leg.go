@@ -92,6 +92,7 @@ type Leg struct {
 	sessID  uint64
 	version uint64
 	offered bool // we sent Offer and wait for SetAnswer
+	closed  bool // Close has begun: Start must not start the read loop
 
 	send  sender
 	stats counters
@@ -281,7 +282,7 @@ func (l *Leg) SetHold(held bool) {
 func (l *Leg) Done() <-chan struct{} { return l.done }
 
 // Err returns why the leg ended: ErrTimeout after the inactivity timeout,
-// nil otherwise (also while it runs).
+// a read error if the socket kept failing, nil otherwise (also while it runs).
 func (l *Leg) Err() error {
 	select {
 	case <-l.done:
@@ -305,6 +306,9 @@ func (l *Leg) end(err error) {
 func (l *Leg) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
 		close(l.closing)
 		if cerr := l.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 			err = cerr

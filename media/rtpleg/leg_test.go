@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchboard/media"
+	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
 )
 
@@ -45,6 +46,33 @@ func TestLoopbackTone(t *testing.T) {
 			}
 			if s := a.Stats(); s.PacketsOut == 0 || s.PacketsIn == 0 || s.Dropped != 0 {
 				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+// TestEcho uses the leg as its own sink, as the gateway's echo number does:
+// an independent phone hears its own tone back, as PCMU and as PCMA.
+func TestEcho(t *testing.T) {
+	for _, codec := range []media.Codec{media.PCMU, media.PCMA} {
+		t.Run(codec.String(), func(t *testing.T) {
+			l := openLeg(t, newTestPool(t, 0))
+			ph := rtplegtest.NewPhone(t, codec)
+			ans, err := l.Answer(ph.Offer())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ph.SetAnswer(ans); err != nil {
+				t.Fatal(err)
+			}
+			l.Start(l)
+			ph.PlayTone(1000)
+			if !ph.WaitHeard(1000, 5*time.Second) {
+				t.Fatalf("phone does not hear its 1 kHz tone: %v", ph.Classify(1000, 200*time.Millisecond))
+			}
+			ph.PlayTone(600)
+			if !ph.WaitHeard(600, 5*time.Second) {
+				t.Fatalf("phone does not hear its 600 Hz tone: %v", ph.Classify(600, 200*time.Millisecond))
 			}
 		})
 	}

@@ -2,6 +2,8 @@ package rtpleg
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"sync/atomic"
@@ -14,6 +16,9 @@ import (
 
 // maxPacket is the largest datagram we read; bigger ones are truncated and dropped.
 const maxPacket = 1500
+
+// maxReadErrors consecutive read errors end the leg.
+const maxReadErrors = 100
 
 // Stats counts a leg's traffic since Open.
 type Stats struct {
@@ -51,13 +56,10 @@ func (l *Leg) Stats() Stats {
 // next packet: sinks must not retain them after WritePacket returns.
 func (l *Leg) Start(sink media.PacketWriter) {
 	l.SetSink(sink)
-	if l.started.Swap(true) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.started.Swap(true) {
 		return
-	}
-	select {
-	case <-l.closing:
-		return
-	default:
 	}
 	l.lastRecv.Store(int64(time.Since(l.epoch)))
 	if l.timeout > 0 {
@@ -80,6 +82,7 @@ type receiver struct {
 
 func (l *Leg) readLoop() {
 	r := new(receiver)
+	errs := 0 // consecutive read errors
 	for {
 		n, src, err := l.conn.ReadFromUDPAddrPort(r.buf[:])
 		if err != nil {
@@ -90,14 +93,19 @@ func (l *Leg) readLoop() {
 				}
 				continue
 			}
-			// Closed socket (Close) or a fatal socket error: the leg is over.
-			select {
-			case <-l.closing:
-			default:
-				l.log.Warn("rtp read failed", "error", err)
+			if errors.Is(err, net.ErrClosed) {
+				return // Close
 			}
-			return
+			// A transient socket error (e.g. a reported ICMP error): keep
+			// reading, but give up on a socket that only fails.
+			if errs++; errs == maxReadErrors {
+				l.log.Warn("rtp socket keeps failing", "error", err)
+				l.end(fmt.Errorf("read rtp: %w", err))
+				return
+			}
+			continue
 		}
+		errs = 0
 		l.handle(r, r.buf[:n], netip.AddrPortFrom(src.Addr().Unmap(), src.Port()))
 	}
 }
