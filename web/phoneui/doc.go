@@ -8,7 +8,7 @@
 // with per-call controls (hold/resume as a one-click swap, mute, hang-up,
 // transfer, merge, wrap-up), and a dialpad for dialling and DTMF. It
 // reconnects with backoff and logs in again by itself. Its element ids and
-// data attributes are listed in the README of static/ and in the tests.
+// data attributes are listed in README.md next to this file.
 //
 // The package does no I/O of its own: [Handler] serves one self-contained
 // page (stylesheet and script inlined, covered by a hash-based

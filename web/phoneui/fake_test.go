@@ -46,6 +46,8 @@ func (c *fakeConn) notify(method string, params any) error {
 type fakeGateway struct {
 	t  *testing.T
 	wg sync.WaitGroup
+	// answer, if set, answers webrtc.offer; nil refuses it.
+	answer func(offer string) (string, error)
 
 	mu       sync.Mutex // guards following
 	conns    map[*fakeConn]bool
@@ -145,6 +147,13 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 				"from": "1002", "to": "1001", "expires_at": exp})
 		}
 	case "webrtc.offer":
+		if f.answer != nil {
+			sdp, err := f.answer(str("sdp"))
+			if err != nil {
+				return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "sdp: " + err.Error()}}, nil
+			}
+			return map[string]any{"sdp": sdp}, nil, nil
+		}
 		return nil, &rpcError{Code: -32000, Message: "webrtc unavailable", Data: map[string]any{"reason": "fake gateway has no media"}}, nil
 	case "activity.set":
 		f.agent["activity"] = str("activity")

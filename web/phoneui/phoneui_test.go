@@ -229,3 +229,42 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		}
 	}
 }
+
+// TestSoftphoneAudio checks the page's WebRTC path against a pion answerer:
+// one non-trickle offer, the answer applied, audio both ways (getStats in
+// the page, RTP packets counted by pion).
+func TestSoftphoneAudio(t *testing.T) {
+	ctx := webtest.Browser(t)
+	fake := newFakeGateway(t)
+	peer := newAnswerer(t)
+	fake.answer = peer.answer
+	mux := http.NewServeMux()
+	mux.Handle("/ws/agent", fake)
+	mux.Handle("/", Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		fake.close()
+	})
+	describe := []string{`JSON.stringify({rtc: window.sb.state.rtc, err: window.sb.state.lastError})`}
+
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
+	webtest.SetValue(t, ctx, "#login-agent", "a1")
+	webtest.SetValue(t, ctx, "#login-password", "pw")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitTrue(t, ctx, `window.sb.state.rtc === 'connected'`, 10*time.Second, describe...)
+	webtest.WaitTrue(t, ctx, `window.sb.pc.getStats().then(stats => {
+		for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0 && s.audioLevel > 0) return true;
+		return false;
+	})`, 5*time.Second, describe...)
+	if !webtest.Eval[bool](t, ctx, `document.querySelector('#remote-audio').srcObject instanceof MediaStream`) {
+		t.Error("remote audio element has no stream")
+	}
+	waitFor(t, 5*time.Second, "RTP from the page's microphone", func() bool { return peer.received.Load() > 10 })
+	if n := len(fake.find("webrtc.offer")); n != 1 {
+		t.Errorf("webrtc.offer sent %d times, want 1", n)
+	}
+	if got := webtest.Eval[string](t, ctx, `document.querySelector('#rtc-state').dataset.state`); got != "connected" {
+		t.Errorf("#rtc-state = %q, want connected", got)
+	}
+}
