@@ -182,7 +182,7 @@ func TestConsole(t *testing.T) {
 		t.Errorf("busy agents of sales = %q, want 1", got)
 	}
 	wait(`!!document.querySelector('#event-feed li.event[data-type="agent.activity"]')`)
-	wait(`document.querySelectorAll('#calls-table tbody tr').length === 2`)
+	wait(`document.querySelectorAll('#calls-table tbody tr').length === 2 && document.querySelector('#calls-table tr[data-call="c1"]').innerText.includes('a1')`)
 
 	// Routes: a bad target is shown by the target field; a good one is listed.
 	webtest.SetValue(t, ctx, `#route-form input[name=number]`, "5000")

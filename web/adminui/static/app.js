@@ -291,7 +291,13 @@
     }
     state.calls = {};
     for (const c of st.calls || []) if (c && c.id) state.calls[c.id] = c;
-    for (const a of Object.values(state.agents)) for (const c of a.calls || []) if (c && c.id && !state.calls[c.id]) state.calls[c.id] = Object.assign({ agent: a.id }, c);
+    for (const a of Object.values(state.agents)) {
+      for (const c of a.calls || []) {
+        if (!c || !c.id) continue;
+        state.calls[c.id] = Object.assign({ agent: a.id }, c, state.calls[c.id] || {});
+        if (!state.calls[c.id].agent) state.calls[c.id].agent = a.id;
+      }
+    }
   }
 
   // ---- rendering ------------------------------------------------------------
