@@ -81,7 +81,7 @@ func (l *Leg) sendEvent(code uint8, frames int) error {
 	}
 	s := &l.send
 	s.mu.Lock()
-	startTS, _ := s.stampLocked(time.Now())
+	startTS, _ := s.stampLocked(s.now())
 	s.dtmf = true
 	s.mu.Unlock()
 	defer func() {

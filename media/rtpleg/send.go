@@ -39,10 +39,11 @@ type sender struct {
 	buf        [maxPacket]byte
 	payload    [maxPayload]byte
 	started    bool
-	nextTS     uint32    // timestamp of the sample after the last one sent
-	anchorTS   uint32    // timestamp at anchorWall
-	anchorWall time.Time // wall clock of anchorTS
-	dtmf       bool      // an event is being sent: audio is suppressed
+	nextTS     uint32           // timestamp of the sample after the last one sent
+	anchorTS   uint32           // timestamp at anchorWall
+	anchorWall time.Time        // wall clock of anchorTS
+	dtmf       bool             // an event is being sent: audio is suppressed
+	now        func() time.Time // the wall clock; tests replace it before the first packet
 }
 
 func (s *sender) init() {
@@ -50,6 +51,7 @@ func (s *sender) init() {
 	s.pkt.SSRC = rand.Uint32()
 	s.pkt.SequenceNumber = uint16(rand.Uint32())
 	s.nextTS = rand.Uint32()
+	s.now = time.Now
 }
 
 // stampLocked returns the timestamp for a packet sent now and whether the
@@ -119,7 +121,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	if p.Codec != st.codec && p.Codec != media.CodecUnknown {
 		payload = media.Transcode(p.Codec, st.codec, s.payload[:], payload)
 	}
-	ts, jumped := s.stampLocked(time.Now())
+	ts, jumped := s.stampLocked(s.now())
 	s.pkt.PayloadType = st.audioPT
 	s.pkt.Timestamp = ts
 	s.pkt.Marker = jumped
