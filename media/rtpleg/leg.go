@@ -159,7 +159,13 @@ func (l *Leg) RemoteAddr() netip.AddrPort {
 // offered payload type if offered, answers ptime 20 and the reverse of the
 // offered direction, and applies the remote address, codec and direction.
 // A later call (re-INVITE) answers for the same session with the version
-// incremented. Errors are *SDPError (400 malformed, 488 not acceptable); on
+// incremented.
+//
+// Packets from any source but the remote's SDP address are dropped, unless
+// that address is private, shared (100.64/10), link-local or unspecified:
+// then the leg latches onto the first source and sends there (symmetric
+// RTP), and a re-negotiation may latch onto a new source. Until a source
+// latches, audio goes to the SDP address (nowhere if it is 0.0.0.0). Errors are *SDPError (400 malformed, 488 not acceptable); on
 // error nothing changes.
 func (l *Leg) Answer(offer []byte) ([]byte, error) {
 	r, err := parseRemote(offer)
