@@ -412,3 +412,35 @@ func BenchmarkPutAgent(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 }
+
+func TestJournal(t *testing.T) {
+	s := open(t, t.TempDir())
+	hub := events.NewHub()
+	sub := hub.Subscribe(100)
+	errc := make(chan error, 1)
+	go func() { errc <- store.Journal(t.Context(), s, sub, nil) }()
+	for _, typ := range []string{events.TaskCreated, events.ReservationCreated, events.CallAnswered} {
+		hub.Publish(events.Event{Type: typ, Call: "c1"})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs, err := s.ListEvents(t.Context(), store.RecordFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 3 {
+			if evs[0].Type != events.TaskCreated || evs[2].Seq != 3 {
+				t.Errorf("journal = %+v", evs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("journal has %d events, want 3", len(evs))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	sub.Close()
+	if err := <-errc; err != nil {
+		t.Errorf("Journal = %v after Close", err)
+	}
+}

@@ -127,6 +127,9 @@ func (c *Conn) enqueue(m outMsg) error {
 		return ErrClosed
 	default:
 		c.shutdown(websocket.ClosePolicyViolation, "send queue full", errSendQueueFull)
+		// The writer is most likely stuck on a full socket: unblock it now
+		// rather than at its write deadline.
+		_ = c.ws.NetConn().SetWriteDeadline(time.Now())
 		return errSendQueueFull
 	}
 }

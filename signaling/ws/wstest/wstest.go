@@ -264,3 +264,34 @@ func (c *Client) WaitNotification(method string, timeout time.Duration) Notifica
 		}
 	}
 }
+
+// Stalled is a raw connection that never reads after the requests it is
+// told to write: the server sees a peer whose receive buffers fill up.
+type Stalled struct {
+	conn *websocket.Conn
+}
+
+// DialStalled connects and returns a connection that only writes. Its
+// socket is closed by t.Cleanup.
+func DialStalled(t testing.TB, url string, header http.Header) *Stalled {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(url, header)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &Stalled{conn: conn}
+}
+
+// Write sends one text message.
+func (s *Stalled) Write(data string) error {
+	return s.conn.WriteMessage(websocket.TextMessage, []byte(data))
+}
+
+// Close status codes tests compare with CloseCode (RFC 6455 §7.4.1).
+const (
+	CloseNormal          = websocket.CloseNormalClosure
+	CloseGoingAway       = websocket.CloseGoingAway
+	ClosePolicyViolation = websocket.ClosePolicyViolation
+	CloseMessageTooBig   = websocket.CloseMessageTooBig
+)

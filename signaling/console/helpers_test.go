@@ -1,0 +1,159 @@
+package console_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/events"
+	"switchboard/signaling/console"
+	"switchboard/signaling/ws"
+	"switchboard/signaling/ws/wstest"
+	"switchboard/store"
+)
+
+const token = "test-token"
+
+type fakeApplier struct {
+	mu    sync.Mutex // guards following
+	calls []string
+}
+
+func (f *fakeApplier) add(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+func (f *fakeApplier) ApplyAgent(a store.Agent) {
+	f.add(fmt.Sprintf("agent %s %s cap=%d q=%v", a.ID, a.Extension, a.Capacity, a.Queues))
+}
+func (f *fakeApplier) RemoveAgent(id string) { f.add("-agent " + id) }
+func (f *fakeApplier) ApplyQueue(q store.Queue) {
+	f.add(fmt.Sprintf("queue %s t=%d", q.ID, q.TimeoutSeconds))
+}
+func (f *fakeApplier) RemoveQueue(id string)    { f.add("-queue " + id) }
+func (f *fakeApplier) ApplyRoute(r store.Route) { f.add("route " + r.Number + " " + r.Target) }
+func (f *fakeApplier) RemoveRoute(n string)     { f.add("-route " + n) }
+
+func (f *fakeApplier) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls
+	f.calls = nil
+	return c
+}
+
+type fakeFloor struct {
+	mu   sync.Mutex // guards following
+	hung []string
+}
+
+func (f *fakeFloor) State() any {
+	return map[string]any{"agents": []any{}, "queues": []any{}, "calls": []map[string]any{{"id": "c1", "state": "active"}}}
+}
+
+func (f *fakeFloor) HangupCall(id string) error {
+	if id != "c1" {
+		return fmt.Errorf("hangup %s: %w", id, console.ErrNoSuchCall)
+	}
+	f.mu.Lock()
+	f.hung = append(f.hung, id)
+	f.mu.Unlock()
+	return nil
+}
+
+type env struct {
+	t       *testing.T
+	store   *store.SQLite
+	hub     *events.Hub
+	applier *fakeApplier
+	floor   *fakeFloor
+	console *console.Console
+	srv     *httptest.Server
+}
+
+func newEnv(t *testing.T, tweak func(*console.Config)) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	st, err := store.Open(t.Context(), t.TempDir(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, store: st, hub: events.NewHub(), applier: &fakeApplier{}, floor: &fakeFloor{}}
+	cfg := console.Config{Store: st, Hub: e.hub, Applier: e.applier, Floor: e.floor, Token: token, Logger: log}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := console.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.console = c
+	e.srv = httptest.NewServer(c)
+	t.Cleanup(func() {
+		e.srv.CloseClientConnections()
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+		e.srv.Close()
+		_ = e.hub.Close()
+		_ = st.Close()
+	})
+	return e
+}
+
+func (e *env) url() string { return wstest.URL(e.srv.URL, "/ws/admin") }
+
+// admin dials and authenticates.
+func (e *env) admin() *wstest.Client {
+	e.t.Helper()
+	c := wstest.Dial(e.t, e.url(), nil)
+	c.MustCall("auth", map[string]string{"token": token}, nil)
+	return c
+}
+
+// call returns the *ws.Error of a call that must fail.
+func call(t *testing.T, c *wstest.Client, method string, params any) *ws.Error {
+	t.Helper()
+	err := c.Call(t.Context(), method, params, nil)
+	if err == nil {
+		t.Fatalf("%s(%v) succeeded, want an error", method, params)
+	}
+	e := wstest.RPCError(err)
+	if e == nil {
+		t.Fatalf("%s(%v) = %v, want a JSON-RPC error", method, params, err)
+	}
+	return e
+}
+
+func wantErr(t *testing.T, c *wstest.Client, method string, params any, code int, reason string) {
+	t.Helper()
+	e := call(t, c, method, params)
+	if e.Code != code || !strings.Contains(e.Reason, reason) {
+		t.Errorf("%s(%v) = %d %q, want %d with reason containing %q", method, params, e.Code, e.Reason, code, reason)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func isClosed(c *wstest.Client) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
+	}
+}
