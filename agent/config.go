@@ -1,0 +1,242 @@
+package agent
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"switchboard/media"
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// ApplyAgent creates or updates an agent; the change takes effect for the
+// next routing decision.
+func (c *Core) ApplyAgent(a store.Agent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a.Capacity == 0 {
+		a.Capacity = store.DefaultCapacity
+	}
+	ag := c.agents[a.ID]
+	if ag == nil {
+		ag = &agentRT{sw: media.NewSwitch(media.SwitchConfig{
+			Pacer: c.cfg.Pacer, Music: c.cfg.Music, Counters: c.cfg.Pacer.Counters(),
+			Logger: c.log.With("agent_id", a.ID),
+		})}
+		c.agents[a.ID] = ag
+	} else if ag.cfg.Extension != a.Extension && c.byExt[ag.cfg.Extension] == ag {
+		delete(c.byExt, ag.cfg.Extension)
+	}
+	ag.cfg = a
+	if a.Extension != "" {
+		c.byExt[a.Extension] = ag
+	}
+	qs := make([]router.QueueID, len(a.Queues))
+	for i, q := range a.Queues {
+		qs[i] = router.QueueID(q)
+	}
+	if err := c.rt.PutAgent(router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity, Queues: qs}, c.now()); err != nil {
+		c.log.Warn("router refused agent", "agent_id", a.ID, "err", err)
+	}
+	c.flushLocked()
+	c.notifyAgentLocked(ag)
+}
+
+// RemoveAgent deletes an agent: its session is closed and its calls end.
+func (c *Core) RemoveAgent(id string) {
+	c.mu.Lock()
+	ag := c.agents[id]
+	if ag == nil {
+		c.mu.Unlock()
+		return
+	}
+	var hang []*call
+	for _, cl := range ag.calls {
+		hang = append(hang, cl)
+	}
+	sess := ag.sess
+	ag.sess = nil
+	if ag.grace != nil {
+		ag.grace.Stop()
+	}
+	for _, cl := range hang {
+		c.endCallLocked(cl, "agent_removed")
+	}
+	_ = c.rt.RemoveAgent(router.AgentID(id), c.now())
+	c.flushLocked()
+	delete(c.agents, id)
+	if c.byExt[ag.cfg.Extension] == ag {
+		delete(c.byExt, ag.cfg.Extension)
+	}
+	c.mu.Unlock()
+	for _, cl := range hang {
+		c.hangupAsync(cl, "agent_removed")
+	}
+	if sess != nil {
+		sess.conn.Close("agent removed")
+		if sess.leg != nil {
+			_ = sess.leg.Close()
+		}
+	}
+	_ = ag.sw.Close()
+}
+
+// ApplyQueue creates or updates a queue.
+func (c *Core) ApplyQueue(q store.Queue) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.queues[q.ID] = q
+	timeout := time.Duration(q.TimeoutSeconds) * time.Second
+	if err := c.rt.PutQueue(router.Queue{
+		ID: router.QueueID(q.ID), Priority: q.Priority, OfferTimeout: timeout,
+		Wrapup: time.Duration(q.WrapupSeconds) * time.Second, AllowBusyAgents: q.AllowBusyAgents,
+	}, c.now()); err != nil {
+		c.log.Warn("router refused queue", "queue_id", q.ID, "err", err)
+	}
+	c.flushLocked()
+}
+
+// RemoveQueue deletes a queue; its waiting calls get their fallback.
+func (c *Core) RemoveQueue(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.queues, id)
+	_ = c.rt.RemoveQueue(router.QueueID(id), c.now())
+	c.flushLocked()
+}
+
+// ApplyRoute maps a dialled number to a target.
+func (c *Core) ApplyRoute(r store.Route) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.routes[r.Number] = r.Target
+}
+
+// RemoveRoute deletes a route.
+func (c *Core) RemoveRoute(number string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.routes, number)
+}
+
+// target is where a dialled number leads.
+type target struct {
+	kind  string // echo, queue, direct, ivr, or "" (not found)
+	queue string
+	ext   string
+}
+
+// resolveLocked applies PROTOCOL.md section 2's routing of a dialled number.
+func (c *Core) resolveLocked(number string) target {
+	if t, ok := c.routes[number]; ok {
+		return parseTarget(t)
+	}
+	if number == "echo" {
+		return target{kind: "echo"}
+	}
+	if _, ok := c.byExt[number]; ok {
+		return target{kind: "direct", ext: number}
+	}
+	return target{}
+}
+
+// parseTarget reads "queue:<id>", "extension:<ext>", "ivr:extension" or
+// "echo".
+func parseTarget(s string) target {
+	switch {
+	case s == "echo":
+		return target{kind: "echo"}
+	case s == "ivr:extension":
+		return target{kind: "ivr"}
+	case strings.HasPrefix(s, "queue:"):
+		return target{kind: "queue", queue: strings.TrimPrefix(s, "queue:")}
+	case strings.HasPrefix(s, "extension:"):
+		return target{kind: "direct", ext: strings.TrimPrefix(s, "extension:")}
+	}
+	return target{}
+}
+
+// State is the admin console's live view: every agent with every call,
+// every queue with its waiting calls, every call.
+func (c *Core) State() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stateLocked()
+}
+
+func (c *Core) stateLocked() FloorState {
+	now := c.now()
+	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}}
+	ids := make([]string, 0, len(c.agents))
+	for id := range c.agents {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ag := c.agents[id]
+		fa := FloorAgent{AgentView: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
+		for _, cl := range ag.calls {
+			fa.Calls = append(fa.Calls, cl.view())
+		}
+		st.Agents = append(st.Agents, fa)
+	}
+	qids := make([]string, 0, len(c.queues))
+	for id := range c.queues {
+		qids = append(qids, id)
+	}
+	sort.Strings(qids)
+	for _, id := range qids {
+		q := c.queues[id]
+		v := QueueView{ID: q.ID, Name: q.Name, TimeoutSeconds: q.TimeoutSeconds, WrapupSeconds: q.WrapupSeconds,
+			AllowBusyAgents: q.AllowBusyAgents, Priority: q.Priority}
+		if s, ok := c.rt.Queue(router.QueueID(id)); ok {
+			v.Waiting, v.Offered, v.Idle, v.Busy = s.Waiting, s.Offered, s.Idle, s.Busy
+			if !s.OldestWait.IsZero() {
+				v.LongestWait = ts(s.OldestWait)
+				v.LongestWaitSecs = now.Sub(s.OldestWait).Seconds()
+			}
+		}
+		st.Queues = append(st.Queues, v)
+	}
+	cids := make([]string, 0, len(c.calls))
+	for id := range c.calls {
+		cids = append(cids, id)
+	}
+	sort.Strings(cids)
+	for _, id := range cids {
+		st.Calls = append(st.Calls, c.calls[id].view())
+	}
+	return st
+}
+
+func (c *Core) reservationsLocked(ag *agentRT) []ReservationView {
+	out := []ReservationView{}
+	for _, cl := range c.byRes {
+		if cl.resAg == ag {
+			exp := time.Time{}
+			if s, ok := c.rt.Task(cl.task); ok {
+				exp = s.Expires
+			}
+			out = append(out, cl.reservationView(exp))
+		}
+	}
+	slices.SortFunc(out, func(a, b ReservationView) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// HangupCall ends a call from the admin console.
+func (c *Core) HangupCall(id string) error {
+	c.mu.Lock()
+	cl := c.calls[id]
+	if cl == nil {
+		c.mu.Unlock()
+		return fmt.Errorf("call %s: %w", id, ErrNotFound)
+	}
+	c.endCallLocked(cl, "admin_hangup")
+	c.mu.Unlock()
+	c.hangupAsync(cl, "admin_hangup")
+	return nil
+}

@@ -1,0 +1,307 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/events"
+	"switchboard/media"
+	"switchboard/router"
+)
+
+// lookupLocked finds an agent's own call.
+func (c *Core) lookupLocked(agentID, callID string) (*agentRT, *call, error) {
+	ag := c.agents[agentID]
+	if ag == nil {
+		return nil, nil, ErrUnknownAgent
+	}
+	cl := c.calls[callID]
+	if cl == nil || cl.ag != ag {
+		return ag, nil, fmt.Errorf("call %s: %w", callID, ErrNotFound)
+	}
+	return ag, cl, nil
+}
+
+// Accept accepts an offer: the call goes onto the agent's switch as the
+// active call (the agent's other active call is held first) and, for a call
+// not answered yet, the trunk side is answered.
+func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, error) {
+	c.mu.Lock()
+	cl := c.byRes[router.ReservationID(resID)]
+	ag := c.agents[agentID]
+	if ag == nil {
+		c.mu.Unlock()
+		return CallView{}, ErrUnknownAgent
+	}
+	if cl == nil || cl.resAg != ag {
+		c.mu.Unlock()
+		return CallView{}, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	now := c.now()
+	if err := c.rt.Accept(router.ReservationID(resID), now); err != nil {
+		c.flushLocked()
+		c.mu.Unlock()
+		return CallView{}, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	delete(c.byRes, cl.res)
+	cl.ringDur += now.Sub(cl.resAt)
+	cl.res, cl.resAg = "", nil
+	cl.acceptedAt = now
+	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
+		c.flushLocked()
+		c.mu.Unlock()
+		return CallView{}, err
+	}
+	c.activateLocked(cl)
+	c.flushLocked()
+	c.publishCallLocked(events.CallAnswered, cl)
+	c.notifyAgentLocked(ag)
+	needAnswer := !cl.answered
+	v := cl.view()
+	c.mu.Unlock()
+	c.log.Info("call accepted", "call_id", cl.id, "agent_id", agentID)
+	if needAnswer {
+		if err := c.answer(ctx, cl); err != nil {
+			c.mu.Lock()
+			c.endCallLocked(cl, "answer_failed")
+			c.mu.Unlock()
+			c.hangupAsync(cl, "answer_failed")
+			return CallView{}, fmt.Errorf("answer call %s: %w", cl.id, err)
+		}
+	}
+	return v, nil
+}
+
+// Reject declines an offer; the router offers the call elsewhere or gives
+// it its fallback.
+func (c *Core) Reject(agentID, resID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.byRes[router.ReservationID(resID)]
+	ag := c.agents[agentID]
+	if ag == nil {
+		return ErrUnknownAgent
+	}
+	if cl == nil || cl.resAg != ag {
+		return fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	err := c.rt.Reject(router.ReservationID(resID), c.now())
+	c.flushLocked()
+	if err != nil {
+		return fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	return nil
+}
+
+// Hold puts one of the agent's calls on hold.
+func (c *Core) Hold(agentID, callID string) (CallView, error) {
+	return c.callOp(agentID, callID, func(cl *call) error {
+		if cl.state == stateRinging && cl.direction == "outbound" {
+			return fmt.Errorf("call %s is still ringing: %w", cl.id, ErrState)
+		}
+		c.holdLocked(cl)
+		return nil
+	})
+}
+
+// Resume makes a held call the active one, holding the other (swap).
+func (c *Core) Resume(agentID, callID string) (CallView, error) {
+	return c.callOp(agentID, callID, func(cl *call) error {
+		if cl.state == stateRinging {
+			return fmt.Errorf("call %s is still ringing: %w", cl.id, ErrState)
+		}
+		c.activateLocked(cl)
+		return nil
+	})
+}
+
+// Mute makes the caller hear silence while the agent still hears them.
+func (c *Core) Mute(agentID, callID string, muted bool) (CallView, error) {
+	return c.callOp(agentID, callID, func(cl *call) error {
+		if cl.muted == muted {
+			return nil
+		}
+		if err := cl.ag.sw.SetMuted(cl.id, muted); err != nil {
+			return err
+		}
+		cl.muted = muted
+		typ := events.CallUnmuted
+		if muted {
+			typ = events.CallMuted
+		}
+		c.publishCallLocked(typ, cl)
+		return nil
+	})
+}
+
+// Hangup ends one of the agent's calls.
+func (c *Core) Hangup(agentID, callID string) (CallView, error) {
+	c.mu.Lock()
+	_, cl, err := c.lookupLocked(agentID, callID)
+	if err != nil {
+		c.mu.Unlock()
+		return CallView{}, err
+	}
+	c.endCallLocked(cl, "agent_hangup")
+	v := cl.view()
+	c.mu.Unlock()
+	c.hangupAsync(cl, "agent_hangup")
+	return v, nil
+}
+
+// DTMF sends digits to the far end of one of the agent's calls (RFC 4733).
+func (c *Core) DTMF(agentID, callID, digits string) error {
+	c.mu.Lock()
+	_, cl, err := c.lookupLocked(agentID, callID)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, d := range digits {
+		if !isDTMF(d) {
+			return fmt.Errorf("digit %q: %w", d, ErrBadTarget)
+		}
+	}
+	tl, ok := cl.leg.(TrunkLeg)
+	if !ok {
+		return fmt.Errorf("call %s carries no DTMF: %w", callID, ErrState)
+	}
+	c.async(func() { _ = tl.SendDTMF(digits, 100*time.Millisecond) })
+	return nil
+}
+
+func isDTMF(d rune) bool {
+	return (d >= '0' && d <= '9') || d == '*' || d == '#' || (d >= 'A' && d <= 'D')
+}
+
+// Merge joins calls of the agent into a conference: every merged caller
+// hears the agent and the others.
+func (c *Core) Merge(agentID string, callIDs []string) ([]CallView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(callIDs) < 2 {
+		return nil, fmt.Errorf("merge needs two calls: %w", ErrBadTarget)
+	}
+	var cls []*call
+	for _, id := range callIDs {
+		_, cl, err := c.lookupLocked(agentID, id)
+		if err != nil {
+			return nil, err
+		}
+		if cl.state == stateRinging {
+			return nil, fmt.Errorf("call %s is still ringing: %w", id, ErrState)
+		}
+		cls = append(cls, cl)
+	}
+	now := c.now()
+	ag := cls[0].ag
+	// Anything active that is not part of the merge is held.
+	for _, o := range ag.calls {
+		if o.state == stateActive && !o.merged && !containsCall(cls, o) {
+			c.holdLocked(o)
+		}
+	}
+	for _, cl := range cls {
+		cl.merged = true
+		_ = ag.sw.SetState(cl.id, media.StateMerged)
+		cl.setState(stateActive, now)
+	}
+	out := make([]CallView, 0, len(cls))
+	ids := make([]string, 0, len(cls))
+	for _, cl := range cls {
+		ids = append(ids, cl.id)
+	}
+	for _, cl := range cls {
+		c.notifyCallLocked(cl)
+		out = append(out, cl.view())
+	}
+	c.publishLocked(events.Event{Type: events.CallMerged, Agent: agentID, Calls: ids})
+	c.ringingLocked(ag)
+	return out, nil
+}
+
+func containsCall(cls []*call, x *call) bool {
+	for _, c := range cls {
+		if c == x {
+			return true
+		}
+	}
+	return false
+}
+
+// WrapupDone ends the agent's wrap-up.
+func (c *Core) WrapupDone(agentID string) (AgentView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ag := c.agents[agentID]
+	if ag == nil {
+		return AgentView{}, ErrUnknownAgent
+	}
+	_ = c.rt.WrapupDone(router.AgentID(agentID), c.now())
+	c.flushLocked()
+	return c.agentViewLocked(ag), nil
+}
+
+// SetActivity changes the agent's activity.
+func (c *Core) SetActivity(agentID, activity string) (AgentView, error) {
+	act, ok := router.ParseActivity(activity)
+	if !ok || act == router.ActivityUnknown {
+		return AgentView{}, fmt.Errorf("activity %q: %w", activity, ErrBadTarget)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ag := c.agents[agentID]
+	if ag == nil {
+		return AgentView{}, ErrUnknownAgent
+	}
+	if err := c.rt.SetActivity(router.AgentID(agentID), act, c.now()); err != nil {
+		return AgentView{}, err
+	}
+	c.flushLocked()
+	return c.agentViewLocked(ag), nil
+}
+
+// callOp runs fn on one of the agent's calls under the lock and returns
+// the call's view.
+func (c *Core) callOp(agentID, callID string, fn func(cl *call) error) (CallView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, cl, err := c.lookupLocked(agentID, callID)
+	if err != nil {
+		return CallView{}, err
+	}
+	if err := fn(cl); err != nil {
+		return CallView{}, err
+	}
+	c.notifyCallLocked(cl)
+	return cl.view(), nil
+}
+
+// onDTMF shows a caller's digit to its agent, or feeds the IVR.
+func (c *Core) onDTMF(cl *call, d rune) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log.Info("dtmf received", "call_id", cl.id, "digit", string(d))
+	if cl.digits != nil {
+		select {
+		case cl.digits <- d:
+		default:
+		}
+	}
+	if cl.ag != nil {
+		c.notifyLocked(cl.ag, "call.dtmf", map[string]string{"call": cl.id, "digit": string(d)})
+	}
+}
+
+// IsClientError reports whether err is the caller's fault (bad id, wrong
+// state) rather than the gateway's.
+func IsClientError(err error) bool {
+	for _, e := range []error{ErrUnknownAgent, ErrNotFound, ErrState, ErrAtCapacity, ErrBadTarget, ErrNoTrunk, ErrNoSession} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

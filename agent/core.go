@@ -1,0 +1,237 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"switchboard/events"
+	"switchboard/media"
+	"switchboard/media/prompts"
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// Config configures a Core. Zero values mean the documented defaults.
+type Config struct {
+	Router  router.Config
+	Pacer   *media.Pacer // required: the shared media clock
+	Music   *media.Music // music on hold; nil means media.DefaultMusic()
+	Prompts prompts.Set  // IVR prompts and announcements; zero means the built-in ones
+	Store   store.Store  // required: passwords, call records, events
+	Hub     *events.Hub  // nil: events are not published
+	Legs    LegFactory   // browser legs; nil means webrtc.offer fails
+	Dialer  Dialer       // outbound trunk; nil means outside numbers are refused
+	// Grace is how long a dropped agent's calls wait on hold for a re-login;
+	// 0 means 30 s.
+	Grace time.Duration
+	// DigitTimeout is how long the IVR waits for digits; 0 means 5 s.
+	DigitTimeout time.Duration
+	// AnswerTimeout bounds a SIP answer (200 OK until ACK); 0 means 32 s.
+	AnswerTimeout time.Duration
+	Logger        *slog.Logger     // nil means slog.Default()
+	Now           func() time.Time // nil means time.Now
+}
+
+// Errors the agent methods return; signaling translates them.
+var (
+	ErrUnknownAgent = errors.New("unknown agent")
+	ErrBadPassword  = errors.New("wrong agent or password")
+	ErrNotFound     = errors.New("not found")
+	ErrState        = errors.New("not allowed in this state")
+	ErrAtCapacity   = errors.New("agent at capacity")
+	ErrNoSession    = errors.New("agent not logged in")
+	ErrBadTarget    = errors.New("bad target")
+	ErrNoTrunk      = errors.New("no outbound trunk configured")
+)
+
+// Core is the orchestration core. Create it with New, run Run, and feed it
+// trunk calls (HandleCall), agent sessions (Login, Offer, Disconnected, the
+// call methods) and configuration (the Apply methods).
+type Core struct {
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	kick chan struct{} // buffer 1: "the router's deadline may have moved"; full means already kicked
+
+	wg      sync.WaitGroup // async SIP work and per-leg watchers
+	stop    chan struct{}  // closed by Close
+	stopped sync.Once
+
+	mu sync.Mutex
+	// guards following
+	rt      *router.Router
+	agents  map[string]*agentRT
+	byExt   map[string]*agentRT
+	queues  map[string]store.Queue
+	routes  map[string]string
+	calls   map[string]*call
+	byTask  map[router.TaskID]*call
+	byRes   map[router.ReservationID]*call
+	evbuf   []router.Event
+	nextID  uint64
+	closing bool
+}
+
+// New returns a Core loaded with the store's configuration.
+func New(ctx context.Context, cfg Config) (*Core, error) {
+	if cfg.Pacer == nil || cfg.Store == nil {
+		return nil, errors.New("agent: Pacer and Store are required")
+	}
+	if cfg.Music == nil {
+		cfg.Music = media.DefaultMusic()
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 30 * time.Second
+	}
+	if cfg.DigitTimeout == 0 {
+		cfg.DigitTimeout = 5 * time.Second
+	}
+	if cfg.AnswerTimeout == 0 {
+		cfg.AnswerTimeout = 32 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Prompts.Extension == nil {
+		p, err := prompts.Load()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Prompts = p
+	}
+	c := &Core{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		kick:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+		rt:     router.New(cfg.Router),
+		agents: map[string]*agentRT{},
+		byExt:  map[string]*agentRT{},
+		queues: map[string]store.Queue{},
+		routes: map[string]string{},
+		calls:  map[string]*call{},
+		byTask: map[router.TaskID]*call{},
+		byRes:  map[router.ReservationID]*call{},
+	}
+	qs, err := cfg.Store.ListQueues(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load queues: %w", err)
+	}
+	for _, q := range qs {
+		c.ApplyQueue(q)
+	}
+	as, err := cfg.Store.ListAgents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load agents: %w", err)
+	}
+	for _, a := range as {
+		c.ApplyAgent(a)
+	}
+	rs, err := cfg.Store.ListRoutes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load routes: %w", err)
+	}
+	for _, r := range rs {
+		c.ApplyRoute(r)
+	}
+	return c, nil
+}
+
+// Run drives the router's timers (offer timeouts, wrap-up) until ctx ends,
+// then ends every call and returns.
+func (c *Core) Run(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		next, ok := c.rt.NextDeadline()
+		c.mu.Unlock()
+		d := time.Hour
+		if ok {
+			d = max(next.Sub(c.now()), 0)
+		}
+		timer.Reset(d)
+		select {
+		case <-ctx.Done():
+			return c.Close()
+		case <-c.stop:
+			return nil
+		case <-c.kick:
+		case <-timer.C:
+			c.mu.Lock()
+			c.rt.Advance(c.now())
+			c.flushLocked()
+			c.mu.Unlock()
+		}
+	}
+}
+
+// Close ends every call (BYE), disconnects every session and waits for the
+// core's goroutines. It is idempotent.
+func (c *Core) Close() error {
+	c.stopped.Do(func() {
+		c.mu.Lock()
+		c.closing = true
+		var tcs []TrunkCall
+		for _, cl := range c.calls {
+			if cl.tc != nil {
+				tcs = append(tcs, cl.tc)
+			}
+		}
+		for _, ag := range c.agents {
+			if ag.grace != nil {
+				ag.grace.Stop()
+			}
+		}
+		c.mu.Unlock()
+		close(c.stop)
+		for _, tc := range tcs {
+			_ = tc.Hangup("shutdown")
+		}
+	})
+	c.wg.Wait()
+	return nil
+}
+
+// ActiveCalls is the number of calls the core knows.
+func (c *Core) ActiveCalls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.calls)
+}
+
+// newIDLocked returns a fresh id with a prefix.
+func (c *Core) newIDLocked(prefix string) string {
+	c.nextID++
+	return prefix + strconv.FormatUint(c.nextID, 36) + "-" + strconv.FormatInt(c.now().UnixMilli()%1e6, 36)
+}
+
+// async runs fn on a goroutine the core waits for in Close.
+func (c *Core) async(fn func()) { c.wg.Go(fn) }
+
+// poke tells Run that the router's next deadline may have changed.
+func (c *Core) poke() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// publishLocked stamps and publishes an event.
+func (c *Core) publishLocked(e events.Event) {
+	if e.At.IsZero() {
+		e.At = c.now()
+	}
+	if c.cfg.Hub != nil {
+		c.cfg.Hub.Publish(e)
+	}
+}

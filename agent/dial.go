@@ -1,0 +1,217 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"switchboard/media"
+	"switchboard/router"
+)
+
+// Dial places a call for an agent: to another agent's extension, into a
+// queue ("queue:<id>"), or to an outside number through the trunk. The
+// agent's active call is held first. The call is returned ringing; its
+// progress arrives as call.updated notifications.
+func (c *Core) Dial(ctx context.Context, agentID, to string) (CallView, error) {
+	cl, err := c.startOutbound(agentID, to, "outbound")
+	if err != nil {
+		return CallView{}, err
+	}
+	c.mu.Lock()
+	v := cl.view()
+	c.mu.Unlock()
+	return v, nil
+}
+
+// startOutbound registers an outbound call of the agent toward to and
+// starts dialling it on a core goroutine.
+func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ag := c.agents[agentID]
+	if ag == nil {
+		return nil, ErrUnknownAgent
+	}
+	if ag.sess == nil {
+		return nil, ErrNoSession
+	}
+	internal := false
+	number := to
+	switch {
+	case strings.HasPrefix(to, "queue:"):
+		q := strings.TrimPrefix(to, "queue:")
+		if _, ok := c.queues[q]; !ok {
+			return nil, fmt.Errorf("queue %q: %w", q, ErrBadTarget)
+		}
+		internal = true
+	case c.byExt[to] != nil:
+		if c.byExt[to] == ag {
+			return nil, fmt.Errorf("cannot call your own extension: %w", ErrBadTarget)
+		}
+		internal = true
+	case !validNumber(to):
+		return nil, fmt.Errorf("to %q: not an extension, queue:<id> or phone number: %w", to, ErrBadTarget)
+	case c.cfg.Dialer == nil:
+		return nil, ErrNoTrunk
+	}
+	now := c.now()
+	if err := c.rt.AddCall(router.AgentID(agentID), now); err != nil {
+		c.flushLocked()
+		return nil, fmt.Errorf("%w: %v", ErrAtCapacity, err)
+	}
+	cl := &call{
+		id: c.newIDLocked("c"), kind: kind, direction: "outbound", remote: to, dialled: to,
+		state: stateRinging, created: now, arrived: now, routed: true,
+	}
+	if strings.HasPrefix(to, "queue:") {
+		cl.queue = strings.TrimPrefix(to, "queue:")
+	}
+	c.calls[cl.id] = cl
+	// PROTOCOL.md section 3: dialling out holds the agent's active call.
+	for _, o := range ag.calls {
+		if o.state == stateActive || o.merged {
+			c.holdLocked(o)
+		}
+	}
+	cl.ag = ag // owned by the agent from the start (not on its switch yet)
+	cl.lastAgent = agentID
+	ag.calls = append(ag.calls, cl)
+	c.flushLocked()
+	c.notifyAgentLocked(ag)
+	c.notifyCallLocked(cl)
+	from := ag.cfg.Extension
+	ctx, cancel := context.WithCancel(context.Background())
+	cl.cancelDial = cancel
+	if internal {
+		caller, callee := newInternalCall(&c.wg, cl.id, number, from)
+		caller.d.ringing = func() {}
+		cl.tc = caller
+		cl.leg = caller.Leg()
+		c.async(func() { c.HandleCall(ctx, callee) })
+		c.async(func() { c.runInternalDial(ctx, cl, caller) })
+	} else {
+		c.async(func() { c.runTrunkDial(ctx, cl, to, from) })
+	}
+	c.log.Info("dialling", "call_id", cl.id, "agent_id", agentID, "to", to, "internal", internal)
+	return cl, nil
+}
+
+// validNumber accepts phone numbers: digits with an optional leading '+',
+// and '*' or '#'.
+func validNumber(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i, r := range s {
+		if (r < '0' || r > '9') && r != '*' && r != '#' && !(r == '+' && i == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// runInternalDial waits for the callee side of an internal call.
+func (c *Core) runInternalDial(ctx context.Context, cl *call, caller *internalEnd) {
+	c.mu.Lock()
+	if cl.ag != nil && !cl.ended {
+		c.putOnSwitchLocked(cl, media.StateHeld)
+	}
+	c.mu.Unlock()
+	select {
+	case <-caller.d.answered:
+		c.outboundAnswered(cl)
+		<-caller.Done()
+	case <-caller.Done():
+	case <-ctx.Done():
+		_ = caller.Hangup("canceled")
+	}
+	c.mu.Lock()
+	reason := caller.EndReason()
+	if reason == "" {
+		reason = "hangup"
+	}
+	c.endCallLocked(cl, reason)
+	c.mu.Unlock()
+}
+
+// runTrunkDial places a call through the trunk for an agent.
+func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
+	tc, err := c.cfg.Dialer.Dial(ctx, to, from, func(code int, leg TrunkLeg) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if cl.ended || cl.leg != nil || leg == nil {
+			return
+		}
+		// Early media (183): the agent hears the far end before answer.
+		cl.leg = leg
+		if code == 183 {
+			c.putOnSwitchLocked(cl, media.StateActive)
+		}
+	})
+	if err != nil {
+		c.mu.Lock()
+		c.log.Info("dial failed", "call_id", cl.id, "to", to, "err", err)
+		c.endCallLocked(cl, "dial_failed: "+err.Error())
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Lock()
+	cl.tc = tc
+	if cl.leg == nil {
+		cl.leg = tc.Leg()
+	}
+	if cl.ended {
+		c.mu.Unlock()
+		_ = tc.Hangup("canceled")
+		return
+	}
+	c.mu.Unlock()
+	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
+	c.outboundAnswered(cl)
+	<-tc.Done()
+	c.mu.Lock()
+	reason := tc.EndReason()
+	if reason == "" {
+		reason = "hangup"
+	}
+	c.endCallLocked(cl, reason)
+	c.mu.Unlock()
+}
+
+// putOnSwitchLocked connects an outbound call's leg to its agent's switch.
+func (c *Core) putOnSwitchLocked(cl *call, st media.CallState) {
+	ag := cl.ag
+	if _, on := ag.sw.State(cl.id); on {
+		return
+	}
+	in, err := ag.sw.AddCall(cl.id, cl.leg, cl.leg.Codec(), st)
+	if err != nil {
+		c.log.Warn("switch refused call", "call_id", cl.id, "err", err)
+		return
+	}
+	cl.leg.SetSink(in)
+}
+
+// outboundAnswered makes an answered outbound call the agent's active call
+// (unless the agent has since made another call active).
+func (c *Core) outboundAnswered(cl *call) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.ended || cl.ag == nil {
+		return
+	}
+	cl.answered = true
+	cl.acceptedAt = c.now()
+	c.putOnSwitchLocked(cl, media.StateHeld)
+	if cl.state == stateRinging {
+		c.activateLocked(cl)
+	}
+	c.publishCallLocked("call.answered", cl)
+	c.notifyCallLocked(cl)
+	if cl.onAnswer != nil {
+		fn := cl.onAnswer
+		cl.onAnswer = nil
+		fn()
+	}
+}

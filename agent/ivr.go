@@ -1,0 +1,118 @@
+package agent
+
+import (
+	"context"
+	"time"
+
+	"switchboard/media"
+	"switchboard/router"
+)
+
+// IVR (PROTOCOL.md section 5, route target "ivr:extension"): the caller is
+// answered, hears a prompt and enters an extension by DTMF (RFC 4733 or SIP
+// INFO). Four digits, or '#' after at least one, submit. Fewer digits or
+// nothing within the digit timeout, or an unknown extension, re-prompt;
+// after three tries the caller hears the goodbye announcement and BYE. A
+// known extension becomes a direct call: ringback until the agent accepts,
+// the fallback announcement if it cannot.
+
+// ivrTries is how many times the IVR asks before giving up.
+const ivrTries = 3
+
+// ivrDigits is how many digits submit without '#'.
+const ivrDigits = 4
+
+// collect gathers one entry: it returns when ivrDigits digits are in, on
+// '#', or when timeout passes without a digit. It returns "" when the call
+// ended.
+func collect(ctx context.Context, digits <-chan rune, done <-chan struct{}, first, timeout time.Duration) (string, bool) {
+	var got []rune
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case d := <-digits:
+			if d == '#' {
+				return string(got), true
+			}
+			if d < '0' || d > '9' {
+				continue
+			}
+			got = append(got, d)
+			if len(got) == ivrDigits {
+				return string(got), true
+			}
+			t.Reset(timeout)
+		case <-t.C:
+			return string(got), true
+		case <-done:
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+}
+
+// runIVR answers the call and runs the extension menu. When the caller
+// picks a reachable extension it returns with the call handed to the router
+// as a direct task; in every other case the call is ended (or ending).
+func (c *Core) runIVR(ctx context.Context, cl *call) {
+	if err := c.answer(ctx, cl); err != nil {
+		return
+	}
+	digits := make(chan rune, 16) // the caller types ahead at most this much; more is dropped
+	c.mu.Lock()
+	cl.digits = digits
+	c.mu.Unlock()
+	done := cl.tc.Done()
+	defer func() {
+		c.mu.Lock()
+		cl.digits = nil
+		c.mu.Unlock()
+	}()
+	for try := range ivrTries {
+		clip := c.cfg.Prompts.Extension
+		if try > 0 {
+			clip = c.cfg.Prompts.Invalid
+		}
+		c.mu.Lock()
+		if cl.ended {
+			c.mu.Unlock()
+			return
+		}
+		pb := c.playLocked(cl, clip.Source())
+		c.mu.Unlock()
+		if try > 0 {
+			// "not valid", then the question again.
+			select {
+			case <-pb.Done():
+			case <-done:
+				return
+			}
+			c.mu.Lock()
+			pb = c.playLocked(cl, c.cfg.Prompts.Extension.Source())
+			c.mu.Unlock()
+		}
+		promptLen := time.Duration(c.cfg.Prompts.Extension.Frames()) * 20 * time.Millisecond
+		entry, ok := collect(ctx, digits, done, promptLen+c.cfg.DigitTimeout, c.cfg.DigitTimeout)
+		if !ok {
+			return
+		}
+		c.mu.Lock()
+		c.stopPlayerLocked(cl)
+		_, known := c.byExt[entry]
+		c.log.Info("ivr entry", "call_id", cl.id, "entry", entry, "known", known, "try", try+1)
+		if known && len(entry) >= 2 {
+			cl.dialled = entry
+			c.playLocked(cl, media.Ringback())
+			c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: entry})
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	cl.outcome = "ivr_failed"
+	c.announceAndHangupLocked(cl, c.cfg.Prompts.Goodbye, "ivr_failed")
+	c.mu.Unlock()
+}

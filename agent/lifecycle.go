@@ -1,0 +1,238 @@
+package agent
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"switchboard/events"
+	"switchboard/media"
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// attachLocked puts a call on an agent's media switch in state st.
+func (c *Core) attachLocked(ag *agentRT, cl *call, st media.CallState) error {
+	c.stopPlayerLocked(cl)
+	in, err := ag.sw.AddCall(cl.id, cl.leg, cl.leg.Codec(), st)
+	if err != nil {
+		return err
+	}
+	cl.leg.SetSink(in)
+	cl.ag = ag
+	cl.lastAgent = ag.cfg.ID
+	ag.calls = append(ag.calls, cl)
+	return nil
+}
+
+// detachLocked takes a call off its agent's switch. The caller hears
+// nothing until someone plays to it or bridges it.
+func (c *Core) detachLocked(cl *call) {
+	ag := cl.ag
+	if ag == nil {
+		return
+	}
+	cl.leg.SetSink(media.Discard)
+	ag.sw.Remove(cl.id)
+	ag.calls = slices.DeleteFunc(ag.calls, func(o *call) bool { return o == cl })
+	if ag.requeue == cl {
+		ag.requeue = nil
+	}
+	if cl.merged {
+		cl.merged = false
+		c.unmergeLoneLocked(ag)
+	}
+	cl.ag = nil
+	c.ringingLocked(ag)
+}
+
+// releaseLocked tells the router the agent's part of the call is over
+// (wrap-up for queue calls), then detaches it.
+func (c *Core) releaseLocked(cl *call) {
+	ag := cl.ag
+	now := c.now()
+	switch {
+	case cl.task != "":
+		if err := c.rt.CallEnded(cl.task, now); err == nil {
+			delete(c.byTask, cl.task)
+			cl.task = ""
+		}
+	case cl.routed && ag != nil:
+		_ = c.rt.EndCall(router.AgentID(ag.cfg.ID), now)
+		cl.routed = false
+	}
+	c.detachLocked(cl)
+	c.flushLocked()
+	if ag != nil {
+		c.notifyAgentLocked(ag)
+	}
+}
+
+// activateLocked makes cl the agent's active call, holding the others
+// (PROTOCOL.md section 3: at most one active call unless merged).
+func (c *Core) activateLocked(cl *call) {
+	ag := cl.ag
+	now := c.now()
+	for _, o := range ag.calls {
+		if o != cl && (o.state == stateActive || o.merged) {
+			c.holdLocked(o)
+		}
+	}
+	if cl.merged {
+		cl.merged = false
+	}
+	_ = ag.sw.SetState(cl.id, media.StateActive)
+	prev := cl.state
+	cl.setState(stateActive, now)
+	if prev == stateHeld {
+		c.publishCallLocked(events.CallResumed, cl)
+	}
+	c.notifyCallLocked(cl)
+	c.ringingLocked(ag)
+}
+
+// holdLocked puts one call on hold: the caller hears music, the agent's
+// microphone never reaches it.
+func (c *Core) holdLocked(cl *call) {
+	if cl.ag == nil || cl.state == stateHeld {
+		return
+	}
+	wasMerged := cl.merged
+	cl.merged = false
+	_ = cl.ag.sw.SetState(cl.id, media.StateHeld)
+	cl.setState(stateHeld, c.now())
+	c.publishCallLocked(events.CallHeld, cl)
+	c.notifyCallLocked(cl)
+	if wasMerged {
+		c.unmergeLoneLocked(cl.ag)
+	}
+}
+
+// unmergeLoneLocked turns a conference of one back into a plain active call.
+func (c *Core) unmergeLoneLocked(ag *agentRT) {
+	var left []*call
+	for _, o := range ag.calls {
+		if o.merged {
+			left = append(left, o)
+		}
+	}
+	if len(left) == 1 {
+		left[0].merged = false
+		_ = ag.sw.SetState(left[0].id, media.StateActive)
+		left[0].setState(stateActive, c.now())
+		c.notifyCallLocked(left[0])
+	}
+}
+
+// endCallLocked ends a call in the core: withdraws its task or offer, takes
+// it off its agent, tells the agent, publishes call.ended and writes the
+// call record. It does not speak SIP: whoever calls it hangs up the dialog
+// if needed (hangupAsync). Idempotent.
+func (c *Core) endCallLocked(cl *call, reason string) {
+	if cl.ended {
+		return
+	}
+	cl.ended = true
+	now := c.now()
+	if cl.outcome == "" {
+		cl.outcome = reason
+	}
+	c.stopPlayerLocked(cl)
+	if cl.cancelDial != nil {
+		cl.cancelDial()
+	}
+	if cl.consultFor != nil {
+		cl.consultFor.consult = nil
+		cl.consultFor = nil
+	}
+	if cl.task != "" && cl.ag == nil {
+		_ = c.rt.CancelTask(cl.task, now)
+		delete(c.byTask, cl.task)
+		cl.task = ""
+	}
+	ag := cl.ag
+	if ag != nil {
+		c.releaseLocked(cl)
+	}
+	if cl.bridged != nil {
+		b := cl.bridged
+		cl.bridged = nil
+		b.bridged = nil
+		if !b.ended {
+			c.endCallLocked(b, "bridged_party_hangup")
+			c.hangupAsync(b, "bridged_party_hangup")
+		}
+	}
+	c.flushLocked()
+	cl.setState(stateEnded, now)
+	delete(c.calls, cl.id)
+	if ag != nil {
+		c.notifyLocked(ag, "call.ended", EndedView{ID: cl.id, Reason: reason})
+		c.notifyAgentLocked(ag)
+	}
+	c.recordLocked(cl, now)
+	c.log.Info("call ended", "call_id", cl.id, "reason", reason, "agent_id", cl.lastAgent,
+		"duration_ms", now.Sub(cl.created).Milliseconds())
+}
+
+// hangupAsync ends the SIP side of a call (BYE, or a final response before
+// answer) on a goroutine.
+func (c *Core) hangupAsync(cl *call, reason string) {
+	if cl.tc == nil {
+		return
+	}
+	tc := cl.tc
+	c.async(func() { _ = tc.Hangup(reason) })
+}
+
+// seconds builds the four durations of a finished call.
+func (cl *call) seconds(now time.Time) (wait, ring, talk, hold float64) {
+	holdDur := cl.holdDur
+	if !cl.holdSince.IsZero() {
+		holdDur += now.Sub(cl.holdSince)
+	}
+	ringDur := cl.ringDur
+	if cl.res != "" {
+		ringDur += now.Sub(cl.resAt)
+	}
+	if cl.acceptedAt.IsZero() {
+		return now.Sub(cl.created).Seconds(), ringDur.Seconds(), 0, holdDur.Seconds()
+	}
+	talk = (now.Sub(cl.acceptedAt) - holdDur).Seconds()
+	return cl.acceptedAt.Sub(cl.created).Seconds(), ringDur.Seconds(), max(talk, 0), holdDur.Seconds()
+}
+
+// recordLocked publishes call.ended and stores the call record.
+func (c *Core) recordLocked(cl *call, now time.Time) {
+	wait, ring, talk, hold := cl.seconds(now)
+	c.publishLocked(events.Event{
+		Type: events.CallEnded, At: now, Call: cl.id, Agent: cl.lastAgent, Queue: cl.queue, Kind: cl.kind,
+		From: cl.remote, To: cl.dialled, Reason: cl.outcome,
+		WaitSeconds: &wait, RingSeconds: &ring, TalkSeconds: &talk, HoldSeconds: &hold,
+	})
+	rec := store.CallRecord{
+		Call: cl.id, Agent: cl.lastAgent, Queue: cl.queue, Kind: cl.kind, Direction: cl.direction,
+		From: cl.remote, To: cl.dialled, StartedAt: cl.created, EndedAt: now,
+		WaitSeconds: wait, RingSeconds: ring, TalkSeconds: talk, HoldSeconds: hold, Outcome: cl.outcome,
+	}
+	if !cl.acceptedAt.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
+		rec.Outcome = "answered:" + cl.outcome
+	}
+	st := c.cfg.Store
+	c.async(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.AppendRecord(ctx, rec); err != nil {
+			c.log.Warn("call record not stored", "call_id", rec.Call, "err", err)
+		}
+	})
+}
+
+// publishCallLocked publishes a call.* event about cl.
+func (c *Core) publishCallLocked(typ string, cl *call) {
+	e := events.Event{Type: typ, Call: cl.id, Queue: cl.queue, Kind: cl.kind, From: cl.remote, To: cl.dialled}
+	if cl.ag != nil {
+		e.Agent = cl.ag.cfg.ID
+	}
+	c.publishLocked(e)
+}

@@ -1,0 +1,186 @@
+package agent
+
+import (
+	"slices"
+	"time"
+
+	"switchboard/media"
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// agentRT is an agent at run time: its configuration, its session (nil while
+// logged out), its media switch and its calls.
+type agentRT struct {
+	cfg   store.Agent
+	sw    *media.Switch
+	sess  *session
+	calls []*call     // in arrival order
+	grace *time.Timer // running while disconnected with calls
+	// requeue is the call that was active when the session dropped: after
+	// the grace period it goes back to its queue.
+	requeue *call
+}
+
+// session is one login: the websocket and the browser leg (nil until
+// webrtc.offer).
+type session struct {
+	conn Notifier
+	leg  BrowserLeg
+}
+
+// Call states (PROTOCOL.md section 4, plus "waiting").
+const (
+	stateWaiting = "waiting" // in a queue or IVR, on no agent
+	stateRinging = "ringing" // offered to an agent, or outbound before answer
+	stateActive  = "active"
+	stateHeld    = "held"
+	stateEnded   = "ended"
+)
+
+// call is one caller's call as the core sees it.
+type call struct {
+	id        string
+	kind      string // queue, direct, transfer, outbound
+	direction string // inbound, outbound
+	remote    string // the other party's number
+	dialled   string
+	queue     string
+	tc        TrunkCall
+	leg       Leg
+
+	task    router.TaskID // live router task ("" if none)
+	arrived time.Time     // kept across re-queueing
+	res     router.ReservationID
+	resAg   *agentRT
+	resAt   time.Time
+	ag      *agentRT // the agent the call is on
+	routed  bool     // counts in ag's router load as an outbound call (AddCall)
+
+	state    string
+	muted    bool
+	merged   bool
+	answered bool // our side has answered (inbound 200 sent / outbound 200 received)
+	player   *media.Playback
+	bridged  *call // transferred: the call this one's audio is bridged to
+
+	created     time.Time
+	acceptedAt  time.Time
+	holdSince   time.Time
+	holdDur     time.Duration
+	ringDur     time.Duration
+	lastAgent   string
+	outcome     string
+	ended       bool
+	fallingBack bool
+	digits      chan rune // IVR input while collecting; nil otherwise
+	cancelDial  func()    // outbound: stops dialling (CANCEL) if the call ends first
+	onAnswer    func()    // outbound: run once when the far end answers
+	consult     *call     // warm transfer: the consult call of this caller
+	consultFor  *call     // warm transfer: the caller this call consults for
+}
+
+func (cl *call) view() CallView {
+	v := CallView{
+		ID: cl.id, State: cl.state, Muted: cl.muted, Direction: cl.direction, Kind: cl.kind,
+		Remote: cl.remote, Queue: cl.queue, StartedAt: ts(cl.created), MergedWith: []string{},
+		AnsweredAt: ts(cl.acceptedAt),
+	}
+	if cl.ag != nil {
+		v.Agent = cl.ag.cfg.ID
+		if cl.merged {
+			for _, o := range cl.ag.calls {
+				if o != cl && o.merged {
+					v.MergedWith = append(v.MergedWith, o.id)
+				}
+			}
+		}
+	} else if cl.resAg != nil {
+		v.Agent = cl.resAg.cfg.ID
+	}
+	return v
+}
+
+func (cl *call) reservationView(expires time.Time) ReservationView {
+	to := cl.dialled
+	return ReservationView{
+		ID: string(cl.res), Call: cl.id, Kind: cl.kind, From: cl.remote, To: to, Queue: cl.queue,
+		ExpiresAt: ts(expires),
+	}
+}
+
+// setStateLocked changes the call's state, keeping hold time.
+func (cl *call) setState(st string, now time.Time) {
+	if cl.state == st {
+		return
+	}
+	if cl.state == stateHeld && !cl.holdSince.IsZero() {
+		cl.holdDur += now.Sub(cl.holdSince)
+		cl.holdSince = time.Time{}
+	}
+	if st == stateHeld {
+		cl.holdSince = now
+	}
+	cl.state = st
+}
+
+// agentView builds the Agent object from the router's snapshot.
+func (c *Core) agentViewLocked(ag *agentRT) AgentView {
+	v := AgentView{
+		ID: ag.cfg.ID, Name: ag.cfg.Name, Extension: ag.cfg.Extension, Capacity: ag.cfg.Capacity,
+		Queues: slices.Clone(ag.cfg.Queues), Activity: "offline",
+	}
+	if v.Queues == nil {
+		v.Queues = []string{}
+	}
+	if s, ok := c.rt.Agent(router.AgentID(ag.cfg.ID)); ok {
+		v.Activity = s.Activity.String()
+		v.Load = s.Load
+		v.Connected = s.Connected
+		v.Wrapup = s.Wrapup
+		v.Capacity = s.Capacity
+		if s.Wrapup && !s.WrapupUntil.IsZero() {
+			v.WrapupUntil = ts(s.WrapupUntil)
+		}
+	}
+	return v
+}
+
+// notifyLocked sends a notification to the agent's session, if any.
+func (c *Core) notifyLocked(ag *agentRT, method string, params any) {
+	if ag == nil || ag.sess == nil {
+		return
+	}
+	if err := ag.sess.conn.Notify(method, params); err != nil {
+		c.log.Debug("notify failed", "agent_id", ag.cfg.ID, "method", method, "err", err)
+	}
+}
+
+func (c *Core) notifyCallLocked(cl *call) {
+	if cl.ag != nil {
+		c.notifyLocked(cl.ag, "call.updated", cl.view())
+	}
+}
+
+func (c *Core) notifyAgentLocked(ag *agentRT) {
+	c.notifyLocked(ag, "agent.updated", c.agentViewLocked(ag))
+}
+
+// ringingLocked turns the call-waiting tone on while the agent has a
+// pending offer and is on a call.
+func (c *Core) ringingLocked(ag *agentRT) {
+	pending := false
+	for _, cl := range c.byRes {
+		if cl.resAg == ag {
+			pending = true
+			break
+		}
+	}
+	onCall := false
+	for _, cl := range ag.calls {
+		if cl.state == stateActive {
+			onCall = true
+		}
+	}
+	ag.sw.SetRinging(pending && onCall)
+}

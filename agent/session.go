@@ -1,0 +1,165 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"switchboard/events"
+
+	"switchboard/router"
+)
+
+// Login authenticates an agent and binds conn as its session. A second
+// login of the same agent takes the session over: the old connection is
+// told (session.replaced) and closed, and the calls continue on the new one.
+func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifier) (LoginResult, error) {
+	ok, err := c.cfg.Store.CheckPassword(ctx, agentID, password)
+	if err != nil || !ok {
+		return LoginResult{}, ErrBadPassword
+	}
+	c.mu.Lock()
+	ag := c.agents[agentID]
+	if ag == nil {
+		c.mu.Unlock()
+		return LoginResult{}, ErrBadPassword
+	}
+	old := ag.sess
+	if ag.grace != nil {
+		ag.grace.Stop()
+		ag.grace = nil
+	}
+	ag.sess = &session{conn: conn}
+	if old != nil {
+		// Keep the old browser leg until the new page offers its own, so a
+		// takeover does not cut audio.
+		ag.sess.leg = old.leg
+	}
+	if err := c.rt.SetConnected(router.AgentID(agentID), true, c.now()); err != nil {
+		c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
+	}
+	c.flushLocked()
+	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
+	for _, cl := range ag.calls {
+		res.Calls = append(res.Calls, cl.view())
+	}
+	c.publishLocked(events.Event{Type: "agent.login", Agent: agentID})
+	c.mu.Unlock()
+	if old != nil && old.conn != conn {
+		_ = old.conn.Notify("session.replaced", map[string]string{"reason": "logged in elsewhere"})
+		old.conn.Close("session replaced")
+	}
+	c.log.Info("agent logged in", "agent_id", agentID, "takeover", old != nil, "calls", len(res.Calls))
+	return res, nil
+}
+
+// Offer answers the agent's browser SDP offer with a new WebRTC leg (the
+// whole session's audio). A new offer replaces the previous leg.
+func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []byte) ([]byte, error) {
+	if c.cfg.Legs == nil {
+		return nil, fmt.Errorf("webrtc: %w", ErrState)
+	}
+	leg, answer, err := c.cfg.Legs.Accept(ctx, sdp)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTarget, err)
+	}
+	c.mu.Lock()
+	ag := c.agents[agentID]
+	if ag == nil || ag.sess == nil || ag.sess.conn != conn {
+		c.mu.Unlock()
+		_ = leg.Close()
+		return nil, ErrNoSession
+	}
+	old := ag.sess.leg
+	ag.sess.leg = leg
+	ag.sw.SetAgent(leg, leg.Codec())
+	leg.Start(ag.sw.AgentInput())
+	c.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	c.async(func() {
+		select {
+		case <-leg.Done():
+			c.browserGone(agentID, leg)
+		case <-c.stop:
+			_ = leg.Close()
+		}
+	})
+	return answer, nil
+}
+
+// browserGone treats a failed PeerConnection (ICE consent lost) like a
+// dropped socket: the session's connection is closed, which leads to
+// Disconnected.
+func (c *Core) browserGone(agentID string, leg BrowserLeg) {
+	c.mu.Lock()
+	ag := c.agents[agentID]
+	if ag == nil || ag.sess == nil || ag.sess.leg != leg {
+		c.mu.Unlock()
+		return
+	}
+	conn := ag.sess.conn
+	c.mu.Unlock()
+	c.log.Warn("agent media lost", "agent_id", agentID)
+	conn.Close("webrtc connection lost")
+	c.Disconnected(agentID, conn)
+}
+
+// Disconnected tells the core that conn, an agent's session, is gone. The
+// agent's offers go to others at once; its calls wait on hold for the grace
+// period; a re-login within it gets them back.
+func (c *Core) Disconnected(agentID string, conn Notifier) {
+	c.mu.Lock()
+	ag := c.agents[agentID]
+	if ag == nil || ag.sess == nil || ag.sess.conn != conn {
+		c.mu.Unlock()
+		return
+	}
+	leg := ag.sess.leg
+	ag.sess = nil
+	ag.sw.SetAgent(nil, 0)
+	ag.requeue = nil
+	for _, cl := range ag.calls {
+		if cl.state == stateActive || cl.merged {
+			if cl.kind == "queue" && ag.requeue == nil {
+				ag.requeue = cl
+			}
+			c.holdLocked(cl)
+		}
+	}
+	_ = c.rt.SetConnected(router.AgentID(agentID), false, c.now())
+	c.flushLocked()
+	if len(ag.calls) > 0 && !c.closing {
+		ag.grace = time.AfterFunc(c.cfg.Grace, func() { c.graceOver(agentID, ag) })
+	}
+	c.mu.Unlock()
+	c.log.Info("agent disconnected", "agent_id", agentID)
+	if leg != nil {
+		_ = leg.Close()
+	}
+}
+
+// graceOver ends a dropped agent's grace period: the call that was active
+// goes back to the front of its queue, the others get their fallback.
+func (c *Core) graceOver(agentID string, ag *agentRT) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.agents[agentID] != ag || ag.sess != nil || c.closing {
+		return
+	}
+	ag.grace = nil
+	calls := append([]*call(nil), ag.calls...)
+	requeue := ag.requeue
+	for _, cl := range calls {
+		if cl == requeue && cl.queue != "" {
+			c.releaseLocked(cl)
+			cl.setState(stateWaiting, c.now())
+			c.playLocked(cl, c.cfg.Music.Source())
+			c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(cl.queue), Arrived: cl.arrived, Priority: 1})
+			continue
+		}
+		c.fallbackLocked(cl, "agent_lost")
+	}
+	c.log.Info("agent grace over", "agent_id", agentID, "calls", len(calls))
+}

@@ -1,0 +1,98 @@
+package agent
+
+import (
+	"time"
+
+	"switchboard/events"
+)
+
+// AgentView is the Agent object of PROTOCOL.md section 4.
+type AgentView struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Extension   string   `json:"extension"`
+	Activity    string   `json:"activity"`
+	Capacity    int      `json:"capacity"`
+	Load        int      `json:"load"`
+	Connected   bool     `json:"connected"`
+	Wrapup      bool     `json:"wrapup"`
+	WrapupUntil string   `json:"wrapup_until,omitempty"`
+	Queues      []string `json:"queues"`
+}
+
+// CallView is the Call object of PROTOCOL.md section 4. State adds
+// "waiting" (in a queue, offered to nobody) for the admin console.
+type CallView struct {
+	ID         string   `json:"id"`
+	State      string   `json:"state"`
+	Muted      bool     `json:"muted"`
+	Direction  string   `json:"direction"`
+	Kind       string   `json:"kind"`
+	Remote     string   `json:"remote"`
+	Queue      string   `json:"queue,omitempty"`
+	StartedAt  string   `json:"started_at"`
+	MergedWith []string `json:"merged_with"`
+	Agent      string   `json:"agent,omitempty"`
+	AnsweredAt string   `json:"answered_at,omitempty"`
+}
+
+// ReservationView is the Reservation object of PROTOCOL.md section 4.
+type ReservationView struct {
+	ID        string `json:"id"`
+	Call      string `json:"call"`
+	Kind      string `json:"kind"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Queue     string `json:"queue,omitempty"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// LoginResult answers login.
+type LoginResult struct {
+	Agent        AgentView         `json:"agent"`
+	Calls        []CallView        `json:"calls"`
+	Reservations []ReservationView `json:"reservations"`
+}
+
+// EndedView is the params of reservation.ended and call.ended.
+type EndedView struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// QueueView is a queue in the admin console's state.
+type QueueView struct {
+	ID              string  `json:"id"`
+	Name            string  `json:"name"`
+	TimeoutSeconds  int     `json:"timeout_seconds"`
+	WrapupSeconds   int     `json:"wrapup_seconds"`
+	AllowBusyAgents bool    `json:"allow_busy_agents"`
+	Priority        int     `json:"priority"`
+	Waiting         int     `json:"waiting"`
+	Offered         int     `json:"offered"`
+	LongestWait     string  `json:"longest_wait_since,omitempty"`
+	LongestWaitSecs float64 `json:"longest_wait_seconds"`
+	Idle            int     `json:"idle_agents"`
+	Busy            int     `json:"busy_agents"`
+}
+
+// FloorAgent is an agent in the admin console's state, with every call.
+type FloorAgent struct {
+	AgentView
+	Calls        []CallView        `json:"calls"`
+	Reservations []ReservationView `json:"reservations"`
+}
+
+// FloorState is the admin console's `state` result.
+type FloorState struct {
+	Agents []FloorAgent `json:"agents"`
+	Queues []QueueView  `json:"queues"`
+	Calls  []CallView   `json:"calls"`
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return events.FormatTime(t)
+}

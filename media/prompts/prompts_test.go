@@ -1,0 +1,31 @@
+package prompts
+
+import (
+	"testing"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+func TestLoad(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*media.Clip{"extension": s.Extension, "invalid": s.Invalid, "unavailable": s.Unavailable, "goodbye": s.Goodbye} {
+		if c == nil || c.Frames() < 25 {
+			t.Fatalf("%s: clip missing or shorter than 0.5 s", name)
+		}
+		src := c.Source()
+		buf := make([]int16, media.FrameSamples)
+		loud := 0
+		for src.ReadFrame(buf) {
+			if tone.RMS(buf) > tone.SilenceRMS {
+				loud++
+			}
+		}
+		if loud < 10 {
+			t.Errorf("%s: only %d audible frames", name, loud)
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package softphone
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"switchboard/agent"
+	"switchboard/signaling/ws"
+)
+
+// Config configures the agent websocket.
+type Config struct {
+	Core           *agent.Core // required
+	AllowedOrigins []string    // see ws.Config; empty means the page's own host
+	// LoginRate is how many login attempts per minute an agent id or a
+	// remote address may make; 0 means 10.
+	LoginRate int
+	Logger    *slog.Logger // nil means slog.Default()
+}
+
+// Server is the /ws/agent handler.
+type Server struct {
+	*ws.Handler
+	cfg Config
+	log *slog.Logger
+
+	mu sync.Mutex
+	// guards following
+	limits map[string]*rate.Limiter
+}
+
+// New returns the agent websocket handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.Core == nil {
+		return nil, errors.New("softphone: Core is required")
+	}
+	if cfg.LoginRate == 0 {
+		cfg.LoginRate = 10
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, limits: map[string]*rate.Limiter{}}
+	h, err := ws.NewHandler(ws.Config{AllowedOrigins: cfg.AllowedOrigins, Kind: "agent", Logger: cfg.Logger}, s.newSession)
+	if err != nil {
+		return nil, err
+	}
+	s.Handler = h
+	return s, nil
+}
+
+// allow spends one login attempt of key.
+func (s *Server) allow(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.limits[key]
+	if l == nil {
+		if len(s.limits) > 100_000 {
+			clear(s.limits) // bound memory under a spray of keys
+		}
+		l = rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.LoginRate)), s.cfg.LoginRate)
+		s.limits[key] = l
+	}
+	return l.Allow()
+}
+
+// session is one agent connection.
+type session struct {
+	s    *Server
+	conn *ws.Conn
+	mux  ws.Mux
+
+	mu      sync.Mutex
+	agentID string // guarded by mu; set by login
+}
+
+func (s *Server) newSession(ctx context.Context, c *ws.Conn) ws.Session {
+	ss := &session{s: s, conn: c}
+	ss.register()
+	return &closer{Session: ws.Gate("login", &ss.mux), ss: ss}
+}
+
+// closer forwards the connection's end to the core.
+type closer struct {
+	ws.Session
+	ss *session
+}
+
+// Closed implements ws.Closer.
+func (c *closer) Closed(error) {
+	if id := c.ss.agent(); id != "" {
+		c.ss.s.cfg.Core.Disconnected(id, c.ss.conn)
+	}
+}
+
+func (ss *session) agent() string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.agentID
+}
+
+type loginParams struct {
+	Agent    string `json:"agent"`
+	Password string `json:"password"`
+}
+
+type callParams struct {
+	Call string `json:"call"`
+}
+
+type resParams struct {
+	Reservation string `json:"reservation"`
+}
+
+func (ss *session) register() {
+	core := ss.s.cfg.Core
+	m := &ss.mux
+	m.Register("login", ws.Typed(func(ctx context.Context, p loginParams) (agent.LoginResult, error) {
+		if p.Agent == "" {
+			return agent.LoginResult{}, ws.InvalidParams("agent: required")
+		}
+		host := ss.conn.RemoteAddr()
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !ss.s.allow("agent:"+p.Agent) || !ss.s.allow("addr:"+host) {
+			return agent.LoginResult{}, &ws.Error{Code: ws.CodeUnauthorized, Reason: "too many login attempts, try again in a minute"}
+		}
+		if cur := ss.agent(); cur != "" && cur != p.Agent {
+			return agent.LoginResult{}, ws.Conflict("already logged in as " + cur)
+		}
+		res, err := core.Login(ctx, p.Agent, p.Password, ss.conn)
+		if err != nil {
+			return agent.LoginResult{}, ws.Unauthorized("wrong agent or password")
+		}
+		ss.mu.Lock()
+		ss.agentID = p.Agent
+		ss.mu.Unlock()
+		return res, nil
+	}))
+	m.Register("webrtc.offer", ws.Typed(func(ctx context.Context, p struct {
+		SDP string `json:"sdp"`
+	}) (map[string]string, error) {
+		if p.SDP == "" {
+			return nil, ws.InvalidParams("sdp: required")
+		}
+		ans, err := core.Offer(ctx, ss.agent(), ss.conn, []byte(p.SDP))
+		if err != nil {
+			return nil, toWS(err)
+		}
+		return map[string]string{"type": "answer", "sdp": string(ans)}, nil
+	}))
+	m.Register("activity.set", ws.Typed(func(ctx context.Context, p struct {
+		Activity string `json:"activity"`
+	}) (agent.AgentView, error) {
+		v, err := core.SetActivity(ss.agent(), p.Activity)
+		if errors.Is(err, agent.ErrBadTarget) {
+			return v, ws.InvalidParams("activity: must be available, unavailable, break or offline")
+		}
+		return v, toWS(err)
+	}))
+	m.Register("reservation.accept", ws.Typed(func(ctx context.Context, p resParams) (agent.CallView, error) {
+		if p.Reservation == "" {
+			return agent.CallView{}, ws.InvalidParams("reservation: required")
+		}
+		v, err := core.Accept(ctx, ss.agent(), p.Reservation)
+		return v, toWS(err)
+	}))
+	m.Register("reservation.reject", ws.Typed(func(ctx context.Context, p resParams) (struct{}, error) {
+		if p.Reservation == "" {
+			return struct{}{}, ws.InvalidParams("reservation: required")
+		}
+		return struct{}{}, toWS(core.Reject(ss.agent(), p.Reservation))
+	}))
+	callOps := map[string]func(a, c string) (agent.CallView, error){
+		"call.hold":   core.Hold,
+		"call.resume": core.Resume,
+		"call.mute":   func(a, c string) (agent.CallView, error) { return core.Mute(a, c, true) },
+		"call.unmute": func(a, c string) (agent.CallView, error) { return core.Mute(a, c, false) },
+		"call.hangup": core.Hangup,
+	}
+	for name, op := range callOps {
+		m.Register(name, ws.Typed(func(ctx context.Context, p callParams) (agent.CallView, error) {
+			if p.Call == "" {
+				return agent.CallView{}, ws.InvalidParams("call: required")
+			}
+			v, err := op(ss.agent(), p.Call)
+			return v, toWS(err)
+		}))
+	}
+	m.Register("call.dtmf", ws.Typed(func(ctx context.Context, p struct {
+		Call   string `json:"call"`
+		Digits string `json:"digits"`
+	}) (struct{}, error) {
+		if p.Call == "" || p.Digits == "" {
+			return struct{}{}, ws.InvalidParams("digits: call and digits are required")
+		}
+		return struct{}{}, toWS(core.DTMF(ss.agent(), p.Call, p.Digits))
+	}))
+	m.Register("call.dial", ws.Typed(func(ctx context.Context, p struct {
+		To string `json:"to"`
+	}) (agent.CallView, error) {
+		if p.To == "" {
+			return agent.CallView{}, ws.InvalidParams("to: required")
+		}
+		v, err := core.Dial(ctx, ss.agent(), p.To)
+		return v, toWS(err)
+	}))
+	m.Register("call.transfer", ws.Typed(func(ctx context.Context, p struct {
+		Call string `json:"call"`
+		To   string `json:"to"`
+		Mode string `json:"mode"`
+	}) (agent.CallView, error) {
+		if p.Call == "" || p.To == "" {
+			return agent.CallView{}, ws.InvalidParams("to: call and to are required")
+		}
+		if p.Mode == "" {
+			p.Mode = "blind"
+		}
+		if p.Mode != "blind" && p.Mode != "warm" && p.Mode != "complete" && p.Mode != "cancel" {
+			return agent.CallView{}, ws.InvalidParams("mode: must be blind or warm")
+		}
+		v, err := core.Transfer(ctx, ss.agent(), p.Call, p.To, p.Mode)
+		return v, toWS(err)
+	}))
+	m.Register("call.merge", ws.Typed(func(ctx context.Context, p struct {
+		Calls []string `json:"calls"`
+	}) ([]agent.CallView, error) {
+		if len(p.Calls) < 2 {
+			return nil, ws.InvalidParams("calls: two call ids required")
+		}
+		v, err := core.Merge(ss.agent(), p.Calls)
+		return v, toWS(err)
+	}))
+	m.Register("wrapup.done", ws.Typed(func(ctx context.Context, p callParams) (agent.AgentView, error) {
+		v, err := core.WrapupDone(ss.agent())
+		return v, toWS(err)
+	}))
+	m.Register("state", ws.Typed(func(ctx context.Context, _ struct{}) (agent.LoginResult, error) {
+		v, err := core.AgentState(ss.agent())
+		return v, toWS(err)
+	}))
+	_ = json.RawMessage(nil)
+}
+
+// toWS translates core errors into JSON-RPC errors with a reason.
+func toWS(err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *ws.Error
+	if errors.As(err, &we) {
+		return err
+	}
+	switch {
+	case errors.Is(err, agent.ErrNotFound), errors.Is(err, agent.ErrUnknownAgent):
+		return ws.NotFound(err.Error())
+	case errors.Is(err, agent.ErrState), errors.Is(err, agent.ErrAtCapacity), errors.Is(err, agent.ErrNoSession), errors.Is(err, agent.ErrNoTrunk):
+		return ws.Conflict(err.Error())
+	case errors.Is(err, agent.ErrBadTarget):
+		return ws.InvalidParams(err.Error())
+	}
+	return &ws.Error{Code: ws.CodeInternalError, Reason: err.Error()}
+}
