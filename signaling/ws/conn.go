@@ -127,9 +127,10 @@ func (c *Conn) enqueue(m outMsg) error {
 		return ErrClosed
 	default:
 		c.shutdown(websocket.ClosePolicyViolation, "send queue full", errSendQueueFull)
-		// The writer is most likely stuck on a full socket: unblock it now
-		// rather than at its write deadline.
-		_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+		// The writer is most likely stuck on a full socket, where no close
+		// frame can pass anyway: drop the socket now rather than at the
+		// write deadline.
+		_ = c.ws.NetConn().Close()
 		return errSendQueueFull
 	}
 }
