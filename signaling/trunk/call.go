@@ -71,8 +71,9 @@ type Call struct {
 	log      *slog.Logger
 	answer   []byte // our SDP answer to the initial offer (inbound)
 
-	srvDlg *sipgo.DialogServerSession // inbound
-	cliDlg *sipgo.DialogClientSession // outbound
+	srvDlg   *sipgo.DialogServerSession // inbound
+	inviteTx sip.ServerTransaction      // inbound: the initial INVITE's transaction
+	cliDlg   *sipgo.DialogClientSession // outbound
 
 	cancel    context.CancelFunc // ends the call's context
 	done      chan struct{}      // closed when the call ends
@@ -232,8 +233,8 @@ func (c *Call) Answer(ctx context.Context) error {
 	// RespondSDP retransmits the 200 until the ACK, for at most 64*T1
 	// (RFC 3261 §13.3.1.4); a CANCEL that raced us makes it fail.
 	err := c.srvDlg.RespondSDP(c.answer)
-	c.closeFinal()
 	if err != nil {
+		c.closeFinal()
 		c.end(ReasonNoAck)
 		return fmt.Errorf("answer call %s: %w", c.id, err)
 	}
@@ -242,6 +243,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.state = StateAnswered
 	}
 	c.mu.Unlock()
+	c.closeFinal() // after the state change: Hangup waits on it, then BYEs
 	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds())
 	return nil
 }
@@ -260,7 +262,7 @@ func (c *Call) Reject(code int, reason string) error {
 	if reason == "" {
 		reason = reasonPhrase(code)
 	}
-	err := c.srvDlg.Respond(code, reason, nil) // waits for the ACK
+	err := c.respondFinal(code, reason)
 	c.closeFinal()
 	c.end(ReasonRejected)
 	if err != nil {
@@ -289,7 +291,7 @@ func (c *Call) Hangup(reason string) error {
 	case c.outbound:
 		err = c.hangupOutbound(st)
 	case !final && c.claimFinal() == nil:
-		err = c.srvDlg.Respond(480, "Temporarily Unavailable", nil)
+		err = c.respondFinal(480, "Temporarily Unavailable")
 		c.closeFinal()
 	default:
 		// Answer or Reject may be in flight: let it finish, then BYE.
@@ -378,4 +380,12 @@ func reasonPhrase(code int) string {
 		return "Decline"
 	}
 	return "Call Rejected"
+}
+
+// respondFinal sends a final error response on the INVITE transaction,
+// which absorbs the ACK and retransmits on its own (RFC 3261 §17.2.1), so
+// the call ends now rather than when the ACK arrives.
+func (c *Call) respondFinal(code int, reason string) error {
+	res := sip.NewResponseFromRequest(c.srvDlg.InviteRequest, code, reason, nil)
+	return c.inviteTx.Respond(res)
 }

@@ -92,6 +92,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 	c := t.newInboundCall(req, leg, answer)
 	c.srvDlg = dlg
+	c.inviteTx = tx
 	c.dialogID = dlg.ID
 	if !t.addCall(c) {
 		leg.Close()

@@ -159,7 +159,7 @@ func checkRaw(data []byte) verdict {
 		// Trailing octets after the body are not part of the message.
 		data = data[:len(data)-len(body)+int(n)]
 	}
-	return verdict{data: data}
+	return verdict{data: forceRport(data)}
 }
 
 // dropACK turns any error answer into a silent drop for ACK: an ACK is
@@ -499,4 +499,49 @@ func checkInvite(req *sip.Request) (int, string, []sip.Header) {
 		return 400, "Missing Contact", nil
 	}
 	return 0, "", nil
+}
+
+// forceRport adds ";rport" to the top Via of a request (RFC 3581 §4, as
+// SBCs' force_rport does): sipgo then answers to the packet's source
+// address and port rather than the Via's sent-by port, which a NATed or
+// multi-socket peer does not listen on.
+func forceRport(data []byte) []byte {
+	end := bytes.Index(data, []byte("\r\n\r\n"))
+	if end < 0 {
+		return data
+	}
+	lineStart := bytes.Index(data, []byte("\r\n")) + 2
+	for lineStart < end {
+		lineEnd := lineStart + bytes.Index(data[lineStart:], []byte("\r\n"))
+		name, _, ok := bytes.Cut(data[lineStart:lineEnd], []byte(":"))
+		n := strings.ToLower(strings.TrimSpace(string(name)))
+		if ok && (n == "via" || n == "v") {
+			// The header value runs to the first CRLF not followed by LWS.
+			valEnd := lineEnd
+			for valEnd < end && (data[valEnd+2] == ' ' || data[valEnd+2] == '\t') {
+				valEnd = valEnd + 2 + bytes.Index(data[valEnd+2:], []byte("\r\n"))
+			}
+			colon := lineStart + len(name) + 1
+			val := data[colon:valEnd]
+			first := val
+			if i := bytes.IndexByte(val, ','); i >= 0 {
+				first = val[:i]
+			}
+			if bytes.Contains(bytes.ToLower(first), []byte("rport")) {
+				return data
+			}
+			at := colon + len(first)
+			if i := bytes.IndexByte(first, ';'); i >= 0 {
+				at = colon + i
+			} else {
+				at = colon + len(bytes.TrimRight(first, " \t\r\n"))
+			}
+			out := make([]byte, 0, len(data)+6)
+			out = append(out, data[:at]...)
+			out = append(out, ";rport"...)
+			return append(out, data[at:]...)
+		}
+		lineStart = lineEnd + 2
+	}
+	return data
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"switchboard/agent"
+	"switchboard/media/rtpleg"
+	"switchboard/media/webrtcleg"
+	"switchboard/signaling/console"
+	"switchboard/signaling/trunk"
+)
+
+// The agent core speaks to the trunk, the browser legs and the admin
+// console through small interfaces of its own; these adapters fit the
+// concrete packages to them (cmd is the only place that knows both).
+
+// trunkCall adapts *trunk.Call to agent.TrunkCall.
+type trunkCall struct{ *trunk.Call }
+
+func (c trunkCall) Leg() agent.TrunkLeg { return c.Call.Leg() }
+
+var _ agent.TrunkCall = trunkCall{}
+var _ agent.TrunkLeg = (*rtpleg.Leg)(nil)
+
+// trunkDialer adapts the trunk's outbound calls to agent.Dialer.
+type trunkDialer struct {
+	t    *trunk.Trunk
+	pool *rtpleg.Pool
+}
+
+func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(code int, leg agent.TrunkLeg)) (agent.TrunkCall, error) {
+	leg, err := d.pool.Open()
+	if err != nil {
+		return nil, err
+	}
+	_ = leg.Close()
+	return nil, errors.New("outbound trunk dialling is not wired yet")
+}
+
+// legFactory adapts the WebRTC engine to agent.LegFactory.
+type legFactory struct{ e *webrtcleg.Engine }
+
+func (f legFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg, []byte, error) {
+	leg, answer, err := f.e.Accept(ctx, offer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return leg, answer, nil
+}
+
+// floor adapts the core to console.Floor.
+type floor struct{ core *agent.Core }
+
+func (f floor) State() any { return f.core.State() }
+
+func (f floor) HangupCall(id string) error {
+	err := f.core.HangupCall(id)
+	if errors.Is(err, agent.ErrNotFound) {
+		return fmt.Errorf("%w: %s", console.ErrNoSuchCall, id)
+	}
+	return err
+}

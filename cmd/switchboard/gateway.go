@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+
+	"switchboard/agent"
+	"switchboard/events"
+	"switchboard/media"
+	"switchboard/media/rtpleg"
+	"switchboard/media/webrtcleg"
+	"switchboard/metrics"
+	"switchboard/signaling/console"
+	"switchboard/signaling/softphone"
+	"switchboard/signaling/trunk"
+	"switchboard/signaling/ws"
+	"switchboard/store"
+	"switchboard/web"
+	"switchboard/web/adminui"
+	"switchboard/web/phoneui"
+)
+
+// gateway is every long-lived part of the process, built from Config.
+type gateway struct {
+	log     *slog.Logger
+	store   *store.SQLite
+	hub     *events.Hub
+	pacer   *media.Pacer
+	pool    *rtpleg.Pool
+	webrtc  *webrtcleg.Engine
+	core    *agent.Core
+	trunk   *trunk.Trunk
+	console *console.Console
+	phone   *softphone.Server
+	http    *web.Server
+}
+
+// newGateway opens the store and builds the gateway. Nothing runs yet.
+func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, err error) {
+	g = &gateway{log: log}
+	defer func() {
+		if err != nil {
+			g.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	if g.store, err = store.Open(ctx, cfg.DataDir, log); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if cfg.AdminToken == "" {
+		tok, created, err := g.store.AdminToken(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("admin token: %w", err)
+		}
+		if created {
+			// Printed once, on first start; afterwards only its hash is kept.
+			fmt.Fprintf(os.Stderr, "switchboard: admin token (shown once, keep it): %s\n", tok)
+		}
+	}
+	music := media.DefaultMusic()
+	if cfg.MOHFile != "" {
+		f, err := os.Open(cfg.MOHFile)
+		if err != nil {
+			return nil, fmt.Errorf("-moh: %w", err)
+		}
+		pcm, err := media.LoadWAV(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("-moh %s: %w", cfg.MOHFile, err)
+		}
+		music = media.NewMusic(pcm)
+	}
+	g.hub = events.NewHub()
+	counters := &media.Counters{}
+	g.pacer = media.NewPacer(media.PacerConfig{Counters: counters, Logger: log})
+	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
+		return nil, err
+	}
+	if g.webrtc, err = webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: 0, Logger: log}); err != nil {
+		return nil, fmt.Errorf("webrtc: %w", err)
+	}
+	// The trunk is built first: it calls its handler only once running, by
+	// which time the core exists.
+	if g.trunk, err = trunk.New(trunk.Config{
+		Listen: cfg.SIPAddr.String(), ExternalIP: externalIP(cfg), Allow: cfg.TrunkAllow, Media: g.pool,
+		Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) { g.core.HandleCall(ctx, trunkCall{c}) }),
+		OutboundURI: cfg.TrunkURI, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
+	var dialer agent.Dialer
+	if cfg.TrunkURI != "" {
+		dialer = trunkDialer{t: g.trunk, pool: g.pool}
+	}
+	g.core, err = agent.New(ctx, agent.Config{
+		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: legFactory{g.webrtc}, Dialer: dialer,
+		Grace: cfg.ReconnectGrace, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log}
+	if g.console, err = console.New(console.Config{
+		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Token: cfg.AdminToken, WS: wsCfg, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
+	if g.phone, err = softphone.New(softphone.Config{Core: g.core, AllowedOrigins: cfg.AllowedOrigins, Logger: log}); err != nil {
+		return nil, err
+	}
+	g.http = web.New(web.Config{Addr: cfg.HTTPAddr, Logger: log})
+	g.http.Handle("/ws/agent", g.phone)
+	g.http.Handle("/ws/admin", g.console)
+	g.http.Handle("GET /admin", adminui.Handler())
+	g.http.Handle("GET /admin/", adminui.Handler())
+	g.http.Handle("GET /metrics", metrics.Handler(metrics.SourceFunc(g.metrics)))
+	g.http.Handle("GET /", phoneui.Handler())
+	g.http.RegisterOnShutdown(func() { _ = g.phone.Close(); _ = g.console.Close() })
+	return g, nil
+}
+
+// run runs every service until ctx ends.
+func (g *gateway) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	journal := g.hub.Subscribe(4096)
+	wg.Go(func() { errc <- g.trunk.Run(ctx) })
+	wg.Go(func() { errc <- g.http.Run(ctx) })
+	wg.Go(func() { errc <- g.core.Run(ctx) })
+	wg.Go(func() { errc <- store.Journal(ctx, g.store, journal, g.log) })
+	<-ctx.Done()
+	wg.Wait()
+	close(errc)
+	var err error
+	for e := range errc {
+		if e != nil && !errors.Is(e, context.Canceled) && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
+	}
+	return err
+}
+
+// close releases what newGateway opened.
+func (g *gateway) close() {
+	if g.core != nil {
+		_ = g.core.Close()
+	}
+	if g.trunk != nil {
+		_ = g.trunk.Close()
+	}
+	if g.webrtc != nil {
+		_ = g.webrtc.Close()
+	}
+	if g.pacer != nil {
+		_ = g.pacer.Close()
+	}
+	if g.hub != nil {
+		_ = g.hub.Close()
+	}
+	if g.store != nil {
+		_ = g.store.Close()
+	}
+}
+
+// metrics builds the /metrics snapshot.
+func (g *gateway) metrics() metrics.Snapshot {
+	s := floorMetrics(g.core.State())
+	c := g.pacer.Counters().Snapshot()
+	s.Media = metrics.Media{FastPathPacketsForwarded: c.Forwarded, FramesMixed: c.Mixed, FramesDropped: c.Dropped, LatePackets: c.Late,
+		Other: map[string]float64{"concealed_frames": float64(c.Concealed)}}
+	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
+	return s
+}
+
+// floorMetrics counts the admin state for /metrics.
+func floorMetrics(v any) metrics.Snapshot {
+	st, _ := v.(agent.FloorState)
+	s := metrics.Snapshot{AgentsByActivity: map[string]int{}, CallsByState: map[string]int{}, WaitingByQueue: map[string]int{}}
+	for _, a := range st.Agents {
+		s.AgentsByActivity[a.Activity]++
+		s.Reservations += len(a.Reservations)
+	}
+	for _, c := range st.Calls {
+		s.CallsByState[c.State]++
+	}
+	for _, q := range st.Queues {
+		s.WaitingByQueue[q.ID] = q.Waiting
+	}
+	return s
+}
