@@ -30,6 +30,7 @@ type Config struct {
 	MOHFile        string         // -moh; "" = built-in music on hold
 	AllowedOrigins []string       // -allowed-origins
 	LogLevel       slog.Level     // -log-level
+	WebRTCPort     int            // -webrtc-port: the one UDP port of every agent's WebRTC leg (0 = ephemeral)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -55,6 +56,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		moh            = fs.String("moh", "", "music-on-hold audio file (empty = built-in)")
 		allowedOrigins = fs.String("allowed-origins", "", "comma-separated extra Origins allowed on the websockets (same origin is always allowed)")
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
 	)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
@@ -145,6 +147,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(s, "/"))
 		}
 	}
+	if *webrtcPort < 0 || *webrtcPort > 65535 {
+		bad("webrtc-port", strconv.Itoa(*webrtcPort), "must be a port 0-65535")
+	} else if *webrtcPort != 0 && *webrtcPort >= c.RTPPortMin && *webrtcPort <= c.RTPPortMax {
+		bad("webrtc-port", strconv.Itoa(*webrtcPort), "must be outside -rtp-ports")
+	}
+	c.WebRTCPort = *webrtcPort
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}

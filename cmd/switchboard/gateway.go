@@ -83,14 +83,14 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
 		return nil, err
 	}
-	if g.webrtc, err = webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: 0, Logger: log}); err != nil {
+	if g.webrtc, err = webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log}); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	// The trunk is built first: it calls its handler only once running, by
 	// which time the core exists.
 	if g.trunk, err = trunk.New(trunk.Config{
 		Listen: cfg.SIPAddr.String(), ExternalIP: externalIP(cfg), Allow: cfg.TrunkAllow, Media: g.pool,
-		Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) { g.core.HandleCall(ctx, trunkCall{c}) }),
+		Handler:     trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) { g.core.HandleCall(ctx, trunkCall{c}) }),
 		OutboundURI: cfg.TrunkURI, Logger: log,
 	}); err != nil {
 		return nil, err
@@ -116,8 +116,8 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 		return nil, err
 	}
 	g.http = web.New(web.Config{Addr: cfg.HTTPAddr, Logger: log})
-	g.http.Handle("/ws/agent", g.phone)
-	g.http.Handle("/ws/admin", g.console)
+	g.http.Handle("GET /ws/agent", g.phone)
+	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
 	g.http.Handle("GET /metrics", metrics.Handler(metrics.SourceFunc(g.metrics)))

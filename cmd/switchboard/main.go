@@ -11,10 +11,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-
-	"switchboard/media/rtpleg"
-	"switchboard/signaling/trunk"
-	"switchboard/web"
 )
 
 func main() {
@@ -34,78 +30,59 @@ func main() {
 	}
 }
 
-// run wires the gateway together and runs it until a signal ends it.
+// run builds the gateway and runs it until a signal ends it: SIGTERM drains
+// (503 to new INVITEs, /healthz 503, exit when the last call ends), SIGINT
+// ends every call with BYE and exits.
 func run(cfg Config, log *slog.Logger) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
-	}
-	// Seam: the store (configuration, call records, admin token) opens
-	// cfg.DataDir here once it exists; the router and agent orchestrator
-	// replace routeHandler.
-
-	pool, err := rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log})
-	if err != nil {
-		return err
-	}
-	tr, err := trunk.New(trunk.Config{
-		Listen:      cfg.SIPAddr.String(),
-		ExternalIP:  externalIP(cfg),
-		Allow:       cfg.TrunkAllow,
-		Media:       pool,
-		Handler:     routeHandler,
-		OutboundURI: cfg.TrunkURI,
-		Logger:      log,
-	})
-	if err != nil {
-		return err
-	}
-	httpSrv := web.New(web.Config{Addr: cfg.HTTPAddr, Logger: log})
-
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	g, err := newGateway(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer g.close()
+	runErr := make(chan error, 1)
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Go(func() { errc <- tr.Run(ctx) })
-	wg.Go(func() { errc <- httpSrv.Run(ctx) })
-	log.Info("switchboard started", "sip_addr", tr.Addr().String(), "http_addr", cfg.HTTPAddr, "media_ip", cfg.MediaIP.String(),
-		"rtp_ports", fmt.Sprintf("%d-%d", cfg.RTPPortMin, cfg.RTPPortMax))
+	wg.Go(func() { runErr <- g.run(ctx) })
+	log.Info("switchboard started", "sip_addr", g.trunk.Addr().String(), "http_addr", cfg.HTTPAddr,
+		"media_ip", cfg.MediaIP.String(), "rtp_ports", fmt.Sprintf("%d-%d", cfg.RTPPortMin, cfg.RTPPortMax),
+		"webrtc_addr", g.webrtc.Addr().String())
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
-	var runErr error
 	draining := false
+	var err2 error
 loop:
 	for {
 		select {
 		case s := <-sigs:
 			if s == syscall.SIGTERM && !draining {
-				// Drain: 503 to new INVITEs, /healthz 503, exit when calls end.
 				draining = true
-				log.Info("sigterm: draining", "active_calls", tr.ActiveCalls())
-				httpSrv.SetDraining(true)
-				tr.Drain()
+				log.Info("sigterm: draining", "active_calls", g.trunk.ActiveCalls())
+				g.http.SetDraining(true)
+				g.trunk.Drain()
+				if g.trunk.ActiveCalls() == 0 {
+					break loop
+				}
 				continue
 			}
-			log.Info("signal: ending calls", "signal", s.String(), "active_calls", tr.ActiveCalls())
-			tr.HangupAll()
+			log.Info("signal: ending calls", "signal", s.String(), "active_calls", g.trunk.ActiveCalls())
+			g.trunk.HangupAll()
 			break loop
-		case <-tr.Idle():
-			if draining && tr.ActiveCalls() == 0 {
+		case <-g.trunk.Idle():
+			if draining && g.trunk.ActiveCalls() == 0 {
 				log.Info("drained: no call left")
 				break loop
 			}
-		case runErr = <-errc:
+		case err2 = <-runErr:
+			runErr <- err2
 			break loop
 		}
 	}
 	stop()
 	wg.Wait()
-	close(errc)
-	for err := range errc {
-		runErr = errors.Join(runErr, err)
-	}
-	return runErr
+	return <-runErr
 }
 
 // externalIP is the address for Contact/Via: the SIP listen IP, or the
@@ -116,14 +93,3 @@ func externalIP(cfg Config) netip.Addr {
 	}
 	return cfg.MediaIP
 }
-
-// routeHandler is the routing for now: "echo" is the echo test, anything
-// else is 404. The agent orchestrator replaces it.
-var routeHandler = trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
-	if c.Number() == "echo" {
-		c.OnDTMF(func(rune) {}) // digits are logged by the trunk ("dtmf received")
-		trunk.Echo(ctx, c)
-		return
-	}
-	_ = c.Reject(404, "Not Found")
-})
