@@ -67,7 +67,7 @@ func (f *fakeFloor) HangupCall(id string) error {
 }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	store   *store.SQLite
 	hub     *events.Hub
 	applier *fakeApplier
@@ -76,7 +76,11 @@ type env struct {
 	srv     *httptest.Server
 }
 
-func newEnv(t *testing.T, tweak func(*console.Config)) *env {
+func newEnv(t *testing.T, tweak func(*console.Config)) *env { return newEnvWith(t, tweak) }
+
+func newEnvTB(t testing.TB) *env { return newEnvWith(t, nil) }
+
+func newEnvWith(t testing.TB, tweak func(*console.Config)) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	st, err := store.Open(t.Context(), t.TempDir(), log)
