@@ -59,11 +59,10 @@ func (c *Core) RemoveAgent(id string) {
 	}
 	sess := ag.sess
 	ag.sess = nil
-	if ag.grace != nil {
-		ag.grace.Stop()
-	}
+	delete(c.graces, ag)
 	for _, cl := range hang {
 		c.endCallLocked(cl, "agent_removed")
+		c.hangupLocked(cl, "agent_removed")
 	}
 	_ = c.rt.RemoveAgent(router.AgentID(id), c.now())
 	c.flushLocked()
@@ -72,9 +71,6 @@ func (c *Core) RemoveAgent(id string) {
 		delete(c.byExt, ag.cfg.Extension)
 	}
 	c.mu.Unlock()
-	for _, cl := range hang {
-		c.hangupAsync(cl, "agent_removed")
-	}
 	if sess != nil {
 		sess.conn.Close("agent removed")
 		if sess.leg != nil {
@@ -236,7 +232,7 @@ func (c *Core) HangupCall(id string) error {
 		return fmt.Errorf("call %s: %w", id, ErrNotFound)
 	}
 	c.endCallLocked(cl, "admin_hangup")
+	c.hangupLocked(cl, "admin_hangup")
 	c.mu.Unlock()
-	c.hangupAsync(cl, "admin_hangup")
 	return nil
 }

@@ -48,7 +48,7 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 	delete(c.byRes, cl.res)
 	cl.ringDur += now.Sub(cl.resAt)
 	cl.res, cl.resAg = "", nil
-	cl.acceptedAt = now
+	cl.markAccepted(now)
 	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
 		c.flushLocked()
 		c.mu.Unlock()
@@ -66,8 +66,8 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 		if err := c.answer(ctx, cl); err != nil {
 			c.mu.Lock()
 			c.endCallLocked(cl, "answer_failed")
+			c.hangupLocked(cl, "answer_failed")
 			c.mu.Unlock()
-			c.hangupAsync(cl, "answer_failed")
 			return CallView{}, fmt.Errorf("answer call %s: %w", cl.id, err)
 		}
 	}
@@ -145,26 +145,33 @@ func (c *Core) Hangup(agentID, callID string) (CallView, error) {
 		return CallView{}, err
 	}
 	c.endCallLocked(cl, "agent_hangup")
+	c.hangupLocked(cl, "agent_hangup")
 	v := cl.view()
 	c.mu.Unlock()
-	c.hangupAsync(cl, "agent_hangup")
 	return v, nil
 }
 
 // DTMF sends digits to the far end of one of the agent's calls (RFC 4733).
 func (c *Core) DTMF(agentID, callID, digits string) error {
-	c.mu.Lock()
-	_, cl, err := c.lookupLocked(agentID, callID)
-	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	for _, d := range digits {
 		if !isDTMF(d) {
 			return fmt.Errorf("digit %q: %w", d, ErrBadTarget)
 		}
 	}
-	tl, ok := cl.leg.(TrunkLeg)
+	if digits == "" {
+		return fmt.Errorf("no digits: %w", ErrBadTarget)
+	}
+	c.mu.Lock()
+	_, cl, err := c.lookupLocked(agentID, callID)
+	var leg Leg
+	if err == nil {
+		leg = cl.leg
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	tl, ok := leg.(TrunkLeg)
 	if !ok {
 		return fmt.Errorf("call %s carries no DTMF: %w", callID, ErrState)
 	}

@@ -72,6 +72,7 @@ type Core struct {
 	calls   map[string]*call
 	byTask  map[router.TaskID]*call
 	byRes   map[router.ReservationID]*call
+	graces  map[*agentRT]struct{} // agents in their grace period
 	evbuf   []router.Event
 	nextID  uint64
 	closing bool
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		calls:  map[string]*call{},
 		byTask: map[router.TaskID]*call{},
 		byRes:  map[router.ReservationID]*call{},
+		graces: map[*agentRT]struct{}{},
 	}
 	qs, err := cfg.Store.ListQueues(ctx)
 	if err != nil {
@@ -146,14 +148,15 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	return c, nil
 }
 
-// Run drives the router's timers (offer timeouts, wrap-up) until ctx ends,
-// then ends every call and returns.
+// Run drives the core's timers (offer timeouts, wrap-up, the grace
+// periods of dropped agents) until ctx ends, then ends every call (Close)
+// and returns.
 func (c *Core) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		c.mu.Lock()
-		next, ok := c.rt.NextDeadline()
+		next, ok := c.nextDeadlineLocked()
 		c.mu.Unlock()
 		d := time.Hour
 		if ok {
@@ -167,35 +170,81 @@ func (c *Core) Run(ctx context.Context) error {
 			return nil
 		case <-c.kick:
 		case <-timer.C:
-			c.mu.Lock()
-			c.rt.Advance(c.now())
-			c.flushLocked()
-			c.mu.Unlock()
+			c.Advance()
 		}
 	}
 }
 
-// Close ends every call (BYE), disconnects every session and waits for the
-// core's goroutines. It is idempotent.
+// Advance handles every deadline up to Config.Now(): expired offers (the
+// agent becomes unavailable and the call goes to the next agent), ended
+// wrap-ups and ended grace periods. Run calls it when its timer fires;
+// tests that drive Config.Now call it directly.
+func (c *Core) Advance() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	now := c.now()
+	c.rt.Advance(now)
+	c.flushLocked()
+	for ag := range c.graces {
+		if !now.Before(ag.graceUntil) {
+			c.graceOverLocked(ag)
+		}
+	}
+}
+
+// nextDeadlineLocked is the earliest deadline Advance must handle.
+func (c *Core) nextDeadlineLocked() (time.Time, bool) {
+	next, ok := c.rt.NextDeadline()
+	for ag := range c.graces {
+		if !ok || ag.graceUntil.Before(next) {
+			next, ok = ag.graceUntil, true
+		}
+	}
+	return next, ok
+}
+
+// Close ends every call (BYE, or CANCEL for calls being dialled), closes
+// every session and waits for the core's goroutines. New calls are refused
+// from then on. It is idempotent.
 func (c *Core) Close() error {
 	c.stopped.Do(func() {
 		c.mu.Lock()
 		c.closing = true
-		var tcs []TrunkCall
 		for _, cl := range c.calls {
-			if cl.tc != nil {
-				tcs = append(tcs, cl.tc)
+			if !cl.ended {
+				c.endCallLocked(cl, "shutdown")
+				c.hangupLocked(cl, "shutdown")
 			}
 		}
+		clear(c.graces)
+		var conns []Notifier
+		var legs []BrowserLeg
+		var sws []*media.Switch
 		for _, ag := range c.agents {
-			if ag.grace != nil {
-				ag.grace.Stop()
+			ag.graceUntil = time.Time{}
+			if ag.sess != nil {
+				conns = append(conns, ag.sess.conn)
+				if ag.sess.leg != nil {
+					legs = append(legs, ag.sess.leg)
+				}
+				ag.sess = nil
 			}
+			ag.sw.SetAgent(nil, 0)
+			sws = append(sws, ag.sw)
 		}
 		c.mu.Unlock()
 		close(c.stop)
-		for _, tc := range tcs {
-			_ = tc.Hangup("shutdown")
+		for _, conn := range conns {
+			conn.Close("shutdown")
+		}
+		for _, l := range legs {
+			_ = l.Close()
+		}
+		for _, sw := range sws {
+			_ = sw.Close()
 		}
 	})
 	c.wg.Wait()

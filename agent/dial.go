@@ -140,13 +140,17 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 	tc, err := c.cfg.Dialer.Dial(ctx, to, from, func(code int, leg TrunkLeg) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if cl.ended || cl.leg != nil || leg == nil {
+		if cl.ended || leg == nil || cl.ag == nil {
 			return
 		}
+		if cl.leg == nil {
+			cl.leg = leg
+		}
 		// Early media (183): the agent hears the far end before answer.
-		cl.leg = leg
-		if code == 183 {
+		// The far end does not hear the agent before it answers.
+		if code == 183 && cl.state == stateRinging {
 			c.putOnSwitchLocked(cl, media.StateActive)
+			_ = cl.ag.sw.SetMuted(cl.id, true)
 		}
 	})
 	if err != nil {
@@ -202,8 +206,9 @@ func (c *Core) outboundAnswered(cl *call) {
 		return
 	}
 	cl.answered = true
-	cl.acceptedAt = c.now()
+	cl.markAccepted(c.now())
 	c.putOnSwitchLocked(cl, media.StateHeld)
+	_ = cl.ag.sw.SetMuted(cl.id, cl.muted)
 	if cl.state == stateRinging {
 		c.activateLocked(cl)
 	}

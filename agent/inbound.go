@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"switchboard/media"
@@ -19,6 +20,11 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		return
 	}
 	t := c.resolveLocked(tc.Number())
+	if ie, ok := tc.(*internalEnd); ok && ie.callee && strings.HasPrefix(tc.Number(), "queue:") {
+		// An agent dialling or transferring into a queue (never reachable
+		// from the trunk: a carrier's number goes through the routes).
+		t = target{kind: "queue", queue: strings.TrimPrefix(tc.Number(), "queue:")}
+	}
 	c.mu.Unlock()
 	log := c.log.With("sip_call_id", tc.ID(), "number", tc.Number(), "from", tc.From())
 	switch t.kind {
@@ -32,6 +38,11 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		return
 	}
 	cl := c.newInbound(tc, t)
+	if cl == nil {
+		_ = tc.Reject(503, "Service Unavailable")
+		return
+	}
+	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
 	log = log.With("call_id", cl.id)
 	log.Info("call arrived", "route", t.kind, "queue", t.queue, "extension", t.ext)
 	switch t.kind {
@@ -71,10 +82,13 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	c.mu.Unlock()
 }
 
-// newInbound registers a new inbound call.
+// newInbound registers a new inbound call; nil while closing.
 func (c *Core) newInbound(tc TrunkCall, t target) *call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closing {
+		return nil
+	}
 	now := c.now()
 	kind := t.kind
 	if kind == "ivr" {
@@ -86,7 +100,6 @@ func (c *Core) newInbound(tc TrunkCall, t target) *call {
 	}
 	cl.leg.SetSink(media.Discard)
 	c.calls[cl.id] = cl
-	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
 	return cl
 }
 
@@ -155,17 +168,19 @@ func (c *Core) stopPlayerLocked(cl *call) {
 
 // announceAndHangupLocked plays clip to the caller, then hangs up.
 func (c *Core) announceAndHangupLocked(cl *call, clip *media.Clip, reason string) {
-	if cl.ag != nil {
-		c.detachLocked(cl)
+	if ag := cl.ag; ag != nil {
+		// Off the agent, in the router too (its load, wrap-up).
+		c.releaseLocked(cl)
+		c.notifyLocked(ag, "call.ended", EndedView{ID: cl.id, Reason: reason})
 	}
-	pb := c.playLocked(cl, clip.Source())
+	played := c.playClipLocked(cl, clip)
 	tc := cl.tc
 	limit := time.Duration(clip.Frames())*media.FrameDuration + 2*time.Second
 	c.async(func() {
 		t := time.NewTimer(limit)
 		defer t.Stop()
 		select {
-		case <-pb.Done():
+		case <-played:
 		case <-tc.Done():
 		case <-t.C:
 		case <-c.stop:
@@ -175,4 +190,36 @@ func (c *Core) announceAndHangupLocked(cl *call, clip *media.Clip, reason string
 		c.mu.Unlock()
 		_ = tc.Hangup(reason)
 	})
+}
+
+// playClipLocked plays a prompt once to a caller on no agent and returns a
+// channel closed when it has played. The clip is followed by silence until
+// the player is replaced or stopped: a Playback whose Source runs out ends
+// itself on the pacer's goroutine, which races with Pacer.Play's own setup
+// (media.Playback.untick is written after Register); the core always stops
+// its players itself instead.
+func (c *Core) playClipLocked(cl *call, clip *media.Clip) <-chan struct{} {
+	src := &clipSource{src: clip.Source(), done: make(chan struct{})}
+	c.playLocked(cl, src)
+	return src.done
+}
+
+// clipSource is a one-shot Source followed by endless silence.
+type clipSource struct {
+	src   media.Source
+	done  chan struct{}
+	ended bool // only the pacer's goroutine touches it (under the Playback's lock)
+}
+
+// ReadFrame implements media.Source.
+func (s *clipSource) ReadFrame(dst []int16) bool {
+	if !s.ended {
+		if s.src.ReadFrame(dst) {
+			return true
+		}
+		s.ended = true
+		close(s.done)
+	}
+	clear(dst)
+	return true
 }

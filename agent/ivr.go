@@ -23,27 +23,46 @@ const ivrTries = 3
 const ivrDigits = 4
 
 // collect gathers one entry: it returns when ivrDigits digits are in, on
-// '#', or when timeout passes without a digit. It returns "" when the call
-// ended.
-func collect(ctx context.Context, digits <-chan rune, done <-chan struct{}, first, timeout time.Duration) (string, bool) {
+// '#', or when timeout passes without a digit. The timeout starts when the
+// prompt has played (prompt closed) or at the first digit, whichever comes
+// first. ok is false when the call ended.
+func collect(ctx context.Context, digits <-chan rune, done, prompt <-chan struct{}, timeout time.Duration) (entry string, ok bool) {
 	var got []rune
-	t := time.NewTimer(first)
-	defer t.Stop()
+	var timer *time.Timer
+	var expired <-chan time.Time
+	restart := func() {
+		if timer == nil {
+			timer = time.NewTimer(timeout)
+			expired = timer.C
+		} else {
+			timer.Reset(timeout)
+		}
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		select {
+		case <-prompt:
+			prompt = nil
+			restart()
 		case d := <-digits:
+			prompt = nil
 			if d == '#' {
 				return string(got), true
 			}
 			if d < '0' || d > '9' {
+				restart()
 				continue
 			}
 			got = append(got, d)
 			if len(got) == ivrDigits {
 				return string(got), true
 			}
-			t.Reset(timeout)
-		case <-t.C:
+			restart()
+		case <-expired:
 			return string(got), true
 		case <-done:
 			return "", false
@@ -80,25 +99,34 @@ func (c *Core) runIVR(ctx context.Context, cl *call) {
 			c.mu.Unlock()
 			return
 		}
-		pb := c.playLocked(cl, clip.Source())
+		played := c.playClipLocked(cl, clip)
 		c.mu.Unlock()
 		if try > 0 {
 			// "not valid", then the question again.
 			select {
-			case <-pb.Done():
+			case <-played:
 			case <-done:
+				return
+			case <-ctx.Done():
 				return
 			}
 			c.mu.Lock()
-			pb = c.playLocked(cl, c.cfg.Prompts.Extension.Source())
+			if cl.ended {
+				c.mu.Unlock()
+				return
+			}
+			played = c.playClipLocked(cl, c.cfg.Prompts.Extension)
 			c.mu.Unlock()
 		}
-		promptLen := time.Duration(c.cfg.Prompts.Extension.Frames()) * 20 * time.Millisecond
-		entry, ok := collect(ctx, digits, done, promptLen+c.cfg.DigitTimeout, c.cfg.DigitTimeout)
+		entry, ok := collect(ctx, digits, done, played, c.cfg.DigitTimeout)
 		if !ok {
 			return
 		}
 		c.mu.Lock()
+		if cl.ended {
+			c.mu.Unlock()
+			return
+		}
 		c.stopPlayerLocked(cl)
 		_, known := c.byExt[entry]
 		c.log.Info("ivr entry", "call_id", cl.id, "entry", entry, "known", known, "try", try+1)
@@ -112,7 +140,10 @@ func (c *Core) runIVR(ctx context.Context, cl *call) {
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.ended {
+		return
+	}
 	cl.outcome = "ivr_failed"
 	c.announceAndHangupLocked(cl, c.cfg.Prompts.Goodbye, "ivr_failed")
-	c.mu.Unlock()
 }

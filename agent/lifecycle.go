@@ -127,7 +127,7 @@ func (c *Core) unmergeLoneLocked(ag *agentRT) {
 // endCallLocked ends a call in the core: withdraws its task or offer, takes
 // it off its agent, tells the agent, publishes call.ended and writes the
 // call record. It does not speak SIP: whoever calls it hangs up the dialog
-// if needed (hangupAsync). Idempotent.
+// if needed (hangupLocked). Idempotent.
 func (c *Core) endCallLocked(cl *call, reason string) {
 	if cl.ended {
 		return
@@ -145,9 +145,19 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		cl.consultFor.consult = nil
 		cl.consultFor = nil
 	}
+	if cl.consult != nil {
+		cl.consult.consultFor = nil
+		cl.consult = nil
+	}
 	if cl.task != "" && cl.ag == nil {
-		_ = c.rt.CancelTask(cl.task, now)
-		delete(c.byTask, cl.task)
+		// The router withdraws a live offer (reservation.ended canceled to
+		// the agent): flush while the task still maps to this call.
+		task := cl.task
+		if err := c.rt.CancelTask(task, now); err != nil {
+			c.log.Warn("router refused cancel", "call_id", cl.id, "err", err)
+		}
+		c.flushLocked()
+		delete(c.byTask, task)
 		cl.task = ""
 	}
 	ag := cl.ag
@@ -160,7 +170,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		b.bridged = nil
 		if !b.ended {
 			c.endCallLocked(b, "bridged_party_hangup")
-			c.hangupAsync(b, "bridged_party_hangup")
+			c.hangupLocked(b, "bridged_party_hangup")
 		}
 	}
 	c.flushLocked()
@@ -175,9 +185,10 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		"duration_ms", now.Sub(cl.created).Milliseconds())
 }
 
-// hangupAsync ends the SIP side of a call (BYE, or a final response before
-// answer) on a goroutine.
-func (c *Core) hangupAsync(cl *call, reason string) {
+// hangupLocked ends the SIP side of a call (BYE, or a final response before
+// answer) on a goroutine. It reads the call under the lock: an outbound
+// call's dialog appears only when the far end answers.
+func (c *Core) hangupLocked(cl *call, reason string) {
 	if cl.tc == nil {
 		return
 	}
@@ -185,21 +196,28 @@ func (c *Core) hangupAsync(cl *call, reason string) {
 	c.async(func() { _ = tc.Hangup(reason) })
 }
 
-// seconds builds the four durations of a finished call.
+// seconds builds the four durations of a call at now: wait (arrival to
+// first accept, or to now if never accepted), ring (time offered to
+// agents), talk (time active, bridged or merged) and hold (time held, also
+// while another call of the agent was active).
 func (cl *call) seconds(now time.Time) (wait, ring, talk, hold float64) {
 	holdDur := cl.holdDur
 	if !cl.holdSince.IsZero() {
 		holdDur += now.Sub(cl.holdSince)
 	}
+	talkDur := cl.talkDur
+	if !cl.talkSince.IsZero() {
+		talkDur += now.Sub(cl.talkSince)
+	}
 	ringDur := cl.ringDur
 	if cl.res != "" {
 		ringDur += now.Sub(cl.resAt)
 	}
-	if cl.acceptedAt.IsZero() {
-		return now.Sub(cl.created).Seconds(), ringDur.Seconds(), 0, holdDur.Seconds()
+	end := cl.firstAccept
+	if end.IsZero() {
+		end = now
 	}
-	talk = (now.Sub(cl.acceptedAt) - holdDur).Seconds()
-	return cl.acceptedAt.Sub(cl.created).Seconds(), ringDur.Seconds(), max(talk, 0), holdDur.Seconds()
+	return end.Sub(cl.created).Seconds(), ringDur.Seconds(), talkDur.Seconds(), holdDur.Seconds()
 }
 
 // recordLocked publishes call.ended and stores the call record.
@@ -215,7 +233,7 @@ func (c *Core) recordLocked(cl *call, now time.Time) {
 		From: cl.remote, To: cl.dialled, StartedAt: cl.created, EndedAt: now,
 		WaitSeconds: wait, RingSeconds: ring, TalkSeconds: talk, HoldSeconds: hold, Outcome: cl.outcome,
 	}
-	if !cl.acceptedAt.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
+	if !cl.firstAccept.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
 		rec.Outcome = "answered:" + cl.outcome
 	}
 	st := c.cfg.Store

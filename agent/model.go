@@ -16,7 +16,9 @@ type agentRT struct {
 	sw    *media.Switch
 	sess  *session
 	calls []*call     // in arrival order
-	grace *time.Timer // running while disconnected with calls
+	// graceUntil is when a dropped agent's calls get their fallback (zero:
+	// not in a grace period). Advance handles it on Config.Now's clock.
+	graceUntil time.Time
 	// requeue is the call that was active when the session dropped: after
 	// the grace period it goes back to its queue.
 	requeue *call
@@ -27,6 +29,9 @@ type agentRT struct {
 type session struct {
 	conn Notifier
 	leg  BrowserLeg
+	// inherited: leg came from the session this one took over; if it dies
+	// only the audio is lost, not this session.
+	inherited bool
 }
 
 // Call states (PROTOCOL.md section 4, plus "waiting").
@@ -65,9 +70,12 @@ type call struct {
 	bridged  *call // transferred: the call this one's audio is bridged to
 
 	created     time.Time
-	acceptedAt  time.Time
+	acceptedAt  time.Time // last accept (or outbound answer)
+	firstAccept time.Time // first accept: ends the wait
 	holdSince   time.Time
 	holdDur     time.Duration
+	talkSince   time.Time
+	talkDur     time.Duration
 	ringDur     time.Duration
 	lastAgent   string
 	outcome     string
@@ -109,7 +117,9 @@ func (cl *call) reservationView(expires time.Time) ReservationView {
 	}
 }
 
-// setStateLocked changes the call's state, keeping hold time.
+// setState changes the call's state, keeping hold and talk time: time in
+// "held" (whatever the reason, including another call being made active)
+// is hold time, time in "active" is talk time.
 func (cl *call) setState(st string, now time.Time) {
 	if cl.state == st {
 		return
@@ -118,10 +128,25 @@ func (cl *call) setState(st string, now time.Time) {
 		cl.holdDur += now.Sub(cl.holdSince)
 		cl.holdSince = time.Time{}
 	}
-	if st == stateHeld {
+	if cl.state == stateActive && !cl.talkSince.IsZero() {
+		cl.talkDur += now.Sub(cl.talkSince)
+		cl.talkSince = time.Time{}
+	}
+	switch st {
+	case stateHeld:
 		cl.holdSince = now
+	case stateActive:
+		cl.talkSince = now
 	}
 	cl.state = st
+}
+
+// markAccepted records an accept (or an outbound answer) at now.
+func (cl *call) markAccepted(now time.Time) {
+	cl.acceptedAt = now
+	if cl.firstAccept.IsZero() {
+		cl.firstAccept = now
+	}
 }
 
 // agentView builds the Agent object from the router's snapshot.

@@ -52,7 +52,12 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 		c.notifyLocked(ag, "reservation.created", cl.reservationView(e.Expires))
 		c.ringingLocked(ag)
 	case router.ReservationAccepted:
-		// Accept did the work.
+		// Accept did the rest.
+		delete(c.byRes, e.Reservation)
+		if ag != nil {
+			c.notifyLocked(ag, "reservation.ended", EndedView{ID: string(e.Reservation), Reason: "accepted"})
+			c.ringingLocked(ag)
+		}
 	case router.ReservationRejected, router.ReservationTimeout, router.ReservationCanceled:
 		reason := map[router.EventType]string{
 			router.ReservationRejected: "rejected", router.ReservationTimeout: "timeout",

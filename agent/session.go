@@ -24,16 +24,19 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 		c.mu.Unlock()
 		return LoginResult{}, ErrBadPassword
 	}
-	old := ag.sess
-	if ag.grace != nil {
-		ag.grace.Stop()
-		ag.grace = nil
+	if c.closing {
+		c.mu.Unlock()
+		return LoginResult{}, fmt.Errorf("shutting down: %w", ErrState)
 	}
+	old := ag.sess
+	ag.graceUntil = time.Time{}
+	delete(c.graces, ag)
 	ag.sess = &session{conn: conn}
-	if old != nil {
+	if old != nil && old.leg != nil {
 		// Keep the old browser leg until the new page offers its own, so a
 		// takeover does not cut audio.
 		ag.sess.leg = old.leg
+		ag.sess.inherited = true
 	}
 	if err := c.rt.SetConnected(router.AgentID(agentID), true, c.now()); err != nil {
 		c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
@@ -65,13 +68,14 @@ func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []b
 	}
 	c.mu.Lock()
 	ag := c.agents[agentID]
-	if ag == nil || ag.sess == nil || ag.sess.conn != conn {
+	if ag == nil || ag.sess == nil || ag.sess.conn != conn || c.closing {
 		c.mu.Unlock()
 		_ = leg.Close()
 		return nil, ErrNoSession
 	}
 	old := ag.sess.leg
 	ag.sess.leg = leg
+	ag.sess.inherited = false
 	ag.sw.SetAgent(leg, leg.Codec())
 	leg.Start(ag.sw.AgentInput())
 	c.mu.Unlock()
@@ -96,6 +100,15 @@ func (c *Core) browserGone(agentID string, leg BrowserLeg) {
 	c.mu.Lock()
 	ag := c.agents[agentID]
 	if ag == nil || ag.sess == nil || ag.sess.leg != leg {
+		c.mu.Unlock()
+		return
+	}
+	if ag.sess.inherited {
+		// The page this session took over closed its PeerConnection: the
+		// new page has not offered yet. Only the audio is gone.
+		ag.sess.leg = nil
+		ag.sess.inherited = false
+		ag.sw.SetAgent(nil, 0)
 		c.mu.Unlock()
 		return
 	}
@@ -131,7 +144,9 @@ func (c *Core) Disconnected(agentID string, conn Notifier) {
 	_ = c.rt.SetConnected(router.AgentID(agentID), false, c.now())
 	c.flushLocked()
 	if len(ag.calls) > 0 && !c.closing {
-		ag.grace = time.AfterFunc(c.cfg.Grace, func() { c.graceOver(agentID, ag) })
+		ag.graceUntil = c.now().Add(c.cfg.Grace)
+		c.graces[ag] = struct{}{}
+		c.poke()
 	}
 	c.mu.Unlock()
 	c.log.Info("agent disconnected", "agent_id", agentID)
@@ -140,26 +155,33 @@ func (c *Core) Disconnected(agentID string, conn Notifier) {
 	}
 }
 
-// graceOver ends a dropped agent's grace period: the call that was active
-// goes back to the front of its queue, the others get their fallback.
-func (c *Core) graceOver(agentID string, ag *agentRT) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.agents[agentID] != ag || ag.sess != nil || c.closing {
+// graceOverLocked ends a dropped agent's grace period: the queue call that
+// was active goes back to the front of its queue (offered to another
+// agent), the others get their fallback: the announcement and BYE for
+// answered calls, a plain hang-up (CANCEL) for calls still being dialled.
+func (c *Core) graceOverLocked(ag *agentRT) {
+	delete(c.graces, ag)
+	ag.graceUntil = time.Time{}
+	if ag.sess != nil || c.closing || c.agents[ag.cfg.ID] != ag {
 		return
 	}
-	ag.grace = nil
 	calls := append([]*call(nil), ag.calls...)
 	requeue := ag.requeue
+	ag.requeue = nil
 	for _, cl := range calls {
-		if cl == requeue && cl.queue != "" {
+		switch {
+		case cl.ended:
+		case cl == requeue && cl.queue != "" && cl.tc != nil:
 			c.releaseLocked(cl)
 			cl.setState(stateWaiting, c.now())
 			c.playLocked(cl, c.cfg.Music.Source())
 			c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(cl.queue), Arrived: cl.arrived, Priority: 1})
-			continue
+		case !cl.answered:
+			c.endCallLocked(cl, "agent_lost")
+			c.hangupLocked(cl, "agent_lost")
+		default:
+			c.fallbackLocked(cl, "agent_lost")
 		}
-		c.fallbackLocked(cl, "agent_lost")
 	}
-	c.log.Info("agent grace over", "agent_id", agentID, "calls", len(calls))
+	c.log.Info("agent grace over", "agent_id", ag.cfg.ID, "calls", len(calls))
 }

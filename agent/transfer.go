@@ -30,6 +30,9 @@ func (c *Core) Transfer(ctx context.Context, agentID, callID, to, mode string) (
 		return c.completeTransfer(agentID, callID)
 	case "cancel":
 		return c.cancelTransfer(agentID, callID)
+	case "blind", "":
+	default:
+		return CallView{}, fmt.Errorf("transfer mode %q: want blind, warm, complete or cancel: %w", mode, ErrBadTarget)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -102,9 +105,10 @@ func (c *Core) dialAndBridgeLocked(cl *call, to string) {
 	c.calls[out.id] = out
 	ctx, cancel := context.WithCancel(context.Background())
 	out.cancelDial = cancel
+	cl.cancelDial = cancel // the caller hanging up stops the dialling
 	from := cl.remote
 	c.async(func() {
-		tc, err := c.cfg.Dialer.Dial(ctx, to, from, nil)
+		tc, err := c.cfg.Dialer.Dial(ctx, to, from, func(int, TrunkLeg) {})
 		c.mu.Lock()
 		if err != nil {
 			c.endCallLocked(out, "dial_failed")
@@ -114,7 +118,8 @@ func (c *Core) dialAndBridgeLocked(cl *call, to string) {
 			c.mu.Unlock()
 			return
 		}
-		out.tc, out.leg, out.answered, out.acceptedAt = tc, tc.Leg(), true, c.now()
+		out.tc, out.leg, out.answered = tc, tc.Leg(), true
+		out.markAccepted(c.now())
 		if cl.ended || out.ended {
 			c.endCallLocked(out, "caller_gone")
 			c.mu.Unlock()
@@ -210,15 +215,13 @@ func (c *Core) cancelTransfer(agentID, callID string) (CallView, error) {
 	if k != nil {
 		k.consultFor = nil
 		c.endCallLocked(k, "transfer_canceled")
+		c.hangupLocked(k, "transfer_canceled")
 	}
 	if cl.ag != nil && !cl.ended {
 		c.activateLocked(cl)
 	}
 	v := cl.view()
 	c.mu.Unlock()
-	if k != nil {
-		c.hangupAsync(k, "transfer_canceled")
-	}
 	return v, nil
 }
 
