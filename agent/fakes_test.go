@@ -287,7 +287,7 @@ type fakeBrowserLeg struct {
 }
 
 func (l *fakeBrowserLeg) Start(sink media.PacketWriter) { l.SetSink(sink) }
-func (l *fakeBrowserLeg) Done() <-chan struct{}        { return l.done }
+func (l *fakeBrowserLeg) Done() <-chan struct{}         { return l.done }
 func (l *fakeBrowserLeg) Close() error {
 	l.once.Do(func() { close(l.done) })
 	return nil

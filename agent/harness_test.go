@@ -87,7 +87,7 @@ type harness struct {
 	dialer *fakeDialer
 	hub    *events.Hub
 	sub    *events.Subscription
-	wg     sync.WaitGroup // HandleCall goroutines (the trunk's, in production)
+	wg     sync.WaitGroup  // HandleCall goroutines (the trunk's, in production)
 	ctx    context.Context // HandleCall's: the trunk's, ended after Close
 	cancel context.CancelFunc
 
@@ -505,7 +505,6 @@ func music(t testing.TB, who string, pcm []int16) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 0.01 }
-
 
 // hasTone reports whether freq dominates pcm.
 func hasTone(pcm []int16, freq float64) bool { return tone.Classify(pcm, freq) == tone.VerdictTone }

@@ -15,7 +15,7 @@ type agentRT struct {
 	cfg   store.Agent
 	sw    *media.Switch
 	sess  *session
-	calls []*call     // in arrival order
+	calls []*call // in arrival order
 	// graceUntil is when a dropped agent's calls get their fallback (zero:
 	// not in a grace period). Advance handles it on Config.Now's clock.
 	graceUntil time.Time
