@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"switchboard/agent"
+	"switchboard/media"
 	"switchboard/media/rtpleg"
 	"switchboard/media/webrtcleg"
 	"switchboard/signaling/console"
@@ -35,6 +36,7 @@ func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(
 	if err != nil {
 		return nil, err
 	}
+	leg.Start(media.Discard)
 	_ = leg.Close()
 	return nil, errors.New("outbound trunk dialling is not wired yet")
 }

@@ -90,7 +90,10 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 	// which time the core exists.
 	if g.trunk, err = trunk.New(trunk.Config{
 		Listen: cfg.SIPAddr.String(), ExternalIP: externalIP(cfg), Allow: cfg.TrunkAllow, Media: g.pool,
-		Handler:     trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) { g.core.HandleCall(ctx, trunkCall{c}) }),
+		Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
+			c.Leg().Start(media.Discard) // the read loop runs from now on; the core re-points its sink
+			g.core.HandleCall(ctx, trunkCall{c})
+		}),
 		OutboundURI: cfg.TrunkURI, Logger: log,
 	}); err != nil {
 		return nil, err
