@@ -31,6 +31,7 @@ type Config struct {
 	AllowedOrigins []string       // -allowed-origins
 	LogLevel       slog.Level     // -log-level
 	WebRTCPort     int            // -webrtc-port: the one UDP port of every agent's WebRTC leg (0 = ephemeral)
+	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -56,6 +57,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		moh            = fs.String("moh", "", "music-on-hold audio file (empty = built-in)")
 		allowedOrigins = fs.String("allowed-origins", "", "comma-separated extra Origins allowed on the websockets (same origin is always allowed)")
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		pprofOn        = fs.Bool("pprof", false, "serve Go profiling endpoints under /debug/pprof/ (admin token required)")
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
 	)
 	// Environment first, as defaults; then the command line overrides.
@@ -153,6 +155,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		bad("webrtc-port", strconv.Itoa(*webrtcPort), "must be outside -rtp-ports")
 	}
 	c.WebRTCPort = *webrtcPort
+	c.Pprof = *pprofOn
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
+	"strings"
 	"sync"
 
 	"switchboard/agent"
@@ -27,22 +30,23 @@ import (
 
 // gateway is every long-lived part of the process, built from Config.
 type gateway struct {
-	log     *slog.Logger
-	store   *store.SQLite
-	hub     *events.Hub
-	pacer   *media.Pacer
-	pool    *rtpleg.Pool
-	webrtc  *webrtcleg.Engine
-	core    *agent.Core
-	trunk   *trunk.Trunk
-	console *console.Console
-	phone   *softphone.Server
-	http    *web.Server
+	log        *slog.Logger
+	adminToken string // -admin-token, if given
+	store      *store.SQLite
+	hub        *events.Hub
+	pacer      *media.Pacer
+	pool       *rtpleg.Pool
+	webrtc     *webrtcleg.Engine
+	core       *agent.Core
+	trunk      *trunk.Trunk
+	console    *console.Console
+	phone      *softphone.Server
+	http       *web.Server
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
 func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, err error) {
-	g = &gateway{log: log}
+	g = &gateway{log: log, adminToken: cfg.AdminToken}
 	defer func() {
 		if err != nil {
 			g.close()
@@ -125,6 +129,11 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 	g.http.Handle("GET /admin/", adminui.Handler())
 	g.http.Handle("GET /metrics", metrics.Handler(metrics.SourceFunc(g.metrics)))
 	g.http.Handle("GET /", phoneui.Handler())
+	if cfg.Pprof {
+		g.http.Handle("/debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))
+		g.http.Handle("/debug/pprof/profile", g.adminOnly(http.HandlerFunc(pprof.Profile)))
+		g.http.Handle("/debug/pprof/trace", g.adminOnly(http.HandlerFunc(pprof.Trace)))
+	}
 	g.http.RegisterOnShutdown(func() { _ = g.phone.Close(); _ = g.console.Close() })
 	return g, nil
 }
@@ -197,4 +206,24 @@ func floorMetrics(v any) metrics.Snapshot {
 		s.WaitingByQueue[q.ID] = q.Waiting
 	}
 	return s
+}
+
+// adminOnly guards a debug handler with the admin token, given as
+// "Authorization: Bearer <token>" or ?token=.
+func (g *gateway) adminOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if tok == "" {
+			tok = r.URL.Query().Get("token")
+		}
+		ok, err := g.store.CheckAdminToken(r.Context(), tok)
+		if g.adminToken != "" {
+			ok, err = subtle.ConstantTimeCompare([]byte(tok), []byte(g.adminToken)) == 1, nil
+		}
+		if err != nil || !ok {
+			http.Error(w, "admin token required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
