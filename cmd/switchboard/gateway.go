@@ -130,9 +130,9 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 	g.http.Handle("GET /metrics", metrics.Handler(metrics.SourceFunc(g.metrics)))
 	g.http.Handle("GET /", phoneui.Handler())
 	if cfg.Pprof {
-		g.http.Handle("/debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))
-		g.http.Handle("/debug/pprof/profile", g.adminOnly(http.HandlerFunc(pprof.Profile)))
-		g.http.Handle("/debug/pprof/trace", g.adminOnly(http.HandlerFunc(pprof.Trace)))
+		g.http.Handle("GET /debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))
+		g.http.Handle("GET /debug/pprof/profile", g.adminOnly(http.HandlerFunc(pprof.Profile)))
+		g.http.Handle("GET /debug/pprof/trace", g.adminOnly(http.HandlerFunc(pprof.Trace)))
 	}
 	g.http.RegisterOnShutdown(func() { _ = g.phone.Close(); _ = g.console.Close() })
 	return g, nil
