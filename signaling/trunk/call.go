@@ -91,6 +91,7 @@ type Call struct {
 	dtmf      []func(rune)
 	held      bool
 	ackWait   map[uint32]chan []byte // re-INVITE CSeq -> ACK body
+	earlySDP  bool                   // outbound: a provisional response's SDP answer was applied
 }
 
 // ID returns the SIP Call-ID.
@@ -289,7 +290,7 @@ func (c *Call) Hangup(reason string) error {
 	var err error
 	switch {
 	case c.outbound:
-		err = c.hangupOutbound(st)
+		err = c.hangupOutbound()
 	case !final && c.claimFinal() == nil:
 		err = c.respondFinal(480, "Temporarily Unavailable")
 		c.closeFinal()

@@ -202,7 +202,7 @@ func (t *Trunk) monitor(c *Call) {
 // onReInvite answers an in-dialog INVITE (RFC 3261 §14.2, RFC 3264 §8).
 func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := t.lookup(req)
-	if c == nil || c.srvDlg == nil {
+	if c == nil || (c.srvDlg == nil && c.cliDlg == nil) {
 		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -228,9 +228,12 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		t.respond(req, tx, 491, "Request Pending")
 		return
 	}
-	if err := c.srvDlg.ReadRequest(req, tx); err != nil {
-		t.respond(req, tx, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
-		return
+	// Outbound calls: sipgo's client session does not track the remote CSeq.
+	if c.srvDlg != nil {
+		if err := c.srvDlg.ReadRequest(req, tx); err != nil {
+			t.respond(req, tx, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+			return
+		}
 	}
 	t.respond(req, tx, 100, "Trying")
 	var body []byte
@@ -308,7 +311,7 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c := t.lookup(req)
-	if c == nil || c.srvDlg == nil {
+	if c == nil {
 		return // stray ACK: nothing to answer (RFC 3261 §17.2.3)
 	}
 	seq := req.CSeq().SeqNo
@@ -320,6 +323,9 @@ func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		case ch <- req.Body():
 		default:
 		}
+		return
+	}
+	if c.srvDlg == nil {
 		return
 	}
 	if err := c.srvDlg.ReadAck(req, tx); err != nil {

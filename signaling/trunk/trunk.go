@@ -292,6 +292,18 @@ func (t *Trunk) addCall(c *Call) bool {
 	return true
 }
 
+// rekey files c under a new dialog ID (an outbound call once answered).
+func (t *Trunk) rekey(c *Call, id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.active[c.dialogID] != c {
+		return // ended
+	}
+	delete(t.active, c.dialogID)
+	c.dialogID = id
+	t.active[id] = c
+}
+
 func (t *Trunk) removeCall(c *Call) {
 	t.mu.Lock()
 	delete(t.active, c.dialogID)

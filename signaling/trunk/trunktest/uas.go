@@ -1,0 +1,301 @@
+package trunktest
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// UASConfig scripts how a UAS answers every INVITE.
+type UASConfig struct {
+	Transport   string        // "udp" (default) or "tcp"
+	Provisional []int         // sent in order after 100 Trying, e.g. 180, 183
+	EarlyMedia  bool          // a 183 carries the SDP answer
+	AnswerDelay time.Duration // wait between the provisionals and the final response
+	Final       int           // final response: 0 means 200; -1 never answers (waits for CANCEL)
+	// Answer makes the SDP answer from the offer (for 200 and early 183).
+	Answer func(offer []byte) ([]byte, error)
+	// Realm, Username, Password: when Password is set, an INVITE without
+	// valid digest credentials (RFC 2617, MD5, qop=auth) gets 401.
+	Realm, Username, Password string
+	// DropACKs ignores that many ACKs of the 200, so it is retransmitted.
+	DropACKs int
+}
+
+// UAS is a scripted SIP callee on 127.0.0.1 for tests of outbound calls.
+type UAS struct {
+	cfg     UASConfig
+	ua      *sipgo.UserAgent
+	dialogs *sipgo.DialogServerCache
+	addr    netip.AddrPort
+	calls   chan *UASCall
+	nonce   string
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+	once    sync.Once
+
+	mu       sync.Mutex
+	counts   map[string]int
+	dropped  int
+	canceled int
+}
+
+// UASCall is an INVITE the UAS answered with 200.
+type UASCall struct {
+	Number string // Request-URI user
+	From   string // From user
+	dlg    *sipgo.DialogServerSession
+}
+
+// Bye hangs up the call from the UAS side.
+func (c *UASCall) Bye(ctx context.Context) error { return c.dlg.Bye(ctx) }
+
+// Done is closed when the call ends (BYE either way).
+func (c *UASCall) Done() <-chan struct{} { return c.dlg.Context().Done() }
+
+// NewUAS starts a UAS; t.Cleanup closes it.
+func NewUAS(t testing.TB, cfg UASConfig) *UAS {
+	t.Helper()
+	if cfg.Transport == "" {
+		cfg.Transport = "udp"
+	}
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("trunktest-uas"), sipgo.WithUserAgentHostname("127.0.0.1"),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)))
+	if err != nil {
+		t.Fatalf("trunktest: uas ua: %v", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	if err != nil {
+		t.Fatalf("trunktest: uas server: %v", err)
+	}
+	u := &UAS{cfg: cfg, ua: ua, calls: make(chan *UASCall, 16), counts: map[string]int{}, nonce: sip.GenerateTagN(24)}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.cancel = cancel
+	var port int
+	var serve func()
+	switch cfg.Transport {
+	case "udp":
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("trunktest: uas listen: %v", err)
+		}
+		port = c.LocalAddr().(*net.UDPAddr).Port
+		serve = func() {
+			u.wg.Go(func() { _ = srv.ServeUDP(c) })
+			u.wg.Go(func() { <-ctx.Done(); c.Close() })
+		}
+	case "tcp":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("trunktest: uas listen: %v", err)
+		}
+		port = l.Addr().(*net.TCPAddr).Port
+		serve = func() {
+			u.wg.Go(func() { _ = srv.ServeTCP(l) })
+			u.wg.Go(func() { <-ctx.Done(); l.Close() })
+		}
+	default:
+		t.Fatalf("trunktest: uas transport %q", cfg.Transport)
+	}
+	u.addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port), sipgo.WithClientLogger(log))
+	if err != nil {
+		t.Fatalf("trunktest: uas client: %v", err)
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "uas", Host: "127.0.0.1", Port: port}}
+	if cfg.Transport == "tcp" {
+		contact.Address.UriParams = sip.NewParams()
+		contact.Address.UriParams.Add("transport", "tcp")
+	}
+	u.dialogs = sipgo.NewDialogServerCache(client, contact)
+	srv.OnInvite(u.onInvite)
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		u.mu.Lock()
+		u.counts["ACK"]++
+		drop := u.dropped < u.cfg.DropACKs
+		if drop {
+			u.dropped++
+		}
+		u.mu.Unlock()
+		if !drop {
+			_ = u.dialogs.ReadAck(req, tx)
+		}
+	})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		u.count("BYE")
+		if err := u.dialogs.ReadBye(req, tx); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		}
+	})
+	serve()
+	t.Cleanup(u.Close)
+	return u
+}
+
+// URI returns the UAS as an outbound trunk URI, e.g.
+// "sip:127.0.0.1:5070;transport=udp".
+func (u *UAS) URI() string {
+	return fmt.Sprintf("sip:%s;transport=%s", u.addr, u.cfg.Transport)
+}
+
+// Addr returns the UAS's SIP address.
+func (u *UAS) Addr() netip.AddrPort { return u.addr }
+
+// Calls delivers each call answered with 200 (after its ACK).
+func (u *UAS) Calls() <-chan *UASCall { return u.calls }
+
+// Count returns how many requests of method (INVITE, ACK, BYE) arrived.
+func (u *UAS) Count(method string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.counts[method]
+}
+
+// Canceled returns how many INVITEs were ended by a CANCEL.
+func (u *UAS) Canceled() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.canceled
+}
+
+// Close stops the UAS and waits for its goroutines. It is idempotent.
+func (u *UAS) Close() {
+	u.once.Do(func() {
+		u.cancel()
+		u.ua.Close()
+		u.wg.Wait()
+	})
+}
+
+func (u *UAS) count(method string) {
+	u.mu.Lock()
+	u.counts[method]++
+	u.mu.Unlock()
+}
+
+func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	u.count("INVITE")
+	if u.cfg.Password != "" && !u.authorized(req) {
+		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+		res.AppendHeader(sip.NewHeader("WWW-Authenticate",
+			fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, u.cfg.Realm, u.nonce)))
+		_ = tx.Respond(res)
+		return
+	}
+	dlg, err := u.dialogs.ReadInvite(req, tx)
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	defer dlg.Close()
+	_ = dlg.Respond(100, "Trying", nil)
+	var answer []byte
+	if u.cfg.Answer != nil {
+		if answer, err = u.cfg.Answer(req.Body()); err != nil {
+			_ = dlg.Respond(488, "Not Acceptable Here", nil)
+			return
+		}
+	}
+	sdpHdr := sip.NewHeader("Content-Type", "application/sdp")
+	for _, code := range u.cfg.Provisional {
+		switch {
+		case code == 183 && u.cfg.EarlyMedia:
+			_ = dlg.Respond(183, "Session Progress", answer, sdpHdr)
+		case code == 183:
+			_ = dlg.Respond(183, "Session Progress", nil)
+		default:
+			_ = dlg.Respond(code, "Ringing", nil)
+		}
+	}
+	wait := u.cfg.AnswerDelay
+	if u.cfg.Final < 0 {
+		wait = time.Minute
+	}
+	select {
+	case <-time.After(wait):
+	case <-dlg.Context().Done():
+	}
+	if dlg.Context().Err() != nil {
+		if errors.Is(context.Cause(dlg.Context()), sip.ErrTransactionCanceled) {
+			u.mu.Lock()
+			u.canceled++
+			u.mu.Unlock()
+		}
+		return
+	}
+	switch {
+	case u.cfg.Final < 0:
+		return
+	case u.cfg.Final != 0 && u.cfg.Final != 200:
+		_ = dlg.Respond(u.cfg.Final, reasonOf(u.cfg.Final), nil)
+		return
+	}
+	if err := dlg.RespondSDP(answer); err != nil {
+		return
+	}
+	c := &UASCall{Number: req.Recipient.User, dlg: dlg}
+	if f := req.From(); f != nil {
+		c.From = f.Address.User
+	}
+	select {
+	case u.calls <- c:
+	default:
+	}
+	<-dlg.Context().Done()
+}
+
+func reasonOf(code int) string {
+	switch code {
+	case 486:
+		return "Busy Here"
+	case 404:
+		return "Not Found"
+	case 603:
+		return "Decline"
+	}
+	return "Failed"
+}
+
+// authorized checks the INVITE's digest credentials (RFC 2617).
+func (u *UAS) authorized(req *sip.Request) bool {
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		return false
+	}
+	v, ok := strings.CutPrefix(strings.TrimSpace(h.Value()), "Digest ")
+	if !ok {
+		return false
+	}
+	p := map[string]string{}
+	for part := range strings.SplitSeq(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok {
+			p[strings.ToLower(k)] = strings.Trim(val, `"`)
+		}
+	}
+	if p["username"] != u.cfg.Username || p["realm"] != u.cfg.Realm || p["nonce"] != u.nonce {
+		return false
+	}
+	md := func(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
+	ha1 := md(u.cfg.Username + ":" + u.cfg.Realm + ":" + u.cfg.Password)
+	ha2 := md("INVITE:" + p["uri"])
+	want := md(ha1 + ":" + p["nonce"] + ":" + ha2)
+	if p["qop"] != "" {
+		want = md(ha1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":" + p["qop"] + ":" + ha2)
+	}
+	return p["response"] == want
+}
