@@ -37,8 +37,16 @@ func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(
 		return nil, err
 	}
 	leg.Start(media.Discard)
-	_ = leg.Close()
-	return nil, errors.New("outbound trunk dialling is not wired yet")
+	var progress func(code int)
+	if onProgress != nil {
+		progress = func(code int) { onProgress(code, leg) }
+	}
+	c, err := d.t.Dial(ctx, to, from, leg, progress)
+	if err != nil {
+		_ = leg.Close()
+		return nil, err
+	}
+	return trunkCall{c}, nil
 }
 
 // legFactory adapts the WebRTC engine to agent.LegFactory.

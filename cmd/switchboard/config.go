@@ -25,6 +25,8 @@ type Config struct {
 	AdminToken     string         // -admin-token; "" = generated and stored in DataDir
 	TrunkURI       string         // -trunk; "" = no outbound trunk
 	TrunkAllow     []netip.Prefix // -trunk-allow; empty = any source
+	TrunkUser      string         // -trunk-user: digest username for the outbound trunk's challenges
+	TrunkPassword  string         // -trunk-password: digest password for the outbound trunk's challenges
 	RTPTimeout     time.Duration  // -rtp-timeout
 	ReconnectGrace time.Duration  // -reconnect-grace
 	MOHFile        string         // -moh; "" = built-in music on hold
@@ -52,6 +54,8 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		adminToken     = fs.String("admin-token", "", "bearer token of the admin console (default: generated on first start, stored in the data dir)")
 		trunk          = fs.String("trunk", "", "outbound SIP trunk URI, e.g. sip:carrier.example.net:5060;transport=udp")
 		trunkAllow     = fs.String("trunk-allow", "", "comma-separated CIDRs allowed to send INVITEs (empty = any)")
+		trunkUser      = fs.String("trunk-user", "", "digest username for the outbound trunk (-trunk) when it challenges with 401/407")
+		trunkPassword  = fs.String("trunk-password", "", "digest password for the outbound trunk (prefer the environment variable SWITCHBOARD_TRUNK_PASSWORD)")
 		rtpTimeout     = fs.Duration("rtp-timeout", 60*time.Second, "end a trunk call with BYE after this long without RTP (not while on hold)")
 		reconnectGrace = fs.Duration("reconnect-grace", 30*time.Second, "how long an agent's calls survive a lost websocket before they end")
 		moh            = fs.String("moh", "", "music-on-hold audio file (empty = built-in)")
@@ -119,6 +123,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		}
 	}
 	c.TrunkURI = *trunk
+	c.TrunkUser, c.TrunkPassword = *trunkUser, *trunkPassword
 	for s := range strings.SplitSeq(*trunkAllow, ",") {
 		s = strings.TrimSpace(s)
 		if s == "" {

@@ -61,6 +61,8 @@ func TestParseConfigValid(t *testing.T) {
 			func(c Config) bool { return c.HTTPAddr == "127.0.0.1:9999" }},
 		{"trunk uri", []string{"-trunk", "sip:carrier.example.net:5060;transport=udp"}, nil,
 			func(c Config) bool { return c.TrunkURI == "sip:carrier.example.net:5060;transport=udp" }},
+		{"trunk credentials", []string{"-trunk", "sip:192.0.2.1", "-trunk-user", "acme"}, []string{"SWITCHBOARD_TRUNK_PASSWORD", "s3cret", "SWITCHBOARD_TRUNK_USER", "other"},
+			func(c Config) bool { return c.TrunkUser == "acme" && c.TrunkPassword == "s3cret" }},
 		{"trunk uri with user", []string{"-trunk", "sip:gw@192.0.2.1"}, nil, func(c Config) bool { return c.TrunkURI != "" }},
 		{"ipv6 sip addr", []string{"-sip-addr", "[::1]:5060"}, nil, func(c Config) bool { return c.SIPAddr.Addr() == netip.IPv6Loopback() }},
 		{"origins", []string{"-allowed-origins", "https://a.example, http://b.example:8080/"}, nil,
@@ -136,7 +138,7 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("parseConfig(-h) = %v, want flag.ErrHelp", err)
 	}
-	for _, f := range []string{"-sip-addr", "-http-addr", "-media-ip", "-rtp-ports", "-data", "-admin-token", "-trunk", "-trunk-allow", "-rtp-timeout", "-reconnect-grace", "-moh", "-allowed-origins", "-log-level"} {
+	for _, f := range []string{"-sip-addr", "-http-addr", "-media-ip", "-rtp-ports", "-data", "-admin-token", "-trunk", "-trunk-allow", "-trunk-user", "-trunk-password", "-rtp-timeout", "-reconnect-grace", "-moh", "-allowed-origins", "-log-level"} {
 		if !strings.Contains(sb.String(), f) {
 			t.Errorf("usage lacks %s", f)
 		}

@@ -98,7 +98,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, 
 			c.Leg().Start(media.Discard) // the read loop runs from now on; the core re-points its sink
 			g.core.HandleCall(ctx, trunkCall{c})
 		}),
-		OutboundURI: cfg.TrunkURI, Logger: log,
+		OutboundURI: cfg.TrunkURI, Username: cfg.TrunkUser, Password: cfg.TrunkPassword, Logger: log,
 	}); err != nil {
 		return nil, err
 	}
