@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"switchboard/loadgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sbload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sbload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		sipAddr     = fs.String("gateway-sip", "127.0.0.1:5060", "gateway SIP address (UDP)")
+		httpURL     = fs.String("gateway-http", "http://127.0.0.1:8080", "gateway HTTP base URL (websockets)")
+		token       = fs.String("admin-token", "", "admin console token (needed by -seed)")
+		pid         = fs.Int("gateway-pid", 0, "gateway process id for CPU/RSS (0 = find the local process bound to the SIP port)")
+		seed        = fs.Bool("seed", false, "create the queue, agents and route over /ws/admin")
+		prefix      = fs.String("prefix", "sbload", "id prefix of the seeded queue and agents (agents <prefix>-a0001..., password pw-<id>)")
+		number      = fs.String("number", "7999", "dialled number; -seed routes it to the queue")
+		agents      = fs.Int("agents", 0, "agents to log in (0 = -calls)")
+		agentList   = fs.String("agent-ids", "", "comma-separated id:password of existing agents (instead of -seed)")
+		calls       = fs.Int("calls", 10, "maximum concurrent calls")
+		rate        = fs.Float64("rate", 10, "new calls per second")
+		duration    = fs.Duration("duration", 30*time.Second, "how long new calls are placed")
+		hold        = fs.Duration("hold", 10*time.Second, "how long each call stays bridged before the carrier's BYE")
+		acceptDelay = fs.Duration("accept-delay", 200*time.Millisecond, "how long an agent waits before accepting an offer")
+		bridgeWait  = fs.Duration("bridge-timeout", 20*time.Second, "max wait from 200 OK until the caller hears its agent")
+		jsonOut     = fs.String("json", "", "write the JSON report to this file ('-' = stdout)")
+		quiet       = fs.Bool("quiet", false, "no progress line")
+		logLevel    = fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	sip, err := netip.ParseAddrPort(*sipAddr)
+	if err != nil {
+		return fmt.Errorf("-gateway-sip %q: %v", *sipAddr, err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: %v", *logLevel, err)
+	}
+	cfg := loadgen.Config{
+		GatewaySIP: sip, GatewayHTTP: strings.TrimSuffix(*httpURL, "/"), AdminToken: *token, GatewayPID: *pid,
+		Seed: *seed, Prefix: *prefix, Number: *number, Agents: *agents,
+		Calls: *calls, Rate: *rate, Duration: *duration, Hold: *hold, AcceptDelay: *acceptDelay, BridgeTimeout: *bridgeWait,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	if *agentList != "" {
+		for _, e := range strings.Split(*agentList, ",") {
+			id, pw, ok := strings.Cut(e, ":")
+			if !ok {
+				return fmt.Errorf("-agent-ids: %q is not id:password", e)
+			}
+			cfg.AgentIDs = append(cfg.AgentIDs, id)
+			cfg.Passwords = append(cfg.Passwords, pw)
+		}
+	}
+	rep, err := loadgen.Run(ctx, cfg)
+	if rep != nil {
+		rep.WriteTable(stdout)
+		if *jsonOut != "" {
+			data, jerr := json.MarshalIndent(rep, "", "  ")
+			if jerr == nil {
+				if *jsonOut == "-" {
+					_, jerr = stdout.Write(append(data, '\n'))
+				} else {
+					jerr = os.WriteFile(*jsonOut, append(data, '\n'), 0o644)
+				}
+			}
+			err = errors.Join(err, jerr)
+		}
+	}
+	if err == nil && rep.Failed > 0 {
+		err = fmt.Errorf("%d of %d calls failed", rep.Failed, rep.Attempted)
+	}
+	return err
+}

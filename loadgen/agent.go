@@ -1,0 +1,175 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"switchboard/media"
+	"switchboard/media/webrtcleg/webrtcclient"
+)
+
+// agent is one logged-in agent: websocket session + PeerConnection.
+type agent struct {
+	id  string
+	run *runner
+	src *source
+	pc  *webrtcclient.Client
+	rpc *rpcClient
+
+	cur    atomic.Pointer[call] // call bound to this agent, nil when idle
+	offers atomic.Int64
+	pcm    [1500]int16 // reader scratch; only the PeerConnection's reader uses it
+}
+
+// login connects the agent, negotiates its PeerConnection, starts its tone
+// and sets it available.
+func (r *runner) login(ctx context.Context, i int, id, password string) (*agent, error) {
+	a := &agent{id: id, run: r}
+	a.src = &source{freq: agentFreqs[i%len(agentFreqs)], offset: (i * 7) % probeEvery}
+	var err error
+	a.pc, err = webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: a.onPacket})
+	if err != nil {
+		return nil, err
+	}
+	a.src.write = a.pc.WritePayload
+	a.rpc, err = dialRPC(ctx, wsURL(r.cfg.GatewayHTTP, "/ws/agent"), a.onNotify)
+	if err != nil {
+		_ = a.pc.Close()
+		return nil, err
+	}
+	fail := func(err error) (*agent, error) {
+		a.close()
+		return nil, fmt.Errorf("agent %s: %w", id, err)
+	}
+	if err := a.rpc.call(ctx, "login", map[string]string{"agent": id, "password": password}, nil); err != nil {
+		return fail(err)
+	}
+	offer, err := a.pc.Offer(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	var ans struct {
+		SDP string `json:"sdp"`
+	}
+	if err := a.rpc.call(ctx, "webrtc.offer", map[string]string{"sdp": string(offer)}, &ans); err != nil {
+		return fail(err)
+	}
+	if err := a.pc.SetAnswer([]byte(ans.SDP)); err != nil {
+		return fail(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := a.pc.WaitConnected(cctx); err != nil {
+		return fail(err)
+	}
+	r.pace.add(a.src)
+	if err := a.rpc.call(ctx, "activity.set", map[string]string{"activity": "available"}, nil); err != nil {
+		r.pace.remove(a.src)
+		return fail(err)
+	}
+	return a, nil
+}
+
+// onPacket feeds audio from the gateway to the bound call's agent-side rx.
+func (a *agent) onPacket(p *media.Packet, at time.Time) {
+	if c := a.cur.Load(); c != nil {
+		c.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])
+	}
+}
+
+// onNotify handles gateway notifications on the websocket reader.
+func (a *agent) onNotify(method string, params json.RawMessage) {
+	switch method {
+	case "reservation.created":
+		var res struct {
+			ID   string `json:"id"`
+			Call string `json:"call"`
+			From string `json:"from"`
+		}
+		if json.Unmarshal(params, &res) != nil {
+			return
+		}
+		a.offers.Add(1)
+		c := a.run.callByFrom(res.From)
+		if c == nil {
+			a.run.unknownOffers.Add(1)
+			a.run.wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = a.rpc.call(ctx, "reservation.reject", map[string]string{"reservation": res.ID}, nil)
+			})
+			return
+		}
+		c.gwID.Store(&res.Call)
+		c.agent.Store(a)
+		c.agentRx.bind(c.src.freq, c.src)
+		c.callerRx.bind(a.src.freq, a.src)
+		a.cur.Store(c)
+		a.run.wg.Go(func() { a.accept(c, res.ID) })
+	case "call.ended", "reservation.ended":
+		var ev struct {
+			ID     string `json:"id"`
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal(params, &ev) != nil {
+			return
+		}
+		if method == "reservation.ended" && ev.Reason == "accepted" {
+			return
+		}
+		if c := a.cur.Load(); c != nil && (method == "reservation.ended" || (c.gwID.Load() != nil && *c.gwID.Load() == ev.ID)) {
+			a.cur.CompareAndSwap(c, nil)
+		}
+	}
+}
+
+// accept waits the accept delay, then accepts the reservation.
+func (a *agent) accept(c *call, res string) {
+	t := time.NewTimer(a.run.cfg.AcceptDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-a.run.stop:
+		return
+	}
+	c.callerRx.mu.Lock()
+	c.callerRx.acceptAt = time.Now()
+	c.callerRx.mu.Unlock()
+	c.agentRx.mu.Lock()
+	c.agentRx.acceptAt = time.Now()
+	c.agentRx.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.rpc.call(ctx, "reservation.accept", map[string]string{"reservation": res}, nil); err != nil {
+		c.acceptErr.Store(&err)
+	}
+}
+
+// close logs the agent out (closing the socket) and closes its
+// PeerConnection.
+func (a *agent) close() {
+	a.run.pace.remove(a.src)
+	if a.rpc != nil {
+		_ = a.rpc.Close()
+	}
+	_ = a.pc.Close()
+}
+
+// agentFreqs and callerFreqs are the tones parties send: agents on the
+// hundreds, callers halfway between, all well below the 3 kHz probe.
+var (
+	agentFreqs  = freqs(600, 1800)
+	callerFreqs = freqs(650, 1750)
+)
+
+func freqs(lo, hi float64) []float64 {
+	var f []float64
+	for x := lo; x <= hi; x += 100 {
+		f = append(f, x)
+	}
+	return f
+}
+

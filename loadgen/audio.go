@@ -1,0 +1,257 @@
+package loadgen
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+// Probe timing: every probeEvery frames a source sends probeFrames frames
+// of probeFreq instead of its tone.
+const (
+	probeFreq   = 3000.0
+	probeEvery  = 50 // 1 s
+	probeFrames = 2
+	// verifyWindow is the audio window tone.Classify judges (200 ms).
+	verifyWindow = 200 * media.SampleRate / 1000
+	// resyncGap is the sequence jump treated as a new stream, not loss.
+	resyncGap = 500
+)
+
+// source is one party's outgoing audio: its tone, probes, and a writer.
+type source struct {
+	freq   float64
+	offset int // frame offset of this source's probes (spreads them out)
+	write  func(payload []byte, marker bool) error
+
+	sine  tone.Sine
+	probe tone.Sine
+	n     int // frames sent; only the pacer touches sine, probe and n
+
+	probeSentAt atomic.Int64 // UnixNano of the last probe's first frame
+	sent        atomic.Int64 // frames written without error
+}
+
+// frame builds and sends the next 20 ms frame. pcm and enc are scratch.
+func (s *source) frame(codec media.Codec, pcm []int16, enc []byte) {
+	k := (s.n + s.offset) % probeEvery
+	s.n++
+	if k < probeFrames {
+		if s.probe.Freq == 0 {
+			s.probe = tone.Sine{Freq: probeFreq}
+		}
+		s.probe.Fill(pcm)
+		if k == 0 {
+			s.probeSentAt.Store(time.Now().UnixNano())
+		}
+	} else {
+		if s.sine.Freq != s.freq {
+			s.sine = tone.Sine{Freq: s.freq}
+		}
+		s.sine.Fill(pcm)
+	}
+	if s.write(media.Encode(codec, enc, pcm), false) == nil {
+		s.sent.Add(1)
+	}
+}
+
+// rx analyses one direction of one call. Fields are guarded by mu.
+type rx struct {
+	mu sync.Mutex // guards following
+
+	expect   float64    // frequency the receiver must hear; 0 before the call is bound
+	peer     *source    // the far end's source (probe send times)
+	acceptAt time.Time  // when the agent accepted (zero before)
+	closed   bool       // the call ended: ignore further packets
+
+	firstHeard time.Time // first 20 ms frame dominated by expect
+	verified   bool      // a 200 ms window classified as the expected tone
+	heard      []int16   // recent decoded audio, for tone.Classify
+	frames     int       // frames since firstHeard
+
+	seqStarted  bool
+	lastSeq     uint16
+	packets     int // packets counted for loss (after firstHeard)
+	lost        int
+	resyncs     int
+	haveTransit bool
+	lastTransit float64 // arrival minus RTP timestamp, in samples
+	jitter      float64 // RFC 3550 §6.4.1 interarrival jitter, samples
+
+	inProbe bool
+	latency []time.Duration // probe one-way delays
+}
+
+// bind sets what the receiver must hear and whose probes it measures.
+func (r *rx) bind(freq float64, peer *source) {
+	r.mu.Lock()
+	r.expect, r.peer = freq, peer
+	r.mu.Unlock()
+}
+
+// onPacket analyses one received packet. pcm is scratch of ≥ 1500 samples.
+func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, at time.Time, pcm []int16) {
+	if codec == media.CodecUnknown || len(payload) == 0 {
+		return
+	}
+	frame := media.Decode(codec, pcm[:min(len(payload), len(pcm))], payload)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.expect == 0 {
+		return
+	}
+	e := tone.Energy(frame)
+	audible := math.Sqrt(e) >= tone.SilenceRMS
+	isTone := audible && tone.Goertzel(frame, r.expect, media.SampleRate)/e >= 0.5
+	if r.firstHeard.IsZero() {
+		if !isTone || r.acceptAt.IsZero() {
+			return // music on hold, ring tone, or silence before the bridge
+		}
+		r.firstHeard = at
+	}
+	r.frames++
+	if !r.verified {
+		r.heard = append(r.heard, frame...)
+		if len(r.heard) >= verifyWindow && r.frames%5 == 0 {
+			w := r.heard[len(r.heard)-verifyWindow:]
+			if tone.Classify(w, r.expect) == tone.VerdictTone {
+				r.verified, r.heard = true, nil
+			} else if len(r.heard) > 4*verifyWindow {
+				r.heard = append(r.heard[:0], w...)
+			}
+		}
+	}
+	r.countSeq(seq)
+	r.countJitter(ts, at)
+	isProbe := audible && tone.Goertzel(frame, probeFreq, media.SampleRate)/e >= 0.4
+	if isProbe && !r.inProbe && r.peer != nil {
+		if sent := r.peer.probeSentAt.Load(); sent != 0 {
+			if d := at.Sub(time.Unix(0, sent)); d >= 0 && d < 500*time.Millisecond {
+				r.latency = append(r.latency, d)
+			}
+		}
+	}
+	r.inProbe = isProbe
+}
+
+// countSeq counts RTP sequence gaps (losses) and late packets that fill them.
+func (r *rx) countSeq(seq uint16) {
+	r.packets++
+	if !r.seqStarted {
+		r.seqStarted, r.lastSeq = true, seq
+		return
+	}
+	d := seq - r.lastSeq
+	switch {
+	case d == 0: // duplicate
+		r.packets--
+	case d < resyncGap:
+		r.lost += int(d) - 1
+		r.lastSeq = seq
+	case d > 0xffff-resyncGap: // late packet
+		if r.lost > 0 {
+			r.lost--
+		}
+	default:
+		r.resyncs++
+		r.lastSeq = seq
+		r.haveTransit = false
+	}
+}
+
+// countJitter updates the RFC 3550 interarrival jitter estimate.
+func (r *rx) countJitter(ts uint32, at time.Time) {
+	arrival := float64(at.UnixNano()) * media.SampleRate / 1e9
+	transit := arrival - float64(ts)
+	if r.haveTransit {
+		d := math.Abs(transit - r.lastTransit)
+		if d < media.SampleRate { // ignore timestamp jumps
+			r.jitter += (d - r.jitter) / 16
+		}
+	}
+	r.haveTransit, r.lastTransit = true, transit
+}
+
+// rxResult is a snapshot of an rx at the end of a call.
+type rxResult struct {
+	FirstHeard time.Time
+	AcceptAt   time.Time
+	Verified   bool
+	Packets    int
+	Lost       int
+	Resyncs    int
+	JitterMs   float64
+	Latency    []time.Duration
+}
+
+// finish stops the receiver and returns what it saw.
+func (r *rx) finish() rxResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	return rxResult{
+		FirstHeard: r.firstHeard, AcceptAt: r.acceptAt, Verified: r.verified,
+		Packets: r.packets, Lost: r.lost, Resyncs: r.resyncs,
+		JitterMs: r.jitter / media.SampleRate * 1000, Latency: r.latency,
+	}
+}
+
+// heardAt returns when the receiver first heard its tone (zero if not yet).
+func (r *rx) heardAt() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstHeard
+}
+
+// pacer sends a frame from every registered source every 20 ms.
+type pacer struct {
+	codec media.Codec
+	mu    sync.Mutex // guards following
+	srcs  map[*source]struct{}
+}
+
+func (p *pacer) add(s *source) {
+	p.mu.Lock()
+	if p.srcs == nil {
+		p.srcs = map[*source]struct{}{}
+	}
+	p.srcs[s] = struct{}{}
+	p.mu.Unlock()
+}
+
+func (p *pacer) remove(s *source) {
+	p.mu.Lock()
+	delete(p.srcs, s)
+	p.mu.Unlock()
+}
+
+// run paces until done is closed.
+func (p *pacer) run(done <-chan struct{}) {
+	tick := time.NewTicker(media.FrameDuration)
+	defer tick.Stop()
+	var (
+		pcm  [media.FrameSamples]int16
+		enc  [media.FrameSamples]byte
+		list []*source
+	)
+	for {
+		select {
+		case <-tick.C:
+		case <-done:
+			return
+		}
+		list = list[:0]
+		p.mu.Lock()
+		for s := range p.srcs {
+			list = append(list, s)
+		}
+		p.mu.Unlock()
+		for _, s := range list {
+			s.frame(p.codec, pcm[:], enc[:])
+		}
+	}
+}

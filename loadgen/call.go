@@ -1,0 +1,263 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/media"
+	"switchboard/signaling/trunk/trunkclient"
+)
+
+// call is one carrier call: a SIP dialog and a plain RTP socket.
+type call struct {
+	n    int
+	from string
+	src  *source
+
+	conn   *net.UDPConn
+	local  netip.AddrPort
+	remote netip.AddrPort
+	hdr    [12]byte // outgoing RTP header; only the pacer touches it after start
+	buf    [12 + media.FrameSamples]byte
+
+	callerRx rx // what the caller hears (the agent's tone)
+	agentRx  rx // what the agent hears (the caller's tone)
+
+	gwID      atomic.Pointer[string]
+	agent     atomic.Pointer[agent]
+	acceptErr atomic.Pointer[error]
+}
+
+// callResult is the outcome of one call.
+type callResult struct {
+	Answered  bool
+	Failure   string // empty when the call succeeded
+	Setup     time.Duration
+	ToAudio   time.Duration // accept → caller hears the agent
+	Caller    rxResult      // agent→caller direction
+	Agent     rxResult      // caller→agent direction
+	Bridged   bool
+}
+
+func newCall(n int) (*call, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	c := &call{n: n, from: "sbload" + strconv.Itoa(n), conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], offset: (n * 13) % probeEvery, write: c.writeRTP}
+	c.hdr[0] = 0x80
+	c.hdr[1] = media.PCMU.PayloadType()
+	binary.BigEndian.PutUint16(c.hdr[2:], uint16(rand.Uint32()))
+	binary.BigEndian.PutUint32(c.hdr[4:], rand.Uint32())
+	binary.BigEndian.PutUint32(c.hdr[8:], rand.Uint32())
+	return c, nil
+}
+
+// offer is the caller's SDP offer: PCMU and telephone-event, ptime 20.
+func (c *call) offer() []byte {
+	p := c.local.Port()
+	return fmt.Appendf(nil, "v=0\r\no=sbload %d 1 IN IP4 127.0.0.1\r\ns=sbload\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"+
+		"a=ptime:20\r\na=sendrecv\r\n", p, p)
+}
+
+// parseAnswer takes the RTP address from an SDP answer (c= and m=audio).
+func parseAnswer(sdp []byte) (netip.AddrPort, error) {
+	var addr netip.Addr
+	var port int
+	for _, line := range bytes.Split(sdp, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		switch {
+		case bytes.HasPrefix(line, []byte("c=IN IP4 ")), bytes.HasPrefix(line, []byte("c=IN IP6 ")):
+			a, err := netip.ParseAddr(string(bytes.Fields(line[9:])[0]))
+			if err == nil && (!addr.IsValid() || port == 0) {
+				addr = a
+			}
+		case bytes.HasPrefix(line, []byte("m=audio ")) && port == 0:
+			f := bytes.Fields(line)
+			if len(f) > 1 {
+				port, _ = strconv.Atoi(string(f[1]))
+			}
+		}
+	}
+	if !addr.IsValid() || port <= 0 || port > 65535 {
+		return netip.AddrPort{}, errors.New("sdp answer without audio address")
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), nil
+}
+
+// writeRTP sends one frame to the gateway (called by the pacer only).
+func (c *call) writeRTP(payload []byte, marker bool) error {
+	seq := binary.BigEndian.Uint16(c.hdr[2:])
+	ts := binary.BigEndian.Uint32(c.hdr[4:])
+	c.hdr[1] = media.PCMU.PayloadType()
+	if marker {
+		c.hdr[1] |= 0x80
+	}
+	n := copy(c.buf[:], c.hdr[:])
+	n += copy(c.buf[n:], payload)
+	binary.BigEndian.PutUint16(c.hdr[2:], seq+1)
+	binary.BigEndian.PutUint32(c.hdr[4:], ts+media.FrameSamples)
+	_, err := c.conn.WriteToUDPAddrPort(c.buf[:n], c.remote)
+	return err
+}
+
+// readLoop analyses what the gateway sends the caller until the socket closes.
+func (c *call) readLoop() {
+	var buf [1500]byte
+	var pcm [1500]int16
+	for {
+		n, _, err := c.conn.ReadFromUDPAddrPort(buf[:])
+		if err != nil {
+			return
+		}
+		at := time.Now()
+		b := buf[:n]
+		if n < 12 || b[0]>>6 != 2 {
+			continue
+		}
+		off := 12 + 4*int(b[0]&0x0f)
+		if b[0]&0x10 != 0 && n >= off+4 {
+			off += 4 + 4*int(binary.BigEndian.Uint16(b[off+2:]))
+		}
+		end := n
+		if b[0]&0x20 != 0 && n > 0 {
+			end -= int(b[n-1])
+		}
+		if off >= end {
+			continue
+		}
+		pt := b[1] & 0x7f
+		codec := media.CodecForPayloadType(pt)
+		c.callerRx.onPacket(codec, b[off:end], binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), at, pcm[:])
+	}
+}
+
+// place runs one call from INVITE to BYE and returns its outcome.
+func (r *runner) place(ctx context.Context, c *call) (res callResult) {
+	defer func() {
+		res.Caller = c.callerRx.finish()
+		res.Agent = c.agentRx.finish()
+		if !res.Caller.FirstHeard.IsZero() && !res.Caller.AcceptAt.IsZero() {
+			res.ToAudio = res.Caller.FirstHeard.Sub(res.Caller.AcceptAt)
+		}
+		if res.Failure == "" {
+			switch {
+			case !res.Caller.Verified:
+				res.Failure = "caller did not hear the agent's tone"
+			case !res.Agent.Verified:
+				res.Failure = "agent did not hear the caller's tone"
+			}
+		}
+		if a := c.agent.Load(); a != nil {
+			a.cur.CompareAndSwap(c, nil)
+		}
+	}()
+	r.calls.Store(c.from, c)
+	defer r.calls.Delete(c.from)
+	var rwg sync.WaitGroup
+	defer rwg.Wait()
+	defer c.conn.Close()
+	rwg.Go(c.readLoop)
+
+	start := time.Now()
+	ictx, cancel := context.WithTimeout(ctx, 32*time.Second)
+	dlg, err := r.sip.Call(ictx, r.cfg.GatewaySIP, r.cfg.Number, c.from, c.offer())
+	cancel()
+	if err != nil {
+		if se, ok := errors.AsType[*trunkclient.StatusError](err); ok {
+			return callResult{Failure: fmt.Sprintf("INVITE answered %d %s", se.Code, se.Reason)}
+		}
+		if ctx.Err() != nil {
+			return callResult{Failure: "stopped before answer"}
+		}
+		return callResult{Failure: "INVITE: no answer (" + shortErr(err) + ")"}
+	}
+	res.Answered = true
+	res.Setup = dlg.AnsweredAt.Sub(start)
+	remote, err := parseAnswer(dlg.AnswerSDP())
+	if err != nil {
+		res.Failure = "bad SDP answer"
+		r.bye(dlg)
+		return res
+	}
+	c.remote = remote
+	r.pace.add(c.src)
+	defer r.pace.remove(c.src)
+
+	// Wait for the bridge (the caller hears its agent), then hold.
+	bridgeBy := time.NewTimer(r.cfg.BridgeTimeout)
+	defer bridgeBy.Stop()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for c.callerRx.heardAt().IsZero() {
+		select {
+		case <-poll.C:
+			continue
+		case <-dlg.Done():
+			res.Failure = "gateway hung up before the bridge"
+			_ = dlg.Close()
+			return res
+		case <-bridgeBy.C:
+			res.Failure = "no bridge within " + r.cfg.BridgeTimeout.String()
+			if c.agent.Load() == nil {
+				res.Failure = "no agent offered within " + r.cfg.BridgeTimeout.String()
+			} else if e := c.acceptErr.Load(); e != nil {
+				res.Failure = "accept failed: " + shortErr(*e)
+			}
+			r.bye(dlg)
+			return res
+		case <-ctx.Done():
+			res.Failure = "stopped before the bridge"
+			r.bye(dlg)
+			return res
+		}
+	}
+	res.Bridged = true
+	r.bridged.Add(1)
+	defer r.bridged.Add(-1)
+	hold := time.NewTimer(r.cfg.Hold)
+	defer hold.Stop()
+	select {
+	case <-hold.C:
+	case <-dlg.Done():
+		res.Failure = "gateway hung up during the call"
+		_ = dlg.Close()
+		return res
+	case <-ctx.Done():
+	}
+	if a := c.agent.Load(); a != nil {
+		a.cur.CompareAndSwap(c, nil)
+	}
+	c.agentRx.finish()
+	c.callerRx.finish()
+	if err := r.bye(dlg); err != nil {
+		res.Failure = "BYE failed: " + shortErr(err)
+	}
+	return res
+}
+
+func (r *runner) bye(d *trunkclient.Dialog) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return d.Bye(ctx)
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}

@@ -1,0 +1,25 @@
+// Package loadgen drives a running Switchboard gateway with simulated
+// agents and carrier calls and measures what it costs: the library behind
+// cmd/sbload and loadgen's benchmark.
+//
+// Parties: each agent is a websocket session (/ws/agent) plus one
+// webrtcclient PeerConnection that sends its own tone; each call is a
+// trunkclient INVITE plus a plain RTP socket that sends the caller's tone.
+// A single pacer goroutine sends every party's 20 ms frames; every socket
+// has one reader goroutine that analyses what arrives (Goertzel on the
+// expected tone and on the probe tone, RTP sequence gaps, RFC 3550 jitter).
+//
+//	caller RTP ──► gateway ──► agent PeerConnection   ("caller→agent")
+//	caller RTP ◄── gateway ◄── agent PeerConnection   ("agent→caller")
+//
+// Latency probes: once a second every source replaces two frames by a
+// 3 kHz probe tone; the receiver timestamps the first probe frame and
+// subtracts its send time. A plain UDP socket pair inside the generator
+// measures the same way without the gateway (the loopback baseline).
+//
+// Gateway cost comes from /proc/<pid>/stat and /proc/<pid>/status,
+// sampled every second.
+//
+// Concurrency: Run owns every goroutine it starts and returns after all
+// of them have ended.
+package loadgen

@@ -1,0 +1,270 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Percentiles summarises a set of values (milliseconds unless named).
+type Percentiles struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func percentiles(v []float64) Percentiles {
+	if len(v) == 0 {
+		return Percentiles{}
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	at := func(q float64) float64 {
+		i := int(math.Ceil(q*float64(len(s)))) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	return Percentiles{N: len(s), P50: round(at(0.50)), P99: round(at(0.99)), Max: round(s[len(s)-1])}
+}
+
+func round(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Direction holds the audio figures of one direction over all bridged calls.
+type Direction struct {
+	Packets     int     `json:"packets"`      // RTP packets received after the bridge
+	Lost        int     `json:"lost"`         // sequence gaps
+	LossPercent float64 `json:"loss_percent"` // lost / (packets + lost)
+	Resyncs     int     `json:"resyncs"`      // sequence jumps ≥ 500 (new stream), not counted as loss
+	// JitterMs is each call's RFC 3550 interarrival jitter at its end.
+	JitterMs Percentiles `json:"jitter_ms"`
+	// LatencyMs is the probe one-way delay through gateway and generator.
+	LatencyMs Percentiles `json:"latency_ms"`
+	// AddedLatencyMs is LatencyMs minus the loopback baseline (p50 − p50, p99 − p99).
+	AddedLatencyMs Percentiles `json:"added_latency_ms"`
+}
+
+// GatewayFigures are read from /proc/<pid> of the gateway.
+type GatewayFigures struct {
+	PID int `json:"pid"`
+	// SteadySeconds is the span of the steady window: the seconds in which
+	// every one of the target calls was bridged (or, if that never held,
+	// at least 90% of the peak).
+	SteadySeconds float64 `json:"steady_seconds"`
+	// SteadyCalls is the mean number of bridged calls in that window.
+	SteadyCalls float64 `json:"steady_calls"`
+	// CPUPercent is utime+stime over the window, in % of one core.
+	CPUPercent float64 `json:"cpu_percent"`
+	// CPUPerCallPercent is CPUPercent / SteadyCalls.
+	CPUPerCallPercent float64 `json:"cpu_per_call_percent"`
+	// CPUPerPacketMicros is CPU time per forwarded packet (4 packets per
+	// call per 20 ms: in and out on each leg count as 2 forwarded).
+	CPUPerPacketMicros float64 `json:"cpu_per_forwarded_packet_us"`
+	RSSIdleKiB         int64   `json:"rss_idle_kib"`   // before the agents logged in
+	RSSAgentsKiB       int64   `json:"rss_agents_kib"` // agents logged in, no calls
+	RSSSteadyKiB       int64   `json:"rss_steady_kib"` // peak in the steady window
+	// RSSPerCallKiB is (RSSSteady − RSSIdle) / SteadyCalls: a call here
+	// includes its agent's PeerConnection.
+	RSSPerCallKiB float64 `json:"rss_per_call_kib"`
+}
+
+// Report is the outcome of a Run.
+type Report struct {
+	Config         map[string]any `json:"config"`
+	AgentsLoggedIn int            `json:"agents_logged_in"`
+	LoginSeconds   float64        `json:"login_seconds"`
+	LoginError     string         `json:"login_error,omitempty"`
+	RunSeconds     float64        `json:"run_seconds"`
+
+	Attempted int            `json:"attempted"`
+	Answered  int            `json:"answered"` // 200 OK to the INVITE
+	Bridged   int            `json:"bridged"`  // the caller heard its agent
+	Succeeded int            `json:"succeeded"`
+	Failed    int            `json:"failed"`
+	Failures  map[string]int `json:"failures"` // reason → count
+	// UnknownOffers counts offers for calls this run did not place.
+	UnknownOffers int `json:"unknown_offers"`
+	// PeakBridged is the most calls bridged at once.
+	PeakBridged int64 `json:"peak_bridged"`
+
+	SetupMs         Percentiles `json:"setup_ms"`           // INVITE → 200 OK
+	AcceptToAudioMs Percentiles `json:"accept_to_audio_ms"` // reservation.accept sent → caller hears the agent
+	CallerToAgent   Direction   `json:"caller_to_agent"`
+	AgentToCaller   Direction   `json:"agent_to_caller"`
+	// BaselineLatencyMs is the probe delay between two plain sockets of
+	// the generator, without the gateway.
+	BaselineLatencyMs Percentiles `json:"baseline_latency_ms"`
+
+	Gateway GatewayFigures `json:"gateway"`
+	// GeneratorCPUPercent is this process's CPU over the steady window.
+	GeneratorCPUPercent float64 `json:"generator_cpu_percent"`
+}
+
+func summary(c Config) map[string]any {
+	return map[string]any{
+		"gateway_sip": c.GatewaySIP.String(), "gateway_http": c.GatewayHTTP, "agents": c.Agents,
+		"calls": c.Calls, "rate": c.Rate, "duration": c.Duration.String(), "hold": c.Hold.String(),
+		"accept_delay": c.AcceptDelay.String(), "number": c.Number, "seed": c.Seed,
+	}
+}
+
+func (rep *Report) build(results []callResult, samples []sample, base rxResult, cfg Config) {
+	var setup, toAudio []float64
+	var c2a, a2c dirAcc
+	for _, r := range results {
+		rep.Attempted++
+		if r.Answered {
+			rep.Answered++
+			setup = append(setup, ms(r.Setup))
+		}
+		if r.Bridged {
+			rep.Bridged++
+			toAudio = append(toAudio, ms(r.ToAudio))
+			c2a.add(r.Agent)
+			a2c.add(r.Caller)
+		}
+		if r.Failure == "" {
+			rep.Succeeded++
+		} else {
+			rep.Failed++
+			rep.Failures[r.Failure]++
+		}
+	}
+	rep.SetupMs = percentiles(setup)
+	rep.AcceptToAudioMs = percentiles(toAudio)
+	var bl []float64
+	for _, d := range base.Latency {
+		bl = append(bl, ms(d))
+	}
+	rep.BaselineLatencyMs = percentiles(bl)
+	rep.CallerToAgent = c2a.result(rep.BaselineLatencyMs)
+	rep.AgentToCaller = a2c.result(rep.BaselineLatencyMs)
+	rep.steady(samples, cfg.Calls)
+}
+
+// steady computes the gateway figures over the steady window.
+func (rep *Report) steady(samples []sample, target int) {
+	for _, s := range samples {
+		rep.PeakBridged = max(rep.PeakBridged, s.Bridged)
+	}
+	threshold := int64(target)
+	if rep.PeakBridged < threshold {
+		threshold = int64(math.Ceil(0.9 * float64(rep.PeakBridged)))
+	}
+	if threshold == 0 {
+		return
+	}
+	var secs, calls, gwTicks, selfTicks float64
+	var rss int64
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		if a.Bridged < threshold || b.Bridged < threshold {
+			continue
+		}
+		d := b.At.Sub(a.At).Seconds()
+		secs += d
+		calls += float64(a.Bridged+b.Bridged) / 2 * d
+		gwTicks += float64(b.Gateway.Ticks - a.Gateway.Ticks)
+		selfTicks += float64(b.Self.Ticks - a.Self.Ticks)
+		rss = max(rss, b.Gateway.RSSKiB)
+	}
+	if secs == 0 {
+		return
+	}
+	g := &rep.Gateway
+	g.SteadySeconds = round(secs)
+	g.SteadyCalls = round(calls / secs)
+	rep.GeneratorCPUPercent = round(selfTicks / clockTicks / secs * 100)
+	if g.PID == 0 {
+		return
+	}
+	g.CPUPercent = round(gwTicks / clockTicks / secs * 100)
+	g.CPUPerCallPercent = round(g.CPUPercent / g.SteadyCalls)
+	// 50 packets/s in each direction, each received and sent once.
+	g.CPUPerPacketMicros = round(g.CPUPercent / 100 * 1e6 / (g.SteadyCalls * 100))
+	g.RSSSteadyKiB = rss
+	base := g.RSSIdleKiB
+	if base == 0 {
+		base = g.RSSAgentsKiB
+	}
+	g.RSSPerCallKiB = round(float64(rss-base) / g.SteadyCalls)
+}
+
+type dirAcc struct {
+	d       Direction
+	jitter  []float64
+	latency []float64
+}
+
+func (a *dirAcc) add(r rxResult) {
+	a.d.Packets += r.Packets
+	a.d.Lost += r.Lost
+	a.d.Resyncs += r.Resyncs
+	a.jitter = append(a.jitter, r.JitterMs)
+	for _, l := range r.Latency {
+		a.latency = append(a.latency, ms(l))
+	}
+}
+
+func (a *dirAcc) result(base Percentiles) Direction {
+	d := a.d
+	if d.Packets+d.Lost > 0 {
+		d.LossPercent = round(100 * float64(d.Lost) / float64(d.Packets+d.Lost))
+	}
+	d.JitterMs = percentiles(a.jitter)
+	d.LatencyMs = percentiles(a.latency)
+	if d.LatencyMs.N > 0 {
+		d.AddedLatencyMs = Percentiles{N: d.LatencyMs.N, P50: round(d.LatencyMs.P50 - base.P50),
+			P99: round(d.LatencyMs.P99 - base.P99), Max: round(d.LatencyMs.Max - base.Max)}
+	}
+	return d
+}
+
+// WriteTable prints the report as a human table.
+func (rep *Report) WriteTable(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	pc := func(name string, x Percentiles) {
+		p("  %-28s p50 %8.2f  p99 %8.2f  max %8.2f  (n=%d)", name, x.P50, x.P99, x.Max, x.N)
+	}
+	p("agents logged in       %d (%.1f s)", rep.AgentsLoggedIn, rep.LoginSeconds)
+	p("calls attempted        %d in %.1f s (%.1f calls/s)", rep.Attempted, rep.RunSeconds, float64(rep.Attempted)/max(rep.RunSeconds, 1e-9))
+	p("  answered (200 OK)    %d", rep.Answered)
+	p("  bridged              %d (peak %d at once)", rep.Bridged, rep.PeakBridged)
+	p("  verified both ways   %d", rep.Succeeded)
+	p("  failed               %d", rep.Failed)
+	for _, k := range slices.Sorted(maps.Keys(rep.Failures)) {
+		p("    %5d  %s", rep.Failures[k], k)
+	}
+	p("times (ms)")
+	pc("SIP setup INVITE→200", rep.SetupMs)
+	pc("accept→caller hears agent", rep.AcceptToAudioMs)
+	pc("probe delay caller→agent", rep.CallerToAgent.LatencyMs)
+	pc("probe delay agent→caller", rep.AgentToCaller.LatencyMs)
+	pc("loopback baseline", rep.BaselineLatencyMs)
+	pc("added latency caller→agent", rep.CallerToAgent.AddedLatencyMs)
+	pc("added latency agent→caller", rep.AgentToCaller.AddedLatencyMs)
+	pc("jitter caller→agent", rep.CallerToAgent.JitterMs)
+	pc("jitter agent→caller", rep.AgentToCaller.JitterMs)
+	p("audio loss")
+	for _, d := range []struct {
+		n string
+		d Direction
+	}{{"caller→agent", rep.CallerToAgent}, {"agent→caller", rep.AgentToCaller}} {
+		p("  %-14s %d packets, %d lost (%.3f%%), %d stream resyncs", d.n, d.d.Packets, d.d.Lost, d.d.LossPercent, d.d.Resyncs)
+	}
+	g := rep.Gateway
+	if g.PID == 0 {
+		p("gateway                no pid (give -gateway-pid): no CPU/RSS figures")
+	} else {
+		p("gateway pid %d, steady window %.0f s at %.1f bridged calls", g.PID, g.SteadySeconds, g.SteadyCalls)
+		p("  CPU                  %.1f%% of one core, %.3f%% per call, %.1f µs per forwarded packet", g.CPUPercent, g.CPUPerCallPercent, g.CPUPerPacketMicros)
+		p("  RSS                  idle %.1f MiB, agents in %.1f MiB, steady %.1f MiB, %.0f KiB per call",
+			float64(g.RSSIdleKiB)/1024, float64(g.RSSAgentsKiB)/1024, float64(g.RSSSteadyKiB)/1024, g.RSSPerCallKiB)
+	}
+	p("generator CPU          %.1f%% of one core (steady window)", rep.GeneratorCPUPercent)
+}

@@ -1,0 +1,330 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/media"
+	"switchboard/signaling/trunk/trunkclient"
+)
+
+// Config describes a load run. Zero values mean the defaults noted.
+type Config struct {
+	GatewaySIP  netip.AddrPort // gateway SIP address (UDP); required
+	GatewayHTTP string         // e.g. http://127.0.0.1:8080; required
+	AdminToken  string         // admin console token; required with Seed
+	// GatewayPID is the gateway process to read /proc from; 0 means find
+	// the local process bound to GatewaySIP's port (none found: no CPU/RSS).
+	GatewayPID int
+
+	Seed   bool   // create the queue, the agents and the route over /ws/admin
+	Prefix string // id prefix of the seeded queue and agents; "" means "sbload"
+	// Number is the dialled number routed to the queue; "" means "7999".
+	Number string
+	// Agents is how many agents log in; 0 means Calls.
+	Agents int
+	// AgentIDs, if set, are existing agents to log in (with Passwords)
+	// instead of the seeded ones.
+	AgentIDs  []string
+	Passwords []string
+
+	Calls         int           // maximum concurrent calls; 0 means 10
+	Rate          float64       // new calls per second; 0 means 10
+	Duration      time.Duration // how long new calls are placed; 0 means 30 s
+	Hold          time.Duration // how long a bridged call stays up; 0 means 10 s
+	AcceptDelay   time.Duration // how long an agent waits before accepting; 0 means accept at once
+	BridgeTimeout time.Duration // max wait from 200 OK to hearing the agent; 0 means 20 s
+
+	// Progress receives one line per second; nil means none.
+	Progress io.Writer
+	Logger   *slog.Logger // nil means slog.Default()
+}
+
+func (c *Config) defaults() error {
+	if !c.GatewaySIP.IsValid() || c.GatewayHTTP == "" {
+		return errors.New("loadgen: gateway SIP and HTTP addresses are required")
+	}
+	if c.Prefix == "" {
+		c.Prefix = "sbload"
+	}
+	if c.Number == "" {
+		c.Number = "7999"
+	}
+	if c.Calls <= 0 {
+		c.Calls = 10
+	}
+	if c.Agents <= 0 {
+		c.Agents = c.Calls
+	}
+	if c.Rate <= 0 {
+		c.Rate = 10
+	}
+	if c.Duration <= 0 {
+		c.Duration = 30 * time.Second
+	}
+	if c.Hold <= 0 {
+		c.Hold = 10 * time.Second
+	}
+	if c.BridgeTimeout <= 0 {
+		c.BridgeTimeout = 20 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Seed && c.AdminToken == "" {
+		return errors.New("loadgen: -seed needs the admin token")
+	}
+	if len(c.AgentIDs) > 0 {
+		c.Agents = len(c.AgentIDs)
+		if len(c.Passwords) != len(c.AgentIDs) {
+			return errors.New("loadgen: one password per agent id")
+		}
+	}
+	return nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	cfg  Config
+	log  *slog.Logger
+	pace pacer
+	sip  *trunkclient.Client
+	stop chan struct{} // closed when the run ends: pending accepts give up
+	wg   sync.WaitGroup
+
+	calls         sync.Map // from user → *call
+	bridged       atomic.Int64
+	active        atomic.Int64
+	placed        atomic.Int64
+	done          atomic.Int64
+	failed        atomic.Int64
+	unknownOffers atomic.Int64
+
+	mu      sync.Mutex // guards following
+	results []callResult
+	samples []sample
+}
+
+// sample is one per-second reading.
+type sample struct {
+	At      time.Time
+	Gateway procSample
+	Self    procSample
+	Bridged int64
+	Active  int64
+}
+
+func (r *runner) callByFrom(from string) *call {
+	if v, ok := r.calls.Load(from); ok {
+		return v.(*call)
+	}
+	return nil
+}
+
+// Run seeds (optionally), logs the agents in, places calls for
+// cfg.Duration, waits for them to end and returns the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, log: cfg.Logger, pace: pacer{codec: media.PCMU}, stop: make(chan struct{})}
+	pid := cfg.GatewayPID
+	if pid == 0 && cfg.GatewaySIP.Addr().IsLoopback() {
+		pid = findUDPOwner(cfg.GatewaySIP)
+	}
+	rep := &Report{Config: summary(cfg), Failures: map[string]int{}}
+	rep.Gateway.PID = pid
+	if pid != 0 {
+		if s, err := readProc(pid); err == nil {
+			rep.Gateway.RSSIdleKiB = s.RSSKiB
+		}
+	}
+
+	ids, pws := cfg.AgentIDs, cfg.Passwords
+	if cfg.Seed {
+		var err error
+		if ids, pws, err = seed(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("loadgen: no agents (use -seed or give agent ids)")
+	}
+
+	var err error
+	r.sip, err = trunkclient.New(trunkclient.Config{Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	defer r.sip.Close()
+
+	paceDone := make(chan struct{})
+	var pwg sync.WaitGroup
+	pwg.Go(func() { r.pace.run(paceDone) })
+	defer func() { close(paceDone); pwg.Wait() }()
+
+	// Log the agents in, a few at a time.
+	loginStart := time.Now()
+	agents := make([]*agent, len(ids))
+	var lwg sync.WaitGroup
+	sem := make(chan struct{}, 8) // at most 8 logins in flight
+	var loginErrs atomic.Int64
+	var firstErr atomic.Pointer[error]
+	for i := range ids {
+		lwg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			a, err := r.login(ctx, i, ids[i], pws[i])
+			if err != nil {
+				loginErrs.Add(1)
+				firstErr.CompareAndSwap(nil, &err)
+				return
+			}
+			agents[i] = a
+		})
+	}
+	lwg.Wait()
+	defer func() {
+		close(r.stop)
+		r.wg.Wait()
+		for _, a := range agents {
+			if a != nil {
+				a.close()
+			}
+		}
+	}()
+	rep.AgentsLoggedIn = len(ids) - int(loginErrs.Load())
+	rep.LoginSeconds = time.Since(loginStart).Seconds()
+	if e := firstErr.Load(); e != nil {
+		rep.LoginError = (*e).Error()
+		r.log.Warn("agent login failed", "failed", loginErrs.Load(), "err", *e)
+	}
+	if rep.AgentsLoggedIn == 0 {
+		return rep, fmt.Errorf("loadgen: no agent logged in: %w", *firstErr.Load())
+	}
+	if pid != 0 {
+		if s, err := readProc(pid); err == nil {
+			rep.Gateway.RSSAgentsKiB = s.RSSKiB
+		}
+	}
+
+	// Loopback baseline, sampler, progress.
+	base, err := newBaseline(&r.pace)
+	if err != nil {
+		return nil, err
+	}
+	sampleDone := make(chan struct{})
+	var swg sync.WaitGroup
+	swg.Go(func() { r.sampleLoop(pid, sampleDone) })
+
+	// Place calls.
+	runStart := time.Now()
+	r.schedule(ctx)
+	rep.RunSeconds = time.Since(runStart).Seconds()
+	close(sampleDone)
+	swg.Wait()
+	base.close()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep.build(r.results, r.samples, base.result(), cfg)
+	rep.UnknownOffers = int(r.unknownOffers.Load())
+	return rep, nil
+}
+
+// schedule places calls at cfg.Rate, at most cfg.Calls at a time, for
+// cfg.Duration, then waits for every call to end.
+func (r *runner) schedule(ctx context.Context) {
+	interval := time.Duration(float64(time.Second) / r.cfg.Rate)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	end := time.After(r.cfg.Duration)
+	var cwg sync.WaitGroup
+	defer cwg.Wait()
+	n := 0
+	for {
+		select {
+		case <-tick.C:
+		case <-end:
+			return
+		case <-ctx.Done():
+			return
+		}
+		if r.active.Load() >= int64(r.cfg.Calls) {
+			continue
+		}
+		n++
+		c, err := newCall(n)
+		if err != nil {
+			r.record(callResult{Failure: "local socket: " + shortErr(err)})
+			continue
+		}
+		r.active.Add(1)
+		r.placed.Add(1)
+		cwg.Go(func() {
+			res := r.place(ctx, c)
+			r.active.Add(-1)
+			r.record(res)
+		})
+	}
+}
+
+func (r *runner) record(res callResult) {
+	r.done.Add(1)
+	if res.Failure != "" {
+		r.failed.Add(1)
+	}
+	r.mu.Lock()
+	r.results = append(r.results, res)
+	r.mu.Unlock()
+}
+
+// sampleLoop reads /proc every second and prints the progress line.
+func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	start := time.Now()
+	var prev sample
+	for {
+		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Active: r.active.Load()}
+		if pid != 0 {
+			s.Gateway, _ = readProc(pid)
+		}
+		s.Self, _ = readProc(os.Getpid())
+		r.mu.Lock()
+		r.samples = append(r.samples, s)
+		r.mu.Unlock()
+		if r.cfg.Progress != nil && !prev.At.IsZero() {
+			var b strings.Builder
+			fmt.Fprintf(&b, "t=%3.0fs placed=%d active=%d bridged=%d ended=%d failed=%d",
+				s.At.Sub(start).Seconds(), r.placed.Load(), s.Active, s.Bridged, r.done.Load(), r.failed.Load())
+			if pid != 0 {
+				fmt.Fprintf(&b, " gw_cpu=%.1f%% gw_rss=%.1fMiB", cpuPercent(prev.Gateway, s.Gateway, s.At.Sub(prev.At)), float64(s.Gateway.RSSKiB)/1024)
+			}
+			fmt.Fprintf(&b, " gen_cpu=%.1f%%", cpuPercent(prev.Self, s.Self, s.At.Sub(prev.At)))
+			fmt.Fprintln(r.cfg.Progress, b.String())
+		}
+		prev = s
+		select {
+		case <-tick.C:
+		case <-done:
+			return
+		}
+	}
+}
+
+func cpuPercent(a, b procSample, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(b.Ticks-a.Ticks) / clockTicks / d.Seconds() * 100
+}
