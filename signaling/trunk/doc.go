@@ -17,6 +17,18 @@
 // dropped, so the RFC 4475 torture messages never reach the dialog layer.
 // An RTP inactivity timeout on the leg ends the call with BYE.
 //
+// Outbound (outbound.go): Trunk.Dial sends an INVITE for a number to
+// Config.OutboundURI with the leg's SDP offer, reports 1xx codes, applies
+// the SDP of a 183 (early media) or of the 200, answers one 401/407
+// challenge with digest credentials (Config.Username/Password), ACKs the
+// 200 (sipgo re-ACKs retransmitted 200s while the INVITE transaction is in
+// its Accepted state), and returns a *Call that behaves like an inbound
+// one: Hangup (BYE, or CANCEL before the answer), Done, EndReason, OnDTMF,
+// RTP timeout, ActiveCalls, HangupAll. Failures are *DialError with the
+// SIP status. Before the answer an outbound call is filed under a
+// provisional key; the 200 re-files it under the dialog ID that in-dialog
+// requests from the carrier (BYE, INFO, re-INVITE) are looked up by.
+//
 // What it does not do: routing (the Handler decides), registration, PRACK,
 // session timers, TLS.
 //
