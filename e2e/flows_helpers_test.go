@@ -1,0 +1,211 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/media"
+	"switchboard/media/webrtcleg/webrtclegtest"
+	"switchboard/signaling/ws/wstest"
+)
+
+// toneAgent3 is a third agent's tone, apart from the others for Goertzel.
+const toneAgent3 = 2300.0
+
+// callView is the Call object of PROTOCOL.md section 4.
+type callView struct {
+	ID         string   `json:"id"`
+	State      string   `json:"state"`
+	Muted      bool     `json:"muted"`
+	Direction  string   `json:"direction"`
+	Kind       string   `json:"kind"`
+	Remote     string   `json:"remote"`
+	Queue      string   `json:"queue"`
+	MergedWith []string `json:"merged_with"`
+}
+
+// agentView is the Agent object (with calls, as the admin state has it).
+type agentView struct {
+	ID        string     `json:"id"`
+	Activity  string     `json:"activity"`
+	Load      int        `json:"load"`
+	Connected bool       `json:"connected"`
+	Calls     []callView `json:"calls"`
+}
+
+// loginResult is the result of the agent login method.
+type loginResult struct {
+	Agent        agentView         `json:"agent"`
+	Calls        []callView        `json:"calls"`
+	Reservations []json.RawMessage `json:"reservations"`
+}
+
+// adminState is the admin console's state result.
+type adminState struct {
+	Agents []agentView `json:"agents"`
+	Calls  []callView  `json:"calls"`
+}
+
+// state reads the gateway's state over a fresh admin connection.
+func (g *gateway) state(t *testing.T) adminState {
+	t.Helper()
+	c := g.admin(t)
+	defer c.Close()
+	var s adminState
+	c.MustCall("state", map[string]any{}, &s)
+	return s
+}
+
+// agentCalls returns id -> state of the agent's calls in the gateway state.
+func (g *gateway) agentCalls(t *testing.T, id string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, a := range g.state(t).Agents {
+		if a.ID == id {
+			for _, c := range a.Calls {
+				out[c.ID] = c.State
+			}
+		}
+	}
+	return out
+}
+
+// notif matches one expected notification.
+type notif struct {
+	method string
+	match  func(p map[string]any) bool // nil matches any params
+}
+
+// expect consumes the agent's notifications until every one of want was
+// seen (in any order), or fails after timeout. Other notifications are
+// dropped.
+func (a *agentClient) expect(t *testing.T, timeout time.Duration, want ...notif) {
+	t.Helper()
+	left := append([]notif(nil), want...)
+	deadline := time.After(timeout)
+	var seen []string
+	for len(left) > 0 {
+		select {
+		case n := <-a.WS.Notifications:
+			seen = append(seen, n.Method+" "+string(n.Params))
+			var p map[string]any
+			_ = json.Unmarshal(n.Params, &p)
+			for i, w := range left {
+				if w.method == n.Method && (w.match == nil || w.match(p)) {
+					left = append(left[:i], left[i+1:]...)
+					break
+				}
+			}
+		case <-deadline:
+			var names []string
+			for _, w := range left {
+				names = append(names, w.method)
+			}
+			t.Fatalf("agent %s: no %v within %v; got:\n%s", a.ID, names, timeout, strings.Join(seen, "\n"))
+		}
+	}
+}
+
+// field matches a notification whose params field key equals value.
+func field(key, value string) func(map[string]any) bool {
+	return func(p map[string]any) bool { return fmt.Sprint(p[key]) == value }
+}
+
+// noOffer checks, over window, that the agent gets no reservation.created.
+// Other notifications are dropped.
+func (a *agentClient) noOffer(t *testing.T, window time.Duration) {
+	t.Helper()
+	deadline := time.After(window)
+	for {
+		select {
+		case n := <-a.WS.Notifications:
+			if n.Method == "reservation.created" {
+				t.Fatalf("agent %s was offered a call but must not be: %s", a.ID, n.Params)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// offer waits for the next reservation.created and returns its params.
+func (a *agentClient) offer(t *testing.T) map[string]any {
+	t.Helper()
+	n := a.WS.WaitNotification("reservation.created", 10*time.Second)
+	var p map[string]any
+	decode(t, n.Params, &p)
+	return p
+}
+
+// transfer calls call.transfer and returns the Call result.
+func (a *agentClient) transfer(t *testing.T, call, to, mode string) callView {
+	t.Helper()
+	p := map[string]string{"call": call, "mode": mode}
+	if to != "" {
+		p["to"] = to
+	}
+	var v callView
+	a.WS.MustCall("call.transfer", p, &v)
+	return v
+}
+
+// relogin logs the agent in again on a new websocket and a new browser leg
+// sending toneHz, as a reloaded page would. It returns the new client and
+// the login result.
+func (g *gateway) relogin(t *testing.T, id string, toneHz float64) (*agentClient, loginResult) {
+	t.Helper()
+	a := &agentClient{ID: id, tne: toneHz}
+	a.WS = wstest.Dial(t, wstest.URL(g.HTTP, "/ws/agent"), nil)
+	var res loginResult
+	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, &res)
+	a.connect(t)
+	return a, res
+}
+
+// connect gives the agent a new pion browser leg (webrtc.offer) sending its
+// tone.
+func (a *agentClient) connect(t *testing.T) {
+	t.Helper()
+	a.Br = webrtclegtest.NewBrowser(t, media.PCMU)
+	var ans struct {
+		SDP string `json:"sdp"`
+	}
+	a.WS.MustCall("webrtc.offer", map[string]string{"sdp": string(a.Br.Offer())}, &ans)
+	a.Br.SetAnswer([]byte(ans.SDP))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := a.Br.WaitConnected(ctx, 10*time.Second); err != nil {
+		t.Fatalf("agent %s: webrtc: %v", a.ID, err)
+	}
+	if a.tne > 0 {
+		a.Br.SendTone(a.tne)
+	}
+}
+
+// ended waits until the caller's dialog ends (BYE from the gateway).
+func (c *caller) ended(t *testing.T, who string, timeout time.Duration) {
+	t.Helper()
+	select {
+	case <-c.Dlg.Done():
+	case <-time.After(timeout):
+		t.Fatalf("%s: dialog not ended within %v", who, timeout)
+	}
+}
+
+// talking checks that the caller and the agent hear each other.
+func talking(t *testing.T, what string, c *caller, callerHz float64, a *agentClient) {
+	t.Helper()
+	hears(t, what+": caller", c.classify, a.tne)
+	hears(t, what+": agent "+a.ID, a.classify, callerHz)
+}
+
+// startGW is startGateway with an ephemeral WebRTC port (the default,
+// 20002, is one fixed port: two gateways at once would collide).
+func startGW(t *testing.T, extra ...string) *gateway {
+	t.Helper()
+	return startGateway(t, append([]string{"-webrtc-port", "0"}, extra...)...)
+}

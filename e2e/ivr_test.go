@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// ivrGateway starts a gateway with the IVR on 6000 and agent a1 on 1001.
+func ivrGateway(t *testing.T) (*gateway, *agentClient) {
+	t.Helper()
+	g := startGW(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001"})
+	return g, g.login(t, "a1", toneAgent)
+}
+
+// ivrEntry waits for the gateway to log the IVR entry of try n.
+func ivrEntry(t *testing.T, g *gateway, entry string, known bool, try int, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, timeout, fmt.Sprintf("IVR entry %q (try %d)", entry, try), func() bool {
+		return g.Logged(`"msg":"ivr entry"`, fmt.Sprintf(`"entry":%q`, entry), fmt.Sprintf(`"known":%v`, known), fmt.Sprintf(`"try":%d`, try))
+	})
+}
+
+// sendDTMF sends RFC 4733 digits and fails the test on error.
+func (c *caller) sendDTMF(t *testing.T, digits string) {
+	t.Helper()
+	if err := c.RTP.SendDTMF(digits); err != nil {
+		t.Fatalf("send DTMF %q: %v", digits, err)
+	}
+}
+
+// infoDTMF sends digits as SIP INFO (application/dtmf-relay), one per
+// request.
+func (c *caller) infoDTMF(t *testing.T, digits string) {
+	t.Helper()
+	for _, d := range digits {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		code, err := c.Dlg.Info(ctx, "application/dtmf-relay", fmt.Appendf(nil, "Signal=%c\r\nDuration=160\r\n", d))
+		cancel()
+		if err != nil || code != 200 {
+			t.Fatalf("INFO digit %c: code %d, err %v", d, code, err)
+		}
+	}
+}
+
+// ivrConnected checks the IVR call reached a1 as a direct call with audio
+// both ways.
+func ivrConnected(t *testing.T, c *caller, a *agentClient) {
+	t.Helper()
+	p := a.offer(t)
+	if p["kind"] != "direct" {
+		t.Errorf("IVR offer kind %v, want direct", p["kind"])
+	}
+	a.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, nil)
+	c.RTP.PlayTone(toneCaller1)
+	talking(t, "IVR call", c, toneCaller1, a)
+}
+
+// Scenario 10: a short entry ("10#") and an unknown extension re-prompt;
+// then a valid one (RFC 4733) reaches the agent.
+func TestIVRShortUnknownValid(t *testing.T) {
+	t.Parallel()
+	g, a := ivrGateway(t)
+	c := g.dial(t, "6000", 0)
+	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	c.sendDTMF(t, "10#")
+	ivrEntry(t, g, "10", false, 1, 10*time.Second)
+	hearsMusic(t, "IVR caller (re-prompt after a short entry)", c.classify)
+	c.sendDTMF(t, "9999")
+	ivrEntry(t, g, "9999", false, 2, 15*time.Second)
+	hearsMusic(t, "IVR caller (re-prompt after an unknown extension)", c.classify)
+	c.sendDTMF(t, "1001")
+	ivrEntry(t, g, "1001", true, 3, 15*time.Second)
+	ivrConnected(t, c, a)
+}
+
+// Scenario 10: nothing entered re-prompts; digits by SIP INFO then reach
+// the agent.
+func TestIVRSilentThenInfo(t *testing.T) {
+	t.Parallel()
+	g, a := ivrGateway(t)
+	c := g.dial(t, "6000", 0)
+	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	// The prompt (about 5 s) then 5 s without a digit.
+	ivrEntry(t, g, "", false, 1, 20*time.Second)
+	hearsMusic(t, "IVR caller (re-prompt after silence)", c.classify)
+	c.infoDTMF(t, "1001")
+	ivrEntry(t, g, "1001", true, 2, 15*time.Second)
+	ivrConnected(t, c, a)
+}
+
+// Scenario 10: three bad entries end the call (announcement, BYE).
+func TestIVRThreeTries(t *testing.T) {
+	t.Parallel()
+	g, a := ivrGateway(t)
+	c := g.dial(t, "6000", 0)
+	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	for try := 1; try <= 3; try++ {
+		c.sendDTMF(t, "9999")
+		ivrEntry(t, g, "9999", false, try, 15*time.Second)
+	}
+	hearsMusic(t, "IVR caller (goodbye)", c.classify)
+	c.ended(t, "IVR caller after three tries", 15*time.Second)
+	a.noOffer(t, 200*time.Millisecond)
+}
