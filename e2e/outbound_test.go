@@ -2,7 +2,8 @@ package e2e
 
 import (
 	"context"
-	"net"
+	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ func startSIPpUAS(t *testing.T, calls int) *sippUAS {
 	}
 	s := &sippUAS{Port: freePort(t, "udp"), exited: make(chan struct{})}
 	mport := freePort(t, "udp")
+	for mport == s.Port || mport == s.Port+2 || mport+2 == s.Port {
+		mport = freePort(t, "udp")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, "-sn", "uas", "-rtp_echo", "-i", "127.0.0.1", "-mi", "127.0.0.1",
 		"-p", strconv.Itoa(s.Port), "-mp", strconv.Itoa(mport), "-m", strconv.Itoa(calls),
@@ -67,12 +71,12 @@ func startSIPpUAS(t *testing.T, calls int) *sippUAS {
 	})
 	// Ready once it holds its SIP port.
 	waitFor(t, 10*time.Second, "sipp to bind its port", func() bool {
-		l, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(s.Port))
-		if err != nil {
-			return true
+		select {
+		case <-s.exited:
+			t.Fatalf("sipp exited early: %v\n%s", s.err, s.output())
+		default:
 		}
-		l.Close()
-		return false
+		return udpBound(s.Port) // read, not bound: a probe bind could steal the port from sipp
 	})
 	return s
 }
@@ -128,4 +132,21 @@ func TestOutboundThroughTrunkSIPp(t *testing.T) {
 	a.callOp(t, "call.hangup", out2.ID)
 	sipp.wait(t, 30*time.Second)
 	c.bye(t)
+}
+
+// udpBound reports whether some socket holds UDP port on 127.0.0.1 or the
+// wildcard address, from /proc/net/udp.
+func udpBound(port int) bool {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return false
+	}
+	suffix := fmt.Sprintf(":%04X", port)
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasSuffix(f[1], suffix) && (strings.HasPrefix(f[1], "0100007F") || strings.HasPrefix(f[1], "00000000")) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package trunk_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -74,6 +75,9 @@ func TestSIPpDialEcho(t *testing.T) {
 		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
 	}
 	port, mport := freeUDPPort(t), freeUDPPort(t)
+	for mport == port || mport == port+2 || mport+2 == port {
+		mport = freeUDPPort(t)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sipp, "-sn", "uas", "-rtp_echo", "-i", "127.0.0.1", "-mi", "127.0.0.1",
@@ -88,12 +92,12 @@ func TestSIPpDialEcho(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	// SIPp is ready once it holds its SIP port.
 	waitFor(t, "sipp to bind its port", 10*time.Second, func() bool {
-		l, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			return true
+		select {
+		case err := <-exited:
+			t.Fatalf("sipp exited early: %v\n%s", err, out.String())
+		default:
 		}
-		l.Close()
-		return false
+		return udpBound(port) // read, not bound: a probe bind could steal the port from sipp
 	})
 	tr, pool := dialTrunk(t, "sip:127.0.0.1:"+strconv.Itoa(port)+";transport=udp", "", "", 0)
 	leg := openLeg(t, pool)
@@ -116,4 +120,21 @@ func TestSIPpDialEcho(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatalf("sipp did not finish\n%s", out.String())
 	}
+}
+
+// udpBound reports whether some socket holds UDP port on 127.0.0.1 or the
+// wildcard address, from /proc/net/udp.
+func udpBound(port int) bool {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return false
+	}
+	suffix := fmt.Sprintf(":%04X", port)
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasSuffix(f[1], suffix) && (strings.HasPrefix(f[1], "0100007F") || strings.HasPrefix(f[1], "00000000")) {
+			return true
+		}
+	}
+	return false
 }
