@@ -164,3 +164,5 @@ func (r *recorder) ratio(freq float64, window time.Duration) float64 {
 	}
 	return tone.Ratio(r.samples[len(r.samples)-n:], freq)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
