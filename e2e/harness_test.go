@@ -114,7 +114,7 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 	args := []string{
 		"-sip-addr", g.SIP.String(), "-http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-media-ip", "127.0.0.1", "-rtp-ports", fmt.Sprintf("%d-%d", base, base+198),
-		"-data", g.DataDir, "-admin-token", g.Token, "-log-level", "info",
+		"-data", g.DataDir, "-admin-token", g.Token, "-log-level", "info", "-webrtc-port", "0",
 	}
 	args = append(args, extra...)
 	g.cmd = exec.Command(bin, args...)

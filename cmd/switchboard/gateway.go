@@ -45,11 +45,11 @@ type gateway struct {
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
-func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (g *gateway, err error) {
-	g = &gateway{log: log, adminToken: cfg.AdminToken}
+func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, err error) {
+	g := &gateway{log: log, adminToken: cfg.AdminToken}
 	defer func() {
 		if err != nil {
-			g.close()
+			g.close() // g, not the nil being returned
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
