@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -35,7 +37,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		return nil, err
 	}
 	a.src.write = a.pc.WritePayload
-	a.rpc, err = dialRPC(ctx, wsURL(r.cfg.GatewayHTTP, "/ws/agent"), a.onNotify)
+	a.rpc, err = dialRPC(ctx, wsURL(r.cfg.GatewayHTTP, "/ws/agent"), agentAddr(r.cfg.GatewaySIP.Addr(), i), a.onNotify)
 	if err != nil {
 		_ = a.pc.Close()
 		return nil, err
@@ -128,7 +130,9 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 
 // accept waits the accept delay, then accepts the reservation.
 func (a *agent) accept(c *call, res string) {
-	t := time.NewTimer(a.run.cfg.AcceptDelay)
+	// Up to one frame interval of random extra delay keeps the accept from
+	// being phase-locked to the agent's 20 ms sender.
+	t := time.NewTimer(a.run.cfg.AcceptDelay + rand.N(media.FrameDuration))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -173,3 +177,11 @@ func freqs(lo, hi float64) []float64 {
 	return f
 }
 
+// agentAddr is the local address agent i's websocket connects from: on a
+// loopback gateway, 127.1.x.y, one per agent; otherwise the default.
+func agentAddr(gateway netip.Addr, i int) netip.Addr {
+	if !gateway.Is4() || !gateway.IsLoopback() {
+		return netip.Addr{}
+	}
+	return netip.AddrFrom4([4]byte{127, 1, byte(i / 250), byte(i%250 + 1)})
+}

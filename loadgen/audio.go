@@ -63,10 +63,10 @@ func (s *source) frame(codec media.Codec, pcm []int16, enc []byte) {
 type rx struct {
 	mu sync.Mutex // guards following
 
-	expect   float64    // frequency the receiver must hear; 0 before the call is bound
-	peer     *source    // the far end's source (probe send times)
-	acceptAt time.Time  // when the agent accepted (zero before)
-	closed   bool       // the call ended: ignore further packets
+	expect   float64   // frequency the receiver must hear; 0 before the call is bound
+	peer     *source   // the far end's source (probe send times)
+	acceptAt time.Time // when the agent accepted (zero before)
+	closed   bool      // the call ended: ignore further packets
 
 	firstHeard time.Time // first 20 ms frame dominated by expect
 	verified   bool      // a 200 ms window classified as the expected tone

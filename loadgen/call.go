@@ -40,13 +40,13 @@ type call struct {
 
 // callResult is the outcome of one call.
 type callResult struct {
-	Answered  bool
-	Failure   string // empty when the call succeeded
-	Setup     time.Duration
-	ToAudio   time.Duration // accept → caller hears the agent
-	Caller    rxResult      // agent→caller direction
-	Agent     rxResult      // caller→agent direction
-	Bridged   bool
+	Answered bool
+	Failure  string // empty when the call succeeded
+	Setup    time.Duration
+	ToAudio  time.Duration // accept → caller hears the agent
+	Caller   rxResult      // agent→caller direction
+	Agent    rxResult      // caller→agent direction
+	Bridged  bool
 }
 
 func newCall(n int) (*call, error) {

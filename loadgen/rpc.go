@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,8 +61,15 @@ func wsURL(httpURL, path string) string {
 	return "ws" + strings.TrimPrefix(strings.TrimSuffix(httpURL, "/"), "http") + path
 }
 
-func dialRPC(ctx context.Context, url string, onNotify func(string, json.RawMessage)) (*rpcClient, error) {
+// dialRPC connects to url. A valid local address binds the TCP socket to
+// it (agents each use their own 127.x.y.z so the gateway's per-address
+// login limit treats them as separate hosts, as separate PCs would be).
+func dialRPC(ctx context.Context, url string, local netip.Addr, onNotify func(string, json.RawMessage)) (*rpcClient, error) {
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	if local.IsValid() {
+		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: local.AsSlice()}}
+		d.NetDialContext = nd.DialContext
+	}
 	conn, _, err := d.DialContext(ctx, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -11,7 +12,7 @@ import (
 // with capacity 1, and the route cfg.Number → queue. It returns the agent
 // ids and passwords.
 func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) {
-	c, err := dialRPC(ctx, wsURL(cfg.GatewayHTTP, "/ws/admin"), nil)
+	c, err := dialRPC(ctx, wsURL(cfg.GatewayHTTP, "/ws/admin"), netip.Addr{}, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
