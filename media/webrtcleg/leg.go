@@ -54,7 +54,7 @@ type Leg struct {
 	done       chan struct{} // closed on a final state
 	doneOnce   sync.Once
 	readers    sync.WaitGroup // the read loop
-	stateDone  chan struct{}  // closed when the state loop returns
+	states     sync.WaitGroup // the state loop
 	inCallback atomic.Bool    // the state loop is inside the OnState callback
 
 	stats legStats
@@ -73,7 +73,7 @@ type Stats struct {
 	BytesSent       uint64 // payload bytes in them
 	PacketsReceived uint64 // G.711 packets from the browser delivered to the sink
 	BytesReceived   uint64 // payload bytes in them
-	PacketsDropped  uint64 // WritePacket calls before the leg was connected
+	PacketsDropped  uint64 // WritePacket calls before the leg was connected or after it failed
 	PacketsIgnored  uint64 // received packets that were not PCMU/PCMA or not RTP
 	WriteErrors     uint64 // SRTP/socket write errors
 	SinkErrors      uint64 // errors returned by the sink
@@ -90,7 +90,6 @@ func newLeg(e *Engine, pc *webrtc.PeerConnection, codec media.Codec) *Leg {
 		stateKick:   make(chan struct{}, 1),
 		closing:     make(chan struct{}),
 		done:        make(chan struct{}),
-		stateDone:   make(chan struct{}),
 	}
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
@@ -108,7 +107,7 @@ func newLeg(e *Engine, pc *webrtc.PeerConnection, codec media.Codec) *Leg {
 		default:
 		}
 	})
-	go l.stateLoop() // owned by l: Close waits on stateDone
+	l.states.Go(l.stateLoop)
 	return l
 }
 
@@ -123,11 +122,11 @@ func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 // samples, or by the wall-clock time elapsed when the source paused longer
 // than a few frames (and the marker bit is then set), so the browser sees
 // one continuous stream whatever feeds it. A payload in the other G.711 law
-// is transcoded. Before the leg is connected packets are dropped and
-// counted. It does not retain p and does not allocate.
+// is transcoded. Before the leg is connected, and once it has failed,
+// packets are dropped and counted; after Close it returns ErrClosed. It does not retain p and does not allocate.
 func (l *Leg) WritePacket(p *media.Packet) error {
 	b := l.out.binding.Load()
-	if b == nil {
+	if b == nil || State(l.state.Load()).final() {
 		select {
 		case <-l.closing:
 			return ErrClosed
@@ -233,7 +232,7 @@ func (l *Leg) Close() error {
 	})
 	l.readers.Wait()
 	if !l.inCallback.Load() {
-		<-l.stateDone
+		l.states.Wait()
 	}
 	l.doneOnce.Do(func() { close(l.done) })
 	return err
@@ -295,7 +294,6 @@ func (l *Leg) readLoop() {
 
 // stateLoop reports pion's connection state changes, in order, to OnState.
 func (l *Leg) stateLoop() {
-	defer close(l.stateDone)
 	last := StateConnecting
 	for {
 		select {
