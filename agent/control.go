@@ -123,8 +123,11 @@ func (c *Core) Mute(agentID, callID string, muted bool) (CallView, error) {
 		if cl.muted == muted {
 			return nil
 		}
-		if err := cl.ag.sw.SetMuted(cl.id, muted); err != nil {
-			return err
+		// A call not on the switch yet (dialling) gets it when answered.
+		if _, on := cl.ag.sw.State(cl.id); on {
+			if err := cl.ag.sw.SetMuted(cl.id, muted); err != nil {
+				return err
+			}
 		}
 		cl.muted = muted
 		typ := events.CallUnmuted

@@ -409,6 +409,12 @@ func (s *fakeStore) AppendRecord(_ context.Context, r store.CallRecord) error {
 	return nil
 }
 
+func (s *fakeStore) nrecords() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.records)
+}
+
 func (s *fakeStore) record(call string) (store.CallRecord, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -32,7 +32,9 @@ func (c *Core) detachLocked(cl *call) {
 	if ag == nil {
 		return
 	}
-	cl.leg.SetSink(media.Discard)
+	if cl.leg != nil { // an outbound call being dialled has none yet
+		cl.leg.SetSink(media.Discard)
+	}
 	ag.sw.Remove(cl.id)
 	ag.calls = slices.DeleteFunc(ag.calls, func(o *call) bool { return o == cl })
 	if ag.requeue == cl {

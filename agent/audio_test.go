@@ -1,0 +1,128 @@
+package agent
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"switchboard/events"
+)
+
+// twoCalls logs a1 in and gives it call 1 (700 Hz, then held) and call 2
+// (1100 Hz, active).
+func twoCalls(t *testing.T, h *harness) (a1 *agentH, fc1, fc2 *fakeCall, cv1, cv2 CallView) {
+	t.Helper()
+	a1 = h.login("a1")
+	fc1 = h.call("5000", freqCaller1)
+	cv1 = h.accept(a1, h.nextOffer(a1))
+	fc2 = h.call("1001", freqCaller2)
+	cv2 = h.accept(a1, h.nextOffer(a1))
+	h.waitFor("call 2 answered", func() bool { return fc2.snap().answered })
+	return
+}
+
+// Scenario 6a: mute: the caller hears silence, the agent still hears the
+// caller; unmute restores it.
+func TestMute(t *testing.T) {
+	h := newHarness(t)
+	a1 := h.login("a1")
+	fc := h.call("5000", freqCaller1)
+	cv := h.accept(a1, h.nextOffer(a1))
+	v, err := h.c.Mute("a1", cv.ID, true)
+	if err != nil || !v.Muted {
+		t.Fatalf("Mute = %+v, %v", v, err)
+	}
+	from, to := h.listen()
+	silent(t, "muted caller", fc.leg.heard(from, to))
+	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+	h.waitEvent(events.CallMuted, func(e events.Event) bool { return e.Call == cv.ID })
+	if n := h.waitNote(a1, "call.updated", func(p any) bool { return p.(CallView).Muted }); n == nil {
+		t.Error("no call.updated muted")
+	}
+	if _, err := h.c.Mute("a1", cv.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	from, to = h.listen()
+	hearsOnly(t, "unmuted caller", fc.leg.heard(from, to), freqAgent)
+	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+}
+
+// Scenario 6b: merge: all three hear each other, nobody hears themselves.
+func TestMerge(t *testing.T) {
+	h := newHarness(t)
+	a1, fc1, fc2, cv1, cv2 := twoCalls(t, h)
+	vs, err := h.c.Merge("a1", []string{cv1.ID, cv2.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.State != "active" || len(v.MergedWith) != 1 {
+			t.Errorf("merged view %+v", v)
+		}
+	}
+	from, to := h.listen()
+	c1, c2, ag := fc1.leg.heard(from, to), fc2.leg.heard(from, to), a1.leg.heard(from, to)
+	hears(t, "caller1", c1, freqAgent)
+	hears(t, "caller1", c1, freqCaller2)
+	absent(t, "caller1 (own voice)", c1, freqCaller1)
+	hears(t, "caller2", c2, freqAgent)
+	hears(t, "caller2", c2, freqCaller1)
+	absent(t, "caller2 (own voice)", c2, freqCaller2)
+	hears(t, "agent", ag, freqCaller1)
+	hears(t, "agent", ag, freqCaller2)
+	absent(t, "agent (own voice)", ag, freqAgent)
+	h.waitEvent(events.CallMerged, func(e events.Event) bool { return slices.Contains(e.Calls, cv1.ID) })
+
+	// One of them hangs up: the other is a plain active call again.
+	fc2.callerHangup()
+	h.waitFor("call 2 gone", func() bool { return h.callState("a1", cv2.ID) == "" })
+	if st := h.callState("a1", cv1.ID); st != "active" {
+		t.Errorf("call 1 %q, want active", st)
+	}
+	from, to = h.listen()
+	hearsOnly(t, "caller1 after unmerge", fc1.leg.heard(from, to), freqAgent)
+	hearsOnly(t, "agent after unmerge", a1.leg.heard(from, to), freqCaller1)
+
+	// Bad merges.
+	if _, err := h.c.Merge("a1", []string{cv1.ID}); !errors.Is(err, ErrBadTarget) {
+		t.Errorf("merge of one = %v", err)
+	}
+	if _, err := h.c.Merge("a1", []string{cv1.ID, "nope"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("merge with unknown = %v", err)
+	}
+}
+
+// Scenario 7: the held caller hangs up: only that leg ends, the active
+// call's audio is untouched.
+func TestHeldCallerHangsUp(t *testing.T) {
+	h := newHarness(t)
+	a1, fc1, fc2, cv1, cv2 := twoCalls(t, h)
+	fc1.callerHangup()
+	h.waitFor("call.ended for call 1", func() bool { _, ok := a1.callEnded(cv1.ID); return ok })
+	if s := fc2.snap(); s.ended || s.hangups != 0 {
+		t.Errorf("active call touched: %+v", s)
+	}
+	if st := h.callState("a1", cv2.ID); st != "active" {
+		t.Errorf("call 2 %q", st)
+	}
+	from, to := h.listen()
+	hearsOnly(t, "caller2", fc2.leg.heard(from, to), freqAgent)
+	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller2)
+	if av := h.agentView("a1"); av.Load != 1 {
+		t.Errorf("load %d, want 1", av.Load)
+	}
+	// And the agent hanging up the held call (the swap back first).
+	fc3 := h.call("1001", freqCaller1)
+	cv3 := h.accept(a1, h.nextOffer(a1))
+	_ = fc3
+	if _, err := h.c.Hangup("a1", cv2.ID); err != nil { // held now
+		t.Fatal(err)
+	}
+	h.waitFor("BYE", func() bool { return fc2.snap().hangups == 1 })
+	from, to = h.listen()
+	hearsOnly(t, "caller3", fc3.leg.heard(from, to), freqAgent)
+	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+	if st := h.callState("a1", cv3.ID); st != "active" {
+		t.Errorf("call 3 %q", st)
+	}
+}
