@@ -1,0 +1,229 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/media/tone"
+	"switchboard/web/webtest"
+)
+
+// page helpers for the softphone in Chromium.
+type phonePage struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (p *phonePage) wait(expr string, timeout time.Duration) {
+	p.t.Helper()
+	webtest.WaitTrue(p.t, p.ctx, expr, timeout,
+		`document.querySelector('main') ? document.querySelector('main').outerHTML : document.body.outerHTML`,
+		`JSON.stringify(window.sb && window.sb.state && {conn: window.sb.state.connection, rtc: window.sb.state.rtc, err: window.sb.state.lastError})`)
+}
+
+// rows returns id -> state of the page's call list.
+func (p *phonePage) rows() map[string]string {
+	p.t.Helper()
+	got := webtest.Eval[map[string]string](p.t, p.ctx,
+		`Object.fromEntries([...document.querySelectorAll('#calls tbody tr[data-call]')].map(r => [r.dataset.call, r.dataset.state]))`)
+	if got == nil {
+		got = map[string]string{}
+	}
+	return got
+}
+
+// matchesGateway waits until the page's call list equals the gateway's
+// view of the agent's calls (admin state) and want.
+func (p *phonePage) matchesGateway(g *gateway, agent string, want map[string]string) {
+	p.t.Helper()
+	var page, gw map[string]string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		page, gw = p.rows(), g.agentCalls(p.t, agent)
+		if maps.Equal(page, gw) && maps.Equal(page, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("call list: page %v, gateway %v, want %v", page, gw, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// inboundAudio is a getStats check: audio packets arrive and are audible.
+const inboundAudio = `(async () => {
+	const pc = window.sb && window.sb.pc;
+	if (!pc) return false;
+	const stats = await pc.getStats();
+	let ok = false;
+	stats.forEach(s => {
+		if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0 && s.audioLevel > 0) ok = true;
+	});
+	return ok;
+})()`
+
+// Issue 5 and scenario 11: the softphone in Chromium against the real
+// gateway: login, WebRTC up, inbound audio, an offer toast accepted, a
+// second call, swap, hang up, with the page's list matching the gateway.
+func TestBrowserSoftphone(t *testing.T) {
+	g := startGW(t)
+	ctx := webtest.Browser(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	p := &phonePage{t: t, ctx: ctx}
+	row := func(id string) string { return `#calls tr[data-call="` + id + `"]` }
+
+	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/"))
+	webtest.WaitVisible(t, ctx, "#login-agent", 0)
+	webtest.SetValue(t, ctx, "#login-agent", "a1")
+	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	p.wait(`window.sb.pc && window.sb.pc.connectionState === 'connected'`, 15*time.Second)
+	p.wait(`document.querySelector('#rtc-state').dataset.state === 'connected'`, 5*time.Second)
+	webtest.SetValue(t, ctx, "#activity", "available")
+	p.wait(`document.body.dataset.activity === 'available'`, 5*time.Second)
+
+	// A queue call: one toast, accepted; the page hears the caller.
+	c1 := g.dial(t, "5000", toneCaller1)
+	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
+	res1 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
+	webtest.Click(t, ctx, `.toast[data-reservation="`+res1+`"] button.accept`)
+	p.wait(`document.querySelectorAll('#toasts .toast').length === 0`, 5*time.Second)
+	p.wait(`document.querySelectorAll('#calls tbody tr[data-state="active"]').length === 1`, 5*time.Second)
+	call1 := webtest.Eval[string](t, ctx, `document.querySelector('#calls tbody tr[data-state="active"]').dataset.call`)
+	p.matchesGateway(g, "a1", map[string]string{call1: "active"})
+	p.wait(inboundAudio, 10*time.Second)
+	// The caller now gets the page's microphone, not the music.
+	waitFor(t, 8*time.Second, "caller 1 to hear the page's microphone (Chromium's fake beep)", func() bool {
+		return hearsBeep(c1.RTP.Recorded(time.Second))
+	})
+
+	// A second (direct) call: a toast, accepted; call 1 is held.
+	p2 := g.dialAsync(t, "1001", toneCaller2)
+	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="direct"]').length === 1`, 10*time.Second)
+	res2 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
+	webtest.Click(t, ctx, `.toast[data-reservation="`+res2+`"] button.accept`)
+	c2 := p2.wait(t)
+	p.wait(`document.querySelectorAll('#calls tbody tr').length === 2`, 5*time.Second)
+	call2 := webtest.Eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#calls tbody tr[data-call]')].map(r => r.dataset.call).find(id => id !== %q)`, call1))
+	p.matchesGateway(g, "a1", map[string]string{call1: "held", call2: "active"})
+	p.wait(`document.body.dataset.activeCall === '`+call2+`'`, 5*time.Second)
+	hearsMusic(t, "held caller 1", c1.classify)
+	waitFor(t, 8*time.Second, "caller 2 to hear the page's microphone", func() bool {
+		return hearsBeep(c2.RTP.Recorded(time.Second))
+	})
+
+	// Swap: the Resume button of the held row.
+	webtest.Click(t, ctx, row(call1)+" button.resume")
+	p.matchesGateway(g, "a1", map[string]string{call1: "active", call2: "held"})
+	p.wait(`document.body.dataset.activeCall === '`+call1+`'`, 5*time.Second)
+	hearsMusic(t, "held caller 2", c2.classify)
+	waitFor(t, 8*time.Second, "caller 1 to hear the page's microphone after the swap", func() bool {
+		return hearsBeep(c1.RTP.Recorded(time.Second))
+	})
+
+	// Hang up the held call from the page: only it ends.
+	webtest.Click(t, ctx, row(call2)+" button.hangup")
+	c2.ended(t, "caller 2 hung up from the page", 10*time.Second)
+	p.matchesGateway(g, "a1", map[string]string{call1: "active"})
+	select {
+	case <-c1.Dlg.Done():
+		t.Fatal("caller 1's dialog ended with the other call")
+	default:
+	}
+	if strings.Contains(webtest.Eval[string](t, ctx, `document.querySelector('#status').innerText`), "error") {
+		t.Logf("status: %s", webtest.Eval[string](t, ctx, `document.querySelector('#status').innerText`))
+	}
+}
+
+// Issue 4: the admin page against the real gateway: create a queue and an
+// agent, see them, and a duplicate extension shows its error by the field.
+func TestBrowserAdmin(t *testing.T) {
+	g := startGW(t)
+	ctx := webtest.Browser(t)
+	wait := func(expr string) {
+		t.Helper()
+		webtest.WaitTrue(t, ctx, expr, 10*time.Second, `document.querySelector('#console-view') ? document.querySelector('#console-view').outerHTML.slice(0, 4000) : document.body.outerHTML`)
+	}
+	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/admin"))
+	webtest.WaitVisible(t, ctx, "#token", 0)
+	webtest.SetValue(t, ctx, "#token", g.Token)
+	webtest.Click(t, ctx, "#auth-submit")
+	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	wait(`document.querySelector('#conn-state').dataset.state === 'open'`)
+
+	webtest.SetValue(t, ctx, `#queue-form input[name=id]`, "support")
+	webtest.SetValue(t, ctx, `#queue-form input[name=name]`, "Support")
+	webtest.SetValue(t, ctx, `#queue-form input[name=timeout_seconds]`, "20")
+	webtest.Click(t, ctx, "#queue-submit")
+	wait(`!!document.querySelector('#queues-table tr[data-queue="support"]')`)
+
+	webtest.WaitVisible(t, ctx, `#agent-form input[name=queues][value="support"]`, 0)
+	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "b1")
+	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Bea")
+	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "2001")
+	webtest.SetValue(t, ctx, `#agent-form input[name=password]`, "pw-b1")
+	webtest.Click(t, ctx, `#agent-form input[name=queues][value="support"]`)
+	webtest.Click(t, ctx, "#agent-submit")
+	wait(`!!document.querySelector('#agents-table tr[data-agent="b1"]')`)
+	wait(`document.querySelector('#agents-table tr[data-agent="b1"] .agent-extension').innerText.includes('2001')`)
+
+	// The gateway has them (and the agent's password works).
+	var found bool
+	for _, a := range g.state(t).Agents {
+		found = found || a.ID == "b1"
+	}
+	if !found {
+		t.Fatal("agent b1 created in the page is not in the gateway state")
+	}
+	if _, res := g.relogin(t, "b1", 0); res.Agent.ID != "b1" {
+		t.Errorf("login of the new agent returned %+v", res.Agent)
+	}
+
+	// A duplicate extension: the error is shown next to the extension.
+	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "b2")
+	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Ben")
+	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "2001")
+	webtest.SetValue(t, ctx, `#agent-form input[name=password]`, "pw-b2")
+	webtest.Click(t, ctx, "#agent-submit")
+	wait(`(document.querySelector('#agent-form .field-error[data-field=extension]')?.innerText || '').includes('2001')`)
+	if webtest.Eval[bool](t, ctx, `!!document.querySelector('#agents-table tr[data-agent="b2"]')`) {
+		t.Error("agent with a duplicate extension shown in the table")
+	}
+}
+
+// beepHz is the frequency of Chromium's fake microphone: a beep of about
+// 40 ms every 500 ms, silence in between.
+const beepHz = 400.0
+
+// hearsBeep reports whether the last second of pcm is the fake
+// microphone: at least one loud 20 ms frame dominated by the beep and
+// mostly silent frames (music on hold never pauses that long).
+func hearsBeep(pcm []int16) bool {
+	if len(pcm) < 8000 {
+		return false
+	}
+	silent := 0
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		if tone.RMS(pcm[i:i+160]) < tone.SilenceRMS {
+			silent++
+		}
+	}
+	if silent < 30 {
+		return false
+	}
+	// The beep is short and not perfectly clean: slide a 20 ms window.
+	for i := 0; i+160 <= len(pcm); i += 40 {
+		f := pcm[i : i+160]
+		if tone.RMS(f) > 1000 && tone.Ratio(f, beepHz) > 0.4 {
+			return true
+		}
+	}
+	return false
+}
