@@ -5,41 +5,59 @@ import (
 	"time"
 )
 
-// baseline is a plain RTP socket pair inside the generator: its probe
-// delays are what the generator itself adds (pacing, socket, reader
+// baselinePairs is how many socket pairs measure the baseline (each gives
+// one probe per second).
+const baselinePairs = 8
+
+// baseline is a set of plain RTP socket pairs inside the generator: their
+// probe delays are what the generator itself adds (pacing, socket, reader
 // wake-up) without any gateway, measured under the same load.
 type baseline struct {
-	pace     *pacer
-	from, to *call
-	wg       sync.WaitGroup
+	pace  *pacer
+	pairs [][2]*call
+	wg    sync.WaitGroup
 }
 
 func newBaseline(p *pacer) (*baseline, error) {
-	from, err := newCall(1_000_001)
-	if err != nil {
-		return nil, err
+	b := &baseline{pace: p}
+	for i := range baselinePairs {
+		from, err := newCall(1_000_000 + 2*i)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		to, err := newCall(1_000_001 + 2*i)
+		if err != nil {
+			_ = from.conn.Close()
+			b.close()
+			return nil, err
+		}
+		b.pairs = append(b.pairs, [2]*call{from, to})
+		from.remote = to.local
+		to.callerRx.bind(from.src.freq, from.src)
+		to.callerRx.mu.Lock()
+		to.callerRx.acceptAt = time.Now()
+		to.callerRx.mu.Unlock()
+		b.wg.Go(to.readLoop)
+		p.add(from.src)
 	}
-	to, err := newCall(1_000_002)
-	if err != nil {
-		_ = from.conn.Close()
-		return nil, err
-	}
-	b := &baseline{pace: p, from: from, to: to}
-	from.remote = to.local
-	to.callerRx.bind(from.src.freq, from.src)
-	to.callerRx.mu.Lock()
-	to.callerRx.acceptAt = time.Now()
-	to.callerRx.mu.Unlock()
-	b.wg.Go(to.readLoop)
-	p.add(from.src)
 	return b, nil
 }
 
 func (b *baseline) close() {
-	b.pace.remove(b.from.src)
-	_ = b.from.conn.Close()
-	_ = b.to.conn.Close()
+	for _, pr := range b.pairs {
+		b.pace.remove(pr[0].src)
+		_ = pr[0].conn.Close()
+		_ = pr[1].conn.Close()
+	}
 	b.wg.Wait()
 }
 
-func (b *baseline) result() rxResult { return b.to.callerRx.finish() }
+// result merges the pairs' probe delays.
+func (b *baseline) result() rxResult {
+	var r rxResult
+	for _, pr := range b.pairs {
+		r.Latency = append(r.Latency, pr[1].callerRx.finish().Latency...)
+	}
+	return r
+}

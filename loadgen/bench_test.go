@@ -128,4 +128,3 @@ func freePort(b *testing.B, network string) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
-

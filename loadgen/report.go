@@ -45,7 +45,8 @@ type Direction struct {
 	JitterMs Percentiles `json:"jitter_ms"`
 	// LatencyMs is the probe one-way delay through gateway and generator.
 	LatencyMs Percentiles `json:"latency_ms"`
-	// AddedLatencyMs is LatencyMs minus the loopback baseline (p50 − p50, p99 − p99).
+	// AddedLatencyMs is LatencyMs minus the loopback baseline (p50 − p50,
+	// p99 − p99, max − max), clamped at 0.
 	AddedLatencyMs Percentiles `json:"added_latency_ms"`
 }
 
@@ -219,8 +220,9 @@ func (a *dirAcc) result(base Percentiles) Direction {
 	d.JitterMs = percentiles(a.jitter)
 	d.LatencyMs = percentiles(a.latency)
 	if d.LatencyMs.N > 0 {
-		d.AddedLatencyMs = Percentiles{N: d.LatencyMs.N, P50: round(d.LatencyMs.P50 - base.P50),
-			P99: round(d.LatencyMs.P99 - base.P99), Max: round(d.LatencyMs.Max - base.Max)}
+		// Clamped at 0: with a noisy baseline a difference can come out negative.
+		d.AddedLatencyMs = Percentiles{N: d.LatencyMs.N, P50: round(max(0, d.LatencyMs.P50-base.P50)),
+			P99: round(max(0, d.LatencyMs.P99-base.P99)), Max: round(max(0, d.LatencyMs.Max-base.Max))}
 	}
 	return d
 }
