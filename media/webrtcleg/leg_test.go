@@ -300,7 +300,9 @@ func TestHangupReportsClosed(t *testing.T) {
 	if err := leg.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if got := log.String(); got != "closed" {
+	// A "connected" report queued before OnState was set may still arrive
+	// first; after the hangup the only state is closed.
+	if got := log.String(); got != "closed" && got != "connected,closed" {
 		t.Errorf("states = %s, want closed", got)
 	}
 }
