@@ -11,10 +11,10 @@ type Playback struct {
 	src    Source
 	enc    encodedSource // src, when its audio is pre-encoded and shared
 	c      *Counters
-	untick func()
 	done   chan struct{} // closed when the source ends or Stop is called
 
 	mu      sync.Mutex // guards following; held across the write (see Stop)
+	untick  func()
 	stopped bool
 	seq     uint16
 	ts      uint32
@@ -34,7 +34,11 @@ func (p *Pacer) Play(w PacketWriter, codec Codec, src Source) *Playback {
 	}
 	pb := &Playback{w: w, codec: codec, src: src, c: p.counters, done: make(chan struct{})}
 	pb.enc, _ = src.(encodedSource)
+	// The first tick may run before Register returns: hold mu so it sees
+	// untick set (Register takes only the shard's lock, never pb.mu).
+	pb.mu.Lock()
 	pb.untick = p.Register(pb.tick)
+	pb.mu.Unlock()
 	return pb
 }
 
