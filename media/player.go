@@ -6,12 +6,12 @@ import "sync"
 // or a prompt for a caller attached to no agent (waiting in a queue, an IVR
 // prompt, an announcement). Create one with Pacer.Play.
 type Playback struct {
-	w      PacketWriter
-	codec  Codec
-	src    Source
-	enc    encodedSource // src, when its audio is pre-encoded and shared
-	c      *Counters
-	done   chan struct{} // closed when the source ends or Stop is called
+	w     PacketWriter
+	codec Codec
+	src   Source
+	enc   encodedSource // src, when its audio is pre-encoded and shared
+	c     *Counters
+	done  chan struct{} // closed when the source ends or Stop is called
 
 	mu      sync.Mutex // guards following; held across the write (see Stop)
 	untick  func()
