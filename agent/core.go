@@ -73,6 +73,7 @@ type Core struct {
 	byTask  map[router.TaskID]*call
 	byRes   map[router.ReservationID]*call
 	graces  map[*agentRT]struct{} // agents in their grace period
+	queued  map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
 	evbuf   []router.Event
 	nextID  uint64
 	closing bool
@@ -123,6 +124,7 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		byTask: map[router.TaskID]*call{},
 		byRes:  map[router.ReservationID]*call{},
 		graces: map[*agentRT]struct{}{},
+		queued: map[*call]struct{}{},
 	}
 	qs, err := cfg.Store.ListQueues(ctx)
 	if err != nil {
@@ -193,6 +195,28 @@ func (c *Core) Advance() {
 			c.graceOverLocked(ag)
 		}
 	}
+	for cl := range c.queued {
+		if cl.ended || cl.ag != nil || cl.task == "" {
+			delete(c.queued, cl)
+			continue
+		}
+		if !now.Before(cl.waitUntil) {
+			delete(c.queued, cl)
+			c.queueTimeoutLocked(cl)
+		}
+	}
+}
+
+// queueTimeoutLocked ends a call that waited in its queue for the queue's
+// max_wait_seconds: the task is withdrawn and the caller hears the
+// announcement, then BYE.
+func (c *Core) queueTimeoutLocked(cl *call) {
+	c.log.Info("queue wait exceeded", "call_id", cl.id, "queue", cl.queue)
+	_ = c.rt.CancelTask(cl.task, c.now())
+	c.flushLocked()
+	delete(c.byTask, cl.task)
+	cl.task = ""
+	c.fallbackLocked(cl, "queue_timeout")
 }
 
 // nextDeadlineLocked is the earliest deadline Advance must handle.
@@ -201,6 +225,11 @@ func (c *Core) nextDeadlineLocked() (time.Time, bool) {
 	for ag := range c.graces {
 		if !ok || ag.graceUntil.Before(next) {
 			next, ok = ag.graceUntil, true
+		}
+	}
+	for cl := range c.queued {
+		if !ok || cl.waitUntil.Before(next) {
+			next, ok = cl.waitUntil, true
 		}
 	}
 	return next, ok

@@ -7,6 +7,7 @@ import (
 
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/store"
 )
 
 // HandleCall takes a new inbound trunk call (100 Trying already sent, SDP
@@ -140,6 +141,18 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 	}
 	cl.task = t.ID
 	c.byTask[t.ID] = cl
+	if t.Queue != "" && cl.waitUntil.IsZero() {
+		// PROTOCOL.md section 2: no caller waits forever. The limit counts
+		// from arrival and survives re-queueing.
+		maxWait := time.Duration(c.queues[string(t.Queue)].MaxWaitSeconds) * time.Second
+		if maxWait <= 0 {
+			maxWait = store.DefaultMaxWaitSeconds * time.Second
+		}
+		cl.waitUntil = t.Arrived.Add(maxWait)
+	}
+	if t.Queue != "" {
+		c.queued[cl] = struct{}{}
+	}
 	if err := c.rt.AddTask(t, c.now()); err != nil {
 		c.log.Warn("router refused task", "call_id", cl.id, "err", err)
 		delete(c.byTask, t.ID)

@@ -84,6 +84,7 @@ type call struct {
 	digits      chan rune // IVR input while collecting; nil otherwise
 	cancelDial  func()    // outbound: stops dialling (CANCEL) if the call ends first
 	onAnswer    func()    // outbound: run once when the far end answers
+	waitUntil   time.Time // queue calls: when the caller stops waiting (max_wait_seconds)
 	consult     *call     // warm transfer: the consult call of this caller
 	consultFor  *call     // warm transfer: the caller this call consults for
 }

@@ -168,17 +168,21 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queu
 		if next.TimeoutSeconds == 0 {
 			next.TimeoutSeconds = DefaultTimeoutSeconds
 		}
+		if next.MaxWaitSeconds == 0 {
+			next.MaxWaitSeconds = DefaultMaxWaitSeconds
+		}
 		if next.Name == "" {
 			next.Name = id
 		}
 		if e := checkQueueStatic(&next); e != nil {
 			return e
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,
 			timeout_seconds = excluded.timeout_seconds, wrapup_seconds = excluded.wrapup_seconds,
-			allow_busy_agents = excluded.allow_busy_agents, priority = excluded.priority`,
-			id, next.Name, next.TimeoutSeconds, next.WrapupSeconds, next.AllowBusyAgents, next.Priority); err != nil {
+			allow_busy_agents = excluded.allow_busy_agents, priority = excluded.priority,
+			max_wait_seconds = excluded.max_wait_seconds`,
+			id, next.Name, next.TimeoutSeconds, next.WrapupSeconds, next.AllowBusyAgents, next.Priority, next.MaxWaitSeconds); err != nil {
 			return fmt.Errorf("put queue %s: %w", id, err)
 		}
 		out, err = getQueue(ctx, tx, id)
@@ -230,7 +234,7 @@ func (s *SQLite) DeleteQueue(ctx context.Context, id string) error {
 
 // ListQueues returns every queue, ordered by id.
 func (s *SQLite) ListQueues(ctx context.Context) ([]Queue, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority FROM queues ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds FROM queues ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}
@@ -238,7 +242,7 @@ func (s *SQLite) ListQueues(ctx context.Context) ([]Queue, error) {
 	queues := []Queue{}
 	for rows.Next() {
 		var q Queue
-		if err := rows.Scan(&q.ID, &q.Name, &q.TimeoutSeconds, &q.WrapupSeconds, &q.AllowBusyAgents, &q.Priority); err != nil {
+		if err := rows.Scan(&q.ID, &q.Name, &q.TimeoutSeconds, &q.WrapupSeconds, &q.AllowBusyAgents, &q.Priority, &q.MaxWaitSeconds); err != nil {
 			return nil, err
 		}
 		queues = append(queues, q)
@@ -342,8 +346,8 @@ func getAgent(ctx context.Context, q querier, id string) (Agent, error) {
 
 func getQueue(ctx context.Context, q querier, id string) (Queue, error) {
 	out := Queue{ID: id}
-	err := q.QueryRowContext(ctx, `SELECT name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority FROM queues WHERE id = ?`, id).
-		Scan(&out.Name, &out.TimeoutSeconds, &out.WrapupSeconds, &out.AllowBusyAgents, &out.Priority)
+	err := q.QueryRowContext(ctx, `SELECT name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds FROM queues WHERE id = ?`, id).
+		Scan(&out.Name, &out.TimeoutSeconds, &out.WrapupSeconds, &out.AllowBusyAgents, &out.Priority, &out.MaxWaitSeconds)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Queue{}, fmt.Errorf("queue %s: %w", id, ErrNotFound)
 	}

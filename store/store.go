@@ -15,6 +15,7 @@ const (
 	DefaultCapacity       = 2
 	MaxCapacity           = 8
 	DefaultTimeoutSeconds = 15
+	DefaultMaxWaitSeconds = 900
 	DefaultRecordLimit    = 100
 	MaxRecordLimit        = 1000
 )
@@ -37,6 +38,10 @@ type Queue struct {
 	WrapupSeconds   int    `json:"wrapup_seconds"`
 	AllowBusyAgents bool   `json:"allow_busy_agents"`
 	Priority        int    `json:"priority"` // higher is served first
+	// MaxWaitSeconds is how long a caller may wait in the queue before the
+	// announcement and BYE (no caller waits forever); 0 on write means
+	// DefaultMaxWaitSeconds.
+	MaxWaitSeconds int `json:"max_wait_seconds"`
 }
 
 // Route maps a dialled number to a target: "queue:<id>",

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,8 +32,8 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	s := open(t, dir)
 	ctx := t.Context()
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("SchemaVersion = %d, %v; want 1", v, err)
+	if err != nil || v != 2 {
+		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
 	}
 	if _, err := s.PutQueue(ctx, store.Queue{ID: "sales"}); err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := open(t, dir) // reopen: no migration reapplied, data kept
-	if v, err := s2.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := s2.SchemaVersion(ctx); err != nil || v != 2 {
 		t.Fatalf("SchemaVersion after reopen = %d, %v", v, err)
 	}
 	q, err := s2.GetQueue(ctx, "sales")
@@ -106,7 +107,7 @@ func TestAgentQueueRouteCRUD(t *testing.T) {
 		t.Fatalf("DeleteQueue(sales) after freeing it = %v", err)
 	}
 	qs, _ := s.ListQueues(ctx)
-	if len(qs) != 1 || qs[0] != (store.Queue{ID: "support", Name: "SUPPORT", TimeoutSeconds: 15, WrapupSeconds: 5, AllowBusyAgents: true, Priority: 3}) {
+	if len(qs) != 1 || qs[0] != (store.Queue{ID: "support", Name: "SUPPORT", TimeoutSeconds: 15, WrapupSeconds: 5, AllowBusyAgents: true, Priority: 3, MaxWaitSeconds: store.DefaultMaxWaitSeconds}) {
 		t.Errorf("ListQueues = %+v", qs)
 	}
 	if err := s.DeleteAgent(ctx, "bob"); err != nil {
@@ -172,6 +173,7 @@ func TestValidation(t *testing.T) {
 		{"queue timeout", func() error { _, err := s.PutQueue(ctx, store.Queue{ID: "q", TimeoutSeconds: -1}); return err }, "timeout_seconds", "out of range"},
 		{"queue wrapup", func() error { _, err := s.PutQueue(ctx, store.Queue{ID: "q", WrapupSeconds: -1}); return err }, "wrapup_seconds", "out of range"},
 		{"queue priority", func() error { _, err := s.PutQueue(ctx, store.Queue{ID: "q", Priority: 5000}); return err }, "priority", "out of range"},
+		{"queue max wait", func() error { _, err := s.PutQueue(ctx, store.Queue{ID: "q", MaxWaitSeconds: 90000}); return err }, "max_wait_seconds", "out of range"},
 		{"route empty number", func() error { _, err := s.PutRoute(ctx, store.Route{Target: "echo"}); return err }, "number", "required"},
 		{"route bad number", func() error { _, err := s.PutRoute(ctx, store.Route{Number: "12 34", Target: "echo"}); return err }, "number", "must be"},
 		{"route plus inside", func() error { _, err := s.PutRoute(ctx, store.Route{Number: "12+34", Target: "echo"}); return err }, "number", "must be"},
@@ -442,5 +444,35 @@ func TestJournal(t *testing.T) {
 	sub.Close()
 	if err := <-errc; err != nil {
 		t.Errorf("Journal = %v after Close", err)
+	}
+}
+
+// TestMigrateFromVersion1 opens a database written by schema version 1 (no
+// max_wait_seconds) and checks the upgrade keeps its queues with the default.
+func TestMigrateFromVersion1(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "switchboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		store.MigrationForTest(0),
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		`INSERT INTO schema_version (version) VALUES (1)`,
+		`INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority) VALUES ('old', 'Old', 20, 0, 0, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s := open(t, dir)
+	q, err := s.GetQueue(t.Context(), "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Queue{ID: "old", Name: "Old", TimeoutSeconds: 20, Priority: 1, MaxWaitSeconds: store.DefaultMaxWaitSeconds}
+	if q != want {
+		t.Errorf("GetQueue(old) after migration = %+v, want %+v", q, want)
 	}
 }

@@ -81,6 +81,9 @@ func checkQueueStatic(q *Queue) *ValidationError {
 	if q.WrapupSeconds < 0 || q.WrapupSeconds > 3600 {
 		return invalid("wrapup_seconds", "%d out of range 0..3600", q.WrapupSeconds)
 	}
+	if q.MaxWaitSeconds < 1 || q.MaxWaitSeconds > 86400 {
+		return invalid("max_wait_seconds", "%d out of range 1..86400", q.MaxWaitSeconds)
+	}
 	if q.Priority < -1000 || q.Priority > 1000 {
 		return invalid("priority", "%d out of range -1000..1000", q.Priority)
 	}

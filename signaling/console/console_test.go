@@ -142,7 +142,7 @@ func TestQueueAndRouteMethods(t *testing.T) {
 	c := e.admin()
 	var q store.Queue
 	c.MustCall("queue.put", map[string]any{"id": "sales", "name": "Sales", "wrapup_seconds": 10, "allow_busy_agents": true, "priority": 5}, &q)
-	want := store.Queue{ID: "sales", Name: "Sales", TimeoutSeconds: 15, WrapupSeconds: 10, AllowBusyAgents: true, Priority: 5}
+	want := store.Queue{ID: "sales", Name: "Sales", TimeoutSeconds: 15, WrapupSeconds: 10, AllowBusyAgents: true, Priority: 5, MaxWaitSeconds: store.DefaultMaxWaitSeconds}
 	if q != want {
 		t.Errorf("queue.put = %+v", q)
 	}

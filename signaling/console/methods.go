@@ -111,6 +111,7 @@ type queuePutParams struct {
 	WrapupSeconds   *int    `json:"wrapup_seconds"`
 	AllowBusyAgents *bool   `json:"allow_busy_agents"`
 	Priority        *int    `json:"priority"`
+	MaxWaitSeconds  *int    `json:"max_wait_seconds"`
 }
 
 func (s *session) queuePut(ctx context.Context, p queuePutParams) (store.Queue, error) {
@@ -135,6 +136,12 @@ func (s *session) queuePut(ctx context.Context, p queuePutParams) (store.Queue, 
 		}
 		if p.Priority != nil {
 			cur.Priority = *p.Priority
+		}
+		if p.MaxWaitSeconds != nil {
+			if *p.MaxWaitSeconds == 0 {
+				return cur, ws.InvalidParams("max_wait_seconds: 0 out of range 1..86400")
+			}
+			cur.MaxWaitSeconds = *p.MaxWaitSeconds
 		}
 		return cur, nil
 	})

@@ -737,6 +737,8 @@
     if (w !== undefined) p.wrapup_seconds = w;
     const pr = intField(f, 'priority');
     if (pr !== undefined) p.priority = pr;
+    const mw = intField(f, 'max_wait_seconds', 1);
+    if (mw !== undefined) p.max_wait_seconds = mw;
     p.allow_busy_agents = f.elements.allow_busy_agents.checked;
     return p;
   }, 'queue.put', (q) => {
@@ -758,6 +760,7 @@
     el.timeout_seconds.value = q.timeout_seconds ?? '';
     el.wrapup_seconds.value = q.wrapup_seconds ?? '';
     el.priority.value = q.priority ?? '';
+    el.max_wait_seconds.value = q.max_wait_seconds ?? '';
     el.allow_busy_agents.checked = !!q.allow_busy_agents;
     $('.form-mode', queueForm).textContent = `Edit queue ${id}`;
     el.name.focus();
