@@ -19,8 +19,9 @@ import (
 type Config struct {
 	Core           *agent.Core // required
 	AllowedOrigins []string    // see ws.Config; empty means the page's own host
-	// LoginRate is how many login attempts per minute an agent id or a
-	// remote address may make; 0 means 10.
+	// LoginRate is how many failed login attempts per minute an agent id or
+	// a remote address may make before further attempts are refused; 0
+	// means 10.
 	LoginRate int
 	Logger    *slog.Logger // nil means slog.Default()
 }
@@ -56,8 +57,8 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// allow spends one login attempt of key.
-func (s *Server) allow(key string) bool {
+// limiter returns key's failed-login budget.
+func (s *Server) limiter(key string) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.limits[key]
@@ -68,8 +69,15 @@ func (s *Server) allow(key string) bool {
 		l = rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.LoginRate)), s.cfg.LoginRate)
 		s.limits[key] = l
 	}
-	return l.Allow()
+	return l
 }
+
+// blocked reports whether key has used up its failed attempts.
+func (s *Server) blocked(key string) bool { return s.limiter(key).Tokens() < 1 }
+
+// failed spends one attempt of key. Only failed logins count, so a whole
+// floor of agents behind one NAT address can log in at once.
+func (s *Server) failed(key string) { s.limiter(key).Allow() }
 
 // session is one agent connection.
 type session struct {
@@ -130,14 +138,16 @@ func (ss *session) register() {
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
-		if !ss.s.allow("agent:"+p.Agent) || !ss.s.allow("addr:"+host) {
-			return agent.LoginResult{}, &ws.Error{Code: ws.CodeUnauthorized, Reason: "too many login attempts, try again in a minute"}
+		if ss.s.blocked("agent:"+p.Agent) || ss.s.blocked("addr:"+host) {
+			return agent.LoginResult{}, &ws.Error{Code: ws.CodeUnauthorized, Reason: "too many failed login attempts, try again in a minute"}
 		}
 		if cur := ss.agent(); cur != "" && cur != p.Agent {
 			return agent.LoginResult{}, ws.Conflict("already logged in as " + cur)
 		}
 		res, err := core.Login(ctx, p.Agent, p.Password, ss.conn)
 		if err != nil {
+			ss.s.failed("agent:" + p.Agent)
+			ss.s.failed("addr:" + host)
 			return agent.LoginResult{}, ws.Unauthorized("wrong agent or password")
 		}
 		ss.mu.Lock()
