@@ -11,6 +11,7 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/webrtcleg/webrtcclient"
+	"switchboard/signaling/ws/wsclient"
 )
 
 // agent is one logged-in agent: websocket session + PeerConnection.
@@ -19,7 +20,7 @@ type agent struct {
 	run *runner
 	src *source
 	pc  *webrtcclient.Client
-	rpc *rpcClient
+	rpc *wsclient.Client
 
 	cur    atomic.Pointer[call] // call bound to this agent, nil when idle
 	offers atomic.Int64
@@ -37,7 +38,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		return nil, err
 	}
 	a.src.write = a.pc.WritePayload
-	a.rpc, err = dialRPC(ctx, wsURL(r.cfg.GatewayHTTP, "/ws/agent"), agentAddr(r.cfg.GatewaySIP.Addr(), i), a.onNotify)
+	a.rpc, err = wsclient.Dial(ctx, wsclient.URL(r.cfg.GatewayHTTP, "/ws/agent"), wsclient.Options{LocalAddr: agentAddr(r.cfg.GatewaySIP.Addr(), i), OnNotify: a.onNotify})
 	if err != nil {
 		_ = a.pc.Close()
 		return nil, err
@@ -46,7 +47,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		a.close()
 		return nil, fmt.Errorf("agent %s: %w", id, err)
 	}
-	if err := a.rpc.call(ctx, "login", map[string]string{"agent": id, "password": password}, nil); err != nil {
+	if err := a.rpc.Call(ctx, "login", map[string]string{"agent": id, "password": password}, nil); err != nil {
 		return fail(err)
 	}
 	offer, err := a.pc.Offer(ctx)
@@ -56,7 +57,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 	var ans struct {
 		SDP string `json:"sdp"`
 	}
-	if err := a.rpc.call(ctx, "webrtc.offer", map[string]string{"sdp": string(offer)}, &ans); err != nil {
+	if err := a.rpc.Call(ctx, "webrtc.offer", map[string]string{"sdp": string(offer)}, &ans); err != nil {
 		return fail(err)
 	}
 	if err := a.pc.SetAnswer([]byte(ans.SDP)); err != nil {
@@ -68,7 +69,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		return fail(err)
 	}
 	r.pace.add(a.src)
-	if err := a.rpc.call(ctx, "activity.set", map[string]string{"activity": "available"}, nil); err != nil {
+	if err := a.rpc.Call(ctx, "activity.set", map[string]string{"activity": "available"}, nil); err != nil {
 		r.pace.remove(a.src)
 		return fail(err)
 	}
@@ -101,7 +102,7 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 			a.run.wg.Go(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				_ = a.rpc.call(ctx, "reservation.reject", map[string]string{"reservation": res.ID}, nil)
+				_ = a.rpc.Call(ctx, "reservation.reject", map[string]string{"reservation": res.ID}, nil)
 			})
 			return
 		}
@@ -147,7 +148,7 @@ func (a *agent) accept(c *call, res string) {
 	c.agentRx.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.rpc.call(ctx, "reservation.accept", map[string]string{"reservation": res}, nil); err != nil {
+	if err := a.rpc.Call(ctx, "reservation.accept", map[string]string{"reservation": res}, nil); err != nil {
 		c.acceptErr.Store(&err)
 	}
 }

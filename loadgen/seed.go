@@ -3,27 +3,28 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"sync"
 	"time"
+
+	"switchboard/signaling/ws/wsclient"
 )
 
 // seed creates (or updates) the queue cfg.Prefix, cfg.Agents agents in it
 // with capacity 1, and the route cfg.Number → queue. It returns the agent
 // ids and passwords.
 func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) {
-	c, err := dialRPC(ctx, wsURL(cfg.GatewayHTTP, "/ws/admin"), netip.Addr{}, nil)
+	c, err := wsclient.Dial(ctx, wsclient.URL(cfg.GatewayHTTP, "/ws/admin"), wsclient.Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := c.call(ctx, "auth", map[string]string{"token": cfg.AdminToken}, nil); err != nil {
+	if err := c.Call(ctx, "auth", map[string]string{"token": cfg.AdminToken}, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	q := map[string]any{"id": cfg.Prefix, "name": "sbload " + cfg.Prefix, "timeout_seconds": 15}
-	if err := c.call(ctx, "queue.put", q, nil); err != nil {
+	if err := c.Call(ctx, "queue.put", q, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	ids = make([]string, cfg.Agents)
@@ -37,7 +38,7 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = c.call(ctx, "agent.put", map[string]any{
+			errs[i] = c.Call(ctx, "agent.put", map[string]any{
 				"id": ids[i], "name": "Load agent " + fmt.Sprint(i+1), "extension": fmt.Sprintf("8%05d", i+1),
 				"password": passwords[i], "capacity": 1, "queues": []string{cfg.Prefix},
 			}, nil)
@@ -49,7 +50,7 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 			return nil, nil, fmt.Errorf("seed: %w", e)
 		}
 	}
-	if err := c.call(ctx, "route.put", map[string]string{"number": cfg.Number, "target": "queue:" + cfg.Prefix}, nil); err != nil {
+	if err := c.Call(ctx, "route.put", map[string]string{"number": cfg.Number, "target": "queue:" + cfg.Prefix}, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	return ids, passwords, nil

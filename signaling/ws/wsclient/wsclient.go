@@ -1,4 +1,11 @@
-package loadgen
+// Package wsclient is a JSON-RPC 2.0 client over websocket for programs
+// that talk to the gateway's consoles: the load generator, scripts, other
+// services. (Tests use the sibling wstest, which fails a testing.TB.)
+//
+// Concurrency: Call is safe for concurrent use; notifications are handed to
+// Options.OnNotify on the reader goroutine, in order (it must not block for
+// long). Close waits for the reader.
+package wsclient
 
 import (
 	"context"
@@ -16,8 +23,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// rpcError is a JSON-RPC error answer.
-type rpcError struct {
+// Error is a JSON-RPC error answer.
+type Error struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Data    *struct {
@@ -25,30 +32,29 @@ type rpcError struct {
 	} `json:"data"`
 }
 
-func (e *rpcError) Error() string {
+func (e *Error) Error() string {
 	if e.Data != nil && e.Data.Reason != "" {
 		return fmt.Sprintf("rpc %d %s: %s", e.Code, e.Message, e.Data.Reason)
 	}
 	return fmt.Sprintf("rpc %d %s", e.Code, e.Message)
 }
 
-type rpcResponse struct {
+type response struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
 	Params json.RawMessage `json:"params"`
 	Result json.RawMessage `json:"result"`
-	Error  *rpcError       `json:"error"`
+	Error  *Error          `json:"error"`
 }
 
-// rpcClient is a JSON-RPC 2.0 websocket client. Notifications go to
-// onNotify, called on the reader goroutine (it must not block for long).
-type rpcClient struct {
+// Client is a JSON-RPC 2.0 websocket client.
+type Client struct {
 	conn     *websocket.Conn
 	next     atomic.Int64
 	onNotify func(method string, params json.RawMessage)
 
 	mu      sync.Mutex // guards following
-	pending map[string]chan rpcResponse
+	pending map[string]chan response
 	err     error
 
 	writeMu sync.Mutex // serializes writes
@@ -56,15 +62,23 @@ type rpcClient struct {
 	wg      sync.WaitGroup
 }
 
-// wsURL turns http://host into ws://host + path.
-func wsURL(httpURL, path string) string {
+// URL turns http://host (or https://) into ws://host (wss://) + path.
+func URL(httpURL, path string) string {
 	return "ws" + strings.TrimPrefix(strings.TrimSuffix(httpURL, "/"), "http") + path
 }
 
-// dialRPC connects to url. A valid local address binds the TCP socket to
-// it (agents each use their own 127.x.y.z so the gateway's per-address
-// login limit treats them as separate hosts, as separate PCs would be).
-func dialRPC(ctx context.Context, url string, local netip.Addr, onNotify func(string, json.RawMessage)) (*rpcClient, error) {
+// Options configures Dial. The zero value is usable.
+type Options struct {
+	// LocalAddr, when valid, binds the TCP socket to it (a load generator
+	// gives each simulated PC its own 127.x.y.z).
+	LocalAddr netip.Addr
+	// OnNotify receives server notifications on the reader goroutine.
+	OnNotify func(method string, params json.RawMessage)
+}
+
+// Dial connects to url (ws:// or wss://).
+func Dial(ctx context.Context, url string, opt Options) (*Client, error) {
+	local, onNotify := opt.LocalAddr, opt.OnNotify
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
 	if local.IsValid() {
 		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: local.AsSlice()}}
@@ -74,12 +88,12 @@ func dialRPC(ctx context.Context, url string, local netip.Addr, onNotify func(st
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
-	c := &rpcClient{conn: conn, onNotify: onNotify, pending: map[string]chan rpcResponse{}, done: make(chan struct{})}
+	c := &Client{conn: conn, onNotify: onNotify, pending: map[string]chan response{}, done: make(chan struct{})}
 	c.wg.Go(c.readLoop)
 	return c, nil
 }
 
-func (c *rpcClient) readLoop() {
+func (c *Client) readLoop() {
 	defer close(c.done)
 	for {
 		_, data, err := c.conn.ReadMessage()
@@ -93,7 +107,7 @@ func (c *rpcClient) readLoop() {
 			c.mu.Unlock()
 			return
 		}
-		var r rpcResponse
+		var r response
 		if json.Unmarshal(data, &r) != nil {
 			continue
 		}
@@ -113,10 +127,11 @@ func (c *rpcClient) readLoop() {
 	}
 }
 
-// call sends method with params and decodes the result into out (if non-nil).
-func (c *rpcClient) call(ctx context.Context, method string, params, out any) error {
+// Call sends method with params and decodes the result into out (if
+// non-nil). A JSON-RPC error answer is returned as *Error (wrapped).
+func (c *Client) Call(ctx context.Context, method string, params, out any) error {
 	id := strconv.FormatInt(c.next.Add(1), 10)
-	ch := make(chan rpcResponse, 1) // one answer per id
+	ch := make(chan response, 1) // one answer per id
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -159,7 +174,7 @@ func (c *rpcClient) call(ctx context.Context, method string, params, out any) er
 }
 
 // Close closes the connection and waits for the reader. Idempotent.
-func (c *rpcClient) Close() error {
+func (c *Client) Close() error {
 	c.writeMu.Lock()
 	_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	c.writeMu.Unlock()
