@@ -8,6 +8,7 @@ import (
 // Scenario 5: an offer that times out makes the agent unavailable and the
 // call reaches the next agent.
 func TestOfferTimeoutMovesOn(t *testing.T) {
+	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, map[string]any{"timeout_seconds": 2},
 		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
@@ -37,6 +38,7 @@ func TestOfferTimeoutMovesOn(t *testing.T) {
 // Scenario 5: a rejected queue call never goes back to the rejecter; a
 // rejected direct call gets 486.
 func TestRejectNeverBack(t *testing.T) {
+	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, nil,
 		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},

@@ -41,6 +41,7 @@ func (a *agentClient) drop() {
 
 // Issue 5: a second login takes the session over; the call goes on.
 func TestSessionTakeover(t *testing.T) {
+	t.Parallel()
 	g, a, c, call := onQueueCall(t)
 	b, res := g.relogin(t, "a1", toneAgent2)
 	a.expect(t, 5*time.Second, notif{"session.replaced", nil})
@@ -62,6 +63,7 @@ func TestSessionTakeover(t *testing.T) {
 // Issue 5: a dropped agent's call is held; a re-login within the grace
 // period gets it back, held; resuming brings the audio back.
 func TestSessionDropAndRelogin(t *testing.T) {
+	t.Parallel()
 	g, a, c, call := onQueueCall(t, "-reconnect-grace", "3s")
 	a.drop()
 	hearsMusic(t, "caller of a dropped agent", c.classify)
@@ -80,6 +82,7 @@ func TestSessionDropAndRelogin(t *testing.T) {
 // Issue 5: after the grace period an active queue call goes back to the
 // queue and another agent gets it.
 func TestSessionGraceOverRequeues(t *testing.T) {
+	t.Parallel()
 	g, a, c, call := onQueueCall(t, "-reconnect-grace", "3s")
 	a2 := g.login(t, "a2", toneAgent2)
 	a.drop()
@@ -115,6 +118,7 @@ func TestSessionBrowserVanishes(t *testing.T) {
 
 // Issue 5: security of the agent websocket.
 func TestAgentSocketSecurity(t *testing.T) {
+	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001"}, agentSpec{ID: "a2", Ext: "1002"})
 	url := wstest.URL(g.HTTP, "/ws/agent")

@@ -26,6 +26,7 @@ func twoAgentsOnCall(t *testing.T) (g *gateway, a1, a2 *agentClient, c *caller, 
 
 // Scenario 8: blind transfer to another agent's extension.
 func TestBlindTransfer(t *testing.T) {
+	t.Parallel()
 	g, a1, a2, c, call := twoAgentsOnCall(t)
 	a1.transfer(t, call, "1002", "blind")
 	a1.expect(t, 5*time.Second, notif{"call.ended", field("id", call)})
@@ -41,6 +42,7 @@ func TestBlindTransfer(t *testing.T) {
 
 // Scenario 8: warm transfer, completed.
 func TestWarmTransferComplete(t *testing.T) {
+	t.Parallel()
 	g, a1, a2, c, call := twoAgentsOnCall(t)
 	consult := a1.transfer(t, call, "1002", "warm")
 	if consult.ID == "" || consult.ID == call {
@@ -60,6 +62,7 @@ func TestWarmTransferComplete(t *testing.T) {
 
 // Scenario 8: warm transfer, canceled: the caller is back with a1.
 func TestWarmTransferCancel(t *testing.T) {
+	t.Parallel()
 	g, a1, a2, c, call := twoAgentsOnCall(t)
 	a1.transfer(t, call, "1002", "warm")
 	hearsMusic(t, "caller held during the consult", c.classify)
@@ -77,6 +80,7 @@ func TestWarmTransferCancel(t *testing.T) {
 // Scenario 8: a transfer to a queue reaches only an idle agent: the busy
 // one and the transferring one are skipped.
 func TestTransferToQueueIdleOnly(t *testing.T) {
+	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, nil,
 		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
@@ -108,6 +112,7 @@ func TestTransferToQueueIdleOnly(t *testing.T) {
 // A transfer to a queue with only the transferring agent idle waits: the
 // call is never offered back to the transferring agent.
 func TestTransferToQueueNotBack(t *testing.T) {
+	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, nil,
 		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
