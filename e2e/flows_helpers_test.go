@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,6 +167,17 @@ func (g *gateway) relogin(t *testing.T, id string, toneHz float64) (*agentClient
 	return a, res
 }
 
+// loginOnly logs the agent in on a new websocket without a browser leg
+// yet (a page that has not offered WebRTC so far).
+func (g *gateway) loginOnly(t *testing.T, id string, toneHz float64) (*agentClient, loginResult) {
+	t.Helper()
+	a := &agentClient{ID: id, tne: toneHz}
+	a.WS = wstest.Dial(t, wstest.URL(g.HTTP, "/ws/agent"), nil)
+	var res loginResult
+	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, &res)
+	return a, res
+}
+
 // connect gives the agent a new pion browser leg (webrtc.offer) sending its
 // tone.
 func (a *agentClient) connect(t *testing.T) {
@@ -203,9 +215,17 @@ func talking(t *testing.T, what string, c *caller, callerHz float64, a *agentCli
 	hears(t, what+": agent "+a.ID, a.classify, callerHz)
 }
 
+// rtpBlock numbers the RTP port blocks of startGW's gateways.
+var rtpBlock atomic.Int32
+
 // startGW is startGateway with an ephemeral WebRTC port (the default,
-// 20002, is one fixed port: two gateways at once would collide).
+// 20002, is one fixed port: two gateways at once would collide) and an RTP
+// range of its own in 22000-29999: startGateway's 30000+ ranges overlap
+// the ones cmd/switchboard's SIPp tests fill (30000-37999) when both
+// packages' tests run at once.
 func startGW(t *testing.T, extra ...string) *gateway {
 	t.Helper()
-	return startGateway(t, append([]string{"-webrtc-port", "0"}, extra...)...)
+	lo := 22000 + int(rtpBlock.Add(1)%40)*200
+	args := []string{"-webrtc-port", "0", "-rtp-ports", fmt.Sprintf("%d-%d", lo, lo+198)}
+	return startGateway(t, append(args, extra...)...)
 }

@@ -64,8 +64,25 @@ func TestRejectNeverBack(t *testing.T) {
 	// The rejecter still takes direct calls; rejecting one gives the caller 486.
 	p := g.dialAsync(t, "1001", 0)
 	res, _ = a1.reservation(t)
+	ringing(t, p)
 	a1.WS.MustCall("reservation.reject", map[string]string{"reservation": res}, nil)
 	if code := p.status(t); code != 486 {
 		t.Fatalf("rejected direct call got %d, want 486", code)
+	}
+}
+
+// ringing waits for a 180 on a direct call being offered.
+func ringing(t *testing.T, p *pendingCall) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case code := <-p.iv.Provisional():
+			if code == 180 {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no 180 Ringing while the direct call is offered")
+		}
 	}
 }

@@ -43,7 +43,7 @@ func (a *agentClient) drop() {
 func TestSessionTakeover(t *testing.T) {
 	t.Parallel()
 	g, a, c, call := onQueueCall(t)
-	b, res := g.relogin(t, "a1", toneAgent2)
+	b, res := g.loginOnly(t, "a1", toneAgent2)
 	a.expect(t, 5*time.Second, notif{"session.replaced", nil})
 	select {
 	case <-a.WS.Done():
@@ -53,8 +53,10 @@ func TestSessionTakeover(t *testing.T) {
 	if s := callIn(res.Calls, call); s != "active" {
 		t.Errorf("takeover login lists call %s as %q, want active; calls %+v", call, s, res.Calls)
 	}
-	// relogin offered a new browser leg: the caller hears the new page.
-	talking(t, "after the takeover", c, toneCaller1, b)
+	// Until the new page offers WebRTC, the old page's audio goes on.
+	talking(t, "after the takeover, before the new offer", c, toneCaller1, a)
+	b.connect(t)
+	talking(t, "after the takeover and the new offer", c, toneCaller1, b)
 	if g.agentCalls(t, "a1")[call] != "active" {
 		t.Error("call not active in the gateway state after the takeover")
 	}
