@@ -90,15 +90,16 @@ func TestBrowserFarm(t *testing.T) {
 // keepalives and consent checks) per leg as a share of one core. The
 // browsers run in a child process.
 func BenchmarkIdleLegs(b *testing.B) {
-	for _, n := range []int{100, 500} {
+	for _, n := range []int{200, 500} {
 		b.Run(fmt.Sprintf("legs=%d", n), func(b *testing.B) {
-			if testing.Short() && n > 100 {
+			if testing.Short() && n > 200 {
 				b.Skip("-short")
 			}
 			for b.Loop() {
 				m := measureIdle(b, n, 5*time.Second)
 				b.ReportMetric(m.heapKiB, "heap-KiB/leg")
 				b.ReportMetric(m.rssKiB, "rss-KiB/leg")
+				b.ReportMetric(m.stackKiB, "stack-KiB/leg")
 				b.ReportMetric(m.goroutines, "goroutines/leg")
 				b.ReportMetric(m.cpuPct, "%cpu/leg")
 				b.ReportMetric(m.setupMs, "ms/connect")
@@ -107,7 +108,7 @@ func BenchmarkIdleLegs(b *testing.B) {
 	}
 }
 
-type idleCost struct{ heapKiB, rssKiB, goroutines, cpuPct, setupMs float64 }
+type idleCost struct{ heapKiB, rssKiB, stackKiB, goroutines, cpuPct, setupMs float64 }
 
 // startFarm starts a child process with n browsers, accepts each one's
 // offer on e and waits until every leg is connected. The legs' read loops
@@ -184,7 +185,7 @@ func startFarm(b *testing.B, e *webrtcleg.Engine, n int) []*webrtcleg.Leg {
 func measureIdle(b *testing.B, n int, window time.Duration) idleCost {
 	b.Helper()
 	e := newEngine(b, webrtcleg.Config{Logger: discardLogger()})
-	heap0, rss0, g0 := memNow()
+	heap0, rss0, st0, g0 := memNow()
 	start := time.Now()
 	legs := startFarm(b, e, n)
 	setup := time.Since(start)
@@ -200,18 +201,20 @@ func measureIdle(b *testing.B, n int, window time.Duration) idleCost {
 			b.Fatalf("leg %d %v after the idle window", i, st)
 		}
 	}
-	heap1, rss1, g1 := memNow()
+	heap1, rss1, st1, g1 := memNow()
 	return idleCost{
 		heapKiB:    float64(heap1-heap0) / 1024 / float64(n),
 		rssKiB:     float64(rss1-rss0) / 1024 / float64(n),
+		stackKiB:   float64(st1-st0) / 1024 / float64(n),
 		goroutines: float64(g1-g0) / float64(n),
 		cpuPct:     100 * cpu.Seconds() / wall.Seconds() / float64(n),
 		setupMs:    float64(setup.Milliseconds()) / float64(n),
 	}
 }
 
-// memNow returns live heap bytes after a GC, RSS bytes and goroutines.
-func memNow() (heap, rss uint64, goroutines int) {
+// memNow returns live heap bytes after a GC, RSS bytes, goroutine stack
+// bytes and goroutines.
+func memNow() (heap, rss, stack uint64, goroutines int) {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -222,7 +225,7 @@ func memNow() (heap, rss uint64, goroutines int) {
 			rss = kb * 1024
 		}
 	}
-	return ms.HeapAlloc, rss, runtime.NumGoroutine()
+	return ms.HeapAlloc, rss, ms.StackInuse, runtime.NumGoroutine()
 }
 
 func cpuTime() time.Duration {

@@ -4,7 +4,7 @@
 // (by whoever holds the leg's PacketWriter and sink); the leg itself is never
 // renegotiated.
 //
-//	browser ──SRTP──▶ UDP mux ─▶ pion ─▶ read loop ─▶ sink (media.PacketWriter)
+//	browser ──SRTP──▶ UDP mux ─▶ pion (ICE, DTLS, SRTP) ─▶ tap ─▶ sink (media.PacketWriter)
 //	browser ◀──SRTP── UDP mux ◀─ pion ◀─ Leg.WritePacket ◀─ switch
 //
 // An Engine is made once per process. It owns the shared pion API (PCMU and
@@ -24,7 +24,14 @@
 //     instead of accumulating unread in pion's per-stream buffers.
 //   - The outgoing track is the leg's own TrackLocal: WritePacket stamps a
 //     reused rtp.Header and calls pion's SRTP writer directly (no pool, no
-//     lock, zero allocations). The read loop reuses one buffer and Packet.
+//     lock, zero allocations).
+//   - No read loop: each leg has its own SettingEngine.BufferFactory, whose
+//     per-SSRC buffer for received RTP (the tap) is claimed in OnTrack (fired
+//     before the first packet) and from then on hands every packet pion's
+//     SRTP session decrypts straight to the sink, with one reused Packet.
+//     That is one goroutine and one goroutine hand-off per packet less than
+//     reading the TrackRemote. Audio received before Start is discarded.
+//   - One interface list (stdnet.Net) shared by every leg's ICE agent.
 //   - One DTLS certificate per Engine, not an ECDSA key per PeerConnection.
 //   - ICE timeouts: keepalive 1 s, Disconnected after 3 s of silence from the
 //     browser, Failed 4 s later (pion's defaults are 2 s, 5 s and 25 s). A
@@ -36,11 +43,13 @@
 // renegotiation, no TURN.
 //
 // Concurrency: WritePacket may be called from any goroutine (calls are
-// serialised by a mutex; one writer is the normal case). Each Leg owns two
-// goroutines: the read loop, started by Start, which is the only caller of the
-// sink, and the state loop, which is the only caller of the OnState callback.
-// Close is idempotent, safe to call concurrently and from the OnState
-// callback, and waits for both (except that a Close made from inside the
-// callback cannot wait for the callback itself). Engine.Close closes every
+// serialised by a mutex; one writer is the normal case). The sink is called
+// one packet at a time, from pion's SRTP goroutine of the leg (or, for a
+// stream without a tap, which is not expected, from a fallback read loop),
+// and never after Close returns. Each Leg owns one goroutine, the state
+// loop, which is the only caller of the OnState callback. Close is
+// idempotent, safe to call concurrently and from the OnState callback, and
+// waits for a sink call in progress and for the state loop (except that a
+// Close made from inside the callback cannot wait for the callback itself). Engine.Close closes every
 // leg, then the socket.
 package webrtcleg

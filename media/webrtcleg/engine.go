@@ -16,7 +16,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/transport/v4/packetio"
+	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
@@ -35,7 +35,7 @@ const (
 )
 
 // rtpBufferLimit bounds what pion buffers per received RTP stream before the
-// read loop takes it (about 3 s of G.711 audio in SRTP).
+// leg claims it (about 3 s of G.711 audio in SRTP).
 const rtpBufferLimit = 32 << 10
 
 // socketBuffer is the kernel buffer size asked for the shared socket.
@@ -78,7 +78,8 @@ func (c Config) Validate() error {
 // the shared UDP socket. Make one per process.
 type Engine struct {
 	log  *slog.Logger
-	api  *webrtc.API
+	se   webrtc.SettingEngine // copied per leg, which sets its BufferFactory
+	me   *webrtc.MediaEngine  // copied by pion per PeerConnection
 	mux  ice.UDPMux
 	addr netip.AddrPort
 
@@ -149,7 +150,17 @@ func New(cfg Config) (*Engine, error) {
 		orDefault(cfg.DisconnectedTimeout, DefaultDisconnectedTimeout),
 		orDefault(cfg.FailedTimeout, DefaultFailedTimeout),
 		orDefault(cfg.KeepaliveInterval, DefaultKeepaliveInterval))
-	se.BufferFactory = bufferFactory
+	// One interface list for every leg's ICE agent (pion otherwise asks
+	// the kernel for it, and keeps it, per PeerConnection).
+	nw, err := stdnet.NewNet()
+	if err != nil {
+		_ = e.mux.Close()
+		return nil, fmt.Errorf("list network interfaces: %w", err)
+	}
+	se.SetNet(nw)
+	// OnTrack as soon as the stream is known, without pion reading (and
+	// holding back) its first packet: the leg's tap delivers from then on.
+	se.SetFireOnTrackBeforeFirstRTP(true)
 
 	var me webrtc.MediaEngine
 	for _, c := range []webrtc.RTPCodecParameters{codecParameters(media.PCMU), codecParameters(media.PCMA)} {
@@ -158,13 +169,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("register codec %s: %w", c.MimeType, err)
 		}
 	}
-	// No interceptors: no NACK (audio is not retransmitted), no TWCC or
-	// RTCP reports, no stats goroutines. See doc.go.
-	e.api = webrtc.NewAPI(
-		webrtc.WithSettingEngine(se),
-		webrtc.WithMediaEngine(&me),
-		webrtc.WithInterceptorRegistry(&interceptor.Registry{}),
-	)
+	e.se, e.me = se, &me
 	if _, err := e.certificate(); err != nil {
 		_ = e.mux.Close()
 		return nil, err
@@ -257,7 +262,17 @@ func (e *Engine) Accept(ctx context.Context, offer []byte) (*Leg, []byte, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	pc, err := e.api.NewPeerConnection(webrtc.Configuration{
+	l := newLeg(e, codec)
+	se := e.se
+	se.BufferFactory = l.bufferFactory
+	// No interceptors: no NACK (audio is not retransmitted), no TWCC or
+	// RTCP reports, no stats goroutines. See doc.go.
+	api := webrtc.NewAPI(
+		webrtc.WithSettingEngine(se),
+		webrtc.WithMediaEngine(e.me),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}),
+	)
+	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		Certificates:  []webrtc.Certificate{*cert},
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
@@ -265,7 +280,7 @@ func (e *Engine) Accept(ctx context.Context, offer []byte) (*Leg, []byte, error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	l := newLeg(e, pc, codec)
+	l.bind(pc)
 	if err := e.track(l); err != nil {
 		_ = pc.Close()
 		return nil, nil, err
@@ -336,19 +351,6 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-// bufferFactory replaces pion's per-stream buffers: received RTP is buffered
-// up to rtpBufferLimit; received RTCP is dropped on arrival, since without
-// interceptors nothing reads it and pion would otherwise keep up to 100 KB
-// of it per stream.
-func bufferFactory(kind packetio.BufferPacketType, _ uint32) io.ReadWriteCloser {
-	if kind == packetio.RTCPBufferPacket {
-		return newDiscard()
-	}
-	b := packetio.NewBuffer()
-	b.SetLimitSize(rtpBufferLimit)
-	return b
 }
 
 // discard is a write-only sink: Write drops, Read blocks until Close.

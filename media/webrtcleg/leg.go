@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/transport/v4/packetio"
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
@@ -37,14 +38,18 @@ type Leg struct {
 	lastWrite   time.Time // when it was sent
 	xcode       [maxPayload]byte
 
-	sink      atomic.Pointer[sinkBox]
-	onState   atomic.Pointer[func(State)]
-	state     atomic.Uint32 // State last reported
-	startOnce sync.Once
+	sink    atomic.Pointer[sinkBox]
+	onState atomic.Pointer[func(State)]
+	state   atomic.Uint32 // State last reported
 
-	// remoteTrack carries the browser's track from pion's OnTrack to the
-	// read loop. Buffer 1: there is one audio track; later ones are dropped.
-	remoteTrack chan *webrtc.TrackRemote
+	// Received RTP: pion's SRTP session writes each stream into an rtpTap
+	// (bufferFactory); OnTrack claims the track's tap, which then calls
+	// deliver directly. A track without a tap falls back to a read loop.
+	tapMu    sync.Mutex         // guards following
+	taps     map[uint32]*rtpTap // by SSRC
+	tracked  bool               // a track was claimed or is read: later ones are ignored
+	tapped   bool               // the track was claimed by its tap (no read loop)
+	tapsDone bool               // Close ran: no new taps or read loops
 	// stateKick wakes the state loop. Buffer 1: kicks coalesce, the loop
 	// reads the current state from pion.
 	stateKick chan struct{}
@@ -53,7 +58,7 @@ type Leg struct {
 	closeOnce  sync.Once
 	done       chan struct{} // closed on a final state
 	doneOnce   sync.Once
-	readers    sync.WaitGroup // the read loop
+	readers    sync.WaitGroup // the fallback read loop
 	states     sync.WaitGroup // the state loop
 	inCallback atomic.Bool    // the state loop is inside the OnState callback
 
@@ -79,36 +84,36 @@ type Stats struct {
 	SinkErrors      uint64 // errors returned by the sink
 }
 
-func newLeg(e *Engine, pc *webrtc.PeerConnection, codec media.Codec) *Leg {
+// newLeg makes a leg without its PeerConnection; bind attaches it.
+func newLeg(e *Engine, codec media.Codec) *Leg {
 	l := &Leg{
-		e:           e,
-		pc:          pc,
-		log:         e.log.With("codec", codec.String()),
-		codec:       codec,
-		out:         &localTrack{codec: codec},
-		remoteTrack: make(chan *webrtc.TrackRemote, 1),
-		stateKick:   make(chan struct{}, 1),
-		closing:     make(chan struct{}),
-		done:        make(chan struct{}),
+		e:         e,
+		log:       e.log.With("codec", codec.String()),
+		codec:     codec,
+		out:       &localTrack{codec: codec},
+		taps:      make(map[uint32]*rtpTap, 1),
+		stateKick: make(chan struct{}, 1),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
 	l.state.Store(uint32(StateConnecting))
 	l.sink.Store(&sinkBox{media.Discard})
+	return l
+}
+
+// bind attaches the leg's PeerConnection and starts the state loop.
+func (l *Leg) bind(pc *webrtc.PeerConnection) {
+	l.pc = pc
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
 		select {
 		case l.stateKick <- struct{}{}:
 		default:
 		}
 	})
-	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		select {
-		case l.remoteTrack <- t:
-		default:
-		}
-	})
+	pc.OnTrack(l.onTrack)
 	l.states.Go(l.stateLoop)
-	return l
 }
 
 // Codec returns the codec the leg sends (and the browser was asked to send).
@@ -177,13 +182,12 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	return nil
 }
 
-// Start begins delivering the browser's audio to sink, from one goroutine
-// owned by the leg, with one reused Packet (sinks must not retain it). Only
-// the first call starts the loop; later calls act as SetSink.
-func (l *Leg) Start(sink media.PacketWriter) {
-	l.SetSink(sink)
-	l.startOnce.Do(func() { l.readers.Go(l.readLoop) })
-}
+// Start begins delivering the browser's audio to sink, one packet at a
+// time, with one reused Packet (sinks must not retain it). Audio received
+// before Start is discarded. It is SetSink under the name the leg's users
+// know: packets are delivered from pion's SRTP goroutine as they are
+// decrypted, so there is no loop to start.
+func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
 
 // SetSink atomically replaces where the browser's audio goes (nil discards).
 func (l *Leg) SetSink(sink media.PacketWriter) {
@@ -222,8 +226,15 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
-		l.startOnce.Do(func() {}) // a later Start starts nothing
 		close(l.closing)
+		l.tapMu.Lock()
+		l.tapsDone = true
+		taps := l.taps
+		l.taps = nil
+		l.tapMu.Unlock()
+		for _, t := range taps {
+			t.stop() // waits for a delivery in progress
+		}
 		err = l.pc.Close()
 		l.e.forget(l)
 		if err != nil {
@@ -238,14 +249,76 @@ func (l *Leg) Close() error {
 	return err
 }
 
-// readLoop waits for the browser's track and hands each packet to the sink.
-func (l *Leg) readLoop() {
-	var tr *webrtc.TrackRemote
-	select {
-	case tr = <-l.remoteTrack:
-	case <-l.closing:
+// bufferFactory is the leg's SettingEngine.BufferFactory: received RTP
+// goes into an rtpTap per SSRC, received RTCP is dropped on arrival, since
+// without interceptors nothing reads it and pion would otherwise keep up to
+// 100 KB of it per stream.
+func (l *Leg) bufferFactory(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
+	if kind != packetio.RTPBufferPacket {
+		return newDiscard()
+	}
+	t := newRTPTap()
+	l.tapMu.Lock()
+	defer l.tapMu.Unlock()
+	if l.tapsDone {
+		t.stop()
+	} else {
+		l.taps[ssrc] = t
+	}
+	return t
+}
+
+// onTrack claims the browser's track: its tap delivers to the sink from
+// now on. A track without a tap (not expected) gets a read loop.
+func (l *Leg) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	l.tapMu.Lock()
+	defer l.tapMu.Unlock()
+	if l.tapsDone || l.tracked {
 		return
 	}
+	l.tracked = true
+	if t := l.taps[uint32(tr.SSRC())]; t != nil && t.claim(l) {
+		l.tapped = true
+		return
+	}
+	l.readers.Go(func() { l.readLoop(tr) })
+}
+
+// deliver parses one decrypted RTP packet and hands it to the sink. hdr
+// and pkt are the caller's reused scratch; b is valid during the call.
+func (l *Leg) deliver(b []byte, hdr *rtp.Header, pkt *media.Packet) {
+	n := len(b)
+	hl, err := hdr.Unmarshal(b)
+	if err != nil {
+		l.stats.ignored.Add(1)
+		return
+	}
+	end := n
+	if hdr.Padding && end > hl {
+		end -= int(b[end-1])
+	}
+	codec := media.CodecForPayloadType(hdr.PayloadType)
+	if codec == media.CodecUnknown || end <= hl {
+		l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
+		return
+	}
+	*pkt = media.Packet{
+		Payload:        b[hl:end],
+		Codec:          codec,
+		SequenceNumber: hdr.SequenceNumber,
+		Timestamp:      hdr.Timestamp,
+		Marker:         hdr.Marker,
+	}
+	l.stats.received.Add(1)
+	l.stats.receivedBytes.Add(uint64(end - hl))
+	if err := l.sink.Load().w.WritePacket(pkt); err != nil {
+		l.stats.sinkErrors.Add(1)
+	}
+}
+
+// readLoop reads tr and delivers each packet: the fallback for a track
+// whose stream has no tap.
+func (l *Leg) readLoop(tr *webrtc.TrackRemote) {
 	buf := make([]byte, maxPayload)
 	var hdr rtp.Header
 	var pkt media.Packet
@@ -263,32 +336,7 @@ func (l *Leg) readLoop() {
 			l.stats.ignored.Add(1)
 			continue
 		}
-		hl, err := hdr.Unmarshal(buf[:n])
-		if err != nil {
-			l.stats.ignored.Add(1)
-			continue
-		}
-		end := n
-		if hdr.Padding && end > hl {
-			end -= int(buf[end-1])
-		}
-		codec := media.CodecForPayloadType(hdr.PayloadType)
-		if codec == media.CodecUnknown || end <= hl {
-			l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
-			continue
-		}
-		pkt = media.Packet{
-			Payload:        buf[hl:end],
-			Codec:          codec,
-			SequenceNumber: hdr.SequenceNumber,
-			Timestamp:      hdr.Timestamp,
-			Marker:         hdr.Marker,
-		}
-		l.stats.received.Add(1)
-		l.stats.receivedBytes.Add(uint64(end - hl))
-		if err := l.sink.Load().w.WritePacket(&pkt); err != nil {
-			l.stats.sinkErrors.Add(1)
-		}
+		l.deliver(buf[:n], &hdr, &pkt)
 	}
 }
 

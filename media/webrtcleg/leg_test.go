@@ -94,6 +94,9 @@ func TestLoopbackAudioBothWays(t *testing.T) {
 	if st.PacketsSent == 0 || st.PacketsReceived == 0 || st.WriteErrors != 0 {
 		t.Errorf("Stats() = %+v", st)
 	}
+	if !webrtcleg.Tapped(leg) {
+		t.Error("the browser's track is read by the fallback read loop, want delivery from its SRTP tap")
+	}
 }
 
 func TestTranscodesToPCMA(t *testing.T) {
