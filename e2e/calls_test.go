@@ -21,8 +21,10 @@ func (c *caller) bye(t *testing.T) {
 	}
 }
 
-func (a *agentClient) classify(freq float64, d time.Duration) tone.Verdict { return a.Br.Classify(freq, d) }
-func (a *agentClient) ratio(freq float64, d time.Duration) float64        { return a.Br.Ratio(freq, d) }
+func (a *agentClient) classify(freq float64, d time.Duration) tone.Verdict {
+	return a.Br.Classify(freq, d)
+}
+func (a *agentClient) ratio(freq float64, d time.Duration) float64 { return a.Br.Ratio(freq, d) }
 
 func (a *agentClient) callOp(t *testing.T, method, call string) {
 	t.Helper()
