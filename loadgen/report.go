@@ -74,6 +74,58 @@ type GatewayFigures struct {
 	RSSPerCallKiB float64 `json:"rss_per_call_kib"`
 }
 
+// PlacingFigures describe the window in which new calls were placed.
+type PlacingFigures struct {
+	Seconds float64 `json:"seconds"`
+	Placed  int64   `json:"placed"` // calls placed in the window
+	// CallsPerSecond is Placed / Seconds; MinPerSecond and MaxPerSecond
+	// are over the whole one-second samples inside the window.
+	CallsPerSecond float64 `json:"calls_per_second"`
+	MinPerSecond   float64 `json:"min_per_second"`
+	MaxPerSecond   float64 `json:"max_per_second"`
+	// GatewayCPUPercent is the gateway's CPU over those samples (% of one
+	// core); GatewayCPUMsPerCall divides it by the calls placed in them, so
+	// it includes the media of calls in progress.
+	GatewayCPUPercent   float64 `json:"gateway_cpu_percent"`
+	GatewayCPUMsPerCall float64 `json:"gateway_cpu_ms_per_call"`
+	GatewayRSSPeakKiB   int64   `json:"gateway_rss_peak_kib"`
+}
+
+// placing computes rep.Placing from the per-second samples.
+func (rep *Report) placing(samples []sample, start, end time.Time) {
+	p := &rep.Placing
+	if !end.After(start) {
+		return
+	}
+	p.Seconds = round(end.Sub(start).Seconds())
+	var secs, placed, ticks float64
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		if a.At.Before(start) || b.At.After(end) {
+			continue
+		}
+		d := b.At.Sub(a.At).Seconds()
+		n := float64(b.Placed - a.Placed)
+		rate := n / d
+		if secs == 0 || rate < p.MinPerSecond {
+			p.MinPerSecond = round(rate)
+		}
+		p.MaxPerSecond = round(max(p.MaxPerSecond, rate))
+		secs += d
+		placed += n
+		ticks += float64(b.Gateway.Ticks - a.Gateway.Ticks)
+		p.GatewayRSSPeakKiB = max(p.GatewayRSSPeakKiB, b.Gateway.RSSKiB)
+	}
+	p.Placed = int64(rep.Attempted)
+	p.CallsPerSecond = round(float64(p.Placed) / p.Seconds)
+	if secs > 0 && rep.Gateway.PID != 0 {
+		p.GatewayCPUPercent = round(ticks / clockTicks / secs * 100)
+		if placed > 0 {
+			p.GatewayCPUMsPerCall = round(ticks / clockTicks * 1000 / placed)
+		}
+	}
+}
+
 // Report is the outcome of a Run.
 type Report struct {
 	Config         map[string]any `json:"config"`
@@ -102,6 +154,9 @@ type Report struct {
 	BaselineLatencyMs Percentiles `json:"baseline_latency_ms"`
 
 	Gateway GatewayFigures `json:"gateway"`
+	// Placing covers the window in which calls were placed: the figures
+	// for short-call (setup rate) runs, where no steady window exists.
+	Placing PlacingFigures `json:"placing"`
 	// GeneratorCPUPercent is this process's CPU over the steady window.
 	GeneratorCPUPercent float64 `json:"generator_cpu_percent"`
 }
@@ -269,4 +324,12 @@ func (rep *Report) WriteTable(w io.Writer) {
 			float64(g.RSSIdleKiB)/1024, float64(g.RSSAgentsKiB)/1024, float64(g.RSSSteadyKiB)/1024, g.RSSPerCallKiB)
 	}
 	p("generator CPU          %.1f%% of one core (steady window)", rep.GeneratorCPUPercent)
+	if pl := rep.Placing; pl.Seconds > 0 {
+		p("placing window         %.1f s, %d calls, %.1f calls/s (per second min %.0f, max %.0f)",
+			pl.Seconds, pl.Placed, pl.CallsPerSecond, pl.MinPerSecond, pl.MaxPerSecond)
+		if g.PID != 0 {
+			p("  gateway              %.1f%% of one core, %.2f ms CPU per call placed, RSS peak %.1f MiB",
+				pl.GatewayCPUPercent, pl.GatewayCPUMsPerCall, float64(pl.GatewayRSSPeakKiB)/1024)
+		}
+	}
 }

@@ -105,6 +105,8 @@ type runner struct {
 	bridged       atomic.Int64
 	active        atomic.Int64
 	placed        atomic.Int64
+	placeStart    atomic.Int64 // unix ns when placing began
+	placeEnd      atomic.Int64 // unix ns when placing stopped
 	done          atomic.Int64
 	failed        atomic.Int64
 	unknownOffers atomic.Int64
@@ -121,6 +123,7 @@ type sample struct {
 	Self    procSample
 	Bridged int64
 	Active  int64
+	Placed  int64
 }
 
 func (r *runner) callByFrom(from string) *call {
@@ -237,6 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep.build(r.results, r.samples, base.result(), cfg)
+	rep.placing(r.samples, time.Unix(0, r.placeStart.Load()), time.Unix(0, r.placeEnd.Load()))
 	rep.UnknownOffers = int(r.unknownOffers.Load())
 	return rep, nil
 }
@@ -244,38 +248,54 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // schedule places calls at cfg.Rate, at most cfg.Calls at a time, for
 // cfg.Duration, then waits for every call to end.
 func (r *runner) schedule(ctx context.Context) {
+	// Call k is due at start + k·interval: a late wake-up places every call
+	// that is due (a ticker would drop the missed ticks and fall short of
+	// the rate). A call due while cfg.Calls are active is skipped.
 	interval := time.Duration(float64(time.Second) / r.cfg.Rate)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	start := time.Now()
+	r.placeStart.Store(start.UnixNano())
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	end := time.After(r.cfg.Duration)
 	var cwg sync.WaitGroup
 	defer cwg.Wait()
-	n := 0
+	n, due := 0, 0
 	for {
 		select {
-		case <-tick.C:
+		case <-timer.C:
 		case <-end:
+			r.placeEnd.Store(time.Now().UnixNano())
 			return
 		case <-ctx.Done():
+			r.placeEnd.Store(time.Now().UnixNano())
 			return
 		}
-		if r.active.Load() >= int64(r.cfg.Calls) {
-			continue
+		now := time.Since(start)
+		for ; time.Duration(due)*interval <= now; due++ {
+			if r.active.Load() >= int64(r.cfg.Calls) {
+				continue
+			}
+			n++
+			r.placeOne(ctx, &cwg, n)
 		}
-		n++
-		c, err := newCall(n)
-		if err != nil {
-			r.record(callResult{Failure: "local socket: " + shortErr(err)})
-			continue
-		}
-		r.active.Add(1)
-		r.placed.Add(1)
-		cwg.Go(func() {
-			res := r.place(ctx, c)
-			r.active.Add(-1)
-			r.record(res)
-		})
+		timer.Reset(time.Duration(due)*interval - now)
 	}
+}
+
+// placeOne starts call n on cwg.
+func (r *runner) placeOne(ctx context.Context, cwg *sync.WaitGroup, n int) {
+	c, err := newCall(n)
+	if err != nil {
+		r.record(callResult{Failure: "local socket: " + shortErr(err)})
+		return
+	}
+	r.active.Add(1)
+	r.placed.Add(1)
+	cwg.Go(func() {
+		res := r.place(ctx, c)
+		r.active.Add(-1)
+		r.record(res)
+	})
 }
 
 func (r *runner) record(res callResult) {
@@ -295,7 +315,7 @@ func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
 	start := time.Now()
 	var prev sample
 	for {
-		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Active: r.active.Load()}
+		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Active: r.active.Load(), Placed: r.placed.Load()}
 		if pid != 0 {
 			s.Gateway, _ = readProc(pid)
 		}
