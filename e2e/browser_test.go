@@ -100,9 +100,7 @@ func TestBrowserSoftphone(t *testing.T) {
 	p.matchesGateway(g, "a1", map[string]string{call1: "active"})
 	p.wait(inboundAudio, 10*time.Second)
 	// The caller now gets the page's microphone, not the music.
-	waitFor(t, 8*time.Second, "caller 1 to hear the page's microphone (Chromium's fake beep)", func() bool {
-		return hearsBeep(c1.RTP.Recorded(time.Second))
-	})
+	hearsPage(t, "caller 1 (Chromium's fake beep)", c1)
 
 	// A second (direct) call: a toast, accepted; call 1 is held.
 	p2 := g.dialAsync(t, "1001", toneCaller2)
@@ -115,18 +113,14 @@ func TestBrowserSoftphone(t *testing.T) {
 	p.matchesGateway(g, "a1", map[string]string{call1: "held", call2: "active"})
 	p.wait(`document.body.dataset.activeCall === '`+call2+`'`, 5*time.Second)
 	hearsMusic(t, "held caller 1", c1.classify)
-	waitFor(t, 8*time.Second, "caller 2 to hear the page's microphone", func() bool {
-		return hearsBeep(c2.RTP.Recorded(time.Second))
-	})
+	hearsPage(t, "caller 2", c2)
 
 	// Swap: the Resume button of the held row.
 	webtest.Click(t, ctx, row(call1)+" button.resume")
 	p.matchesGateway(g, "a1", map[string]string{call1: "active", call2: "held"})
 	p.wait(`document.body.dataset.activeCall === '`+call1+`'`, 5*time.Second)
 	hearsMusic(t, "held caller 2", c2.classify)
-	waitFor(t, 8*time.Second, "caller 1 to hear the page's microphone after the swap", func() bool {
-		return hearsBeep(c1.RTP.Recorded(time.Second))
-	})
+	hearsPage(t, "caller 1 after the swap", c1)
 
 	// Hang up the held call from the page: only it ends.
 	webtest.Click(t, ctx, row(call2)+" button.hangup")
@@ -198,32 +192,59 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 }
 
-// beepHz is the frequency of Chromium's fake microphone: a beep of about
-// 40 ms every 500 ms, silence in between.
-const beepHz = 400.0
+// Chromium's fake microphone beeps: about 40 ms of a tone near 400 Hz every
+// 500 ms, silence in between. Nothing else a caller hears in these tests
+// looks like that: music on hold and the pion agents' tones never pause,
+// ringback is on for a whole second.
 
-// hearsBeep reports whether the last second of pcm is the fake
-// microphone: at least one loud 20 ms frame dominated by the beep and
-// mostly silent frames (music on hold never pauses that long).
+// hearsBeep reports whether the last 1.2 s of a caller's audio is the fake
+// microphone: at least two short loud bursts (up to 200 ms) between silent
+// frames, and mostly silence.
 func hearsBeep(pcm []int16) bool {
-	if len(pcm) < 8000 {
-		return false
+	ok, _ := beepStats(pcm)
+	return ok
+}
+
+// beepStats is hearsBeep with a description of what was heard. A burst is
+// a run of audible frames, at least one of them loud, with silence on both
+// sides.
+func beepStats(pcm []int16) (bool, string) {
+	const frame = 160
+	if len(pcm) < 60*frame {
+		return false, fmt.Sprintf("only %d samples", len(pcm))
 	}
-	silent := 0
-	for i := 0; i+160 <= len(pcm); i += 160 {
-		if tone.RMS(pcm[i:i+160]) < tone.SilenceRMS {
-			silent++
+	silent, bursts, run, longest := 0, 0, 0, 0
+	loud, started := false, false // started: a silent frame was seen
+	for i := 0; i+frame <= len(pcm); i += frame {
+		rms := tone.RMS(pcm[i : i+frame])
+		if rms >= tone.SilenceRMS {
+			run++
+			loud = loud || rms > 1000
+			continue
 		}
-	}
-	if silent < 30 {
-		return false
-	}
-	// The beep is short and not perfectly clean: slide a 20 ms window.
-	for i := 0; i+160 <= len(pcm); i += 40 {
-		f := pcm[i : i+160]
-		if tone.RMS(f) > 1000 && tone.Ratio(f, beepHz) > 0.4 {
-			return true
+		if started && run > 0 && run <= 10 && loud {
+			bursts++
 		}
+		longest = max(longest, run)
+		silent++
+		run, loud, started = 0, false, true
 	}
-	return false
+	n := len(pcm) / frame
+	return bursts >= 2 && silent*2 >= n, fmt.Sprintf("%d/%d silent frames, %d short bursts, longest audible run %d frames", silent, n, bursts, longest)
+}
+
+// hearsPage waits until the caller hears the page's fake microphone.
+func hearsPage(t *testing.T, who string, c *caller) {
+	t.Helper()
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		ok, desc := beepStats(c.RTP.Recorded(1200 * time.Millisecond))
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not hear the page's microphone (Chromium's fake beep): %s", who, desc)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
