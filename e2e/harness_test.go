@@ -105,7 +105,7 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 	sipPort := freePort(t, "udp")
 	httpPort := freePort(t, "tcp")
 	// Each gateway gets its own RTP range so parallel tests never collide.
-	base := 30000 + int(portBase.Add(1))*200
+	base := 40000 + int(portBase.Add(1))*200 // 40000+: clear of cmd/switchboard's SIPp tests (30000-37999)
 	g := &gateway{
 		t: t, Token: "e2e-token", DataDir: t.TempDir(), exited: make(chan struct{}),
 		SIP:  netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sipPort)),

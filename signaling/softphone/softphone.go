@@ -228,14 +228,20 @@ func (ss *session) register() {
 		To   string `json:"to"`
 		Mode string `json:"mode"`
 	}) (agent.CallView, error) {
-		if p.Call == "" || p.To == "" {
-			return agent.CallView{}, ws.InvalidParams("to: call and to are required")
+		if p.Call == "" {
+			return agent.CallView{}, ws.InvalidParams("call: required")
 		}
 		if p.Mode == "" {
 			p.Mode = "blind"
 		}
-		if p.Mode != "blind" && p.Mode != "warm" && p.Mode != "complete" && p.Mode != "cancel" {
-			return agent.CallView{}, ws.InvalidParams("mode: must be blind or warm")
+		switch p.Mode {
+		case "blind", "warm":
+			if p.To == "" {
+				return agent.CallView{}, ws.InvalidParams("to: required for a " + p.Mode + " transfer")
+			}
+		case "complete", "cancel":
+		default:
+			return agent.CallView{}, ws.InvalidParams("mode: must be blind, warm, complete or cancel")
 		}
 		v, err := core.Transfer(ctx, ss.agent(), p.Call, p.To, p.Mode)
 		return v, toWS(err)
