@@ -1,0 +1,398 @@
+package lean
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
+	"github.com/pion/stun/v4"
+
+	"switchboard/media"
+	"switchboard/media/webrtcleg"
+)
+
+// Defaults for Config's zero values.
+const (
+	// DefaultDisconnectedTimeout: silence from the browser (no binding
+	// request, no SRTP) after which a leg is Disconnected. Chrome checks
+	// consent every few seconds, pion's ICE agent every 2 s when idle.
+	DefaultDisconnectedTimeout = 5 * time.Second
+	// DefaultFailedTimeout: further silence after Disconnected before Failed.
+	DefaultFailedTimeout = 5 * time.Second
+	// DefaultConnectTimeout: a leg not connected (ICE and DTLS) this long
+	// after Accept fails.
+	DefaultConnectTimeout = 15 * time.Second
+)
+
+// socketBuffer is the kernel buffer size asked for the shared socket.
+const socketBuffer = 4 << 20
+
+// readBufferSize is the engine's one receive buffer: more than any UDP
+// datagram a browser sends (its MTU).
+const readBufferSize = 2048
+
+// Config configures an Engine. The zero value listens on every interface on
+// an ephemeral port and advertises the first non-loopback IPv4 address.
+type Config struct {
+	// IP is the media address put in the host candidate and bound for the
+	// shared UDP socket. With a loopback address (tests: 127.0.0.1) only
+	// loopback peers are answered.
+	IP netip.Addr
+	// UDPPort is the single UDP port every leg shares. 0 means an ephemeral
+	// port; see Engine.Addr.
+	UDPPort int
+	// DisconnectedTimeout: 0 means DefaultDisconnectedTimeout.
+	DisconnectedTimeout time.Duration
+	// FailedTimeout: 0 means DefaultFailedTimeout.
+	FailedTimeout time.Duration
+	// ConnectTimeout: 0 means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// Logger receives lifecycle logs. nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate checks the values of c.
+func (c Config) Validate() error {
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		return fmt.Errorf("udp port %d out of range", c.UDPPort)
+	}
+	if c.DisconnectedTimeout < 0 || c.FailedTimeout < 0 || c.ConnectTimeout < 0 {
+		return errors.New("negative timeout")
+	}
+	return nil
+}
+
+// Engine makes browser legs. It owns the shared UDP socket, its read loop,
+// the liveness ticker and one DTLS certificate. Make one per process.
+type Engine struct {
+	log      *slog.Logger
+	conn     *net.UDPConn
+	addr     netip.AddrPort // advertised host candidate
+	loopback bool           // answer loopback peers only
+	cert     tls.Certificate
+	finger   string // "sha-256 AB:..." of cert
+	disc     time.Duration
+	fail     time.Duration
+	connect  time.Duration
+	tick     time.Duration
+
+	mu      sync.RWMutex // guards following
+	byAddr  map[netip.AddrPort]*Leg
+	byUfrag map[string]*Leg
+	legs    map[*Leg]struct{}
+	closed  bool
+
+	stop      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup // read loop, ticker
+
+	// Read-loop scratch (one reader).
+	stunIn, stunOut stun.Message
+}
+
+// New binds the shared UDP port and starts the engine's two goroutines.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("lean webrtc config: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "webrtcleg", "engine", "lean")
+	e := &Engine{
+		log:     log,
+		disc:    orDefault(cfg.DisconnectedTimeout, DefaultDisconnectedTimeout),
+		fail:    orDefault(cfg.FailedTimeout, DefaultFailedTimeout),
+		connect: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
+		byAddr:  make(map[netip.AddrPort]*Leg),
+		byUfrag: make(map[string]*Leg),
+		legs:    make(map[*Leg]struct{}),
+		stop:    make(chan struct{}),
+	}
+	e.tick = min(max(e.disc/5, 20*time.Millisecond), 500*time.Millisecond)
+	ip := cfg.IP.Unmap()
+	bind := ip
+	if !ip.IsValid() {
+		ip = defaultIP()
+		if !ip.IsValid() {
+			return nil, errors.New("lean webrtc: no Config.IP and no non-loopback IPv4 address")
+		}
+		bind = netip.IPv4Unspecified()
+	}
+	network := "udp4"
+	if ip.Is6() {
+		network = "udp6"
+	}
+	conn, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(bind, uint16(cfg.UDPPort))))
+	if err != nil {
+		return nil, fmt.Errorf("listen media udp %s port %d: %w", bind, cfg.UDPPort, err)
+	}
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
+	e.conn = conn
+	e.addr = netip.AddrPortFrom(ip, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+	e.loopback = ip.IsLoopback()
+	e.cert, err = selfsign.GenerateSelfSigned()
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("generate dtls certificate: %w", err)
+	}
+	sum := sha256.Sum256(e.cert.Certificate[0])
+	hexs := make([]string, len(sum))
+	for i, c := range sum {
+		hexs[i] = fmt.Sprintf("%02X", c)
+	}
+	e.finger = "sha-256 " + strings.Join(hexs, ":")
+	e.wg.Go(e.readLoop)
+	e.wg.Go(e.ticker)
+	log.Info("webrtc engine listening", "addr", e.addr.String())
+	return e, nil
+}
+
+// Addr returns the advertised host candidate's address (the shared socket).
+func (e *Engine) Addr() netip.AddrPort { return e.addr }
+
+// Close closes every open leg, then the socket, and waits for the engine's
+// goroutines. It is idempotent.
+func (e *Engine) Close() error {
+	var errs []error
+	e.closeOnce.Do(func() {
+		e.mu.Lock()
+		e.closed = true
+		legs := make([]*Leg, 0, len(e.legs))
+		for l := range e.legs {
+			legs = append(legs, l)
+		}
+		e.mu.Unlock()
+		for _, l := range legs {
+			errs = append(errs, l.Close())
+		}
+		close(e.stop)
+		errs = append(errs, e.conn.Close())
+		e.wg.Wait()
+	})
+	return errors.Join(errs...)
+}
+
+// Accept answers a browser's SDP offer and returns the new leg and the
+// answer (complete: ICE-lite with its one host candidate). It answers PCMU
+// when the offer has it, else PCMA; an offer that cannot be answered gets a
+// *webrtcleg.OfferError. The leg is Connecting until the browser completes
+// ICE and DTLS; call Start to receive its audio.
+func (e *Engine) Accept(ctx context.Context, raw []byte) (*Leg, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	o, err := parseOffer(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	codec, pt, otherPT := media.PCMU, o.ptPCMU, o.ptPCMA
+	if pt < 0 {
+		codec, pt, otherPT = media.PCMA, o.ptPCMA, -1
+	}
+	l := newLeg(e, o, codec, uint8(pt))
+	answer := o.answer(answerParams{
+		addr: e.addr, ufrag: l.ufrag, pwd: l.pwd, fingerprint: e.finger,
+		codec: codec, pt: pt, otherPT: otherPT, ssrc: l.hdr.SSRC, sessionID: mrand.Uint64() >> 2,
+	})
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, nil, webrtcleg.ErrClosed
+	}
+	e.legs[l] = struct{}{}
+	e.byUfrag[l.ufrag] = l
+	e.mu.Unlock()
+	if err := l.startDTLS(); err != nil {
+		_ = l.Close()
+		return nil, nil, err
+	}
+	l.log.Info("webrtc leg answered", "codec", codec.String())
+	return l, answer, nil
+}
+
+// forget unregisters l's ufrag and addresses.
+func (e *Engine) forget(l *Leg) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.legs, l)
+	if e.byUfrag[l.ufrag] == l {
+		delete(e.byUfrag, l.ufrag)
+	}
+	for _, a := range l.addrs {
+		if e.byAddr[a] == l {
+			delete(e.byAddr, a)
+		}
+	}
+	l.addrs = nil
+}
+
+// readLoop drains the shared socket: one map lookup by source address,
+// then the leg handles the packet on this goroutine.
+func (e *Engine) readLoop() {
+	buf := make([]byte, readBufferSize)
+	for {
+		n, from, err := e.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		e.mu.RLock()
+		l := e.byAddr[from]
+		e.mu.RUnlock()
+		b := buf[:n]
+		if l == nil {
+			if b[0] < 4 {
+				e.handleSTUN(b, from, nil)
+			}
+			continue
+		}
+		l.receive(b, from)
+	}
+}
+
+// handleSTUN answers a browser's binding request (RFC 8445 §7.3 as a lite
+// agent; RFC 7675 consent checks are the same requests). known is the leg
+// the source address belongs to, if any.
+func (e *Engine) handleSTUN(b []byte, from netip.AddrPort, known *Leg) {
+	if e.loopback && !from.Addr().IsLoopback() {
+		return
+	}
+	m := &e.stunIn
+	m.Raw = append(m.Raw[:0], b...)
+	if err := m.Decode(); err != nil || m.Type != stun.BindingRequest {
+		return
+	}
+	user, err := m.Get(stun.AttrUsername)
+	if err != nil {
+		return
+	}
+	i := strings.IndexByte(string(user), ':') // no copy: string(user) in an expression
+	if i < 0 {
+		return
+	}
+	e.mu.RLock()
+	l := e.byUfrag[string(user[:i])]
+	e.mu.RUnlock()
+	if l == nil || string(user[i+1:]) != l.remoteUfrag {
+		return
+	}
+	if err := l.integrity.Check(m); err != nil {
+		return
+	}
+	if m.Contains(stun.AttrFingerprint) {
+		if err := stun.Fingerprint.Check(m); err != nil {
+			return
+		}
+	}
+	l.onCheck(from, m.Contains(stun.AttrUseCandidate), known)
+	out := &e.stunOut
+	err = out.Build(stun.NewTransactionIDSetter(m.TransactionID), stun.BindingSuccess,
+		&stun.XORMappedAddress{IP: from.Addr().AsSlice(), Port: int(from.Port())},
+		l.integrity, stun.Fingerprint)
+	if err != nil {
+		return
+	}
+	_, _ = e.conn.WriteToUDPAddrPort(out.Raw, from)
+}
+
+// register maps addr to l (moving it from another leg if needed).
+func (e *Engine) register(l *Leg, addr netip.AddrPort) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.byAddr[addr] == l || l.closedFlag.Load() {
+		return
+	}
+	if len(l.addrs) >= maxAddrs {
+		old := l.addrs[0]
+		if e.byAddr[old] == l {
+			delete(e.byAddr, old)
+		}
+		l.addrs = l.addrs[1:]
+	}
+	e.byAddr[addr] = l
+	l.addrs = append(l.addrs, addr)
+}
+
+// maxAddrs bounds the browser addresses one leg accepts packets from.
+const maxAddrs = 8
+
+// ticker runs liveness and DTLS clean-up for every leg.
+func (e *Engine) ticker() {
+	t := time.NewTicker(e.tick)
+	defer t.Stop()
+	var legs []*Leg
+	for {
+		select {
+		case <-e.stop:
+			return
+		case now := <-t.C:
+			e.mu.RLock()
+			legs = legs[:0]
+			for l := range e.legs {
+				legs = append(legs, l)
+			}
+			e.mu.RUnlock()
+			for _, l := range legs {
+				l.tick(now)
+			}
+			clear(legs)
+		}
+	}
+}
+
+// randomString returns n characters of ICE-safe random text (base64 of
+// crypto/rand bytes, RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters).
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	s := base64.RawStdEncoding.EncodeToString(b)
+	return strings.NewReplacer("+", "a", "/", "b").Replace(s[:n])
+}
+
+// defaultIP returns the first non-loopback IPv4 address of an up interface.
+func defaultIP() netip.Addr {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() {
+				return p.Addr()
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,148 @@
+package lean
+
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+// keyedLeg makes an engine on loopback and a leg whose SRTP contexts are
+// keyed directly (no DTLS), with peer as the browser's address. It returns
+// the browser's own context for packets it sends.
+func keyedLeg(tb testing.TB, codec media.Codec, peer netip.AddrPort) (*Engine, *Leg, *srtp.Context) {
+	tb.Helper()
+	e, err := New(Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = e.Close() })
+	o := &offer{ufrag: "brws", ptPCMU: 0, ptPCMA: 8}
+	l := newLeg(e, o, codec, codec.PayloadType())
+	e.mu.Lock()
+	e.legs[l] = struct{}{}
+	e.byUfrag[l.ufrag] = l
+	e.mu.Unlock()
+	key, salt := make([]byte, 16), make([]byte, 12)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	p := srtp.ProtectionProfileAeadAes128Gcm
+	mk := func(opts ...srtp.ContextOption) *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, p, opts...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
+	}
+	l.tx, l.rx = mk(), mk(srtp.SRTPReplayProtection(64))
+	e.register(l, peer)
+	l.onCheck(peer, true, l)
+	l.state.Store(uint32(2)) // connected
+	return e, l, mk()
+}
+
+func BenchmarkWritePacket(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		codec media.Codec // what the switch feeds; the leg sends PCMU
+	}{{"same-law", media.PCMU}, {"transcode", media.PCMA}} {
+		b.Run(tc.name, func(b *testing.B) {
+			sinkConn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sinkConn.Close()
+			_, leg, _ := keyedLeg(b, media.PCMU, sinkConn.LocalAddr().(*net.UDPAddr).AddrPort())
+			var pcm [media.FrameSamples]int16
+			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
+			p := media.Packet{Payload: media.Encode(tc.codec, make([]byte, media.FrameSamples), pcm[:]), Codec: tc.codec}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := leg.WritePacket(&p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if st := leg.Stats(); st.WriteErrors != 0 || st.PacketsDropped != 0 || st.PacketsSent == 0 {
+				b.Fatalf("Stats() = %+v", st)
+			}
+		})
+	}
+}
+
+// receiveRig sends SRTP from a browser socket to the engine and waits for
+// the sink: the whole receive path (socket read → lookup → decrypt → sink).
+type receiveRig struct {
+	cli     *net.UDPConn
+	to      netip.AddrPort
+	tx      *srtp.Context
+	hdr     rtp.Header
+	plain   []byte
+	enc     []byte
+	got     chan struct{}
+	scratch rtp.Header
+}
+
+func newReceiveRig(tb testing.TB) *receiveRig {
+	cli, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = cli.Close() })
+	e, leg, tx := keyedLeg(tb, media.PCMU, cli.LocalAddr().(*net.UDPAddr).AddrPort())
+	r := &receiveRig{cli: cli, to: e.Addr(), tx: tx, got: make(chan struct{}, 1),
+		hdr: rtp.Header{Version: 2, SSRC: 4242}, plain: make([]byte, 12+160), enc: make([]byte, 0, 256)}
+	leg.Start(media.PacketWriterFunc(func(p *media.Packet) error {
+		if len(p.Payload) == 160 && p.Codec == media.PCMU {
+			r.got <- struct{}{}
+		}
+		return nil
+	}))
+	return r
+}
+
+func (r *receiveRig) once(tb testing.TB) {
+	r.hdr.SequenceNumber++
+	r.hdr.Timestamp += 160
+	n, _ := r.hdr.MarshalTo(r.plain)
+	out, err := r.tx.EncryptRTP(r.enc[:0], r.plain[:n+160], &r.scratch)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := r.cli.WriteToUDPAddrPort(out, r.to); err != nil {
+		tb.Fatal(err)
+	}
+	<-r.got
+}
+
+func BenchmarkReceivePath(b *testing.B) {
+	r := newReceiveRig(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.once(b)
+	}
+}
+
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	r := newReceiveRig(t)
+	r.once(t) // warm up (SSRC state)
+	if n := testing.AllocsPerRun(200, func() { r.once(t) }); n != 0 {
+		t.Errorf("receive path: %v allocs per packet (socket read → decrypt → sink, incl. the sender), want 0", n)
+	}
+	sinkConn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sinkConn.Close()
+	_, leg, _ := keyedLeg(t, media.PCMU, sinkConn.LocalAddr().(*net.UDPAddr).AddrPort())
+	p := media.Packet{Payload: make([]byte, 160), Codec: media.PCMA}
+	if n := testing.AllocsPerRun(200, func() { _ = leg.WritePacket(&p) }); n != 0 {
+		t.Errorf("WritePacket: %v allocs per packet, want 0", n)
+	}
+}

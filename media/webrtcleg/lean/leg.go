@@ -1,0 +1,430 @@
+package lean
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/stun/v4"
+
+	"switchboard/media"
+	"switchboard/media/webrtcleg"
+)
+
+// State is webrtcleg's: the same states mean the same here.
+type State = webrtcleg.State
+
+// Stats is webrtcleg's.
+type Stats = webrtcleg.Stats
+
+// maxPayload is the largest payload WritePacket accepts.
+const maxPayload = 1500
+
+// rtpHeaderMax is the largest RTP header the leg writes (no CSRC, no
+// extension: 12 bytes); srtpOverhead covers the auth tag (GCM 16, HMAC 10).
+const (
+	rtpHeaderMax = 12
+	srtpOverhead = 16
+)
+
+// Leg is one agent's browser connection: one G.711 stream each way. Make
+// it with Engine.Accept.
+type Leg struct {
+	e           *Engine
+	log         *slog.Logger
+	codec       media.Codec
+	pt          uint8 // payload type we send
+	ptPCMU      int   // the browser's payload types (-1: not offered)
+	ptPCMA      int
+	ufrag, pwd  string
+	remoteUfrag string
+	integrity   stun.MessageIntegrity
+	fingerprint fingerprints
+	created     time.Time
+
+	addrs  []netip.AddrPort // browser addresses routed to this leg; guarded by e.mu
+	remote atomic.Pointer[netip.AddrPort]
+	alive  atomic.Bool // an authenticated packet arrived since the last tick
+	srtpIn atomic.Bool // an SRTP packet from the browser was authenticated
+
+	// Send path.
+	wmu         sync.Mutex // guards following
+	tx          *srtp.Context
+	hdr         rtp.Header
+	scratch     rtp.Header
+	sending     bool
+	lastSamples uint32
+	lastWrite   time.Time
+	plain       [rtpHeaderMax + maxPayload]byte
+	enc         []byte
+
+	// Receive path (engine read loop).
+	rmu  sync.Mutex // guards following; held while the sink runs
+	rx   *srtp.Context
+	rhdr rtp.Header
+	pkt  media.Packet
+	sink atomic.Pointer[sinkBox]
+
+	// DTLS, until detached.
+	dmu      sync.Mutex // guards following
+	dc       *dtlsConn
+	dconn    *dtls.Conn
+	cancelHS context.CancelFunc
+	hsDone   time.Time
+	wg       sync.WaitGroup // the handshake goroutine
+
+	// State and its callback.
+	state       atomic.Uint32
+	onState     atomic.Pointer[func(State)]
+	smu         sync.Mutex // guards following
+	pending     []State
+	dispatching bool
+	cbwg        sync.WaitGroup // the callback dispatcher
+	inCallback  atomic.Bool
+	done        chan struct{}
+	doneOnce    sync.Once
+	closedFlag  atomic.Bool
+	closeOnce   sync.Once
+
+	lastHeard time.Time // ticker only
+
+	stats legStats
+}
+
+type sinkBox struct{ w media.PacketWriter }
+
+type legStats struct {
+	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
+}
+
+func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
+	l := &Leg{
+		e: e, codec: codec, pt: pt, ptPCMU: o.ptPCMU, ptPCMA: o.ptPCMA,
+		ufrag: randomString(8), pwd: randomString(24), remoteUfrag: o.ufrag,
+		fingerprint: o.fingerprints,
+		created:     time.Now(),
+		done:        make(chan struct{}),
+		enc:         make([]byte, 0, rtpHeaderMax+maxPayload+srtpOverhead+16),
+	}
+	l.lastHeard = l.created
+	l.integrity = stun.NewShortTermIntegrity(l.pwd)
+	l.log = e.log.With("codec", codec.String(), "ufrag", l.ufrag)
+	// RFC 3550 §5.1: random SSRC, initial sequence number and timestamp.
+	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), PayloadType: pt}
+	l.state.Store(uint32(webrtcleg.StateConnecting))
+	l.sink.Store(&sinkBox{media.Discard})
+	return l
+}
+
+// Codec returns the codec the leg sends (and the browser was asked to send).
+func (l *Leg) Codec() media.Codec { return l.codec }
+
+// String names the stage for pipeline logs.
+func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
+
+// WritePacket sends p to the browser, stamping the leg's own SSRC, sequence
+// number and timestamp exactly as webrtcleg does (the timestamp follows the
+// wall clock across a pause, with the marker bit set). A payload in the
+// other G.711 law is transcoded. Before the leg is connected, and once it
+// has failed, packets are dropped and counted; after Close it returns
+// webrtcleg.ErrClosed. It does not retain p and does not allocate.
+func (l *Leg) WritePacket(p *media.Packet) error {
+	payload := p.Payload
+	if len(payload) == 0 {
+		return nil
+	}
+	if len(payload) > maxPayload {
+		return fmt.Errorf("write packet: payload of %d bytes exceeds %d", len(payload), maxPayload)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.closedFlag.Load() {
+		return webrtcleg.ErrClosed
+	}
+	remote := l.remote.Load()
+	if l.tx == nil || remote == nil || final(State(l.state.Load())) {
+		l.stats.dropped.Add(1)
+		return nil
+	}
+	now := time.Now()
+	marker := p.Marker
+	if !l.sending {
+		l.sending = true
+		marker = true
+	} else {
+		l.hdr.SequenceNumber++
+		adv := l.lastSamples
+		expected := time.Duration(l.lastSamples) * time.Second / media.SampleRate
+		if gap := now.Sub(l.lastWrite); gap > expected+2*media.FrameDuration {
+			adv = uint32(gap * media.SampleRate / time.Second) // a pause: stay on the wall clock
+			marker = true
+		}
+		l.hdr.Timestamp += adv
+	}
+	l.lastWrite = now
+	l.lastSamples = uint32(len(payload))
+	l.hdr.Marker = marker
+	hl, err := l.hdr.MarshalTo(l.plain[:])
+	if err != nil {
+		l.stats.writeErrors.Add(1)
+		return fmt.Errorf("write rtp: %w", err)
+	}
+	n := len(payload)
+	if p.Codec != l.codec && p.Codec != media.CodecUnknown {
+		media.Transcode(p.Codec, l.codec, l.plain[hl:], payload)
+	} else {
+		copy(l.plain[hl:], payload)
+	}
+	out, err := l.tx.EncryptRTP(l.enc[:0], l.plain[:hl+n], &l.scratch)
+	if err == nil {
+		_, err = l.e.conn.WriteToUDPAddrPort(out, *remote)
+	}
+	if err != nil {
+		l.stats.writeErrors.Add(1)
+		return fmt.Errorf("write rtp: %w", err)
+	}
+	l.stats.sent.Add(1)
+	l.stats.sentBytes.Add(uint64(n))
+	return nil
+}
+
+// Start begins delivering the browser's audio to sink (SetSink under the
+// name the leg's users know). Audio received before Start is discarded.
+func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
+
+// SetSink atomically replaces where the browser's audio goes (nil
+// discards). The sink is called from the engine's read loop with one
+// reused Packet whose payload is valid during the call only.
+func (l *Leg) SetSink(sink media.PacketWriter) {
+	if sink == nil {
+		sink = media.Discard
+	}
+	l.sink.Store(&sinkBox{sink})
+}
+
+// OnState sets the callback for state changes: Connected, Disconnected,
+// Failed and Closed (Connecting is never reported). Calls are made one at a
+// time, in order, from a goroutine of the leg; the callback may call Close.
+func (l *Leg) OnState(fn func(State)) { l.onState.Store(&fn) }
+
+// Done is closed once the leg reaches Failed or Closed.
+func (l *Leg) Done() <-chan struct{} { return l.done }
+
+// Stats returns the leg's counters.
+func (l *Leg) Stats() Stats {
+	return Stats{
+		State:           State(l.state.Load()),
+		PacketsSent:     l.stats.sent.Load(),
+		BytesSent:       l.stats.sentBytes.Load(),
+		PacketsReceived: l.stats.received.Load(),
+		BytesReceived:   l.stats.receivedBytes.Load(),
+		PacketsDropped:  l.stats.dropped.Load(),
+		PacketsIgnored:  l.stats.ignored.Load(),
+		WriteErrors:     l.stats.writeErrors.Load(),
+		SinkErrors:      l.stats.sinkErrors.Load(),
+	}
+}
+
+// Close ends the leg and waits for its goroutines (a Close made from the
+// OnState callback does not wait for the callback itself). After it returns
+// the sink is not called again. It is idempotent and safe to call
+// concurrently.
+func (l *Leg) Close() error {
+	l.closeOnce.Do(func() {
+		l.closedFlag.Store(true)
+		l.setState(webrtcleg.StateClosed)
+		l.rmu.Lock()
+		l.rx = nil
+		l.rmu.Unlock()
+		l.wmu.Lock()
+		l.tx = nil
+		l.wmu.Unlock()
+		l.detachDTLS(true)
+		l.e.forget(l)
+	})
+	l.wg.Wait()
+	if !l.inCallback.Load() {
+		l.cbwg.Wait()
+	}
+	return nil
+}
+
+// receive handles one datagram from a browser address of this leg, on the
+// engine's read loop (RFC 7983 demultiplexing by first byte).
+func (l *Leg) receive(b []byte, from netip.AddrPort) {
+	switch c := b[0]; {
+	case c < 4:
+		l.e.handleSTUN(b, from, l)
+	case c >= 20 && c < 64:
+		l.receiveDTLS(b)
+	case c >= 128 && c < 192:
+		l.receiveRTP(b)
+	}
+}
+
+// receiveRTP decrypts an SRTP packet in place and hands it to the sink.
+// SRTCP (RFC 5761 §4: packet types 192–223) is dropped.
+func (l *Leg) receiveRTP(b []byte) {
+	if len(b) < 12 || (b[1] >= 192 && b[1] <= 223) {
+		return
+	}
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	if l.rx == nil {
+		return
+	}
+	hl, err := l.rhdr.Unmarshal(b)
+	if err != nil {
+		l.stats.ignored.Add(1)
+		return
+	}
+	out, err := l.rx.DecryptRTP(b, b, &l.rhdr)
+	if err != nil {
+		l.stats.ignored.Add(1) // not authentic, replayed, or garbage
+		return
+	}
+	l.alive.Store(true)
+	if !l.srtpIn.Load() {
+		l.srtpIn.Store(true)
+	}
+	end := len(out)
+	if l.rhdr.Padding && end > hl {
+		end -= int(out[end-1])
+	}
+	codec := media.CodecUnknown
+	switch int(l.rhdr.PayloadType) {
+	case l.ptPCMU:
+		codec = media.PCMU
+	case l.ptPCMA:
+		codec = media.PCMA
+	}
+	if codec == media.CodecUnknown || end <= hl {
+		l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
+		return
+	}
+	l.pkt = media.Packet{
+		Payload:        out[hl:end],
+		Codec:          codec,
+		SequenceNumber: l.rhdr.SequenceNumber,
+		Timestamp:      l.rhdr.Timestamp,
+		Marker:         l.rhdr.Marker,
+	}
+	l.stats.received.Add(1)
+	l.stats.receivedBytes.Add(uint64(end - hl))
+	if err := l.sink.Load().w.WritePacket(&l.pkt); err != nil {
+		l.stats.sinkErrors.Add(1)
+	}
+}
+
+// onCheck records a valid binding request from addr: the address is routed
+// to the leg, the first one (or a nominated one, USE-CANDIDATE) becomes
+// where media goes.
+func (l *Leg) onCheck(addr netip.AddrPort, nominate bool, known *Leg) {
+	if l.closedFlag.Load() {
+		return
+	}
+	if known != l {
+		l.e.register(l, addr)
+	}
+	if r := l.remote.Load(); r == nil || (nominate && *r != addr) {
+		l.remote.Store(&addr)
+	}
+	l.alive.Store(true)
+}
+
+// tick runs liveness (consent freshness) and DTLS clean-up; engine ticker.
+func (l *Leg) tick(now time.Time) {
+	if l.alive.Swap(false) {
+		l.lastHeard = now
+	}
+	silent := now.Sub(l.lastHeard)
+	switch State(l.state.Load()) {
+	case webrtcleg.StateConnecting:
+		if now.Sub(l.created) > l.e.connect {
+			l.log.Warn("webrtc leg not connected in time")
+			l.setState(webrtcleg.StateFailed)
+		}
+	case webrtcleg.StateConnected:
+		if silent > l.e.disc {
+			l.setState(webrtcleg.StateDisconnected)
+		}
+	case webrtcleg.StateDisconnected:
+		if silent <= l.e.disc {
+			l.setState(webrtcleg.StateConnected)
+		} else if silent > l.e.disc+l.e.fail {
+			l.setState(webrtcleg.StateFailed)
+		}
+	}
+	l.dmu.Lock()
+	detach := l.dconn != nil && !l.hsDone.IsZero() && (l.srtpIn.Load() || now.Sub(l.hsDone) > detachAfter)
+	final := l.dconn != nil && final(State(l.state.Load()))
+	l.dmu.Unlock()
+	if detach || final {
+		l.detachDTLS(false)
+	}
+}
+
+// setState moves the leg to s (final states stick) and queues the OnState
+// callback, which a short-lived goroutine runs, in order.
+func (l *Leg) setState(s State) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	cur := State(l.state.Load())
+	// Final states stick, except that Close reports Closed after Failed
+	// (as webrtcleg does).
+	if cur == s || cur == webrtcleg.StateClosed || (cur == webrtcleg.StateFailed && s != webrtcleg.StateClosed) {
+		return
+	}
+	l.state.Store(uint32(s))
+	if s == webrtcleg.StateFailed || s == webrtcleg.StateClosed {
+		l.doneOnce.Do(func() { close(l.done) })
+	}
+	l.pending = append(l.pending, s)
+	if !l.dispatching {
+		l.dispatching = true
+		l.cbwg.Go(l.dispatch)
+	}
+}
+
+func (l *Leg) dispatch() {
+	for {
+		l.smu.Lock()
+		if len(l.pending) == 0 {
+			l.dispatching = false
+			l.pending = nil
+			l.smu.Unlock()
+			return
+		}
+		s := l.pending[0]
+		l.pending = l.pending[1:]
+		l.smu.Unlock()
+		switch s {
+		case webrtcleg.StateConnected:
+			l.log.Info("webrtc leg connected")
+		case webrtcleg.StateDisconnected:
+			l.log.Warn("webrtc leg disconnected")
+		case webrtcleg.StateFailed:
+			l.log.Warn("webrtc leg failed")
+		case webrtcleg.StateClosed:
+			l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
+		}
+		if fn := l.onState.Load(); fn != nil && *fn != nil {
+			l.inCallback.Store(true)
+			(*fn)(s)
+			l.inCallback.Store(false)
+		}
+	}
+}
+
+var _ media.PacketWriter = (*Leg)(nil)
+
+// final reports whether no further transition can follow s.
+func final(s State) bool { return s == webrtcleg.StateFailed || s == webrtcleg.StateClosed }
