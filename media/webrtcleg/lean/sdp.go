@@ -24,9 +24,9 @@ const maxOfferSize = 64 << 10
 type offer struct {
 	ufrag, pwd   string
 	fingerprints fingerprints // the browser's certificate, any of these
-	mid          string        // the audio section's a=mid ("" if none)
-	bundle       bool          // the offer groups the audio mid in BUNDLE
-	audioIndex   int           // index of the audio m-line
+	mid          string       // the audio section's a=mid ("" if none)
+	bundle       bool         // the offer groups the audio mid in BUNDLE
+	audioIndex   int          // index of the audio m-line
 	media        []*sdp.MediaDescription
 	ptPCMU       int // payload type the offer uses for PCMU, -1 if none
 	ptPCMA       int
