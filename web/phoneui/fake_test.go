@@ -221,6 +221,11 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 				c.notify("call.ended", map[string]any{"id": out["id"], "reason": "agent"})
 			}
 		}
+	case "call.dial":
+		out := map[string]any{"id": "c9", "state": "ringing", "muted": false, "direction": "outbound", "kind": "outbound",
+			"remote": str("to"), "started_at": "2026-01-01T00:00:00.000Z", "merged_with": []any{}}
+		f.calls["c9"] = out
+		return copyCall(out), nil, nil
 	case "call.dtmf":
 		if call(str("call")) == nil {
 			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "call: unknown"}}, nil

@@ -190,6 +190,14 @@ func TestSoftphone(t *testing.T) {
 		t.Errorf("call.dtmf requests = %v, want one {call: c1, digits: 5}", d)
 	}
 
+	// Dialling out: the outbound call rings with ringback in the agent's ear
+	// until it is answered or ends.
+	webtest.SetValue(t, ctx, "#dial-to", "5551234")
+	webtest.Click(t, ctx, "#dial-submit")
+	wait(`document.querySelector('` + row("c9") + `')?.dataset.state === 'ringing' && document.body.dataset.ringback === 'yes'`)
+	webtest.Click(t, ctx, row("c9")+" button.hangup")
+	wait(`!document.querySelector('` + row("c9") + `') && document.body.dataset.ringback === 'no'`)
+
 	// Hang up the held call: only its row goes.
 	webtest.Click(t, ctx, row("c2")+" button.hangup")
 	wait(`!document.querySelector('` + row("c2") + `') && !!document.querySelector('` + row("c1") + `')`)

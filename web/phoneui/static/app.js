@@ -443,6 +443,50 @@
     },
   };
 
+  // Ringback in the agent's ear while one of its outbound calls rings and
+  // the far end sends no early media (North American 440 + 480 Hz, 2 s on,
+  // 4 s off). The gateway sends nothing before the answer unless the far end
+  // has early media; this fills the gap the way a desk phone does.
+  const ringback = {
+    timer: 0,
+    on: false,
+    set(on) {
+      if (on === this.on) return;
+      this.on = on;
+      document.body.dataset.ringback = on ? 'yes' : 'no';
+      clearInterval(this.timer);
+      if (on) {
+        this.burst();
+        this.timer = setInterval(() => this.burst(), 6000);
+      }
+    },
+    burst() {
+      try {
+        const AC = window.AudioContext || window.webkitAudioContext;
+        if (!AC) return;
+        ring.ctx = ring.ctx || new AC();
+        const ctx = ring.ctx;
+        if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+        const t = ctx.currentTime + 0.02;
+        const gain = ctx.createGain();
+        gain.gain.setValueAtTime(0, t);
+        gain.gain.linearRampToValueAtTime(0.05, t + 0.03);
+        gain.gain.setValueAtTime(0.05, t + 1.97);
+        gain.gain.linearRampToValueAtTime(0, t + 2);
+        gain.connect(ctx.destination);
+        for (const f of [440, 480]) {
+          const o = ctx.createOscillator();
+          o.frequency.value = f;
+          o.connect(gain);
+          o.start(t);
+          o.stop(t + 2.05);
+        }
+      } catch (e) {
+        // No audio output.
+      }
+    },
+  };
+
   // ---- offers (toasts) ----------------------------------------------------
 
   function kindLabel(r) {
@@ -610,6 +654,7 @@
   }
 
   function renderCalls() {
+    ringback.set(Object.values(state.calls).some((c) => c.direction === 'outbound' && c.state === 'ringing'));
     const tbody = $('#calls tbody');
     const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
     state.mergeSelection = state.mergeSelection.filter((id) => state.calls[id]);
