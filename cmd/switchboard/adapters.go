@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/netip"
 
 	"switchboard/agent"
 	"switchboard/media"
 	"switchboard/media/rtpleg"
 	"switchboard/media/webrtcleg"
+	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
 )
@@ -49,11 +52,45 @@ func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(
 	return trunkCall{c}, nil
 }
 
-// legFactory adapts the WebRTC engine to agent.LegFactory.
-type legFactory struct{ e *webrtcleg.Engine }
+// webrtcEngine is the browser-leg engine chosen by -webrtc-engine.
+type webrtcEngine interface {
+	agent.LegFactory
+	Addr() netip.AddrPort
+	Close() error
+}
+
+// newWebRTCEngine builds the engine cfg.WebRTCEngine names ("" = pion).
+func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
+	if cfg.WebRTCEngine == "lean" {
+		e, err := lean.New(lean.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return leanFactory{e}, nil
+	}
+	e, err := webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return legFactory{e}, nil
+}
+
+// legFactory adapts the pion WebRTC engine to agent.LegFactory.
+type legFactory struct{ *webrtcleg.Engine }
 
 func (f legFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg, []byte, error) {
-	leg, answer, err := f.e.Accept(ctx, offer)
+	leg, answer, err := f.Engine.Accept(ctx, offer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return leg, answer, nil
+}
+
+// leanFactory adapts the lean WebRTC engine to agent.LegFactory.
+type leanFactory struct{ *lean.Engine }
+
+func (f leanFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg, []byte, error) {
+	leg, answer, err := f.Engine.Accept(ctx, offer)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -33,6 +33,7 @@ type Config struct {
 	AllowedOrigins []string       // -allowed-origins
 	LogLevel       slog.Level     // -log-level
 	WebRTCPort     int            // -webrtc-port: the one UDP port of every agent's WebRTC leg (0 = ephemeral)
+	WebRTCEngine   string         // -webrtc-engine: "pion" (webrtcleg) or "lean" (webrtcleg/lean)
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 }
 
@@ -63,6 +64,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		pprofOn        = fs.Bool("pprof", false, "serve Go profiling endpoints under /debug/pprof/ (admin token required)")
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
+		webrtcEngine   = fs.String("webrtc-engine", "pion", "browser leg implementation: pion (PeerConnection) or lean (ICE-lite + DTLS-SRTP, less CPU and memory)")
 	)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
@@ -160,6 +162,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		bad("webrtc-port", strconv.Itoa(*webrtcPort), "must be outside -rtp-ports")
 	}
 	c.WebRTCPort = *webrtcPort
+	switch *webrtcEngine {
+	case "pion", "lean":
+		c.WebRTCEngine = *webrtcEngine
+	default:
+		bad("webrtc-engine", *webrtcEngine, "want pion or lean")
+	}
 	c.Pprof = *pprofOn
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")

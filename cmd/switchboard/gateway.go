@@ -16,7 +16,6 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/media/rtpleg"
-	"switchboard/media/webrtcleg"
 	"switchboard/metrics"
 	"switchboard/signaling/console"
 	"switchboard/signaling/softphone"
@@ -36,7 +35,7 @@ type gateway struct {
 	hub        *events.Hub
 	pacer      *media.Pacer
 	pool       *rtpleg.Pool
-	webrtc     *webrtcleg.Engine
+	webrtc     webrtcEngine
 	core       *agent.Core
 	trunk      *trunk.Trunk
 	console    *console.Console
@@ -87,7 +86,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
 		return nil, err
 	}
-	if g.webrtc, err = webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log}); err != nil {
+	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	// The trunk is built first: it calls its handler only once running, by
@@ -107,7 +106,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		dialer = trunkDialer{t: g.trunk, pool: g.pool}
 	}
 	g.core, err = agent.New(ctx, agent.Config{
-		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: legFactory{g.webrtc}, Dialer: dialer,
+		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
 	})
 	if err != nil {
