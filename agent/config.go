@@ -53,10 +53,7 @@ func (c *Core) RemoveAgent(id string) {
 		c.mu.Unlock()
 		return
 	}
-	var hang []*call
-	for _, cl := range ag.calls {
-		hang = append(hang, cl)
-	}
+	hang := append([]*call(nil), ag.calls...)
 	sess := ag.sess
 	ag.sess = nil
 	delete(c.graces, ag)

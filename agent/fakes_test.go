@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"switchboard/events"
 	"switchboard/media"
 	"switchboard/media/tone"
 	"switchboard/store"
@@ -53,16 +52,15 @@ type recLeg struct {
 	steps *stepClock
 	codec media.Codec
 
-	mu    sync.Mutex // guards following
-	pkts  []recPkt
-	sink  media.PacketWriter
-	freq  float64 // the party's tone; 0 sends nothing
-	sine  tone.Sine
-	seq   uint16
-	ts    uint32
-	pcm   [media.FrameSamples]int16
-	buf   [media.FrameSamples]byte
-	write media.Packet
+	mu   sync.Mutex // guards following
+	pkts []recPkt
+	sink media.PacketWriter
+	freq float64 // the party's tone; 0 sends nothing
+	sine tone.Sine
+	seq  uint16
+	ts   uint32
+	pcm  [media.FrameSamples]int16
+	buf  [media.FrameSamples]byte
 }
 
 func newRecLeg(steps *stepClock, freq float64) *recLeg {
@@ -100,8 +98,7 @@ func (l *recLeg) send() {
 	l.seq++
 	l.ts += media.FrameSamples
 	media.Encode(l.codec, l.buf[:], l.pcm[:])
-	var p media.Packet
-	p = media.Packet{Payload: slices.Clone(l.buf[:]), Codec: l.codec, SequenceNumber: l.seq, Timestamp: l.ts}
+	p := media.Packet{Payload: slices.Clone(l.buf[:]), Codec: l.codec, SequenceNumber: l.seq, Timestamp: l.ts}
 	l.mu.Unlock()
 	_ = sink.WritePacket(&p)
 }
@@ -117,13 +114,6 @@ func (l *recLeg) heard(from, to int) []int16 {
 		}
 	}
 	return out
-}
-
-// count is the number of packets received so far.
-func (l *recLeg) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.pkts)
 }
 
 // fakeTrunkLeg is a trunk call's RTP leg.
@@ -465,9 +455,4 @@ func (d *fakeDialer) attempts() []*dialAttempt {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.dials)
-}
-
-// eventLog collects the hub's events.
-type eventLog struct {
-	sub *events.Subscription
 }

@@ -197,15 +197,8 @@ func TestBrowserAdmin(t *testing.T) {
 // looks like that: music on hold and the pion agents' tones never pause,
 // ringback is on for a whole second.
 
-// hearsBeep reports whether the last 1.2 s of a caller's audio is the fake
-// microphone: at least two short loud bursts (up to 200 ms) between silent
-// frames, and mostly silence.
-func hearsBeep(pcm []int16) bool {
-	ok, _ := beepStats(pcm)
-	return ok
-}
-
-// beepStats is hearsBeep with a description of what was heard. A burst is
+// beepStats reports whether pcm (a caller's last 1.2 s) is Chromium's fake
+// microphone beep, with a description of what was heard. A burst is
 // a run of audible frames, at least one of them loud, with silence on both
 // sides.
 func beepStats(pcm []int16) (bool, string) {

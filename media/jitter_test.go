@@ -76,11 +76,11 @@ func TestJitterBuffer(t *testing.T) {
 	for range 7 {
 		send()
 	}
-	_, to := r.step(1)
+	r.step(1)
 	if got := r.sw.Counters().Snapshot(); got.Dropped == 0 {
 		t.Errorf("burst: counters %+v, want dropped frames", got)
 	}
-	_, to = r.step(20) // the stream stops: concealment fades to silence
+	_, to := r.step(20) // the stream stops: concealment fades to silence
 	if err := r.agent.CheckContinuity(start, to); err != nil {
 		t.Errorf("agent stream: %v", err)
 	}

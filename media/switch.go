@@ -73,9 +73,8 @@ type Switch struct {
 	ringing bool
 	ring    cursor // call-waiting beeps, PCM
 
-	fastToAgent  *call // its input goes straight to the agent's writer
-	fastToCall   *call // the agent's input goes straight to its writer
-	agentDecoded bool  // the agent's input feeds the jitter buffer
+	fastToAgent *call // its input goes straight to the agent's writer
+	fastToCall  *call // the agent's input goes straight to its writer
 
 	pkt    Packet              // scratch outgoing packet
 	buf    [maxPayload]byte    // scratch payload

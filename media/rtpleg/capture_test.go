@@ -68,17 +68,3 @@ func (c *capture) packets() []captured {
 	defer c.mu.Unlock()
 	return append([]captured(nil), c.pkts...)
 }
-
-// send sends a raw RTP packet from the capture socket to dst.
-func (c *capture) send(t testing.TB, dst netip.AddrPort, h rtp.Header, payload []byte) {
-	t.Helper()
-	p := rtp.Packet{Header: h, Payload: payload}
-	p.Version = 2
-	b, err := p.Marshal()
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	if _, err := c.conn.WriteToUDPAddrPort(b, dst); err != nil {
-		t.Fatalf("send: %v", err)
-	}
-}

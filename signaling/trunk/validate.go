@@ -530,7 +530,7 @@ func forceRport(data []byte) []byte {
 			if bytes.Contains(bytes.ToLower(first), []byte("rport")) {
 				return data
 			}
-			at := colon + len(first)
+			var at int
 			if i := bytes.IndexByte(first, ';'); i >= 0 {
 				at = colon + i
 			} else {

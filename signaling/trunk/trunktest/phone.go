@@ -130,8 +130,6 @@ func (p *Phone) uri(target netip.AddrPort, user string) sip.Uri {
 type Invite struct {
 	p      *Phone
 	dlg    *sipgo.DialogClientSession
-	mu     sync.Mutex
-	codes  []int
 	provCh chan int // provisional codes, buffered
 }
 
