@@ -59,9 +59,9 @@ type webrtcEngine interface {
 	Close() error
 }
 
-// newWebRTCEngine builds the engine cfg.WebRTCEngine names ("" = pion).
+// newWebRTCEngine builds the engine cfg.WebRTCEngine names ("" = lean).
 func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
-	if cfg.WebRTCEngine == "lean" {
+	if cfg.WebRTCEngine != "pion" {
 		e, err := lean.New(lean.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log})
 		if err != nil {
 			return nil, err

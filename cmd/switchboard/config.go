@@ -64,7 +64,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		pprofOn        = fs.Bool("pprof", false, "serve Go profiling endpoints under /debug/pprof/ (admin token required)")
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
-		webrtcEngine   = fs.String("webrtc-engine", "pion", "browser leg implementation: pion (PeerConnection) or lean (ICE-lite + DTLS-SRTP, less CPU and memory)")
+		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket, about half the CPU and memory per agent) or pion (a pion PeerConnection per agent)")
 	)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
