@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -46,7 +47,7 @@ func run(cfg Config, log *slog.Logger) error {
 	wg.Go(func() { runErr <- g.run(ctx) })
 	log.Info("switchboard started", "sip_addr", g.trunk.Addr().String(), "http_addr", cfg.HTTPAddr,
 		"media_ip", cfg.MediaIP.String(), "rtp_ports", fmt.Sprintf("%d-%d", cfg.RTPPortMin, cfg.RTPPortMax),
-		"webrtc_addr", g.webrtc.Addr().String())
+		"webrtc_addr", g.webrtc.Addr().String(), "webrtc_engine", cmp.Or(cfg.WebRTCEngine, "lean"))
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

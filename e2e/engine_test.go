@@ -5,23 +5,33 @@ import (
 	"time"
 )
 
-// The lean browser leg (media/webrtcleg/lean, -webrtc-engine lean) in the
-// full gateway: scenarios 1 and 2 again, plus a check that the lean engine
-// is the one answering. The whole suite also runs on it with
-// SWITCHBOARD_WEBRTC_ENGINE=lean in the environment (the gateway reads every
-// flag from SWITCHBOARD_*).
+// The whole suite runs on the default browser leg, the lean engine
+// (media/webrtcleg/lean). These tests keep the other engine, pion's
+// PeerConnection (-webrtc-engine pion, media/webrtcleg), covered end to end:
+// scenarios 1 and 2 again, with a check that the wanted engine answers.
 
-func startLeanGateway(t *testing.T) *gateway {
+// startEngineGateway starts a gateway with the given -webrtc-engine ("" for
+// the default) and checks which engine it runs.
+func startEngineGateway(t *testing.T, engine, want string) *gateway {
 	t.Helper()
-	g := startGateway(t, "-webrtc-engine", "lean")
-	waitFor(t, 5*time.Second, "lean engine in the gateway log", func() bool {
-		return g.Logged(`"msg":"webrtc engine listening"`, `"engine":"lean"`)
+	var g *gateway
+	if engine == "" {
+		g = startGateway(t)
+	} else {
+		g = startGateway(t, "-webrtc-engine", engine)
+	}
+	waitFor(t, 5*time.Second, want+" engine in the gateway log", func() bool {
+		return g.Logged(`"msg":"switchboard started"`, `"webrtc_engine":"`+want+`"`)
 	})
 	return g
 }
 
-func TestLeanQueueCallToIdleAgent(t *testing.T) {
-	g := startLeanGateway(t)
+func TestDefaultEngineIsLean(t *testing.T) {
+	startEngineGateway(t, "", "lean")
+}
+
+func TestPionQueueCallToIdleAgent(t *testing.T) {
+	g := startEngineGateway(t, "pion", "pion")
 	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
 	a := g.login(t, "a1", toneAgent)
 	c := g.dial(t, "5000", toneCaller1)
@@ -33,8 +43,8 @@ func TestLeanQueueCallToIdleAgent(t *testing.T) {
 	a.WS.WaitNotification("call.ended", 5*time.Second)
 }
 
-func TestLeanSecondCallHoldsFirst(t *testing.T) {
-	g := startLeanGateway(t)
+func TestPionSecondCallHoldsFirst(t *testing.T) {
+	g := startEngineGateway(t, "pion", "pion")
 	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
 	a := g.login(t, "a1", toneAgent)
 	c1 := g.dial(t, "5000", toneCaller1)
