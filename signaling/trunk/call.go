@@ -234,6 +234,15 @@ func (c *Call) Answer(ctx context.Context) error {
 	// RespondSDP retransmits the 200 until the ACK, for at most 64*T1
 	// (RFC 3261 §13.3.1.4); a CANCEL that raced us makes it fail.
 	err := c.srvDlg.RespondSDP(c.answer)
+	if err != nil && c.srvDlg.LoadState() == sip.DialogStateEnded && c.endReasonOr(ReasonRemoteHangup) == ReasonRemoteHangup {
+		// The caller's BYE overtook its ACK (both sent at once; sipgo
+		// handles them on separate goroutines). A BYE confirms the dialog
+		// as well as an ACK does: the call was answered, then hung up.
+		c.closeFinal()
+		c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds(), "bye_before_ack", true)
+		c.end(ReasonRemoteHangup)
+		return nil
+	}
 	if err != nil {
 		c.closeFinal()
 		c.end(ReasonNoAck)
@@ -247,6 +256,16 @@ func (c *Call) Answer(ctx context.Context) error {
 	c.closeFinal() // after the state change: Hangup waits on it, then BYEs
 	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds())
 	return nil
+}
+
+// endReasonOr is the reason the call ended, or def while it has none.
+func (c *Call) endReasonOr(def string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.endReason == "" {
+		return def
+	}
+	return c.endReason
 }
 
 // Reject sends a final error response (code 300-699) and ends the call.
