@@ -150,7 +150,11 @@ func (a *agent) accept(c *call, res string) {
 	defer cancel()
 	if err := a.rpc.Call(ctx, "reservation.accept", map[string]string{"reservation": res}, nil); err != nil {
 		c.acceptErr.Store(&err)
+		return
 	}
+	c.callerRx.mu.Lock()
+	c.callerRx.acceptOK = time.Now()
+	c.callerRx.mu.Unlock()
 }
 
 // close logs the agent out (closing the socket) and closes its

@@ -33,6 +33,7 @@ type source struct {
 	n     int // frames sent; only the pacer touches sine, probe and n
 
 	probeSentAt atomic.Int64 // UnixNano of the last probe's first frame
+	lastSentAt  atomic.Int64 // UnixNano just before the last frame's write
 	sent        atomic.Int64 // frames written without error
 }
 
@@ -54,7 +55,9 @@ func (s *source) frame(codec media.Codec, pcm []int16, enc []byte) {
 		}
 		s.sine.Fill(pcm)
 	}
-	if s.write(media.Encode(codec, enc, pcm), false) == nil {
+	payload := media.Encode(codec, enc, pcm)
+	s.lastSentAt.Store(time.Now().UnixNano())
+	if s.write(payload, false) == nil {
 		s.sent.Add(1)
 	}
 }
@@ -66,12 +69,16 @@ type rx struct {
 	expect   float64   // frequency the receiver must hear; 0 before the call is bound
 	peer     *source   // the far end's source (probe send times)
 	acceptAt time.Time // when the agent accepted (zero before)
+	acceptOK time.Time // when the accept's result arrived (zero before)
 	closed   bool      // the call ended: ignore further packets
 
 	firstHeard time.Time // first 20 ms frame dominated by expect
-	verified   bool      // a 200 ms window classified as the expected tone
-	heard      []int16   // recent decoded audio, for tone.Classify
-	frames     int       // frames since firstHeard
+	// firstSent is when the peer wrote the frame first heard (its latest
+	// frame then: transit is far below the 20 ms frame interval).
+	firstSent time.Time
+	verified  bool    // a 200 ms window classified as the expected tone
+	heard     []int16 // recent decoded audio, for tone.Classify
+	frames    int     // frames since firstHeard
 
 	seqStarted  bool
 	lastSeq     uint16
@@ -107,11 +114,20 @@ func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, 
 	e := tone.Energy(frame)
 	audible := math.Sqrt(e) >= tone.SilenceRMS
 	isTone := audible && tone.Goertzel(frame, r.expect, media.SampleRate)/e >= 0.5
+	isProbe := audible && tone.Goertzel(frame, probeFreq, media.SampleRate)/e >= 0.4
 	if r.firstHeard.IsZero() {
-		if !isTone || r.acceptAt.IsZero() {
+		// The bridge is heard with the peer's first frame: its tone, or
+		// one of its probe frames while it is sending them (2 of every 50
+		// frames; not counting them added 20-40 ms to 4 % of the calls).
+		if r.acceptAt.IsZero() || !(isTone || isProbe && r.peerProbing(at)) {
 			return // music on hold, ring tone, or silence before the bridge
 		}
 		r.firstHeard = at
+		if r.peer != nil {
+			if sent := r.peer.lastSentAt.Load(); sent != 0 {
+				r.firstSent = time.Unix(0, sent)
+			}
+		}
 	}
 	r.frames++
 	if !r.verified {
@@ -127,7 +143,6 @@ func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, 
 	}
 	r.countSeq(seq)
 	r.countJitter(ts, at)
-	isProbe := audible && tone.Goertzel(frame, probeFreq, media.SampleRate)/e >= 0.4
 	if isProbe && !r.inProbe && r.peer != nil {
 		if sent := r.peer.probeSentAt.Load(); sent != 0 {
 			if d := at.Sub(time.Unix(0, sent)); d >= 0 && d < 500*time.Millisecond {
@@ -136,6 +151,17 @@ func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, 
 		}
 	}
 	r.inProbe = isProbe
+}
+
+// peerProbing reports whether the peer started a probe less than
+// probeFrames+1 frame intervals before at.
+func (r *rx) peerProbing(at time.Time) bool {
+	if r.peer == nil {
+		return false
+	}
+	sent := r.peer.probeSentAt.Load()
+	d := at.Sub(time.Unix(0, sent))
+	return sent != 0 && d >= 0 && d < (probeFrames+1)*media.FrameDuration
 }
 
 // countSeq counts RTP sequence gaps (losses) and late packets that fill them.
@@ -179,7 +205,9 @@ func (r *rx) countJitter(ts uint32, at time.Time) {
 // rxResult is a snapshot of an rx at the end of a call.
 type rxResult struct {
 	FirstHeard time.Time
+	FirstSent  time.Time // when the peer sent the frame first heard
 	AcceptAt   time.Time
+	AcceptOK   time.Time // when the accept's result arrived
 	Verified   bool
 	Packets    int
 	Lost       int
@@ -194,7 +222,7 @@ func (r *rx) finish() rxResult {
 	defer r.mu.Unlock()
 	r.closed = true
 	return rxResult{
-		FirstHeard: r.firstHeard, AcceptAt: r.acceptAt, Verified: r.verified,
+		FirstHeard: r.firstHeard, FirstSent: r.firstSent, AcceptAt: r.acceptAt, AcceptOK: r.acceptOK, Verified: r.verified,
 		Packets: r.packets, Lost: r.lost, Resyncs: r.resyncs,
 		JitterMs: r.jitter / media.SampleRate * 1000, Latency: r.latency,
 	}

@@ -147,6 +147,14 @@ type Report struct {
 
 	SetupMs         Percentiles `json:"setup_ms"`           // INVITE → 200 OK
 	AcceptToAudioMs Percentiles `json:"accept_to_audio_ms"` // reservation.accept sent → caller hears the agent
+	// The parts of AcceptToAudioMs: AcceptRPCMs is reservation.accept
+	// sent → its result received (gateway + websocket round trip);
+	// AcceptToFrameMs is accept sent → the agent wrote the first frame
+	// the caller heard (gateway switching plus the wait for the agent's
+	// next 20 ms frame); FrameTransitMs is that frame's send → heard.
+	AcceptRPCMs     Percentiles `json:"accept_rpc_ms"`
+	AcceptToFrameMs Percentiles `json:"accept_to_frame_ms"`
+	FrameTransitMs  Percentiles `json:"first_frame_transit_ms"`
 	CallerToAgent   Direction   `json:"caller_to_agent"`
 	AgentToCaller   Direction   `json:"agent_to_caller"`
 	// BaselineLatencyMs is the probe delay between two plain sockets of
@@ -170,7 +178,7 @@ func summary(c Config) map[string]any {
 }
 
 func (rep *Report) build(results []callResult, samples []sample, base rxResult, cfg Config) {
-	var setup, toAudio []float64
+	var setup, toAudio, rpc, toFrame, transit []float64
 	var c2a, a2c dirAcc
 	for _, r := range results {
 		rep.Attempted++
@@ -181,6 +189,13 @@ func (rep *Report) build(results []callResult, samples []sample, base rxResult, 
 		if r.Bridged {
 			rep.Bridged++
 			toAudio = append(toAudio, ms(r.ToAudio))
+			if cr := r.Caller; !cr.AcceptOK.IsZero() {
+				rpc = append(rpc, ms(cr.AcceptOK.Sub(cr.AcceptAt)))
+			}
+			if cr := r.Caller; !cr.FirstSent.IsZero() && !cr.AcceptAt.IsZero() {
+				toFrame = append(toFrame, ms(cr.FirstSent.Sub(cr.AcceptAt)))
+				transit = append(transit, ms(cr.FirstHeard.Sub(cr.FirstSent)))
+			}
 			c2a.add(r.Agent)
 			a2c.add(r.Caller)
 		}
@@ -193,6 +208,9 @@ func (rep *Report) build(results []callResult, samples []sample, base rxResult, 
 	}
 	rep.SetupMs = percentiles(setup)
 	rep.AcceptToAudioMs = percentiles(toAudio)
+	rep.AcceptRPCMs = percentiles(rpc)
+	rep.AcceptToFrameMs = percentiles(toFrame)
+	rep.FrameTransitMs = percentiles(transit)
 	var bl []float64
 	for _, d := range base.Latency {
 		bl = append(bl, ms(d))
@@ -300,6 +318,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	p("times (ms)")
 	pc("SIP setup INVITE→200", rep.SetupMs)
 	pc("accept→caller hears agent", rep.AcceptToAudioMs)
+	pc("  accept RPC round trip", rep.AcceptRPCMs)
+	pc("  accept→agent sent frame", rep.AcceptToFrameMs)
+	pc("  that frame's transit", rep.FrameTransitMs)
 	pc("probe delay caller→agent", rep.CallerToAgent.LatencyMs)
 	pc("probe delay agent→caller", rep.AgentToCaller.LatencyMs)
 	pc("loopback baseline", rep.BaselineLatencyMs)

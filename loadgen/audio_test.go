@@ -1,0 +1,58 @@
+package loadgen
+
+import (
+	"testing"
+	"time"
+
+	"switchboard/media"
+	"switchboard/media/tone"
+)
+
+// frameOf encodes 20 ms of a sine at freq as PCMU.
+func frameOf(freq float64) []byte {
+	var pcm [media.FrameSamples]int16
+	s := tone.Sine{Freq: freq}
+	s.Fill(pcm[:])
+	return media.Encode(media.PCMU, make([]byte, media.FrameSamples), pcm[:])
+}
+
+func TestRxBridgeHeardOnToneOrPeerProbe(t *testing.T) {
+	now := time.Now()
+	cases := []struct {
+		name     string
+		freq     float64
+		probeAgo time.Duration // peer's probe start before the frame; < 0: none
+		accepted bool
+		want     bool
+	}{
+		{"peer tone after accept", 1000, -1, true, true},
+		{"peer tone before accept", 1000, -1, false, false},
+		{"other tone (music on hold)", 1300, -1, true, false},
+		{"peer probe while it probes", probeFreq, 25 * time.Millisecond, true, true},
+		{"3 kHz while the peer is not probing", probeFreq, 200 * time.Millisecond, true, false},
+		{"3 kHz, peer never probed", probeFreq, -1, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			peer := &source{freq: 1000}
+			if tc.probeAgo >= 0 {
+				peer.probeSentAt.Store(now.Add(-tc.probeAgo).UnixNano())
+			}
+			peer.lastSentAt.Store(now.Add(-time.Millisecond).UnixNano())
+			var r rx
+			r.bind(1000, peer)
+			if tc.accepted {
+				r.acceptAt = now.Add(-30 * time.Millisecond)
+			}
+			var pcm [1500]int16
+			r.onPacket(media.PCMU, frameOf(tc.freq), 1, 160, now, pcm[:])
+			res := r.finish()
+			if got := !res.FirstHeard.IsZero(); got != tc.want {
+				t.Fatalf("heard = %v, want %v", got, tc.want)
+			}
+			if tc.want && res.FirstHeard.Sub(res.FirstSent) != time.Millisecond {
+				t.Fatalf("first frame transit = %v, want 1ms", res.FirstHeard.Sub(res.FirstSent))
+			}
+		})
+	}
+}
