@@ -49,6 +49,7 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 	cl.ringDur += now.Sub(cl.resAt)
 	cl.res, cl.resAg = "", nil
 	cl.markAccepted(now)
+	delete(c.queued, cl) // on an agent now: its queue wait is over
 	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
 		c.flushLocked()
 		c.mu.Unlock()

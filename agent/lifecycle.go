@@ -135,6 +135,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		return
 	}
 	cl.ended = true
+	delete(c.queued, cl)
 	now := c.now()
 	if cl.outcome == "" {
 		cl.outcome = reason
