@@ -28,7 +28,8 @@
 //     have finished too (its first SRTP packet, or 3 s later), which ends
 //     its goroutines and frees its state. A DTLS alert record from the
 //     browser after that (close_notify on PeerConnection.close) closes the
-//     leg.
+//     leg if nothing authentic follows it within a second (it cannot be
+//     authenticated any more, so a spoofed alert alone ends nothing).
 //   - Media: AES-128-GCM or AES-128-CM-HMAC-SHA1-80. RTCP from the browser
 //     is dropped (no reports are sent either; G.711 over WebRTC plays
 //     without them).

@@ -85,6 +85,7 @@ func (l *Leg) handshake(ctx context.Context, conn *dtls.Conn) {
 	l.hsDone = time.Now()
 	l.dmu.Unlock()
 	l.alive.Store(true)
+	l.heardN.Add(1)
 	l.setState(webrtcleg.StateConnected)
 }
 
@@ -132,18 +133,25 @@ func (l *Leg) keys(conn *dtls.Conn) error {
 	return nil
 }
 
+// alertGrace is how long a DTLS alert after the handshake must be followed
+// by silence before the leg counts as closed by the browser.
+const alertGrace = time.Second
+
 // receiveDTLS hands a DTLS datagram to the handshake, or, once the DTLS
-// connection is detached, treats an alert (close_notify or fatal) as the
-// browser closing.
+// connection is detached, treats an alert (close_notify or fatal) followed
+// by silence as the browser closing.
 func (l *Leg) receiveDTLS(b []byte) {
 	l.dmu.Lock()
 	c, done := l.dc, !l.hsDone.IsZero()
 	l.dmu.Unlock()
 	if done && b[0] == 21 { // content type alert (RFC 6347 §4.1)
-		if !final(State(l.state.Load())) {
-			l.log.Info("browser closed dtls")
+		// The DTLS state is gone, so the alert cannot be authenticated: a
+		// spoofed one must not end a call. It ends the leg only if nothing
+		// authentic (SRTP, binding request) follows within alertGrace.
+		if l.alertAt.Load() == 0 {
+			l.alertN.Store(l.heardN.Load())
+			l.alertAt.Store(time.Now().UnixNano())
 		}
-		l.setState(webrtcleg.StateClosed)
 	}
 	if c == nil {
 		return

@@ -5,12 +5,14 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 
 	"switchboard/media"
 	"switchboard/media/tone"
+	"switchboard/media/webrtcleg"
 )
 
 // keyedLeg makes an engine on loopback and a leg whose SRTP contexts are
@@ -79,6 +81,7 @@ func BenchmarkWritePacket(b *testing.B) {
 // receiveRig sends SRTP from a browser socket to the engine and waits for
 // the sink: the whole receive path (socket read → lookup → decrypt → sink).
 type receiveRig struct {
+	leg     *Leg
 	cli     *net.UDPConn
 	to      netip.AddrPort
 	tx      *srtp.Context
@@ -96,7 +99,7 @@ func newReceiveRig(tb testing.TB) *receiveRig {
 	}
 	tb.Cleanup(func() { _ = cli.Close() })
 	e, leg, tx := keyedLeg(tb, media.PCMU, cli.LocalAddr().(*net.UDPAddr).AddrPort())
-	r := &receiveRig{cli: cli, to: e.Addr(), tx: tx, got: make(chan struct{}, 1),
+	r := &receiveRig{leg: leg, cli: cli, to: e.Addr(), tx: tx, got: make(chan struct{}, 1),
 		hdr: rtp.Header{Version: 2, SSRC: 4242}, plain: make([]byte, 12+160), enc: make([]byte, 0, 256)}
 	leg.Start(media.PacketWriterFunc(func(p *media.Packet) error {
 		if len(p.Payload) == 160 && p.Codec == media.PCMU {
@@ -144,5 +147,32 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 	p := media.Packet{Payload: make([]byte, 160), Codec: media.PCMA}
 	if n := testing.AllocsPerRun(200, func() { _ = leg.WritePacket(&p) }); n != 0 {
 		t.Errorf("WritePacket: %v allocs per packet, want 0", n)
+	}
+}
+
+// A DTLS alert after the handshake cannot be authenticated any more: it
+// closes the leg only when nothing authentic follows it (a spoofed alert
+// while the browser still sends must not end the agent's audio).
+func TestAlertClosesOnlyWhenSilent(t *testing.T) {
+	r := newReceiveRig(t)
+	l := r.leg
+	l.dmu.Lock()
+	l.hsDone = time.Now()
+	l.dmu.Unlock()
+	alert := []byte{21, 254, 253, 0, 1, 0, 0, 0, 0, 0, 5, 0, 2, 1, 2, 3}
+	state := func() State { return State(l.state.Load()) }
+
+	r.once(t)
+	l.receiveDTLS(alert)
+	r.once(t) // the browser is still there
+	l.tick(time.Now().Add(2 * alertGrace))
+	if final(state()) {
+		t.Fatalf("a DTLS alert followed by media ended the leg (state %v)", state())
+	}
+
+	l.receiveDTLS(alert)
+	l.tick(time.Now().Add(2 * alertGrace)) // and then nothing
+	if state() != webrtcleg.StateClosed {
+		t.Fatalf("state %v after an alert and silence, want closed", state())
 	}
 }

@@ -53,7 +53,12 @@ type Leg struct {
 	addrs  []netip.AddrPort // browser addresses routed to this leg; guarded by e.mu
 	remote atomic.Pointer[netip.AddrPort]
 	alive  atomic.Bool // an authenticated packet arrived since the last tick
-	srtpIn atomic.Bool // an SRTP packet from the browser was authenticated
+	// heardN counts authenticated packets; alertN/alertAt remember a DTLS
+	// alert after the handshake (see receiveDTLS).
+	heardN  atomic.Uint64
+	alertN  atomic.Uint64
+	alertAt atomic.Int64 // unix nanoseconds; 0: none pending
+	srtpIn  atomic.Bool  // an SRTP packet from the browser was authenticated
 
 	// Send path.
 	wmu         sync.Mutex // guards following
@@ -292,6 +297,7 @@ func (l *Leg) receiveRTP(b []byte) {
 		return
 	}
 	l.alive.Store(true)
+	l.heardN.Add(1)
 	if !l.srtpIn.Load() {
 		l.srtpIn.Store(true)
 	}
@@ -338,6 +344,7 @@ func (l *Leg) onCheck(addr netip.AddrPort, nominate bool, known *Leg) {
 		l.remote.Store(&addr)
 	}
 	l.alive.Store(true)
+	l.heardN.Add(1)
 }
 
 // tick runs liveness (consent freshness) and DTLS clean-up; engine ticker.
@@ -346,6 +353,16 @@ func (l *Leg) tick(now time.Time) {
 		l.lastHeard = now
 	}
 	silent := now.Sub(l.lastHeard)
+	if at := l.alertAt.Load(); at != 0 && now.Sub(time.Unix(0, at)) >= alertGrace {
+		l.alertAt.Store(0)
+		if l.heardN.Load() == l.alertN.Load() {
+			// Nothing authentic since the alert: the browser really closed.
+			if !final(State(l.state.Load())) {
+				l.log.Info("browser closed dtls")
+			}
+			l.setState(webrtcleg.StateClosed)
+		}
+	}
 	switch State(l.state.Load()) {
 	case webrtcleg.StateConnecting:
 		if now.Sub(l.created) > l.e.connect {
