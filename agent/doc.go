@@ -14,6 +14,12 @@
 //     run outside the lock, on goroutines owned by Core.wg or on the call's
 //     own HandleCall goroutine.
 //
+// Time: the router's offer and wrap-up deadlines, the agents' reconnect
+// grace periods and the queue calls' wait bounds (a queue's
+// max_wait_seconds) are all handled by Advance, which Run calls when the
+// earliest of them is due (one timer); tests call Advance with a fake
+// clock (Config.Now).
+//
 // Lock order: Core.mu, then a media.Switch's own mutex. Nothing called under
 // Core.mu calls back into Core.
 //
