@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,13 +26,17 @@ type agent struct {
 	cur    atomic.Pointer[call] // call bound to this agent, nil when idle
 	offers atomic.Int64
 	pcm    [1500]int16 // reader scratch; only the PeerConnection's reader uses it
+
+	gmu sync.Mutex            // serialises join
+	grp atomic.Pointer[group] // Config.Merge: the group new calls join
 }
 
 // login connects the agent, negotiates its PeerConnection, starts its tone
 // and sets it available.
 func (r *runner) login(ctx context.Context, i int, id, password string) (*agent, error) {
 	a := &agent{id: id, run: r}
-	a.src = &source{freq: agentFreqs[i%len(agentFreqs)], offset: (i * 7) % probeEvery}
+	a.src = &source{freq: agentFreqs[i%len(agentFreqs)], phase: i}
+	a.src.offset.Store(int32((i * 7) % probeEvery))
 	var err error
 	a.pc, err = webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: a.onPacket})
 	if err != nil {
@@ -78,6 +83,12 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 
 // onPacket feeds audio from the gateway to the bound call's agent-side rx.
 func (a *agent) onPacket(p *media.Packet, at time.Time) {
+	if a.run.cfg.Merge {
+		if g := a.grp.Load(); g != nil && g.merged.Load() {
+			g.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])
+			return
+		}
+	}
 	if c := a.cur.Load(); c != nil {
 		c.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])
 	}
@@ -110,6 +121,9 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 		c.agent.Store(a)
 		c.agentRx.bind(c.src.freq, c.src)
 		c.callerRx.bind(a.src.freq, a.src)
+		if a.run.cfg.Merge {
+			a.join(c)
+		}
 		a.cur.Store(c)
 		a.run.wg.Go(func() { a.accept(c, res.ID) })
 	case "call.ended", "reservation.ended":
@@ -155,6 +169,9 @@ func (a *agent) accept(c *call, res string) {
 	c.callerRx.mu.Lock()
 	c.callerRx.acceptOK = time.Now()
 	c.callerRx.mu.Unlock()
+	if g := c.grp.Load(); g != nil {
+		g.onAccepted()
+	}
 }
 
 // close logs the agent out (closing the socket) and closes its

@@ -24,23 +24,28 @@ const (
 
 // source is one party's outgoing audio: its tone, probes, and a writer.
 type source struct {
-	freq   float64
-	offset int // frame offset of this source's probes (spreads them out)
-	write  func(payload []byte, marker bool) error
+	freq float64
+	// offset is the pacer tick (mod probeEvery) of this source's probes,
+	// which spreads them out; merged groups set it so that the three
+	// parties of a group never probe within 300 ms of each other.
+	offset atomic.Int32
+	// phase is this source's send slot within the 20 ms frame interval
+	// when the pacer has phases > 1; set before the source is added.
+	phase int
+	write func(payload []byte, marker bool) error
 
 	sine  tone.Sine
 	probe tone.Sine
-	n     int // frames sent; only the pacer touches sine, probe and n
 
 	probeSentAt atomic.Int64 // UnixNano of the last probe's first frame
 	lastSentAt  atomic.Int64 // UnixNano just before the last frame's write
 	sent        atomic.Int64 // frames written without error
 }
 
-// frame builds and sends the next 20 ms frame. pcm and enc are scratch.
-func (s *source) frame(codec media.Codec, pcm []int16, enc []byte) {
-	k := (s.n + s.offset) % probeEvery
-	s.n++
+// frame builds and sends the next 20 ms frame at pacer tick tick. pcm and
+// enc are scratch.
+func (s *source) frame(tick int, codec media.Codec, pcm []int16, enc []byte) {
+	k := (tick + int(s.offset.Load())) % probeEvery
 	if k < probeFrames {
 		if s.probe.Freq == 0 {
 			s.probe = tone.Sine{Freq: probeFreq}
@@ -235,11 +240,15 @@ func (r *rx) heardAt() time.Time {
 	return r.firstHeard
 }
 
-// pacer sends a frame from every registered source every 20 ms.
+// pacer sends a frame from every registered source every 20 ms. With
+// phases > 1 the interval is split into that many slots and each source
+// sends in the slot of its phase (mod phases), so that sources are not all
+// phase-locked to a receiver's own 20 ms clock (the gateway's mixer).
 type pacer struct {
-	codec media.Codec
-	mu    sync.Mutex // guards following
-	srcs  map[*source]struct{}
+	codec  media.Codec
+	phases int        // 0 or 1: every source sends on the same tick
+	mu     sync.Mutex // guards following
+	srcs   map[*source]struct{}
 }
 
 func (p *pacer) add(s *source) {
@@ -259,12 +268,14 @@ func (p *pacer) remove(s *source) {
 
 // run paces until done is closed.
 func (p *pacer) run(done <-chan struct{}) {
-	tick := time.NewTicker(media.FrameDuration)
+	phases := max(1, p.phases)
+	tick := time.NewTicker(media.FrameDuration / time.Duration(phases))
 	defer tick.Stop()
 	var (
 		pcm  [media.FrameSamples]int16
 		enc  [media.FrameSamples]byte
 		list []*source
+		n    int // ticks so far
 	)
 	for {
 		select {
@@ -273,13 +284,17 @@ func (p *pacer) run(done <-chan struct{}) {
 			return
 		}
 		list = list[:0]
+		ph := n % phases
 		p.mu.Lock()
 		for s := range p.srcs {
-			list = append(list, s)
+			if s.phase%phases == ph {
+				list = append(list, s)
+			}
 		}
 		p.mu.Unlock()
 		for _, s := range list {
-			s.frame(p.codec, pcm[:], enc[:])
+			s.frame(n/phases, p.codec, pcm[:], enc[:])
 		}
+		n++
 	}
 }

@@ -33,6 +33,9 @@ type call struct {
 	callerRx rx // what the caller hears (the agent's tone)
 	agentRx  rx // what the agent hears (the caller's tone)
 
+	grp atomic.Pointer[group] // Config.Merge: the agent's pair this call is in
+	mix mixRx                 // Config.Merge: what the caller hears once merged
+
 	gwID      atomic.Pointer[string]
 	agent     atomic.Pointer[agent]
 	acceptErr atomic.Pointer[error]
@@ -47,6 +50,14 @@ type callResult struct {
 	Caller   rxResult      // agent→caller direction
 	Agent    rxResult      // caller→agent direction
 	Bridged  bool
+
+	// Config.Merge:
+	Grouped  bool          // joined an agent's pair
+	Slot     int           // 0 or 1 in the pair
+	Merged   bool          // the pair's call.merge succeeded
+	MergeRPC time.Duration // its round trip
+	Mix      mixResult     // what the caller heard while merged
+	AgentMix mixResult     // what the agent heard while merged (slot 0 only)
 }
 
 func newCall(n int) (*call, error) {
@@ -55,7 +66,8 @@ func newCall(n int) (*call, error) {
 		return nil, err
 	}
 	c := &call{n: n, from: "sbload" + strconv.Itoa(n), conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
-	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], offset: (n * 13) % probeEvery, write: c.writeRTP}
+	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], phase: n * 3, write: c.writeRTP}
+	c.src.offset.Store(int32((n * 13) % probeEvery))
 	c.hdr[0] = 0x80
 	c.hdr[1] = media.PCMU.PayloadType()
 	binary.BigEndian.PutUint16(c.hdr[2:], uint16(rand.Uint32()))
@@ -140,6 +152,10 @@ func (c *call) readLoop() {
 		}
 		pt := b[1] & 0x7f
 		codec := media.CodecForPayloadType(pt)
+		if g := c.grp.Load(); g != nil && g.merged.Load() {
+			c.mix.onPacket(codec, b[off:end], binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), at, pcm[:])
+			continue
+		}
 		c.callerRx.onPacket(codec, b[off:end], binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), at, pcm[:])
 	}
 }
@@ -152,7 +168,36 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 		if !res.Caller.FirstHeard.IsZero() && !res.Caller.AcceptAt.IsZero() {
 			res.ToAudio = res.Caller.FirstHeard.Sub(res.Caller.AcceptAt)
 		}
-		if res.Failure == "" {
+		if g := c.grp.Load(); g != nil {
+			g.end()
+			res.Grouped, res.Merged, res.Mix = true, g.merged.Load(), c.mix.finish()
+			g.mu.Lock()
+			if g.calls[1] == c {
+				res.Slot = 1
+			}
+			g.mu.Unlock()
+			if res.Merged {
+				res.MergeRPC = g.mergeRPC
+			}
+			if res.Slot == 0 {
+				res.AgentMix = g.agentRx.finish()
+			}
+		}
+		if g := c.grp.Load(); res.Failure == "" && r.cfg.Merge {
+			switch {
+			case !res.Grouped:
+				res.Failure = "not offered to an agent"
+			case g.mergeErr.Load() != nil:
+				res.Failure = "call.merge failed: " + shortErr(*g.mergeErr.Load())
+			case !res.Merged:
+				res.Failure = "not merged (the agent got no second call)"
+			case !res.Mix.Verified:
+				res.Failure = "merged caller did not hear both the agent and the other caller"
+			case res.Slot == 0 && !res.AgentMix.Verified:
+				res.Failure = "merged agent did not hear both callers"
+			}
+		}
+		if res.Failure == "" && !r.cfg.Merge {
 			switch {
 			case !res.Caller.Verified:
 				res.Failure = "caller did not hear the agent's tone"
@@ -201,7 +246,9 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	defer bridgeBy.Stop()
 	poll := time.NewTicker(10 * time.Millisecond)
 	defer poll.Stop()
-	for c.callerRx.heardAt().IsZero() {
+	// (With Merge, the merge may come before the caller heard the agent
+	// on the fast path: merged counts as bridged.)
+	for c.callerRx.heardAt().IsZero() && !c.isMerged() {
 		select {
 		case <-poll.C:
 			continue
@@ -240,12 +287,20 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	if a := c.agent.Load(); a != nil {
 		a.cur.CompareAndSwap(c, nil)
 	}
+	if g := c.grp.Load(); g != nil {
+		g.end() // the first of the pair to end stops the mix measurement
+	}
 	c.agentRx.finish()
 	c.callerRx.finish()
 	if err := r.bye(dlg); err != nil {
 		res.Failure = "BYE failed: " + shortErr(err)
 	}
 	return res
+}
+
+func (c *call) isMerged() bool {
+	g := c.grp.Load()
+	return g != nil && g.merged.Load()
 }
 
 func (r *runner) bye(d *trunkclient.Dialog) error {

@@ -165,6 +165,8 @@ type Report struct {
 	// Placing covers the window in which calls were placed: the figures
 	// for short-call (setup rate) runs, where no steady window exists.
 	Placing PlacingFigures `json:"placing"`
+	// Mixing is set with Config.Merge: the merged calls' figures.
+	Mixing *MixingFigures `json:"mixing,omitempty"`
 	// GeneratorCPUPercent is this process's CPU over the steady window.
 	GeneratorCPUPercent float64 `json:"generator_cpu_percent"`
 }
@@ -173,15 +175,25 @@ func summary(c Config) map[string]any {
 	return map[string]any{
 		"gateway_sip": c.GatewaySIP.String(), "gateway_http": c.GatewayHTTP, "agents": c.Agents,
 		"calls": c.Calls, "rate": c.Rate, "duration": c.Duration.String(), "hold": c.Hold.String(),
-		"accept_delay": c.AcceptDelay.String(), "number": c.Number, "seed": c.Seed,
+		"accept_delay": c.AcceptDelay.String(), "number": c.Number, "seed": c.Seed, "merge": c.Merge,
 	}
 }
 
 func (rep *Report) build(results []callResult, samples []sample, base rxResult, cfg Config) {
 	var setup, toAudio, rpc, toFrame, transit []float64
 	var c2a, a2c dirAcc
+	var mix mixAcc
 	for _, r := range results {
 		rep.Attempted++
+		if r.Grouped && r.Slot == 0 {
+			mix.f.Groups++
+			if r.Merged {
+				mix.f.Merged++
+				mix.rpc = append(mix.rpc, ms(r.MergeRPC))
+			}
+			mix.add(r.AgentMix, true)
+		}
+		mix.add(r.Mix, false)
 		if r.Answered {
 			rep.Answered++
 			setup = append(setup, ms(r.Setup))
@@ -218,17 +230,29 @@ func (rep *Report) build(results []callResult, samples []sample, base rxResult, 
 	rep.BaselineLatencyMs = percentiles(bl)
 	rep.CallerToAgent = c2a.result(rep.BaselineLatencyMs)
 	rep.AgentToCaller = a2c.result(rep.BaselineLatencyMs)
-	rep.steady(samples, cfg.Calls)
+	if cfg.Merge {
+		rep.Mixing = mix.result(rep.BaselineLatencyMs)
+	}
+	rep.steady(samples, cfg.Calls, cfg.Merge)
 }
 
-// steady computes the gateway figures over the steady window.
-func (rep *Report) steady(samples []sample, target int) {
+// steady computes the gateway figures over the steady window: the seconds
+// in which every target call was bridged (merged, with merge).
+func (rep *Report) steady(samples []sample, target int, merge bool) {
+	count := func(s sample) int64 {
+		if merge {
+			return s.Merged
+		}
+		return s.Bridged
+	}
+	var peak int64
 	for _, s := range samples {
 		rep.PeakBridged = max(rep.PeakBridged, s.Bridged)
+		peak = max(peak, count(s))
 	}
 	threshold := int64(target)
-	if rep.PeakBridged < threshold {
-		threshold = int64(math.Ceil(0.9 * float64(rep.PeakBridged)))
+	if peak < threshold {
+		threshold = int64(math.Ceil(0.9 * float64(peak)))
 	}
 	if threshold == 0 {
 		return
@@ -237,12 +261,12 @@ func (rep *Report) steady(samples []sample, target int) {
 	var rss int64
 	for i := 1; i < len(samples); i++ {
 		a, b := samples[i-1], samples[i]
-		if a.Bridged < threshold || b.Bridged < threshold {
+		if count(a) < threshold || count(b) < threshold {
 			continue
 		}
 		d := b.At.Sub(a.At).Seconds()
 		secs += d
-		calls += float64(a.Bridged+b.Bridged) / 2 * d
+		calls += float64(count(a)+count(b)) / 2 * d
 		gwTicks += float64(b.Gateway.Ticks - a.Gateway.Ticks)
 		selfTicks += float64(b.Self.Ticks - a.Self.Ticks)
 		rss = max(rss, b.Gateway.RSSKiB)
@@ -328,6 +352,21 @@ func (rep *Report) WriteTable(w io.Writer) {
 	pc("added latency agent→caller", rep.AgentToCaller.AddedLatencyMs)
 	pc("jitter caller→agent", rep.CallerToAgent.JitterMs)
 	pc("jitter agent→caller", rep.AgentToCaller.JitterMs)
+	if m := rep.Mixing; m != nil {
+		p("mixing path (merged calls)")
+		p("  groups %d, merged %d, parties verified %d of %d (each heard both others' tones)", m.Groups, m.Merged, m.Verified, m.Parties)
+		pc("call.merge round trip", m.MergeRPCMs)
+		pc("probe delay caller→caller", m.CallerToCaller.LatencyMs)
+		pc("probe delay caller→agent", m.CallerToAgent.LatencyMs)
+		pc("probe delay agent→caller", m.AgentToCaller.LatencyMs)
+		pc("added latency caller→caller", m.CallerToCaller.AddedLatencyMs)
+		pc("added latency caller→agent", m.CallerToAgent.AddedLatencyMs)
+		pc("added latency agent→caller", m.AgentToCaller.AddedLatencyMs)
+		pc("jitter to callers", m.ToCaller.JitterMs)
+		pc("jitter to agents", m.ToAgent.JitterMs)
+		p("  loss to callers %d packets, %d lost (%.3f%%); to agents %d packets, %d lost (%.3f%%)",
+			m.ToCaller.Packets, m.ToCaller.Lost, m.ToCaller.LossPercent, m.ToAgent.Packets, m.ToAgent.Lost, m.ToAgent.LossPercent)
+	}
 	p("audio loss")
 	for _, d := range []struct {
 		n string

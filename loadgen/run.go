@@ -43,6 +43,12 @@ type Config struct {
 	Hold          time.Duration // how long a bridged call stays up; 0 means 10 s
 	AcceptDelay   time.Duration // how long an agent waits before accepting; 0 means accept at once
 	BridgeTimeout time.Duration // max wait from 200 OK to hearing the agent; 0 means 20 s
+	// Merge: each agent takes two calls and merges them (call.merge), so
+	// both callers and the agent are on the gateway's mixing path. Seeding
+	// gives agents capacity 2 and lets the queue offer calls to busy
+	// agents; Agents defaults to Calls/2, and exactly Calls calls are
+	// placed (one pair per agent), each held for Hold.
+	Merge bool
 
 	// Progress receives one line per second; nil means none.
 	Progress io.Writer
@@ -64,6 +70,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Agents <= 0 {
 		c.Agents = c.Calls
+		if c.Merge {
+			c.Agents = max(1, c.Calls/2)
+		}
 	}
 	if c.Rate <= 0 {
 		c.Rate = 10
@@ -103,6 +112,7 @@ type runner struct {
 
 	calls         sync.Map // from user → *call
 	bridged       atomic.Int64
+	merged        atomic.Int64 // calls in merged groups
 	active        atomic.Int64
 	placed        atomic.Int64
 	placeStart    atomic.Int64 // unix ns when placing began
@@ -122,6 +132,7 @@ type sample struct {
 	Gateway procSample
 	Self    procSample
 	Bridged int64
+	Merged  int64
 	Active  int64
 	Placed  int64
 }
@@ -140,6 +151,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, log: cfg.Logger, pace: pacer{codec: media.PCMU}, stop: make(chan struct{})}
+	if cfg.Merge {
+		// The mixer runs on the gateway's own 20 ms clock: spread the
+		// sources over 10 send slots 2 ms apart, or every probe would meet
+		// it at the same phase and measure one fixed offset.
+		r.pace.phases = mergePhases
+	}
 	pid := cfg.GatewayPID
 	if pid == 0 && cfg.GatewaySIP.Addr().IsLoopback() {
 		pid = findUDPOwner(cfg.GatewaySIP)
@@ -272,7 +289,7 @@ func (r *runner) schedule(ctx context.Context) {
 		}
 		now := time.Since(start)
 		for ; time.Duration(due)*interval <= now; due++ {
-			if r.active.Load() >= int64(r.cfg.Calls) {
+			if r.active.Load() >= int64(r.cfg.Calls) || r.cfg.Merge && n >= r.cfg.Calls {
 				continue
 			}
 			n++
@@ -315,7 +332,7 @@ func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
 	start := time.Now()
 	var prev sample
 	for {
-		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Active: r.active.Load(), Placed: r.placed.Load()}
+		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Merged: r.merged.Load(), Active: r.active.Load(), Placed: r.placed.Load()}
 		if pid != 0 {
 			s.Gateway, _ = readProc(pid)
 		}
@@ -327,6 +344,9 @@ func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "t=%3.0fs placed=%d active=%d bridged=%d ended=%d failed=%d",
 				s.At.Sub(start).Seconds(), r.placed.Load(), s.Active, s.Bridged, r.done.Load(), r.failed.Load())
+			if r.cfg.Merge {
+				fmt.Fprintf(&b, " merged=%d", s.Merged)
+			}
 			if pid != 0 {
 				fmt.Fprintf(&b, " gw_cpu=%.1f%% gw_rss=%.1fMiB", cpuPercent(prev.Gateway, s.Gateway, s.At.Sub(prev.At)), float64(s.Gateway.RSSKiB)/1024)
 			}

@@ -10,8 +10,9 @@ import (
 )
 
 // seed creates (or updates) the queue cfg.Prefix, cfg.Agents agents in it
-// with capacity 1, and the route cfg.Number → queue. It returns the agent
-// ids and passwords.
+// with capacity 1 (2 and a queue that offers calls to busy agents with
+// cfg.Merge), and the route cfg.Number → queue. It returns the agent ids
+// and passwords.
 func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) {
 	c, err := wsclient.Dial(ctx, wsclient.URL(cfg.GatewayHTTP, "/ws/admin"), wsclient.Options{})
 	if err != nil {
@@ -23,7 +24,11 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 	if err := c.Call(ctx, "auth", map[string]string{"token": cfg.AdminToken}, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
-	q := map[string]any{"id": cfg.Prefix, "name": "sbload " + cfg.Prefix, "timeout_seconds": 15}
+	capacity := 1
+	if cfg.Merge {
+		capacity = 2
+	}
+	q := map[string]any{"id": cfg.Prefix, "name": "sbload " + cfg.Prefix, "timeout_seconds": 15, "allow_busy_agents": cfg.Merge}
 	if err := c.Call(ctx, "queue.put", q, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
@@ -40,7 +45,7 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 			defer func() { <-sem }()
 			errs[i] = c.Call(ctx, "agent.put", map[string]any{
 				"id": ids[i], "name": "Load agent " + fmt.Sprint(i+1), "extension": fmt.Sprintf("8%05d", i+1),
-				"password": passwords[i], "capacity": 1, "queues": []string{cfg.Prefix},
+				"password": passwords[i], "capacity": capacity, "queues": []string{cfg.Prefix},
 			}, nil)
 		})
 	}
