@@ -254,6 +254,9 @@ type MixLatency struct {
 	LatencyMs Percentiles `json:"latency_ms"`
 	// AddedLatencyMs is LatencyMs minus the loopback baseline, clamped at 0.
 	AddedLatencyMs Percentiles `json:"added_latency_ms"`
+	// Over25MsPercent is the share of probes delayed more than 25 ms (the
+	// issue 8 target for the mixing path's added latency p99).
+	Over25MsPercent float64 `json:"over_25ms_percent"`
 }
 
 // MixingFigures describe merged calls (Config.Merge).
@@ -307,6 +310,15 @@ func (m *mixAcc) result(base Percentiles) *MixingFigures {
 	f.MergeRPCMs = percentiles(m.rpc)
 	lat := func(v []float64) MixLatency {
 		l := MixLatency{LatencyMs: percentiles(v)}
+		over := 0
+		for _, x := range v {
+			if x > 25 {
+				over++
+			}
+		}
+		if len(v) > 0 {
+			l.Over25MsPercent = round(100 * float64(over) / float64(len(v)))
+		}
 		if l.LatencyMs.N > 0 {
 			l.AddedLatencyMs = Percentiles{N: l.LatencyMs.N, P50: round(max(0, l.LatencyMs.P50-base.P50)),
 				P99: round(max(0, l.LatencyMs.P99-base.P99)), Max: round(max(0, l.LatencyMs.Max-base.Max))}

@@ -362,6 +362,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 		pc("added latency caller→caller", m.CallerToCaller.AddedLatencyMs)
 		pc("added latency caller→agent", m.CallerToAgent.AddedLatencyMs)
 		pc("added latency agent→caller", m.AgentToCaller.AddedLatencyMs)
+		p("  probes over 25 ms            caller→caller %.1f%%, caller→agent %.1f%%, agent→caller %.1f%%",
+			m.CallerToCaller.Over25MsPercent, m.CallerToAgent.Over25MsPercent, m.AgentToCaller.Over25MsPercent)
 		pc("jitter to callers", m.ToCaller.JitterMs)
 		pc("jitter to agents", m.ToAgent.JitterMs)
 		p("  loss to callers %d packets, %d lost (%.3f%%); to agents %d packets, %d lost (%.3f%%)",
