@@ -9,7 +9,7 @@ const jbSlots = 8
 const (
 	jbMinDepth  = 1
 	jbMaxDepth  = 3
-	shrinkAfter = 250 // 5 s
+	shrinkAfter = 50 // 1 s
 )
 
 // jitterBuffer reorders decoded 20 ms frames of one party by RTP sequence
