@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"switchboard/media"
-	"switchboard/media/tone"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -98,100 +97,14 @@ func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 
 // toneSource writes a tone to w every 20 ms until stopped; pause makes it
 // skip ticks. Stop waits for its goroutine.
-type toneSource struct {
-	freq   float64
-	codec  media.Codec
-	w      media.PacketWriter
-	pause  chan int // number of 20 ms ticks to skip
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu   sync.Mutex // guards following
-	sent int
-	errs int
-}
+// The gateway-side helpers live in webrtclegtest, shared by both engines' tests.
+type (
+	toneSource = webrtclegtest.ToneSource
+	recorder   = webrtclegtest.Recorder
+)
 
 func startTone(t testing.TB, w media.PacketWriter, codec media.Codec, freq float64) *toneSource {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &toneSource{freq: freq, codec: codec, w: w, pause: make(chan int, 1), cancel: cancel}
-	s.wg.Go(func() { s.run(ctx) })
-	t.Cleanup(s.Stop)
-	return s
-}
-
-func (s *toneSource) run(ctx context.Context) {
-	tick := time.NewTicker(media.FrameDuration)
-	defer tick.Stop()
-	sine := tone.Sine{Freq: s.freq}
-	var pcm [media.FrameSamples]int16
-	var payload [media.FrameSamples]byte
-	skip := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case n := <-s.pause:
-			skip = n
-		case <-tick.C:
-			if skip > 0 {
-				skip--
-				continue
-			}
-			sine.Fill(pcm[:])
-			p := media.Packet{Payload: media.Encode(s.codec, payload[:], pcm[:]), Codec: s.codec}
-			err := s.w.WritePacket(&p)
-			s.mu.Lock()
-			s.sent++
-			if err != nil {
-				s.errs++
-			}
-			s.mu.Unlock()
-		}
-	}
-}
-
-func (s *toneSource) Sent() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sent
-}
-
-func (s *toneSource) Stop() {
-	s.cancel()
-	s.wg.Wait()
-}
-
-// recorder is a sink that decodes what it gets.
-type recorder struct {
-	mu      sync.Mutex // guards following
-	samples []int16
-	packets int
-	codecs  map[media.Codec]int
-}
-
-func (r *recorder) WritePacket(p *media.Packet) error {
-	var pcm [1500]int16
-	dec := media.Decode(p.Codec, pcm[:], p.Payload)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.codecs == nil {
-		r.codecs = map[media.Codec]int{}
-	}
-	r.codecs[p.Codec]++
-	r.packets++
-	r.samples = append(r.samples, dec...)
-	return nil
-}
-
-// ratio is tone.Ratio over the last window of what the sink got.
-func (r *recorder) ratio(freq float64, window time.Duration) float64 {
-	n := int(window * media.SampleRate / time.Second)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.samples) < n {
-		return 0
-	}
-	return tone.Ratio(r.samples[len(r.samples)-n:], freq)
+	return webrtclegtest.StartTone(t, w, codec, freq)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

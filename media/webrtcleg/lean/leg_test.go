@@ -79,17 +79,15 @@ func TestLoopbackAudioBothWays(t *testing.T) {
 	rec := &recorder{}
 	leg.Start(rec)
 	b.SendTone(1500)
-	waitFor(t, "sink hears 1.5 kHz", 5*time.Second, func() bool { return rec.ratio(1500, 400*time.Millisecond) > 0.9 })
-	if r := rec.ratio(1000, 400*time.Millisecond); r > 0.1 {
+	waitFor(t, "sink hears 1.5 kHz", 5*time.Second, func() bool { return rec.Ratio(1500, 400*time.Millisecond) > 0.9 })
+	if r := rec.Ratio(1000, 400*time.Millisecond); r > 0.1 {
 		t.Errorf("sink: ratio at 1 kHz = %.2f, want ~0", r)
 	}
 	// The test browser's microphone track is PCMA (its first codec) while
 	// the leg sends PCMU: the sink gets each packet's own law.
-	rec.mu.Lock()
-	if rec.codecs[media.PCMA] == 0 || rec.codecs[media.PCMU] != 0 {
-		t.Errorf("sink got codecs %v, want PCMA only", rec.codecs)
+	if codecs := rec.Codecs(); codecs[media.PCMA] == 0 || codecs[media.PCMU] != 0 {
+		t.Errorf("sink got codecs %v, want PCMA only", codecs)
 	}
-	rec.mu.Unlock()
 
 	st := leg.Stats()
 	if st.PacketsSent == 0 || st.PacketsReceived == 0 || st.WriteErrors != 0 {
@@ -113,7 +111,7 @@ func TestTranscodesToPCMA(t *testing.T) {
 	rec := &recorder{}
 	leg.Start(rec)
 	b.SendTone(700)
-	waitFor(t, "sink hears 700 Hz", 5*time.Second, func() bool { return rec.ratio(700, 400*time.Millisecond) > 0.9 })
+	waitFor(t, "sink hears 700 Hz", 5*time.Second, func() bool { return rec.Ratio(700, 400*time.Millisecond) > 0.9 })
 }
 
 func TestRejectsOffers(t *testing.T) {
@@ -161,7 +159,7 @@ func TestSequenceAndTimestampContinuity(t *testing.T) {
 	b, leg, _ := connect(t, e, webrtclegtest.Options{})
 	src := startTone(t, leg, media.PCMU, 1000)
 	waitFor(t, "30 packets sent", 5*time.Second, func() bool { return src.Sent() >= 30 })
-	src.pause <- 15 // 300 ms of nothing
+	src.Pause(15) // 300 ms of nothing
 	waitFor(t, "browser gets 60 packets", 10*time.Second, func() bool { return len(b.Packets()) >= 60 })
 	src.Stop()
 
@@ -217,7 +215,7 @@ func TestTwoAgentsShareOnePort(t *testing.T) {
 		return b1.Ratio(1000, 400*time.Millisecond) > 0.9 && b2.Ratio(600, 400*time.Millisecond) > 0.9
 	})
 	waitFor(t, "each sink hears its own browser", 5*time.Second, func() bool {
-		return r1.ratio(1500, 400*time.Millisecond) > 0.9 && r2.ratio(2000, 400*time.Millisecond) > 0.9
+		return r1.Ratio(1500, 400*time.Millisecond) > 0.9 && r2.Ratio(2000, 400*time.Millisecond) > 0.9
 	})
 }
 
