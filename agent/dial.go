@@ -189,7 +189,7 @@ func (c *Core) putOnSwitchLocked(cl *call, st media.CallState) {
 	if _, on := ag.sw.State(cl.id); on {
 		return
 	}
-	in, err := ag.sw.AddCall(cl.id, cl.leg, cl.leg.Codec(), st)
+	in, err := ag.sw.AddCall(cl.id, cl.leg, legCodec(cl.leg), st)
 	if err != nil {
 		c.log.Warn("switch refused call", "call_id", cl.id, "err", err)
 		return

@@ -14,7 +14,7 @@ import (
 // attachLocked puts a call on an agent's media switch in state st.
 func (c *Core) attachLocked(ag *agentRT, cl *call, st media.CallState) error {
 	c.stopPlayerLocked(cl)
-	in, err := ag.sw.AddCall(cl.id, cl.leg, cl.leg.Codec(), st)
+	in, err := ag.sw.AddCall(cl.id, cl.leg, legCodec(cl.leg), st)
 	if err != nil {
 		return err
 	}
@@ -256,4 +256,16 @@ func (c *Core) publishCallLocked(typ string, cl *call) {
 		e.Agent = cl.ag.cfg.ID
 	}
 	c.publishLocked(e)
+}
+
+// legCodec is the leg's negotiated codec, or PCMU while it has none yet (a
+// caller whose INVITE had no SDP offer answers ours only in its ACK). Legs
+// transcode what they are given to what they negotiated, and incoming
+// packets carry their own codec, so the placeholder only picks the law the
+// switch encodes mixed frames in.
+func legCodec(l Leg) media.Codec {
+	if c := l.Codec(); c != media.CodecUnknown {
+		return c
+	}
+	return media.PCMU
 }

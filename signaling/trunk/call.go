@@ -50,6 +50,7 @@ const (
 	ReasonCanceled     = "canceled"      // CANCEL before the answer
 	ReasonRTPTimeout   = "rtp timeout"   // no RTP for the leg's timeout
 	ReasonNoAck        = "no ack"        // our 200 OK was never ACKed
+	ReasonBadAnswer    = "bad answer"    // late offer: the ACK had no usable SDP answer
 	ReasonRejected     = "rejected"      // we sent a final error response
 )
 
@@ -69,7 +70,12 @@ type Call struct {
 	outbound bool
 	leg      *rtpleg.Leg
 	log      *slog.Logger
-	answer   []byte // our SDP answer to the initial offer (inbound)
+	answer   []byte // our SDP answer to the initial offer (inbound), or our offer (lateOffer)
+	// lateOffer: the INVITE carried no SDP, so the 200 carries our offer
+	// and the caller's answer comes in the ACK (RFC 3261 §13.2.1), handed
+	// over on lateAnswer (buffer 1; onAck drops a second one).
+	lateOffer  bool
+	lateAnswer chan []byte
 
 	srvDlg   *sipgo.DialogServerSession // inbound
 	inviteTx sip.ServerTransaction      // inbound: the initial INVITE's transaction
@@ -254,8 +260,30 @@ func (c *Call) Answer(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	c.closeFinal() // after the state change: Hangup waits on it, then BYEs
-	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds())
+	if c.lateOffer {
+		if err := c.applyLateAnswer(); err != nil {
+			// RFC 3264 §5: an ACK without a usable answer ends the call.
+			c.log.Info("late offer not answered", "err", err)
+			_ = c.Hangup(ReasonBadAnswer)
+			return fmt.Errorf("answer call %s: %w", c.id, err)
+		}
+	}
+	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds(), "late_offer", c.lateOffer)
 	return nil
+}
+
+// applyLateAnswer applies the SDP answer the caller sent in its ACK to our
+// offer in the 200 (the ACK was seen before RespondSDP returned).
+func (c *Call) applyLateAnswer() error {
+	select {
+	case body := <-c.lateAnswer:
+		if len(body) == 0 {
+			return errors.New("ACK carries no SDP answer")
+		}
+		return c.leg.SetAnswer(body)
+	case <-time.After(2 * time.Second):
+		return errors.New("no SDP answer after the ACK")
+	}
 }
 
 // endReasonOr is the reason the call ended, or def while it has none.

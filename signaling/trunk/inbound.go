@@ -81,7 +81,13 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = dlg.Respond(503, "Service Unavailable", nil)
 		return
 	}
-	answer, err := leg.Answer(req.Body())
+	var answer []byte
+	late := len(req.Body()) == 0
+	if late {
+		answer = leg.Offer() // no offer in the INVITE: ours goes in the 200, the answer in the ACK
+	} else {
+		answer, err = leg.Answer(req.Body())
+	}
 	if err != nil {
 		leg.Close()
 		code, reason := statusOf(err, 488, "Not Acceptable Here")
@@ -91,6 +97,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	c := t.newInboundCall(req, leg, answer)
+	c.lateOffer = late
 	c.srvDlg = dlg
 	c.inviteTx = tx
 	c.dialogID = dlg.ID
@@ -136,18 +143,19 @@ func callID(req *sip.Request) string {
 
 func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte) *Call {
 	c := &Call{
-		t:         t,
-		id:        callID(req),
-		number:    req.Recipient.User,
-		remote:    sourceAddr(req),
-		leg:       leg,
-		answer:    answer,
-		done:      make(chan struct{}),
-		finalSent: make(chan struct{}),
-		started:   time.Now(),
-		state:     StateOffered,
-		ackWait:   map[uint32]chan []byte{},
-		reinv:     make(chan struct{}, 1),
+		t:          t,
+		id:         callID(req),
+		number:     req.Recipient.User,
+		remote:     sourceAddr(req),
+		leg:        leg,
+		answer:     answer,
+		done:       make(chan struct{}),
+		finalSent:  make(chan struct{}),
+		started:    time.Now(),
+		state:      StateOffered,
+		ackWait:    map[uint32]chan []byte{},
+		reinv:      make(chan struct{}, 1),
+		lateAnswer: make(chan []byte, 1),
 	}
 	if f := req.From(); f != nil {
 		c.from = f.Address.User
@@ -327,6 +335,14 @@ func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if c.srvDlg == nil {
 		return
+	}
+	if c.lateOffer {
+		// Before ReadAck, which lets Answer return: the answer is there
+		// when Answer looks for it.
+		select {
+		case c.lateAnswer <- req.Body():
+		default: // a retransmitted ACK
+		}
 	}
 	if err := c.srvDlg.ReadAck(req, tx); err != nil {
 		c.log.Debug("ack", "err", err)

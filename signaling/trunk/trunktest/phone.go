@@ -181,6 +181,43 @@ func (iv *Invite) Wait(ctx context.Context) (*Dialog, error) {
 	return &Dialog{p: iv.p, dlg: iv.dlg}, nil
 }
 
+// WaitLateOffer is Wait for an INVITE sent without SDP: the 2xx carries the
+// gateway's offer, and answer(offer) gives the SDP the ACK carries.
+func (iv *Invite) WaitLateOffer(ctx context.Context, answer func(offer []byte) []byte) (*Dialog, error) {
+	if err := iv.dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		if de, ok := errors.AsType[*sipgo.ErrDialogResponse](err); ok {
+			return nil, &StatusError{Code: de.Res.StatusCode, Reason: de.Res.Reason}
+		}
+		return nil, err
+	}
+	req, res := iv.dlg.InviteRequest, iv.dlg.InviteResponse
+	target := req.Recipient
+	if c := res.Contact(); c != nil {
+		target = c.Address
+	}
+	ack := sip.NewRequest(sip.ACK, *target.Clone())
+	for _, h := range []sip.Header{req.From(), res.To(), req.CallID(), req.CSeq()} {
+		if h != nil {
+			ack.AppendHeader(sip.HeaderClone(h))
+		}
+	}
+	ack.CSeq().MethodName = sip.ACK
+	mf := sip.MaxForwardsHeader(70)
+	ack.AppendHeader(&mf)
+	if h := req.Contact(); h != nil {
+		ack.AppendHeader(sip.HeaderClone(h))
+	}
+	if body := answer(res.Body()); body != nil {
+		ack.SetBody(body)
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	ack.SetTransport(req.Transport())
+	if err := iv.dlg.WriteAck(ctx, ack); err != nil {
+		return nil, fmt.Errorf("ack: %w", err)
+	}
+	return &Dialog{p: iv.p, dlg: iv.dlg}, nil
+}
+
 // Provisional returns a channel of the provisional codes received (100, 180, 183).
 func (iv *Invite) Provisional() <-chan int { return iv.provCh }
 
