@@ -7,6 +7,7 @@ package page
 
 import (
 	"bytes"
+	_ "embed"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -16,6 +17,12 @@ import (
 	"strings"
 	"sync"
 )
+
+// sharedJS is the JSON-RPC websocket client every page uses
+// (newRPCClient, RPCError), inlined before the page's own app.js.
+//
+//go:embed static/rpc.js
+var sharedJS []byte
 
 // Config describes one page.
 type Config struct {
@@ -40,6 +47,8 @@ func build(cfg Config) built {
 		return b
 	}
 	html, css, js := read("index.html"), read("style.css"), read("app.js")
+	// The shared JSON-RPC client goes first, in the same script block.
+	js = append(append(append([]byte{}, sharedJS...), '\n'), js...)
 	inline := func(doc []byte, placeholder, tag string, body []byte) []byte {
 		if !bytes.Contains(doc, []byte(placeholder)) {
 			panic(cfg.Name + ": index.html lacks " + placeholder)

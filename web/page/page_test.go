@@ -39,8 +39,9 @@ func TestHandler(t *testing.T) {
 			if !strings.Contains(csp, "script-src 'sha256-") || !strings.Contains(csp, "default-src 'none'") {
 				t.Errorf("CSP %q", csp)
 			}
-			if tt.method == "GET" && rec.Body.String() != `<html><style>b{}</style><script>x=1</script></html>` {
-				t.Errorf("body %q", rec.Body.String())
+			want := "<html><style>b{}</style><script>" + string(sharedJS) + "\nx=1</script></html>"
+			if tt.method == "GET" && rec.Body.String() != want {
+				t.Errorf("body %q, want the shared client then the page's script inlined", rec.Body.String())
 			}
 		})
 	}

@@ -53,123 +53,28 @@
 
   // ---- JSON-RPC over a reconnecting websocket -------------------------------
 
-  class RPCError extends Error {
-    constructor(e) {
-      super(e && e.message ? e.message : 'error');
-      this.rpc = true;
-      this.code = e && e.code;
-      this.data = (e && e.data) || {};
-      this.reason = this.data.reason ? String(this.data.reason) : '';
-    }
-  }
-
-  const client = {
-    ws: null,
-    nextID: 1,
-    pending: new Map(),
-    attempt: 0,
-    retryTimer: 0,
-    wanted: false,
-    token: '',
-    openedAt: 0,
-
-    start(token) {
-      this.token = token;
-      this.wanted = true;
-      this.attempt = 0;
-      this.open();
-    },
-    stop() {
-      this.wanted = false;
-      clearTimeout(this.retryTimer);
-      if (this.ws) this.ws.close(1000, 'logout');
-    },
-    open() {
-      clearTimeout(this.retryTimer);
-      const url = (location.protocol === 'https:' ? 'wss' : 'ws') + '://' + location.host + '/ws/admin';
-      setConnection(state.auths > 0 ? 'reconnecting' : 'connecting');
-      let ws;
-      try {
-        ws = new WebSocket(url);
-      } catch (e) {
-        showStatus('websocket: ' + errText(e), 'error');
-        this.scheduleRetry();
-        return;
-      }
-      this.ws = ws;
+  const client = newRPCClient('/ws/admin', {
+    connecting: () => setConnection(state.auths > 0 ? 'reconnecting' : 'connecting'),
+    socket: (ws) => {
       sbAdmin.ws = ws;
-      ws.onopen = () => {
-        if (ws !== this.ws) return;
-        this.openedAt = Date.now();
-        setConnection('open');
-        authenticate();
-      };
-      ws.onmessage = (ev) => {
-        if (ws !== this.ws) return;
-        let msg;
-        try {
-          msg = JSON.parse(ev.data);
-        } catch (e) {
-          showStatus('bad message from gateway', 'error');
-          return;
-        }
-        for (const m of Array.isArray(msg) ? msg : [msg]) this.dispatch(m);
-      };
-      ws.onclose = () => {
-        if (ws !== this.ws) return;
-        this.ws = null;
-        state.authed = false;
-        for (const [, p] of this.pending) {
-          clearTimeout(p.timer);
-          p.reject(new Error('connection lost'));
-        }
-        this.pending.clear();
-        if (this.openedAt && Date.now() - this.openedAt > 10000) this.attempt = 0;
-        this.openedAt = 0;
-        if (this.wanted) {
-          setConnection('reconnecting');
-          this.scheduleRetry();
-        } else {
-          setConnection('closed');
-        }
-      };
     },
-    scheduleRetry() {
-      clearTimeout(this.retryTimer);
-      if (!this.wanted) return;
-      const base = Math.min(15000, 500 * 2 ** this.attempt);
-      this.attempt++;
-      this.retryTimer = setTimeout(() => this.open(), Math.round(base * (0.8 + Math.random() * 0.4)));
+    opened: () => {
+      setConnection('open');
+      authenticate();
     },
-    request(method, params = {}, timeoutMs = 15000) {
-      return new Promise((resolve, reject) => {
-        const ws = this.ws;
-        if (!ws || ws.readyState !== WebSocket.OPEN) {
-          reject(new Error('not connected'));
-          return;
-        }
-        const id = this.nextID++;
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new Error(`${method}: no answer in ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        this.pending.set(id, { resolve, reject, timer });
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-      });
+    closed: () => {
+      state.authed = false;
+      return true;
     },
-    dispatch(m) {
-      if (m && m.id !== undefined && m.id !== null && !m.method) {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        clearTimeout(p.timer);
-        if (m.error) p.reject(new RPCError(m.error));
-        else p.resolve(m.result === undefined ? null : m.result);
-      } else if (m && m.method) {
-        const ev = m.method === 'event' ? m.params || {} : Object.assign({ type: m.method }, m.params || {});
-        onEvent(ev);
-      }
-    },
+    connection: setConnection,
+    notify: (method, params) => onEvent(method === 'event' ? params : Object.assign({ type: method }, params)),
+    status: showStatus,
+  });
+  client.token = '';
+  const startClient = client.start.bind(client);
+  client.start = (token) => {
+    client.token = token;
+    startClient();
   };
 
   function setConnection(s) {

@@ -58,138 +58,32 @@
 
   // ---- JSON-RPC over a reconnecting websocket ---------------------------
 
-  class RPCError extends Error {
-    constructor(e) {
-      super(e && e.message ? e.message : 'error');
-      this.rpc = true;
-      this.code = e && e.code;
-      this.data = e && e.data;
-      this.reason = e && e.data && e.data.reason ? String(e.data.reason) : '';
-    }
-  }
-
   const TAKEOVER = /takeover|taken_over|replaced|session\.(ended|closed)|logged_?out|kicked/i;
 
-  const client = {
-    ws: null,
-    nextID: 1,
-    pending: new Map(), // id -> {resolve, reject, timer}
-    attempt: 0,
-    retryTimer: 0,
-    wanted: false, // keep a connection up
-    creds: null, // {agent, password}, in memory only
-    openedAt: 0,
-
-    start(creds) {
-      this.creds = creds;
-      this.wanted = true;
-      this.attempt = 0;
-      state.takenOver = false;
-      this.open();
-    },
-
-    stop() {
-      this.wanted = false;
-      clearTimeout(this.retryTimer);
-      if (this.ws) this.ws.close(1000, 'logout');
-    },
-
-    open() {
-      clearTimeout(this.retryTimer);
-      const url = (location.protocol === 'https:' ? 'wss' : 'ws') + '://' + location.host + '/ws/agent';
-      setConnection(state.hadSession ? 'reconnecting' : 'connecting');
-      let ws;
-      try {
-        ws = new WebSocket(url);
-      } catch (e) {
-        showStatus('websocket: ' + errText(e), 'error');
-        this.scheduleRetry();
-        return;
-      }
-      this.ws = ws;
+  const client = newRPCClient('/ws/agent', {
+    connecting: () => setConnection(state.hadSession ? 'reconnecting' : 'connecting'),
+    socket: (ws) => {
       sb.ws = ws;
-      ws.onopen = () => {
-        if (ws !== this.ws) return;
-        this.openedAt = Date.now();
-        setConnection('open');
-        login();
-      };
-      ws.onmessage = (ev) => {
-        if (ws !== this.ws) return;
-        let msg;
-        try {
-          msg = JSON.parse(ev.data);
-        } catch (e) {
-          showStatus('bad message from gateway', 'error');
-          return;
-        }
-        for (const m of Array.isArray(msg) ? msg : [msg]) this.dispatch(m);
-      };
-      ws.onclose = (ev) => {
-        if (ws !== this.ws) return;
-        this.ws = null;
-        state.loggedIn = false;
-        for (const [, p] of this.pending) {
-          clearTimeout(p.timer);
-          p.reject(new Error('connection lost'));
-        }
-        this.pending.clear();
-        if (TAKEOVER.test(ev.reason || '')) takenOver(ev.reason);
-        if (this.openedAt && Date.now() - this.openedAt > 10000) this.attempt = 0;
-        this.openedAt = 0;
-        if (this.wanted && !state.takenOver) {
-          setConnection('reconnecting');
-          this.scheduleRetry();
-        } else {
-          setConnection('closed');
-        }
-      };
     },
-
-    scheduleRetry() {
-      clearTimeout(this.retryTimer);
-      if (!this.wanted) return;
-      const base = Math.min(15000, 500 * 2 ** this.attempt);
-      this.attempt++;
-      const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-      this.retryTimer = setTimeout(() => this.open(), delay);
+    opened: () => {
+      setConnection('open');
+      login();
     },
-
-    request(method, params = {}, timeoutMs = 15000) {
-      return new Promise((resolve, reject) => {
-        const ws = this.ws;
-        if (!ws || ws.readyState !== WebSocket.OPEN) {
-          reject(new Error('not connected'));
-          return;
-        }
-        const id = this.nextID++;
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new Error(`${method}: no answer in ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        this.pending.set(id, { resolve, reject, timer });
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-      });
+    closed: (ev) => {
+      state.loggedIn = false;
+      if (TAKEOVER.test(ev.reason || '')) takenOver(ev.reason);
+      return !state.takenOver;
     },
-
-    dispatch(m) {
-      if (m && m.id !== undefined && m.id !== null && !m.method) {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        clearTimeout(p.timer);
-        if (m.error) p.reject(new RPCError(m.error));
-        else p.resolve(m.result === undefined ? null : m.result);
-        return;
-      }
-      if (m && m.method) {
-        try {
-          onNotification(m.method, m.params || {});
-        } catch (e) {
-          showStatus(`${m.method}: ${errText(e)}`, 'error');
-        }
-      }
-    },
+    connection: setConnection,
+    notify: onNotification,
+    status: showStatus,
+  });
+  client.creds = null; // {agent, password}, in memory only
+  const startClient = client.start.bind(client);
+  client.start = (creds) => {
+    client.creds = creds;
+    state.takenOver = false;
+    startClient();
   };
 
   function setConnection(s) {
