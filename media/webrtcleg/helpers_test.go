@@ -6,10 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
-	"time"
 
 	"switchboard/media/webrtcleg"
-	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -62,12 +60,6 @@ func newEngine(t testing.TB, cfg webrtcleg.Config) *webrtcleg.Engine {
 		}
 	})
 	return e
-}
-
-// waitFor polls cond every 10 ms until it holds or timeout passes.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	webrtclegtest.WaitFor(t, what, timeout, cond)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

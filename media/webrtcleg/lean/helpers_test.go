@@ -4,10 +4,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"testing"
-	"time"
 
 	"switchboard/media/webrtcleg/lean"
-	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -32,12 +30,6 @@ func newEngine(t testing.TB, cfg lean.Config) *lean.Engine {
 		}
 	})
 	return e
-}
-
-// waitFor polls cond every 10 ms until it holds or timeout passes.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	webrtclegtest.WaitFor(t, what, timeout, cond)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
