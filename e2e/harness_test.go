@@ -293,7 +293,13 @@ type caller struct {
 // dial calls number on the gateway and sends toneHz once answered.
 func (g *gateway) dial(t *testing.T, number string, toneHz float64) *caller {
 	t.Helper()
-	c := &caller{SIP: trunktest.NewPhone(t, "udp"), RTP: rtplegtest.NewPhone(t, media.PCMU)}
+	return g.dialFrom(t, number, toneHz, rtplegtest.NewPhone(t, media.PCMU))
+}
+
+// dialFrom is dial with the caller's RTP phone given (e.g. one behind NAT).
+func (g *gateway) dialFrom(t *testing.T, number string, toneHz float64, ph *rtplegtest.Phone) *caller {
+	t.Helper()
+	c := &caller{SIP: trunktest.NewPhone(t, "udp"), RTP: ph}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	d, err := c.SIP.Call(ctx, g.SIP, number, c.RTP.Offer())

@@ -16,6 +16,7 @@
 //	media_frames_dropped_total            counter
 //	media_late_packets_total              counter
 //	media_counter_total{name}             counter any other media counter
+//	rtp_dropped_total{reason}             counter RTP datagrams trunk legs dropped (source, probation, malformed, unnegotiated)
 //
 // Source.Snapshot is called from the scraping goroutine; it must be safe
 // for concurrent use and should not block.

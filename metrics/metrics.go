@@ -18,6 +18,7 @@ type Snapshot struct {
 	Reservations     int
 	WSConnections    map[string]int // kind ("admin", "agent") -> open connections
 	Media            Media
+	RTPDropped       map[string]uint64 // reason -> datagrams trunk legs dropped (PROTOCOL §14 "RTP source")
 }
 
 // Media holds the media switch's monotonically increasing counters.
@@ -54,6 +55,7 @@ var (
 	descWaiting      = prometheus.NewDesc(ns+"_queue_waiting_tasks", "Calls waiting in a queue.", []string{"queue"}, nil)
 	descReservations = prometheus.NewDesc(ns+"_reservations", "Live reservations (offers to agents).", nil, nil)
 	descWS           = prometheus.NewDesc(ns+"_ws_connections", "Open websocket connections by kind.", []string{"kind"}, nil)
+	descRTPDropped   = prometheus.NewDesc(ns+"_rtp_dropped_total", "RTP datagrams trunk legs dropped, by reason (source, probation, malformed, unnegotiated).", []string{"reason"}, nil)
 	descFastPath     = prometheus.NewDesc(ns+"_media_fastpath_packets_forwarded_total", "RTP packets forwarded without decoding.", nil, nil)
 	descMixed        = prometheus.NewDesc(ns+"_media_frames_mixed_total", "Audio frames mixed.", nil, nil)
 	descDropped      = prometheus.NewDesc(ns+"_media_frames_dropped_total", "Audio frames dropped.", nil, nil)
@@ -72,7 +74,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descAgents, descCalls, descWaiting, descReservations, descWS,
-		descFastPath, descMixed, descDropped, descLate, descOther} {
+		descFastPath, descMixed, descDropped, descLate, descOther, descRTPDropped} {
 		ch <- d
 	}
 }
@@ -89,6 +91,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descMixed, prometheus.CounterValue, float64(s.Media.FramesMixed))
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(s.Media.FramesDropped))
 	ch <- prometheus.MustNewConstMetric(descLate, prometheus.CounterValue, float64(s.Media.LatePackets))
+	for _, reason := range sortedKeys(s.RTPDropped) {
+		ch <- prometheus.MustNewConstMetric(descRTPDropped, prometheus.CounterValue, float64(s.RTPDropped[reason]), reason)
+	}
 	for _, name := range sortedKeys(s.Media.Other) {
 		ch <- prometheus.MustNewConstMetric(descOther, prometheus.CounterValue, s.Media.Other[name], name)
 	}

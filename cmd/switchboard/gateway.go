@@ -187,6 +187,7 @@ func (g *gateway) metrics() metrics.Snapshot {
 	s.Media = metrics.Media{FastPathPacketsForwarded: c.Forwarded, FramesMixed: c.Mixed, FramesDropped: c.Dropped, LatePackets: c.Late,
 		Other: map[string]float64{"concealed_frames": float64(c.Concealed)}}
 	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
+	s.RTPDropped = g.pool.Dropped()
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -72,9 +73,10 @@ type Pool struct {
 	log   *slog.Logger
 	ports []int // the even ports of the range
 
+	drops dropCounters // pool-wide drops by reason, for /metrics
+
 	mu   sync.Mutex // guards following
 	used map[int]bool
-	next int // index into ports where the next search starts
 }
 
 // NewPool validates cfg and returns a Pool.
@@ -93,15 +95,19 @@ func NewPool(cfg Config) (*Pool, error) {
 	return p, nil
 }
 
-// Open binds a UDP socket on IP:port for the next free even port of the range,
+// Open binds a UDP socket on IP:port for a free even port of the range,
 // skipping ports that are in use by this pool or anyone else, and returns a
-// Leg on it. It fails with ErrPortsExhausted when no port is left.
+// Leg on it. The search starts at a random port, so the next call's port
+// cannot be guessed from this one's. It fails with ErrPortsExhausted when no
+// port is left.
 func (p *Pool) Open() (*Leg, error) {
-	for range len(p.ports) {
-		port, ok := p.reserve()
+	start := rand.IntN(len(p.ports))
+	for i := 0; i < len(p.ports); i++ {
+		port, skipped, ok := p.reserve(start + i)
 		if !ok {
 			break
 		}
+		i += skipped
 		conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
 		if err != nil {
 			p.release(port)
@@ -112,19 +118,19 @@ func (p *Pool) Open() (*Leg, error) {
 	return nil, fmt.Errorf("open rtp leg on %s: %w", p.ip, ErrPortsExhausted)
 }
 
-// reserve marks the next unused port as used.
-func (p *Pool) reserve() (int, bool) {
+// reserve marks the first unused port at or after index from (wrapping) as
+// used, and says how many used ports it skipped to get there.
+func (p *Pool) reserve(from int) (port, skipped int, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for range len(p.ports) {
-		port := p.ports[p.next]
-		p.next = (p.next + 1) % len(p.ports)
+	for i := range len(p.ports) {
+		port := p.ports[(from+i)%len(p.ports)]
 		if !p.used[port] {
 			p.used[port] = true
-			return port, true
+			return port, i, true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 func (p *Pool) release(port int) {

@@ -26,22 +26,8 @@ type mediaState struct {
 	teRecvPT int   // telephone-event payload type we declared (and so receive with); -1 if none
 	dir      direction
 	remote   netip.AddrPort // where the remote's SDP asks for RTP
-	latch    bool           // remote SDP address is not routable: latch onto the first source (symmetric RTP)
-	latched  netip.AddrPort // the latched source, once one is
-	relatch  bool           // a re-negotiation allows latching onto a new source
-}
-
-// accept says whether a packet from src is from our remote.
-func (s *mediaState) accept(src netip.AddrPort) bool {
-	if s.latch {
-		return s.latched == src
-	}
-	return s.remote == src
-}
-
-// needLatch says whether a packet from src should become the latched source.
-func (s *mediaState) needLatch(src netip.AddrPort) bool {
-	return s.latch && (!s.latched.IsValid() || (s.relatch && s.latched != src))
+	latched  netip.AddrPort // the source that passed probation while remote was silent (latch.go)
+	hold     bool           // an RFC 2543 hold (c=0.0.0.0 re-offer): the timeout is suspended
 }
 
 // dest is where we send RTP; invalid when there is nowhere to send.
@@ -54,16 +40,6 @@ func (s *mediaState) dest() netip.AddrPort {
 	}
 	return s.remote
 }
-
-// latchable says whether an SDP address cannot be trusted as the source of
-// the remote's packets (private, shared, link-local or unspecified), in which
-// case the leg latches onto the first source instead.
-func latchable(a netip.Addr) bool {
-	return !a.IsValid() || a.IsUnspecified() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
-		cgnat.Contains(a) || !a.Is4()
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10") // RFC 6598 shared address space
 
 // Leg is one plain RTP/UDP media stream toward the trunk, with its SDP
 // offer/answer state. Create it with Pool.Open; Close it when the call ends.
@@ -161,12 +137,12 @@ func (l *Leg) RemoteAddr() netip.AddrPort {
 // A later call (re-INVITE) answers for the same session with the version
 // incremented.
 //
-// Packets from any source but the remote's SDP address are dropped, unless
-// that address is private, shared (100.64/10), link-local or unspecified:
-// then the leg latches onto the first source and sends there (symmetric
-// RTP), and a re-negotiation may latch onto a new source. Until a source
-// latches, audio goes to the SDP address (nowhere if it is 0.0.0.0). Errors are *SDPError (400 malformed, 488 not acceptable); on
-// error nothing changes.
+// RTP from the remote's SDP address is always taken; RTP from elsewhere
+// only while that address is silent, after a probation (latch.go), and the
+// leg then sends there (symmetric RTP). A re-offer with c=0.0.0.0 is an
+// RFC 2543 hold: answered recvonly (or inactive), with the inactivity
+// timeout suspended. Errors are *SDPError (400 malformed, 488 not
+// acceptable); on error nothing changes.
 func (l *Leg) Answer(offer []byte) ([]byte, error) {
 	r, err := parseRemote(offer)
 	if err != nil {
@@ -174,6 +150,12 @@ func (l *Leg) Answer(offer []byte) ([]byte, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.state.Load() != nil && r.addr.IsUnspecified() {
+		// RFC 2543 hold (RFC 3264 §8.4): a re-offer with c=0.0.0.0 asks us
+		// to send nothing. Answered in kind (we stop sending: recvonly or
+		// inactive), and the inactivity timeout is suspended (checkTimeout).
+		r.dir, r.hold = r.dir.withoutRecv(), true
+	}
 	l.version++
 	l.offered = false
 	d := localDesc{
@@ -230,30 +212,15 @@ func (l *Leg) SetAnswer(answer []byte) error {
 func (l *Leg) applyLocked(r *remoteDesc, dir direction, teRecvPT int) {
 	st := &mediaState{
 		codec: r.codec, audioPT: r.audioPT, tePT: r.tePT, teRecvPT: teRecvPT,
-		dir: dir, remote: r.remoteAddr(), latch: latchable(r.addr),
+		dir: dir, remote: r.remoteAddr(), hold: r.hold,
 	}
-	if prev := l.state.Load(); prev != nil && st.latch && prev.latched.IsValid() {
-		// Keep sending to the latched source until packets show a new one.
-		st.latched, st.relatch = prev.latched, true
+	if prev := l.state.Load(); prev != nil && prev.latched.IsValid() && prev.remote == st.remote {
+		// The same SDP address: the NAT binding we latched onto still holds.
+		st.latched = prev.latched
 	}
 	l.state.Store(st)
 	l.log.Debug("rtp negotiated", "codec", st.codec.String(), "direction", dir.String(),
-		"remote", st.remote.String(), "latch", st.latch, "telephone_event", st.tePT)
-}
-
-// latch makes src the remote source after the first packet from it.
-func (l *Leg) latch(src netip.AddrPort) *mediaState {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	cur := l.state.Load()
-	if !cur.latch || (cur.latched.IsValid() && !cur.relatch) {
-		return cur
-	}
-	st := *cur
-	st.latched, st.relatch = src, false
-	l.state.Store(&st)
-	l.log.Debug("rtp latched", "source", src.String())
-	return &st
+		"remote", st.remote.String(), "latched", st.latched.String(), "telephone_event", st.tePT)
 }
 
 // SetSink replaces the writer that receives the remote's audio; it takes

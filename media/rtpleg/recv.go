@@ -26,7 +26,7 @@ type Stats struct {
 	BytesIn    uint64 // bytes of those datagrams
 	PacketsOut uint64 // RTP packets sent (audio and events)
 	BytesOut   uint64 // bytes of those datagrams
-	Dropped    uint64 // datagrams from a source other than the negotiated remote
+	Dropped    uint64 // datagrams not taken: unknown source, in probation, before negotiation
 	Malformed  uint64 // datagrams from the remote that are not RTP version 2
 	DTMFIn     uint64 // RFC 4733 digits received
 	DTMFOut    uint64 // RFC 4733 digits sent
@@ -73,6 +73,7 @@ type receiver struct {
 	buf [maxPacket]byte
 	rtp rtp.Packet
 	out media.Packet
+	src sourceState // where packets come from (latch.go)
 	// RFC 4733 receive state: the event in progress.
 	haveEvent  bool
 	eventTS    uint32
@@ -115,7 +116,7 @@ func (l *Leg) readLoop() {
 func (l *Leg) checkTimeout() bool {
 	now := time.Since(l.epoch)
 	st := l.state.Load()
-	if l.held.Load() || (st != nil && !st.dir.canRecv()) {
+	if l.held.Load() || (st != nil && (!st.dir.canRecv() || st.hold)) {
 		// Suspended: on hold, or negotiated so that the remote sends nothing.
 		l.lastRecv.Store(int64(now))
 	}
@@ -129,30 +130,16 @@ func (l *Leg) checkTimeout() bool {
 
 // handle processes one datagram. It does not allocate.
 func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
-	st := l.state.Load()
+	now := time.Since(l.epoch)
+	st := l.admit(r, data, src, now)
 	if st == nil {
-		l.stats.dropped.Add(1)
 		return
-	}
-	if !st.accept(src) {
-		if !st.needLatch(src) {
-			l.stats.dropped.Add(1)
-			return
-		}
-		if len(data) < 12 || data[0]>>6 != 2 {
-			// Only a plausible RTP packet may take the latch.
-			l.stats.dropped.Add(1)
-			return
-		}
-		st = l.latch(src)
-	} else if st.relatch {
-		st = l.latch(src) // the known source spoke first: keep it
 	}
 	if err := r.rtp.Unmarshal(data); err != nil || r.rtp.Version != 2 {
-		l.stats.malformed.Add(1)
+		l.drop(DropMalformed)
 		return
 	}
-	l.lastRecv.Store(int64(time.Since(l.epoch)))
+	l.lastRecv.Store(int64(now))
 	l.stats.packetsIn.Add(1)
 	l.stats.bytesIn.Add(uint64(len(data)))
 
@@ -187,7 +174,7 @@ func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
 func (l *Leg) handleEvent(r *receiver) {
 	p := r.rtp.Payload
 	if len(p) < 4 {
-		l.stats.malformed.Add(1)
+		l.drop(DropMalformed)
 		return
 	}
 	code, end := p[0], p[1]&0x80 != 0

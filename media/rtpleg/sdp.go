@@ -51,6 +51,15 @@ func (d direction) reverse() direction {
 	return d
 }
 
+// withoutRecv is d for a remote that asked to receive nothing.
+func (d direction) withoutRecv() direction {
+	switch d {
+	case dirSendRecv, dirSendOnly:
+		return dirSendOnly
+	}
+	return dirInactive
+}
+
 func (d direction) canSend() bool { return d == dirSendRecv || d == dirSendOnly }
 func (d direction) canRecv() bool { return d == dirSendRecv || d == dirRecvOnly }
 
@@ -82,7 +91,8 @@ type remoteDesc struct {
 	tePT    int   // telephone-event payload type, -1 if none
 	dir     direction
 	mlines  []mline
-	audio   int // index of the audio m= line in mlines
+	audio   int  // index of the audio m= line in mlines
+	hold    bool // set by Leg.Answer: an RFC 2543 hold re-offer
 }
 
 // remoteAddr is where the remote wants RTP, if it said.

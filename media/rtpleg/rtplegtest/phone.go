@@ -36,17 +36,20 @@ type Phone struct {
 	stop  chan struct{}
 	once  sync.Once
 
-	mu       sync.Mutex // guards following
-	remote   netip.AddrPort
-	sine     *tone.Sine // nil: send nothing
-	pcm      []int16    // received audio, decoded
-	lastAt   time.Time  // when the last audio packet arrived
-	packets  int        // RTP packets received
-	digits   []rune
-	evTS     uint32
-	evSeen   bool
-	from     map[netip.AddrPort]int
-	remotePT uint8 // payload type to send audio with
+	mu        sync.Mutex // guards following
+	remote    netip.AddrPort
+	sine      *tone.Sine // nil: send nothing
+	pcm       []int16    // received audio, decoded
+	lastAt    time.Time  // when the last audio packet arrived
+	packets   int        // RTP packets received
+	digits    []rune
+	evTS      uint32
+	evSeen    bool
+	from      map[netip.AddrPort]int
+	remotePT  uint8          // payload type to send audio with
+	sdpAddr   netip.AddrPort // the address written into SDP (the socket's unless Advertise)
+	dropEvery int            // drop every n-th audio packet (0: none), see DropEvery
+	sent      int            // audio packets due so far (sent or dropped)
 
 	sendMu sync.Mutex // guards the outgoing stream and serializes sends
 	pkt    rtp.Packet
@@ -58,10 +61,20 @@ type Phone struct {
 // runs at the end of the test.
 func NewPhone(t testing.TB, codec media.Codec) *Phone {
 	t.Helper()
+	return NewPhoneAt(t, codec, netip.MustParseAddr("127.0.0.1"))
+}
+
+// NewPhoneAt is NewPhone bound to ip (a loopback address such as
+// 127.0.0.5), e.g. for an attacker spraying RTP from another host.
+func NewPhoneAt(t testing.TB, codec media.Codec, ip netip.Addr) *Phone {
+	t.Helper()
+	if !ip.IsLoopback() {
+		t.Fatalf("rtplegtest: %v is not a loopback address", ip)
+	}
 	if codec != media.PCMU && codec != media.PCMA {
 		t.Fatalf("rtplegtest: codec %v not supported", codec)
 	}
-	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
 	if err != nil {
 		t.Fatalf("rtplegtest: listen: %v", err)
 	}
@@ -70,6 +83,7 @@ func NewPhone(t testing.TB, codec media.Codec) *Phone {
 		addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), from: map[netip.AddrPort]int{},
 		remotePT: codec.PayloadType(),
 	}
+	p.sdpAddr = p.addr
 	p.pkt.Version = 2
 	p.pkt.SSRC = rand.Uint32()
 	p.pkt.SequenceNumber = uint16(rand.Uint32())
@@ -104,12 +118,33 @@ func (p *Phone) Offer() []byte { return p.OfferDirection("sendrecv") }
 // "sendonly", "recvonly", "inactive"), e.g. for a re-INVITE that holds.
 func (p *Phone) OfferDirection(dir string) []byte { return p.sdp(dir) }
 
+// Advertise makes the phone's SDP name addr instead of its socket's address
+// (a phone behind NAT, or an SBC that sends from another port). An
+// unspecified address gives an RFC 2543 hold offer (c=0.0.0.0).
+func (p *Phone) Advertise(addr netip.AddrPort) {
+	p.mu.Lock()
+	p.sdpAddr = addr
+	p.mu.Unlock()
+}
+
+// DropEvery makes the phone skip every n-th audio packet it would send (its
+// sequence number and timestamp still advance, as for a packet lost on the
+// way): n = 20 loses 5 %. 0 loses none.
+func (p *Phone) DropEvery(n int) {
+	p.mu.Lock()
+	p.dropEvery = n
+	p.mu.Unlock()
+}
+
 func (p *Phone) sdp(dir string) []byte {
 	pt := p.codec.PayloadType()
-	return fmt.Appendf(nil, "v=0\r\no=phone %d 1 IN IP4 127.0.0.1\r\ns=phone\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+	p.mu.Lock()
+	a := p.sdpAddr
+	p.mu.Unlock()
+	return fmt.Appendf(nil, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=phone\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n"+
 		"a=ptime:20\r\na=%s\r\n",
-		p.addr.Port(), p.addr.Port(), pt, TelephoneEventPT, pt, p.codec, TelephoneEventPT, TelephoneEventPT, dir)
+		p.addr.Port(), a.Addr(), a.Addr(), a.Port(), pt, TelephoneEventPT, pt, p.codec, TelephoneEventPT, TelephoneEventPT, dir)
 }
 
 // Answer answers an SDP offer (which must offer the phone's codec) and sends
@@ -221,12 +256,19 @@ func (p *Phone) sendLoop() {
 		}
 		p.mu.Lock()
 		remote, sine, pt := p.remote, p.sine, p.remotePT
+		lose := false
 		if sine != nil {
 			sine.Fill(pcm[:])
+			p.sent++
+			lose = p.dropEvery > 0 && p.sent%p.dropEvery == 0
 		}
 		p.mu.Unlock()
 		p.sendMu.Lock()
-		if sine != nil && remote.IsValid() && !p.inDTMF {
+		switch {
+		case sine == nil || !remote.IsValid() || p.inDTMF:
+		case lose:
+			p.pkt.SequenceNumber++ // lost on the way
+		default:
 			p.pkt.PayloadType = pt
 			p.pkt.Payload = media.Encode(p.codec, enc[:], pcm[:])
 			p.writeLocked(remote)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,11 +129,10 @@ func parseOffer(raw []byte) (*offer, error) {
 	}
 	o.mid, _ = md.Attribute("mid")
 	if g, ok := sd.Attribute("group"); ok && o.mid != "" {
-		f := strings.Fields(g)
-		for _, m := range f[1:] {
-			if f[0] == "BUNDLE" && m == o.mid {
-				o.bundle = true
-			}
+		// RFC 5888 §5: "a=group:<semantics> *(SP identification-tag)"; an
+		// empty or semantics-only line groups nothing.
+		if f := strings.Fields(g); len(f) > 1 && f[0] == "BUNDLE" {
+			o.bundle = slices.Contains(f[1:], o.mid)
 		}
 	}
 	o.direction = "sendrecv"
