@@ -52,6 +52,14 @@ type LoginResult struct {
 	Agent        AgentView         `json:"agent"`
 	Calls        []CallView        `json:"calls"`
 	Reservations []ReservationView `json:"reservations"`
+	ICEServers   []ICEServer       `json:"ice_servers,omitempty"` // set by the agent websocket (PROTOCOL §8)
+}
+
+// ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
 }
 
 // EndedView is the params of reservation.ended and call.ended.

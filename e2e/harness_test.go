@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -95,6 +96,8 @@ type gateway struct {
 	logMu   sync.Mutex
 	logs    []string
 	exited  chan struct{}
+	wssTLS  *tls.Config // set by startTLSGateway: websockets go to HTTPS with it (tls_test.go)
+	HTTPS   string      // https://127.0.0.1:port when wssTLS is set
 }
 
 // startGateway runs the binary with loopback-only settings and waits for
@@ -197,7 +200,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // admin opens an authenticated admin console connection.
 func (g *gateway) admin(t *testing.T) *wstest.Client {
 	t.Helper()
-	c := wstest.Dial(t, wstest.URL(g.HTTP, "/ws/admin"), nil)
+	c := g.dialWS(t, "/ws/admin")
 	c.MustCall("auth", map[string]string{"token": g.Token}, nil)
 	return c
 }
@@ -243,7 +246,7 @@ type agentClient struct {
 func (g *gateway) login(t *testing.T, id string, toneHz float64) *agentClient {
 	t.Helper()
 	a := &agentClient{ID: id, tne: toneHz}
-	a.WS = wstest.Dial(t, wstest.URL(g.HTTP, "/ws/agent"), nil)
+	a.WS = g.dialWS(t, "/ws/agent")
 	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, nil)
 	a.Br = webrtclegtest.NewBrowser(t, media.PCMU)
 	var ans struct {

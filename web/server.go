@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +17,12 @@ import (
 type Config struct {
 	Addr            string        // listen address host:port; "" means ":8080"
 	ShutdownTimeout time.Duration // how long Shutdown waits for in-flight requests; 0 means 5s
-	Logger          *slog.Logger  // nil means slog.Default()
+	// TLS, when set, moves everything to an HTTPS listener on TLSAddr; Addr
+	// then serves only /healthz and /metrics and redirects the rest (tls.go).
+	TLS       *tls.Config
+	TLSAddr   string                          // HTTPS listen address host:port; "" means ":8443"
+	PlainWrap func(http.Handler) http.Handler // wraps the plain listener's handler when TLS is set (ACME HTTP-01); nil means none
+	Logger    *slog.Logger                    // nil means slog.Default()
 }
 
 // Server is the HTTP server of the gateway.
@@ -25,10 +31,12 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	srv   *http.Server
+	plain *http.Server // the redirecting plain listener's server when TLS is on (tls.go), else nil
 	drain atomic.Bool
 
 	mu     sync.Mutex // guards following
 	ln     net.Listener
+	tlsLn  net.Listener
 	closed bool
 
 	ready        chan struct{} // closed once the listener is bound (or Run failed)
@@ -53,6 +61,9 @@ func New(cfg Config) *Server {
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS != nil {
+		s.setupTLS()
 	}
 	return s
 }
@@ -105,16 +116,30 @@ func (s *Server) Run(ctx context.Context) error {
 		close(s.ready)
 		return fmt.Errorf("listen http %s: %w", s.cfg.Addr, err)
 	}
+	var tlsLn net.Listener
+	if s.cfg.TLS != nil {
+		if tlsLn, err = net.Listen("tcp", s.cfg.TLSAddr); err != nil {
+			ln.Close()
+			close(s.ready)
+			return fmt.Errorf("listen https %s: %w", s.cfg.TLSAddr, err)
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		ln.Close()
+		if tlsLn != nil {
+			tlsLn.Close()
+		}
 		close(s.ready)
 		return nil
 	}
-	s.ln = ln
+	s.ln, s.tlsLn = ln, tlsLn
 	s.mu.Unlock()
 	close(s.ready)
+	if tlsLn != nil {
+		return s.runTLS(ctx, ln, tlsLn)
+	}
 	s.log.Info("http listening", "addr", ln.Addr().String())
 
 	var wg sync.WaitGroup
@@ -145,6 +170,11 @@ func (s *Server) Shutdown() {
 		s.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 		defer cancel()
+		if s.plain != nil {
+			if err := s.plain.Shutdown(ctx); err != nil {
+				s.plain.Close()
+			}
+		}
 		if err := s.srv.Shutdown(ctx); err != nil {
 			s.log.Warn("http shutdown", "err", err)
 			s.srv.Close()

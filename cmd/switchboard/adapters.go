@@ -62,13 +62,13 @@ type webrtcEngine interface {
 // newWebRTCEngine builds the engine cfg.WebRTCEngine names ("" = lean).
 func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
 	if cfg.WebRTCEngine != "pion" {
-		e, err := lean.New(lean.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log})
+		e, err := lean.New(lean.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
 		if err != nil {
 			return nil, err
 		}
 		return leanFactory{e}, nil
 	}
-	e, err := webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, UDPPort: cfg.WebRTCPort, Logger: log})
+	e, err := webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
 	if err != nil {
 		return nil, err
 	}

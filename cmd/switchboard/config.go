@@ -35,6 +35,7 @@ type Config struct {
 	WebRTCPort     int            // -webrtc-port: the one UDP port of every agent's WebRTC leg (0 = ephemeral)
 	WebRTCEngine   string         // -webrtc-engine: "pion" (webrtcleg) or "lean" (webrtcleg/lean)
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
+	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -66,6 +67,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
 		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket, about half the CPU and memory per agent) or pion (a pion PeerConnection per agent)")
 	)
+	applyDeploy := deployFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -172,6 +174,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}
+	applyDeploy(&c, bad)
 	return c, errors.Join(errs...)
 }
 

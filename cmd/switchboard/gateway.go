@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"switchboard/agent"
+	"switchboard/certs"
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/media/rtpleg"
@@ -41,6 +42,8 @@ type gateway struct {
 	console    *console.Console
 	phone      *softphone.Server
 	http       *web.Server
+	certs      certSource   // nil without TLS
+	certFiles  *certs.Files // -tls-cert: reloaded on SIGHUP; nil otherwise
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
@@ -83,7 +86,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.hub = events.NewHub()
 	counters := &media.Counters{}
 	g.pacer = media.NewPacer(media.PacerConfig{Counters: counters, Logger: log})
-	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
+	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
 		return nil, err
 	}
 	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {
@@ -118,10 +121,15 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}); err != nil {
 		return nil, err
 	}
-	if g.phone, err = softphone.New(softphone.Config{Core: g.core, AllowedOrigins: cfg.AllowedOrigins, Logger: log}); err != nil {
+	if g.phone, err = softphone.New(softphone.Config{Core: g.core, AllowedOrigins: cfg.AllowedOrigins,
+		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log}); err != nil {
 		return nil, err
 	}
-	g.http = web.New(web.Config{Addr: cfg.HTTPAddr, Logger: log})
+	withTLS := func(w web.Config) web.Config { return w }
+	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg); err != nil {
+		return nil, err
+	}
+	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log}))
 	g.http.Handle("GET /ws/agent", g.phone)
 	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())

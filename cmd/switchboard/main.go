@@ -33,7 +33,7 @@ func main() {
 
 // run builds the gateway and runs it until a signal ends it: SIGTERM drains
 // (503 to new INVITEs, /healthz 503, exit when the last call ends), SIGINT
-// ends every call with BYE and exits.
+// ends every call with BYE and exits. SIGHUP reloads -tls-cert/-tls-key.
 func run(cfg Config, log *slog.Logger) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -50,7 +50,7 @@ func run(cfg Config, log *slog.Logger) error {
 		"webrtc_addr", g.webrtc.Addr().String(), "webrtc_engine", cmp.Or(cfg.WebRTCEngine, "lean"))
 
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	draining := false
 	var err2 error
@@ -58,6 +58,10 @@ loop:
 	for {
 		select {
 		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				g.reloadCerts() // calls and sockets stay up
+				continue
+			}
 			if s == syscall.SIGTERM && !draining {
 				draining = true
 				log.Info("sigterm: draining", "active_calls", g.trunk.ActiveCalls())
@@ -86,9 +90,12 @@ loop:
 	return <-runErr
 }
 
-// externalIP is the address for Contact/Via: the SIP listen IP, or the
-// media IP when listening on all interfaces.
+// externalIP is the address for Contact/Via: -public-ip, else the SIP
+// listen IP, or the media IP when listening on all interfaces.
 func externalIP(cfg Config) netip.Addr {
+	if cfg.Deploy.PublicIP.IsValid() {
+		return cfg.Deploy.PublicIP // 1:1 NAT: peers reach us there
+	}
 	if a := cfg.SIPAddr.Addr(); !a.IsUnspecified() {
 		return a
 	}

@@ -21,6 +21,7 @@ const (
 // Config configures a Pool and the legs it opens.
 type Config struct {
 	IP               netip.Addr    // media IPv4 address written into SDP and bound by the sockets; required
+	PublicIP         netip.Addr    // written into SDP instead of IP when valid (1:1 NAT); the sockets still bind IP
 	PortMin, PortMax int           // UDP port range, inclusive; 0,0 means 10000-20000; RTP uses the even ports
 	Timeout          time.Duration // RTP inactivity timeout; 0 means 60 s, negative disables it
 	Logger           *slog.Logger  // nil means slog.Default()

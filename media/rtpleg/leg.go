@@ -159,7 +159,7 @@ func (l *Leg) Answer(offer []byte) ([]byte, error) {
 	l.version++
 	l.offered = false
 	d := localDesc{
-		ip: l.local.Addr(), port: l.port, sessID: l.sessID, version: l.version,
+		ip: l.sdpIP(), port: l.port, sessID: l.sessID, version: l.version,
 		dir:     r.dir.reverse(),
 		formats: []format{codecFormat(r.codec, r.audioPT)},
 		proto:   r.mlines[r.audio].proto,
@@ -181,7 +181,7 @@ func (l *Leg) Offer() []byte {
 	l.version++
 	l.offered = true
 	d := localDesc{
-		ip: l.local.Addr(), port: l.port, sessID: l.sessID, version: l.version,
+		ip: l.sdpIP(), port: l.port, sessID: l.sessID, version: l.version,
 		dir: dirSendRecv,
 		formats: []format{
 			codecFormat(media.PCMU, media.PCMU.PayloadType()),

@@ -49,6 +49,9 @@ type Config struct {
 	// candidates only and accepts loopback peers only. The zero value binds
 	// every interface (one socket per address, same port).
 	IP netip.Addr
+	// PublicIP, when valid, replaces IP in the host candidates (1:1 NAT:
+	// the socket still binds IP).
+	PublicIP netip.Addr
 	// UDPPort is the single UDP port every leg's ICE, DTLS and SRTP share
 	// (ICE UDP mux). 0 means an ephemeral port; see Engine.Addr.
 	UDPPort int
@@ -143,6 +146,9 @@ func New(cfg Config) (*Engine, error) {
 				e.addr = netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(ua.Port))
 			}
 		}
+	}
+	if cfg.PublicIP.IsValid() {
+		se.SetNAT1To1IPs([]string{cfg.PublicIP.Unmap().String()}, webrtc.ICECandidateTypeHost)
 	}
 	se.SetICEUDPMux(e.mux)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -23,6 +23,7 @@ type Config struct {
 	// a remote address may make before further attempts are refused; 0
 	// means 10.
 	LoginRate int
+	ICE       ICEConfig    // STUN/TURN servers for the login result (ice.go); zero means none
 	Logger    *slog.Logger // nil means slog.Default()
 }
 
@@ -153,6 +154,7 @@ func (ss *session) register() {
 		ss.mu.Lock()
 		ss.agentID = p.Agent
 		ss.mu.Unlock()
+		res.ICEServers = ss.s.cfg.ICE.servers(p.Agent, time.Now())
 		return res, nil
 	}))
 	m.Register("webrtc.offer", ws.Typed(func(ctx context.Context, p struct {

@@ -50,6 +50,9 @@ type Config struct {
 	// shared UDP socket. With a loopback address (tests: 127.0.0.1) only
 	// loopback peers are answered.
 	IP netip.Addr
+	// PublicIP, when valid, is put in the host candidate instead of IP
+	// (1:1 NAT: the socket still binds IP).
+	PublicIP netip.Addr
 	// UDPPort is the single UDP port every leg shares. 0 means an ephemeral
 	// port; see Engine.Addr.
 	UDPPort int
@@ -143,7 +146,11 @@ func New(cfg Config) (*Engine, error) {
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
 	e.conn = conn
-	e.addr = netip.AddrPortFrom(ip, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+	adv := ip
+	if cfg.PublicIP.IsValid() {
+		adv = cfg.PublicIP.Unmap()
+	}
+	e.addr = netip.AddrPortFrom(adv, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
 	e.loopback = ip.IsLoopback()
 	e.cert, err = selfsign.GenerateSelfSigned()
 	if err != nil {

@@ -85,6 +85,11 @@ func DialErr(t testing.TB, url string, header http.Header) (*Client, error) {
 		}
 		return nil, err
 	}
+	return start(t, conn), nil
+}
+
+// start wraps an open connection in a Client and starts its reader.
+func start(t testing.TB, conn *websocket.Conn) *Client {
 	c := &Client{
 		t: t, conn: conn,
 		Notifications: make(chan Notification, 4096),
@@ -93,7 +98,7 @@ func DialErr(t testing.TB, url string, header http.Header) (*Client, error) {
 	}
 	c.wg.Go(c.readLoop)
 	t.Cleanup(c.Close)
-	return c, nil
+	return c
 }
 
 // Close closes the connection and waits for the reader. Idempotent.

@@ -1,0 +1,105 @@
+package certs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/acme"
+	"golang.org/x/crypto/acme/autocert"
+)
+
+// LetsEncrypt is the default ACME directory (Let's Encrypt production).
+const LetsEncrypt = autocert.DefaultACMEDirectory
+
+// ACMEConfig configures an ACME certificate source.
+type ACMEConfig struct {
+	Domains      []string       // host names to get certificates for; required
+	DirectoryURL string         // ACME directory; "" means LetsEncrypt
+	Roots        *x509.CertPool // roots trusted for the directory's HTTPS; nil means the system's
+	Email        string         // account contact; "" means none
+	CacheDir     string         // where account key and certificates are kept; required
+}
+
+// Validate checks the configuration.
+func (c ACMEConfig) Validate() error {
+	if len(c.Domains) == 0 {
+		return errors.New("certs: acme needs at least one domain")
+	}
+	for _, d := range c.Domains {
+		if d == "" || strings.ContainsAny(d, " /:*") {
+			return fmt.Errorf("certs: acme domain %q is not a host name", d)
+		}
+	}
+	if c.CacheDir == "" {
+		return errors.New("certs: acme needs a cache directory")
+	}
+	return nil
+}
+
+// ACME gets certificates from an ACME CA on first use (the first handshake
+// for a domain) and renews them before they expire.
+type ACME struct {
+	m      *autocert.Manager
+	domain string // the first domain: used for handshakes without SNI
+}
+
+// NewACME validates cfg and returns the source. Nothing is requested from
+// the CA until a handshake (or Prefetch) needs a certificate.
+func NewACME(cfg ACMEConfig) (*ACME, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if cfg.Roots != nil {
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cfg.Roots, MinVersion: tls.VersionTLS12}, Proxy: http.ProxyFromEnvironment}
+	}
+	dir := cfg.DirectoryURL
+	if dir == "" {
+		dir = LetsEncrypt
+	}
+	m := &autocert.Manager{
+		Prompt:     autocert.AcceptTOS,
+		Cache:      autocert.DirCache(cfg.CacheDir),
+		HostPolicy: autocert.HostWhitelist(cfg.Domains...),
+		Email:      cfg.Email,
+		Client:     &acme.Client{DirectoryURL: dir, HTTPClient: hc, UserAgent: "switchboard"},
+	}
+	return &ACME{m: m, domain: cfg.Domains[0]}, nil
+}
+
+// GetCertificate returns the certificate for the handshake's server name,
+// obtaining it first if needed; it also answers TLS-ALPN-01 challenges. A
+// handshake without SNI (many SIP peers, an IP literal) gets the first
+// domain's certificate.
+func (a *ACME) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if hello.ServerName == "" {
+		h := *hello
+		h.ServerName = a.domain
+		hello = &h
+	}
+	return a.m.GetCertificate(hello)
+}
+
+// TLSConfig returns a server configuration using GetCertificate and
+// offering the acme-tls/1 protocol (RFC 8737) next to h2 and http/1.1.
+func (a *ACME) TLSConfig() *tls.Config {
+	c := a.m.TLSConfig()
+	c.GetCertificate = a.GetCertificate
+	c.MinVersion = tls.VersionTLS12
+	if !slices.Contains(c.NextProtos, acme.ALPNProto) {
+		c.NextProtos = append(c.NextProtos, acme.ALPNProto)
+	}
+	return c
+}
+
+// HTTPHandler answers HTTP-01 challenges (RFC 8555 §8.3) and passes every
+// other request to fallback.
+func (a *ACME) HTTPHandler(fallback http.Handler) http.Handler {
+	return a.m.HTTPHandler(fallback)
+}
