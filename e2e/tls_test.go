@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,6 +14,9 @@ import (
 	"time"
 
 	"switchboard/certs/certstest"
+	"switchboard/media"
+	"switchboard/media/rtpleg/rtplegtest"
+	"switchboard/signaling/trunk/trunktest"
 	"switchboard/signaling/ws/wstest"
 )
 
@@ -154,4 +159,32 @@ func (g *gateway) dialWS(t *testing.T, path string) *wstest.Client {
 	}
 	c, _ := wstest.DialTLS(t, "wss"+strings.TrimPrefix(g.HTTPS, "https")+path, nil, g.wssTLS)
 	return c
+}
+
+// TestSIPOverTLSEcho: a call to echo over SIP over TLS (-sip-tls-addr)
+// with the reloadable certificate; the caller's tone comes back, and the
+// gateway's Contact says transport=tls.
+func TestSIPOverTLSEcho(t *testing.T) {
+	tg := startTLSGateway(t)
+	c := &caller{SIP: trunktest.NewTLSPhone(t, tg.clientTLS), RTP: rtplegtest.NewPhone(t, media.PCMU)}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	target := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(tg.SIPTLS))
+	d, err := c.SIP.Call(ctx, target, "echo", c.RTP.Offer())
+	if err != nil {
+		t.Fatalf("call echo over TLS: %v", err)
+	}
+	c.Dlg = d
+	if ct := d.Contact(); !strings.Contains(ct, "transport=tls") {
+		t.Errorf("200 OK Contact = %q, want transport=tls", ct)
+	}
+	if err := c.RTP.SetAnswer(d.AnswerSDP()); err != nil {
+		t.Fatal(err)
+	}
+	c.RTP.PlayTone(toneCaller1)
+	hears(t, "caller (echo over TLS)", c.classify, toneCaller1)
+	if err := d.Bye(ctx); err != nil {
+		t.Errorf("BYE over TLS: %v", err)
+	}
+	waitFor(t, 5*time.Second, "call ended", func() bool { return tg.Logged(`"call ended"`) })
 }

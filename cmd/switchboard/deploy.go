@@ -218,3 +218,13 @@ func (g *gateway) reloadCerts() {
 	serial, exp := g.certFiles.Describe()
 	g.log.Info("certificate reloaded", "serial", serial, "not_after", exp)
 }
+
+// sipTLSListen is the trunk's SIP over TLS listen address and server
+// configuration: -sip-tls-addr with the certificate source, or nothing
+// without TLS.
+func sipTLSListen(cfg Config, src certSource) (string, *tls.Config) {
+	if src == nil {
+		return "", nil
+	}
+	return cfg.Deploy.SIPTLSAddr.String(), src.TLSConfig()
+}

@@ -92,6 +92,11 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
+	withTLS := func(w web.Config) web.Config { return w }
+	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg); err != nil {
+		return nil, err
+	}
+	sipTLS, sipTLSConf := sipTLSListen(cfg, g.certs)
 	// The trunk is built first: it calls its handler only once running, by
 	// which time the core exists.
 	if g.trunk, err = trunk.New(trunk.Config{
@@ -100,7 +105,8 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 			c.Leg().Start(media.Discard) // the read loop runs from now on; the core re-points its sink
 			g.core.HandleCall(ctx, trunkCall{c})
 		}),
-		OutboundURI: cfg.TrunkURI, Username: cfg.TrunkUser, Password: cfg.TrunkPassword, Logger: log,
+		OutboundURI: cfg.TrunkURI, Username: cfg.TrunkUser, Password: cfg.TrunkPassword,
+		TLSListen: sipTLS, TLS: sipTLSConf, Logger: log,
 	}); err != nil {
 		return nil, err
 	}
@@ -123,10 +129,6 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}
 	if g.phone, err = softphone.New(softphone.Config{Core: g.core, AllowedOrigins: cfg.AllowedOrigins,
 		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log}); err != nil {
-		return nil, err
-	}
-	withTLS := func(w web.Config) web.Config { return w }
-	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg); err != nil {
 		return nil, err
 	}
 	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log}))

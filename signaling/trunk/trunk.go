@@ -2,6 +2,7 @@ package trunk
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,8 @@ type Config struct {
 	OutboundURI string         // outbound trunk for Dial, e.g. sip:carrier.example.net:5060;transport=udp; "" disables Dial
 	Username    string         // digest username for OutboundURI challenges
 	Password    string         // digest password for OutboundURI challenges
+	TLSListen   string         // host:port for SIP over TLS (tls.go); "" means no TLS listener
+	TLS         *tls.Config    // server certificate source for TLSListen; required with it
 	Logger      *slog.Logger   // nil means slog.Default()
 }
 
@@ -56,8 +59,11 @@ type Trunk struct {
 	client *sipgo.Client
 	dlgUDP *sipgo.DialogUA
 	dlgTCP *sipgo.DialogUA
+	dlgTLS *sipgo.DialogUA // nil without TLS
 	udp    net.PacketConn
 	tcp    net.Listener
+	tls    net.Listener   // nil without TLS (tls.go)
+	tlsAP  netip.AddrPort // bound TLS address
 	addr   netip.AddrPort
 	host   string // Contact/Via host
 
@@ -92,9 +98,15 @@ func New(cfg Config) (*Trunk, error) {
 	if err := t.listen(); err != nil {
 		return nil, err
 	}
+	if err := t.listenTLS(); err != nil {
+		t.udp.Close()
+		t.tcp.Close()
+		return nil, err
+	}
 	if err := t.setupSIP(); err != nil {
 		t.udp.Close()
 		t.tcp.Close()
+		t.closeTLS()
 		return nil, err
 	}
 	return t, nil
@@ -177,6 +189,7 @@ func (t *Trunk) setupSIP() error {
 	// from (symmetric signalling, works behind NAT and on TCP).
 	t.dlgUDP = &sipgo.DialogUA{Client: client, ContactHDR: contact(""), RewriteContact: true}
 	t.dlgTCP = &sipgo.DialogUA{Client: client, ContactHDR: contact("tcp"), RewriteContact: true}
+	t.setupTLSDialogs(client)
 
 	srv.OnInvite(t.onInvite)
 	srv.OnAck(t.onAck)
@@ -201,9 +214,10 @@ func (t *Trunk) Run(ctx context.Context) error {
 		return errors.New("trunk: Run called twice")
 	}
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Go(func() { errc <- t.srv.ServeUDP(t.udp) })
 	wg.Go(func() { errc <- t.srv.ServeTCP(t.tcp) })
+	t.serveTLS(&wg, errc)
 	t.log.Info("sip listening", "addr", t.addr.String(), "transports", "udp,tcp")
 	var err error
 	select {
@@ -215,6 +229,7 @@ func (t *Trunk) Run(ctx context.Context) error {
 	t.shutdown()
 	t.udp.Close()
 	t.tcp.Close()
+	t.closeTLS()
 	wg.Wait()
 	t.ua.Close()
 	return err
@@ -340,6 +355,9 @@ func (t *Trunk) allowed(src netip.Addr) bool {
 func (t *Trunk) dialogUA(req *sip.Request) *sipgo.DialogUA {
 	if req.Transport() == "TCP" {
 		return t.dlgTCP
+	}
+	if req.Transport() == "TLS" && t.dlgTLS != nil {
+		return t.dlgTLS
 	}
 	return t.dlgUDP
 }

@@ -9,6 +9,7 @@ package trunktest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,7 +26,7 @@ import (
 // Phone is a SIP user agent for tests.
 type Phone struct {
 	t         testing.TB
-	transport string // "udp" or "tcp"
+	transport string // "udp", "tcp" or "tls"
 	ua        *sipgo.UserAgent
 	srv       *sipgo.Server
 	client    *sipgo.Client
@@ -34,6 +35,8 @@ type Phone struct {
 	wg        sync.WaitGroup
 	cancel    context.CancelFunc
 	closeOnce sync.Once
+	natMu     sync.Mutex                // guards natMap
+	natMap    map[netip.Addr]netip.Addr // MapAddress (nat.go)
 }
 
 // StatusError is a final non-2xx answer.
@@ -44,13 +47,23 @@ type StatusError struct {
 
 func (e *StatusError) Error() string { return fmt.Sprintf("sip %d %s", e.Code, e.Reason) }
 
-// NewPhone starts a phone on 127.0.0.1 with transport "udp" or "tcp".
+// NewPhone starts a phone on 127.0.0.1 with transport "udp" or "tcp"
+// (for "tls" see NewTLSPhone).
 func NewPhone(t testing.TB, transport string) *Phone {
 	t.Helper()
+	return newPhone(t, transport, nil)
+}
+
+func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("trunktest"), sipgo.WithUserAgentHostname("127.0.0.1"),
+	opts := []sipgo.UserAgentOption{sipgo.WithUserAgent("trunktest"), sipgo.WithUserAgentHostname("127.0.0.1"),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log))}
+	if tlsConf != nil {
+		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConf))
+	}
+	ua, err := sipgo.NewUA(opts...)
 	if err != nil {
 		t.Fatalf("trunktest: ua: %v", err)
 	}
@@ -79,6 +92,8 @@ func NewPhone(t testing.TB, transport string) *Phone {
 		port = l.Addr().(*net.TCPAddr).Port
 		p.wg.Go(func() { _ = srv.ServeTCP(l) })
 		p.wg.Go(func() { <-ctx.Done(); l.Close() })
+	case "tls":
+		port = listenTLS(t, p, ctx)
 	default:
 		t.Fatalf("trunktest: transport %q: want udp or tcp", transport)
 	}
@@ -88,9 +103,9 @@ func NewPhone(t testing.TB, transport string) *Phone {
 		t.Fatalf("trunktest: client: %v", err)
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}}
-	if transport == "tcp" {
+	if transport != "udp" {
 		contact.Address.UriParams = sip.NewParams()
-		contact.Address.UriParams.Add("transport", "tcp")
+		contact.Address.UriParams.Add("transport", transport)
 	}
 	p.dialogs = sipgo.NewDialogClientCache(p.client, contact)
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -119,9 +134,9 @@ func (p *Phone) Close() {
 
 func (p *Phone) uri(target netip.AddrPort, user string) sip.Uri {
 	u := sip.Uri{Scheme: "sip", User: user, Host: target.Addr().String(), Port: int(target.Port())}
-	if p.transport == "tcp" {
+	if p.transport != "udp" {
 		u.UriParams = sip.NewParams()
-		u.UriParams.Add("transport", "tcp")
+		u.UriParams.Add("transport", p.transport)
 	}
 	return u
 }
@@ -175,10 +190,11 @@ func (iv *Invite) Wait(ctx context.Context) (*Dialog, error) {
 		}
 		return nil, err
 	}
+	contact := iv.p.mapContact(iv.dlg.InviteResponse) // nat.go
 	if err := iv.dlg.Ack(ctx); err != nil {
 		return nil, fmt.Errorf("ack: %w", err)
 	}
-	return &Dialog{p: iv.p, dlg: iv.dlg}, nil
+	return &Dialog{p: iv.p, dlg: iv.dlg, contact: contact}, nil
 }
 
 // WaitLateOffer is Wait for an INVITE sent without SDP: the 2xx carries the
@@ -232,8 +248,9 @@ func (p *Phone) Call(ctx context.Context, target netip.AddrPort, number string, 
 
 // Dialog is an established call.
 type Dialog struct {
-	p   *Phone
-	dlg *sipgo.DialogClientSession
+	p       *Phone
+	dlg     *sipgo.DialogClientSession
+	contact string // the 2xx's Contact as received, before MapAddress
 }
 
 // AnswerSDP returns the SDP of the 200 OK.
