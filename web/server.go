@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -22,7 +23,13 @@ type Config struct {
 	TLS       *tls.Config
 	TLSAddr   string                          // HTTPS listen address host:port; "" means ":8443"
 	PlainWrap func(http.Handler) http.Handler // wraps the plain listener's handler when TLS is set (ACME HTTP-01); nil means none
-	Logger    *slog.Logger                    // nil means slog.Default()
+	// Timeouts of every connection (PROTOCOL §14 budgets). A websocket is
+	// exempt once upgraded (gorilla clears the deadlines; ws has its own).
+	ReadHeaderTimeout time.Duration // request line and headers; 0 means 10s
+	ReadTimeout       time.Duration // whole request, body included; 0 means 60s
+	WriteTimeout      time.Duration // from the end of the headers to the end of the response; 0 means 60s
+	IdleTimeout       time.Duration // keep-alive connection between requests; 0 means 120s
+	Logger            *slog.Logger  // nil means slog.Default()
 }
 
 // Server is the HTTP server of the gateway.
@@ -51,6 +58,10 @@ func New(cfg Config) *Server {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 5 * time.Second
 	}
+	cfg.ReadHeaderTimeout = cmp.Or(cfg.ReadHeaderTimeout, 10*time.Second)
+	cfg.ReadTimeout = cmp.Or(cfg.ReadTimeout, 60*time.Second)
+	cfg.WriteTimeout = cmp.Or(cfg.WriteTimeout, 60*time.Second)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 120*time.Second)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -59,7 +70,10 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.srv = &http.Server{
 		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.TLS != nil {

@@ -36,6 +36,7 @@ type Config struct {
 	WebRTCEngine   string         // -webrtc-engine: "pion" (webrtcleg) or "lean" (webrtcleg/lean)
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
+	Limits         Limits         // §14 web-side limits (config_limits.go)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -68,6 +69,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket, about half the CPU and memory per agent) or pion (a pion PeerConnection per agent)")
 	)
 	applyDeploy := deployFlags(fs)
+	checkLimits := limitFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -171,6 +173,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		bad("webrtc-engine", *webrtcEngine, "want pion or lean")
 	}
 	c.Pprof = *pprofOn
+	checkLimits(&c, bad)
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}

@@ -88,11 +88,12 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
-func startGateway(t *testing.T, rtpBase int) *child {
+func startGateway(t *testing.T, rtpBase int, extra ...string) *child {
 	t.Helper()
 	g := &child{sipPort: freePort(t), httpAddr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
-	g.cmd = exec.Command(binary(t), "-sip-addr", "127.0.0.1:"+strconv.Itoa(g.sipPort), "-http-addr", g.httpAddr,
-		"-media-ip", "127.0.0.1", "-rtp-ports", fmt.Sprintf("%d-%d", rtpBase, rtpBase+1999), "-data", t.TempDir(), "-rtp-timeout", "10s", "-webrtc-port", "0")
+	args := []string{"-sip-addr", "127.0.0.1:" + strconv.Itoa(g.sipPort), "-http-addr", g.httpAddr,
+		"-media-ip", "127.0.0.1", "-rtp-ports", fmt.Sprintf("%d-%d", rtpBase, rtpBase+1999), "-data", t.TempDir(), "-rtp-timeout", "10s", "-webrtc-port", "0"}
+	g.cmd = exec.Command(binary(t), append(args, extra...)...)
 	g.cmd.Env = []string{} // no SWITCHBOARD_* from the environment
 	stderr, err := g.cmd.StderrPipe()
 	if err != nil {

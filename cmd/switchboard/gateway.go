@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/rtpleg"
 	"switchboard/metrics"
+	"switchboard/signaling/authlimit"
 	"switchboard/signaling/console"
 	"switchboard/signaling/softphone"
 	"switchboard/signaling/trunk"
@@ -42,8 +44,9 @@ type gateway struct {
 	console    *console.Console
 	phone      *softphone.Server
 	http       *web.Server
-	certs      certSource   // nil without TLS
-	certFiles  *certs.Files // -tls-cert: reloaded on SIGHUP; nil otherwise
+	certs      certSource         // nil without TLS
+	certFiles  *certs.Files       // -tls-cert: reloaded on SIGHUP; nil otherwise
+	adminLimit *authlimit.Limiter // admin-token guesses, shared by /ws/admin and adminOnly
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
@@ -121,14 +124,21 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if err != nil {
 		return nil, err
 	}
-	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log}
+	// One budget of unauthenticated sockets for both websockets, and one
+	// admin-auth budget for /ws/admin and the token-guarded HTTP paths.
+	unauth := ws.NewAdmission(cfg.Limits.MaxWSUnauth, wsUnauthPerSource)
+	g.adminLimit = console.NewAuthLimiter()
+	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
 	if g.console, err = console.New(console.Config{
-		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Token: cfg.AdminToken, WS: wsCfg, Logger: log,
+		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Token: cfg.AdminToken, WS: wsCfg,
+		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
 		return nil, err
 	}
-	if g.phone, err = softphone.New(softphone.Config{Core: g.core, AllowedOrigins: cfg.AllowedOrigins,
-		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log}); err != nil {
+	if g.phone, err = softphone.New(softphone.Config{
+		Core: g.core, AllowedOrigins: cfg.AllowedOrigins, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth,
+		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log,
+	}); err != nil {
 		return nil, err
 	}
 	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log}))
@@ -136,7 +146,11 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
-	g.http.Handle("GET /metrics", metrics.Handler(metrics.SourceFunc(g.metrics)))
+	var metricsHandler http.Handler = metrics.Handler(metrics.SourceFunc(g.metrics))
+	if !cfg.Limits.MetricsPublic {
+		metricsHandler = g.adminOnly(metricsHandler)
+	}
+	g.http.Handle("GET /metrics", metricsHandler)
 	g.http.Handle("GET /", phoneui.Handler())
 	if cfg.Pprof {
 		g.http.Handle("GET /debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))
@@ -218,19 +232,35 @@ func floorMetrics(v any) metrics.Snapshot {
 	return s
 }
 
-// adminOnly guards a debug handler with the admin token, given as
-// "Authorization: Bearer <token>" or ?token=.
+// adminOnly guards a handler with the admin token, given as
+// "Authorization: Bearer <token>" or ?token=. Failures spend the same
+// per-address budget as admin websocket auth (10 a minute).
 func (g *gateway) adminOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if tok == "" {
 			tok = r.URL.Query().Get("token")
 		}
-		ok, err := g.store.CheckAdminToken(r.Context(), tok)
-		if g.adminToken != "" {
-			ok, err = subtle.ConstantTimeCompare([]byte(tok), []byte(g.adminToken)) == 1, nil
+		var src netip.Addr
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			src = ap.Addr().Unmap()
 		}
-		if err != nil || !ok {
+		att, err := g.adminLimit.Begin("", src)
+		if err != nil {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, "too many failed attempts, try again in a minute", http.StatusTooManyRequests)
+			return
+		}
+		ok := false
+		defer func() { att.Done(ok) }()
+		if g.adminToken != "" {
+			ok = subtle.ConstantTimeCompare([]byte(tok), []byte(g.adminToken)) == 1
+		} else if tok != "" {
+			ok, err = g.store.CheckAdminToken(r.Context(), tok)
+			ok = ok && err == nil
+		}
+		if !ok {
+			w.Header().Set("WWW-Authenticate", "Bearer")
 			http.Error(w, "admin token required", http.StatusUnauthorized)
 			return
 		}

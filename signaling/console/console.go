@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"switchboard/events"
+	"switchboard/signaling/authlimit"
 	"switchboard/signaling/ws"
 	"switchboard/store"
 )
@@ -51,8 +53,11 @@ type Config struct {
 	// SubscribeBuffer is the number of events buffered per subscriber
 	// before it is dropped (and its connection closed); 0 means 1024.
 	SubscribeBuffer int
-	WS              ws.Config    // origin allow-list, limits; Kind defaults to "admin"
-	Logger          *slog.Logger // nil means slog.Default()
+	WS              ws.Config // origin allow-list, limits; Kind defaults to "admin"
+	// AuthLimiter budgets failed auth attempts; nil means 10 a minute per
+	// source address (PROTOCOL §14), NumCPU checks at once.
+	AuthLimiter *authlimit.Limiter
+	Logger      *slog.Logger // nil means slog.Default()
 }
 
 // Validate checks the configuration.
@@ -71,9 +76,10 @@ func (c *Config) Validate() error {
 
 // Console is the /ws/admin handler.
 type Console struct {
-	cfg Config
-	log *slog.Logger
-	h   *ws.Handler
+	cfg   Config
+	log   *slog.Logger
+	h     *ws.Handler
+	limit *authlimit.Limiter
 }
 
 // New returns a Console; mount it at /ws/admin.
@@ -93,7 +99,16 @@ func New(cfg Config) (*Console, error) {
 	if cfg.WS.Logger == nil {
 		cfg.WS.Logger = cfg.Logger
 	}
-	c := &Console{cfg: cfg, log: cfg.Logger}
+	if cfg.WS.LoginTimeout == 0 { // -ws-login-timeout; the first request must be auth
+		cfg.WS.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.WS.Admission == nil {
+		cfg.WS.Admission = ws.NewAdmission(0, 0)
+	}
+	if cfg.AuthLimiter == nil {
+		cfg.AuthLimiter = NewAuthLimiter()
+	}
+	c := &Console{cfg: cfg, log: cfg.Logger, limit: cfg.AuthLimiter}
 	h, err := ws.NewHandler(cfg.WS, c.newSession)
 	if err != nil {
 		return nil, err
@@ -107,6 +122,19 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.h.ServeH
 
 // Conns returns the number of open admin connections.
 func (c *Console) Conns() int { return c.h.Conns() }
+
+// DefaultLoginTimeout is how long a socket may wait before sending auth
+// when Config.WS.LoginTimeout is zero.
+const DefaultLoginTimeout = 10 * time.Second
+
+// NewAuthLimiter returns the default admin-auth budget: 10 failures a
+// minute per source address.
+func NewAuthLimiter() *authlimit.Limiter {
+	return authlimit.New(authlimit.Config{PerSource: 10, PerSubject: -1})
+}
+
+// AuthStats returns the auth-check counters.
+func (c *Console) AuthStats() authlimit.Stats { return c.limit.Stats() }
 
 // Close closes every admin connection and waits for them. Idempotent.
 func (c *Console) Close() error { return c.h.Close() }
@@ -156,7 +184,16 @@ func (s *session) auth(ctx context.Context, p authParams) (empty, error) {
 	if p.Token == "" {
 		return empty{}, ws.Unauthorized("token: required")
 	}
+	att, err := s.c.limit.Begin("", s.conn.SourceAddr())
+	switch {
+	case errors.Is(err, authlimit.ErrBusy):
+		return empty{}, ws.Unauthorized("busy")
+	case err != nil:
+		s.log.Warn("admin auth refused", "reason", err.Error())
+		return empty{}, ws.Unauthorized("too many failed attempts, try again in a minute")
+	}
 	ok := false
+	defer func() { att.Done(ok) }()
 	if s.c.cfg.Token != "" {
 		ok = subtle.ConstantTimeCompare([]byte(p.Token), []byte(s.c.cfg.Token)) == 1
 	} else {

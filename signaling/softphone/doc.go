@@ -3,8 +3,10 @@
 // reservation.accept/reject, call.*, wrapup.done, on top of signaling/ws.
 //
 // The first request must be login; anything else before it is answered
-// with an error and the socket closes. Password attempts are rate-limited
-// per agent and per remote address. Every method maps onto the agent
+// with an error and the socket closes. Password attempts are budgeted by
+// signaling/authlimit (reserved before bcrypt; per (agent, address), per
+// address, agent-wide above 100; NumCPU checks at once), and a socket that
+// sends no login within LoginTimeout is closed. Every method maps onto the agent
 // package's Core; notifications (agent.updated, reservation.created, ...)
 // are sent by the Core through the connection it was given at login.
 //

@@ -5,37 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"switchboard/agent"
+	"switchboard/signaling/authlimit"
 	"switchboard/signaling/ws"
 )
 
 // Config configures the agent websocket.
 type Config struct {
 	Core           *agent.Core // required
-	AllowedOrigins []string    // see ws.Config; empty means the page's own host
-	// LoginRate is how many failed login attempts per minute an agent id or
-	// a remote address may make before further attempts are refused; 0
-	// means 10.
+	AllowedOrigins []string    // see ws.Config; the page's own origin is always allowed
+	// LoginRate is how many failed logins per minute one agent may make
+	// from one source address before further attempts are refused without
+	// a password check; 0 means 10. Ignored when Limiter is set.
 	LoginRate int
-	ICE       ICEConfig    // STUN/TURN servers for the login result (ice.go); zero means none
+	ICE       ICEConfig // STUN/TURN servers for the login result (ice.go); zero means none
+	// Limiter budgets password checks (PROTOCOL §14); nil means one with
+	// LoginRate per (agent, address), 30 per address, a lock-out above 100
+	// failures of one agent from all addresses, and NumCPU checks at once.
+	Limiter *authlimit.Limiter
+	// LoginTimeout closes a socket that has not logged in by then
+	// (-ws-login-timeout); 0 means 10s, negative means none.
+	LoginTimeout time.Duration
+	// Admission caps sockets not yet logged in (-max-ws-unauth); nil means
+	// a cap of its own, 256 at once and 16 per address.
+	Admission *ws.Admission
 	Logger    *slog.Logger // nil means slog.Default()
 }
 
 // Server is the /ws/agent handler.
 type Server struct {
 	*ws.Handler
-	cfg Config
-	log *slog.Logger
-
-	mu sync.Mutex
-	// guards following
-	limits map[string]*rate.Limiter
+	cfg   Config
+	log   *slog.Logger
+	limit *authlimit.Limiter
 }
 
 // New returns the agent websocket handler.
@@ -49,8 +54,23 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, limits: map[string]*rate.Limiter{}}
-	h, err := ws.NewHandler(ws.Config{AllowedOrigins: cfg.AllowedOrigins, Kind: "agent", Logger: cfg.Logger}, s.newSession)
+	if cfg.Limiter == nil {
+		cfg.Limiter = authlimit.New(authlimit.Config{PerSubjectSource: cfg.LoginRate})
+	}
+	switch {
+	case cfg.LoginTimeout == 0:
+		cfg.LoginTimeout = DefaultLoginTimeout
+	case cfg.LoginTimeout < 0:
+		cfg.LoginTimeout = 0
+	}
+	if cfg.Admission == nil {
+		cfg.Admission = ws.NewAdmission(0, 0)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, limit: cfg.Limiter}
+	h, err := ws.NewHandler(ws.Config{
+		AllowedOrigins: cfg.AllowedOrigins, Kind: "agent", Logger: cfg.Logger,
+		LoginTimeout: cfg.LoginTimeout, Admission: cfg.Admission,
+	}, s.newSession)
 	if err != nil {
 		return nil, err
 	}
@@ -58,27 +78,11 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// limiter returns key's failed-login budget.
-func (s *Server) limiter(key string) *rate.Limiter {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l := s.limits[key]
-	if l == nil {
-		if len(s.limits) > 100_000 {
-			clear(s.limits) // bound memory under a spray of keys
-		}
-		l = rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.LoginRate)), s.cfg.LoginRate)
-		s.limits[key] = l
-	}
-	return l
-}
+// DefaultLoginTimeout is -ws-login-timeout's default.
+const DefaultLoginTimeout = 10 * time.Second
 
-// blocked reports whether key has used up its failed attempts.
-func (s *Server) blocked(key string) bool { return s.limiter(key).Tokens() < 1 }
-
-// failed spends one attempt of key. Only failed logins count, so a whole
-// floor of agents behind one NAT address can log in at once.
-func (s *Server) failed(key string) { s.limiter(key).Allow() }
+// LoginStats returns the password-check counters.
+func (s *Server) LoginStats() authlimit.Stats { return s.limit.Stats() }
 
 // session is one agent connection.
 type session struct {
@@ -135,21 +139,26 @@ func (ss *session) register() {
 		if p.Agent == "" {
 			return agent.LoginResult{}, ws.InvalidParams("agent: required")
 		}
-		host := ss.conn.RemoteAddr()
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		if ss.s.blocked("agent:"+p.Agent) || ss.s.blocked("addr:"+host) {
-			return agent.LoginResult{}, &ws.Error{Code: ws.CodeUnauthorized, Reason: "too many failed login attempts, try again in a minute"}
-		}
 		if cur := ss.agent(); cur != "" && cur != p.Agent {
 			return agent.LoginResult{}, ws.Conflict("already logged in as " + cur)
 		}
+		// Reserved before the password check, so parallel sockets cannot
+		// race past the budget.
+		att, err := ss.s.limit.Begin(p.Agent, ss.conn.SourceAddr())
+		switch {
+		case errors.Is(err, authlimit.ErrBusy):
+			return agent.LoginResult{}, ws.Unauthorized("busy")
+		case err != nil:
+			ss.s.log.Warn("login refused", "agent_id", p.Agent, "remote", ss.conn.RemoteAddr(), "reason", err.Error())
+			return agent.LoginResult{}, ws.Unauthorized("too many failed login attempts, try again in a minute")
+		}
 		res, err := core.Login(ctx, p.Agent, p.Password, ss.conn)
-		if err != nil {
-			ss.s.failed("agent:" + p.Agent)
-			ss.s.failed("addr:" + host)
+		att.Done(!errors.Is(err, agent.ErrBadPassword))
+		if errors.Is(err, agent.ErrBadPassword) {
 			return agent.LoginResult{}, ws.Unauthorized("wrong agent or password")
+		}
+		if err != nil {
+			return agent.LoginResult{}, toWS(err)
 		}
 		ss.mu.Lock()
 		ss.agentID = p.Agent

@@ -19,6 +19,13 @@ import (
 // agent, a1 / pw-a1.
 func newServer(t *testing.T) string {
 	t.Helper()
+	return newServerWith(t, softphone.Config{LoginRate: 3}, nil)
+}
+
+// newServerWith is newServer with cfg (Core and Logger are filled in) and
+// the core's store wrapped by wrap (nil: none).
+func newServerWith(t *testing.T, cfg softphone.Config, wrap func(store.Store) store.Store) string {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	st, err := store.Open(t.Context(), t.TempDir(), log)
 	if err != nil {
@@ -33,12 +40,17 @@ func newServer(t *testing.T) string {
 	}
 	pacer := media.NewPacer(media.PacerConfig{Manual: true})
 	t.Cleanup(func() { pacer.Close() })
-	core, err := agent.New(t.Context(), agent.Config{Pacer: pacer, Store: st, Logger: log})
+	var cs store.Store = st
+	if wrap != nil {
+		cs = wrap(st)
+	}
+	core, err := agent.New(t.Context(), agent.Config{Pacer: pacer, Store: cs, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { core.Close() })
-	srv, err := softphone.New(softphone.Config{Core: core, LoginRate: 3, Logger: log})
+	cfg.Core, cfg.Logger = core, log
+	srv, err := softphone.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

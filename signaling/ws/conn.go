@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -58,6 +59,10 @@ type Conn struct {
 	send chan outMsg
 	done chan struct{} // closed by shutdown
 
+	authed  atomic.Bool // set once by Gate (markAuthenticated)
+	began   atomic.Bool // Gate received its method: the login deadline no longer applies
+	release func()      // gives back the Admission slot; idempotent, set before serving
+
 	closeOnce sync.Once
 	mu        sync.Mutex // guards following
 	cause     error
@@ -67,12 +72,28 @@ type Conn struct {
 
 func newConn(ws *websocket.Conn, cfg *Config, remote string) *Conn {
 	return &Conn{
-		ws:     ws,
-		cfg:    cfg,
-		log:    cfg.Logger.With("remote", remote, "kind", cfg.Kind),
-		remote: remote,
-		send:   make(chan outMsg, cfg.SendQueue),
-		done:   make(chan struct{}),
+		ws:      ws,
+		cfg:     cfg,
+		log:     cfg.Logger.With("remote", remote, "kind", cfg.Kind),
+		remote:  remote,
+		send:    make(chan outMsg, cfg.SendQueue),
+		done:    make(chan struct{}),
+		release: func() {},
+	}
+}
+
+// Authenticated reports whether the connection's Gate has let a first
+// request through.
+func (c *Conn) Authenticated() bool { return c.authed.Load() }
+
+// loginBegan marks that the Gate's method has been received: the login
+// deadline counts until a login is sent, not until it is checked.
+func (c *Conn) loginBegan() { c.began.Store(true) }
+
+// markAuthenticated ends the login deadline and frees the Admission slot.
+func (c *Conn) markAuthenticated() {
+	if !c.authed.Swap(true) {
+		c.release()
 	}
 }
 

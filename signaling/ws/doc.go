@@ -30,7 +30,12 @@
 //     nothing (not even a pong) for 2×PingInterval is disconnected;
 //   - messages larger than Config.MaxMessage close the connection with
 //     status 1009 (message too big);
-//   - requests whose Origin header is not allowed get 403 before upgrade.
+//   - requests whose Origin header is not allowed get 403 before upgrade;
+//   - with Config.Admission, a connection holds an "unauthenticated" slot
+//     from the upgrade until its Gate lets the first request through; over
+//     the cap the upgrade is refused with 503 (PROTOCOL §14);
+//   - with Config.LoginTimeout, a connection that has not sent its Gate's
+//     method by then is closed with 1008 "login timeout".
 //
 // Conn methods are safe for concurrent use. Handler.Close closes every
 // connection and waits until each one's goroutines have exited and its

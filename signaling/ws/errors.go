@@ -122,5 +122,9 @@ func CloseAfter(err error) error {
 // errSendQueueFull is the close cause when a peer reads too slowly.
 var errSendQueueFull = errors.New("send queue full")
 
+// errLoginTimeout is the close cause of a connection that did not
+// authenticate within Config.LoginTimeout.
+var errLoginTimeout = errors.New("login timeout")
+
 // ErrClosed is returned by Notify on a closed connection.
 var ErrClosed = errors.New("ws: connection closed")

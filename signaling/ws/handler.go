@@ -18,21 +18,29 @@ import (
 type Config struct {
 	// AllowedOrigins lists the browser origins allowed to connect, as full
 	// origins ("https://ops.example.com:8443") or bare hosts
-	// ("ops.example.com:8443"); "*" allows any. Empty means only the
-	// request's own Host. Requests without an Origin header (non-browser
-	// clients) are allowed.
+	// ("ops.example.com:8443"); "*" allows any. They add to the request's
+	// own Host, which is always allowed. Requests without an Origin header
+	// (non-browser clients) are allowed.
 	AllowedOrigins []string
 	MaxMessage     int64         // largest accepted message in bytes; 0 means 64 KiB
 	SendQueue      int           // outgoing messages buffered per connection; 0 means 256. Full => connection closed
 	PingInterval   time.Duration // keepalive ping period; 0 means 20s. Silence for 2× this closes the connection
 	WriteTimeout   time.Duration // deadline for one write; 0 means 10s
-	Kind           string        // label for logs ("admin", "agent"); empty means "ws"
-	Logger         *slog.Logger  // nil means slog.Default()
+	// LoginTimeout closes (1008, "login timeout") a connection that has
+	// not sent its Gate's method by then (-ws-login-timeout); 0 means no
+	// deadline (for sessions without a Gate).
+	LoginTimeout time.Duration
+	// Admission caps the connections not yet authenticated (see Gate),
+	// shared by every Handler given the same one (-max-ws-unauth); nil
+	// means no cap. Over the cap the upgrade is refused with 503.
+	Admission *Admission
+	Kind      string       // label for logs ("admin", "agent"); empty means "ws"
+	Logger    *slog.Logger // nil means slog.Default()
 }
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if c.MaxMessage < 0 || c.SendQueue < 0 || c.PingInterval < 0 || c.WriteTimeout < 0 {
+	if c.MaxMessage < 0 || c.SendQueue < 0 || c.PingInterval < 0 || c.WriteTimeout < 0 || c.LoginTimeout < 0 {
 		return errors.New("ws config: negative limit")
 	}
 	for _, o := range c.AllowedOrigins {
@@ -123,11 +131,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	defer h.wg.Done()
 
+	release := func() {}
+	if a := h.cfg.Admission; a != nil {
+		rel, err := a.acquire(sourceAddr(r))
+		if err != nil {
+			h.cfg.Logger.Warn("ws refused", "remote", r.RemoteAddr, "kind", h.cfg.Kind, "reason", err.Error())
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		release = rel
+	}
+	defer release()
 	wsc, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // Upgrade has answered the client
 	}
 	c := newConn(wsc, &h.cfg, remoteOf(wsc))
+	c.release = release
 	h.mu.Lock()
 	if h.closed { // Close ran between the check above and now
 		c.shutdown(websocket.CloseGoingAway, "shutting down", errors.New("shutting down"))
@@ -143,8 +164,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(parent context.Context, c *Conn) {
-	ctx, cancel := context.WithCancelCause(parent)
+	ctx, cancel := context.WithCancelCause(withConn(parent, c))
 	c.log.Debug("ws connected")
+	if d := h.cfg.LoginTimeout; d > 0 {
+		t := time.AfterFunc(d, func() {
+			if !c.Authenticated() && !c.began.Load() {
+				c.shutdown(websocket.ClosePolicyViolation, "login timeout", errLoginTimeout)
+			}
+		})
+		defer t.Stop()
+	}
 	sess := h.newSession(ctx, c)
 	var wg sync.WaitGroup
 	wg.Go(c.writeLoop) // only writer
@@ -181,8 +210,8 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if len(h.cfg.AllowedOrigins) == 0 {
-		return strings.EqualFold(u.Host, r.Host)
+	if strings.EqualFold(u.Host, r.Host) {
+		return true // the page's own origin, always (PROTOCOL §14)
 	}
 	for _, allowed := range h.cfg.AllowedOrigins {
 		allowed = strings.TrimSuffix(strings.TrimSpace(allowed), "/")

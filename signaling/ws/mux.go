@@ -85,7 +85,8 @@ func jsonKind(k string) string {
 // "login"). Any other first request is answered with -32001 and the
 // connection is closed; if method itself fails, its error is answered and
 // the connection is closed too. After a successful first call every request
-// goes to next (a second call of method included).
+// goes to next (a second call of method included), and the connection
+// counts as authenticated (Config.LoginTimeout, Config.Admission).
 func Gate(method string, next Session) Session {
 	return &gate{method: method, next: next}
 }
@@ -103,11 +104,18 @@ func (g *gate) Handle(ctx context.Context, method string, params json.RawMessage
 	if method != g.method {
 		return nil, CloseAfter(Unauthorized(fmt.Sprintf("first request must be %s, not %s", g.method, method)))
 	}
+	c := ConnFrom(ctx)
+	if c != nil {
+		c.loginBegan()
+	}
 	res, err := g.next.Handle(ctx, method, params)
 	if err != nil {
 		return nil, CloseAfter(err)
 	}
 	g.open.Store(true)
+	if c != nil {
+		c.markAuthenticated()
+	}
 	return res, nil
 }
 

@@ -184,7 +184,9 @@ func TestOrigin(t *testing.T) {
 		{"allow-listed origin", []string{"https://ops.example.com"}, "https://ops.example.com", true},
 		{"allow-listed host", []string{"ops.example.com"}, "https://ops.example.com", true},
 		{"wrong scheme", []string{"https://ops.example.com"}, "http://ops.example.com", false},
-		{"allow-list excludes self", []string{"https://ops.example.com"}, "SELF", false},
+		// PROTOCOL §14: -allowed-origins adds to the page's own origin.
+		{"allow-list keeps self", []string{"https://ops.example.com"}, "SELF", true},
+		{"allow-list refuses others", []string{"https://ops.example.com"}, "https://evil.example", false},
 		{"star", []string{"*"}, "http://anything.example", true},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,7 +78,17 @@ func Dial(t testing.TB, url string, header http.Header) *Client {
 
 // DialErr is Dial returning the error (with the HTTP status, if any).
 func DialErr(t testing.TB, url string, header http.Header) (*Client, error) {
+	return DialFrom(t, url, header, "")
+}
+
+// DialFrom is DialErr from the local IP address from (e.g. "127.0.0.7",
+// any loopback address works on Linux); "" lets the system choose.
+func DialFrom(t testing.TB, url string, header http.Header, from string) (*Client, error) {
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	if from != "" {
+		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+		d.NetDialContext = nd.DialContext
+	}
 	conn, resp, err := d.Dial(url, header)
 	if err != nil {
 		if resp != nil {
