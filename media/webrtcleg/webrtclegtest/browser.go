@@ -39,6 +39,10 @@ type Options struct {
 	// Bare drops pion's default interceptors (NACK, RTCP reports, TWCC), for
 	// load tests where the browser's own cost should stay small.
 	Bare bool
+	// ICEServers are STUN/TURN servers, as a login result hands them out
+	// (relay.go); RelayOnly forces ICETransportPolicy "relay".
+	ICEServers []ICEServer
+	RelayOnly  bool
 }
 
 // PacketInfo is the header of one RTP packet the browser received.
@@ -117,7 +121,7 @@ func NewBrowserWith(t testing.TB, opts Options) *Browser {
 		must(t, webrtc.RegisterDefaultInterceptors(&me, reg))
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(reg))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(opts.configuration())
 	if err != nil {
 		_ = conn.Close()
 		t.Fatalf("browser peer connection: %v", err)
