@@ -66,6 +66,9 @@ func TestContinuity(t *testing.T) {
 				if err := leg.CheckContinuity(start, end); err != nil {
 					t.Errorf("%s stream: %v", name, err)
 				}
+				if err := leg.CheckNumbering(start, end); err != nil {
+					t.Errorf("%s stream numbering: %v", name, err)
+				}
 			}
 			after := r.sw.Counters().Snapshot()
 			if after.Forwarded == before.Forwarded || after.Mixed == before.Mixed {
@@ -114,6 +117,9 @@ func TestContinuityMidInterval(t *testing.T) {
 	for name, leg := range map[string]*mediatest.Leg{"agent": r.agent, "c1": r.legs["c1"]} {
 		if err := leg.CheckContinuity(start, end); err != nil {
 			t.Errorf("%s stream: %v", name, err)
+		}
+		if err := leg.CheckNumbering(start, end); err != nil {
+			t.Errorf("%s stream numbering: %v", name, err)
 		}
 	}
 }

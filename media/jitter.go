@@ -1,7 +1,17 @@
 package media
 
-// jbSlots is the reorder window of a jitter buffer, in frames (160 ms).
-const jbSlots = 8
+// jbRing is the jitter buffer's reorder window in samples (256 ms): room for
+// the deepest play-out point plus a burst of 60 ms packets.
+const (
+	jbRing     = 2048
+	jbRingMask = jbRing - 1
+	// jbRestart is how far (samples) a packet may land from the play-out
+	// point before the buffer treats it as a new stream and starts over.
+	jbRestart = 4 * jbRing
+	// jbMaxPacket is the longest packet taken whole (60 ms); longer ones are
+	// cut to it.
+	jbMaxPacket = 3 * FrameSamples
+)
 
 // Jitter buffer depth bounds, in frames: the target depth grows by one on
 // every underrun and shrinks back after shrinkAfter frames that never needed
@@ -12,26 +22,27 @@ const (
 	shrinkAfter = 50 // 1 s
 )
 
-// jitterBuffer reorders decoded 20 ms frames of one party by RTP sequence
-// number and hands exactly one frame per pacer tick, concealing losses by
+// jitterBuffer places the decoded samples of one party at their RTP
+// timestamps and hands exactly one 20 ms frame per pacer tick, so packets of
+// any length from 10 to 60 ms mix correctly, and concealing losses by
 // repeating the last frame at decreasing gain. It exists only where audio is
 // decoded (the mixing path); the fast path has none. Not safe for
 // concurrent use: the Switch's mutex guards it.
 type jitterBuffer struct {
-	slots [jbSlots][FrameSamples]int16
-	seqs  [jbSlots]uint16
-	have  [jbSlots]bool
-	occ   int // frames held
+	pcm  [jbRing]int16
+	have [jbRing]bool
 
 	started bool   // next is meaningful
 	playing bool   // prebuffering done
-	next    uint16 // sequence number to play next
+	next    uint32 // timestamp of the next sample to play
+	end     uint32 // timestamp just after the newest buffered sample
 	depth   int    // frames to hold before (re)starting play-out
 
 	last       [FrameSamples]int16 // last frame played, for concealment
 	concealRun int                 // frames concealed in a row
-	minOcc     int                 // lowest occupancy after a pop in this window
+	minOcc     int                 // lowest buffered frames after a pop in this window
 	window     int                 // pops in this window
+	dec        [jbMaxPacket]int16  // scratch decode
 
 	c *Counters
 }
@@ -41,15 +52,26 @@ func (jb *jitterBuffer) reset() {
 	*jb = jitterBuffer{c: c, depth: jbMinDepth}
 }
 
-func (jb *jitterBuffer) clear(i int) {
-	if jb.have[i] {
-		jb.have[i] = false
-		jb.occ--
+// buffered is how many samples lie between the play-out point and the
+// newest one.
+func (jb *jitterBuffer) buffered() int {
+	if d := int32(jb.end - jb.next); d > 0 {
+		return int(d)
+	}
+	return 0
+}
+
+// discard drops n samples at the play-out point.
+func (jb *jitterBuffer) discard(n int) {
+	for range n {
+		jb.have[jb.next&jbRingMask] = false
+		jb.next++
 	}
 }
 
-// push decodes p into its slot. Packets older than the play-out point are
-// late and discarded; a jump far outside the window restarts the buffer.
+// push decodes p to its timestamp. Packets wholly before the play-out point
+// are late and discarded; a jump far from it restarts the buffer; a packet
+// that would overrun the window pushes the oldest samples out.
 func (jb *jitterBuffer) push(p *Packet, codec Codec) {
 	if len(p.Payload) == 0 {
 		jb.c.dropped.Add(1)
@@ -58,68 +80,98 @@ func (jb *jitterBuffer) push(p *Packet, codec Codec) {
 	if p.Codec == PCMU || p.Codec == PCMA {
 		codec = p.Codec
 	}
+	n := min(len(p.Payload), jbMaxPacket)
+	ts := p.Timestamp
 	if !jb.started {
 		jb.reset()
-		jb.started, jb.next = true, p.SequenceNumber
+		jb.started, jb.next, jb.end = true, ts, ts
 	}
-	d := int16(p.SequenceNumber - jb.next)
+	d := int32(ts - jb.next)
 	switch {
-	case d < -4*jbSlots || d >= 4*jbSlots: // new stream or a long gap: start over
+	case d < -jbRestart || d >= jbRestart: // new stream or a long gap: start over
 		jb.reset()
-		jb.started, jb.next = true, p.SequenceNumber
-	case d < 0:
+		jb.started, jb.next, jb.end = true, ts, ts
+		d = 0
+	case int(d)+n <= 0:
 		jb.c.late.Add(1)
 		return
-	case d >= jbSlots: // too far ahead: give up the oldest frames
-		for jb.next != p.SequenceNumber-jbSlots+1 {
-			if i := int(jb.next % jbSlots); jb.have[i] {
-				jb.clear(i)
-				jb.c.dropped.Add(1)
-			}
-			jb.next++
+	}
+	Decode(codec, jb.dec[:n], p.Payload[:n])
+	from := 0
+	if d < 0 { // partly late: keep the part still to play
+		from = int(-d)
+	}
+	if over := int(d) + n - jbRing; over > 0 { // too far ahead: give up the oldest
+		drop := min(over, jb.buffered())
+		jb.discard(drop)
+		jb.c.dropped.Add(uint64((drop + FrameSamples - 1) / FrameSamples))
+		if over > drop {
+			jb.next += uint32(over - drop)
+		}
+		d = int32(ts - jb.next)
+		if d < 0 {
+			from = int(-d)
 		}
 	}
-	i := int(p.SequenceNumber % jbSlots)
-	if jb.have[i] && jb.seqs[i] == p.SequenceNumber {
-		return // duplicate
+	dup := true
+	for i := from; i < n; i++ {
+		k := (ts + uint32(i)) & jbRingMask
+		if !jb.have[k] {
+			dup = false
+		}
+		jb.pcm[k], jb.have[k] = jb.dec[i], true
 	}
-	jb.clear(i)
-	n := min(len(p.Payload), FrameSamples)
-	Decode(codec, jb.slots[i][:n], p.Payload[:n])
-	clear(jb.slots[i][n:])
-	jb.seqs[i], jb.have[i] = p.SequenceNumber, true
-	jb.occ++
+	if dup {
+		return
+	}
+	if e := ts + uint32(n); int32(e-jb.end) > 0 {
+		jb.end = e
+	}
 }
 
 // pop writes the frame for this tick into dst (FrameSamples long).
 func (jb *jitterBuffer) pop(dst []int16) {
 	if !jb.playing {
-		if !jb.started || jb.occ < jb.depth {
+		if !jb.started || jb.buffered() < jb.depth*FrameSamples {
 			jb.conceal(dst)
 			return
 		}
 		jb.playing = true
 	}
 	// More buffered than the target allows (a burst): drop the oldest.
-	for jb.occ > jb.depth+2 {
-		if i := int(jb.next % jbSlots); jb.have[i] {
-			jb.clear(i)
-			jb.c.dropped.Add(1)
-		}
-		jb.next++
+	for jb.buffered() > (jb.depth+2)*FrameSamples {
+		jb.discard(FrameSamples)
+		jb.c.dropped.Add(1)
 	}
-	i := int(jb.next % jbSlots)
+	got := 0
+	for i := range FrameSamples {
+		if jb.have[(jb.next+uint32(i))&jbRingMask] {
+			got++
+		}
+	}
 	switch {
-	case jb.have[i] && jb.seqs[i] == jb.next:
-		copy(dst, jb.slots[i][:])
+	case got > 0:
+		if got < FrameSamples {
+			jb.conceal(jb.last[:]) // what the missing samples of this frame get
+		}
+		for i := range FrameSamples {
+			k := (jb.next + uint32(i)) & jbRingMask
+			if jb.have[k] {
+				dst[i] = jb.pcm[k]
+				jb.have[k] = false
+			} else {
+				dst[i] = jb.last[i]
+			}
+		}
+		jb.next += FrameSamples
 		copy(jb.last[:], dst)
-		jb.clear(i)
-		jb.next++
-		jb.concealRun = 0
+		if got == FrameSamples {
+			jb.concealRun = 0
+		}
 		jb.track()
-	case jb.occ > 0: // lost (or reordered beyond the depth): conceal, move on
+	case jb.buffered() > FrameSamples: // lost (or reordered beyond the depth): conceal, move on
 		jb.conceal(dst)
-		jb.next++
+		jb.next += FrameSamples
 		jb.grow()
 	default: // underrun: conceal and wait for the stream to refill the depth
 		jb.conceal(dst)
@@ -132,26 +184,23 @@ func (jb *jitterBuffer) grow() {
 	if jb.depth < jbMaxDepth {
 		jb.depth++
 	}
-	jb.window, jb.minOcc = 0, jbSlots
+	jb.window, jb.minOcc = 0, jbRing
 }
 
 // track shrinks the depth when a whole window kept spare frames.
 func (jb *jitterBuffer) track() {
 	if jb.window == 0 {
-		jb.minOcc = jbSlots
+		jb.minOcc = jbRing
 	}
-	jb.minOcc = min(jb.minOcc, jb.occ)
+	jb.minOcc = min(jb.minOcc, jb.buffered()/FrameSamples)
 	jb.window++
 	if jb.window < shrinkAfter {
 		return
 	}
 	if jb.minOcc > 0 && jb.depth > jbMinDepth {
 		jb.depth--
-		if i := int(jb.next % jbSlots); jb.have[i] { // drop one frame of latency
-			jb.clear(i)
-			jb.c.dropped.Add(1)
-			jb.next++
-		}
+		jb.discard(FrameSamples) // drop one frame of latency
+		jb.c.dropped.Add(1)
 	}
 	jb.window = 0
 }

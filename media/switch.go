@@ -73,8 +73,9 @@ type Switch struct {
 	ringing bool
 	ring    cursor // call-waiting beeps, PCM
 
-	fastToAgent *call // its input goes straight to the agent's writer
-	fastToCall  *call // the agent's input goes straight to its writer
+	nextID      uint64 // input stream identities handed out (the agent is 1)
+	fastToAgent *call  // its input goes straight to the agent's writer
+	fastToCall  *call  // the agent's input goes straight to its writer
 
 	pkt    Packet              // scratch outgoing packet
 	buf    [maxPayload]byte    // scratch payload
@@ -87,13 +88,13 @@ type Switch struct {
 type party struct {
 	out      PacketWriter
 	codec    Codec
-	seq      uint16 // our numbering of out (legs restamp their own)
-	ts       uint32
-	wrote    bool // the fast path wrote to out since the last tick
-	missed   int  // ticks in a row the fast path left out empty
-	fastPrev bool // the fast path fed out at the last tick
-	due      bool // out gets a frame from this tick
-	decoded  bool // input goes through jb
+	id       uint64   // identity of this party's input stream for the other side's Timeline
+	tl       Timeline // numbering of out: offsets of the fast path's source, else our own
+	wrote    bool     // the fast path wrote to out since the last tick
+	missed   int      // ticks in a row the fast path left out empty
+	fastPrev bool     // the fast path fed out at the last tick
+	due      bool     // out gets a frame from this tick
+	decoded  bool     // input goes through jb
 	jb       jitterBuffer
 	frame    [FrameSamples]int16 // this tick's input
 }
@@ -127,6 +128,7 @@ func NewSwitch(cfg SwitchConfig) *Switch {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.agent.id = 1
 	s.agent.jb.c = s.counters
 	s.agent.jb.reset()
 	s.ring = cursor{l: callWaitingLoop()}
@@ -178,7 +180,8 @@ func (s *Switch) AddCall(id string, out PacketWriter, codec Codec, st CallState)
 		return nil, fmt.Errorf("add call %s: %w (%d)", id, ErrCapacity, s.capacity)
 	}
 	c := &call{id: id, moh: cursor{l: s.music.l}, ringback: cursor{l: ringbackLoop()}}
-	c.out, c.codec = out, codec
+	s.nextID++
+	c.out, c.codec, c.party.id = out, codec, s.nextID+1
 	c.jb.c = s.counters
 	c.jb.reset()
 	s.calls = append(s.calls, c)
@@ -343,7 +346,7 @@ func (in agentInput) WritePacket(p *Packet) error {
 	switch {
 	case s.closed:
 	case s.fastToCall != nil:
-		s.forwardLocked(p, s.agent.codec, &s.fastToCall.party)
+		s.forwardLocked(p, s.agent.codec, &s.agent, &s.fastToCall.party)
 	case s.agent.decoded:
 		s.agent.jb.push(p, s.agent.codec)
 	}
@@ -363,7 +366,7 @@ func (in callInput) WritePacket(p *Packet) error {
 	switch {
 	case s.closed || c.removed:
 	case s.fastToAgent == c:
-		s.forwardLocked(p, c.codec, &s.agent)
+		s.forwardLocked(p, c.codec, &c.party, &s.agent)
 	case c.decoded:
 		c.jb.push(p, c.codec)
 	}
@@ -371,8 +374,9 @@ func (in callInput) WritePacket(p *Packet) error {
 }
 
 // forwardLocked is the fast path: p goes to dst's writer, transcoded if
-// needed, without decoding.
-func (s *Switch) forwardLocked(p *Packet, from Codec, dst *party) {
+// needed, without decoding, numbered by offsets from src's own sequence
+// numbers and timestamps (its gaps and steps pass through).
+func (s *Switch) forwardLocked(p *Packet, from Codec, src, dst *party) {
 	if p.Codec == PCMU || p.Codec == PCMA {
 		from = p.Codec
 	}
@@ -381,19 +385,29 @@ func (s *Switch) forwardLocked(p *Packet, from Codec, dst *party) {
 		s.counters.dropped.Add(1)
 		return
 	}
+	seq, ts, ok, jumped := dst.tl.Map(src.id, p.SequenceNumber, p.Timestamp, uint32(n))
+	if !ok {
+		s.counters.late.Add(1)
+		return
+	}
 	payload := p.Payload
 	if from != dst.codec {
 		payload = Transcode(from, dst.codec, s.buf[:n], payload)
 	}
 	dst.wrote = true
-	s.writeLocked(dst, payload, uint32(n), p.Marker)
-	s.counters.forwarded.Add(1)
+	if s.sendLocked(dst, payload, seq, ts, p.Marker || jumped) {
+		s.counters.forwarded.Add(1)
+	}
 }
 
+// writeLocked sends a packet the Switch made itself (mixing path).
 func (s *Switch) writeLocked(dst *party, payload []byte, samples uint32, marker bool) bool {
-	dst.seq++
-	dst.ts += samples
-	s.pkt = Packet{Payload: payload, Codec: dst.codec, SequenceNumber: dst.seq, Timestamp: dst.ts, Marker: marker}
+	seq, ts := dst.tl.Next(samples)
+	return s.sendLocked(dst, payload, seq, ts, marker)
+}
+
+func (s *Switch) sendLocked(dst *party, payload []byte, seq uint16, ts uint32, marker bool) bool {
+	s.pkt = Packet{Payload: payload, Codec: dst.codec, SequenceNumber: seq, Timestamp: ts, Marker: marker}
 	if err := dst.out.WritePacket(&s.pkt); err != nil {
 		s.counters.dropped.Add(1)
 		return false

@@ -32,6 +32,9 @@ type Received struct {
 	TS    uint32      // timestamp the leg stamped
 	Codec media.Codec // codec of the payload as handed over
 	PCM   []int16     // the payload decoded
+	InSeq uint16      // sequence number as handed over (the writer's timeline)
+	InTS  uint32      // timestamp as handed over
+	Mark  bool        // marker bit as handed over
 }
 
 // Leg is a media.PacketWriter standing in for an outgoing rtpleg or
@@ -67,7 +70,8 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	}
 	l.seq++
 	l.ts += uint32(len(p.Payload))
-	l.recs = append(l.recs, Received{Step: step, Seq: l.seq, TS: l.ts, Codec: p.Codec, PCM: pcm})
+	l.recs = append(l.recs, Received{Step: step, Seq: l.seq, TS: l.ts, Codec: p.Codec, PCM: pcm,
+		InSeq: p.SequenceNumber, InTS: p.Timestamp, Mark: p.Marker})
 	return nil
 }
 
@@ -133,6 +137,31 @@ func (l *Leg) CheckContinuity(from, to int) error {
 		if n := per[s]; n != 1 {
 			return fmt.Errorf("step %d: %d packets, want exactly 1", s, n)
 		}
+	}
+	return nil
+}
+
+// CheckNumbering returns an error unless the packets received at steps
+// [from, to) were handed over with sequence numbers +1 and timestamps
+// +samples from one to the next (the writer's own timeline has no gap or
+// overlap there).
+func (l *Leg) CheckNumbering(from, to int) error {
+	var prev *Received
+	recs := l.Packets()
+	for i := range recs {
+		r := &recs[i]
+		if r.Step < from || r.Step >= to {
+			continue
+		}
+		if prev != nil {
+			if r.InSeq != prev.InSeq+1 {
+				return fmt.Errorf("step %d: handed seq %d after %d", r.Step, r.InSeq, prev.InSeq)
+			}
+			if r.InTS != prev.InTS+uint32(len(prev.PCM)) {
+				return fmt.Errorf("step %d: handed ts %d after %d (+%d samples)", r.Step, r.InTS, prev.InTS, len(prev.PCM))
+			}
+		}
+		prev = r
 	}
 	return nil
 }

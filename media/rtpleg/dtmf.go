@@ -16,7 +16,7 @@ import (
 // growing duration, the marker bit on the first, and three end packets
 // (RFC 4733 §2.5.1). Events take their sequence numbers and timestamps from
 // the audio stream, and audio written meanwhile is dropped, so the stream
-// stays continuous. It fails with ErrNoTelephoneEvent if the remote did not
+// stays continuous (audio after an event continues after it). It fails with ErrNoTelephoneEvent if the remote did not
 // negotiate telephone-event, and with ErrClosed if the leg ends meanwhile.
 func (l *Leg) SendDTMF(digits string, duration time.Duration) error {
 	codes := make([]uint8, 0, len(digits))
@@ -81,13 +81,14 @@ func (l *Leg) sendEvent(code uint8, frames int) error {
 	}
 	s := &l.send
 	s.mu.Lock()
-	startTS, _ := s.stampLocked(s.now())
+	_, next := s.tl.Last()
+	startTS, _ := s.stampLocked(s.now(), next)
 	s.dtmf = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.dtmf = false
-		s.nextTS = startTS + uint32(frames*media.FrameSamples)
+		s.tl.SetEnd(startTS + uint32(frames*media.FrameSamples))
 		s.mu.Unlock()
 	}()
 
@@ -114,6 +115,7 @@ func (l *Leg) sendEvent(code uint8, frames int) error {
 		}
 		binary.BigEndian.PutUint16(ev[2:], uint16(dur))
 		s.pkt.PayloadType = uint8(st.tePT)
+		s.pkt.SequenceNumber = s.tl.NextSeq()
 		s.pkt.Timestamp = startTS
 		s.pkt.Marker = i == 0
 		s.pkt.Payload = ev

@@ -13,8 +13,8 @@ import (
 	"switchboard/media/tone"
 )
 
-// feed writes n 20 ms frames of a tone to w, paced by a ticker, with
-// arbitrary sequence numbers and timestamps the leg must ignore.
+// feed writes n 20 ms frames of a tone to w, paced by a ticker, numbered
+// from seq and ts as an RTP sender would (+1, +160).
 func feed(w media.PacketWriter, codec media.Codec, n int, seq uint16, ts uint32) {
 	tick := time.NewTicker(media.FrameDuration)
 	defer tick.Stop()
@@ -29,7 +29,7 @@ func feedClock(w media.PacketWriter, codec media.Codec, n int, seq uint16, ts ui
 	for i := range n {
 		sine.Fill(pcm[:])
 		p := media.Packet{Payload: media.Encode(codec, enc[:], pcm[:]), Codec: codec,
-			SequenceNumber: seq + uint16(i*7), Timestamp: ts - uint32(i*999), Marker: i%3 == 0}
+			SequenceNumber: seq + uint16(i), Timestamp: ts + uint32(i*media.FrameSamples)}
 		_ = w.WritePacket(&p)
 		next()
 	}
@@ -126,6 +126,44 @@ func TestSendContinuity(t *testing.T) {
 	}
 }
 
+// TestSendKeepsGaps: a writer's sequence gaps and timestamp steps pass
+// through the leg (offsets, not re-stamping), so the remote sees loss as
+// loss; a reordered packet goes out late with its own numbers.
+func TestSendKeepsGaps(t *testing.T) {
+	capt := newCapture(t)
+	l := openLeg(t, newTestPool(t, 0))
+	clk := &fakeClock{t: time.Now()}
+	l.send.now = clk.Now
+	if _, err := l.Answer(sdpOffer(capt.addr(), "0")); err != nil {
+		t.Fatal(err)
+	}
+	l.Start(nil)
+	frame := func() { clk.Advance(media.FrameDuration) }
+	payload := make([]byte, media.FrameSamples)
+	write := func(seq uint16, ts uint32, n int) {
+		_ = l.WritePacket(&media.Packet{Payload: payload[:n], Codec: media.PCMU, SequenceNumber: seq, Timestamp: ts})
+		frame()
+	}
+	write(100, 1000, 160)
+	write(101, 1160, 160)
+	write(104, 1640, 160) // 102, 103 lost upstream
+	write(105, 1800, 80)  // a 10 ms packet
+	write(107, 1960, 160) // 106 comes late
+	write(106, 1880, 80)
+	waitFor(t, "6 packets", 2*time.Second, func() bool { return capt.count() >= 6 })
+	pkts := capt.packets()
+	base, tsBase := pkts[0].SequenceNumber, pkts[0].Timestamp
+	want := []struct {
+		seq uint16
+		ts  uint32
+	}{{0, 0}, {1, 160}, {4, 640}, {5, 800}, {7, 960}, {6, 880}}
+	for i, w := range want {
+		if got := pkts[i]; got.SequenceNumber-base != w.seq || got.Timestamp-tsBase != w.ts {
+			t.Errorf("packet %d: seq +%d ts +%d, want +%d +%d", i, got.SequenceNumber-base, got.Timestamp-tsBase, w.seq, w.ts)
+		}
+	}
+}
+
 // TestSinkSwap swaps the sink mid-stream: every packet reaches exactly one
 // sink, in order.
 func TestSinkSwap(t *testing.T) {
@@ -138,7 +176,7 @@ func TestSinkSwap(t *testing.T) {
 	feed(a, media.PCMU, 10, 0, 0)
 	waitFor(t, "10 packets in sink 1", 2*time.Second, func() bool { return r1.packets() == 10 })
 	b.SetSink(&r2)
-	feed(a, media.PCMU, 10, 0, 0)
+	feed(a, media.PCMU, 10, 10, 10*media.FrameSamples) // the same sender goes on
 	waitFor(t, "10 packets in sink 2", 2*time.Second, func() bool { return r2.packets() == 10 })
 	all := append(r1.snapshot(), r2.snapshot()...)
 	for i := 1; i < len(all); i++ {

@@ -29,8 +29,10 @@ const (
 	dtmfVolume           = 10 // -10 dBm0 (RFC 4733 §2.3.4)
 )
 
-// sender stamps and sends the outgoing stream: one SSRC, continuous sequence
-// numbers, timestamps that never go backwards.
+// sender numbers and sends the outgoing stream: one SSRC; sequence numbers
+// and timestamps by offsets from the writer's own (media.Timeline), so a
+// writer's gaps pass through, and a new writer (or a resumed one) continues
+// the stream, at the wall clock if it fell behind.
 type sender struct {
 	digitMu sync.Mutex // serializes SendDTMF calls; taken before mu
 
@@ -39,7 +41,7 @@ type sender struct {
 	buf        [maxPacket]byte
 	payload    [maxPayload]byte
 	started    bool
-	nextTS     uint32           // timestamp of the sample after the last one sent
+	tl         media.Timeline
 	anchorTS   uint32           // timestamp at anchorWall
 	anchorWall time.Time        // wall clock of anchorTS
 	dtmf       bool             // an event is being sent: audio is suppressed
@@ -49,28 +51,28 @@ type sender struct {
 func (s *sender) init() {
 	s.pkt.Version = 2
 	s.pkt.SSRC = rand.Uint32()
-	s.pkt.SequenceNumber = uint16(rand.Uint32())
-	s.nextTS = rand.Uint32()
+	s.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	s.now = time.Now
 }
 
-// stampLocked returns the timestamp for a packet sent now and whether the
-// stream jumped (so the marker bit must be set): normally the packet follows
-// the previous one; when the stream has fallen behind the wall clock by more
-// than gapSlack (a pause, hold, a silent feeder), it jumps to the wall clock.
-func (s *sender) stampLocked(now time.Time) (ts uint32, jumped bool) {
+// stampLocked returns the timestamp for a new stream (or an event) starting
+// now, where next is the timestamp that would follow the last packet, and
+// whether the stream jumped (so the marker bit must be set):
+// normally right after the last packet; when the stream has fallen behind
+// the wall clock by more than gapSlack (a pause, hold, a silent feeder), at
+// the wall clock.
+func (s *sender) stampLocked(now time.Time, next uint32) (ts uint32, jumped bool) {
 	if !s.started {
 		s.started = true
-		s.anchorWall, s.anchorTS = now, s.nextTS
-		return s.nextTS, true
+		s.anchorWall, s.anchorTS = now, next
+		return next, true
 	}
 	elapsed := now.Sub(s.anchorWall)
 	wallTS := s.anchorTS + uint32(elapsed/(time.Second/media.SampleRate))
-	if lag := int32(wallTS - s.nextTS); lag > int32(gapSlack/(time.Second/media.SampleRate)) {
-		s.nextTS = wallTS
+	if lag := int32(wallTS - next); lag > int32(gapSlack/(time.Second/media.SampleRate)) {
 		return wallTS, true
 	}
-	return s.nextTS, false
+	return next, false
 }
 
 // sendLocked marshals s.pkt into s.buf and sends it to dst.
@@ -80,7 +82,6 @@ func (l *Leg) sendLocked(dst netip.AddrPort) error {
 	if err != nil {
 		return fmt.Errorf("marshal rtp: %w", err)
 	}
-	s.pkt.SequenceNumber++
 	if _, err := l.conn.WriteToUDPAddrPort(s.buf[:n], dst); err != nil {
 		return fmt.Errorf("send rtp to %s: %w", dst, err)
 	}
@@ -89,29 +90,29 @@ func (l *Leg) sendLocked(dst netip.AddrPort) error {
 	return nil
 }
 
-// WritePacket sends p's audio to the remote with the leg's own SSRC,
-// sequence numbers and timestamps (p.SequenceNumber, p.Timestamp and
-// p.Marker are ignored), transcoding p.Payload if p.Codec is not the
-// negotiated codec. It drops the packet silently while the negotiated
-// direction does not allow sending, before negotiation, and while a DTMF
-// digit is being sent. It does not retain p and does not allocate. It
+// WritePacket sends p's audio to the remote with the leg's own SSRC, and
+// sequence numbers and timestamps offset from p's (media.Timeline): p's
+// gaps and steps pass through, a new writer continues the stream (at the
+// wall clock after a pause, with the marker bit). p.Payload is transcoded
+// if p.Codec is not the negotiated codec. It drops the packet silently
+// while the negotiated direction does not allow sending, before
+// negotiation, and while a DTMF digit is being sent (the next packet then
+// starts a new stretch). It does not retain p and does not allocate. It
 // returns ErrClosed once the leg has ended.
 func (l *Leg) WritePacket(p *media.Packet) error {
 	if l.ended.Load() {
 		return ErrClosed
 	}
 	st := l.state.Load()
-	if st == nil || !st.dir.canSend() || len(p.Payload) == 0 {
+	if st == nil || len(p.Payload) == 0 {
 		return nil
 	}
 	dst := st.dest()
-	if !dst.IsValid() {
-		return nil
-	}
 	s := &l.send
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dtmf {
+	if s.dtmf || !st.dir.canSend() || !dst.IsValid() {
+		s.tl.Reset() // what follows is a new stretch of the stream
 		return nil
 	}
 	payload := p.Payload
@@ -121,13 +122,22 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	if p.Codec != st.codec && p.Codec != media.CodecUnknown {
 		payload = media.Transcode(p.Codec, st.codec, s.payload[:], payload)
 	}
-	ts, jumped := s.stampLocked(s.now())
+	seq, ts, ok, anchored := s.tl.Map(1, p.SequenceNumber, p.Timestamp, uint32(len(payload)))
+	if !ok {
+		return nil // reordered behind our own packets
+	}
+	marker := p.Marker
+	if anchored {
+		wts, jumped := s.stampLocked(s.now(), ts)
+		s.tl.Shift(wts - ts)
+		ts, marker = wts, jumped
+	}
 	s.pkt.PayloadType = st.audioPT
+	s.pkt.SequenceNumber = seq
 	s.pkt.Timestamp = ts
-	s.pkt.Marker = jumped
+	s.pkt.Marker = marker
 	s.pkt.Payload = payload
 	err := l.sendLocked(dst)
 	s.pkt.Payload = nil
-	s.nextTS = ts + uint32(len(payload))
 	return err
 }

@@ -67,6 +67,7 @@ type Leg struct {
 	scratch     rtp.Header
 	sending     bool
 	lastSamples uint32
+	tl          media.Timeline // our numbering: offsets from the writer's
 	lastWrite   time.Time
 	plain       [rtpHeaderMax + maxPayload]byte
 	enc         []byte
@@ -123,7 +124,8 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	l.integrity = stun.NewShortTermIntegrity(l.pwd)
 	l.log = e.log.With("codec", codec.String(), "ufrag", l.ufrag)
 	// RFC 3550 §5.1: random SSRC, initial sequence number and timestamp.
-	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), PayloadType: pt}
+	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), PayloadType: pt}
+	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	l.state.Store(uint32(webrtcleg.StateConnecting))
 	l.sink.Store(&sinkBox{media.Discard})
 	return l
@@ -135,9 +137,10 @@ func (l *Leg) Codec() media.Codec { return l.codec }
 // String names the stage for pipeline logs.
 func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 
-// WritePacket sends p to the browser, stamping the leg's own SSRC, sequence
-// number and timestamp exactly as webrtcleg does (the timestamp follows the
-// wall clock across a pause, with the marker bit set). A payload in the
+// WritePacket sends p to the browser with the leg's own SSRC, and sequence
+// numbers and timestamps offset from p's (media.Timeline): p's gaps and
+// steps pass through, a new writer continues the stream (on the wall clock
+// after a pause, with the marker bit set). A payload in the
 // other G.711 law is transcoded. Before the leg is connected, and once it
 // has failed, packets are dropped and counted; after Close it returns
 // webrtcleg.ErrClosed. It does not retain p and does not allocate.
@@ -160,20 +163,29 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 		return nil
 	}
 	now := time.Now()
-	marker := p.Marker
-	if !l.sending {
-		l.sending = true
-		marker = true
-	} else {
-		l.hdr.SequenceNumber++
-		adv := l.lastSamples
-		expected := time.Duration(l.lastSamples) * time.Second / media.SampleRate
-		if gap := now.Sub(l.lastWrite); gap > expected+2*media.FrameDuration {
-			adv = uint32(gap * media.SampleRate / time.Second) // a pause: stay on the wall clock
-			marker = true
-		}
-		l.hdr.Timestamp += adv
+	// Offsets, not re-stamping (PROTOCOL §14 "Media timeline"): the
+	// writer's gaps and steps pass through; a new writer continues the
+	// stream, on the wall clock after a pause (with the marker bit).
+	seq, ts, ok, anchored := l.tl.Map(1, p.SequenceNumber, p.Timestamp, uint32(len(payload)))
+	if !ok {
+		l.stats.dropped.Add(1)
+		return nil // reordered behind packets already sent in its place
 	}
+	marker := p.Marker
+	if anchored {
+		marker = !l.sending
+		if l.sending {
+			expected := time.Duration(l.lastSamples) * time.Second / media.SampleRate
+			if gap := now.Sub(l.lastWrite); gap > expected+2*media.FrameDuration {
+				d := uint32(gap*media.SampleRate/time.Second) - l.lastSamples
+				l.tl.Shift(d)
+				ts += d
+				marker = true
+			}
+		}
+		l.sending = true
+	}
+	l.hdr.SequenceNumber, l.hdr.Timestamp = seq, ts
 	l.lastWrite = now
 	l.lastSamples = uint32(len(payload))
 	l.hdr.Marker = marker
