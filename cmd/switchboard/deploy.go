@@ -14,22 +14,24 @@ import (
 	"strings"
 
 	"switchboard/certs"
+	"switchboard/media/rtpleg"
 	"switchboard/web"
 )
 
 // DeployConfig is the secure and real deployment part of Config
 // (PROTOCOL §8): TLS, ACME, 1:1 NAT, ICE servers for browsers.
 type DeployConfig struct {
-	TLSCert, TLSKey string         // -tls-cert, -tls-key: PEM files; both or neither
-	HTTPSAddr       string         // -https-addr, host:port
-	SIPTLSAddr      netip.AddrPort // -sip-tls-addr
-	ACMEDomains     []string       // -acme-domains; empty = no ACME
-	ACMECA          string         // -acme-ca: directory URL
-	ACMECARoots     string         // -acme-ca-roots: PEM file of extra roots for the directory
-	ACMEEmail       string         // -acme-email
-	PublicIP        netip.Addr     // -public-ip; invalid = MediaIP
-	ICEServers      []string       // -ice-servers: stun:/turn:/turns: URLs
-	TURNSecret      string         // -turn-secret: coturn static-auth-secret
+	TLSCert, TLSKey string            // -tls-cert, -tls-key: PEM files; both or neither
+	HTTPSAddr       string            // -https-addr, host:port
+	SIPTLSAddr      netip.AddrPort    // -sip-tls-addr
+	ACMEDomains     []string          // -acme-domains; empty = no ACME
+	ACMECA          string            // -acme-ca: directory URL
+	ACMECARoots     string            // -acme-ca-roots: PEM file of extra roots for the directory
+	ACMEEmail       string            // -acme-email
+	PublicIP        netip.Addr        // -public-ip; invalid = MediaIP
+	ICEServers      []string          // -ice-servers: stun:/turn:/turns: URLs
+	TURNSecret      string            // -turn-secret: coturn static-auth-secret
+	TrunkSRTP       rtpleg.SRTPPolicy // -trunk-srtp: SDES-SRTP toward the trunk
 }
 
 // TLS reports whether a certificate source is configured.
@@ -49,6 +51,7 @@ func deployFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why strin
 		acmeEmail  = fs.String("acme-email", "", "ACME account contact e-mail")
 		publicIP   = fs.String("public-ip", "", "address written into SDP, ICE candidates and SIP Contact/Via behind 1:1 NAT (default: -media-ip); sockets still bind -media-ip")
 		iceServers = fs.String("ice-servers", "", "comma-separated STUN/TURN URLs handed to browsers at login (stun:, turn:, turns:, with ?transport=udp|tcp)")
+		trunkSRTP  = fs.String("trunk-srtp", "off", "SRTP toward the trunk with SDES keys (RFC 4568 a=crypto, AES_CM_128_HMAC_SHA1_80/_32): off, optional (SRTP when offered) or required (a plain offer gets 488; outbound offers RTP/SAVP)")
 		turnSecret = fs.String("turn-secret", "", "coturn static-auth-secret: each login gets TURN credentials valid 12 h (prefer SWITCHBOARD_TURN_SECRET)")
 	)
 	return func(c *Config, bad func(flag, val, why string)) {
@@ -103,6 +106,11 @@ func deployFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why strin
 				continue
 			}
 			d.ICEServers = append(d.ICEServers, s)
+		}
+		if p, err := rtpleg.ParseSRTPPolicy(*trunkSRTP); err != nil {
+			bad("trunk-srtp", *trunkSRTP, "want off, optional or required")
+		} else {
+			d.TrunkSRTP = p
 		}
 		d.TURNSecret = *turnSecret
 		if d.TURNSecret != "" && !hasTURN(d.ICEServers) {

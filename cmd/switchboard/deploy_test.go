@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"switchboard/media/rtpleg"
 )
 
 func TestParseDeployFlags(t *testing.T) {
@@ -25,6 +27,7 @@ func TestParseDeployFlags(t *testing.T) {
 			func(d DeployConfig) bool {
 				return d.TLS() && len(d.ACMEDomains) == 2 && d.ACMEDomains[0] == "agents.example.com" && d.ACMECA == "https://127.0.0.1:14000/dir"
 			}},
+		{"trunk srtp", []string{"-trunk-srtp", "required"}, nil, func(d DeployConfig) bool { return d.TrunkSRTP == rtpleg.SRTPRequired }},
 		{"public ip", []string{"-public-ip", "203.0.113.7"}, nil, func(d DeployConfig) bool { return d.PublicIP == netip.MustParseAddr("203.0.113.7") }},
 		{"ice servers and secret from env", []string{"-ice-servers", "stun:stun.example.net:3478, turn:turn.example.net?transport=tcp,turns:turn.example.net:5349"},
 			[]string{"SWITCHBOARD_TURN_SECRET", "s3cret"},
@@ -57,6 +60,7 @@ func TestParseDeployFlags(t *testing.T) {
 		{"public ip v6", []string{"-public-ip", "2001:db8::1"}, "IPv4"},
 		{"ice url scheme", []string{"-ice-servers", "http://turn.example.net"}, "scheme"},
 		{"ice url query", []string{"-ice-servers", "stun:s?transport=tcp"}, "only turn"},
+		{"trunk srtp", []string{"-trunk-srtp", "maybe"}, "-trunk-srtp"},
 		{"turn secret without turn", []string{"-turn-secret", "x", "-ice-servers", "stun:s"}, "needs a turn"},
 	}
 	for _, tt := range invalid {

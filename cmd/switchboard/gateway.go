@@ -89,7 +89,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.hub = events.NewHub()
 	counters := &media.Counters{}
 	g.pacer = media.NewPacer(media.PacerConfig{Counters: counters, Logger: log})
-	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
+	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, SRTP: cfg.Deploy.TrunkSRTP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
 		return nil, err
 	}
 	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {

@@ -24,6 +24,7 @@ type Config struct {
 	PublicIP         netip.Addr    // written into SDP instead of IP when valid (1:1 NAT); the sockets still bind IP
 	PortMin, PortMax int           // UDP port range, inclusive; 0,0 means 10000-20000; RTP uses the even ports
 	Timeout          time.Duration // RTP inactivity timeout; 0 means 60 s, negative disables it
+	SRTP             SRTPPolicy    // SDES-SRTP policy of the legs (srtp.go); zero means SRTPOff
 	Logger           *slog.Logger  // nil means slog.Default()
 }
 

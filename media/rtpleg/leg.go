@@ -72,6 +72,7 @@ type Leg struct {
 
 	send  sender
 	stats counters
+	sec   secure // SDES-SRTP (srtp.go)
 
 	wg        sync.WaitGroup // the read loop
 	closeOnce sync.Once
@@ -156,9 +157,13 @@ func (l *Leg) Answer(offer []byte) ([]byte, error) {
 		// inactive), and the inactivity timeout is suspended (checkTimeout).
 		r.dir, r.hold = r.dir.withoutRecv(), true
 	}
+	crypto, err := l.answerSRTPLocked(r) // srtp.go
+	if err != nil {
+		return nil, err
+	}
 	l.version++
 	l.offered = false
-	d := localDesc{
+	d := localDesc{crypto: crypto,
 		ip: l.sdpIP(), port: l.port, sessID: l.sessID, version: l.version,
 		dir:     r.dir.reverse(),
 		formats: []format{codecFormat(r.codec, r.audioPT)},
@@ -182,7 +187,7 @@ func (l *Leg) Offer() []byte {
 	l.offered = true
 	d := localDesc{
 		ip: l.sdpIP(), port: l.port, sessID: l.sessID, version: l.version,
-		dir: dirSendRecv,
+		dir: dirSendRecv, offerCrypto: l.offerSRTPLocked(),
 		formats: []format{
 			codecFormat(media.PCMU, media.PCMU.PayloadType()),
 			codecFormat(media.PCMA, media.PCMA.PayloadType()),
@@ -204,6 +209,9 @@ func (l *Leg) SetAnswer(answer []byte) error {
 		return &SDPError{Code: 400, Reason: "unexpected SDP answer: no offer pending"}
 	}
 	l.offered = false
+	if err := l.setAnswerSRTPLocked(r); err != nil {
+		return err
+	}
 	l.applyLocked(r, r.dir.reverse(), offerTEPT)
 	return nil
 }

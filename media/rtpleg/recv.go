@@ -135,6 +135,9 @@ func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
 	if st == nil {
 		return
 	}
+	if data = l.unprotect(data); data == nil { // SRTP (srtp.go): not authentic
+		return
+	}
 	if err := r.rtp.Unmarshal(data); err != nil || r.rtp.Version != 2 {
 		l.drop(DropMalformed)
 		return

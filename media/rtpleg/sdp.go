@@ -91,8 +91,9 @@ type remoteDesc struct {
 	tePT    int   // telephone-event payload type, -1 if none
 	dir     direction
 	mlines  []mline
-	audio   int  // index of the audio m= line in mlines
-	hold    bool // set by Leg.Answer: an RFC 2543 hold re-offer
+	audio   int      // index of the audio m= line in mlines
+	sdes    sdesDesc // RTP/SAVP and a=crypto of the audio stream (srtp.go)
+	hold    bool     // set by Leg.Answer: an RFC 2543 hold re-offer
 }
 
 // remoteAddr is where the remote wants RTP, if it said.
@@ -138,20 +139,25 @@ func parseRemote(raw []byte) (*remoteDesc, error) {
 			continue
 		}
 		sawAudio = true
-		if proto != "RTP/AVP" && proto != "RTP/AVPF" {
+		if !rtpProto(proto) { // RTP/AVP(F), and RTP/SAVP(F) for SDES (srtp.go)
 			continue
 		}
 		sawProto = true
 		if err := r.parseAudio(&sd, md); err != nil {
 			return nil, err
 		}
+		sdes, err := parseCrypto(md) // srtp.go
+		if err != nil {
+			return nil, err
+		}
+		r.sdes = sdes
 		r.audio = i
 	}
 	switch {
 	case !sawAudio:
 		return nil, notAcceptable("no audio stream offered")
 	case !sawProto:
-		return nil, notAcceptable("unsupported media transport (want RTP/AVP)")
+		return nil, notAcceptable("unsupported media transport (want RTP/AVP or RTP/SAVP)")
 	case r.codec == media.CodecUnknown:
 		return nil, notAcceptable("no common codec (PCMU, PCMA)")
 	}
@@ -286,6 +292,10 @@ type localDesc struct {
 	proto    string   // "RTP/AVP" unless answering RTP/AVPF
 	mlines   []mline  // when answering: the offer's m= lines, rejected except audio
 	audioIdx int
+	// SDES (srtp.go): the a=crypto value of an answer, or the lines of an
+	// offer (which then says RTP/SAVP).
+	crypto      string
+	offerCrypto []cryptoAttr
 }
 
 // marshal writes the description (RFC 4566 §5 order).
@@ -310,6 +320,9 @@ func (d *localDesc) marshal() []byte {
 		proto := d.proto
 		if proto == "" {
 			proto = "RTP/AVP"
+			if len(d.offerCrypto) > 0 {
+				proto = "RTP/SAVP"
+			}
 		}
 		b.WriteString("m=audio " + strconv.Itoa(d.port) + " " + proto)
 		for _, f := range d.formats {
@@ -330,6 +343,12 @@ func (d *localDesc) marshal() []byte {
 		}
 		b.WriteString("a=ptime:20\r\n")
 		b.WriteString("a=" + d.dir.String() + "\r\n")
+		if d.crypto != "" {
+			b.WriteString("a=crypto:" + d.crypto + "\r\n")
+		}
+		for _, c := range d.offerCrypto {
+			b.WriteString("a=crypto:" + c.value() + "\r\n")
+		}
 	}
 	return []byte(b.String())
 }

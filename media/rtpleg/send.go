@@ -82,11 +82,15 @@ func (l *Leg) sendLocked(dst netip.AddrPort) error {
 	if err != nil {
 		return fmt.Errorf("marshal rtp: %w", err)
 	}
-	if _, err := l.conn.WriteToUDPAddrPort(s.buf[:n], dst); err != nil {
+	out, err := l.protectLocked(s.buf[:n]) // SRTP (srtp.go), or s.buf[:n]
+	if err != nil {
+		return err
+	}
+	if _, err := l.conn.WriteToUDPAddrPort(out, dst); err != nil {
 		return fmt.Errorf("send rtp to %s: %w", dst, err)
 	}
 	l.stats.packetsOut.Add(1)
-	l.stats.bytesOut.Add(uint64(n))
+	l.stats.bytesOut.Add(uint64(len(out)))
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,6 +51,8 @@ type Phone struct {
 	sdpAddr   netip.AddrPort // the address written into SDP (the socket's unless Advertise)
 	dropEvery int            // drop every n-th audio packet (0: none), see DropEvery
 	sent      int            // audio packets due so far (sent or dropped)
+
+	sdes atomic.Pointer[sdesState] // EnableSDES (srtp.go); nil: plain RTP
 
 	sendMu sync.Mutex // guards the outgoing stream and serializes sends
 	pkt    rtp.Packet
@@ -141,10 +144,11 @@ func (p *Phone) sdp(dir string) []byte {
 	p.mu.Lock()
 	a := p.sdpAddr
 	p.mu.Unlock()
+	proto, crypto := p.sdesLines() // srtp.go
 	return fmt.Appendf(nil, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=phone\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n"+
-		"a=ptime:20\r\na=%s\r\n",
-		p.addr.Port(), a.Addr(), a.Addr(), a.Port(), pt, TelephoneEventPT, pt, p.codec, TelephoneEventPT, TelephoneEventPT, dir)
+		"m=audio %d %s %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n"+
+		"a=ptime:20\r\na=%s\r\n%s",
+		p.addr.Port(), a.Addr(), a.Addr(), a.Port(), proto, pt, TelephoneEventPT, pt, p.codec, TelephoneEventPT, TelephoneEventPT, dir, crypto)
 }
 
 // Answer answers an SDP offer (which must offer the phone's codec) and sends
@@ -195,6 +199,9 @@ func (p *Phone) apply(desc []byte) error {
 		}
 		if !found {
 			return fmt.Errorf("rtplegtest: remote does not offer %v", p.codec)
+		}
+		if err := p.applySDES(md); err != nil {
+			return err
 		}
 		p.mu.Lock()
 		p.remote = netip.AddrPortFrom(addr, uint16(md.MediaName.Port.Value))
@@ -286,7 +293,9 @@ func (p *Phone) writeLocked(to netip.AddrPort) {
 	}
 	p.pkt.SequenceNumber++
 	p.pkt.Marker = false
-	_, _ = p.conn.WriteToUDPAddrPort(p.buf[:n], to)
+	if out := p.protectLocked(p.buf[:n]); out != nil {
+		_, _ = p.conn.WriteToUDPAddrPort(out, to)
+	}
 }
 
 // SendDTMF sends digits as RFC 4733 events (100 ms each, 3 end packets, 60 ms

@@ -19,7 +19,8 @@ func (p *Phone) readLoop() {
 		if err != nil {
 			return // closed
 		}
-		if pkt.Unmarshal(buf[:n]) != nil || pkt.Version != 2 {
+		data := p.unprotect(buf[:n]) // SRTP (srtp.go)
+		if data == nil || pkt.Unmarshal(data) != nil || pkt.Version != 2 {
 			continue
 		}
 		p.mu.Lock()
