@@ -47,27 +47,30 @@ func (c *Core) ApplyAgent(a store.Agent) {
 
 // RemoveAgent deletes an agent: its session is closed and its calls end.
 func (c *Core) RemoveAgent(id string) {
-	c.mu.Lock()
-	ag := c.agents[id]
+	ag, sess := locked2(c, func() (*agentRT, *session) {
+		ag := c.agents[id]
+		if ag == nil {
+			return nil, nil
+		}
+		hang := append([]*call(nil), ag.calls...)
+		sess := ag.sess
+		ag.sess = nil
+		delete(c.graces, ag)
+		for _, cl := range hang {
+			c.endCallLocked(cl, "agent_removed")
+			c.hangupLocked(cl, "agent_removed")
+		}
+		_ = c.rt.RemoveAgent(router.AgentID(id), c.now())
+		c.flushLocked()
+		delete(c.agents, id)
+		if c.byExt[ag.cfg.Extension] == ag {
+			delete(c.byExt, ag.cfg.Extension)
+		}
+		return ag, sess
+	})
 	if ag == nil {
-		c.mu.Unlock()
 		return
 	}
-	hang := append([]*call(nil), ag.calls...)
-	sess := ag.sess
-	ag.sess = nil
-	delete(c.graces, ag)
-	for _, cl := range hang {
-		c.endCallLocked(cl, "agent_removed")
-		c.hangupLocked(cl, "agent_removed")
-	}
-	_ = c.rt.RemoveAgent(router.AgentID(id), c.now())
-	c.flushLocked()
-	delete(c.agents, id)
-	if c.byExt[ag.cfg.Extension] == ag {
-		delete(c.byExt, ag.cfg.Extension)
-	}
-	c.mu.Unlock()
 	if sess != nil {
 		sess.conn.Close("agent removed")
 		if sess.leg != nil {
@@ -223,13 +226,12 @@ func (c *Core) reservationsLocked(ag *agentRT) []ReservationView {
 // HangupCall ends a call from the admin console.
 func (c *Core) HangupCall(id string) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	cl := c.calls[id]
 	if cl == nil {
-		c.mu.Unlock()
 		return fmt.Errorf("call %s: %w", id, ErrNotFound)
 	}
 	c.endCallLocked(cl, "admin_hangup")
 	c.hangupLocked(cl, "admin_hangup")
-	c.mu.Unlock()
 	return nil
 }

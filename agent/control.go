@@ -28,22 +28,41 @@ func (c *Core) lookupLocked(agentID, callID string) (*agentRT, *call, error) {
 // active call (the agent's other active call is held first) and, for a call
 // not answered yet, the trunk side is answered.
 func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, error) {
+	cl, v, needAnswer, err := c.acceptUnderLock(agentID, resID)
+	if err != nil {
+		return CallView{}, err
+	}
+	c.log.Info("call accepted", "call_id", cl.id, "agent_id", agentID)
+	if needAnswer {
+		if err := c.answer(ctx, cl); err != nil {
+			c.locked(func() {
+				c.endCallLocked(cl, "answer_failed")
+				c.hangupLocked(cl, "answer_failed")
+			})
+			return CallView{}, fmt.Errorf("answer call %s: %w", cl.id, err)
+		}
+	}
+	return v, nil
+}
+
+// acceptUnderLock is Accept's part under the lock (which it takes); it
+// returns the call, its view and whether the trunk side still needs
+// answering.
+func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	cl := c.byRes[router.ReservationID(resID)]
 	ag := c.agents[agentID]
 	if ag == nil {
-		c.mu.Unlock()
-		return CallView{}, ErrUnknownAgent
+		return nil, CallView{}, false, ErrUnknownAgent
 	}
 	if cl == nil || cl.resAg != ag {
-		c.mu.Unlock()
-		return CallView{}, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+		return nil, CallView{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
 	}
 	now := c.now()
 	if err := c.rt.Accept(router.ReservationID(resID), now); err != nil {
 		c.flushLocked()
-		c.mu.Unlock()
-		return CallView{}, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+		return nil, CallView{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
 	}
 	delete(c.byRes, cl.res)
 	cl.ringDur += now.Sub(cl.resAt)
@@ -52,27 +71,13 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 	delete(c.queued, cl) // on an agent now: its queue wait is over
 	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
 		c.flushLocked()
-		c.mu.Unlock()
-		return CallView{}, err
+		return nil, CallView{}, false, err
 	}
 	c.activateLocked(cl)
 	c.flushLocked()
 	c.publishCallLocked(events.CallAnswered, cl)
 	c.notifyAgentLocked(ag)
-	needAnswer := !cl.answered
-	v := cl.view()
-	c.mu.Unlock()
-	c.log.Info("call accepted", "call_id", cl.id, "agent_id", agentID)
-	if needAnswer {
-		if err := c.answer(ctx, cl); err != nil {
-			c.mu.Lock()
-			c.endCallLocked(cl, "answer_failed")
-			c.hangupLocked(cl, "answer_failed")
-			c.mu.Unlock()
-			return CallView{}, fmt.Errorf("answer call %s: %w", cl.id, err)
-		}
-	}
-	return v, nil
+	return cl, cl.view(), !cl.answered, nil
 }
 
 // Reject declines an offer; the router offers the call elsewhere or gives
@@ -143,16 +148,14 @@ func (c *Core) Mute(agentID, callID string, muted bool) (CallView, error) {
 // Hangup ends one of the agent's calls.
 func (c *Core) Hangup(agentID, callID string) (CallView, error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	_, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		c.mu.Unlock()
 		return CallView{}, err
 	}
 	c.endCallLocked(cl, "agent_hangup")
 	c.hangupLocked(cl, "agent_hangup")
-	v := cl.view()
-	c.mu.Unlock()
-	return v, nil
+	return cl.view(), nil
 }
 
 // DTMF sends digits to the far end of one of the agent's calls (RFC 4733).
@@ -165,13 +168,13 @@ func (c *Core) DTMF(agentID, callID, digits string) error {
 	if digits == "" {
 		return fmt.Errorf("no digits: %w", ErrBadTarget)
 	}
-	c.mu.Lock()
-	_, cl, err := c.lookupLocked(agentID, callID)
-	var leg Leg
-	if err == nil {
-		leg = cl.leg
-	}
-	c.mu.Unlock()
+	leg, err := locked2(c, func() (Leg, error) {
+		_, cl, err := c.lookupLocked(agentID, callID)
+		if err != nil {
+			return nil, err
+		}
+		return cl.leg, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -294,7 +297,8 @@ func (c *Core) callOp(agentID, callID string, fn func(cl *call) error) (CallView
 func (c *Core) onDTMF(cl *call, d rune) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.log.Info("dtmf received", "call_id", cl.id, "digit", string(d))
+	// Digits may be PINs or card numbers: never above debug (PROTOCOL §14).
+	c.log.Debug("dtmf received", "call_id", cl.id, "digit", string(d))
 	if cl.digits != nil {
 		select {
 		case cl.digits <- d:

@@ -33,8 +33,11 @@ type Config struct {
 	DigitTimeout time.Duration
 	// AnswerTimeout bounds a SIP answer (200 OK until ACK); 0 means 32 s.
 	AnswerTimeout time.Duration
-	Logger        *slog.Logger     // nil means slog.Default()
-	Now           func() time.Time // nil means time.Now
+	// RingTimeout cancels an outbound call or transfer that rings
+	// unanswered this long (PROTOCOL §14); 0 means 60 s.
+	RingTimeout time.Duration
+	Logger      *slog.Logger     // nil means slog.Default()
+	Now         func() time.Time // nil means time.Now
 }
 
 // Errors the agent methods return; signaling translates them.
@@ -92,6 +95,9 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	}
 	if cfg.DigitTimeout == 0 {
 		cfg.DigitTimeout = 5 * time.Second
+	}
+	if cfg.RingTimeout == 0 {
+		cfg.RingTimeout = 60 * time.Second
 	}
 	if cfg.AnswerTimeout == 0 {
 		cfg.AnswerTimeout = 32 * time.Second
@@ -157,9 +163,7 @@ func (c *Core) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		c.mu.Lock()
-		next, ok := c.nextDeadlineLocked()
-		c.mu.Unlock()
+		next, ok := locked2(c, c.nextDeadlineLocked)
 		d := time.Hour
 		if ok {
 			d = max(next.Sub(c.now()), 0)
@@ -240,31 +244,7 @@ func (c *Core) nextDeadlineLocked() (time.Time, bool) {
 // from then on. It is idempotent.
 func (c *Core) Close() error {
 	c.stopped.Do(func() {
-		c.mu.Lock()
-		c.closing = true
-		for _, cl := range c.calls {
-			if !cl.ended {
-				c.endCallLocked(cl, "shutdown")
-				c.hangupLocked(cl, "shutdown")
-			}
-		}
-		clear(c.graces)
-		var conns []Notifier
-		var legs []BrowserLeg
-		var sws []*media.Switch
-		for _, ag := range c.agents {
-			ag.graceUntil = time.Time{}
-			if ag.sess != nil {
-				conns = append(conns, ag.sess.conn)
-				if ag.sess.leg != nil {
-					legs = append(legs, ag.sess.leg)
-				}
-				ag.sess = nil
-			}
-			ag.sw.SetAgent(nil, 0)
-			sws = append(sws, ag.sw)
-		}
-		c.mu.Unlock()
+		conns, legs, sws := c.closeUnderLock()
 		close(c.stop)
 		for _, conn := range conns {
 			conn.Close("shutdown")
@@ -312,4 +292,32 @@ func (c *Core) publishLocked(e events.Event) {
 	if c.cfg.Hub != nil {
 		c.cfg.Hub.Publish(e)
 	}
+}
+
+// closeUnderLock is Close's part under the lock (which it takes): every
+// call ends and every session is detached; it returns what to close after.
+func (c *Core) closeUnderLock() (conns []Notifier, legs []BrowserLeg, sws []*media.Switch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closing = true
+	for _, cl := range c.calls {
+		if !cl.ended {
+			c.endCallLocked(cl, "shutdown")
+			c.hangupLocked(cl, "shutdown")
+		}
+	}
+	clear(c.graces)
+	for _, ag := range c.agents {
+		ag.graceUntil = time.Time{}
+		if ag.sess != nil {
+			conns = append(conns, ag.sess.conn)
+			if ag.sess.leg != nil {
+				legs = append(legs, ag.sess.leg)
+			}
+			ag.sess = nil
+		}
+		ag.sw.SetAgent(nil, 0)
+		sws = append(sws, ag.sw)
+	}
+	return conns, legs, sws
 }

@@ -2,8 +2,10 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"switchboard/media"
 	"switchboard/router"
@@ -18,10 +20,7 @@ func (c *Core) Dial(ctx context.Context, agentID, to string) (CallView, error) {
 	if err != nil {
 		return CallView{}, err
 	}
-	c.mu.Lock()
-	v := cl.view()
-	c.mu.Unlock()
-	return v, nil
+	return locked2(c, func() (CallView, error) { return cl.view(), nil })
 }
 
 // startOutbound registers an outbound call of the agent toward to and
@@ -113,31 +112,42 @@ func validNumber(s string) bool {
 
 // runInternalDial waits for the callee side of an internal call.
 func (c *Core) runInternalDial(ctx context.Context, cl *call, caller *internalEnd) {
-	c.mu.Lock()
-	if cl.ag != nil && !cl.ended {
-		c.putOnSwitchLocked(cl, media.StateHeld)
-	}
-	c.mu.Unlock()
+	c.locked(func() {
+		if cl.ag != nil && !cl.ended {
+			c.putOnSwitchLocked(cl, media.StateHeld)
+		}
+	})
+	ring := time.NewTimer(c.cfg.RingTimeout)
+	defer ring.Stop()
 	select {
 	case <-caller.d.answered:
+		ring.Stop()
 		c.outboundAnswered(cl)
 		<-caller.Done()
 	case <-caller.Done():
 	case <-ctx.Done():
 		_ = caller.Hangup("canceled")
+	case <-ring.C: // PROTOCOL §14: unanswered after RingTimeout
+		_ = caller.Hangup(reasonRingTimeout)
 	}
+	c.endDial(cl, caller.EndReason)
+}
+
+// endDial ends an outbound call whose far end is gone, with the far end's
+// reason (read under the lock; "" means "hangup").
+func (c *Core) endDial(cl *call, endReason func() string) {
 	c.mu.Lock()
-	reason := caller.EndReason()
+	defer c.mu.Unlock()
+	reason := endReason()
 	if reason == "" {
 		reason = "hangup"
 	}
 	c.endCallLocked(cl, reason)
-	c.mu.Unlock()
 }
 
 // runTrunkDial places a call through the trunk for an agent.
 func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
-	tc, err := c.cfg.Dialer.Dial(ctx, to, from, func(code int, leg TrunkLeg) {
+	tc, err := c.dialRinging(ctx, to, from, func(code int, leg TrunkLeg) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if cl.ended || leg == nil || cl.ag == nil {
@@ -154,33 +164,25 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 		}
 	})
 	if err != nil {
-		c.mu.Lock()
 		c.log.Info("dial failed", "call_id", cl.id, "to", to, "err", err)
-		c.endCallLocked(cl, "dial_failed: "+err.Error())
-		c.mu.Unlock()
+		c.locked(func() { c.endCallLocked(cl, dialFailReason(err, "dial_failed: "+err.Error())) })
 		return
 	}
-	c.mu.Lock()
-	cl.tc = tc
-	if cl.leg == nil {
-		cl.leg = tc.Leg()
-	}
-	if cl.ended {
-		c.mu.Unlock()
+	ended, _ := locked2(c, func() (bool, error) {
+		cl.tc = tc
+		if cl.leg == nil {
+			cl.leg = tc.Leg()
+		}
+		return cl.ended, nil
+	})
+	if ended {
 		_ = tc.Hangup("canceled")
 		return
 	}
-	c.mu.Unlock()
 	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
 	c.outboundAnswered(cl)
 	<-tc.Done()
-	c.mu.Lock()
-	reason := tc.EndReason()
-	if reason == "" {
-		reason = "hangup"
-	}
-	c.endCallLocked(cl, reason)
-	c.mu.Unlock()
+	c.endDial(cl, tc.EndReason)
 }
 
 // putOnSwitchLocked connects an outbound call's leg to its agent's switch.
@@ -219,4 +221,33 @@ func (c *Core) outboundAnswered(cl *call) {
 		cl.onAnswer = nil
 		fn()
 	}
+}
+
+// reasonRingTimeout ends an outbound call or transfer nobody answered
+// within Config.RingTimeout.
+const reasonRingTimeout = "ring_timeout"
+
+// errRingTimeout is the cause of a dial cancelled by the ring timeout.
+var errRingTimeout = errors.New(reasonRingTimeout)
+
+// dialRinging is Dialer.Dial bounded by Config.RingTimeout (PROTOCOL §14:
+// outbound calls and transfers that ring unanswered are cancelled after
+// 60 s). The bound ends only the dialling: an answered call goes on.
+func (c *Core) dialRinging(ctx context.Context, to, from string, onProgress func(int, TrunkLeg)) (TrunkCall, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.RingTimeout, errRingTimeout)
+	defer cancel()
+	tc, err := c.cfg.Dialer.Dial(ctx, to, from, onProgress)
+	if err != nil && errors.Is(context.Cause(ctx), errRingTimeout) {
+		return nil, fmt.Errorf("%w: %w", errRingTimeout, err)
+	}
+	return tc, err
+}
+
+// dialFailReason is the end reason of a call whose dialling failed.
+// (fail otherwise).
+func dialFailReason(err error, fail string) string {
+	if errors.Is(err, errRingTimeout) {
+		return reasonRingTimeout
+	}
+	return fail
 }

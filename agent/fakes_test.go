@@ -323,9 +323,13 @@ type fakeConn struct {
 	notes       []note
 	closed      bool
 	closeReason string
+	panicOn     atomic.Pointer[string] // Notify of this method panics (a handler bug)
 }
 
 func (n *fakeConn) Notify(method string, params any) error {
+	if m := n.panicOn.Load(); m != nil && *m == method {
+		panic("notify " + method)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {

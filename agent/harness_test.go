@@ -52,6 +52,7 @@ type setup struct {
 	agents []store.Agent
 	routes []store.Route
 	grace  time.Duration
+	ring   time.Duration // Config.RingTimeout; 0 means the default
 }
 
 func defaultSetup() *setup {
@@ -133,7 +134,7 @@ func newHarness(t *testing.T, edit ...func(*setup)) *harness {
 			Extension: toneClip(freqPromptExt), Invalid: toneClip(freqPromptInvalid),
 			Goodbye: toneClip(freqPromptGoodbye), Unavailable: toneClip(freqPromptUnavail),
 		},
-		Grace: s.grace, DigitTimeout: 150 * time.Millisecond, Logger: log, Now: h.clock.Now,
+		Grace: s.grace, RingTimeout: s.ring, DigitTimeout: 150 * time.Millisecond, Logger: log, Now: h.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

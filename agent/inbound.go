@@ -14,19 +14,22 @@ import (
 // already negotiated) and routes it by its dialled number. It returns when
 // the call has ended; ctx ends with the call.
 func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
+	t, closing := locked2(c, func() (target, bool) {
+		if c.closing {
+			return target{}, true
+		}
+		t := c.resolveLocked(tc.Number())
+		if ie, ok := tc.(*internalEnd); ok && ie.callee && strings.HasPrefix(tc.Number(), "queue:") {
+			// An agent dialling or transferring into a queue (never reachable
+			// from the trunk: a carrier's number goes through the routes).
+			t = target{kind: "queue", queue: strings.TrimPrefix(tc.Number(), "queue:")}
+		}
+		return t, false
+	})
+	if closing {
 		_ = tc.Reject(503, "Service Unavailable")
 		return
 	}
-	t := c.resolveLocked(tc.Number())
-	if ie, ok := tc.(*internalEnd); ok && ie.callee && strings.HasPrefix(tc.Number(), "queue:") {
-		// An agent dialling or transferring into a queue (never reachable
-		// from the trunk: a carrier's number goes through the routes).
-		t = target{kind: "queue", queue: strings.TrimPrefix(tc.Number(), "queue:")}
-	}
-	c.mu.Unlock()
 	log := c.log.With("sip_call_id", tc.ID(), "number", tc.Number(), "from", tc.From())
 	switch t.kind {
 	case "echo":
@@ -52,19 +55,19 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 			log.Info("answer failed", "err", err)
 			break
 		}
-		c.mu.Lock()
-		if !cl.ended {
-			c.playLocked(cl, c.cfg.Music.Source())
-			c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(t.queue)})
-		}
-		c.mu.Unlock()
+		c.locked(func() {
+			if !cl.ended {
+				c.playLocked(cl, c.cfg.Music.Source())
+				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(t.queue)})
+			}
+		})
 	case "direct":
 		_ = tc.Ringing()
-		c.mu.Lock()
-		if !cl.ended {
-			c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: t.ext})
-		}
-		c.mu.Unlock()
+		c.locked(func() {
+			if !cl.ended {
+				c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: t.ext})
+			}
+		})
 	case "ivr":
 		c.runIVR(ctx, cl)
 	}
@@ -72,15 +75,15 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	case <-tc.Done():
 	case <-ctx.Done():
 	}
-	c.mu.Lock()
-	if !cl.ended {
-		reason := tc.EndReason()
-		if reason == "" {
-			reason = "caller_hangup"
+	c.locked(func() {
+		if !cl.ended {
+			reason := tc.EndReason()
+			if reason == "" {
+				reason = "caller_hangup"
+			}
+			c.endCallLocked(cl, reason)
 		}
-		c.endCallLocked(cl, reason)
-	}
-	c.mu.Unlock()
+	})
 }
 
 // newInbound registers a new inbound call; nil while closing.
@@ -127,9 +130,7 @@ func (c *Core) answer(ctx context.Context, cl *call) error {
 	if err := cl.tc.Answer(actx); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	cl.answered = true
-	c.mu.Unlock()
+	c.locked(func() { cl.answered = true })
 	return nil
 }
 
@@ -198,9 +199,7 @@ func (c *Core) announceAndHangupLocked(cl *call, clip *media.Clip, reason string
 		case <-t.C:
 		case <-c.stop:
 		}
-		c.mu.Lock()
-		c.endCallLocked(cl, reason)
-		c.mu.Unlock()
+		c.locked(func() { c.endCallLocked(cl, reason) })
 		_ = tc.Hangup(reason)
 	})
 }

@@ -75,32 +75,53 @@ func collect(ctx context.Context, digits <-chan rune, done, prompt <-chan struct
 // runIVR answers the call and runs the extension menu. When the caller
 // picks a reachable extension it returns with the call handed to the router
 // as a direct task; in every other case the call is ended (or ending).
+// playClip plays clip to the caller unless the call has ended (ok false).
+func (c *Core) playClip(cl *call, clip *media.Clip) (played <-chan struct{}, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.ended {
+		return nil, false
+	}
+	return c.playClipLocked(cl, clip), true
+}
+
+// ivrEntry acts on a collected entry; it reports whether the IVR is over
+// (the call ended, or it goes to the extension).
+func (c *Core) ivrEntry(cl *call, entry string, try int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.ended {
+		return true
+	}
+	c.stopPlayerLocked(cl)
+	_, known := c.byExt[entry]
+	c.log.Info("ivr entry", "call_id", cl.id, "entry", entry, "known", known, "try", try+1)
+	if known && len(entry) >= 2 {
+		cl.dialled = entry
+		c.playLocked(cl, media.Ringback())
+		c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: entry})
+		return true
+	}
+	return false
+}
+
 func (c *Core) runIVR(ctx context.Context, cl *call) {
 	if err := c.answer(ctx, cl); err != nil {
 		return
 	}
 	digits := make(chan rune, 16) // the caller types ahead at most this much; more is dropped
-	c.mu.Lock()
-	cl.digits = digits
-	c.mu.Unlock()
+	c.locked(func() { cl.digits = digits })
 	done := cl.tc.Done()
-	defer func() {
-		c.mu.Lock()
-		cl.digits = nil
-		c.mu.Unlock()
-	}()
+	defer c.locked(func() { cl.digits = nil })
 	for try := range ivrTries {
 		clip := c.cfg.Prompts.Extension
 		if try > 0 {
 			clip = c.cfg.Prompts.Invalid
 		}
-		c.mu.Lock()
-		if cl.ended {
-			c.mu.Unlock()
+		played, ok := c.playClip(cl, clip)
+		if !ok {
 			return
 		}
-		played := c.playClipLocked(cl, clip)
-		c.mu.Unlock()
 		if try > 0 {
 			// "not valid", then the question again.
 			select {
@@ -110,34 +131,17 @@ func (c *Core) runIVR(ctx context.Context, cl *call) {
 			case <-ctx.Done():
 				return
 			}
-			c.mu.Lock()
-			if cl.ended {
-				c.mu.Unlock()
+			if played, ok = c.playClip(cl, c.cfg.Prompts.Extension); !ok {
 				return
 			}
-			played = c.playClipLocked(cl, c.cfg.Prompts.Extension)
-			c.mu.Unlock()
 		}
 		entry, ok := collect(ctx, digits, done, played, c.cfg.DigitTimeout)
 		if !ok {
 			return
 		}
-		c.mu.Lock()
-		if cl.ended {
-			c.mu.Unlock()
+		if c.ivrEntry(cl, entry, try) {
 			return
 		}
-		c.stopPlayerLocked(cl)
-		_, known := c.byExt[entry]
-		c.log.Info("ivr entry", "call_id", cl.id, "entry", entry, "known", known, "try", try+1)
-		if known && len(entry) >= 2 {
-			cl.dialled = entry
-			c.playLocked(cl, media.Ringback())
-			c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: entry})
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

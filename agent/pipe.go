@@ -177,14 +177,16 @@ func (e *internalEnd) Answer(context.Context) error {
 }
 
 func (e *internalEnd) Reject(code int, reason string) error {
-	e.d.mu.Lock()
-	e.d.code = code
-	select {
-	case <-e.d.failed:
-	default:
-		close(e.d.failed)
-	}
-	e.d.mu.Unlock()
+	func() {
+		e.d.mu.Lock()
+		defer e.d.mu.Unlock()
+		e.d.code = code
+		select {
+		case <-e.d.failed:
+		default:
+			close(e.d.failed)
+		}
+	}()
 	e.d.end(reason)
 	return nil
 }

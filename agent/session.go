@@ -18,36 +18,39 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 	if err != nil || !ok {
 		return LoginResult{}, ErrBadPassword
 	}
-	c.mu.Lock()
-	ag := c.agents[agentID]
-	if ag == nil {
-		c.mu.Unlock()
-		return LoginResult{}, ErrBadPassword
+	var old *session
+	res, err := locked2(c, func() (LoginResult, error) {
+		ag := c.agents[agentID]
+		if ag == nil {
+			return LoginResult{}, ErrBadPassword
+		}
+		if c.closing {
+			return LoginResult{}, fmt.Errorf("shutting down: %w", ErrState)
+		}
+		old = ag.sess
+		ag.graceUntil = time.Time{}
+		delete(c.graces, ag)
+		ag.sess = &session{conn: conn}
+		if old != nil && old.leg != nil {
+			// Keep the old browser leg until the new page offers its own, so a
+			// takeover does not cut audio.
+			ag.sess.leg = old.leg
+			ag.sess.inherited = true
+		}
+		if err := c.rt.SetConnected(router.AgentID(agentID), true, c.now()); err != nil {
+			c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
+		}
+		c.flushLocked()
+		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
+		for _, cl := range ag.calls {
+			res.Calls = append(res.Calls, cl.view())
+		}
+		c.publishLocked(events.Event{Type: "agent.login", Agent: agentID})
+		return res, nil
+	})
+	if err != nil {
+		return LoginResult{}, err
 	}
-	if c.closing {
-		c.mu.Unlock()
-		return LoginResult{}, fmt.Errorf("shutting down: %w", ErrState)
-	}
-	old := ag.sess
-	ag.graceUntil = time.Time{}
-	delete(c.graces, ag)
-	ag.sess = &session{conn: conn}
-	if old != nil && old.leg != nil {
-		// Keep the old browser leg until the new page offers its own, so a
-		// takeover does not cut audio.
-		ag.sess.leg = old.leg
-		ag.sess.inherited = true
-	}
-	if err := c.rt.SetConnected(router.AgentID(agentID), true, c.now()); err != nil {
-		c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
-	}
-	c.flushLocked()
-	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
-	for _, cl := range ag.calls {
-		res.Calls = append(res.Calls, cl.view())
-	}
-	c.publishLocked(events.Event{Type: "agent.login", Agent: agentID})
-	c.mu.Unlock()
 	if old != nil && old.conn != conn {
 		_ = old.conn.Notify("session.replaced", map[string]string{"reason": "logged in elsewhere"})
 		old.conn.Close("session replaced")
@@ -66,19 +69,22 @@ func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []b
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTarget, err)
 	}
-	c.mu.Lock()
-	ag := c.agents[agentID]
-	if ag == nil || ag.sess == nil || ag.sess.conn != conn || c.closing {
-		c.mu.Unlock()
+	old, err := locked2(c, func() (BrowserLeg, error) {
+		ag := c.agents[agentID]
+		if ag == nil || ag.sess == nil || ag.sess.conn != conn || c.closing {
+			return nil, ErrNoSession
+		}
+		old := ag.sess.leg
+		ag.sess.leg = leg
+		ag.sess.inherited = false
+		ag.sw.SetAgent(leg, leg.Codec())
+		leg.Start(ag.sw.AgentInput())
+		return old, nil
+	})
+	if err != nil {
 		_ = leg.Close()
-		return nil, ErrNoSession
+		return nil, err
 	}
-	old := ag.sess.leg
-	ag.sess.leg = leg
-	ag.sess.inherited = false
-	ag.sw.SetAgent(leg, leg.Codec())
-	leg.Start(ag.sw.AgentInput())
-	c.mu.Unlock()
 	if old != nil {
 		_ = old.Close()
 	}
@@ -97,23 +103,24 @@ func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []b
 // dropped socket: the session's connection is closed, which leads to
 // Disconnected.
 func (c *Core) browserGone(agentID string, leg BrowserLeg) {
-	c.mu.Lock()
-	ag := c.agents[agentID]
-	if ag == nil || ag.sess == nil || ag.sess.leg != leg {
-		c.mu.Unlock()
+	conn, _ := locked2(c, func() (Notifier, error) {
+		ag := c.agents[agentID]
+		if ag == nil || ag.sess == nil || ag.sess.leg != leg {
+			return nil, nil
+		}
+		if ag.sess.inherited {
+			// The page this session took over closed its PeerConnection: the
+			// new page has not offered yet. Only the audio is gone.
+			ag.sess.leg = nil
+			ag.sess.inherited = false
+			ag.sw.SetAgent(nil, 0)
+			return nil, nil
+		}
+		return ag.sess.conn, nil
+	})
+	if conn == nil {
 		return
 	}
-	if ag.sess.inherited {
-		// The page this session took over closed its PeerConnection: the
-		// new page has not offered yet. Only the audio is gone.
-		ag.sess.leg = nil
-		ag.sess.inherited = false
-		ag.sw.SetAgent(nil, 0)
-		c.mu.Unlock()
-		return
-	}
-	conn := ag.sess.conn
-	c.mu.Unlock()
 	c.log.Warn("agent media lost", "agent_id", agentID)
 	conn.Close("webrtc connection lost")
 	c.Disconnected(agentID, conn)
@@ -123,32 +130,35 @@ func (c *Core) browserGone(agentID string, leg BrowserLeg) {
 // agent's offers go to others at once; its calls wait on hold for the grace
 // period; a re-login within it gets them back.
 func (c *Core) Disconnected(agentID string, conn Notifier) {
-	c.mu.Lock()
-	ag := c.agents[agentID]
-	if ag == nil || ag.sess == nil || ag.sess.conn != conn {
-		c.mu.Unlock()
+	leg, gone := locked2(c, func() (BrowserLeg, bool) {
+		ag := c.agents[agentID]
+		if ag == nil || ag.sess == nil || ag.sess.conn != conn {
+			return nil, false
+		}
+		leg := ag.sess.leg
+		ag.sess = nil
+		ag.sw.SetAgent(nil, 0)
+		ag.requeue = nil
+		for _, cl := range ag.calls {
+			if cl.state == stateActive || cl.merged {
+				if cl.kind == "queue" && ag.requeue == nil {
+					ag.requeue = cl
+				}
+				c.holdLocked(cl)
+			}
+		}
+		_ = c.rt.SetConnected(router.AgentID(agentID), false, c.now())
+		c.flushLocked()
+		if len(ag.calls) > 0 && !c.closing {
+			ag.graceUntil = c.now().Add(c.cfg.Grace)
+			c.graces[ag] = struct{}{}
+			c.poke()
+		}
+		return leg, true
+	})
+	if !gone {
 		return
 	}
-	leg := ag.sess.leg
-	ag.sess = nil
-	ag.sw.SetAgent(nil, 0)
-	ag.requeue = nil
-	for _, cl := range ag.calls {
-		if cl.state == stateActive || cl.merged {
-			if cl.kind == "queue" && ag.requeue == nil {
-				ag.requeue = cl
-			}
-			c.holdLocked(cl)
-		}
-	}
-	_ = c.rt.SetConnected(router.AgentID(agentID), false, c.now())
-	c.flushLocked()
-	if len(ag.calls) > 0 && !c.closing {
-		ag.graceUntil = c.now().Add(c.cfg.Grace)
-		c.graces[ag] = struct{}{}
-		c.poke()
-	}
-	c.mu.Unlock()
 	c.log.Info("agent disconnected", "agent_id", agentID)
 	if leg != nil {
 		_ = leg.Close()

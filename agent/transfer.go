@@ -108,30 +108,33 @@ func (c *Core) dialAndBridgeLocked(cl *call, to string) {
 	cl.cancelDial = cancel // the caller hanging up stops the dialling
 	from := cl.remote
 	c.async(func() {
-		tc, err := c.cfg.Dialer.Dial(ctx, to, from, func(int, TrunkLeg) {})
-		c.mu.Lock()
-		if err != nil {
-			c.endCallLocked(out, "dial_failed")
-			if !cl.ended {
-				c.announceAndHangupLocked(cl, c.cfg.Prompts.Unavailable, "transfer_failed")
+		tc, err := c.dialRinging(ctx, to, from, func(int, TrunkLeg) {})
+		gone, _ := locked2(c, func() (bool, error) {
+			if err != nil {
+				c.endCallLocked(out, dialFailReason(err, "dial_failed"))
+				if !cl.ended {
+					c.announceAndHangupLocked(cl, c.cfg.Prompts.Unavailable, "transfer_failed")
+				}
+				return false, nil
 			}
-			c.mu.Unlock()
+			out.tc, out.leg, out.answered = tc, tc.Leg(), true
+			out.markAccepted(c.now())
+			if cl.ended || out.ended {
+				c.endCallLocked(out, "caller_gone")
+				return true, nil
+			}
+			c.bridgeLocked(cl, out)
+			return false, nil
+		})
+		switch {
+		case err != nil:
 			return
-		}
-		out.tc, out.leg, out.answered = tc, tc.Leg(), true
-		out.markAccepted(c.now())
-		if cl.ended || out.ended {
-			c.endCallLocked(out, "caller_gone")
-			c.mu.Unlock()
+		case gone:
 			_ = tc.Hangup("caller_gone")
 			return
 		}
-		c.bridgeLocked(cl, out)
-		c.mu.Unlock()
 		<-tc.Done()
-		c.mu.Lock()
-		c.endCallLocked(out, "hangup")
-		c.mu.Unlock()
+		c.locked(func() { c.endCallLocked(out, "hangup") })
 	})
 }
 
@@ -149,15 +152,16 @@ func (c *Core) bridgeLocked(a, b *call) {
 
 // warmTransfer holds the caller and dials the target as a consult call.
 func (c *Core) warmTransfer(agentID, callID, to string) (CallView, error) {
-	c.mu.Lock()
-	_, cl, err := c.lookupLocked(agentID, callID)
-	if err == nil && (!cl.answered || cl.state == stateRinging) {
-		err = fmt.Errorf("call %s is not answered: %w", callID, ErrState)
-	}
-	if err == nil && cl.consult != nil {
-		err = fmt.Errorf("call %s already has a consult call: %w", callID, ErrState)
-	}
-	c.mu.Unlock()
+	cl, err := locked2(c, func() (*call, error) {
+		_, cl, err := c.lookupLocked(agentID, callID)
+		if err == nil && (!cl.answered || cl.state == stateRinging) {
+			err = fmt.Errorf("call %s is not answered: %w", callID, ErrState)
+		}
+		if err == nil && cl.consult != nil {
+			err = fmt.Errorf("call %s already has a consult call: %w", callID, ErrState)
+		}
+		return cl, err
+	})
 	if err != nil {
 		return CallView{}, err
 	}
@@ -202,9 +206,9 @@ func (c *Core) completeTransfer(agentID, callID string) (CallView, error) {
 // cancelTransfer ends the consult call and gives the agent the caller back.
 func (c *Core) cancelTransfer(agentID, callID string) (CallView, error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	_, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		c.mu.Unlock()
 		return CallView{}, err
 	}
 	if cl.consultFor != nil {
@@ -220,9 +224,7 @@ func (c *Core) cancelTransfer(agentID, callID string) (CallView, error) {
 	if cl.ag != nil && !cl.ended {
 		c.activateLocked(cl)
 	}
-	v := cl.view()
-	c.mu.Unlock()
-	return v, nil
+	return cl.view(), nil
 }
 
 // AgentState is the agent's own view: itself, its calls and offers (the

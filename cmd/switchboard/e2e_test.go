@@ -207,26 +207,36 @@ func TestSIPpEcho(t *testing.T) {
 	}
 }
 
+// DTMF digits (PINs) are logged only at debug (PROTOCOL §14): at info the
+// gateway receives them without a log line; at debug it logs each digit.
 func TestSIPpDTMF(t *testing.T) {
 	needSIPp(t)
 	dir := t.TempDir()
 	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
 		t.Fatal(err)
 	}
-	g := startGateway(t, 34000)
-	out, err := runSIPp(t, dir, "-sn", "uac_pcap", "-s", "echo", "-m", "1", "127.0.0.1:"+strconv.Itoa(g.sipPort))
-	if err != nil {
-		t.Fatalf("sipp -sn uac_pcap: %v\n%s", err, tail(out))
-	}
-	// uac_pcap plays the RFC 2833 pcap for digit 1.
-	deadline := time.Now().Add(5 * time.Second)
-	for g.digits() == "" && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if d := g.digits(); d == "" {
-		t.Errorf("gateway logged no \"dtmf received\"")
-	} else {
-		t.Logf("gateway received DTMF %q", d)
+	for i, level := range []string{"debug", "info"} {
+		g := startGateway(t, 34000+i*2000, "-log-level", level)
+		out, err := runSIPp(t, dir, "-sn", "uac_pcap", "-s", "echo", "-m", "1", "127.0.0.1:"+strconv.Itoa(g.sipPort))
+		if err != nil {
+			t.Fatalf("sipp -sn uac_pcap: %v\n%s", err, tail(out))
+		}
+		if level == "info" {
+			if d := g.digits(); d != "" {
+				t.Errorf("at -log-level info the gateway logged DTMF digits %q", d)
+			}
+			continue
+		}
+		// uac_pcap plays the RFC 2833 pcap for digit 1.
+		deadline := time.Now().Add(5 * time.Second)
+		for g.digits() == "" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if d := g.digits(); d == "" {
+			t.Errorf("gateway logged no \"dtmf received\" at debug")
+		} else {
+			t.Logf("gateway received DTMF %q", d)
+		}
 	}
 }
 

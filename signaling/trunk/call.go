@@ -162,7 +162,7 @@ func (c *Call) fireDTMF(d rune) {
 	c.mu.Lock()
 	fns := c.dtmf
 	c.mu.Unlock()
-	c.log.Info("dtmf received", "digit", string(d))
+	c.log.Debug("dtmf received", "digit", string(d))
 	for _, fn := range fns {
 		fn(d)
 	}
