@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -67,6 +68,12 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	port := s.httpsPort()
+	if !strings.Contains(hostPort(r.Host), ":") && s.plainPort() != "80" {
+		// The client came on port 80 while we listen elsewhere: a port
+		// mapping (80 -> -http-addr) is in front of us, and by the same
+		// convention 443 reaches -https-addr.
+		port = "443"
+	}
 	target := "https://" + host
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		target = "https://[" + host + "]"
@@ -75,6 +82,25 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		target += ":" + port
 	}
 	http.Redirect(w, r, target+r.URL.RequestURI(), http.StatusPermanentRedirect)
+}
+
+// hostPort strips the brackets of an IPv6 literal Host so that a colon
+// in the result means a port.
+func hostPort(h string) string {
+	if strings.HasPrefix(h, "[") {
+		if i := strings.Index(h, "]"); i >= 0 {
+			return "x" + h[i+1:]
+		}
+	}
+	return h
+}
+
+// plainPort is the port the plain listener is bound on.
+func (s *Server) plainPort() string {
+	if a := s.Addr(); a != nil {
+		return strconv.Itoa(a.(*net.TCPAddr).Port)
+	}
+	return ""
 }
 
 // httpsPort is the port the HTTPS listener is bound on.
