@@ -22,7 +22,8 @@ const (
 type Config struct {
 	IP               netip.Addr    // media IPv4 address written into SDP and bound by the sockets; required
 	PublicIP         netip.Addr    // written into SDP instead of IP when valid (1:1 NAT); the sockets still bind IP
-	PortMin, PortMax int           // UDP port range, inclusive; 0,0 means 10000-20000; RTP uses the even ports
+	PortMin, PortMax int           // UDP port range, inclusive; 0,0 means 10000-20000; RTP uses the even ports, RTCP the next odd one
+	RTCPInterval     time.Duration // RTCP report interval; 0 means 5 s (report.Interval)
 	Timeout          time.Duration // RTP inactivity timeout; 0 means 60 s, negative disables it
 	SRTP             SRTPPolicy    // SDES-SRTP policy of the legs (srtp.go); zero means SRTPOff
 	Logger           *slog.Logger  // nil means slog.Default()
@@ -44,8 +45,8 @@ func (c Config) Validate() error {
 	if lo < 1 || hi > 65535 || lo > hi {
 		return fmt.Errorf("rtpleg: bad RTP port range %d-%d: want 1 <= min <= max <= 65535", c.PortMin, c.PortMax)
 	}
-	if lo == hi && lo%2 == 1 {
-		return fmt.Errorf("rtpleg: RTP port range %d-%d holds no even port", c.PortMin, c.PortMax)
+	if lo+lo%2+1 > hi {
+		return fmt.Errorf("rtpleg: RTP port range %d-%d holds no even port with the next one for RTCP", c.PortMin, c.PortMax)
 	}
 	return nil
 }
@@ -91,13 +92,14 @@ func NewPool(cfg Config) (*Pool, error) {
 	if p.log == nil {
 		p.log = slog.Default()
 	}
-	for port := lo + lo%2; port <= hi; port += 2 {
+	for port := lo + lo%2; port+1 <= hi; port += 2 { // RTP even, RTCP the next (RFC 3550 §11)
 		p.ports = append(p.ports, port)
 	}
 	return p, nil
 }
 
-// Open binds a UDP socket on IP:port for a free even port of the range,
+// Open binds UDP sockets on IP:port and IP:port+1 (RTP and RTCP) for a
+// free even port of the range,
 // skipping ports that are in use by this pool or anyone else, and returns a
 // Leg on it. The search starts at a random port, so the next call's port
 // cannot be guessed from this one's. It fails with ErrPortsExhausted when no
@@ -115,7 +117,13 @@ func (p *Pool) Open() (*Leg, error) {
 			p.release(port)
 			continue
 		}
-		return newLeg(p, port, conn), nil
+		rtcpConn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
+		if err != nil {
+			_ = conn.Close()
+			p.release(port)
+			continue
+		}
+		return newLeg(p, port, conn, rtcpConn), nil
 	}
 	return nil, fmt.Errorf("open rtp leg on %s: %w", p.ip, ErrPortsExhausted)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"switchboard/media"
+	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
 )
 
@@ -166,3 +167,15 @@ func (pl *player) Stop() {
 
 func strconvItoa(n int) string              { return strconv.Itoa(n) }
 func strconvParse(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
+
+// negotiate makes ph offer to l and applies l's answer.
+func negotiate(t testing.TB, l *Leg, ph *rtplegtest.Phone) {
+	t.Helper()
+	ans, err := l.Answer(ph.Offer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ph.SetAnswer(ans); err != nil {
+		t.Fatal(err)
+	}
+}

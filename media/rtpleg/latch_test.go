@@ -161,13 +161,7 @@ func TestOldStyleHold(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	l := openLeg(t, newTestPool(t, timeout))
 	ph := rtplegtest.NewPhone(t, media.PCMU)
-	ans, err := l.Answer(ph.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ph.SetAnswer(ans); err != nil {
-		t.Fatal(err)
-	}
+	negotiate(t, l, ph)
 	l.Start(nil)
 	ph.PlayTone(1000)
 	player := playTone(t, l, media.PCMU, 700)
@@ -177,7 +171,7 @@ func TestOldStyleHold(t *testing.T) {
 	}
 	ph.Silence()
 	ph.Advertise(netip.MustParseAddrPort("0.0.0.0:" + strconvItoa(int(ph.Addr().Port()))))
-	ans, err = l.Answer(ph.Offer())
+	ans, err := l.Answer(ph.Offer())
 	if err != nil {
 		t.Fatal(err)
 	}

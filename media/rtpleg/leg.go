@@ -28,6 +28,8 @@ type mediaState struct {
 	remote   netip.AddrPort // where the remote's SDP asks for RTP
 	latched  netip.AddrPort // the source that passed probation while remote was silent (latch.go)
 	hold     bool           // an RFC 2543 hold (c=0.0.0.0 re-offer): the timeout is suspended
+	rtcpMux  bool           // RTCP shares the RTP port (RFC 5761), else RTP port + 1
+	rtcpPort int            // the remote's RTCP port when not muxed (a=rtcp, else RTP + 1)
 }
 
 // dest is where we send RTP; invalid when there is nowhere to send.
@@ -50,6 +52,8 @@ type Leg struct {
 	pool    *Pool
 	port    int
 	conn    *net.UDPConn
+	rtcp    rtcpState // RTCP: the port+1 socket, reception statistics (rtcp.go)
+	ssrc    uint32    // our SSRC (fixed)
 	local   netip.AddrPort
 	log     *slog.Logger
 	timeout time.Duration
@@ -74,7 +78,7 @@ type Leg struct {
 	stats counters
 	sec   secure // SDES-SRTP (srtp.go)
 
-	wg        sync.WaitGroup // the read loop
+	wg        sync.WaitGroup // the read loop, the RTCP reader and reporter
 	closeOnce sync.Once
 	closing   chan struct{} // closed by Close
 	endOnce   sync.Once
@@ -84,11 +88,12 @@ type Leg struct {
 
 type sinkBox struct{ w media.PacketWriter }
 
-func newLeg(p *Pool, port int, conn *net.UDPConn) *Leg {
+func newLeg(p *Pool, port int, conn, rtcpConn *net.UDPConn) *Leg {
 	l := &Leg{
 		pool:    p,
 		port:    port,
 		conn:    conn,
+		rtcp:    rtcpState{conn: rtcpConn},
 		local:   netip.AddrPortFrom(p.ip, uint16(port)),
 		timeout: p.cfg.timeout(),
 		epoch:   time.Now(),
@@ -99,6 +104,7 @@ func newLeg(p *Pool, port int, conn *net.UDPConn) *Leg {
 	l.log = p.log.With("rtp_local", l.local.String())
 	l.version = l.sessID
 	l.send.init()
+	l.ssrc = l.send.pkt.SSRC
 	return l
 }
 
@@ -169,6 +175,7 @@ func (l *Leg) Answer(offer []byte) ([]byte, error) {
 		formats: []format{codecFormat(r.codec, r.audioPT)},
 		proto:   r.mlines[r.audio].proto,
 		mlines:  r.mlines, audioIdx: r.audio,
+		rtcpMux: r.rtcpMux,
 	}
 	if r.tePT >= 0 {
 		d.formats = append(d.formats, format{pt: uint8(r.tePT), name: "telephone-event", rate: 8000})
@@ -193,6 +200,7 @@ func (l *Leg) Offer() []byte {
 			codecFormat(media.PCMA, media.PCMA.PayloadType()),
 			{pt: offerTEPT, name: "telephone-event", rate: 8000},
 		},
+		rtcpMux: true,
 	}
 	return d.marshal()
 }
@@ -221,6 +229,10 @@ func (l *Leg) applyLocked(r *remoteDesc, dir direction, teRecvPT int) {
 	st := &mediaState{
 		codec: r.codec, audioPT: r.audioPT, tePT: r.tePT, teRecvPT: teRecvPT,
 		dir: dir, remote: r.remoteAddr(), hold: r.hold,
+		rtcpMux: r.rtcpMux, rtcpPort: r.rtcpPort,
+	}
+	if st.rtcpPort == 0 {
+		st.rtcpPort = r.port + 1
 	}
 	if prev := l.state.Load(); prev != nil && prev.latched.IsValid() && prev.remote == st.remote {
 		// The same SDP address: the NAT binding we latched onto still holds.
@@ -293,6 +305,9 @@ func (l *Leg) Close() error {
 		close(l.closing)
 		if cerr := l.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 			err = cerr
+		}
+		if cerr := l.rtcp.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+			err = errors.Join(err, cerr)
 		}
 		l.wg.Wait()
 		l.end(nil)

@@ -58,13 +58,7 @@ func TestEcho(t *testing.T) {
 		t.Run(codec.String(), func(t *testing.T) {
 			l := openLeg(t, newTestPool(t, 0))
 			ph := rtplegtest.NewPhone(t, codec)
-			ans, err := l.Answer(ph.Offer())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := ph.SetAnswer(ans); err != nil {
-				t.Fatal(err)
-			}
+			negotiate(t, l, ph)
 			l.Start(l)
 			ph.PlayTone(1000)
 			if !ph.WaitHeard(1000, 5*time.Second) {

@@ -223,13 +223,7 @@ func TestDTMF(t *testing.T) {
 	t.Run("phone to leg and back", func(t *testing.T) {
 		l := openLeg(t, newTestPool(t, 0))
 		ph := rtplegtest.NewPhone(t, media.PCMA)
-		ans, err := l.Answer(ph.Offer())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ph.SetAnswer(ans); err != nil {
-			t.Fatal(err)
-		}
+		negotiate(t, l, ph)
 		got := make(chan rune, 8)
 		l.OnDTMF(func(d rune) { got <- d })
 		l.Start(nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 
 	"switchboard/media"
+	"switchboard/media/report"
 )
 
 // maxPacket is the largest datagram we read; bigger ones are truncated and dropped.
@@ -30,11 +31,14 @@ type Stats struct {
 	Malformed  uint64 // datagrams from the remote that are not RTP version 2
 	DTMFIn     uint64 // RFC 4733 digits received
 	DTMFOut    uint64 // RFC 4733 digits sent
+	RTCPIn     uint64 // RTCP compound packets taken from the remote
+	RTCPOut    uint64 // RTCP compound packets sent
 }
 
 type counters struct {
 	packetsIn, bytesIn, packetsOut, bytesOut atomic.Uint64
 	dropped, malformed, dtmfIn, dtmfOut      atomic.Uint64
+	rtcpIn, rtcpOut                          atomic.Uint64
 }
 
 // Stats returns the leg's counters.
@@ -45,6 +49,7 @@ func (l *Leg) Stats() Stats {
 		PacketsOut: c.packetsOut.Load(), BytesOut: c.bytesOut.Load(),
 		Dropped: c.dropped.Load(), Malformed: c.malformed.Load(),
 		DTMFIn: c.dtmfIn.Load(), DTMFOut: c.dtmfOut.Load(),
+		RTCPIn: c.rtcpIn.Load(), RTCPOut: c.rtcpOut.Load(),
 	}
 }
 
@@ -66,6 +71,8 @@ func (l *Leg) Start(sink media.PacketWriter) {
 		_ = l.conn.SetReadDeadline(time.Now().Add(l.timeout))
 	}
 	l.wg.Go(l.readLoop)
+	l.wg.Go(l.rtcpReadLoop)
+	l.wg.Go(l.reportLoop)
 }
 
 // receiver is the read loop's reusable state; only the read goroutine touches it.
@@ -131,6 +138,10 @@ func (l *Leg) checkTimeout() bool {
 // handle processes one datagram. It does not allocate.
 func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
 	now := time.Since(l.epoch)
+	if report.IsRTCP(data) {
+		l.handleRTCP(data, src, true) // rtcp-mux (RFC 5761 §4)
+		return
+	}
 	st := l.admit(r, data, src, now)
 	if st == nil {
 		return
@@ -147,7 +158,9 @@ func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
 	l.stats.bytesIn.Add(uint64(len(data)))
 
 	pt := r.rtp.PayloadType
-	if int(pt) == st.teRecvPT || int(pt) == st.tePT {
+	isEvent := int(pt) == st.teRecvPT || int(pt) == st.tePT
+	l.rtcp.rcv.Packet(r.rtp.SSRC, r.rtp.SequenceNumber, r.rtp.Timestamp, now, !isEvent)
+	if isEvent {
 		l.handleEvent(r)
 		return
 	}

@@ -84,16 +84,18 @@ type mline struct {
 
 // remoteDesc is what we take from a remote offer or answer.
 type remoteDesc struct {
-	addr    netip.Addr // c= address of the audio stream (maybe unspecified)
-	port    int        // audio port
-	codec   media.Codec
-	audioPT uint8 // payload type the remote uses for codec
-	tePT    int   // telephone-event payload type, -1 if none
-	dir     direction
-	mlines  []mline
-	audio   int      // index of the audio m= line in mlines
-	sdes    sdesDesc // RTP/SAVP and a=crypto of the audio stream (srtp.go)
-	hold    bool     // set by Leg.Answer: an RFC 2543 hold re-offer
+	addr     netip.Addr // c= address of the audio stream (maybe unspecified)
+	port     int        // audio port
+	codec    media.Codec
+	audioPT  uint8 // payload type the remote uses for codec
+	tePT     int   // telephone-event payload type, -1 if none
+	dir      direction
+	mlines   []mline
+	audio    int      // index of the audio m= line in mlines
+	sdes     sdesDesc // RTP/SAVP and a=crypto of the audio stream (srtp.go)
+	hold     bool     // set by Leg.Answer: an RFC 2543 hold re-offer
+	rtcpMux  bool     // a=rtcp-mux on the audio stream (RFC 5761)
+	rtcpPort int      // a=rtcp port (RFC 3605), 0 if absent: RTP port + 1
 }
 
 // remoteAddr is where the remote wants RTP, if it said.
@@ -222,6 +224,18 @@ func (r *remoteDesc) parseAudio(sd *sdp.SessionDescription, md *sdp.MediaDescrip
 		}
 	}
 
+	for _, a := range md.Attributes {
+		switch a.Key {
+		case "rtcp-mux":
+			r.rtcpMux = true
+		case "rtcp":
+			if f := strings.Fields(a.Value); len(f) > 0 {
+				if port, err := strconv.Atoi(f[0]); err == nil && port > 0 && port < 65536 {
+					r.rtcpPort = port
+				}
+			}
+		}
+	}
 	r.dir = dirSendRecv
 	if d := findDirection(sd.Attributes); d != dirUnknown {
 		r.dir = d
@@ -296,6 +310,7 @@ type localDesc struct {
 	// offer (which then says RTP/SAVP).
 	crypto      string
 	offerCrypto []cryptoAttr
+	rtcpMux     bool // write a=rtcp-mux (offer it, or accept the offer's)
 }
 
 // marshal writes the description (RFC 4566 §5 order).
@@ -348,6 +363,9 @@ func (d *localDesc) marshal() []byte {
 		}
 		for _, c := range d.offerCrypto {
 			b.WriteString("a=crypto:" + c.value() + "\r\n")
+		}
+		if d.rtcpMux {
+			b.WriteString("a=rtcp-mux\r\n")
 		}
 	}
 	return []byte(b.String())
