@@ -51,6 +51,10 @@ type Event struct {
 	RingSeconds *float64 `json:"ring_seconds,omitempty"`
 	TalkSeconds *float64 `json:"talk_seconds,omitempty"`
 	HoldSeconds *float64 `json:"hold_seconds,omitempty"`
+	// Trunk, State and Error, on trunk.registration (PROTOCOL §9).
+	Trunk string `json:"trunk,omitempty"`
+	State string `json:"state,omitempty"`
+	Error string `json:"error,omitempty"`
 	// Detail carries anything else (config.changed: {"kind":"agent","id":"a1","op":"put"}).
 	Detail map[string]any `json:"detail,omitempty"`
 }

@@ -19,6 +19,7 @@ type Snapshot struct {
 	WSConnections    map[string]int // kind ("admin", "agent") -> open connections
 	Media            Media
 	RTPDropped       map[string]uint64 // reason -> datagrams trunk legs dropped (PROTOCOL §14 "RTP source")
+	TrunkRegistered  map[string]bool   // trunk id -> registered, for trunks that register (PROTOCOL §9)
 }
 
 // Media holds the media switch's monotonically increasing counters.
@@ -61,6 +62,7 @@ var (
 	descDropped      = prometheus.NewDesc(ns+"_media_frames_dropped_total", "Audio frames dropped.", nil, nil)
 	descLate         = prometheus.NewDesc(ns+"_media_late_packets_total", "RTP packets that arrived too late to play.", nil, nil)
 	descOther        = prometheus.NewDesc(ns+"_media_counter_total", "Other media counters.", []string{"name"}, nil)
+	descTrunkReg     = prometheus.NewDesc(ns+"_trunk_registered", "1 while a trunk with register: true is registered, else 0.", []string{"trunk"}, nil)
 )
 
 // Collector is a prometheus.Collector reading a Source at scrape time.
@@ -74,7 +76,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descAgents, descCalls, descWaiting, descReservations, descWS,
-		descFastPath, descMixed, descDropped, descLate, descOther, descRTPDropped} {
+		descFastPath, descMixed, descDropped, descLate, descOther, descRTPDropped, descTrunkReg} {
 		ch <- d
 	}
 }
@@ -93,6 +95,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descLate, prometheus.CounterValue, float64(s.Media.LatePackets))
 	for _, reason := range sortedKeys(s.RTPDropped) {
 		ch <- prometheus.MustNewConstMetric(descRTPDropped, prometheus.CounterValue, float64(s.RTPDropped[reason]), reason)
+	}
+	for _, id := range sortedKeys(s.TrunkRegistered) {
+		v := 0.0
+		if s.TrunkRegistered[id] {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descTrunkReg, prometheus.GaugeValue, v, id)
 	}
 	for _, name := range sortedKeys(s.Media.Other) {
 		ch <- prometheus.MustNewConstMetric(descOther, prometheus.CounterValue, s.Media.Other[name], name)

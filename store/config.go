@@ -74,6 +74,9 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 			id, next.Name, next.Extension, next.Capacity, next.PasswordHash); err != nil {
 			return fmt.Errorf("put agent %s: %w", id, err)
 		}
+		if err := putCallerID(ctx, tx, id, next.CallerID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agent_queues WHERE agent_id = ?`, id); err != nil {
 			return err
 		}
@@ -120,6 +123,9 @@ func (s *SQLite) ListAgents(ctx context.Context) ([]Agent, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := listCallerIDs(ctx, s.db, agents, byID); err != nil {
 		return nil, err
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT agent_id, queue_id FROM agent_queues ORDER BY agent_id, pos`)
@@ -328,6 +334,9 @@ func getAgent(ctx context.Context, q querier, id string) (Agent, error) {
 	}
 	if err != nil {
 		return Agent{}, fmt.Errorf("get agent %s: %w", id, err)
+	}
+	if a.CallerID, err = getCallerID(ctx, q, id); err != nil {
+		return Agent{}, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT queue_id FROM agent_queues WHERE agent_id = ? ORDER BY pos`, id)
 	if err != nil {

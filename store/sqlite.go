@@ -81,6 +81,8 @@ var migrations = []string{
 	CREATE INDEX call_records_started ON call_records(started_at);`,
 	// 2: a queue's longest wait before the caller gets the announcement.
 	`ALTER TABLE queues ADD COLUMN max_wait_seconds INTEGER NOT NULL DEFAULT 900;`,
+	// 3: trunks (PROTOCOL §9) and agents' caller IDs (trunk_sqlite.go).
+	migrationTrunks,
 }
 
 // SQLite is the embedded Store. Create it with Open.

@@ -25,9 +25,10 @@ type Agent struct {
 	ID           string   `json:"id"`
 	Name         string   `json:"name"`
 	Extension    string   `json:"extension"`
-	Capacity     int      `json:"capacity"` // 1..8; 0 on write means DefaultCapacity
-	Queues       []string `json:"queues"`   // queue ids, never nil on read
-	PasswordHash string   `json:"-"`        // bcrypt; empty on write means keep the current one
+	Capacity     int      `json:"capacity"`            // 1..8; 0 on write means DefaultCapacity
+	Queues       []string `json:"queues"`              // queue ids, never nil on read
+	PasswordHash string   `json:"-"`                   // bcrypt; empty on write means keep the current one
+	CallerID     string   `json:"caller_id,omitempty"` // From user of the agent's outbound calls; "" = the trunk's (PROTOCOL §9)
 }
 
 // Queue is a queue's configuration.

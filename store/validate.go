@@ -55,6 +55,9 @@ func checkAgentStatic(a *Agent) *ValidationError {
 	if a.Capacity < 1 || a.Capacity > MaxCapacity {
 		return invalid("capacity", "%d out of range 1..%d", a.Capacity, MaxCapacity)
 	}
+	if e := CheckCallerID(a.CallerID); e != nil {
+		return e
+	}
 	seen := map[string]bool{}
 	for _, q := range a.Queues {
 		if e := checkID("queues", q); e != nil {

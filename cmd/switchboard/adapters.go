@@ -8,7 +8,6 @@ import (
 	"net/netip"
 
 	"switchboard/agent"
-	"switchboard/media"
 	"switchboard/media/rtpleg"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/lean"
@@ -27,30 +26,6 @@ func (c trunkCall) Leg() agent.TrunkLeg { return c.Call.Leg() }
 
 var _ agent.TrunkCall = trunkCall{}
 var _ agent.TrunkLeg = (*rtpleg.Leg)(nil)
-
-// trunkDialer adapts the trunk's outbound calls to agent.Dialer.
-type trunkDialer struct {
-	t    *trunk.Trunk
-	pool *rtpleg.Pool
-}
-
-func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(code int, leg agent.TrunkLeg)) (agent.TrunkCall, error) {
-	leg, err := d.pool.Open()
-	if err != nil {
-		return nil, err
-	}
-	leg.Start(media.Discard)
-	var progress func(code int)
-	if onProgress != nil {
-		progress = func(code int) { onProgress(code, leg) }
-	}
-	c, err := d.t.Dial(ctx, to, from, leg, progress)
-	if err != nil {
-		_ = leg.Close()
-		return nil, err
-	}
-	return trunkCall{c}, nil
-}
 
 // webrtcEngine is the browser-leg engine chosen by -webrtc-engine.
 type webrtcEngine interface {

@@ -37,6 +37,7 @@ type Config struct {
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
 	Limits         Limits         // §14 web-side limits (config_limits.go)
+	TrunkFlags     TrunkFlags     // -trunk-register, -trunk-caller-id (trunks.go)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -70,6 +71,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	)
 	applyDeploy := deployFlags(fs)
 	checkLimits := limitFlags(fs)
+	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -178,6 +180,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}
 	applyDeploy(&c, bad)
+	applyTrunk(&c, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -108,15 +108,16 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 			c.Leg().Start(media.Discard) // the read loop runs from now on; the core re-points its sink
 			g.core.HandleCall(ctx, trunkCall{c})
 		}),
-		OutboundURI: cfg.TrunkURI, Username: cfg.TrunkUser, Password: cfg.TrunkPassword,
 		TLSListen: sipTLS, TLS: sipTLSConf, Logger: log,
+		OnRegistration: registrationEvents(g.hub),
 	}); err != nil {
 		return nil, err
 	}
-	var dialer agent.Dialer
-	if cfg.TrunkURI != "" {
-		dialer = trunkDialer{t: g.trunk, pool: g.pool}
+	// Trunks (PROTOCOL §9): the -trunk* flags' "default" and the console's.
+	if err := loadTrunks(ctx, cfg, g.store, g.trunk); err != nil {
+		return nil, err
 	}
+	var dialer agent.Dialer = trunkDialer{t: g.trunk, pool: g.pool, callerID: func(ext string) string { return g.core.CallerIDOf(ext) }}
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
@@ -130,7 +131,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.adminLimit = console.NewAuthLimiter()
 	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
 	if g.console, err = console.New(console.Config{
-		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Token: cfg.AdminToken, WS: wsCfg,
+		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Trunks: trunkConsole{g.trunk}, Token: cfg.AdminToken, WS: wsCfg,
 		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
 		return nil, err
@@ -212,6 +213,7 @@ func (g *gateway) metrics() metrics.Snapshot {
 		Other: map[string]float64{"concealed_frames": float64(c.Concealed)}}
 	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
 	s.RTPDropped = g.pool.Dropped()
+	s.TrunkRegistered = g.trunk.Registered()
 	return s
 }
 

@@ -47,6 +47,7 @@ type Config struct {
 	Hub     *events.Hub // required: config.changed is published here; subscribe reads it
 	Applier Applier     // nil means changes only reach the store
 	Floor   Floor       // nil means state lists configuration only and call.hangup fails
+	Trunks  Trunks      // nil means trunk changes only reach the store and status reads disabled
 	// Token, when set (-admin-token), is the admin token; otherwise tokens
 	// are checked with Store.CheckAdminToken.
 	Token string
@@ -171,6 +172,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.Register("call.hangup", ws.Typed(s.callHangup))
 	s.Register("records.list", ws.Typed(s.recordsList))
 	s.Register("events.list", ws.Typed(s.eventsList))
+	s.registerTrunks()
 	return ws.Gate("auth", s)
 }
 

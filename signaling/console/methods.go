@@ -29,6 +29,7 @@ type agentPutParams struct {
 	Password  *string   `json:"password"`
 	Capacity  *int      `json:"capacity"`
 	Queues    *[]string `json:"queues"`
+	CallerID  *string   `json:"caller_id"`
 }
 
 func (s *session) agentPut(ctx context.Context, p agentPutParams) (store.Agent, error) {
@@ -64,6 +65,9 @@ func (s *session) agentPut(ctx context.Context, p agentPutParams) (store.Agent, 
 		}
 		if hash != "" {
 			cur.PasswordHash = hash
+		}
+		if p.CallerID != nil {
+			cur.CallerID = *p.CallerID
 		}
 		return cur, nil
 	})

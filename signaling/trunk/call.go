@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -87,6 +88,9 @@ type Call struct {
 	finalOnce sync.Once
 	endOnce   sync.Once
 	started   time.Time
+
+	keepLeg atomic.Bool // outbound, before the answer: end leaves the leg open for the next carrier
+	slot    *slot       // the carrier call slot this call holds; nil if none (carriers_calls.go)
 
 	reinv chan struct{} // 1-slot semaphore: serializes INVITE transactions of the dialog (send to take, receive to release)
 
@@ -391,9 +395,10 @@ func (c *Call) end(reason string) {
 		c.closeFinal()
 		close(c.done)
 		c.cancel()
-		if c.leg != nil {
+		if c.leg != nil && !c.keepLeg.Load() {
 			c.leg.Close()
 		}
+		c.slot.release()
 		if c.srvDlg != nil {
 			c.srvDlg.Close()
 		}

@@ -27,19 +27,7 @@ func dialTrunk(t *testing.T, uri, user, pass string, timeout time.Duration) (*tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := trunk.New(trunk.Config{Listen: "127.0.0.1:0", Media: pool, OutboundURI: uri, Username: user, Password: pass, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := tr.Run(ctx); err != nil {
-			t.Errorf("Run() = %v", err)
-		}
-	})
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	return tr, pool
+	return runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, OutboundURI: uri, Username: user, Password: pass, Logger: testLogger(t)}), pool
 }
 
 // legAudio plays a tone into a leg every 20 ms and records what the leg

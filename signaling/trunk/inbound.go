@@ -97,6 +97,12 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	c := t.newInboundCall(req, leg, answer)
+	if !t.attachInbound(c, req) {
+		leg.Close()
+		log.Info("invite refused: trunk at max_calls")
+		_ = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "30"))
+		return
+	}
 	c.lateOffer = late
 	c.srvDlg = dlg
 	c.inviteTx = tx

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -61,58 +62,148 @@ func validNumber(to string) bool {
 	return true
 }
 
-// Dial places an outbound call to the number to through Config.OutboundURI
-// (Request-URI sip:to@host:port;transport=...), From user from ("" means
-// "switchboard"), with leg.Offer() as the SDP offer. Start the leg before
-// dialling so early media flows.
+// Dial places an outbound call to the number to through the carriers that
+// take it (carriers.go: longest matching prefix, then priority), From user
+// from ("" means "switchboard"; a carrier's CallerID replaces an empty
+// from only through DialRequest), with leg.Offer() as the SDP offer.
+// It is DialRequest with To and User set.
+func (t *Trunk) Dial(ctx context.Context, to, from string, leg *rtpleg.Leg, onProgress func(code int)) (*Call, error) {
+	return t.DialRequest(ctx, DialRequest{To: to, User: from}, leg, onProgress)
+}
+
+// DialRequest says whom to call and who calls.
+type DialRequest struct {
+	To       string // the number (Request-URI user)
+	CallerID string // the caller's own caller ID; "" means the carrier's CallerID, then User
+	User     string // From user when neither has a caller ID (an extension); "" means "switchboard"
+}
+
+// DialRequest places an outbound call (PROTOCOL §9). Start the leg before
+// dialling so early media flows. The carriers that take req.To are tried
+// in order; a 408, a 5xx, a 6xx other than 603, a transport error, a
+// carrier at its MaxCalls, or no response at all within
+// Config.NoAnswerTimeout moves on to the next; other 4xx and 603 are
+// final. The From user is req.CallerID, else the carrier's CallerID,
+// else req.User.
 //
 // Provisional responses (100, 180, 183) are passed to onProgress (may be
 // nil) on the calling goroutine; a 183 with SDP and the 200 OK apply the
 // answer to leg, so early media reaches it before the answer. A 401/407
-// challenge is answered once with Config.Username/Password (digest).
-// Dial returns once the 200 OK is ACKed (retransmitted 200s are re-ACKed),
-// with a *Call whose Outbound() is true. It fails with *DialError carrying
-// the final status; cancelling ctx before the answer sends CANCEL (the
-// error then wraps ctx's error, code 487). ctx ends only the dialling: an
-// answered call lasts until Hangup or the remote's BYE.
+// challenge is answered once with the carrier's Username/Password
+// (digest). It returns once the 200 OK is ACKed (retransmitted 200s are
+// re-ACKed), with a *Call whose Outbound() is true. It fails with
+// *DialError carrying the last final status; cancelling ctx before the
+// answer sends CANCEL (the error then wraps ctx's error, code 487). ctx
+// ends only the dialling: an answered call lasts until Hangup or the
+// remote's BYE.
 //
 // The call owns leg from here on: it is closed when the call ends, and
-// also when Dial fails.
-func (t *Trunk) Dial(ctx context.Context, to, from string, leg *rtpleg.Leg, onProgress func(code int)) (*Call, error) {
+// also when the dial fails.
+func (t *Trunk) DialRequest(ctx context.Context, req DialRequest, leg *rtpleg.Leg, onProgress func(code int)) (*Call, error) {
 	if leg == nil {
 		return nil, errors.New("trunk: dial: nil leg")
 	}
-	if t.cfg.OutboundURI == "" {
-		leg.Close()
-		return nil, ErrNoOutbound
-	}
+	to := req.To
 	if !validNumber(to) {
 		leg.Close()
 		return nil, &DialError{Code: 484, Reason: "Address Incomplete", Err: fmt.Errorf("invalid number %q", to)}
 	}
-	if from == "" {
-		from = "switchboard"
+	all := t.carrierList()
+	if len(all) == 0 {
+		leg.Close()
+		return nil, ErrNoOutbound
 	}
+	cands := selectCarriers(all, to)
+	if len(cands) == 0 {
+		leg.Close()
+		return nil, &DialError{Code: 404, Reason: "Not Found", Err: fmt.Errorf("no trunk takes %q", to)}
+	}
+	var last error
+	for i, car := range cands {
+		if ctx.Err() != nil {
+			break
+		}
+		sl := takeSlot(car)
+		if sl == nil {
+			last = &DialError{Code: 503, Reason: "Service Unavailable", Err: fmt.Errorf("trunk %s at max_calls %d", car.cfg.ID, car.cfg.MaxCalls)}
+			t.log.Info("trunk at max_calls: next", "carrier", car.cfg.ID)
+			continue
+		}
+		from := req.CallerID
+		if from == "" {
+			from = car.cfg.CallerID
+		}
+		if from == "" {
+			from = req.User
+		}
+		c, err := t.dialCarrier(ctx, car, sl, to, from, leg, onProgress)
+		if err == nil {
+			car.out.Add(1)
+			return c, nil
+		}
+		sl.release()
+		last = err
+		if !failsOver(err) || i == len(cands)-1 {
+			break
+		}
+		t.log.Info("dial failed over", "carrier", car.cfg.ID, "next", cands[i+1].cfg.ID, "err", err)
+	}
+	leg.Close()
+	if last == nil {
+		last = &DialError{Code: 487, Reason: "Request Terminated", Err: ctx.Err()}
+	}
+	return nil, last
+}
+
+// failsOver reports whether a failed attempt moves on to the next carrier
+// (PROTOCOL §9): 408, 5xx, 6xx but 603, and transport errors (503 with a
+// cause); not 487 (we canceled) nor other 4xx.
+func failsOver(err error) bool {
+	de, ok := errors.AsType[*DialError](err)
+	if !ok {
+		return false
+	}
+	switch {
+	case de.Code == 408, de.Code >= 500 && de.Code < 600:
+		return true
+	case de.Code >= 600:
+		return de.Code != 603
+	}
+	return false
+}
+
+// CarrierFromURI makes a Carrier from a trunk URI such as
+// sip:carrier.example.net:5060;transport=udp (the -trunk flag).
+func CarrierFromURI(id, uri string) (Carrier, error) {
+	var u sip.Uri
+	if err := sip.ParseUri(uri, &u); err != nil {
+		return Carrier{}, fmt.Errorf("trunk: outbound URI %q: %w", uri, err)
+	}
+	c := Carrier{ID: id, Host: u.Host, Port: u.Port, Transport: "udp"}
+	if u.UriParams != nil {
+		if v, ok := u.UriParams.Get("transport"); ok && v != "" {
+			c.Transport = strings.ToLower(v)
+		}
+	}
+	if u.Scheme == "sips" {
+		c.Transport = "tls"
+	}
+	return c, nil
+}
+
+// dialCarrier sends one INVITE to one carrier. On failure the leg stays
+// open (the caller may try the next carrier with it).
+func (t *Trunk) dialCarrier(ctx context.Context, car *carrier, sl *slot, to, from string, leg *rtpleg.Leg, onProgress func(code int)) (*Call, error) {
 	if !validNumber(from) {
 		from = "switchboard"
 	}
-	var trunkURI sip.Uri
-	if err := sip.ParseUri(t.cfg.OutboundURI, &trunkURI); err != nil {
-		leg.Close()
-		return nil, fmt.Errorf("trunk: outbound URI %q: %w", t.cfg.OutboundURI, err)
+	if from == "" {
+		from = "switchboard"
 	}
-	transport := "udp"
-	if trunkURI.UriParams != nil {
-		if v, ok := trunkURI.UriParams.Get("transport"); ok && v != "" {
-			transport = strings.ToLower(v)
-		}
-	}
-	dua := t.dlgUDP
-	if transport == "tcp" {
-		dua = t.dlgTCP
-	}
-
-	recipient := sip.Uri{Scheme: "sip", User: to, Host: trunkURI.Host, Port: trunkURI.Port}
+	transport := car.cfg.transport()
+	dua := t.dialogUAFor(transport)
+	host := car.cfg.Host
+	recipient := sip.Uri{Scheme: "sip", User: to, Host: host, Port: car.cfg.port()}
 	if transport != "udp" {
 		recipient.UriParams = sip.NewParams()
 		recipient.UriParams.Add("transport", transport)
@@ -122,7 +213,7 @@ func (t *Trunk) Dial(ctx context.Context, to, from string, leg *rtpleg.Leg, onPr
 	fromHdr := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: from, Host: t.host}, Params: sip.NewParams()}
 	fromHdr.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(fromHdr)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: trunkURI.Host}, Params: sip.NewParams()})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: host}, Params: sip.NewParams()})
 	req.AppendHeader(sip.HeaderClone(&dua.ContactHDR))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -144,23 +235,20 @@ func (t *Trunk) Dial(ctx context.Context, to, from string, leg *rtpleg.Leg, onPr
 		reinv:     make(chan struct{}, 1),
 		cancel:    waitCancel,
 	}
-	if ap, err := netip.ParseAddr(trunkURI.Host); err == nil {
-		port := trunkURI.Port
-		if port == 0 {
-			port = 5060
-		}
-		c.remote = netip.AddrPortFrom(ap.Unmap(), uint16(port))
+	c.keepLeg.Store(true) // until answered: a failed attempt leaves the leg to the next carrier
+	if ap, err := netip.ParseAddr(host); err == nil {
+		c.remote = netip.AddrPortFrom(ap.Unmap(), uint16(car.cfg.port()))
 	}
+	c.slot = sl
 	dlg, err := dua.WriteInvite(waitCtx, req)
 	if err != nil {
 		waitCancel()
-		leg.Close()
-		return nil, &DialError{Code: 503, Reason: "Service Unavailable", Err: fmt.Errorf("send invite: %w", err)}
+		return nil, &DialError{Code: 503, Reason: "Service Unavailable", Err: fmt.Errorf("send invite to %s: %w", car.cfg.ID, err)}
 	}
 	c.cliDlg = dlg
 	c.id = callID(req)
 	c.dialogID = "dial:" + c.id // until the answer gives the remote tag
-	c.log = t.log.With("call_id", c.id, "number", to, "direction", "outbound")
+	c.log = t.log.With("call_id", c.id, "number", to, "direction", "outbound", "carrier", car.cfg.ID)
 	if !t.addCall(c) {
 		c.closeFinal()
 		c.end("shutdown")
@@ -172,19 +260,38 @@ func (t *Trunk) Dial(ctx context.Context, to, from string, leg *rtpleg.Leg, onPr
 	// from the answer.
 	leg.SetHold(true)
 
-	err = dlg.WaitAnswer(waitCtx, sipgo.AnswerOptions{
-		Username: t.cfg.Username,
-		Password: t.cfg.Password,
+	// No response at all within NoAnswerTimeout: try the next carrier.
+	noAnswer := t.cfg.NoAnswerTimeout
+	if noAnswer <= 0 {
+		noAnswer = 32 * time.Second
+	}
+	var silent atomic.Bool
+	// Nothing to CANCEL before a provisional (RFC 3261 §9.1): sipgo's
+	// force-cancel cause makes WaitAnswer return at once.
+	attemptCtx, forceCancel := context.WithCancelCause(waitCtx)
+	defer forceCancel(nil)
+	silence := time.AfterFunc(noAnswer, func() { silent.Store(true); forceCancel(sipgo.WaitAnswerForceCancelErr) })
+	err = dlg.WaitAnswer(attemptCtx, sipgo.AnswerOptions{
+		Username: car.cfg.Username,
+		Password: car.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
+			silence.Stop()
 			c.onDialResponse(res, onProgress)
 			return nil
 		},
 	})
+	silence.Stop()
+	if err != nil && silent.Load() && ctx.Err() == nil {
+		c.dialFailed(ctx, err)
+		return nil, &DialError{Code: 408, Reason: "Request Timeout", Err: fmt.Errorf("no response from %s within %s", car.cfg.ID, noAnswer)}
+	}
 	if err != nil {
 		return nil, c.dialFailed(ctx, err)
 	}
 	res := dlg.InviteResponse
+	c.keepLeg.Store(false) // answered: the call owns the leg
 	if err := c.dlgAnswered(res); err != nil {
+		leg.Close()
 		return nil, err
 	}
 	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds(), "rtp", leg.String())

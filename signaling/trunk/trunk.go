@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -48,6 +48,17 @@ type Config struct {
 	TLSListen   string         // host:port for SIP over TLS (tls.go); "" means no TLS listener
 	TLS         *tls.Config    // server certificate source for TLSListen; required with it
 	Logger      *slog.Logger   // nil means slog.Default()
+
+	// OnRegistration is called (on a registration goroutine; it must not
+	// block) each time a carrier's registration state changes; errText is
+	// set for RegFailed. nil means no callback.
+	OnRegistration func(carrier, state, errText string)
+	// RegisterRetry is the first back-off after a failed REGISTER,
+	// doubling up to ten times it; 0 means 30 s (so at most 300 s).
+	RegisterRetry time.Duration
+	// NoAnswerTimeout is how long an outbound INVITE may go without any
+	// response before the next carrier is tried; 0 means 32 s (Timer B).
+	NoAnswerTimeout time.Duration
 }
 
 // Trunk is the SIP trunk endpoint. Create it with New, then Run it.
@@ -79,6 +90,12 @@ type Trunk struct {
 	mu     sync.Mutex       // guards following
 	active map[string]*Call // by dialog ID
 	ended  bool             // Close called: no new calls
+
+	regs    sync.WaitGroup // registration loops (register.go)
+	running atomic.Bool    // Run has started serving: registrations may start
+
+	cmu      sync.Mutex          // guards following (never held with mu)
+	carriers map[string]*carrier // by Carrier.ID (carriers.go)
 }
 
 // New binds UDP and TCP on cfg.Listen and returns a Trunk ready to Run.
@@ -93,7 +110,15 @@ func New(cfg Config) (*Trunk, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Trunk{cfg: cfg, log: log, active: map[string]*Call{}, closed: make(chan struct{}), idle: make(chan struct{}, 1)}
+	t := &Trunk{cfg: cfg, log: log, active: map[string]*Call{}, closed: make(chan struct{}), idle: make(chan struct{}, 1), carriers: map[string]*carrier{}}
+	if cfg.OutboundURI != "" {
+		c, err := CarrierFromURI("default", cfg.OutboundURI)
+		if err != nil {
+			return nil, err
+		}
+		c.Username, c.Password = cfg.Username, cfg.Password
+		t.carriers[c.ID] = &carrier{cfg: c}
+	}
 	t.baseCtx, t.baseCancel = context.WithCancel(context.Background())
 	if err := t.listen(); err != nil {
 		return nil, err
@@ -219,6 +244,12 @@ func (t *Trunk) Run(ctx context.Context) error {
 	wg.Go(func() { errc <- t.srv.ServeTCP(t.tcp) })
 	t.serveTLS(&wg, errc)
 	t.log.Info("sip listening", "addr", t.addr.String(), "transports", "udp,tcp")
+	t.running.Store(true)
+	for _, c := range t.carrierList() {
+		if c.cfg.Register {
+			t.startRegistration(c)
+		}
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -227,6 +258,7 @@ func (t *Trunk) Run(ctx context.Context) error {
 		err = fmt.Errorf("trunk: serve: %w", err)
 	}
 	t.shutdown()
+	t.stopRegistrations()
 	t.udp.Close()
 	t.tcp.Close()
 	t.closeTLS()
@@ -342,15 +374,6 @@ func (t *Trunk) lookup(req *sip.Request) *Call {
 	return nil
 }
 
-// allowed reports whether src may send INVITEs.
-func (t *Trunk) allowed(src netip.Addr) bool {
-	if len(t.cfg.Allow) == 0 {
-		return true
-	}
-	src = src.Unmap()
-	return slices.ContainsFunc(t.cfg.Allow, func(p netip.Prefix) bool { return p.Contains(src) })
-}
-
 // dialogUA returns the dialog user agent for the transport req came on.
 func (t *Trunk) dialogUA(req *sip.Request) *sipgo.DialogUA {
 	if req.Transport() == "TCP" {
@@ -360,4 +383,23 @@ func (t *Trunk) dialogUA(req *sip.Request) *sipgo.DialogUA {
 		return t.dlgTLS
 	}
 	return t.dlgUDP
+}
+
+// dialogUAFor returns the dialog user agent of a transport ("udp",
+// "tcp", "tls"; TLS falls back to UDP without a TLS listener).
+func (t *Trunk) dialogUAFor(transport string) *sipgo.DialogUA {
+	switch transport {
+	case "tcp":
+		return t.dlgTCP
+	case "tls":
+		if t.dlgTLS != nil {
+			return t.dlgTLS
+		}
+	}
+	return t.dlgUDP
+}
+
+// contactFor returns a copy of our Contact for a transport.
+func (t *Trunk) contactFor(transport string) sip.ContactHeader {
+	return *t.dialogUAFor(transport).ContactHDR.Clone()
 }

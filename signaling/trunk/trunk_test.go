@@ -31,7 +31,13 @@ func startTrunk(t *testing.T, h trunk.Handler, allow ...netip.Prefix) *trunk.Tru
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := trunk.New(trunk.Config{Listen: "127.0.0.1:0", Allow: allow, Media: pool, Handler: h, Logger: testLogger(t)})
+	return runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Allow: allow, Media: pool, Handler: h, Logger: testLogger(t)})
+}
+
+// runTrunk builds a trunk from cfg and runs it until the end of the test.
+func runTrunk(t *testing.T, cfg trunk.Config) *trunk.Trunk {
+	t.Helper()
+	tr, err := trunk.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

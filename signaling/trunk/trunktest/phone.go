@@ -51,10 +51,11 @@ func (e *StatusError) Error() string { return fmt.Sprintf("sip %d %s", e.Code, e
 // (for "tls" see NewTLSPhone).
 func NewPhone(t testing.TB, transport string) *Phone {
 	t.Helper()
-	return newPhone(t, transport, nil)
+	return newPhone(t, transport, nil, nil)
 }
 
-func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
+// newPhone builds a phone; setup (may be nil) adds handlers before it serves.
+func newPhone(t testing.TB, transport string, tlsConf *tls.Config, setup func(*sipgo.Server)) *Phone {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := []sipgo.UserAgentOption{sipgo.WithUserAgent("trunktest"), sipgo.WithUserAgentHostname("127.0.0.1"),
@@ -72,7 +73,11 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
 		t.Fatalf("trunktest: server: %v", err)
 	}
 	p := &Phone{t: t, transport: transport, ua: ua, srv: srv}
+	if setup != nil {
+		setup(srv)
+	}
 	var port int
+	var serve func() // started once every handler is in place
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	switch transport {
@@ -82,7 +87,7 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
 			t.Fatalf("trunktest: listen: %v", err)
 		}
 		port = c.LocalAddr().(*net.UDPAddr).Port
-		p.wg.Go(func() { _ = srv.ServeUDP(c) })
+		serve = func() { _ = srv.ServeUDP(c) }
 		p.wg.Go(func() { <-ctx.Done(); c.Close() })
 	case "tcp":
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -90,7 +95,7 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
 			t.Fatalf("trunktest: listen: %v", err)
 		}
 		port = l.Addr().(*net.TCPAddr).Port
-		p.wg.Go(func() { _ = srv.ServeTCP(l) })
+		serve = func() { _ = srv.ServeTCP(l) }
 		p.wg.Go(func() { <-ctx.Done(); l.Close() })
 	case "tls":
 		port = listenTLS(t, p, ctx)
@@ -116,6 +121,9 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config) *Phone {
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil))
 	})
+	if serve != nil {
+		p.wg.Go(serve)
+	}
 	t.Cleanup(p.Close)
 	return p
 }
@@ -151,7 +159,13 @@ type Invite struct {
 // StartInvite sends an INVITE for number to target with sdp as body
 // ("" From user "caller"). Wait for the answer with Wait.
 func (p *Phone) StartInvite(ctx context.Context, target netip.AddrPort, number string, sdp []byte, hdrs ...[2]string) (*Invite, error) {
-	req := sip.NewRequest(sip.INVITE, p.uri(target, number))
+	return p.startInvite(ctx, target, number, number, sdp, hdrs...)
+}
+
+// startInvite sends an INVITE with Request-URI user ruriUser and To user
+// number.
+func (p *Phone) startInvite(ctx context.Context, target netip.AddrPort, ruriUser, number string, sdp []byte, hdrs ...[2]string) (*Invite, error) {
+	req := sip.NewRequest(sip.INVITE, p.uri(target, ruriUser))
 	req.SetTransport(p.transport)
 	from := sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: "caller", Host: "127.0.0.1", Port: int(p.addr.Port())}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))

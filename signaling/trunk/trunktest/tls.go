@@ -12,7 +12,7 @@ import (
 // the gateway's in-dialog requests come back on the phone's connection.
 func NewTLSPhone(t testing.TB, client *tls.Config) *Phone {
 	t.Helper()
-	return newPhone(t, "tls", client)
+	return newPhone(t, "tls", client, nil)
 }
 
 // listenTLS reserves the phone's port (a TCP port the Contact names) and

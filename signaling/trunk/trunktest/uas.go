@@ -2,14 +2,11 @@ package trunktest
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -272,30 +269,5 @@ func reasonOf(code int) string {
 
 // authorized checks the INVITE's digest credentials (RFC 2617).
 func (u *UAS) authorized(req *sip.Request) bool {
-	h := req.GetHeader("Authorization")
-	if h == nil {
-		return false
-	}
-	v, ok := strings.CutPrefix(strings.TrimSpace(h.Value()), "Digest ")
-	if !ok {
-		return false
-	}
-	p := map[string]string{}
-	for part := range strings.SplitSeq(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok {
-			p[strings.ToLower(k)] = strings.Trim(val, `"`)
-		}
-	}
-	if p["username"] != u.cfg.Username || p["realm"] != u.cfg.Realm || p["nonce"] != u.nonce {
-		return false
-	}
-	md := func(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
-	ha1 := md(u.cfg.Username + ":" + u.cfg.Realm + ":" + u.cfg.Password)
-	ha2 := md("INVITE:" + p["uri"])
-	want := md(ha1 + ":" + p["nonce"] + ":" + ha2)
-	if p["qop"] != "" {
-		want = md(ha1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":" + p["qop"] + ":" + ha2)
-	}
-	return p["response"] == want
+	return checkDigest(req, "INVITE", u.cfg.Realm, u.cfg.Username, u.cfg.Password, u.nonce)
 }
