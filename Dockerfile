@@ -19,7 +19,7 @@
 #                       /healthz, /metrics, ACME HTTP-01 and a redirect to HTTPS
 #   8443/tcp            HTTPS (-https-addr): pages and websockets, with -tls-cert or -acme-domains
 #   20002/udp           agents' WebRTC media, one shared UDP port (-webrtc-port)
-#   10000-20000/udp     trunk RTP (-rtp-ports); one even port per call
+#   10000-20000/udp     trunk RTP and RTCP (-rtp-ports); one port pair per call
 # For ACME the CA must reach the name on 443 or 80: -p 443:8443 -p 80:8080. See docs/DEPLOY.md.
 
 FROM golang:1.26-bookworm AS build
