@@ -13,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"switchboard/certs/certstest"
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/signaling/trunk/trunktest"
 	"switchboard/signaling/ws/wstest"
+	"switchboard/web/webtest"
 )
 
 // tlsGateway is a gateway started with -tls-cert/-tls-key, with the URL of
@@ -27,6 +30,7 @@ type tlsGateway struct {
 	HTTPS     string // https://127.0.0.1:port
 	SIPTLS    int    // SIP over TLS port
 	CA        *certstest.CA
+	Leaf      *certstest.Leaf // the certificate installed at start (serial 1001)
 	Dir       string
 	CertFile  string
 	KeyFile   string
@@ -39,7 +43,8 @@ func startTLSGateway(t *testing.T, extra ...string) *tlsGateway {
 	t.Helper()
 	tg := &tlsGateway{CA: certstest.NewCA(t), Dir: t.TempDir()}
 	tg.CertFile, tg.KeyFile = filepath.Join(tg.Dir, "live.crt"), filepath.Join(tg.Dir, "live.key")
-	certstest.Install(t, tg.CA.Issue(tg.Dir, 1001), tg.CertFile, tg.KeyFile)
+	tg.Leaf = tg.CA.Issue(tg.Dir, 1001)
+	certstest.Install(t, tg.Leaf, tg.CertFile, tg.KeyFile)
 	httpsPort := freePort(t, "tcp")
 	tg.SIPTLS = freePort(t, "tcp")
 	tg.HTTPS = fmt.Sprintf("https://127.0.0.1:%d", httpsPort)
@@ -187,4 +192,37 @@ func TestSIPOverTLSEcho(t *testing.T) {
 		t.Errorf("BYE over TLS: %v", err)
 	}
 	waitFor(t, 5*time.Second, "call ended", func() bool { return tg.Logged(`"call ended"`) })
+}
+
+// TestBrowserSoftphoneHTTPS: Chromium opens the softphone over HTTPS (the
+// test certificate trusted by its SPKI hash), gets the (fake) microphone,
+// connects WebRTC over the wss session and takes a queue call both ways.
+func TestBrowserSoftphoneHTTPS(t *testing.T) {
+	lo := 22000 + int(rtpBlock.Add(1)%40)*200 // startGW's ranges (flows_helpers_test.go)
+	tg := startTLSGateway(t, "-rtp-ports", fmt.Sprintf("%d-%d", lo, lo+198))
+	g := tg.gateway
+	ctx := webtest.BrowserWith(t, "ignore-certificate-errors-spki-list="+tg.Leaf.SPKI())
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	p := &phonePage{t: t, ctx: ctx}
+	webtest.Do(t, ctx, chromedp.Navigate(tg.HTTPS+"/"))
+	if !webtest.Eval[bool](t, ctx, `window.isSecureContext && location.protocol === 'https:'`) {
+		t.Fatal("the page over HTTPS is not a secure context")
+	}
+	webtest.WaitVisible(t, ctx, "#login-agent", 0)
+	webtest.SetValue(t, ctx, "#login-agent", "a1")
+	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	p.wait(`window.sb.pc && window.sb.pc.connectionState === 'connected'`, 15*time.Second)
+	p.wait(`window.sb.pc.getSenders().some(s => s.track && s.track.kind === 'audio' && s.track.readyState === 'live')`, 5*time.Second)
+	webtest.SetValue(t, ctx, "#activity", "available")
+	p.wait(`document.body.dataset.activity === 'available'`, 5*time.Second)
+
+	c := g.dial(t, "5000", toneCaller1)
+	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
+	res := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
+	webtest.Click(t, ctx, `.toast[data-reservation="`+res+`"] button.accept`)
+	p.wait(`document.querySelectorAll('#calls tbody tr[data-state="active"]').length === 1`, 5*time.Second)
+	p.wait(inboundAudio, 10*time.Second)
+	hearsPage(t, "caller (page over HTTPS)", c)
 }

@@ -7,9 +7,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -131,4 +133,15 @@ func Install(t testing.TB, leaf *Leaf, certFile, keyFile string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// SPKI returns base64(SHA-256(SubjectPublicKeyInfo)) of the leaf: what
+// Chromium's --ignore-certificate-errors-spki-list takes to trust it.
+func (l *Leaf) SPKI() string {
+	c, err := x509.ParseCertificate(l.TLS.Certificate[0])
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,13 +58,21 @@ func chromiumPath() string {
 // to t's log.
 func Browser(t testing.TB) context.Context {
 	t.Helper()
+	return BrowserWith(t)
+}
+
+// BrowserWith is Browser with extra Chromium flags (without the leading
+// dashes), e.g. "ignore-certificate-errors-spki-list=<hash>" to trust a
+// test certificate, or "host-resolver-rules=MAP agents.example.test 127.0.0.1".
+func BrowserWith(t testing.TB, extra ...string) context.Context {
+	t.Helper()
 	path := chromiumPath()
 	if path == "" {
 		t.Skipf("chromium is not installed (%s not found): apt-get install -y chromium", ChromiumPath)
 	}
 	userData := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
-	for _, f := range Flags {
+	for _, f := range append(slices.Clone(Flags), extra...) {
 		name, value, ok := strings.Cut(f, "=")
 		if ok {
 			opts = append(opts, chromedp.Flag(name, value))
