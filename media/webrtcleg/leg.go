@@ -82,6 +82,8 @@ type Stats struct {
 	PacketsIgnored  uint64 // received packets that were not PCMU/PCMA or not RTP
 	WriteErrors     uint64 // SRTP/socket write errors
 	SinkErrors      uint64 // errors returned by the sink
+	RTCPReceived    uint64 // SRTCP compound packets taken from the browser (lean engine)
+	RTCPSent        uint64 // SRTCP reports sent (lean engine)
 }
 
 // newLeg makes a leg without its PeerConnection; bind attaches it.

@@ -20,6 +20,7 @@ import (
 	"github.com/pion/stun/v4"
 
 	"switchboard/media"
+	"switchboard/media/report"
 	"switchboard/media/webrtcleg"
 )
 
@@ -62,6 +63,9 @@ type Config struct {
 	FailedTimeout time.Duration
 	// ConnectTimeout: 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+	// RTCPInterval is how often each leg sends its SRTCP report: 0 means
+	// 5 s (PROTOCOL §9).
+	RTCPInterval time.Duration
 	// Logger receives lifecycle logs. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -97,6 +101,8 @@ type Engine struct {
 	legs    map[*Leg]struct{}
 	closed  bool
 
+	rtcpInt time.Duration // SRTCP report interval
+
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup // read loop, ticker
@@ -120,6 +126,7 @@ func New(cfg Config) (*Engine, error) {
 		disc:    orDefault(cfg.DisconnectedTimeout, DefaultDisconnectedTimeout),
 		fail:    orDefault(cfg.FailedTimeout, DefaultFailedTimeout),
 		connect: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
+		rtcpInt: orDefault(cfg.RTCPInterval, report.Interval),
 		byAddr:  make(map[netip.AddrPort]*Leg),
 		byUfrag: make(map[string]*Leg),
 		legs:    make(map[*Leg]struct{}),

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/stun/v4"
 
 	"switchboard/media"
+	"switchboard/media/report"
 	"switchboard/media/webrtcleg"
 )
 
@@ -102,6 +103,9 @@ type Leg struct {
 
 	lastHeard time.Time // ticker only
 
+	rtcp    rtcpState // SRTCP reports and the browser stream's statistics (rtcp.go)
+	hdrSSRC uint32    // our SSRC (fixed at creation)
+
 	stats legStats
 }
 
@@ -109,6 +113,7 @@ type sinkBox struct{ w media.PacketWriter }
 
 type legStats struct {
 	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
+	rtcpIn, rtcpOut                                                                     atomic.Uint64
 }
 
 func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
@@ -126,6 +131,7 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	// RFC 3550 §5.1: random SSRC, initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), PayloadType: pt}
 	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
+	l.hdrSSRC = l.hdr.SSRC
 	l.state.Store(uint32(webrtcleg.StateConnecting))
 	l.sink.Store(&sinkBox{media.Discard})
 	return l
@@ -247,6 +253,8 @@ func (l *Leg) Stats() Stats {
 		PacketsIgnored:  l.stats.ignored.Load(),
 		WriteErrors:     l.stats.writeErrors.Load(),
 		SinkErrors:      l.stats.sinkErrors.Load(),
+		RTCPReceived:    l.stats.rtcpIn.Load(),
+		RTCPSent:        l.stats.rtcpOut.Load(),
 	}
 }
 
@@ -287,14 +295,18 @@ func (l *Leg) receive(b []byte, from netip.AddrPort) {
 	}
 }
 
-// receiveRTP decrypts an SRTP packet in place and hands it to the sink.
-// SRTCP (RFC 5761 §4: packet types 192–223) is dropped.
+// receiveRTP decrypts an SRTP packet in place and hands it to the sink;
+// SRTCP (RFC 5761 §4: packet types 192–223) goes to the reports (rtcp.go).
 func (l *Leg) receiveRTP(b []byte) {
-	if len(b) < 12 || (b[1] >= 192 && b[1] <= 223) {
+	if len(b) < 12 {
 		return
 	}
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
+	if report.IsRTCP(b) {
+		l.receiveRTCPLocked(b)
+		return
+	}
 	if l.rx == nil {
 		return
 	}
@@ -313,6 +325,8 @@ func (l *Leg) receiveRTP(b []byte) {
 	if !l.srtpIn.Load() {
 		l.srtpIn.Store(true)
 	}
+	codecPT := int(l.rhdr.PayloadType) == l.ptPCMU || int(l.rhdr.PayloadType) == l.ptPCMA
+	l.rtcp.rcv.Packet(l.rhdr.SSRC, l.rhdr.SequenceNumber, l.rhdr.Timestamp, time.Since(l.created), codecPT)
 	end := len(out)
 	if l.rhdr.Padding && end > hl {
 		end -= int(out[end-1])
@@ -385,6 +399,7 @@ func (l *Leg) tick(now time.Time) {
 		if silent > l.e.disc {
 			l.setState(webrtcleg.StateDisconnected)
 		}
+		l.sendRTCP(now)
 	case webrtcleg.StateDisconnected:
 		if silent <= l.e.disc {
 			l.setState(webrtcleg.StateConnected)

@@ -147,13 +147,32 @@ func NewBrowserWith(t testing.TB, opts Options) *Browser {
 	// remote carries the gateway's track from pion's OnTrack goroutine to
 	// the recorder. Buffer 1: one audio track.
 	remote := make(chan *webrtc.TrackRemote, 1)
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	// receivers carries the track's receiver to the RTCP reader: pion's
+	// report interceptors see the gateway's SRTCP only when someone reads
+	// it (as a browser does). Buffer 1: one audio track.
+	receivers := make(chan *webrtc.RTPReceiver, 1)
+	pc.OnTrack(func(tr *webrtc.TrackRemote, rcv *webrtc.RTPReceiver) {
 		select {
 		case remote <- tr:
 		default:
 		}
+		select {
+		case receivers <- rcv:
+		default:
+		}
 	})
 	b.wg.Go(func() { b.record(remote) })
+	b.wg.Go(func() {
+		select {
+		case rcv := <-receivers:
+			for {
+				if _, _, err := rcv.ReadRTCP(); err != nil {
+					return
+				}
+			}
+		case <-b.closing:
+		}
+	})
 	return b
 }
 
