@@ -6,5 +6,6 @@
 // Producers (the agent orchestrator, translating router events and call
 // changes) call Publish; consumers (the admin console's subscribe, the event
 // and call-record store) subscribe. Publishing never blocks on a slow
-// consumer.
+// ordinary consumer (it is dropped); a lossless one (the journal) makes
+// Publish wait for room instead, so it sees every event.
 package events

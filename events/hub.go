@@ -13,12 +13,21 @@ var ErrSlowSubscriber = errors.New("events: subscriber too slow, buffer full")
 // ErrHubClosed is the reason of subscriptions ended by Hub.Close.
 var ErrHubClosed = errors.New("events: hub closed")
 
-// Hub fans events out to subscribers. Publish never blocks: a subscriber
-// whose buffer is full is dropped (its channel closed, Err set), so a slow
-// reader cannot stall the producer. The zero Hub is not usable; use NewHub.
-// All methods are safe for concurrent use.
+// Hub fans events out to subscribers. For an ordinary subscription Publish
+// never blocks: one whose buffer is full is dropped (its channel closed,
+// Err set), so a slow reader cannot stall the producer. A lossless
+// subscription (SubscribeLossless, the journal's) is never dropped:
+// Publish waits for room in its buffer instead (back-pressure), so its
+// reader sees every Seq with no gap. The zero Hub is not usable; use
+// NewHub. All methods are safe for concurrent use.
+//
+// Locks: pubMu (held by Publish for the whole fan-out, so events reach
+// lossless subscribers in Seq order) is taken before mu (guards the
+// subscriber set); mu is never held while waiting for a lossless reader.
 type Hub struct {
 	now func() time.Time
+
+	pubMu sync.Mutex // serializes Publish and the closing of lossless channels
 
 	mu      sync.Mutex // guards following
 	seq     uint64
@@ -28,8 +37,12 @@ type Hub struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub {
-	return &Hub{now: time.Now, subs: map[*Subscription]struct{}{}}
+func NewHub() *Hub { return NewHubAt(0) }
+
+// NewHubAt returns an empty hub whose first event gets Seq seq+1 (to
+// continue a persisted journal).
+func NewHubAt(seq uint64) *Hub {
+	return &Hub{now: time.Now, seq: seq, subs: map[*Subscription]struct{}{}}
 }
 
 // Subscription receives the events published after Subscribe.
@@ -38,16 +51,26 @@ type Subscription struct {
 	// subscription is closed or dropped; Err then says why.
 	C <-chan Event
 
-	hub *Hub
-	c   chan Event // the sender (hub) closes it, under hub.mu
-	err error      // guarded by hub.mu
+	hub      *Hub
+	c        chan Event    // the sender (hub) closes it: under hub.mu, or for a lossless one under hub.pubMu
+	lossless bool          // Publish waits for room instead of dropping
+	stop     chan struct{} // lossless: closed first by Close, to release a waiting Publish
+	stopOnce sync.Once
+	err      error // guarded by hub.mu
 }
 
 // Subscribe registers a subscriber with room for buffer undelivered events
-// (minimum 1).
-func (h *Hub) Subscribe(buffer int) *Subscription {
+// (minimum 1). It is dropped if the buffer is full at a Publish.
+func (h *Hub) Subscribe(buffer int) *Subscription { return h.subscribe(buffer, false) }
+
+// SubscribeLossless registers a subscriber that is never dropped: when its
+// buffer (minimum 1) is full, Publish waits until the reader makes room or
+// the subscription is closed. Its reader must not call Publish.
+func (h *Hub) SubscribeLossless(buffer int) *Subscription { return h.subscribe(buffer, true) }
+
+func (h *Hub) subscribe(buffer int, lossless bool) *Subscription {
 	buffer = max(buffer, 1)
-	s := &Subscription{hub: h, c: make(chan Event, buffer)}
+	s := &Subscription{hub: h, c: make(chan Event, buffer), lossless: lossless, stop: make(chan struct{})}
 	s.C = s.c
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -61,21 +84,37 @@ func (h *Hub) Subscribe(buffer int) *Subscription {
 }
 
 // Publish stamps e with the next Seq (and At, if zero) and hands it to
-// every subscriber without blocking. It returns the stamped event.
+// every subscriber: without blocking to the ordinary ones, waiting for room
+// for the lossless ones. It returns the stamped event.
 func (h *Hub) Publish(e Event) Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.seq++
-	e.Seq = h.seq
-	if e.At.IsZero() {
-		e.At = h.now()
-	}
-	for s := range h.subs {
+	h.pubMu.Lock()
+	defer h.pubMu.Unlock()
+	var wait []*Subscription
+	func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.seq++
+		e.Seq = h.seq
+		if e.At.IsZero() {
+			e.At = h.now()
+		}
+		for s := range h.subs {
+			select {
+			case s.c <- e:
+			default:
+				if s.lossless {
+					wait = append(wait, s)
+					continue
+				}
+				h.dropped++
+				h.removeLocked(s, ErrSlowSubscriber)
+			}
+		}
+	}()
+	for _, s := range wait { // back-pressure, without holding mu
 		select {
 		case s.c <- e:
-		default:
-			h.dropped++
-			h.removeLocked(s, ErrSlowSubscriber)
+		case <-s.stop:
 		}
 	}
 	return e
@@ -99,6 +138,13 @@ func (h *Hub) Dropped() uint64 {
 // get a closed subscription and Publish only stamps. Idempotent.
 func (h *Hub) Close() error {
 	h.mu.Lock()
+	for s := range h.subs {
+		s.stopOnce.Do(func() { close(s.stop) }) // release a Publish waiting on it
+	}
+	h.mu.Unlock()
+	h.pubMu.Lock()
+	defer h.pubMu.Unlock()
+	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
 	for s := range h.subs {
@@ -107,6 +153,8 @@ func (h *Hub) Close() error {
 	return nil
 }
 
+// removeLocked ends s; for a lossless s the caller also holds pubMu (no
+// Publish is sending to it).
 func (h *Hub) removeLocked(s *Subscription, err error) {
 	if _, ok := h.subs[s]; !ok {
 		return
@@ -117,8 +165,14 @@ func (h *Hub) removeLocked(s *Subscription, err error) {
 }
 
 // Close unsubscribes; C is closed. Idempotent; Err stays nil if the
-// subscription had not been dropped.
+// subscription had not been dropped. A Publish waiting for room in a
+// lossless subscription's buffer returns.
 func (s *Subscription) Close() {
+	if s.lossless {
+		s.stopOnce.Do(func() { close(s.stop) })
+		s.hub.pubMu.Lock()
+		defer s.hub.pubMu.Unlock()
+	}
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	s.hub.removeLocked(s, nil)

@@ -20,6 +20,10 @@
 // as Agent.PasswordHash, which is not marshalled to JSON. The admin token
 // is stored as a SHA-256 hash; it is returned once, when generated.
 //
+// Open refuses (ErrNotOurDatabase) a database file that is empty, not
+// SQLite, or another program's, without touching it. RunJournal is the
+// batched event writer (one transaction per batch, a retention bound).
+//
 // What it does not do: it holds no live state (who is logged in, calls in
 // progress) and makes no routing decision; it does not publish events.
 //

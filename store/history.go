@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,6 +29,72 @@ func (s *SQLite) AppendEvent(ctx context.Context, e events.Event) error {
 			e.Type, formatDBTime(e.At), e.Agent, e.Queue, string(body))
 		return err
 	})
+}
+
+// AppendEvents persists events, in order, in one transaction (one fsync
+// for the whole batch). An event without Type is skipped (and reported in
+// the error) without failing the others.
+func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
+	var bad error
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO events (type, at, agent, queue, body) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, e := range evs {
+			if e.Type == "" {
+				bad = invalid("type", "required (event seq %d)", e.Seq)
+				continue
+			}
+			if e.At.IsZero() {
+				e.At = time.Now()
+			}
+			body, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("append event %s: %w", e.Type, err)
+			}
+			if _, err := st.ExecContext(ctx, e.Type, formatDBTime(e.At), e.Agent, e.Queue, string(body)); err != nil {
+				return fmt.Errorf("append event %s: %w", e.Type, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return bad
+}
+
+// TrimEvents deletes the oldest persisted events so that at most keep
+// remain (the journal's retention bound); it returns how many it deleted.
+func (s *SQLite) TrimEvents(ctx context.Context, keep int) (int64, error) {
+	if keep < 1 {
+		return 0, invalid("keep", "must be at least 1")
+	}
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?`, keep)
+		if err != nil {
+			return fmt.Errorf("trim events: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// LastEventSeq returns the Seq of the last persisted event, 0 if none.
+func (s *SQLite) LastEventSeq(ctx context.Context) (uint64, error) {
+	var seq sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT json_extract(body, '$.seq') FROM events ORDER BY id DESC LIMIT 1`).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last event seq: %w", err)
+	}
+	return uint64(max(seq.Int64, 0)), nil
 }
 
 // ListEvents returns persisted events in the order they were appended,

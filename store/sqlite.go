@@ -105,6 +105,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*SQLite, error)
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := checkDBFile(ctx, path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")

@@ -32,21 +32,24 @@ import (
 
 // gateway is every long-lived part of the process, built from Config.
 type gateway struct {
-	log        *slog.Logger
-	adminToken string // -admin-token, if given
-	store      *store.SQLite
-	hub        *events.Hub
-	pacer      *media.Pacer
-	pool       *rtpleg.Pool
-	webrtc     webrtcEngine
-	core       *agent.Core
-	trunk      *trunk.Trunk
-	console    *console.Console
-	phone      *softphone.Server
-	http       *web.Server
-	certs      certSource         // nil without TLS
-	certFiles  *certs.Files       // -tls-cert: reloaded on SIGHUP; nil otherwise
-	adminLimit *authlimit.Limiter // admin-token guesses, shared by /ws/admin and adminOnly
+	log         *slog.Logger
+	adminToken  string // -admin-token, if given
+	store       *store.SQLite
+	hub         *events.Hub
+	journal     *events.Subscription // the event journal's, lossless
+	unlockData  func()               // releases the -data flock; nil before it is taken
+	journalKeep int                  // -events-keep
+	pacer       *media.Pacer
+	pool        *rtpleg.Pool
+	webrtc      webrtcEngine
+	core        *agent.Core
+	trunk       *trunk.Trunk
+	console     *console.Console
+	phone       *softphone.Server
+	http        *web.Server
+	certs       certSource         // nil without TLS
+	certFiles   *certs.Files       // -tls-cert: reloaded on SIGHUP; nil otherwise
+	adminLimit  *authlimit.Limiter // admin-token guesses, shared by /ws/admin and adminOnly
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
@@ -59,6 +62,9 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	if g.unlockData, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	if g.store, err = store.Open(ctx, cfg.DataDir, log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -86,7 +92,15 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		}
 		music = media.NewMusic(pcm)
 	}
-	g.hub = events.NewHub()
+	// Seq continues the persisted journal; the journal subscribes before
+	// anything can publish, and is lossless (back-pressure, never dropped).
+	lastSeq, err := g.store.LastEventSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.hub = events.NewHubAt(lastSeq)
+	g.journal = g.hub.SubscribeLossless(4096)
+	g.journalKeep = cfg.Limits.EventsKeep
 	counters := &media.Counters{}
 	g.pacer = media.NewPacer(media.PacerConfig{Counters: counters, Logger: log})
 	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, SRTP: cfg.Deploy.TrunkSRTP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
@@ -164,15 +178,22 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 
 // run runs every service until ctx ends.
 func (g *gateway) run(ctx context.Context) error {
-	var wg sync.WaitGroup
+	var wg, jwg sync.WaitGroup
 	errc := make(chan error, 4)
-	journal := g.hub.Subscribe(4096)
+	// The journal outlives the services, so the events of their shutdown
+	// (calls ended by the core's Close) are persisted too.
+	jctx, jstop := context.WithCancel(context.WithoutCancel(ctx))
+	defer jstop()
+	jwg.Go(func() {
+		errc <- store.RunJournal(jctx, store.JournalConfig{Store: g.store, Sub: g.journal, Keep: g.journalKeep, Logger: g.log})
+	})
 	wg.Go(func() { errc <- g.trunk.Run(ctx) })
 	wg.Go(func() { errc <- g.http.Run(ctx) })
 	wg.Go(func() { errc <- g.core.Run(ctx) })
-	wg.Go(func() { errc <- store.Journal(ctx, g.store, journal, g.log) })
 	<-ctx.Done()
 	wg.Wait()
+	jstop()
+	jwg.Wait()
 	close(errc)
 	var err error
 	for e := range errc {
@@ -202,6 +223,9 @@ func (g *gateway) close() {
 	}
 	if g.store != nil {
 		_ = g.store.Close()
+	}
+	if g.unlockData != nil {
+		g.unlockData()
 	}
 }
 

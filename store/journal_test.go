@@ -1,0 +1,171 @@
+package store_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"switchboard/events"
+	"switchboard/store"
+)
+
+// countingJournal counts the transactions the journal commits.
+type countingJournal struct {
+	*store.SQLite
+	batches atomic.Int64
+}
+
+func (c *countingJournal) AppendEvents(ctx context.Context, evs []events.Event) error {
+	c.batches.Add(1)
+	return c.SQLite.AppendEvents(ctx, evs)
+}
+
+func waitEvents(t *testing.T, s *store.SQLite, want uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		seq, err := s.LastEventSeq(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("journal reached seq %d, want %d", seq, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A 20,000-event burst is persisted whole, seq without a gap, and the
+// journal is still subscribed afterwards. Before, the journal's 4,096-event
+// buffer overflowed, the hub dropped it, and persistence ended for good;
+// each event was its own fsync'd transaction.
+func TestJournalBurstLosesNothing(t *testing.T) {
+	s := open(t, t.TempDir())
+	cj := &countingJournal{SQLite: s}
+	hub := events.NewHub()
+	sub := hub.SubscribeLossless(4096)
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- store.RunJournal(ctx, store.JournalConfig{Store: cj, Sub: sub}) }()
+	const n = 20000
+	start := time.Now()
+	for i := range n {
+		hub.Publish(events.Event{Type: events.AgentActivity, Agent: "a1", Activity: []string{"available", "break"}[i%2]})
+	}
+	publish := time.Since(start)
+	waitEvents(t, s, n)
+	t.Logf("20,000 events: published in %v, persisted in %v, %d transactions", publish, time.Since(start), cj.batches.Load())
+	if hub.Dropped() != 0 || hub.Subscribers() != 1 {
+		t.Errorf("hub dropped %d subscribers, %d left", hub.Dropped(), hub.Subscribers())
+	}
+	hub.Publish(events.Event{Type: events.CallEnded, Call: "after"}) // still journaled
+	waitEvents(t, s, n+1)
+	evs := listAll(t, s)
+	if len(evs) != n+1 {
+		t.Fatalf("%d events persisted, want %d", len(evs), n+1)
+	}
+	for i, e := range evs {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d: a gap", i, e.Seq)
+		}
+	}
+	if b := cj.batches.Load(); b >= n/10 {
+		t.Errorf("%d transactions for %d events: not batched", b, n)
+	}
+	cancel()
+	if err := <-errc; err != context.Canceled {
+		t.Errorf("RunJournal = %v, want context.Canceled", err)
+	}
+}
+
+// listAll reads every persisted event, in order.
+func listAll(t *testing.T, s *store.SQLite) []events.Event {
+	t.Helper()
+	var all []events.Event
+	var since time.Time
+	for {
+		page, err := s.ListEvents(t.Context(), store.RecordFilter{Since: since, Limit: store.MaxRecordLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			if len(all) == 0 || e.Seq > all[len(all)-1].Seq {
+				all = append(all, e)
+			}
+		}
+		if len(page) < store.MaxRecordLimit {
+			return all
+		}
+		since = page[len(page)-1].At
+	}
+}
+
+// Events buffered when the journal stops are still written.
+func TestJournalDrainsOnStop(t *testing.T) {
+	s := open(t, t.TempDir())
+	hub := events.NewHub()
+	sub := hub.SubscribeLossless(1000)
+	for range 500 {
+		hub.Publish(events.Event{Type: events.TaskCreated})
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // stopped before it ran
+	if err := store.RunJournal(ctx, store.JournalConfig{Store: s, Sub: sub}); err != context.Canceled {
+		t.Errorf("RunJournal = %v", err)
+	}
+	if seq, _ := s.LastEventSeq(t.Context()); seq != 500 {
+		t.Errorf("last persisted seq %d, want 500", seq)
+	}
+}
+
+// The journal keeps at most about Keep events: the oldest are deleted.
+func TestJournalRetention(t *testing.T) {
+	s := open(t, t.TempDir())
+	hub := events.NewHub()
+	sub := hub.SubscribeLossless(64)
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- store.RunJournal(ctx, store.JournalConfig{Store: s, Sub: sub, Keep: 100, Batch: 50}) }()
+	for range 3000 {
+		hub.Publish(events.Event{Type: events.TaskCreated})
+	}
+	waitEvents(t, s, 3000)
+	cancel()
+	<-errc
+	evs := listAll(t, s)
+	if len(evs) > 200 || evs[len(evs)-1].Seq != 3000 || evs[0].Seq <= 1 {
+		t.Errorf("after 3000 events with Keep 100: %d kept, seq %d..%d", len(evs), evs[0].Seq, evs[len(evs)-1].Seq)
+	}
+}
+
+// BenchmarkJournalWrite compares one transaction per event (the old
+// journal) with the batched writer.
+func BenchmarkJournalWrite(b *testing.B) {
+	ev := events.Event{Type: events.AgentActivity, Agent: "a1", Activity: "available", At: time.Now()}
+	b.Run("per-event", func(b *testing.B) {
+		s := open(b, b.TempDir())
+		for b.Loop() {
+			if err := s.AppendEvent(context.Background(), ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("batch-512", func(b *testing.B) {
+		s := open(b, b.TempDir())
+		batch := make([]events.Event, 512)
+		for i := range batch {
+			batch[i] = ev
+		}
+		for b.Loop() {
+			if err := s.AppendEvents(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+	})
+}
