@@ -1,10 +1,12 @@
 package certs
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -66,7 +68,7 @@ func NewACME(cfg ACMEConfig) (*ACME, error) {
 	m := &autocert.Manager{
 		Prompt:     autocert.AcceptTOS,
 		Cache:      autocert.DirCache(cfg.CacheDir),
-		HostPolicy: autocert.HostWhitelist(cfg.Domains...),
+		HostPolicy: hostPolicy(cfg.Domains),
 		Email:      cfg.Email,
 		Client:     &acme.Client{DirectoryURL: dir, HTTPClient: hc, UserAgent: "switchboard"},
 	}
@@ -102,4 +104,17 @@ func (a *ACME) TLSConfig() *tls.Config {
 // other request to fallback.
 func (a *ACME) HTTPHandler(fallback http.Handler) http.Handler {
 	return a.m.HTTPHandler(fallback)
+}
+
+// hostPolicy allows exactly domains. An HTTP-01 request's Host may carry a
+// port (a CA that validates on another port than 80, a port mapping): it
+// is compared without it.
+func hostPolicy(domains []string) autocert.HostPolicy {
+	allowed := autocert.HostWhitelist(domains...)
+	return func(ctx context.Context, host string) error {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		return allowed(ctx, host)
+	}
 }

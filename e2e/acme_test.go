@@ -41,24 +41,59 @@ type pebble struct {
 // certificate of a test CA.
 func startPebble(t *testing.T) *pebble {
 	t.Helper()
+	return startPebbleWith(t, pebbleOptions{AlwaysValid: true})
+}
+
+// pebbleOptions: the ports Pebble validates challenges on and its DNS
+// server; zero values pick free ports (nothing listens there) and, with
+// AlwaysValid, no validation at all.
+type pebbleOptions struct {
+	Port        int    // directory port; 0 = a free one
+	HTTPPort    int    // where HTTP-01 is checked
+	TLSPort     int    // where TLS-ALPN-01 is checked
+	DNS         string // -dnsserver (pebble-challtestsrv), "" = none
+	AlwaysValid bool   // PEBBLE_VA_ALWAYS_VALID=1
+	// CA signs Pebble's own HTTPS certificate and RootsPEM is where its PEM
+	// is written (the gateway's -acme-ca-roots); nil/"" = made here.
+	CA       *certstest.CA
+	RootsPEM string
+}
+
+func startPebbleWith(t *testing.T, o pebbleOptions) *pebble {
+	t.Helper()
 	bin, err := exec.LookPath("pebble")
 	if err != nil {
 		t.Skip("pebble not on PATH: install the Debian package pebble to run the ACME test")
 	}
 	dir := t.TempDir()
-	ca := certstest.NewCA(t)
+	ca := o.CA
+	if ca == nil {
+		ca = certstest.NewCA(t)
+	}
+	if o.RootsPEM == "" {
+		o.RootsPEM = filepath.Join(dir, "ca.pem")
+	}
 	leaf := ca.Issue(dir, 1)
-	p := &pebble{RootsPEM: filepath.Join(dir, "ca.pem"), client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: ca.ClientConfig()}}}
+	p := &pebble{RootsPEM: o.RootsPEM, client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: ca.ClientConfig()}}}
 	if err := os.WriteFile(p.RootsPEM, ca.PEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port, mgmt := freePort(t, "tcp"), freePort(t, "tcp")
+	port, mgmt := o.Port, freePort(t, "tcp")
+	if port == 0 {
+		port = freePort(t, "tcp")
+	}
+	if o.HTTPPort == 0 {
+		o.HTTPPort = freePort(t, "tcp")
+	}
+	if o.TLSPort == 0 {
+		o.TLSPort = freePort(t, "tcp")
+	}
 	p.Dir = fmt.Sprintf("https://127.0.0.1:%d/dir", port)
 	p.mgmt = fmt.Sprintf("https://127.0.0.1:%d", mgmt)
 	cfg := map[string]any{"pebble": map[string]any{
 		"listenAddress": fmt.Sprintf("127.0.0.1:%d", port), "managementListenAddress": fmt.Sprintf("127.0.0.1:%d", mgmt),
 		"certificate": leaf.CertFile, "privateKey": leaf.KeyFile,
-		"httpPort": freePort(t, "tcp"), "tlsPort": freePort(t, "tcp"), "ocspResponderURL": "", "externalAccountBindingRequired": false,
+		"httpPort": o.HTTPPort, "tlsPort": o.TLSPort, "ocspResponderURL": "", "externalAccountBindingRequired": false,
 	}}
 	b, _ := json.Marshal(cfg)
 	cfgFile := filepath.Join(dir, "pebble.json")
@@ -66,8 +101,15 @@ func startPebble(t *testing.T) *pebble {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-config", cfgFile)
-	cmd.Env = append(os.Environ(), "PEBBLE_VA_ALWAYS_VALID=1", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
+	pargs := []string{"-config", cfgFile}
+	if o.DNS != "" {
+		pargs = append(pargs, "-dnsserver", o.DNS)
+	}
+	cmd := exec.CommandContext(ctx, bin, pargs...)
+	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
+	if o.AlwaysValid {
+		cmd.Env = append(cmd.Env, "PEBBLE_VA_ALWAYS_VALID=1")
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
