@@ -218,6 +218,20 @@ func TestACMEPebble(t *testing.T) {
 	if s, err := handshake(t, fmt.Sprintf("127.0.0.1:%d", sipTLS), roots); err != nil || s != serial {
 		t.Errorf("SIP over TLS handshake = serial %s, %v; want the ACME certificate %s", s, err, serial)
 	}
+	// A SIP peer that sends no SNI gets the first domain's certificate.
+	noSNI := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, VerifyConnection: func(cs tls.ConnectionState) error {
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: acmeDomain, Roots: roots, Intermediates: inter})
+		return err
+	}}
+	if c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", sipTLS), noSNI); err != nil {
+		t.Errorf("SIP over TLS handshake without SNI: %v", err)
+	} else {
+		c.Close()
+	}
 	cached, _ := filepath.Glob(filepath.Join(data, "acme", "*"))
 	if !contains(cached, acmeDomain) {
 		t.Errorf("-data/acme holds %v, want the certificate of %s", cached, acmeDomain)
