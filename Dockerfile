@@ -20,7 +20,8 @@
 #   8443/tcp            HTTPS (-https-addr): pages and websockets, with -tls-cert or -acme-domains
 #   20002/udp           agents' WebRTC media, one shared UDP port (-webrtc-port)
 #   10000-20000/udp     trunk RTP and RTCP (-rtp-ports); one port pair per call
-# For ACME the CA must reach the name on 443 or 80: -p 443:8443 -p 80:8080. See docs/DEPLOY.md.
+# For ACME the CA must reach the name on 443 or 80: -p 443:8443 -p 80:8080 and pass
+# -https-addr :8443 -http-addr :8080 (with -acme-domains they default to :443/:80). See docs/DEPLOY.md.
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

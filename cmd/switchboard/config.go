@@ -69,7 +69,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
 		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket, about half the CPU and memory per agent) or pion (a pion PeerConnection per agent)")
 	)
-	applyDeploy := deployFlags(fs)
+	applyDeploy := deployFlags(fs, getenv)
 	checkLimits := limitFlags(fs)
 	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.

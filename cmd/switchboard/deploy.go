@@ -37,13 +37,21 @@ type DeployConfig struct {
 // TLS reports whether a certificate source is configured.
 func (d DeployConfig) TLS() bool { return d.TLSCert != "" || len(d.ACMEDomains) > 0 }
 
+// ACME's standard ports: a CA validates TLS-ALPN-01 on 443 and HTTP-01 on
+// 80 (RFC 8737 §3, RFC 8555 §8.3).
+const (
+	acmeHTTPSAddr = ":443"
+	acmeHTTPAddr  = ":80"
+)
+
 // deployFlags registers the §8 flags on fs and returns the function that
 // validates them into c once fs is parsed; bad records a flag error.
-func deployFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why string)) {
+// getenv tells which flags the environment set.
+func deployFlags(fs *flag.FlagSet, getenv func(string) string) func(c *Config, bad func(flag, val, why string)) {
 	var (
 		tlsCert    = fs.String("tls-cert", "", "PEM certificate chain: serve the pages and websockets over HTTPS on -https-addr, and SIP over TLS on -sip-tls-addr; SIGHUP reloads it")
 		tlsKey     = fs.String("tls-key", "", "PEM private key of -tls-cert")
-		httpsAddr  = fs.String("https-addr", ":8443", "HTTPS listen address (only with -tls-cert or -acme-domains); -http-addr then keeps /healthz and /metrics and redirects the rest")
+		httpsAddr  = fs.String("https-addr", ":8443", "HTTPS listen address (only with -tls-cert or -acme-domains; with -acme-domains the default is :443, and -http-addr's :80); -http-addr then keeps /healthz and /metrics and redirects the rest")
 		sipTLSAddr = fs.String("sip-tls-addr", ":5061", "SIP over TLS listen address (only with -tls-cert or -acme-domains)")
 		acmeDoms   = fs.String("acme-domains", "", "comma-separated host names to get certificates for from an ACME CA (TLS-ALPN-01 on -https-addr, HTTP-01 on -http-addr), cached under -data")
 		acmeCA     = fs.String("acme-ca", certs.LetsEncrypt, "ACME directory URL")
@@ -82,6 +90,16 @@ func deployFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why strin
 		if len(d.ACMEDomains) > 0 && d.TLSCert != "" {
 			bad("acme-domains", *acmeDoms, "use either -acme-domains or -tls-cert, not both")
 		}
+		if len(d.ACMEDomains) > 0 {
+			// `switchboard -acme-domains NAME` on a fresh host: the CA can
+			// only reach the standard ports, so they are the defaults then.
+			if !explicit(fs, getenv, "https-addr") {
+				d.HTTPSAddr = acmeHTTPSAddr
+			}
+			if !explicit(fs, getenv, "http-addr") {
+				c.HTTPAddr = acmeHTTPAddr
+			}
+		}
 		if u, err := url.Parse(*acmeCA); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("acme-ca", *acmeCA, "want the directory URL, e.g. "+certs.LetsEncrypt)
 		}
@@ -117,6 +135,17 @@ func deployFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why strin
 			bad("turn-secret", "…", "needs a turn: or turns: URL in -ice-servers")
 		}
 	}
+}
+
+// explicit reports whether flag name was given on the command line or in
+// its environment variable.
+func explicit(fs *flag.FlagSet, getenv func(string) string, name string) bool {
+	if getenv(envName(name)) != "" {
+		return true
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // validateICEURL checks a STUN/TURN URL (RFC 7064, RFC 7065).

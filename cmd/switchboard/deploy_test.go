@@ -28,6 +28,12 @@ func TestParseDeployFlags(t *testing.T) {
 				return d.TLS() && len(d.ACMEDomains) == 2 && d.ACMEDomains[0] == "agents.example.com" && d.ACMECA == "https://127.0.0.1:14000/dir"
 			}},
 		{"trunk srtp", []string{"-trunk-srtp", "required"}, nil, func(d DeployConfig) bool { return d.TrunkSRTP == rtpleg.SRTPRequired }},
+		{"acme takes the standard ports", []string{"-acme-domains", "a.example.com"}, nil,
+			func(d DeployConfig) bool { return d.HTTPSAddr == ":443" }},
+		{"acme keeps explicit ports", []string{"-acme-domains", "a.example.com", "-https-addr", ":8443"}, nil,
+			func(d DeployConfig) bool { return d.HTTPSAddr == ":8443" }},
+		{"acme keeps ports from env", []string{"-acme-domains", "a.example.com"}, []string{"SWITCHBOARD_HTTPS_ADDR", "127.0.0.1:9443"},
+			func(d DeployConfig) bool { return d.HTTPSAddr == "127.0.0.1:9443" }},
 		{"public ip", []string{"-public-ip", "203.0.113.7"}, nil, func(d DeployConfig) bool { return d.PublicIP == netip.MustParseAddr("203.0.113.7") }},
 		{"ice servers and secret from env", []string{"-ice-servers", "stun:stun.example.net:3478, turn:turn.example.net?transport=tcp,turns:turn.example.net:5349"},
 			[]string{"SWITCHBOARD_TURN_SECRET", "s3cret"},
@@ -70,5 +76,21 @@ func TestParseDeployFlags(t *testing.T) {
 				t.Errorf("parseConfig(%q) = %v, want error containing %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestACMEDefaultHTTPAddr(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-acme-domains", "a.example.com"}, ":80"},
+		{[]string{"-acme-domains", "a.example.com", "-http-addr", "127.0.0.1:8080"}, "127.0.0.1:8080"},
+		{[]string{"-tls-cert", "c", "-tls-key", "k"}, ":8080"},
+	} {
+		c, err := parseConfig(tt.args, env(), io.Discard)
+		if err != nil || c.HTTPAddr != tt.want {
+			t.Errorf("parseConfig(%q).HTTPAddr = %q, %v; want %q", tt.args, c.HTTPAddr, err, tt.want)
+		}
 	}
 }
