@@ -120,6 +120,9 @@ func TestHTTPSAndCertificateReload(t *testing.T) {
 		t.Fatalf("wss serials = %d, %d; want 1001", serial, serial2)
 	}
 
+	if s := tg.sipTLSSerial(t); s != 1001 {
+		t.Errorf("SIP over TLS serial %d, want 1001", s)
+	}
 	c := g.dial(t, "echo", toneCaller1)
 	hears(t, "caller (echo)", c.classify, toneCaller1)
 
@@ -135,6 +138,9 @@ func TestHTTPSAndCertificateReload(t *testing.T) {
 	}
 	if _, s := tg.wss(t, "/ws/admin"); s != 1002 {
 		t.Errorf("new wss connection after SIGHUP got serial %d, want 1002", s)
+	}
+	if s := tg.sipTLSSerial(t); s != 1002 {
+		t.Errorf("new SIP over TLS connection after SIGHUP got serial %d, want 1002", s)
 	}
 	// The sessions opened before the reload still answer.
 	var list []map[string]any
@@ -225,4 +231,16 @@ func TestBrowserSoftphoneHTTPS(t *testing.T) {
 	p.wait(`document.querySelectorAll('#calls tbody tr[data-state="active"]').length === 1`, 5*time.Second)
 	p.wait(inboundAudio, 10*time.Second)
 	hearsPage(t, "caller (page over HTTPS)", c)
+}
+
+// sipTLSSerial handshakes with the SIP over TLS listener and returns the
+// certificate's serial.
+func (tg *tlsGateway) sipTLSSerial(t *testing.T) int64 {
+	t.Helper()
+	c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", tg.SIPTLS), tg.clientTLS)
+	if err != nil {
+		t.Fatalf("SIP over TLS handshake: %v", err)
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
 }
