@@ -173,8 +173,9 @@ func (g *gateway) dialWS(t *testing.T, path string) *wstest.Client {
 }
 
 // TestSIPOverTLSEcho: a call to echo over SIP over TLS (-sip-tls-addr)
-// with the reloadable certificate; the caller's tone comes back, and the
-// gateway's Contact says transport=tls.
+// with the reloadable certificate; the caller's tone comes back, the
+// gateway's Contact says transport=tls, and a SIGHUP mid-call keeps the
+// call, its audio and its TLS connection (the BYE goes over it).
 func TestSIPOverTLSEcho(t *testing.T) {
 	tg := startTLSGateway(t)
 	c := &caller{SIP: trunktest.NewTLSPhone(t, tg.clientTLS), RTP: rtplegtest.NewPhone(t, media.PCMU)}
@@ -194,8 +195,16 @@ func TestSIPOverTLSEcho(t *testing.T) {
 	}
 	c.RTP.PlayTone(toneCaller1)
 	hears(t, "caller (echo over TLS)", c.classify, toneCaller1)
+	// A certificate reload leaves the call and its TLS connection alone.
+	certstest.Install(t, tg.CA.Issue(tg.Dir, 1002), tg.CertFile, tg.KeyFile)
+	if err := tg.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "certificate reloaded", func() bool { return tg.Logged(`"certificate reloaded"`, `"serial":"3ea"`) })
+	c.RTP.PlayTone(toneCaller2)
+	hears(t, "caller (echo over TLS) after SIGHUP", c.classify, toneCaller2)
 	if err := d.Bye(ctx); err != nil {
-		t.Errorf("BYE over TLS: %v", err)
+		t.Errorf("BYE over TLS after SIGHUP: %v", err)
 	}
 	waitFor(t, 5*time.Second, "call ended", func() bool { return tg.Logged(`"call ended"`) })
 }
