@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"switchboard/signaling/ws/wstest"
 )
 
 // runOnce starts the binary on dataDir and expects it to exit by itself;
@@ -57,5 +60,65 @@ func TestBinaryRefusesEmptyOrForeignDatabase(t *testing.T) {
 				t.Errorf("the refused file was changed to %q", b)
 			}
 		})
+	}
+}
+
+// The journal's seq continues across a restart on the same -data: no
+// event of the second run reuses a seq of the first.
+func TestBinaryJournalSeqContinues(t *testing.T) {
+	dir := t.TempDir()
+	put := func(g *child, id string) {
+		t.Helper()
+		c, err := wstest.DialErr(t, "ws://"+g.httpAddr+"/ws/admin", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.MustCall("auth", map[string]string{"token": "tok"}, nil)
+		c.MustCall("queue.put", map[string]any{"id": id, "name": id}, nil)
+	}
+	list := func(g *child) []uint64 {
+		t.Helper()
+		c, err := wstest.DialErr(t, "ws://"+g.httpAddr+"/ws/admin", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.MustCall("auth", map[string]string{"token": "tok"}, nil)
+		var evs []struct {
+			Seq uint64 `json:"seq"`
+		}
+		c.MustCall("events.list", map[string]any{"limit": 1000}, &evs)
+		var seqs []uint64
+		for _, e := range evs {
+			seqs = append(seqs, e.Seq)
+		}
+		return seqs
+	}
+	g := startGateway(t, 48000, "-data", dir, "-admin-token", "tok")
+	put(g, "q1")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(list(g)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := g.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	_ = g.cmd.Wait()
+	g2 := startGateway(t, 48000, "-data", dir, "-admin-token", "tok")
+	put(g2, "q2")
+	var seqs []uint64
+	for deadline = time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if seqs = list(g2); len(seqs) >= 2 {
+			break
+		}
+	}
+	if len(seqs) < 2 {
+		t.Fatalf("events after restart: %v", seqs)
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("seq %d after %d across a restart: %v", seqs[i], seqs[i-1], seqs)
+		}
 	}
 }

@@ -40,6 +40,14 @@ func TestBinaryMetricsNeedToken(t *testing.T) {
 	if c := getStatus(t, url, "tok-e2e"); c != http.StatusOK {
 		t.Errorf("GET /metrics with the admin token = %d, want 200", c)
 	}
+	// Wrong tokens spend the address's admin-auth budget (10 a minute, shared
+	// with /ws/admin auth): then even the right token gets 429.
+	for range 9 {
+		getStatus(t, url, "wrong")
+	}
+	if c := getStatus(t, url, "tok-e2e"); c != http.StatusTooManyRequests {
+		t.Errorf("GET /metrics after 10 wrong tokens = %d, want 429", c)
+	}
 	pub := startGateway(t, 40000, "-metrics-public")
 	if c := getStatus(t, "http://"+pub.httpAddr+"/metrics", ""); c != http.StatusOK {
 		t.Errorf("GET /metrics with -metrics-public = %d, want 200", c)
