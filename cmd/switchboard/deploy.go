@@ -180,15 +180,6 @@ func hasTURN(urls []string) bool {
 	return false
 }
 
-// advertisedIP is the address peers are told to send media to: -public-ip,
-// else -media-ip.
-func advertisedIP(cfg Config) netip.Addr {
-	if cfg.Deploy.PublicIP.IsValid() {
-		return cfg.Deploy.PublicIP
-	}
-	return cfg.MediaIP
-}
-
 // certSource is where TLS certificates come from (certs.Files or certs.ACME).
 type certSource interface {
 	GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error)

@@ -109,7 +109,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
-	withTLS := func(w web.Config) web.Config { return w }
+	var withTLS func(web.Config) web.Config // adds the HTTPS listener, if any (deploy.go)
 	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg); err != nil {
 		return nil, err
 	}

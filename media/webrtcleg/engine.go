@@ -148,7 +148,13 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	if cfg.PublicIP.IsValid() {
-		se.SetNAT1To1IPs([]string{cfg.PublicIP.Unmap().String()}, webrtc.ICECandidateTypeHost)
+		// 1:1 NAT: the host candidates carry the public address.
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External: []string{cfg.PublicIP.Unmap().String()}, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
+		}); err != nil {
+			_ = e.mux.Close()
+			return nil, fmt.Errorf("public ip %s: %w", cfg.PublicIP, err)
+		}
 	}
 	se.SetICEUDPMux(e.mux)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
