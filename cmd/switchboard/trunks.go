@@ -53,6 +53,9 @@ func defaultTrunk(cfg Config) (store.Trunk, bool, error) {
 		Username: cfg.TrunkUser, Password: cfg.TrunkPassword, Register: cfg.TrunkFlags.Register,
 		CallerID: cfg.TrunkFlags.CallerID,
 	}
+	if p := cfg.Deploy.TrunkSRTP; p != rtpleg.SRTPUnknown {
+		t.SRTP = p.String() // -trunk-srtp
+	}
 	return t, true, nil
 }
 

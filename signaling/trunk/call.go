@@ -89,8 +89,10 @@ type Call struct {
 	endOnce   sync.Once
 	started   time.Time
 
-	keepLeg atomic.Bool // outbound, before the answer: end leaves the leg open for the next carrier
-	slot    *slot       // the carrier call slot this call holds; nil if none (carriers_calls.go)
+	keepLeg atomic.Bool  // outbound, before the answer: end leaves the leg open for the next carrier
+	slot    *slot        // the carrier call slot this call holds; nil if none (carriers_calls.go)
+	timers  sessionTimer // RFC 4028 session timer (timers.go)
+	rel     reliable     // RFC 3262 reliable provisionals (prack.go)
 
 	reinv chan struct{} // 1-slot semaphore: serializes INVITE transactions of the dialog (send to take, receive to release)
 
@@ -201,8 +203,12 @@ func (c *Call) provisional(code int, reason string, sdp []byte, st State) error 
 	if sdp != nil {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
-	if err := c.srvDlg.Respond(code, reason, sdp, hdrs...); err != nil {
-		return fmt.Errorf("respond %d to call %s: %w", code, c.id, err)
+	if rel, err := c.sendReliable(code, reason, sdp, hdrs); rel && err != nil {
+		return fmt.Errorf("respond %d to call %s reliably: %w", code, c.id, err)
+	} else if !rel {
+		if err := c.srvDlg.Respond(code, reason, sdp, hdrs...); err != nil {
+			return fmt.Errorf("respond %d to call %s: %w", code, c.id, err)
+		}
 	}
 	c.mu.Lock()
 	if c.state < st {
@@ -239,11 +245,21 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.closeFinal()
 		return err
 	}
+	// RFC 3262 §3: the 2xx follows the PRACK of a reliable provisional.
+	if err := c.waitPRACK(); err != nil {
+		c.closeFinal()
+		c.end(ReasonRejected)
+		return fmt.Errorf("answer call %s: %w", c.id, err)
+	}
 	c.reinv <- struct{}{}
 	defer func() { <-c.reinv }()
-	// RespondSDP retransmits the 200 until the ACK, for at most 64*T1
+	// WriteResponse retransmits the 200 until the ACK, for at most 64*T1
 	// (RFC 3261 §13.3.1.4); a CANCEL that raced us makes it fail.
-	err := c.srvDlg.RespondSDP(c.answer)
+	ok := sip.NewSDPResponseFromRequest(c.srvDlg.InviteRequest, c.answer)
+	for _, h := range c.okHeaders() { // Allow, Supported, Session-Expires (update.go)
+		ok.AppendHeader(h)
+	}
+	err := c.srvDlg.WriteResponse(ok)
 	if err != nil && c.srvDlg.LoadState() == sip.DialogStateEnded && c.endReasonOr(ReasonRemoteHangup) == ReasonRemoteHangup {
 		// The caller's BYE overtook its ACK (both sent at once; sipgo
 		// handles them on separate goroutines). A BYE confirms the dialog
@@ -272,6 +288,7 @@ func (c *Call) Answer(ctx context.Context) error {
 			return fmt.Errorf("answer call %s: %w", c.id, err)
 		}
 	}
+	c.startSessionTimer()
 	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds(), "late_offer", c.lateOffer)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/emiago/sipgo/sip"
+
+	"switchboard/media/rtpleg"
 )
 
 // slot is one call counted against a carrier's MaxCalls; release is
@@ -51,4 +53,22 @@ func (t *Trunk) attachInbound(c *Call, req *sip.Request) bool {
 	car.in.Add(1)
 	c.log = c.log.With("carrier", car.cfg.ID)
 	return true
+}
+
+// srtpPolicy maps a carrier's srtp setting onto the leg's SDES policy
+// (PROTOCOL §8); "" leaves the pool's default.
+func (c *carrier) srtpPolicy() rtpleg.SRTPPolicy {
+	p, err := rtpleg.ParseSRTPPolicy(c.cfg.SRTP)
+	if err != nil || c.cfg.SRTP == "" {
+		return rtpleg.SRTPUnknown
+	}
+	return p
+}
+
+// applyInboundSRTP gives a new inbound call's leg the SRTP policy of the
+// carrier it comes from, before its offer is answered.
+func (t *Trunk) applyInboundSRTP(leg *rtpleg.Leg, req *sip.Request) {
+	if car, _ := t.inboundCarrier(sourceAddr(req).Addr(), req.Recipient.User); car != nil {
+		leg.SetSRTPPolicy(car.srtpPolicy())
+	}
 }

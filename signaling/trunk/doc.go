@@ -29,12 +29,26 @@
 // provisional key; the 200 re-files it under the dialog ID that in-dialog
 // requests from the carrier (BYE, INFO, re-INVITE) are looked up by.
 //
-// What it does not do: routing (the Handler decides), registration, PRACK,
-// session timers, TLS.
+// Carriers (carriers.go, PROTOCOL §9): SetCarrier/RemoveCarrier keep the
+// trunks; DialRequest picks them by longest prefix then priority and fails
+// over on 408/5xx/6xx-but-603/transport errors/no response; MaxCalls
+// slots, per-carrier SRTP policy, CarrierStatus. register.go keeps
+// registrations (digest, refresh, back-off, OnRegistration); INVITEs to a
+// registered Contact are that carrier's calls (dialled number = To user).
+// Admission is the union of Config.Allow, the carriers' Allow and the
+// registering carriers' addresses. In-dialog extensions: UPDATE (update.go,
+// RFC 3311), session timers (timers.go, RFC 4028, 422 below Min-SE 90)
+// and reliable provisionals both ways (prack.go, RFC 3262).
+//
+// What it does not do: routing (the Handler decides), DNS SRV/NAPTR (a
+// carrier host is resolved as A/AAAA only).
 //
 // Concurrency: each new INVITE's Handler.HandleCall runs on its own
 // goroutine, owned by the Trunk (Run waits for it). Call methods are safe
 // for concurrent use; OnDTMF callbacks run on the leg's read goroutine or a
 // SIP handler goroutine and must not block. Lock order: Trunk.mu before
-// Call.mu; no lock is held across network I/O or a callback.
+// Call.mu; Trunk.cmu (carriers) is never held with Trunk.mu; no lock is
+// held across network I/O or a callback. Registration loops, session
+// timers and reliable-provisional retransmissions run on goroutines the
+// Trunk waits for in Run.
 package trunk

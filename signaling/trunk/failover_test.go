@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,4 +195,49 @@ func TestFailoverOnSilenceTransportErrorAndMaxCalls(t *testing.T) {
 	}
 	_ = c.Hangup("done")
 	<-uc.Done()
+}
+
+func TestCarrierSRTPPolicyOnOffer(t *testing.T) {
+	offers := make(chan string, 2)
+	capture := func(offer []byte) ([]byte, error) {
+		offers <- string(offer)
+		return nil, errors.New("test: offer captured")
+	}
+	sec := trunktest.NewUAS(t, trunktest.UASConfig{Answer: capture})
+	plain := trunktest.NewUAS(t, trunktest.UASConfig{Answer: capture})
+	tr, pool := carrierTrunk(t, nil)
+	cs := uasCarrier("sec", sec, 0, "1")
+	cs.SRTP = "required"
+	tr.SetCarrier(cs)
+	tr.SetCarrier(uasCarrier("plain", plain, 0, "2"))
+	for _, tt := range []struct {
+		number, want, not string
+	}{{"1555", "RTP/SAVP", ""}, {"2555", "RTP/AVP", "a=crypto"}} {
+		_, _ = tr.Dial(ctxT(t), tt.number, "1001", openLeg(t, pool), nil)
+		got := <-offers
+		if !strings.Contains(got, tt.want) || (tt.not != "" && strings.Contains(got, tt.not)) {
+			t.Errorf("offer for %s:\n%s\nwant %s without %q", tt.number, got, tt.want, tt.not)
+		}
+	}
+}
+
+func TestOutboundReliableProvisionalIsPRACKed(t *testing.T) {
+	phone := rtplegtest.NewPhone(t, media.PCMU)
+	u := trunktest.NewUAS(t, trunktest.UASConfig{Provisional: []int{180}, Reliable: true, Answer: phone.Answer})
+	tr, pool := carrierTrunk(t, nil)
+	tr.SetCarrier(uasCarrier("rel", u, 0))
+	c, err := tr.Dial(ctxT(t), "5551234", "1001", openLeg(t, pool), nil)
+	if err != nil {
+		t.Fatalf("Dial to a carrier that waits for PRACK: %v", err)
+	}
+	waitFor(t, "ACK", 3*time.Second, func() bool { return u.Count("ACK") > 0 })
+	uc := answered(t, u)
+	if n := u.Count("PRACK"); n != 1 {
+		t.Errorf("carrier got %d PRACKs, want 1", n)
+	}
+	_ = c.Hangup("done")
+	<-uc.Done()
+	if n := u.Count("BYE"); n != 1 {
+		t.Errorf("carrier got %d BYEs after the PRACK (CSeq order), want 1", n)
+	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // allowMethods is the Allow header value of every 405/501/OPTIONS answer.
-const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK"
 
 // knownMethods are RFC methods we recognize but do not serve: 405, not 501.
 var knownMethods = map[string]bool{
@@ -58,6 +58,11 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		t.respond(req, tx, code, reason, hdrs...)
 		return
 	}
+	if code, reason, hdrs := checkSessionExpires(req); code != 0 { // RFC 4028 §8.1: 422 Min-SE (timers.go)
+		log.Info("invite refused", "code", code, "reason", reason)
+		t.respond(req, tx, code, reason, hdrs...)
+		return
+	}
 	if t.draining.Load() {
 		t.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
 		return
@@ -81,6 +86,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = dlg.Respond(503, "Service Unavailable", nil)
 		return
 	}
+	t.applyInboundSRTP(leg, req) // the carrier's srtp policy (carriers_calls.go)
 	var answer []byte
 	late := len(req.Body()) == 0
 	if late {
@@ -97,6 +103,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	c := t.newInboundCall(req, leg, answer)
+	c.setupReliable(req) // Require: 100rel (prack.go)
 	if !t.attachInbound(c, req) {
 		leg.Close()
 		log.Info("invite refused: trunk at max_calls")
@@ -255,23 +262,15 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if offerless {
 		body = c.leg.Offer() // we offer in the 200, the answer comes in the ACK
 	} else {
-		answer, err := c.leg.Answer(req.Body())
+		answer, err := c.answerOffer(req.Body()) // update.go
 		if err != nil {
 			code, reason := statusOf(err, 488, "Not Acceptable Here")
 			t.respond(req, tx, code, reason)
 			return
 		}
 		body = answer
-		held := c.leg.Direction() == "recvonly" || c.leg.Direction() == "inactive"
-		c.leg.SetHold(held)
-		c.mu.Lock()
-		changed := c.held != held
-		c.held = held
-		c.mu.Unlock()
-		if changed {
-			c.log.Info("call hold changed", "held", held, "direction", c.leg.Direction())
-		}
 	}
+	c.refreshed(req) // a re-INVITE refreshes the session timer (RFC 4028)
 	seq := req.CSeq().SeqNo
 	ack := make(chan []byte, 1)
 	c.mu.Lock()
@@ -284,6 +283,9 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}()
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(sip.HeaderClone(&c.t.dialogUA(req).ContactHDR))
+	for _, h := range c.sessionHeaders() {
+		res.AppendHeader(h)
+	}
 	if err := tx.Respond(res); err != nil {
 		c.log.Debug("re-invite respond", "err", err)
 		return
@@ -388,7 +390,7 @@ func (t *Trunk) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	t.respond(req, tx, 200, "OK",
 		sip.NewHeader("Allow", allowMethods),
 		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"),
-		sip.NewHeader("Supported", ""),
+		sip.NewHeader("Supported", supportedOptions),
 	)
 }
 

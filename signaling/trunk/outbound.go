@@ -216,7 +216,9 @@ func (t *Trunk) dialCarrier(ctx context.Context, car *carrier, sl *slot, to, fro
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: host}, Params: sip.NewParams()})
 	req.AppendHeader(sip.HeaderClone(&dua.ContactHDR))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sip.NewHeader("Supported", supportedOptions))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	leg.SetSRTPPolicy(car.srtpPolicy())
 	req.SetBody(leg.Offer())
 
 	waitCtx, waitCancel := context.WithCancel(ctx)
@@ -302,6 +304,7 @@ func (t *Trunk) dialCarrier(ctx context.Context, car *carrier, sl *slot, to, fro
 func (c *Call) onDialResponse(res *sip.Response, onProgress func(int)) {
 	switch {
 	case res.IsProvisional():
+		c.prackOutbound(res) // RFC 3262 (prack.go)
 		st := StateOffered
 		switch {
 		case res.StatusCode == 183 || (res.StatusCode > 100 && len(res.Body()) > 0):
@@ -392,6 +395,8 @@ func (c *Call) dlgAnswered(res *sip.Response) error {
 		return &DialError{Code: code, Reason: reason, Err: sdpErr}
 	}
 	c.leg.SetHold(false)
+	c.negotiateOutbound(res) // RFC 4028 (timers.go)
+	c.startSessionTimer()
 	c.t.calls.Go(func() { c.t.monitorOutbound(c) })
 	return nil
 }

@@ -222,6 +222,8 @@ func (t *Trunk) setupSIP() error {
 	srv.OnCancel(t.onCancel)
 	srv.OnOptions(t.onOptions)
 	srv.OnInfo(t.onInfo)
+	srv.OnUpdate(t.onUpdate) // update.go
+	srv.OnPrack(t.onPrack)   // prack.go
 	srv.OnNoRoute(t.onNoRoute)
 	return nil
 }

@@ -454,7 +454,7 @@ func checkRequest(req *sip.Request) (int, string, []sip.Header) {
 		var unsupported []string
 		for _, h := range req.GetHeaders("Require") {
 			for o := range strings.SplitSeq(h.Value(), ",") {
-				if o = strings.TrimSpace(o); o != "" {
+				if o = strings.TrimSpace(o); o != "" && !supportedOption(o) { // timers.go
 					unsupported = append(unsupported, o)
 				}
 			}

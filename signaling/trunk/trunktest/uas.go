@@ -29,6 +29,9 @@ type UASConfig struct {
 	Realm, Username, Password string
 	// DropACKs ignores that many ACKs of the 200, so it is retransmitted.
 	DropACKs int
+	// Reliable sends the 180 reliably (RFC 3262: Require: 100rel, RSeq 1)
+	// and waits up to 5 s for its PRACK before answering.
+	Reliable bool
 }
 
 // UAS is a scripted SIP callee on 127.0.0.1 for tests of outbound calls.
@@ -38,6 +41,7 @@ type UAS struct {
 	dialogs *sipgo.DialogServerCache
 	addr    netip.AddrPort
 	calls   chan *UASCall
+	pracks  chan string // RAck values of PRACKs received (buffer 4)
 	nonce   string
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
@@ -79,7 +83,7 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	if err != nil {
 		t.Fatalf("trunktest: uas server: %v", err)
 	}
-	u := &UAS{cfg: cfg, ua: ua, calls: make(chan *UASCall, 16), counts: map[string]int{}, nonce: sip.GenerateTagN(24)}
+	u := &UAS{cfg: cfg, ua: ua, calls: make(chan *UASCall, 16), pracks: make(chan string, 4), counts: map[string]int{}, nonce: sip.GenerateTagN(24)}
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	var port int
@@ -120,6 +124,14 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	}
 	u.dialogs = sipgo.NewDialogServerCache(client, contact)
 	srv.OnInvite(u.onInvite)
+	srv.OnPrack(func(req *sip.Request, tx sip.ServerTransaction) {
+		u.count("PRACK")
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		select {
+		case u.pracks <- req.GetHeader("RAck").Value():
+		default:
+		}
+	})
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
 		u.mu.Lock()
 		u.counts["ACK"]++
@@ -214,6 +226,14 @@ func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			_ = dlg.Respond(183, "Session Progress", answer, sdpHdr)
 		case code == 183:
 			_ = dlg.Respond(183, "Session Progress", nil)
+		case code == 180 && u.cfg.Reliable:
+			_ = dlg.Respond(code, "Ringing", nil, sip.NewHeader("Require", "100rel"), sip.NewHeader("RSeq", "1"))
+			select {
+			case <-u.pracks:
+			case <-time.After(5 * time.Second):
+				_ = dlg.Respond(500, "No PRACK", nil)
+				return
+			}
 		default:
 			_ = dlg.Respond(code, "Ringing", nil)
 		}

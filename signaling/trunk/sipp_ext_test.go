@@ -1,0 +1,127 @@
+package trunk_test
+
+import (
+	"context"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/internal/repotest"
+	"switchboard/media/rtpleg"
+	"switchboard/signaling/trunk"
+)
+
+// extRoutes is routes plus "ring100rel": 180 (reliable when the INVITE
+// requires it), then the echo answer. Each call's end is reported on ended.
+type extRoutes struct {
+	mu    sync.Mutex
+	ended []endedCall
+}
+
+type endedCall struct {
+	number, reason string
+	answered, at   time.Time
+}
+
+func (r *extRoutes) HandleCall(ctx context.Context, c *trunk.Call) {
+	var answered time.Time
+	if c.Number() == "ring100rel" {
+		if err := c.Ringing(); err != nil {
+			_ = c.Reject(500, "ringing failed")
+			return
+		}
+	}
+	leg := c.Leg()
+	leg.Start(leg)
+	if err := c.Answer(ctx); err != nil {
+		return
+	}
+	answered = time.Now()
+	<-c.Done()
+	r.mu.Lock()
+	r.ended = append(r.ended, endedCall{c.Number(), c.EndReason(), answered, time.Now()})
+	r.mu.Unlock()
+}
+
+func (r *extRoutes) last() (endedCall, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.ended) == 0 {
+		return endedCall{}, false
+	}
+	return r.ended[len(r.ended)-1], true
+}
+
+// runScenario runs testdata/sipp/<name> against tr for number and fails
+// the test when SIPp reports a failed call.
+func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout time.Duration) {
+	t.Helper()
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sipp, "-sf", repotest.Testdata(t, "sipp/"+name), "-s", number,
+		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-m", "1",
+		"-nostdin", "-timeout", strconv.Itoa(int(timeout/time.Second)), "-timeout_error", tr.Addr().String())
+	cmd.Dir = t.TempDir()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp %s: %v\n%s", name, err, tail(string(out), 3000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func TestSIPpUpdateWithAndWithoutSDP(t *testing.T) {
+	t.Parallel()
+	r := &extRoutes{}
+	tr := startTrunk(t, r)
+	runScenario(t, tr, "update.xml", "echo", 30*time.Second)
+	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
+	if e, _ := r.last(); e.reason != trunk.ReasonRemoteHangup {
+		t.Errorf("call ended with %q, want the UAC's BYE", e.reason)
+	}
+}
+
+func TestSIPpSessionExpiresTooSmall(t *testing.T) {
+	t.Parallel()
+	tr := startTrunk(t, &extRoutes{})
+	runScenario(t, tr, "session_expires_30.xml", "echo", 20*time.Second)
+}
+
+func TestSIPpPRACK(t *testing.T) {
+	t.Parallel()
+	r := &extRoutes{}
+	tr := startTrunk(t, r)
+	runScenario(t, tr, "prack.xml", "ring100rel", 30*time.Second)
+}
+
+func TestSIPpSessionExpiresWithoutRefreshEndsWithBye(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 90 s (the session interval)")
+	}
+	t.Parallel()
+	r := &extRoutes{}
+	// The scenario sends no RTP: the RTP timeout must not end the call first.
+	pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
+	runScenario(t, tr, "session_expires_90.xml", "echo", 150*time.Second)
+	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
+	e, _ := r.last()
+	d := e.at.Sub(e.answered)
+	if e.reason != trunk.ReasonSessionExpired || d < 89*time.Second || d > 93*time.Second {
+		t.Errorf("call ended after %v with %q, want a BYE for %q at about 90 s", d, e.reason, trunk.ReasonSessionExpired)
+	}
+	t.Logf("BYE %v after the answer", d)
+}
