@@ -37,7 +37,8 @@ func BenchmarkBridgedCalls(b *testing.B) {
 	gw := exec.Command(bin,
 		"-sip-addr", fmt.Sprintf("127.0.0.1:%d", sipPort), "-http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"-media-ip", "127.0.0.1", "-rtp-ports", fmt.Sprintf("%d-%d", rtpBase, rtpBase+98),
-		"-webrtc-port", fmt.Sprint(rtcPort), "-data", b.TempDir(), "-admin-token", token, "-log-level", "error")
+		"-webrtc-port", fmt.Sprint(rtcPort), "-data", b.TempDir(), "-admin-token", token, "-log-level", "error",
+		"-sip-rate", "1000") // every call comes from one source address
 	gw.Stderr = b.Output()
 	if err := gw.Start(); err != nil {
 		b.Fatal(err)

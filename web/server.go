@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"switchboard/internal/netguard"
 )
 
 // Config configures a Server. The zero value serves on :8080.
@@ -30,6 +32,9 @@ type Config struct {
 	WriteTimeout      time.Duration // from the end of the headers to the end of the response; 0 means 60s
 	IdleTimeout       time.Duration // keep-alive connection between requests; 0 means 120s
 	Logger            *slog.Logger  // nil means slog.Default()
+	// Health, when set, reports whether the rest of the gateway is serving
+	// (the SIP listeners); /healthz answers 503 while it returns an error.
+	Health func() error
 }
 
 // Server is the HTTP server of the gateway.
@@ -40,6 +45,8 @@ type Server struct {
 	srv   *http.Server
 	plain *http.Server // the redirecting plain listener's server when TLS is on (tls.go), else nil
 	drain atomic.Bool
+
+	guards []*netguard.Listener // the HTTP listeners' accept guards; set before ready closes
 
 	mu     sync.Mutex // guards following
 	ln     net.Listener
@@ -105,7 +112,33 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, "draining")
 		return
 	}
+	if err := s.serving(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not serving: %v", err)
+		return
+	}
 	fmt.Fprint(w, "ok")
+}
+
+// serving returns nil when every HTTP listener accepts and Config.Health
+// says the rest serves (PROTOCOL §14: /healthz tells the truth).
+func (s *Server) serving() error {
+	var errs []error
+	for _, g := range s.guards {
+		if err := g.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+	}
+	if s.cfg.Health != nil {
+		errs = append(errs, s.cfg.Health())
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) guard(ln net.Listener, name string) net.Listener {
+	g := netguard.Listen(ln, netguard.Config{Name: name, Logger: s.log})
+	s.guards = append(s.guards, g)
+	return g
 }
 
 // Addr returns the bound listen address once Run has bound it, or nil.
@@ -137,6 +170,11 @@ func (s *Server) Run(ctx context.Context) error {
 			close(s.ready)
 			return fmt.Errorf("listen https %s: %w", s.cfg.TLSAddr, err)
 		}
+	}
+	// Accept retries through EMFILE and the like rather than stopping.
+	ln = s.guard(ln, "http")
+	if tlsLn != nil {
+		tlsLn = s.guard(tlsLn, "https")
 	}
 	s.mu.Lock()
 	if s.closed {

@@ -38,6 +38,7 @@ type Config struct {
 	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
 	Limits         Limits         // §14 web-side limits (config_limits.go)
 	TrunkFlags     TrunkFlags     // -trunk-register, -trunk-caller-id (trunks.go)
+	SIP            SIPLimits      // -sip-rate, -max-sip-conns, SIP timeouts, -sip-user-agent (config_sip.go)
 }
 
 // minRTPPorts is the smallest -rtp-ports range accepted: 2 calls.
@@ -71,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	)
 	applyDeploy := deployFlags(fs, getenv)
 	checkLimits := limitFlags(fs)
+	checkSIP := sipFlags(fs)
 	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
@@ -176,6 +178,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	c.Pprof = *pprofOn
 	checkLimits(&c, bad)
+	checkSIP(&c, bad)
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")
 	}

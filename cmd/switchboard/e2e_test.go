@@ -188,7 +188,7 @@ func TestSIPpEcho(t *testing.T) {
 	needSIPp(t)
 	for i, transport := range []string{"u1", "t1"} {
 		t.Run(transport, func(t *testing.T) {
-			g := startGateway(t, 30000+i*2000)
+			g := startGateway(t, 30000+i*2000, "-sip-rate", "1000") // 50 calls/s from one source: over the default 20
 			target := "127.0.0.1:" + strconv.Itoa(g.sipPort)
 			out, err := runSIPp(t, t.TempDir(), "-sn", "uac", "-s", "echo", "-t", transport,
 				"-m", "200", "-r", "50", "-l", "50", target)

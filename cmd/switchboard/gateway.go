@@ -124,6 +124,9 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		}),
 		TLSListen: sipTLS, TLS: sipTLSConf, Logger: log,
 		OnRegistration: registrationEvents(g.hub),
+		InviteRate:     cfg.SIP.Rate, MaxConns: cfg.SIP.MaxConns, MaxConnsPerSource: sipConnsPerSource,
+		TCPIdle: cfg.SIP.TCPIdle, ReadTimeout: cfg.SIP.ReadTimeout,
+		UserAgent: cfg.SIP.UserAgent, NoUserAgent: cfg.SIP.UserAgent == "",
 	}); err != nil {
 		return nil, err
 	}
@@ -156,7 +159,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}); err != nil {
 		return nil, err
 	}
-	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log}))
+	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log, Health: g.trunk.Serving}))
 	g.http.Handle("GET /ws/agent", g.phone)
 	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())

@@ -12,6 +12,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"switchboard/internal/netguard"
 )
 
 // tlsHandshakeTimeout bounds a SIP over TLS client's handshake; a peer that
@@ -37,7 +39,10 @@ func (t *Trunk) listenTLS() error {
 	t.tlsAP = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	cfg := t.cfg.TLS.Clone()
 	cfg.NextProtos = nil // SIP has no ALPN id
-	t.tls = &handshakeListener{Listener: l, cfg: cfg}
+	// Retries through EMFILE and shares -max-sip-conns with TCP (netguard);
+	// then the handshake; then the stream checks of every transport (stream.go).
+	t.tlsG = netguard.Listen(l, netguard.Config{Budget: t.budget, Name: "sip tls", Logger: t.log})
+	t.tls = &streamListener{Listener: &handshakeListener{Listener: t.tlsG, cfg: cfg}, t: t, transport: "TLS"}
 	return nil
 }
 

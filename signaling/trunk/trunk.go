@@ -1,6 +1,7 @@
 package trunk
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"switchboard/internal/netguard"
 	"switchboard/media/rtpleg"
 )
 
@@ -59,6 +61,15 @@ type Config struct {
 	// NoAnswerTimeout is how long an outbound INVITE may go without any
 	// response before the next carrier is tried; 0 means 32 s (Timer B).
 	NoAnswerTimeout time.Duration
+
+	// Limits (PROTOCOL §14, stream.go, admission.go).
+	InviteRate        float64       // initial INVITEs per second per source address (burst twice that); 0 means 20, negative means no limit
+	MaxConns          int           // TCP+TLS connections at once; 0 means 4096
+	MaxConnsPerSource int           // of those, from one address; 0 means 64
+	TCPIdle           time.Duration // a stream connection with no complete message for this long is closed; 0 means 60 s
+	ReadTimeout       time.Duration // a started message not complete by then closes its connection; 0 means 10 s
+	UserAgent         string        // Server/User-Agent header value; "" means "Switchboard"
+	NoUserAgent       bool          // send no Server/User-Agent header at all
 }
 
 // Trunk is the SIP trunk endpoint. Create it with New, then Run it.
@@ -91,6 +102,16 @@ type Trunk struct {
 	active map[string]*Call // by dialog ID
 	ended  bool             // Close called: no new calls
 
+	// Guards of the listeners (internal/netguard) and the limits.
+	udpG        *udpConn
+	tcpG        *netguard.Listener
+	tlsG        *netguard.Listener // nil without TLS
+	budget      *netguard.Budget   // TCP+TLS connections
+	rate        *sourceRate
+	rateRefused atomic.Uint64
+	out         outbound
+	serving     atomic.Bool // Run is serving the listeners
+
 	regs    sync.WaitGroup // registration loops (register.go)
 	running atomic.Bool    // Run has started serving: registrations may start
 
@@ -110,7 +131,19 @@ func New(cfg Config) (*Trunk, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	cfg.MaxConns = cmp.Or(cfg.MaxConns, 4096)
+	cfg.MaxConnsPerSource = cmp.Or(cfg.MaxConnsPerSource, 64)
+	cfg.TCPIdle = cmp.Or(cfg.TCPIdle, defaultTCPIdle)
+	cfg.ReadTimeout = cmp.Or(cfg.ReadTimeout, defaultReadTimeout)
+	cfg.InviteRate = cmp.Or(cfg.InviteRate, defaultInviteRate)
+	cfg.UserAgent = cmp.Or(cfg.UserAgent, defaultUserAgent)
+	if cfg.NoUserAgent {
+		cfg.UserAgent = ""
+	}
 	t := &Trunk{cfg: cfg, log: log, active: map[string]*Call{}, closed: make(chan struct{}), idle: make(chan struct{}, 1), carriers: map[string]*carrier{}}
+	t.budget = netguard.NewBudget(cfg.MaxConns, cfg.MaxConnsPerSource)
+	t.rate = newSourceRate(cfg.InviteRate)
+	t.out = outbound{ua: cfg.UserAgent, log: log}
 	if cfg.OutboundURI != "" {
 		c, err := CarrierFromURI("default", cfg.OutboundURI)
 		if err != nil {
@@ -157,7 +190,9 @@ func (t *Trunk) listen() error {
 			}
 			return fmt.Errorf("trunk: listen tcp %s: %w", t.cfg.Listen, err)
 		}
-		t.udp, t.tcp = u, l
+		t.udpG = &udpConn{PacketConn: netguard.ListenPacket(u, "sip udp", t.log), out: t.out}
+		t.tcpG = netguard.Listen(l, netguard.Config{Budget: t.budget, Name: "sip tcp", Logger: t.log})
+		t.udp, t.tcp = t.udpG, t.tcpG
 		ap := u.LocalAddr().(*net.UDPAddr).AddrPort()
 		t.addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		return nil
@@ -228,6 +263,37 @@ func (t *Trunk) setupSIP() error {
 	return nil
 }
 
+// Serving returns nil while every SIP listener (UDP, TCP, and TLS when
+// configured) is serving, else why not: Run not started or returned, or a
+// listener retrying a transient error such as EMFILE. /healthz answers 503
+// while it is not nil.
+func (t *Trunk) Serving() error {
+	if !t.serving.Load() {
+		return errors.New("sip not running")
+	}
+	if err := t.udpG.Err(); err != nil {
+		return fmt.Errorf("sip udp: %w", err)
+	}
+	if err := t.tcpG.Err(); err != nil {
+		return fmt.Errorf("sip tcp: %w", err)
+	}
+	if t.tlsG != nil {
+		if err := t.tlsG.Err(); err != nil {
+			return fmt.Errorf("sip tls: %w", err)
+		}
+	}
+	return nil
+}
+
+// InvitesRefused returns how many initial INVITEs got 503 for -sip-rate.
+func (t *Trunk) InvitesRefused() uint64 { return t.rateRefused.Load() }
+
+// StreamConns returns the TCP+TLS connections open now and how many were
+// refused for -max-sip-conns.
+func (t *Trunk) StreamConns() (open int, refused uint64) {
+	return t.budget.Open(), t.budget.Refused()
+}
+
 // Addr returns the bound SIP address (UDP and TCP).
 func (t *Trunk) Addr() netip.AddrPort { return t.addr }
 
@@ -243,10 +309,11 @@ func (t *Trunk) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	wg.Go(func() { errc <- t.srv.ServeUDP(t.udp) })
-	wg.Go(func() { errc <- t.srv.ServeTCP(t.tcp) })
+	wg.Go(func() { errc <- t.srv.ServeTCP(&streamListener{Listener: t.tcp, t: t, transport: "TCP"}) })
 	t.serveTLS(&wg, errc)
 	t.log.Info("sip listening", "addr", t.addr.String(), "transports", "udp,tcp")
 	t.running.Store(true)
+	t.serving.Store(true)
 	for _, c := range t.carrierList() {
 		if c.cfg.Register {
 			t.startRegistration(c)
@@ -259,6 +326,7 @@ func (t *Trunk) Run(ctx context.Context) error {
 	case err = <-errc:
 		err = fmt.Errorf("trunk: serve: %w", err)
 	}
+	t.serving.Store(false)
 	t.shutdown()
 	t.stopRegistrations()
 	t.udp.Close()

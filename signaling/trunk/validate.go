@@ -3,8 +3,10 @@ package trunk
 import (
 	"bytes"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -16,29 +18,36 @@ import (
 
 // verdict of checkRaw.
 type verdict struct {
-	drop   bool   // discard silently
-	code   int    // >0: answer with this status (the request is not passed on)
-	reason string // reason phrase for code
-	data   []byte // the message to hand to sipgo (trailing octets cut off)
+	drop   bool     // discard silently
+	code   int      // >0: answer with this status (the request is not passed on)
+	reason string   // reason phrase for code
+	data   []byte   // the message to hand to sipgo (trailing octets cut off)
+	hdrs   []string // extra "Name: value" header lines of the answer to code
+	invite bool     // data is an initial INVITE (no To tag): subject to -sip-rate
 }
 
 // maxMessage bounds what we accept in one datagram.
 const maxMessage = 64 << 10
 
-// readFilter is sipgo's transport read hook. For UDP it validates each
-// datagram; TCP is a byte stream (sipgo frames it) and passes through.
+// readFilter is sipgo's transport read hook. For UDP it puts each datagram
+// through Trunk.inspect and answers refused requests itself; stream
+// transports are framed and checked by streamConn (stream.go) before sipgo
+// reads them, so their bytes pass through here unchanged.
 func (t *Trunk) readFilter(info sip.TransportReadProps, data []byte) ([]byte, error) {
 	if info.Transport != "UDP" {
 		return data, nil
 	}
-	v := checkRaw(data)
+	var src netip.AddrPort
+	if ua, ok := info.RemoteAddr.(*net.UDPAddr); ok {
+		ap := ua.AddrPort()
+		src = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	v := t.inspect("UDP", src, data)
 	switch {
 	case v.drop:
-		t.log.Debug("sip message dropped", "source", addrString(info.RemoteAddr), "reason", v.reason)
 		return nil, nil
 	case v.code > 0:
-		t.log.Info("sip request refused", "source", addrString(info.RemoteAddr), "code", v.code, "reason", v.reason)
-		if res := statelessResponse(data, v.code, v.reason); res != nil && info.RemoteAddr != nil {
+		if res := statelessResponse(data, v.code, v.reason, v.hdrs...); res != nil && info.RemoteAddr != nil {
 			if _, err := t.udp.WriteTo(res, info.RemoteAddr); err != nil {
 				t.log.Debug("sip stateless response", "err", err)
 			}
@@ -46,6 +55,26 @@ func (t *Trunk) readFilter(info sip.TransportReadProps, data []byte) ([]byte, er
 		return nil, nil
 	}
 	return v.data, nil
+}
+
+// inspect is the one check of every message received on any transport,
+// before sipgo parses it: RFC 4475 sanity (checkRaw), then admission of
+// initial INVITEs by their source's rate (-sip-rate: 503 before any port
+// or call exists). It logs the message at debug.
+func (t *Trunk) inspect(transport string, src netip.AddrPort, data []byte) verdict {
+	t.out.logIn(data, transport, src.String())
+	v := checkRaw(data)
+	switch {
+	case v.drop:
+		t.log.Debug("sip message dropped", "transport", transport, "source", src.String(), "reason", v.reason)
+	case v.code > 0:
+		t.log.Info("sip request refused", "transport", transport, "source", src.String(), "code", v.code, "reason", v.reason)
+	case v.invite && !t.rate.allow(src.Addr(), time.Now()):
+		t.rateRefused.Add(1)
+		t.log.Debug("invite refused: over -sip-rate", "transport", transport, "source", src.String())
+		return verdict{code: 503, reason: "Service Unavailable", hdrs: []string{"Retry-After: 1"}}
+	}
+	return v
 }
 
 func addrString(a net.Addr) string {
@@ -159,11 +188,22 @@ func checkRaw(data []byte) verdict {
 		// Trailing octets after the body are not part of the message.
 		data = data[:len(data)-len(body)+int(n)]
 	}
-	return verdict{data: forceRport(data)}
+	return verdict{data: forceRport(data), invite: method == "INVITE" && !hasToTag(hdrs)}
 }
 
 // dropACK turns any error answer into a silent drop for ACK: an ACK is
 // never answered (RFC 3261 §17.2.3).
+// hasToTag reports whether the To header carries a tag (an in-dialog
+// request).
+func hasToTag(hdrs []header) bool {
+	for _, h := range hdrs {
+		if h.name == "to" {
+			return strings.Contains(strings.ToLower(h.value), ";tag=")
+		}
+	}
+	return false
+}
+
 func dropACK(parts []string, v verdict) verdict {
 	if len(parts) > 0 && parts[0] == "ACK" {
 		return verdict{drop: true, reason: v.reason}
@@ -410,8 +450,8 @@ func isToken(s string) bool {
 
 // statelessResponse builds a response to the raw request data, copying
 // Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2). It returns nil when
-// there is no Via to answer to.
-func statelessResponse(data []byte, code int, reason string) []byte {
+// there is no Via to answer to. extra are added "Name: value" lines.
+func statelessResponse(data []byte, code int, reason string, extra ...string) []byte {
 	_, hdrs, _, _ := splitMessage(data)
 	var b bytes.Buffer
 	b.WriteString("SIP/2.0 " + strconv.Itoa(code) + " " + reason + "\r\n")
@@ -437,7 +477,10 @@ func statelessResponse(data []byte, code int, reason string) []byte {
 	if code == 405 || code == 501 {
 		b.WriteString("Allow: " + allowMethods + "\r\n")
 	}
-	b.WriteString("Server: switchboard\r\nContent-Length: 0\r\n\r\n")
+	for _, h := range extra {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("Content-Length: 0\r\n\r\n") // Server: added on the way out (wire.go)
 	return b.Bytes()
 }
 
