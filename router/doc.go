@@ -67,6 +67,39 @@
 // removed, its offers are canceled and their tasks routed again with their
 // original age and place.
 //
+// # Routing v2 (PROTOCOL.md section 10)
+//
+// Tasks have a Channel ("" or "voice" for calls). Voice work counts in
+// Capacity (load = calls + live call reservations, as in v1); every other
+// channel counts in AgentConfig.Channels (default 1, 0 = never). The five
+// blocking rules:
+//
+//  1. Calls are always blocking. A task is blocking unless NonBlocking
+//     (block_agent: false) and its queue has Simultaneous.
+//  2. An agent holding any blocking work (a call in any state, a live call
+//     reservation, a blocking task, offered or accepted) is offered no
+//     queue work. Direct tasks keep the v1 rule (below voice capacity).
+//     v1's AllowBusyAgents still lets an agent whose blocking work is voice
+//     take more calls of that queue below capacity.
+//  3. An agent whose only work is non-blocking tasks may be offered queue
+//     work, blocking or not, only when no eligible member of that queue is
+//     completely free (Work 0); a further non-blocking task needs fewer than
+//     MaxNonBlocking held.
+//  4. Per-channel capacity caps every channel.
+//  5. Tasks and calls of a Simultaneous queue get no wrap-up.
+//
+// Queues serve FIFO or LIFO at equal priority. Membership sets are the
+// caller's: it evaluates target_workers (package router/attrexpr) and puts
+// the agent again with the new Queues; an unchanged set costs nothing.
+// Workflows (PutWorkflow) route a task with Workflow set: the first Filter
+// whose Matcher accepts Task.Attributes gives the targets; the task waits
+// in targets[0] and, after that target's Timeout unassigned, moves to the
+// next one (task.moved, FromQueue to Queue), keeping Arrived; a task
+// offered when its timeout runs out moves if the offer ends unaccepted. No
+// match: DefaultQueue, else fallback no_match. Task.Payload is carried
+// untouched in every task and reservation event and in snapshots, so the
+// caller keeps no map of its own beside the router's.
+//
 // # Cost
 //
 // Each queue keeps its waiting tasks in a heap (priority, arrival) and its

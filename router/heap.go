@@ -133,3 +133,13 @@ func (h *iheap[T]) down(i0 int) bool {
 	}
 	return i > i0
 }
+
+// init restores the heap order after the ordering itself changed.
+func (h *iheap[T]) init() {
+	for i, x := range h.items {
+		*h.idx(x) = i
+	}
+	for i := len(h.items)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}

@@ -9,33 +9,31 @@ import (
 
 // Ordering.
 
-// taskLess orders the waiting tasks of one queue: priority desc, arrival
-// asc, then creation order.
-func taskLess(a, b *task) bool {
-	if a.cfg.Priority != b.cfg.Priority {
-		return a.cfg.Priority > b.cfg.Priority
-	}
-	if !a.cfg.Arrived.Equal(b.cfg.Arrived) {
-		return a.cfg.Arrived.Before(b.cfg.Arrived)
-	}
-	return a.seq < b.seq
-}
-
 func effPriority(t *task) int {
 	if t.q != nil {
-		return t.q.cfg.Priority + t.cfg.Priority
+		return t.q.cfg.Priority + t.prio
 	}
-	return t.cfg.Priority
+	return t.prio
 }
 
+func (t *task) lifo() bool { return t.q != nil && t.q.cfg.Order == LIFO }
+
 // cmpTasks orders tasks across queues: effective priority (queue priority +
-// task priority) desc, arrival asc, creation order.
+// task priority) desc, arrival (oldest first; newest first when both queues
+// are LIFO), creation order.
 func cmpTasks(a, b *task) int {
 	if pa, pb := effPriority(a), effPriority(b); pa != pb {
 		return cmp.Compare(pb, pa)
 	}
+	lifo := a.lifo() && b.lifo()
 	if c := a.cfg.Arrived.Compare(b.cfg.Arrived); c != 0 {
+		if lifo {
+			return -c
+		}
 		return c
+	}
+	if lifo {
+		return cmp.Compare(b.seq, a.seq)
 	}
 	return cmp.Compare(a.seq, b.seq)
 }
@@ -50,15 +48,15 @@ func idleLess(a, b *membership) bool {
 
 // busyLess: least loaded first, then longest idle, then id.
 func busyLess(a, b *membership) bool {
-	if la, lb := a.a.load(), b.a.load(); la != lb {
+	if la, lb := a.a.work(), b.a.work(); la != lb {
 		return la < lb
 	}
 	return idleLess(a, b)
 }
 
 func cmpAgents(a, b *agent) int {
-	// Idle agents first (rule 3), then longest idle, then id.
-	ia, ib := a.load() == 0, b.load() == 0
+	// Completely free agents first (rule 3), then longest idle, then id.
+	ia, ib := a.work() == 0, b.work() == 0
 	if ia != ib {
 		if ia {
 			return -1
@@ -74,16 +72,45 @@ func cmpAgents(a, b *agent) int {
 // State upkeep.
 
 // refresh puts the agent's memberships in the right per-queue indexes after
-// any change to its presence, load, wrap-up, idle time or membership.
+// any change to its presence, load, wrap-up, idle time or membership: idle
+// holds completely free agents; busy holds agents with work that some task
+// of the queue may still reach (only non-blocking work, rule 3; or voice
+// work below capacity in an AllowBusyAgents queue, v1).
 func (r *Router) refresh(a *agent) {
 	ready := a.ready() && !a.wrapup
-	load := a.load()
-	idle := ready && load == 0
-	busy := ready && load > 0 && load < a.capacity
+	work := a.work()
+	idle := ready && work == 0
 	for _, m := range a.mem {
 		m.q.idle.set(m, idle)
-		m.q.busy.set(m, busy)
+		m.q.busy.set(m, ready && work > 0 && r.busyOK(a, m.q))
 	}
+}
+
+// busyOK: a busy agent may still get some queue work of q.
+func (r *Router) busyOK(a *agent, q *queue) bool {
+	if a.blocking() == 0 {
+		return true
+	}
+	return q.cfg.AllowBusyAgents && a.blk == 0 && a.load() < a.capacity
+}
+
+// mayTake is every rule but the exclusion list: may agent a (ready, not in
+// wrap-up) be offered a task of channel ch, non-blocking nb, from queue q?
+func (r *Router) mayTake(a *agent, q *queue, ch string, nb bool) bool {
+	if !a.ready() || a.wrapup {
+		return false
+	}
+	if ch == "" {
+		if a.load() >= a.capacity {
+			return false
+		}
+	} else if a.chn[ch] >= a.capOf(ch) { // rule 4
+		return false
+	}
+	if a.blocking() > 0 { // rule 2, with v1's allow_busy_agents for calls
+		return ch == "" && q.cfg.AllowBusyAgents && a.blk == 0
+	}
+	return !nb || a.nb < a.maxNB // rule 3
 }
 
 func (r *Router) markAgent(a *agent) {
@@ -123,7 +150,7 @@ func (r *Router) settle(now time.Time) {
 	if len(r.dirtyAgents) > 0 {
 		slices.SortFunc(r.dirtyAgents, cmpAgents)
 		for _, a := range r.dirtyAgents {
-			if a.load() == 0 {
+			if a.work() == 0 {
 				if t := r.pickFor(a); t != nil {
 					r.offer(t, a, now)
 				}
@@ -145,12 +172,13 @@ func (r *Router) settle(now time.Time) {
 }
 
 // offerTask offers a waiting queue task to the longest idle eligible member
-// of its queue, or with AllowBusyAgents to the least busy one.
+// of its queue, else (rule 3, or v1 AllowBusyAgents) to the least busy one.
 func (r *Router) offerTask(t *task, now time.Time) {
 	q := t.q
-	ok := func(m *membership) bool { return !t.excludes(m.a.id) }
+	ch, nb := t.channel(), t.nonBlocking()
+	ok := func(m *membership) bool { return !t.excludes(m.a.id) && r.mayTake(m.a, q, ch, nb) }
 	m, found := q.idle.first(ok, &r.scratchM)
-	if !found && q.cfg.AllowBusyAgents {
+	if !found {
 		m, found = q.busy.first(ok, &r.scratchM)
 	}
 	if found {
@@ -161,19 +189,24 @@ func (r *Router) offerTask(t *task, now time.Time) {
 // pickFor returns the best waiting task across the agent's queues that the
 // agent may be offered now, or nil.
 func (r *Router) pickFor(a *agent) *task {
-	if !a.ready() || a.wrapup || a.load() >= a.capacity {
+	if !a.ready() || a.wrapup {
 		return nil
 	}
-	idle := a.load() == 0
+	idle := a.work() == 0
 	var best *task
 	ok := func(t *task) bool { return !t.excludes(a.id) }
 	for _, m := range a.mem {
 		q := m.q
-		if q.waiting.Len() == 0 || (!idle && !q.cfg.AllowBusyAgents) {
+		if q.nWait == 0 || (!idle && !r.busyOK(a, q)) {
 			continue
 		}
-		if t, found := q.waiting.first(ok, &r.scratchT); found && (best == nil || cmpTasks(t, best) < 0) {
-			best = t
+		for _, sb := range q.subs {
+			if sb.h.Len() == 0 || !r.mayTake(a, q, sb.key.ch, sb.key.nb && q.cfg.Simultaneous && sb.key.ch != "") {
+				continue
+			}
+			if t, found := sb.h.first(ok, &r.scratchT); found && (best == nil || cmpTasks(t, best) < 0) {
+				best = t
+			}
 		}
 	}
 	return best
@@ -181,9 +214,7 @@ func (r *Router) pickFor(a *agent) *task {
 
 // offer reserves agent a for task t.
 func (r *Router) offer(t *task, a *agent, now time.Time) {
-	if t.idx >= 0 {
-		t.q.waiting.remove(t)
-	}
+	t.unwait()
 	timeout := r.cfg.DirectOfferTimeout
 	var qid QueueID
 	if !t.targeted() {
@@ -201,9 +232,16 @@ func (r *Router) offer(t *task, a *agent, now time.Time) {
 	t.state = stateReserved
 	t.res = res
 	a.res = append(a.res, res)
+	if t.channel() == "" {
+		a.vres++
+	} else {
+		t.heldNB = t.nonBlocking()
+		r.hold(a, t, 1)
+	}
 	r.decisions++
 	r.emit(Event{Type: ReservationCreated, At: now, Agent: a.id, Task: t.cfg.ID, Reservation: res.id,
-		Queue: qid, Kind: t.cfg.Kind, Extension: t.cfg.TargetExtension, Expires: res.tm.at})
+		Queue: qid, Kind: t.cfg.Kind, Extension: t.cfg.TargetExtension, Expires: res.tm.at,
+		Channel: t.cfg.Channel, Payload: t.cfg.Payload})
 	r.refresh(a)
 }
 
@@ -223,8 +261,29 @@ func (r *Router) endReservation(res *reservation, typ EventType, reason string, 
 		}
 	}
 	t.res = nil
+	if t.channel() == "" {
+		a.vres--
+	} else {
+		r.hold(a, t, -1)
+	}
 	r.emit(Event{Type: typ, At: now, Agent: a.id, Task: t.cfg.ID, Reservation: res.id,
-		Queue: t.queueID(), Kind: t.cfg.Kind, Reason: reason})
+		Queue: t.queueID(), Kind: t.cfg.Kind, Reason: reason, Channel: t.cfg.Channel, Payload: t.cfg.Payload})
+}
+
+// hold counts (d = 1) or releases (d = -1) a non-voice task in the agent's
+// channel and blocking counters.
+func (r *Router) hold(a *agent, t *task, d int) {
+	ch := t.channel()
+	if n := a.chn[ch] + d; n > 0 {
+		a.chn[ch] = n
+	} else {
+		delete(a.chn, ch)
+	}
+	if t.heldNB {
+		a.nb += d
+	} else {
+		a.blk += d
+	}
 }
 
 func (t *task) queueID() QueueID {
@@ -263,7 +322,12 @@ func (r *Router) requeue(t *task, why string, now time.Time) {
 		r.fallback(t, ReasonUnknownQueue, now)
 		return
 	}
-	t.q.waiting.push(t)
+	t.q.push(t)
+	if t.moveDue {
+		t.moveDue = false
+		r.escalate(t, now)
+		return
+	}
 	r.markTask(t)
 }
 
@@ -280,7 +344,11 @@ func (r *Router) routeDirect(t *task, now time.Time) {
 		r.fallback(t, ReasonDisconnected, now)
 	case a.activity != ActivityAvailable:
 		r.fallback(t, ReasonUnavailable, now)
-	case a.load() >= a.capacity:
+	case t.channel() == "" && a.load() >= a.capacity:
+		r.fallback(t, ReasonBusy, now)
+	case t.channel() != "" && a.capOf(t.channel()) == 0:
+		r.fallback(t, ReasonNoChannel, now)
+	case t.channel() != "" && a.chn[t.channel()] >= a.capOf(t.channel()):
 		r.fallback(t, ReasonBusy, now)
 	default:
 		r.offer(t, a, now)
@@ -289,11 +357,10 @@ func (r *Router) routeDirect(t *task, now time.Time) {
 
 // fallback ends a task that will reach no agent.
 func (r *Router) fallback(t *task, reason string, now time.Time) {
-	if t.idx >= 0 {
-		t.q.waiting.remove(t)
-	}
+	t.unwait()
+	r.timers.remove(&t.escT)
 	delete(r.tasks, t.cfg.ID)
 	r.decisions++
 	r.emit(Event{Type: TaskFallback, At: now, Task: t.cfg.ID, Queue: t.queueID(), Kind: t.cfg.Kind,
-		Extension: t.cfg.TargetExtension, Reason: reason})
+		Extension: t.cfg.TargetExtension, Reason: reason, Channel: t.cfg.Channel, Payload: t.cfg.Payload})
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -17,6 +18,7 @@ type Router struct {
 	listing map[QueueID]map[AgentID]*agent // agents whose config names the queue
 	tasks   map[TaskID]*task
 	res     map[ReservationID]*reservation
+	flows   map[WorkflowID]*Workflow
 
 	timers iheap[*timer]
 
@@ -41,9 +43,16 @@ type agent struct {
 	mem       []*membership
 	activity  Activity
 	connected bool
-	calls     int // task calls and outbound calls
+	calls     int // task calls and outbound calls (voice)
 	outbound  int
 	res       []*reservation
+	vres      int            // voice reservations
+	tasks     int            // accepted non-voice tasks
+	blk       int            // non-voice blocking tasks held (offered or accepted)
+	nb        int            // non-voice non-blocking tasks held
+	chn       map[string]int // non-voice tasks held per channel
+	chCap     map[string]int // configured non-voice capacities
+	maxNB     int
 	wrapup    bool
 	wrapT     timer
 	idleSince time.Time
@@ -51,7 +60,22 @@ type agent struct {
 	dirty     bool
 }
 
-func (a *agent) load() int { return a.calls + len(a.res) }
+// load is the voice load of v1: calls and live call reservations.
+func (a *agent) load() int { return a.calls + a.vres }
+
+// work counts everything the agent holds; 0 means completely free.
+func (a *agent) work() int { return a.calls + len(a.res) + a.tasks }
+
+// blocking counts blocking work (rule 2): calls in any state, live call
+// reservations, blocking tasks.
+func (a *agent) blocking() int { return a.calls + a.vres + a.blk }
+
+func (a *agent) capOf(ch string) int {
+	if c, ok := a.chCap[ch]; ok {
+		return c
+	}
+	return 1
+}
 
 // ready: may be offered something at all (rule 1, ignoring load).
 func (a *agent) ready() bool {
@@ -68,7 +92,8 @@ type membership struct {
 type queue struct {
 	cfg     Queue
 	removed bool
-	waiting iheap[*task]
+	subs    []*sub // waiting tasks by (channel, requested non-blocking)
+	nWait   int
 	idle    iheap[*membership] // load 0, no wrap-up: longest idle first
 	busy    iheap[*membership] // 0 < load < capacity, no wrap-up
 	members map[AgentID]*membership
@@ -87,7 +112,14 @@ type task struct {
 	seq     uint64
 	state   taskState
 	q       *queue // queue-routed tasks
-	idx     int    // in q.waiting
+	idx     int    // in sub.h
+	sub     *sub
+	prio    int // own priority (+ the workflow target's)
+	heldNB  bool
+	targets []Target // workflow escalation
+	step    int
+	escT    timer
+	moveDue bool // the escalation timer fired while offered
 	res     *reservation
 	agent   *agent // assigned
 	dirty   bool
@@ -118,6 +150,7 @@ type timer struct {
 	idx int
 	res *reservation
 	ag  *agent // wrap-up end
+	esc *task  // escalation
 }
 
 // New returns an empty Router.
@@ -135,6 +168,7 @@ func New(cfg Config) *Router {
 		queues:  map[QueueID]*queue{},
 		listing: map[QueueID]map[AgentID]*agent{},
 		tasks:   map[TaskID]*task{},
+		flows:   map[WorkflowID]*Workflow{},
 		res:     map[ReservationID]*reservation{},
 		timers: iheap[*timer]{
 			less: func(a, b *timer) bool {
@@ -171,10 +205,16 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 		return fmt.Errorf("%w: queue %q: empty id or negative duration", ErrInvalid, cfg.ID)
 	}
 	if q, ok := r.queues[cfg.ID]; ok {
-		wasBusy := q.cfg.AllowBusyAgents
+		old := q.cfg
 		q.cfg = cfg
-		if cfg.AllowBusyAgents && !wasBusy {
+		if old.Order != cfg.Order || old.Priority != cfg.Priority {
+			for _, sb := range q.subs {
+				sb.h.init()
+			}
+		}
+		if old.AllowBusyAgents != cfg.AllowBusyAgents || old.Simultaneous != cfg.Simultaneous {
 			for _, m := range q.members {
+				r.refresh(m.a)
 				r.markAgent(m.a)
 			}
 		}
@@ -182,7 +222,6 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 		return nil
 	}
 	q := &queue{cfg: cfg, members: map[AgentID]*membership{}}
-	q.waiting = iheap[*task]{less: taskLess, idx: func(t *task) *int { return &t.idx }}
 	q.idle = iheap[*membership]{less: idleLess, idx: func(m *membership) *int { return &m.idleIdx }}
 	q.busy = iheap[*membership]{less: busyLess, idx: func(m *membership) *int { return &m.busyIdx }}
 	r.queues[cfg.ID] = q
@@ -218,8 +257,10 @@ func (r *Router) RemoveQueue(id QueueID, now time.Time) error {
 		}
 	}
 	clear(q.members)
-	for q.waiting.Len() > 0 {
-		r.fallback(q.waiting.pop(), ReasonUnknownQueue, now)
+	for _, sb := range q.subs {
+		for sb.h.Len() > 0 {
+			r.fallback(sb.h.items[0], ReasonUnknownQueue, now)
+		}
 	}
 	r.settle(now)
 	return nil
@@ -233,15 +274,26 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 	if cfg.Capacity == 0 {
 		cfg.Capacity = DefaultCapacity
 	}
+	if cfg.MaxNonBlocking == 0 {
+		cfg.MaxNonBlocking = DefaultMaxNonBlocking
+	}
 	if cfg.ID == "" || cfg.Capacity < 1 || cfg.Capacity > MaxCapacity {
 		return fmt.Errorf("%w: agent %q: empty id or capacity %d not in 1..%d", ErrInvalid, cfg.ID, cfg.Capacity, MaxCapacity)
+	}
+	if cfg.MaxNonBlocking < 1 || cfg.MaxNonBlocking > MaxNonBlocking {
+		return fmt.Errorf("%w: agent %q: max_nonblocking %d not in 1..%d", ErrInvalid, cfg.ID, cfg.MaxNonBlocking, MaxNonBlocking)
+	}
+	for ch, c := range cfg.Channels {
+		if ch == "" || ch == Voice || c < 0 || c > MaxChannelCapacity {
+			return fmt.Errorf("%w: agent %q: channel %q capacity %d (voice is Capacity; others 0..%d)", ErrInvalid, cfg.ID, ch, c, MaxChannelCapacity)
+		}
 	}
 	if o, ok := r.byExt[cfg.Extension]; ok && cfg.Extension != "" && o.id != cfg.ID {
 		return fmt.Errorf("%w: %q belongs to %q", ErrDuplicateExtension, cfg.Extension, o.id)
 	}
 	a, ok := r.agents[cfg.ID]
 	if !ok {
-		a = &agent{id: cfg.ID, activity: ActivityOffline, idleSince: now}
+		a = &agent{id: cfg.ID, activity: ActivityOffline, idleSince: now, chn: map[string]int{}}
 		a.wrapT.idx = -1
 		a.wrapT.ag = a
 		r.agents[cfg.ID] = a
@@ -254,22 +306,15 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 		r.byExt[a.ext] = a
 	}
 	a.capacity = cfg.Capacity
-	for _, qid := range a.queueIDs {
-		delete(r.listing[qid], a.id)
-	}
-	r.leaveAll(a)
-	a.queueIDs = append(a.queueIDs[:0], cfg.Queues...)
-	for _, qid := range a.queueIDs {
-		l := r.listing[qid]
-		if l == nil {
-			l = map[AgentID]*agent{}
-			r.listing[qid] = l
+	a.maxNB = cfg.MaxNonBlocking
+	clear(a.chCap)
+	for ch, c := range cfg.Channels {
+		if a.chCap == nil {
+			a.chCap = map[string]int{}
 		}
-		l[a.id] = a
-		if q, ok := r.queues[qid]; ok && q.members[a.id] == nil {
-			r.join(a, q)
-		}
+		a.chCap[ch] = c
 	}
+	r.setQueues(a, cfg.Queues)
 	r.refresh(a)
 	r.markAgent(a)
 	r.settle(now)
@@ -297,6 +342,43 @@ func (r *Router) RemoveAgent(id AgentID, now time.Time) error {
 	r.stopWrapup(a)
 	r.settle(now)
 	return nil
+}
+
+// setQueues replaces the agent's membership set, keeping the memberships
+// that stay (a membership recompute that changes nothing costs no
+// allocation).
+func (r *Router) setQueues(a *agent, qs []QueueID) {
+	for _, qid := range a.queueIDs {
+		if !slices.Contains(qs, qid) {
+			delete(r.listing[qid], a.id)
+		}
+	}
+	keep := a.mem[:0]
+	for _, m := range a.mem {
+		if slices.Contains(qs, m.q.cfg.ID) {
+			keep = append(keep, m)
+			continue
+		}
+		m.q.idle.remove(m)
+		m.q.busy.remove(m)
+		delete(m.q.members, a.id)
+	}
+	clear(a.mem[len(keep):])
+	a.mem = keep
+	a.queueIDs = append(a.queueIDs[:0], qs...)
+	for _, qid := range a.queueIDs {
+		l := r.listing[qid]
+		if l == nil {
+			l = map[AgentID]*agent{}
+			r.listing[qid] = l
+		}
+		if l[a.id] == nil {
+			l[a.id] = a
+		}
+		if q, ok := r.queues[qid]; ok && q.members[a.id] == nil {
+			r.join(a, q)
+		}
+	}
 }
 
 func (r *Router) join(a *agent, q *queue) {

@@ -19,8 +19,8 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 	}
 	switch in.Kind {
 	case KindQueue:
-		if in.Queue == "" || in.TargetExtension != "" {
-			return fmt.Errorf("%w: queue task %q needs a queue and no extension", ErrInvalid, in.ID)
+		if (in.Queue == "") == (in.Workflow == "") || in.TargetExtension != "" {
+			return fmt.Errorf("%w: queue task %q needs a queue or a workflow, and no extension", ErrInvalid, in.ID)
 		}
 	case KindDirect:
 		if in.TargetExtension == "" {
@@ -33,30 +33,59 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 	default:
 		return fmt.Errorf("%w: task %q kind %d", ErrInvalid, in.ID, int(in.Kind))
 	}
+	if in.Workflow != "" && in.Kind != KindQueue {
+		return fmt.Errorf("%w: task %q: only queue tasks take a workflow", ErrInvalid, in.ID)
+	}
+	if !validChannel(in.Channel) {
+		return fmt.Errorf("%w: task %q: channel %q", ErrInvalid, in.ID, in.Channel)
+	}
 	if in.Arrived.IsZero() {
 		in.Arrived = now
 	}
 	r.seq++
-	t := &task{cfg: in, seq: r.seq, idx: -1}
+	t := &task{cfg: in, seq: r.seq, idx: -1, prio: in.Priority}
+	t.escT.idx, t.escT.esc = -1, t
 	t.exclude = append([]AgentID(nil), in.Exclude...)
 	t.cfg.Exclude = nil
 	r.tasks[in.ID] = t
-	r.emit(Event{Type: TaskCreated, At: now, Task: in.ID, Queue: in.Queue, Kind: in.Kind, Extension: in.TargetExtension})
+	r.emit(Event{Type: TaskCreated, At: now, Task: in.ID, Queue: in.Queue, Kind: in.Kind, Extension: in.TargetExtension, Channel: in.Channel, Payload: in.Payload})
 	if t.targeted() {
 		r.routeDirect(t, now)
 		r.settle(now)
 		return nil
 	}
-	q, ok := r.queues[in.Queue]
+	if in.Workflow != "" {
+		if reason := r.applyWorkflow(t); reason != "" {
+			r.fallback(t, reason, now)
+			r.settle(now)
+			return nil
+		}
+	}
+	q, ok := r.queues[t.cfg.Queue]
 	if !ok {
 		r.fallback(t, ReasonUnknownQueue, now)
+		r.settle(now)
 		return nil
 	}
 	t.q = q
-	q.waiting.push(t)
+	q.push(t)
+	r.armEscalation(t, now)
 	r.markTask(t)
 	r.settle(now)
 	return nil
+}
+
+func validChannel(ch string) bool {
+	if len(ch) > 32 {
+		return false
+	}
+	for i := 0; i < len(ch); i++ {
+		c := ch[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // CancelTask ends a waiting or offered task (the caller hung up, rule 10):
@@ -76,11 +105,10 @@ func (r *Router) CancelTask(id TaskID, now time.Time) error {
 		r.refresh(res.a)
 		r.markAgent(res.a)
 	}
-	if t.idx >= 0 {
-		t.q.waiting.remove(t)
-	}
+	t.unwait()
+	r.timers.remove(&t.escT)
 	delete(r.tasks, id)
-	r.emit(Event{Type: TaskCanceled, At: now, Task: id, Queue: t.queueID(), Kind: t.cfg.Kind})
+	r.emit(Event{Type: TaskCanceled, At: now, Task: id, Queue: t.queueID(), Kind: t.cfg.Kind, Channel: t.cfg.Channel, Payload: t.cfg.Payload})
 	r.settle(now)
 	return nil
 }
@@ -93,8 +121,15 @@ func (r *Router) Accept(id ReservationID, now time.Time) error {
 		return fmt.Errorf("%w: %q", ErrUnknownReservation, id)
 	}
 	a, t := res.a, res.t
-	a.calls++ // before endReservation, so the load never dips
+	if t.channel() == "" {
+		a.calls++ // before endReservation, so the load never dips
+	} else {
+		a.tasks++
+		r.hold(a, t, 1)
+	}
 	r.endReservation(res, ReservationAccepted, "", now)
+	r.timers.remove(&t.escT)
+	t.moveDue = false
 	t.state = stateAssigned
 	t.agent = a
 	r.refresh(a)
@@ -136,8 +171,13 @@ func (r *Router) timeout(res *reservation, now time.Time) {
 	r.requeue(t, ReasonTimeout, now)
 }
 
-// CallEnded ends the call of an accepted task (task.completed). After a
-// queue call whose queue sets Wrapup, the agent is in wrap-up (rule 8).
+// Complete ends an accepted task of any channel (task.complete); it is
+// CallEnded under the name tasks use.
+func (r *Router) Complete(id TaskID, now time.Time) error { return r.CallEnded(id, now) }
+
+// CallEnded ends the call (or task) of an accepted task (task.completed).
+// After a task of a queue that sets Wrapup, and not Simultaneous (rule 5),
+// the agent is in wrap-up (rule 8).
 func (r *Router) CallEnded(id TaskID, now time.Time) error {
 	r.advance(now)
 	t, ok := r.tasks[id]
@@ -149,12 +189,17 @@ func (r *Router) CallEnded(id TaskID, now time.Time) error {
 	}
 	a := t.agent
 	delete(r.tasks, id)
-	a.calls--
-	r.emit(Event{Type: TaskCompleted, At: now, Task: id, Agent: a.id, Queue: t.queueID(), Kind: t.cfg.Kind})
+	if t.channel() == "" {
+		a.calls--
+	} else {
+		a.tasks--
+		r.hold(a, t, -1)
+	}
+	r.emit(Event{Type: TaskCompleted, At: now, Task: id, Agent: a.id, Queue: t.queueID(), Kind: t.cfg.Kind, Channel: t.cfg.Channel, Payload: t.cfg.Payload})
 	if !a.removed {
-		if q := t.q; q != nil && !t.targeted() && !q.removed && q.cfg.Wrapup > 0 {
+		if q := t.q; q != nil && !t.targeted() && !q.removed && q.cfg.Wrapup > 0 && !q.cfg.Simultaneous {
 			r.startWrapup(a, now.Add(q.cfg.Wrapup), now)
-		} else if a.calls == 0 && !a.wrapup {
+		} else if a.calls+a.tasks == 0 && !a.wrapup {
 			a.idleSince = now
 		}
 		r.refresh(a)
@@ -209,7 +254,7 @@ func (r *Router) EndCall(id AgentID, now time.Time) error {
 	}
 	a.outbound--
 	a.calls--
-	if a.calls == 0 && !a.wrapup {
+	if a.calls+a.tasks == 0 && !a.wrapup {
 		a.idleSince = now
 	}
 	r.refresh(a)
@@ -233,7 +278,7 @@ func (r *Router) startWrapup(a *agent, until, now time.Time) {
 func (r *Router) endWrapup(a *agent, reason string, now time.Time) {
 	r.stopWrapup(a)
 	r.emit(Event{Type: AgentWrapup, At: now, Agent: a.id, Reason: reason})
-	if a.calls == 0 {
+	if a.calls+a.tasks == 0 {
 		a.idleSince = now
 	}
 	r.refresh(a)
@@ -255,6 +300,8 @@ func (r *Router) advance(now time.Time) {
 		tm := r.timers.pop()
 		if tm.res != nil {
 			r.timeout(tm.res, now)
+		} else if tm.esc != nil {
+			r.escalateDue(tm.esc, now)
 		} else {
 			r.endWrapup(tm.ag, ReasonWrapupTimer, now)
 		}

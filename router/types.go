@@ -157,6 +157,9 @@ type Event struct {
 	Activity    Activity // agent.activity
 	Reason      string
 	Expires     time.Time // reservation.created; agent.wrapup "started"
+	Channel     string    // task events: the task's channel ("" = voice)
+	FromQueue   QueueID   // task.moved
+	Payload     any       // task and reservation events: Task.Payload
 }
 
 // Config configures a Router. The zero value is usable.
@@ -180,8 +183,15 @@ type Queue struct {
 	// queue ends (0: none).
 	Wrapup time.Duration
 	// AllowBusyAgents lets members with 0 < load < capacity take this
-	// queue's tasks when no idle member is eligible.
+	// queue's calls when no idle member is eligible (v1; only for members
+	// whose blocking work is voice).
 	AllowBusyAgents bool
+	// Order: FIFO (default) or LIFO among tasks of equal priority.
+	Order Order
+	// Simultaneous (simultaneous_tasks): tasks with NonBlocking are
+	// non-blocking here (rule 1), and no task or call of this queue gets
+	// wrap-up (rule 5).
+	Simultaneous bool
 }
 
 // AgentConfig configures an agent.
@@ -192,8 +202,15 @@ type AgentConfig struct {
 	// Capacity: 0 means 2; otherwise 1..8.
 	Capacity int
 	// Queues may name queues that do not exist yet; membership starts when
-	// the queue is put.
+	// the queue is put. The caller gives the whole membership set: queues
+	// the agent lists plus queues whose target_workers its attributes
+	// satisfy (the router evaluates no expression for membership).
 	Queues []QueueID
+	// Channels caps each non-voice channel (voice is Capacity). A channel
+	// not listed has capacity 1; 0 means the agent takes none of it.
+	Channels map[string]int
+	// MaxNonBlocking: 0 means 1; otherwise 1..8 (rule 3).
+	MaxNonBlocking int
 }
 
 // Task is a call that needs an agent.
@@ -213,6 +230,17 @@ type Task struct {
 	// Exclude lists agents that must never be offered this task (the
 	// transferring agent).
 	Exclude []AgentID
+	// Channel: "" or Voice for calls; any other channel for tasks.
+	Channel string
+	// NonBlocking is block_agent: false. It makes the task non-blocking
+	// only in a queue with Simultaneous, and never for voice (rule 1).
+	NonBlocking bool
+	// Workflow routes a KindQueue task (with no Queue) by the workflow's
+	// filters over Attributes.
+	Workflow   WorkflowID
+	Attributes map[string]any
+	// Payload is the caller's, carried untouched in events and snapshots.
+	Payload any
 }
 
 // Errors returned by Router methods, wrapped with detail.

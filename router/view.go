@@ -1,6 +1,7 @@
 package router
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,14 @@ type AgentSnapshot struct {
 	Wrapup       bool
 	WrapupUntil  time.Time
 	IdleSince    time.Time // last time it became free (see doc.go)
+	// v2: Work counts everything held (0: completely free); Blocking the
+	// blocking part (rule 2); NonBlocking the non-blocking tasks (rule 3);
+	// Tasks the accepted non-voice tasks; Held the non-voice tasks held per
+	// channel (rule 4).
+	Work, Blocking, NonBlocking, Tasks int
+	Held                               map[string]int
+	Channels                           map[string]int
+	MaxNonBlocking                     int
 }
 
 // QueueSnapshot is a queue's configuration and counters.
@@ -54,6 +63,12 @@ type TaskSnapshot struct {
 	Agent       AgentID       // reserved or assigned agent
 	Reservation ReservationID // live offer
 	Expires     time.Time     // of the live offer
+	// Blocking is rule 1 for this task in its current queue.
+	Blocking bool
+	// Step is the index of the current workflow target; Targets the
+	// targets (nil without a workflow).
+	Step    int
+	Targets []Target
 }
 
 // ReservationSnapshot is a live offer.
@@ -64,6 +79,8 @@ type ReservationSnapshot struct {
 	Kind    TaskKind
 	Queue   QueueID
 	Expires time.Time
+	Channel string
+	Payload any
 }
 
 // Agent returns the agent's state.
@@ -76,6 +93,8 @@ func (r *Router) Agent(id AgentID) (AgentSnapshot, bool) {
 		ID: a.id, Extension: a.ext, Capacity: a.capacity, Queues: slices.Clone(a.queueIDs),
 		Activity: a.activity, Connected: a.connected, Load: a.load(), Calls: a.calls,
 		Wrapup: a.wrapup, IdleSince: a.idleSince,
+		Work: a.work(), Blocking: a.blocking(), NonBlocking: a.nb, Tasks: a.tasks,
+		Held: maps.Clone(a.chn), Channels: maps.Clone(a.chCap), MaxNonBlocking: a.maxNB,
 	}
 	if a.wrapup {
 		s.WrapupUntil = a.wrapT.at
@@ -103,14 +122,16 @@ func (r *Router) Queue(id QueueID) (QueueSnapshot, bool) {
 	if !ok {
 		return QueueSnapshot{}, false
 	}
-	s := QueueSnapshot{Queue: q.cfg, Waiting: q.waiting.Len(), Members: len(q.members), Idle: q.idle.Len()}
-	for _, t := range q.waiting.items {
-		if s.OldestWait.IsZero() || t.cfg.Arrived.Before(s.OldestWait) {
-			s.OldestWait = t.cfg.Arrived
+	s := QueueSnapshot{Queue: q.cfg, Waiting: q.nWait, Members: len(q.members), Idle: q.idle.Len()}
+	for _, sb := range q.subs {
+		for _, t := range sb.h.items {
+			if s.OldestWait.IsZero() || t.cfg.Arrived.Before(s.OldestWait) {
+				s.OldestWait = t.cfg.Arrived
+			}
 		}
 	}
 	for _, m := range q.members {
-		if m.a.load() > 0 {
+		if m.a.work() > 0 {
 			s.Busy++
 		}
 		if !m.a.ready() {
@@ -154,7 +175,8 @@ func (r *Router) Tasks(queue QueueID) []TaskSnapshot {
 }
 
 func (t *task) snapshot() TaskSnapshot {
-	s := TaskSnapshot{Task: t.cfg, State: TaskWaiting}
+	s := TaskSnapshot{Task: t.cfg, State: TaskWaiting, Blocking: !t.nonBlocking(), Step: t.step, Targets: slices.Clone(t.targets)}
+	s.Priority = t.prio
 	s.Exclude = slices.Clone(t.exclude)
 	switch t.state {
 	case stateReserved:
@@ -181,5 +203,37 @@ func (r *Router) Reservation(id ReservationID) (ReservationSnapshot, bool) {
 		return ReservationSnapshot{}, false
 	}
 	return ReservationSnapshot{ID: id, Task: res.t.cfg.ID, Agent: res.a.id, Kind: res.t.cfg.Kind,
-		Queue: res.t.queueID(), Expires: res.tm.at}, true
+		Queue: res.t.queueID(), Expires: res.tm.at, Channel: res.t.cfg.Channel, Payload: res.t.cfg.Payload}, true
+}
+
+// Members returns the ids of a queue's members, sorted.
+func (r *Router) Members(id QueueID) []AgentID {
+	q, ok := r.queues[id]
+	if !ok {
+		return nil
+	}
+	out := make([]AgentID, 0, len(q.members))
+	for aid := range q.members {
+		out = append(out, aid)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SetPayload replaces a live task's payload.
+func (r *Router) SetPayload(id TaskID, p any) bool {
+	t, ok := r.tasks[id]
+	if ok {
+		t.cfg.Payload = p
+	}
+	return ok
+}
+
+// Payload returns a live task's payload.
+func (r *Router) Payload(id TaskID) (any, bool) {
+	t, ok := r.tasks[id]
+	if !ok {
+		return nil, false
+	}
+	return t.cfg.Payload, true
 }
