@@ -52,6 +52,7 @@ type fakeConsole struct {
 	waiting   map[string][]any          // queue id -> waiting tasks
 	methods   []string
 	subscribe int
+	trunks    map[string]map[string]any // id -> Trunk as trunk.list answers it (fake_trunks_test.go)
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -268,6 +269,8 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		return map[string]any{"agents": agents, "queues": queues, "calls": calls}, nil, nil
 	case "records.list":
 		return []any{}, nil, nil
+	case "trunk.put", "trunk.list", "trunk.delete":
+		return f.trunk(method, p) // fake_trunks_test.go
 	}
 	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
 }
