@@ -6,10 +6,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/acme"
@@ -26,6 +28,7 @@ type ACMEConfig struct {
 	Roots        *x509.CertPool // roots trusted for the directory's HTTPS; nil means the system's
 	Email        string         // account contact; "" means none
 	CacheDir     string         // where account key and certificates are kept; required
+	Logger       *slog.Logger   // nil means slog.Default()
 }
 
 // Validate checks the configuration.
@@ -49,10 +52,12 @@ func (c ACMEConfig) Validate() error {
 type ACME struct {
 	m      *autocert.Manager
 	domain string // the first domain: used for handshakes without SNI
+	log    *slog.Logger
+	serial sync.Map // domain -> serial (hex) last served, to log each new certificate once
 }
 
 // NewACME validates cfg and returns the source. Nothing is requested from
-// the CA until a handshake (or Prefetch) needs a certificate.
+// the CA until a handshake needs a certificate.
 func NewACME(cfg ACMEConfig) (*ACME, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -72,7 +77,11 @@ func NewACME(cfg ACMEConfig) (*ACME, error) {
 		Email:      cfg.Email,
 		Client:     &acme.Client{DirectoryURL: dir, HTTPClient: hc, UserAgent: "switchboard"},
 	}
-	return &ACME{m: m, domain: cfg.Domains[0]}, nil
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &ACME{m: m, domain: cfg.Domains[0], log: log}, nil
 }
 
 // GetCertificate returns the certificate for the handshake's server name,
@@ -85,7 +94,14 @@ func (a *ACME) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, err
 		h.ServerName = a.domain
 		hello = &h
 	}
-	return a.m.GetCertificate(hello)
+	c, err := a.m.GetCertificate(hello)
+	if err == nil && c.Leaf != nil && !slices.Contains(hello.SupportedProtos, acme.ALPNProto) {
+		serial := c.Leaf.SerialNumber.Text(16)
+		if prev, _ := a.serial.Swap(hello.ServerName, serial); prev != serial {
+			a.log.Info("acme certificate in use", "domain", hello.ServerName, "serial", serial, "not_after", c.Leaf.NotAfter)
+		}
+	}
+	return c, err
 }
 
 // TLSConfig returns a server configuration using GetCertificate and

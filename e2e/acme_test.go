@@ -215,6 +215,9 @@ func TestACMEPebble(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Errorf("GET / = %d, want 200", res.StatusCode)
 	}
+	waitFor(t, 5*time.Second, "log line acme certificate in use", func() bool {
+		return g.Logged(`"acme certificate in use"`, `"serial":"`+serial+`"`)
+	})
 	if s, err := handshake(t, fmt.Sprintf("127.0.0.1:%d", sipTLS), roots); err != nil || s != serial {
 		t.Errorf("SIP over TLS handshake = serial %s, %v; want the ACME certificate %s", s, err, serial)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -188,7 +189,7 @@ type certSource interface {
 
 // tlsSetup builds the certificate source the flags ask for (nil without
 // TLS) and the web server's TLS settings.
-func tlsSetup(cfg Config) (certSource, *certs.Files, func(web.Config) web.Config, error) {
+func tlsSetup(cfg Config, log *slog.Logger) (certSource, *certs.Files, func(web.Config) web.Config, error) {
 	d := cfg.Deploy
 	switch {
 	case d.TLSCert != "":
@@ -196,12 +197,14 @@ func tlsSetup(cfg Config) (certSource, *certs.Files, func(web.Config) web.Config
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("-tls-cert: %w", err)
 		}
+		serial, exp := f.Describe()
+		log.Info("certificate loaded", "serial", serial, "not_after", exp)
 		return f, f, func(w web.Config) web.Config {
 			w.TLS, w.TLSAddr = f.TLSConfig(), d.HTTPSAddr
 			return w
 		}, nil
 	case len(d.ACMEDomains) > 0:
-		ac := certs.ACMEConfig{Domains: d.ACMEDomains, DirectoryURL: d.ACMECA, Email: d.ACMEEmail, CacheDir: filepath.Join(cfg.DataDir, "acme")}
+		ac := certs.ACMEConfig{Domains: d.ACMEDomains, DirectoryURL: d.ACMECA, Email: d.ACMEEmail, CacheDir: filepath.Join(cfg.DataDir, "acme"), Logger: log}
 		if d.ACMECARoots != "" {
 			pem, err := os.ReadFile(d.ACMECARoots)
 			if err != nil {

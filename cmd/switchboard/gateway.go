@@ -110,7 +110,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	var withTLS func(web.Config) web.Config // adds the HTTPS listener, if any (deploy.go)
-	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg); err != nil {
+	if g.certs, g.certFiles, withTLS, err = tlsSetup(cfg, log); err != nil {
 		return nil, err
 	}
 	sipTLS, sipTLSConf := sipTLSListen(cfg, g.certs)
