@@ -40,8 +40,8 @@ func cmpTasks(a, b *task) int {
 
 // idleLess: longest idle first, ties by agent id.
 func idleLess(a, b *membership) bool {
-	if !a.a.idleSince.Equal(b.a.idleSince) {
-		return a.a.idleSince.Before(b.a.idleSince)
+	if a.since != b.since {
+		return a.since < b.since
 	}
 	return a.a.id < b.a.id
 }
@@ -80,7 +80,9 @@ func (r *Router) refresh(a *agent) {
 	ready := a.ready() && !a.wrapup
 	work := a.work()
 	idle := ready && work == 0
+	since := a.idleSince.UnixNano()
 	for _, m := range a.mem {
+		m.since = since
 		m.q.idle.set(m, idle)
 		m.q.busy.set(m, ready && work > 0 && r.busyOK(a, m.q))
 	}

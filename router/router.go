@@ -84,6 +84,7 @@ func (a *agent) ready() bool {
 
 type membership struct {
 	a       *agent
+	since   int64 // a.idleSince in ns, copied by refresh (heap key without a pointer chase)
 	q       *queue
 	idleIdx int
 	busyIdx int
@@ -298,12 +299,14 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 		a.wrapT.ag = a
 		r.agents[cfg.ID] = a
 	}
-	if a.ext != "" {
-		delete(r.byExt, a.ext)
-	}
-	a.ext = cfg.Extension
-	if a.ext != "" {
-		r.byExt[a.ext] = a
+	if a.ext != cfg.Extension {
+		if a.ext != "" {
+			delete(r.byExt, a.ext)
+		}
+		a.ext = cfg.Extension
+		if a.ext != "" {
+			r.byExt[a.ext] = a
+		}
 	}
 	a.capacity = cfg.Capacity
 	a.maxNB = cfg.MaxNonBlocking
@@ -348,6 +351,9 @@ func (r *Router) RemoveAgent(id AgentID, now time.Time) error {
 // that stay (a membership recompute that changes nothing costs no
 // allocation).
 func (r *Router) setQueues(a *agent, qs []QueueID) {
+	if slices.Equal(a.queueIDs, qs) {
+		return
+	}
 	for _, qid := range a.queueIDs {
 		if !slices.Contains(qs, qid) {
 			delete(r.listing[qid], a.id)
@@ -372,13 +378,20 @@ func (r *Router) setQueues(a *agent, qs []QueueID) {
 			l = map[AgentID]*agent{}
 			r.listing[qid] = l
 		}
-		if l[a.id] == nil {
-			l[a.id] = a
-		}
-		if q, ok := r.queues[qid]; ok && q.members[a.id] == nil {
+		l[a.id] = a
+		if q, ok := r.queues[qid]; ok && !a.memberOf(q) {
 			r.join(a, q)
 		}
 	}
+}
+
+func (a *agent) memberOf(q *queue) bool {
+	for _, m := range a.mem {
+		if m.q == q {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Router) join(a *agent, q *queue) {

@@ -14,10 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
+
+// vms reuses expr's virtual machines (a VM is not safe for concurrent use;
+// a pooled one is used by one Match at a time).
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // MaxLen bounds an expression's source.
 const MaxLen = 4096
@@ -63,7 +68,9 @@ func (e *Expr) Match(attrs map[string]any) (ok bool) {
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
-	out, err := expr.Run(e.prog, attrs)
+	m := vms.Get().(*vm.VM)
+	out, err := m.Run(e.prog, attrs)
+	vms.Put(m)
 	if err != nil {
 		return false
 	}

@@ -64,3 +64,62 @@ func BenchmarkMatch(b *testing.B) {
 		}
 	}
 }
+
+// Membership recompute at issue 14 scale: 25 queues select members by
+// expression. An agent change evaluates the 25 expressions over its
+// attributes; a queue change evaluates one expression over 15,000 agents.
+func benchAttrs(i int) map[string]any {
+	return map[string]any{
+		"skills": []any{"s" + string(rune('a'+i%25)), "s" + string(rune('a'+(i+7)%25)), "billing"},
+		"level":  float64(i % 5), "team": []string{"blue", "red", "green"}[i%3],
+	}
+}
+
+func benchExprs(b *testing.B) []*Expr {
+	var out []*Expr
+	for k := range 25 {
+		e, err := Compile(`"s` + string(rune('a'+k)) + `" in skills and level >= 2`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func BenchmarkRecomputeAgent(b *testing.B) {
+	exprs := benchExprs(b)
+	attrs := benchAttrs(3)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for _, e := range exprs {
+			if e.Match(attrs) {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		b.Fatal("no match")
+	}
+}
+
+func BenchmarkRecomputeQueue(b *testing.B) {
+	e := benchExprs(b)[4]
+	agents := make([]map[string]any, 15000)
+	for i := range agents {
+		agents[i] = benchAttrs(i)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for _, a := range agents {
+			if e.Match(a) {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		b.Fatal("no match")
+	}
+}
