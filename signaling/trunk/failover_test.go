@@ -1,6 +1,7 @@
 package trunk_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strconv"
@@ -240,4 +241,38 @@ func TestOutboundReliableProvisionalIsPRACKed(t *testing.T) {
 	if n := u.Count("BYE"); n != 1 {
 		t.Errorf("carrier got %d BYEs after the PRACK (CSeq order), want 1", n)
 	}
+}
+
+// RFC 4028: the carrier's 200 says Session-Expires 90 with refresher=uac
+// (us): the gateway refreshes with UPDATE at half the interval, about 45 s.
+func TestOutboundSessionTimerWeRefresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 46 s (half the minimum session interval)")
+	}
+	t.Parallel()
+	phone := rtplegtest.NewPhone(t, media.PCMU)
+	u := trunktest.NewUAS(t, trunktest.UASConfig{Answer: phone.Answer, SessionExpires: "90;refresher=uac"})
+	pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 30000, PortMax: 39999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Logger: testLogger(t)})
+	tr.SetCarrier(uasCarrier("se", u, 0))
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	c, err := tr.Dial(ctx, "5551234", "1001", openLeg(t, pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+	waitFor(t, "the gateway's session refresh", 60*time.Second, func() bool { return len(u.Updates()) > 0 })
+	at := u.Updates()[0].Sub(answered)
+	if at < 44*time.Second || at > 47*time.Second {
+		t.Errorf("first refresh UPDATE %v after the answer, want about 45 s (half of 90)", at)
+	}
+	t.Logf("refresh UPDATE %v after the answer", at)
+	if c.State() != trunk.StateAnswered {
+		t.Errorf("call state %v after the refresh, want answered", c.State())
+	}
+	_ = c.Hangup("done")
 }

@@ -32,6 +32,9 @@ type UASConfig struct {
 	// Reliable sends the 180 reliably (RFC 3262: Require: 100rel, RSeq 1)
 	// and waits up to 5 s for its PRACK before answering.
 	Reliable bool
+	// SessionExpires, when set, goes into the 200 as Session-Expires (with
+	// Require: timer), e.g. "90;refresher=uac" (RFC 4028).
+	SessionExpires string
 }
 
 // UAS is a scripted SIP callee on 127.0.0.1 for tests of outbound calls.
@@ -51,6 +54,14 @@ type UAS struct {
 	counts   map[string]int
 	dropped  int
 	canceled int
+	updates  []time.Time // when each UPDATE arrived
+}
+
+// Updates returns when each UPDATE arrived.
+func (u *UAS) Updates() []time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]time.Time(nil), u.updates...)
 }
 
 // UASCall is an INVITE the UAS answered with 200.
@@ -124,6 +135,17 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	}
 	u.dialogs = sipgo.NewDialogServerCache(client, contact)
 	srv.OnInvite(u.onInvite)
+	srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
+		u.count("UPDATE")
+		u.mu.Lock()
+		u.updates = append(u.updates, time.Now())
+		u.mu.Unlock()
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		if h := req.GetHeader("Session-Expires"); h != nil {
+			res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
+		}
+		_ = tx.Respond(res)
+	})
 	srv.OnPrack(func(req *sip.Request, tx sip.ServerTransaction) {
 		u.count("PRACK")
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
@@ -261,7 +283,12 @@ func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = dlg.Respond(u.cfg.Final, reasonOf(u.cfg.Final), nil)
 		return
 	}
-	if err := dlg.RespondSDP(answer); err != nil {
+	ok := sip.NewSDPResponseFromRequest(dlg.InviteRequest, answer)
+	if u.cfg.SessionExpires != "" {
+		ok.AppendHeader(sip.NewHeader("Session-Expires", u.cfg.SessionExpires))
+		ok.AppendHeader(sip.NewHeader("Require", "timer"))
+	}
+	if err := dlg.WriteResponse(ok); err != nil {
 		return
 	}
 	c := &UASCall{Number: req.Recipient.User, dlg: dlg}
