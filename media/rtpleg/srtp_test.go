@@ -335,3 +335,76 @@ func BenchmarkSRTP(b *testing.B) {
 		}
 	})
 }
+
+// TestSRTPReoffer: a re-INVITE with the same key keeps the session (our
+// key, the rollover counters); a new key starts a new one; a plain
+// re-offer under optional drops SRTP.
+func TestSRTPReoffer(t *testing.T) {
+	peer := netip.MustParseAddrPort("127.0.0.1:4000")
+	l := openLeg(t, newTestPool(t, -1))
+	l.SetSRTPPolicy(SRTPOptional)
+	line := "1 " + suite80 + " " + inline(testKey)
+	a1, err := l.Answer(savpOffer(peer, line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := l.sec.cur.Load()
+	a2, err := l.Answer(savpOffer(peer, line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.sec.cur.Load() != s1 || !bytes.Equal(answerKey(t, a1, "1 "+suite80), answerKey(t, a2, "1 "+suite80)) {
+		t.Error("a re-offer with the same key started a new SRTP session")
+	}
+	other := bytes.Repeat([]byte{7}, keyLen)
+	a3, err := l.Answer(savpOffer(peer, "3 "+suite32+" "+inline(other)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.sec.cur.Load() == s1 || l.SRTP() != suite32 || bytes.Equal(answerKey(t, a3, "3 "+suite32), answerKey(t, a1, "1 "+suite80)) {
+		t.Errorf("a re-offer with a new key kept the old session (suite %q)", l.SRTP())
+	}
+	if _, err := l.Answer(sdpOffer(peer, "0")); err != nil || l.SRTP() != "" {
+		t.Errorf("plain re-offer under optional: %v, srtp %q; want plain RTP", err, l.SRTP())
+	}
+}
+
+// FuzzAnswerSRTP feeds arbitrary offers to a leg under SRTPOptional. It
+// must never panic; an answer to an RTP/SAVP offer must itself parse as
+// RTP/SAVP with exactly one usable a=crypto line (our key) and leave the
+// leg on that suite; an answer to a plain offer carries no a=crypto.
+func FuzzAnswerSRTP(f *testing.F) {
+	f.Add(offerText(c127, "m=audio 4000 RTP/SAVP 0 101", "a=rtpmap:101 telephone-event/8000", "a=crypto:1 "+suite80+" "+inline(testKey)))
+	f.Add(offerText(c127, "m=audio 4000 RTP/SAVP 8", "a=crypto:2 "+suite32+" "+inline(testKey)+"|2^31", "a=crypto:3 "+suite80+" "+inline(testKey)+"|2^20|1:4"))
+	f.Add(offerText(c127, "m=audio 4000 RTP/AVP 0", "a=crypto:1 "+suite80+" "+inline(testKey)))
+	f.Add(offerText(c127, "m=audio 4000 RTP/SAVPF 0", "a=crypto:9 "+suite80+" "+inline(testKey)+";inline:"+base64.StdEncoding.EncodeToString(testKey)))
+	leg := openLeg(f, newTestPool(f, 0))
+	leg.SetSRTPPolicy(SRTPOptional)
+	f.Fuzz(func(t *testing.T, offer []byte) {
+		in, perr := parseRemote(offer)
+		ans, err := leg.Answer(offer)
+		if err != nil {
+			var se *SDPError
+			if !errors.As(err, &se) || (se.Code != 400 && se.Code != 488) {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if perr != nil {
+			t.Fatalf("answered an offer that does not parse: %v", perr)
+		}
+		r, err := parseRemote(ans)
+		if err != nil {
+			t.Fatalf("our answer does not parse: %v\n%s", err, ans)
+		}
+		if !in.sdes.secure {
+			if bytes.Contains(ans, []byte("a=crypto")) || leg.SRTP() != "" {
+				t.Fatalf("plain offer answered with SRTP:\n%s", ans)
+			}
+			return
+		}
+		if !r.sdes.secure || len(r.sdes.crypto) != 1 || r.sdes.crypto[0].suite != leg.SRTP() || r.sdes.crypto[0].tag != in.sdes.crypto[0].tag {
+			t.Fatalf("SRTP answer %+v (leg %q) to %+v:\n%s", r.sdes, leg.SRTP(), in.sdes, ans)
+		}
+	})
+}
