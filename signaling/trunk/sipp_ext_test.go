@@ -64,8 +64,14 @@ func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout tim
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
+	// Own SIP and media ports: scenarios run in parallel, and SIPp's
+	// default media port (6000) would be shared.
+	port, mport := freeUDPPort(t), freeUDPPort(t)
+	for mport == port || mport == port+2 || mport+2 == port {
+		mport = freeUDPPort(t)
+	}
 	cmd := exec.CommandContext(ctx, sipp, "-sf", repotest.Testdata(t, "sipp/"+name), "-s", number,
-		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-m", "1",
+		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(mport), "-m", "1",
 		"-nostdin", "-timeout", strconv.Itoa(int(timeout/time.Second)), "-timeout_error", tr.Addr().String())
 	cmd.Dir = t.TempDir()
 	if out, err := cmd.CombinedOutput(); err != nil {
