@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,10 @@ type Config struct {
 	ReadTimeout       time.Duration // whole request, body included; 0 means 60s
 	WriteTimeout      time.Duration // from the end of the headers to the end of the response; 0 means 60s
 	IdleTimeout       time.Duration // keep-alive connection between requests; 0 means 120s
-	Logger            *slog.Logger  // nil means slog.Default()
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (proxy.go); empty means every peer is the client.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger // nil means slog.Default()
 	// Health, when set, reports whether the rest of the gateway is serving
 	// (the SIP listeners); /healthz answers 503 while it returns an error.
 	Health func() error
@@ -76,7 +80,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: log, mux: http.NewServeMux(), ready: make(chan struct{})}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.srv = &http.Server{
-		Handler:           s.mux,
+		Handler:           s.realClient(s.mux), // proxy.go
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,

@@ -36,7 +36,7 @@ func (s *Server) setupTLS() {
 		h = s.cfg.PlainWrap(h)
 	}
 	s.plain = &http.Server{
-		Handler:           h,
+		Handler:           s.realClient(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

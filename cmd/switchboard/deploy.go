@@ -33,6 +33,7 @@ type DeployConfig struct {
 	ICEServers      []string          // -ice-servers: stun:/turn:/turns: URLs
 	TURNSecret      string            // -turn-secret: coturn static-auth-secret
 	TrunkSRTP       rtpleg.SRTPPolicy // -trunk-srtp: SDES-SRTP toward the trunk
+	TrustedProxies  []netip.Prefix    // -trusted-proxies: reverse proxies whose X-Forwarded-For is believed
 }
 
 // TLS reports whether a certificate source is configured.
@@ -61,6 +62,7 @@ func deployFlags(fs *flag.FlagSet, getenv func(string) string) func(c *Config, b
 		publicIP   = fs.String("public-ip", "", "address written into SDP, ICE candidates and SIP Contact/Via behind 1:1 NAT (default: -media-ip); sockets still bind -media-ip")
 		iceServers = fs.String("ice-servers", "", "comma-separated STUN/TURN URLs handed to browsers at login (stun:, turn:, turns:, with ?transport=udp|tcp)")
 		trunkSRTP  = fs.String("trunk-srtp", "off", "SRTP toward the trunk with SDES keys (RFC 4568 a=crypto, AES_CM_128_HMAC_SHA1_80/_32): off, optional (SRTP when offered) or required (a plain offer gets 488; outbound offers RTP/SAVP)")
+		proxies    = fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies in front of the HTTP(S) listener: their X-Forwarded-For names the client for websocket limits and logs (e.g. 127.0.0.1/32)")
 		turnSecret = fs.String("turn-secret", "", "coturn static-auth-secret: each login gets TURN credentials valid 12 h (prefer SWITCHBOARD_TURN_SECRET)")
 	)
 	return func(c *Config, bad func(flag, val, why string)) {
@@ -130,6 +132,17 @@ func deployFlags(fs *flag.FlagSet, getenv func(string) string) func(c *Config, b
 			bad("trunk-srtp", *trunkSRTP, "want off, optional or required")
 		} else {
 			d.TrunkSRTP = p
+		}
+		for p := range strings.SplitSeq(*proxies, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			pfx, err := parsePrefix(p)
+			if err != nil {
+				bad("trusted-proxies", p, err.Error())
+				continue
+			}
+			d.TrustedProxies = append(d.TrustedProxies, pfx)
 		}
 		d.TURNSecret = *turnSecret
 		if d.TURNSecret != "" && !hasTURN(d.ICEServers) {

@@ -34,6 +34,10 @@ func TestParseDeployFlags(t *testing.T) {
 			func(d DeployConfig) bool { return d.HTTPSAddr == ":8443" }},
 		{"acme keeps ports from env", []string{"-acme-domains", "a.example.com"}, []string{"SWITCHBOARD_HTTPS_ADDR", "127.0.0.1:9443"},
 			func(d DeployConfig) bool { return d.HTTPSAddr == "127.0.0.1:9443" }},
+		{"trusted proxies", []string{"-trusted-proxies", "127.0.0.1, 10.0.0.0/8"}, nil,
+			func(d DeployConfig) bool {
+				return len(d.TrustedProxies) == 2 && d.TrustedProxies[0] == netip.MustParsePrefix("127.0.0.1/32")
+			}},
 		{"public ip", []string{"-public-ip", "203.0.113.7"}, nil, func(d DeployConfig) bool { return d.PublicIP == netip.MustParseAddr("203.0.113.7") }},
 		{"ice servers and secret from env", []string{"-ice-servers", "stun:stun.example.net:3478, turn:turn.example.net?transport=tcp,turns:turn.example.net:5349"},
 			[]string{"SWITCHBOARD_TURN_SECRET", "s3cret"},
@@ -67,6 +71,7 @@ func TestParseDeployFlags(t *testing.T) {
 		{"ice url scheme", []string{"-ice-servers", "http://turn.example.net"}, "scheme"},
 		{"ice url query", []string{"-ice-servers", "stun:s?transport=tcp"}, "only turn"},
 		{"trunk srtp", []string{"-trunk-srtp", "maybe"}, "-trunk-srtp"},
+		{"trusted proxies", []string{"-trusted-proxies", "proxy.local"}, "-trusted-proxies"},
 		{"turn secret without turn", []string{"-turn-secret", "x", "-ice-servers", "stun:s"}, "needs a turn"},
 	}
 	for _, tt := range invalid {

@@ -159,7 +159,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}); err != nil {
 		return nil, err
 	}
-	g.http = web.New(withTLS(web.Config{Addr: cfg.HTTPAddr, Logger: log, Health: g.trunk.Serving}))
+	g.http = web.New(withTLS(web.Config{TrustedProxies: cfg.Deploy.TrustedProxies, Addr: cfg.HTTPAddr, Logger: log, Health: g.trunk.Serving}))
 	g.http.Handle("GET /ws/agent", g.phone)
 	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())

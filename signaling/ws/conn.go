@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -284,11 +283,4 @@ func (c *Conn) call(ctx context.Context, sess Session, req Request) (result any,
 
 func (c *Conn) reply(b []byte) {
 	_ = c.enqueue(outMsg{data: b}) // full queue closes the connection
-}
-
-func remoteOf(ws *websocket.Conn) string {
-	if a, ok := ws.NetConn().RemoteAddr().(*net.TCPAddr); ok {
-		return a.String()
-	}
-	return ws.RemoteAddr().String()
 }

@@ -147,7 +147,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Upgrade has answered the client
 	}
-	c := newConn(wsc, &h.cfg, remoteOf(wsc))
+	// r.RemoteAddr: the client as the web server determined it (a trusted
+	// reverse proxy's X-Forwarded-For, else the TCP peer).
+	c := newConn(wsc, &h.cfg, r.RemoteAddr)
 	c.release = release
 	h.mu.Lock()
 	if h.closed { // Close ran between the check above and now
