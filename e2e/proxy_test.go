@@ -20,20 +20,32 @@ import (
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
-// nginxFromDocs returns the nginx example of docs/DEPLOY.md (the map and
-// server blocks), so the test runs exactly what the guide tells people to
-// run.
-func nginxFromDocs(t *testing.T) string {
+// fromDocs returns the ```lang block of docs/DEPLOY.md, so the tests run
+// exactly what the guide tells people to run.
+func fromDocs(t *testing.T, lang string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(repotest.Root(t), "docs", "DEPLOY.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)```nginx\n(.*?)```").FindSubmatch(b)
+	m := regexp.MustCompile("(?s)```" + lang + "\n(.*?)```").FindSubmatch(b)
 	if m == nil {
-		t.Fatal("docs/DEPLOY.md has no ```nginx block")
+		t.Fatalf("docs/DEPLOY.md has no ```%s block", lang)
 	}
 	return string(m[1])
+}
+
+// substitute applies repl to conf, failing t if an old string is gone
+// from the documented configuration.
+func substitute(t *testing.T, conf string, repl map[string]string) string {
+	t.Helper()
+	for old, s := range repl {
+		if !strings.Contains(conf, old) {
+			t.Fatalf("the documented configuration no longer contains %q", old)
+		}
+		conf = strings.ReplaceAll(conf, old, s)
+	}
+	return conf
 }
 
 // TestNginxReverseProxy: the nginx configuration of docs/DEPLOY.md in front
@@ -52,18 +64,12 @@ func TestNginxReverseProxy(t *testing.T) {
 	ca := certstest.NewCA(t)
 	leaf := ca.Issue(dir, 77, "agents.example.com")
 	port := freePort(t, "tcp")
-	conf := nginxFromDocs(t)
-	for old, repl := range map[string]string{
+	conf := substitute(t, fromDocs(t, "nginx"), map[string]string{
 		"listen 443 ssl;": fmt.Sprintf("listen 127.0.0.1:%d ssl;", port),
 		"/etc/letsencrypt/live/agents.example.com/fullchain.pem": leaf.CertFile,
 		"/etc/letsencrypt/live/agents.example.com/privkey.pem":   leaf.KeyFile,
 		"http://127.0.0.1:8080":                                  strings.TrimSuffix(g.HTTP, "/"),
-	} {
-		if !strings.Contains(conf, old) {
-			t.Fatalf("the nginx example no longer contains %q", old)
-		}
-		conf = strings.ReplaceAll(conf, old, repl)
-	}
+	})
 	full := fmt.Sprintf(`daemon off;
 master_process off;
 pid %[1]s/nginx.pid;
@@ -101,23 +107,30 @@ http {
 			outMu.Unlock()
 		}
 	})
+	throughProxy(t, g, ca, port, 77)
+}
+
+// throughProxy checks a TLS reverse proxy on 127.0.0.1:port serving the
+// certificate with serial: the page and both websockets through it, and an
+// agent logged in through it takes a queue call both ways (its media goes
+// to the gateway directly).
+func throughProxy(t *testing.T, g *gateway, ca *certstest.CA, port int, serial int64) {
+	t.Helper()
 	tg := &tlsGateway{gateway: g, HTTPS: fmt.Sprintf("https://127.0.0.1:%d", port), CA: ca, clientTLS: ca.ClientConfig()}
-	waitFor(t, 10*time.Second, "nginx serving", func() bool {
+	waitFor(t, 10*time.Second, "proxy serving", func() bool {
 		c, err := tlsDial(fmt.Sprintf("127.0.0.1:%d", port), tg.clientTLS)
 		if err == nil {
 			c.Close()
 		}
 		return err == nil
 	})
-
-	code, _, body, serial := tg.get(t, tg.HTTPS+"/")
-	if code != 200 || !strings.Contains(strings.ToLower(body), "<html") || serial != 77 {
-		t.Fatalf("GET / through nginx = %d (serial %d), want the page with nginx's certificate", code, serial)
+	code, _, body, got := tg.get(t, tg.HTTPS+"/")
+	if code != 200 || !strings.Contains(strings.ToLower(body), "<html") || got != serial {
+		t.Fatalf("GET / through the proxy = %d (serial %d), want the page with the proxy's certificate %d", code, got, serial)
 	}
 	admin, _ := tg.wss(t, "/ws/admin")
 	admin.MustCall("auth", map[string]string{"token": g.Token}, nil)
 
-	// The agent: websocket through nginx, WebRTC straight to the gateway.
 	a := &agentClient{ID: "a1", tne: toneAgent}
 	a.WS, _ = tg.wss(t, "/ws/agent")
 	a.WS.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, nil)
@@ -138,7 +151,52 @@ http {
 	a.accept(t)
 	c := p.wait(t)
 	hears(t, "caller", c.classify, toneAgent)
-	hears(t, "agent behind nginx", a.Br.Classify, toneCaller1)
+	hears(t, "agent behind the proxy", a.Br.Classify, toneCaller1)
+}
+
+// TestCaddyReverseProxy: the Caddyfile of docs/DEPLOY.md (site address and
+// certificate adapted to loopback) in front of the gateway.
+func TestCaddyReverseProxy(t *testing.T) {
+	bin, err := exec.LookPath("caddy")
+	if err != nil {
+		t.Skip("caddy not on PATH: install the Debian package caddy to run the Caddy test")
+	}
+	g := startGateway(t, "-trusted-proxies", "127.0.0.1")
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	dir := t.TempDir()
+	ca := certstest.NewCA(t)
+	leaf := ca.Issue(dir, 78)
+	port := freePort(t, "tcp")
+	site := substitute(t, fromDocs(t, "caddyfile"), map[string]string{
+		"agents.example.com {": fmt.Sprintf("127.0.0.1:%d {\n\tbind 127.0.0.1\n\ttls %s %s", port, leaf.CertFile, leaf.KeyFile),
+		"127.0.0.1:8080":       strings.TrimPrefix(g.HTTP, "http://"),
+	})
+	// Global options: no admin endpoint, no redirect listener on :80, state in the test's dir.
+	full := fmt.Sprintf("{\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n\tstorage file_system %s\n}\n%s", dir, site)
+	cfgFile := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(cfgFile, []byte(full), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--adapter", "caddyfile")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	var out strings.Builder
+	var outMu sync.Mutex
+	cmd.Stdout = lockedWriter{&outMu, &out}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start caddy: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			outMu.Lock()
+			t.Logf("caddy: %s", out.String())
+			outMu.Unlock()
+		}
+	})
+	throughProxy(t, g, ca, port, 78)
 }
 
 type lockedWriter struct {
