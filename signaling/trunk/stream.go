@@ -76,15 +76,13 @@ func (c *streamConn) Read(b []byte) (int, error) {
 		msg, err := c.frame()
 		if err != nil {
 			c.log.Debug("sip connection closed", "transport", c.transport, "source", c.src.String(), "reason", err.Error())
-			c.Conn.Close()
-			return 0, io.EOF
+			return 0, io.EOF // sipgo's reader then closes the connection
 		}
 		if msg != nil {
 			c.deliver(msg)
 			continue
 		}
 		if err := c.fill(); err != nil {
-			c.Conn.Close()
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.log.Debug("sip connection closed", "transport", c.transport, "source", c.src.String(), "reason", err.Error())
 			}
