@@ -67,8 +67,19 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		t.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
 		return
 	}
+	inv, merged := t.beginInvite(req) // edges.go
+	if merged {
+		log.Info("invite refused: merged request")
+		t.respond(req, tx, 482, "Loop Detected") // RFC 3261 §8.2.2.2
+		return
+	}
+	defer t.endInvite(req)
 	// RFC 3261 §17.2.1: 100 Trying at once, we may take longer than 200 ms.
 	t.respond(req, tx, 100, "Trying")
+	if inv.isCanceled() {
+		t.respond(req, tx, 487, "Request Terminated")
+		return
+	}
 
 	dlg, err := t.dialogUA(req).ReadInvite(req, tx)
 	if err != nil {
@@ -80,6 +91,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
+	t.pinUDPRoute(req) // in-dialog requests leave from the listening port (edges.go)
 	leg, err := t.cfg.Media.Open()
 	if err != nil {
 		log.Error("invite refused: no rtp leg", "err", err)
@@ -124,6 +136,14 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.cancel = cancel
 	leg.OnDTMF(c.fireDTMF)
 	t.calls.Go(func() { t.monitor(c) })
+	t.calls.Go(func() { // a CANCEL that raced this INVITE (edges.go)
+		select {
+		case <-inv.canceled:
+			c.cancelEarly()
+		case <-c.finalSent:
+		case <-c.done:
+		}
+	})
 	t.calls.Go(func() {
 		h := t.cfg.Handler
 		if h == nil {
@@ -282,6 +302,11 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.mu.Unlock()
 	}()
 	res := sip.NewSDPResponseFromRequest(req, body)
+	for _, h := range c.okHeaders() { // Allow, Supported on every 2xx to an INVITE
+		if res.GetHeader(h.Name()) == nil {
+			res.AppendHeader(h)
+		}
+	}
 	res.AppendHeader(sip.HeaderClone(&c.t.dialogUA(req).ContactHDR))
 	for _, h := range c.sessionHeaders() {
 		res.AppendHeader(h)
@@ -363,6 +388,15 @@ func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	// PROTOCOL §14: a BYE on an early dialog (RFC 3261 §15.1.2) gets 200,
+	// and the INVITE its final response, 487.
+	if !c.outbound && c.State() != StateAnswered {
+		t.respond(req, tx, 200, "OK")
+		if !c.cancelEarly() {
+			c.end(ReasonRemoteHangup) // answered meanwhile: the BYE ends it
+		}
+		return
+	}
 	var err error
 	if c.outbound {
 		err = c.cliDlg.ReadBye(req, tx)
@@ -377,14 +411,24 @@ func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // onCancel sees only CANCELs that match no INVITE transaction (sipgo's
-// transaction layer answers the others with 200 and the INVITE with 487).
+// transaction layer answers the others with 200 and the INVITE with 487);
+// one that raced its INVITE still cancels it (edges.go).
 func (t *Trunk) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	if t.raceCancel(req) {
+		t.respond(req, tx, 200, "OK")
+		return
+	}
 	t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 }
 
 func (t *Trunk) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	if code, reason, hdrs := checkRequest(req); code != 0 {
 		t.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	if t.draining.Load() {
+		// PROTOCOL §14: an SBC probing with OPTIONS stops sending calls.
+		t.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
 		return
 	}
 	t.respond(req, tx, 200, "OK",

@@ -23,7 +23,10 @@ func limitTrunk(t *testing.T, cfg trunk.Config) (*trunk.Trunk, *rtpleg.Pool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen, cfg.Media, cfg.Logger = "127.0.0.1:0", pool, testLogger(t)
+	cfg.Listen, cfg.Media = "127.0.0.1:0", pool
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
 	if cfg.Handler == nil {
 		cfg.Handler = routes
 	}

@@ -115,6 +115,10 @@ type Trunk struct {
 	regs    sync.WaitGroup // registration loops (register.go)
 	running atomic.Bool    // Run has started serving: registrations may start
 
+	imu      sync.Mutex                 // guards following (edges.go; never held with mu or cmu)
+	inflight map[inviteKey]*inviteEntry // initial INVITEs in progress, CANCELs waiting for one
+	merges   map[mergeKey]mergeEntry    // RFC 3261 §8.2.2.2 merge detection
+
 	cmu      sync.Mutex          // guards following (never held with mu)
 	carriers map[string]*carrier // by Carrier.ID (carriers.go)
 }
@@ -140,7 +144,8 @@ func New(cfg Config) (*Trunk, error) {
 	if cfg.NoUserAgent {
 		cfg.UserAgent = ""
 	}
-	t := &Trunk{cfg: cfg, log: log, active: map[string]*Call{}, closed: make(chan struct{}), idle: make(chan struct{}, 1), carriers: map[string]*carrier{}}
+	t := &Trunk{cfg: cfg, log: log, active: map[string]*Call{}, closed: make(chan struct{}), idle: make(chan struct{}, 1), carriers: map[string]*carrier{},
+		inflight: map[inviteKey]*inviteEntry{}, merges: map[mergeKey]mergeEntry{}}
 	t.budget = netguard.NewBudget(cfg.MaxConns, cfg.MaxConnsPerSource)
 	t.rate = newSourceRate(cfg.InviteRate)
 	t.out = outbound{ua: cfg.UserAgent, log: log}
