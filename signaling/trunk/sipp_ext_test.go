@@ -132,24 +132,32 @@ func TestSIPpSessionExpiresWithoutRefreshEndsWithBye(t *testing.T) {
 	t.Logf("BYE %v after the answer", d)
 }
 
-func TestSIPpSessionRefresherUASGetsUpdate(t *testing.T) {
+// We refresh (refresher=uas): with UPDATE, or with a re-INVITE when the
+// UAC's Allow has no UPDATE. Each scenario checks the method and answers
+// it, then hangs up.
+func TestSIPpSessionRefresherUAS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes 45 s (half the session interval)")
 	}
 	t.Parallel()
-	r := &extRoutes{}
-	pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
-	runScenario(t, tr, "session_refresher_uas.xml", "echo", 120*time.Second)
-	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
-	e, _ := r.last()
-	// The UAC hangs up right after answering our refresh.
-	if d := e.at.Sub(e.answered); e.reason != trunk.ReasonRemoteHangup || d < 44*time.Second || d > 47*time.Second {
-		t.Errorf("call ended after %v with %q, want the UAC's BYE right after our UPDATE at about 45 s", d, e.reason)
-	} else {
-		t.Logf("refresh answered and BYE %v after the answer", d)
+	for _, sc := range []string{"session_refresher_uas.xml", "session_refresher_reinvite.xml"} {
+		t.Run(sc, func(t *testing.T) {
+			t.Parallel()
+			r := &extRoutes{}
+			pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
+			runScenario(t, tr, sc, "echo", 120*time.Second)
+			waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
+			e, _ := r.last()
+			// The UAC hangs up right after answering our refresh.
+			if d := e.at.Sub(e.answered); e.reason != trunk.ReasonRemoteHangup || d < 44*time.Second || d > 47*time.Second {
+				t.Errorf("call ended after %v with %q, want the UAC's BYE right after our refresh at about 45 s", d, e.reason)
+			} else {
+				t.Logf("refresh answered and BYE %v after the answer", d)
+			}
+		})
 	}
 }

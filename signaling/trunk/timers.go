@@ -2,6 +2,8 @@ package trunk
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,9 +206,108 @@ func (c *Call) sessionTimerLoop() {
 // ReasonSessionExpired ends a call whose session timer ran out (RFC 4028).
 const ReasonSessionExpired = "session expired"
 
-// sendRefresh sends UPDATE without SDP as our session refresh (RFC 4028
-// §7.4, RFC 3311) and takes the Session-Expires of its 2xx.
+// sendRefresh sends our session refresh (RFC 4028 §7.4): UPDATE without
+// SDP (RFC 3311), or a re-INVITE with our SDP when the peer's Allow lacks
+// UPDATE or it answers the UPDATE with 405/501. It takes the
+// Session-Expires of the 2xx.
 func (c *Call) sendRefresh() error {
+	if !c.peerAllows("UPDATE") {
+		return c.sendRefreshInvite()
+	}
+	err := c.sendRefreshUpdate()
+	if de, ok := errors.AsType[*DialError](err); ok && (de.Code == 405 || de.Code == 501) {
+		c.log.Info("peer refuses UPDATE: refreshing with re-INVITE", "code", de.Code)
+		return c.sendRefreshInvite()
+	}
+	return err
+}
+
+// peerAllows reports whether the peer's Allow (from its INVITE, or from
+// the 2xx to ours) lists method; true when it sent no Allow.
+func (c *Call) peerAllows(method string) bool {
+	var hdrs []sip.Header
+	if c.outbound {
+		if res := c.cliDlg.InviteResponse; res != nil {
+			hdrs = res.GetHeaders("Allow")
+		}
+	} else {
+		hdrs = c.srvDlg.InviteRequest.GetHeaders("Allow")
+	}
+	return len(hdrs) == 0 || hasOption(hdrs, method)
+}
+
+// sendRefreshInvite refreshes with a re-INVITE carrying a new offer of the
+// leg (same address and codecs), applies the 2xx's answer and ACKs it.
+// It takes the dialog's INVITE semaphore, so it never overlaps a
+// re-INVITE or UPDATE offer from the peer (RFC 3261 §14.1).
+func (c *Call) sendRefreshInvite() error {
+	select {
+	case c.reinv <- struct{}{}:
+		defer func() { <-c.reinv }()
+	case <-c.done:
+		return ErrCallEnded
+	}
+	d, _, _ := c.timers.terms()
+	req := sip.NewRequest(sip.INVITE, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(int(d/time.Second))+";refresher="+c.ourRole()))
+	req.AppendHeader(sip.NewHeader("Supported", supportedOptions))
+	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(c.leg.Offer())
+	ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+	defer cancel()
+	var tx sip.ClientTransaction
+	var err error
+	if c.outbound {
+		tx, err = c.cliDlg.TransactionRequest(ctx, req)
+	} else {
+		tx, err = c.srvDlg.TransactionRequest(ctx, req)
+	}
+	if err != nil {
+		return err
+	}
+	defer tx.Terminate()
+	var res *sip.Response
+	for res == nil {
+		select {
+		case r := <-tx.Responses():
+			if !r.IsProvisional() {
+				res = r
+			}
+		case <-tx.Done():
+			return fmt.Errorf("session refresh re-INVITE: %w", tx.Err())
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if !res.IsSuccess() {
+		return &DialError{Code: res.StatusCode, Reason: res.Reason}
+	}
+	// RFC 3261 §13.2.2.4: ACK the 2xx (the dialog gives it the re-INVITE's CSeq).
+	ack := sip.NewRequest(sip.ACK, c.remoteTarget())
+	if c.outbound {
+		err = c.cliDlg.WriteRequest(ack)
+	} else {
+		err = c.srvDlg.WriteRequest(ack)
+	}
+	if err != nil {
+		return fmt.Errorf("session refresh ack: %w", err)
+	}
+	if err := c.leg.SetAnswer(res.Body()); err != nil {
+		c.log.Warn("session refresh answer refused", "err", err)
+	}
+	if nd, refresher, ok := sessionExpires(res); ok && nd >= MinSessionExpires {
+		c.timers.mu.Lock()
+		c.timers.interval = nd
+		c.timers.weRefresh = refresher == c.ourRole()
+		c.timers.mu.Unlock()
+	}
+	c.log.Debug("session refreshed", "method", "INVITE")
+	return nil
+}
+
+// sendRefreshUpdate sends UPDATE without SDP as our refresh.
+func (c *Call) sendRefreshUpdate() error {
 	d, _, _ := c.timers.terms()
 	req := sip.NewRequest(sip.UPDATE, c.remoteTarget())
 	req.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(int(d/time.Second))+";refresher="+c.ourRole()))
