@@ -34,11 +34,7 @@ func (c *Core) ApplyAgent(a store.Agent) {
 	if a.Extension != "" {
 		c.byExt[a.Extension] = ag
 	}
-	qs := make([]router.QueueID, len(a.Queues))
-	for i, q := range a.Queues {
-		qs[i] = router.QueueID(q)
-	}
-	if err := c.rt.PutAgent(router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity, Queues: qs}, c.now()); err != nil {
+	if err := c.rt.PutAgent(c.routerAgent(a), c.now()); err != nil {
 		c.log.Warn("router refused agent", "agent_id", a.ID, "err", err)
 	}
 	c.flushLocked()
@@ -89,9 +85,11 @@ func (c *Core) ApplyQueue(q store.Queue) {
 	if err := c.rt.PutQueue(router.Queue{
 		ID: router.QueueID(q.ID), Priority: q.Priority, OfferTimeout: timeout,
 		Wrapup: time.Duration(q.WrapupSeconds) * time.Second, AllowBusyAgents: q.AllowBusyAgents,
+		Order: routerOrder(q.Order), Simultaneous: q.SimultaneousTasks,
 	}, c.now()); err != nil {
 		c.log.Warn("router refused queue", "queue_id", q.ID, "err", err)
 	}
+	c.setTargetLocked(q.ID, q.TargetWorkers)
 	c.flushLocked()
 }
 
@@ -101,6 +99,7 @@ func (c *Core) RemoveQueue(id string) {
 	defer c.mu.Unlock()
 	delete(c.queues, id)
 	_ = c.rt.RemoveQueue(router.QueueID(id), c.now())
+	c.setTargetLocked(id, "")
 	c.flushLocked()
 }
 

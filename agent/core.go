@@ -13,6 +13,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/prompts"
 	"switchboard/router"
+	"switchboard/router/attrexpr"
 	"switchboard/store"
 )
 
@@ -72,6 +73,7 @@ type Core struct {
 	byExt   map[string]*agentRT
 	queues  map[string]store.Queue
 	routes  map[string]string
+	targets map[string]*attrexpr.Expr // compiled target_workers by queue (membership.go)
 	calls   map[string]*call
 	byTask  map[router.TaskID]*call
 	byRes   map[router.ReservationID]*call

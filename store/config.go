@@ -54,6 +54,9 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 		if e := checkAgentStatic(&next); e != nil {
 			return e
 		}
+		if e := normalizeAgentRouting(&next.AgentRouting); e != nil {
+			return e
+		}
 		var other string
 		switch err := tx.QueryRowContext(ctx, `SELECT id FROM agents WHERE extension = ? AND id != ?`, next.Extension, id).Scan(&other); {
 		case err == nil:
@@ -75,6 +78,9 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 			return fmt.Errorf("put agent %s: %w", id, err)
 		}
 		if err := putCallerID(ctx, tx, id, next.CallerID); err != nil {
+			return err
+		}
+		if err := putAgentRouting(ctx, tx, &next); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agent_queues WHERE agent_id = ?`, id); err != nil {
@@ -123,6 +129,9 @@ func (s *SQLite) ListAgents(ctx context.Context) ([]Agent, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := listAgentRouting(ctx, s.db, agents, byID); err != nil {
 		return nil, err
 	}
 	if err := listCallerIDs(ctx, s.db, agents, byID); err != nil {
@@ -183,6 +192,9 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queu
 		if e := checkQueueStatic(&next); e != nil {
 			return e
 		}
+		if e := normalizeQueueRouting(&next.QueueRouting); e != nil {
+			return e
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,
 			timeout_seconds = excluded.timeout_seconds, wrapup_seconds = excluded.wrapup_seconds,
@@ -190,6 +202,9 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queu
 			max_wait_seconds = excluded.max_wait_seconds`,
 			id, next.Name, next.TimeoutSeconds, next.WrapupSeconds, next.AllowBusyAgents, next.Priority, next.MaxWaitSeconds); err != nil {
 			return fmt.Errorf("put queue %s: %w", id, err)
+		}
+		if err := putQueueRouting(ctx, tx, &next); err != nil {
+			return err
 		}
 		out, err = getQueue(ctx, tx, id)
 		return err
@@ -253,7 +268,11 @@ func (s *SQLite) ListQueues(ctx context.Context) ([]Queue, error) {
 		}
 		queues = append(queues, q)
 	}
-	return queues, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return queues, listQueueRouting(ctx, s.db, queues)
 }
 
 // PutRoute creates or replaces the route of r.Number. A "queue:<id>"
@@ -338,6 +357,9 @@ func getAgent(ctx context.Context, q querier, id string) (Agent, error) {
 	if a.CallerID, err = getCallerID(ctx, q, id); err != nil {
 		return Agent{}, err
 	}
+	if err := getAgentRouting(ctx, q, &a); err != nil {
+		return Agent{}, err
+	}
 	rows, err := q.QueryContext(ctx, `SELECT queue_id FROM agent_queues WHERE agent_id = ? ORDER BY pos`, id)
 	if err != nil {
 		return Agent{}, fmt.Errorf("get agent %s queues: %w", id, err)
@@ -363,7 +385,7 @@ func getQueue(ctx context.Context, q querier, id string) (Queue, error) {
 	if err != nil {
 		return Queue{}, fmt.Errorf("get queue %s: %w", id, err)
 	}
-	return out, nil
+	return out, getQueueRouting(ctx, q, &out)
 }
 
 func deleteRow(ctx context.Context, tx *sql.Tx, query, kind, id string) error {

@@ -83,6 +83,8 @@ var migrations = []string{
 	`ALTER TABLE queues ADD COLUMN max_wait_seconds INTEGER NOT NULL DEFAULT 900;`,
 	// 3: trunks (PROTOCOL §9) and agents' caller IDs (trunk_sqlite.go).
 	migrationTrunks,
+	// 4: agents' and queues' routing v2 fields (routing_sqlite.go).
+	migrationRouting,
 }
 
 // SQLite is the embedded Store. Create it with Open.

@@ -29,6 +29,7 @@ type Agent struct {
 	Queues       []string `json:"queues"`              // queue ids, never nil on read
 	PasswordHash string   `json:"-"`                   // bcrypt; empty on write means keep the current one
 	CallerID     string   `json:"caller_id,omitempty"` // From user of the agent's outbound calls; "" = the trunk's (PROTOCOL §9)
+	AgentRouting          // PROTOCOL §10 (routing.go)
 }
 
 // Queue is a queue's configuration.
@@ -43,6 +44,7 @@ type Queue struct {
 	// announcement and BYE (no caller waits forever); 0 on write means
 	// DefaultMaxWaitSeconds.
 	MaxWaitSeconds int `json:"max_wait_seconds"`
+	QueueRouting       // PROTOCOL §10 (routing.go)
 }
 
 // Route maps a dialled number to a target: "queue:<id>",

@@ -66,7 +66,9 @@ func TestAgentQueueRouteCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Agent{ID: "bob", Name: "bob", Extension: "1001", Capacity: 2, Queues: []string{"support", "sales"}}
+	yes := true
+	want := store.Agent{ID: "bob", Name: "bob", Extension: "1001", Capacity: 2, Queues: []string{"support", "sales"},
+		AgentRouting: store.AgentRouting{Attributes: map[string]any{}, Channels: map[string]int{}, MaxNonBlocking: 1, Role: "agent", Voicemail: &yes}}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("PutAgent = %+v, want %+v", a, want)
 	}
@@ -107,7 +109,8 @@ func TestAgentQueueRouteCRUD(t *testing.T) {
 		t.Fatalf("DeleteQueue(sales) after freeing it = %v", err)
 	}
 	qs, _ := s.ListQueues(ctx)
-	if len(qs) != 1 || qs[0] != (store.Queue{ID: "support", Name: "SUPPORT", TimeoutSeconds: 15, WrapupSeconds: 5, AllowBusyAgents: true, Priority: 3, MaxWaitSeconds: store.DefaultMaxWaitSeconds}) {
+	if len(qs) != 1 || qs[0] != (store.Queue{ID: "support", Name: "SUPPORT", TimeoutSeconds: 15, WrapupSeconds: 5, AllowBusyAgents: true, Priority: 3, MaxWaitSeconds: store.DefaultMaxWaitSeconds,
+		QueueRouting: store.QueueRouting{Order: "fifo", SLSeconds: 20}}) {
 		t.Errorf("ListQueues = %+v", qs)
 	}
 	if err := s.DeleteAgent(ctx, "bob"); err != nil {
@@ -471,8 +474,88 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Queue{ID: "old", Name: "Old", TimeoutSeconds: 20, Priority: 1, MaxWaitSeconds: store.DefaultMaxWaitSeconds}
+	want := store.Queue{ID: "old", Name: "Old", TimeoutSeconds: 20, Priority: 1, MaxWaitSeconds: store.DefaultMaxWaitSeconds,
+		QueueRouting: store.QueueRouting{Order: "fifo", SLSeconds: store.DefaultSLSeconds}}
 	if q != want {
 		t.Errorf("GetQueue(old) after migration = %+v, want %+v", q, want)
+	}
+}
+
+// PROTOCOL §10 fields: defaults, limits, the expression check, and they
+// survive a reopen.
+func TestRoutingFields(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(t.Context(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	q, err := s.PutQueue(ctx, store.Queue{ID: "es", QueueRouting: store.QueueRouting{TargetWorkers: `"spanish" in skills and level >= 2`, Order: "lifo", SimultaneousTasks: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.SLSeconds != 20 || q.Order != "lifo" || !q.SimultaneousTasks {
+		t.Fatalf("queue %+v", q)
+	}
+	a, err := s.PutAgent(ctx, store.Agent{ID: "ana", Extension: "101", AgentRouting: store.AgentRouting{
+		Attributes: map[string]any{"skills": []any{"spanish"}, "level": 3.0}, Channels: map[string]int{"chat": 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.MaxNonBlocking != 1 || a.Role != "agent" || a.Voicemail == nil || !*a.Voicemail || a.Channels["chat"] != 3 {
+		t.Fatalf("agent defaults %+v", a.AgentRouting)
+	}
+	bad := []struct {
+		field string
+		put   func() error
+	}{
+		{"target_workers", func() error {
+			_, err := s.PutQueue(ctx, store.Queue{ID: "x", QueueRouting: store.QueueRouting{TargetWorkers: "level >="}})
+			return err
+		}},
+		{"order", func() error {
+			_, err := s.PutQueue(ctx, store.Queue{ID: "x", QueueRouting: store.QueueRouting{Order: "random"}})
+			return err
+		}},
+		{"attributes", func() error {
+			_, err := s.PutAgent(ctx, store.Agent{ID: "b", Extension: "102", AgentRouting: store.AgentRouting{Attributes: map[string]any{"x": strings.Repeat("a", 4100)}}})
+			return err
+		}},
+		{"channels", func() error {
+			_, err := s.PutAgent(ctx, store.Agent{ID: "b", Extension: "102", AgentRouting: store.AgentRouting{Channels: map[string]int{"voice": 2}}})
+			return err
+		}},
+		{"max_nonblocking", func() error {
+			_, err := s.PutAgent(ctx, store.Agent{ID: "b", Extension: "102", AgentRouting: store.AgentRouting{MaxNonBlocking: 9}})
+			return err
+		}},
+		{"role", func() error {
+			_, err := s.PutAgent(ctx, store.Agent{ID: "b", Extension: "102", AgentRouting: store.AgentRouting{Role: "boss"}})
+			return err
+		}},
+	}
+	for _, b := range bad {
+		var ve *store.ValidationError
+		if err := b.put(); !errors.As(err, &ve) || ve.Field != b.field || ve.Reason == "" {
+			t.Errorf("%s: %v, want a ValidationError on it", b.field, err)
+		}
+	}
+	agents, _ := s.ListAgents(ctx)
+	if m := store.Members(q, agents); len(m) != 1 || m[0] != "ana" {
+		t.Fatalf("members by target_workers %v", m)
+	}
+	_ = s.Close()
+	s, err = store.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, _ := s.GetAgent(ctx, "ana")
+	if got.Attributes["level"] != 3.0 || got.Channels["chat"] != 3 {
+		t.Fatalf("after reopen %+v", got.AgentRouting)
+	}
+	qs, _ := s.ListQueues(ctx)
+	if len(qs) != 1 || qs[0].TargetWorkers != q.TargetWorkers {
+		t.Fatalf("queues after reopen %+v", qs)
 	}
 }

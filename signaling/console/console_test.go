@@ -88,7 +88,9 @@ func TestAgentMethods(t *testing.T) {
 
 	var a store.Agent
 	c.MustCall("agent.put", map[string]any{"id": "bob", "name": "Bob", "extension": "1001", "password": "pw1", "queues": []string{"sales"}}, &a)
-	want := store.Agent{ID: "bob", Name: "Bob", Extension: "1001", Capacity: 2, Queues: []string{"sales"}}
+	yes := true
+	want := store.Agent{ID: "bob", Name: "Bob", Extension: "1001", Capacity: 2, Queues: []string{"sales"},
+		AgentRouting: store.AgentRouting{Attributes: map[string]any{}, Channels: map[string]int{}, MaxNonBlocking: 1, Role: "agent", Voicemail: &yes}}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("agent.put = %+v, want %+v", a, want)
 	}
@@ -101,7 +103,7 @@ func TestAgentMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s := string(r.Result); strings.Contains(s, "pass") || strings.Contains(s, "$2a$") ||
-		s != `{"id":"bob","name":"Bob","extension":"1001","capacity":2,"queues":["sales"]}` {
+		s != `{"id":"bob","name":"Bob","extension":"1001","capacity":2,"queues":["sales"],"attributes":{},"channels":{},"max_nonblocking":1,"role":"agent","voicemail":true,"record":false}` {
 		t.Errorf("agent.get JSON = %s", s)
 	}
 	// Partial update keeps omitted fields (and the password).
@@ -142,7 +144,8 @@ func TestQueueAndRouteMethods(t *testing.T) {
 	c := e.admin()
 	var q store.Queue
 	c.MustCall("queue.put", map[string]any{"id": "sales", "name": "Sales", "wrapup_seconds": 10, "allow_busy_agents": true, "priority": 5}, &q)
-	want := store.Queue{ID: "sales", Name: "Sales", TimeoutSeconds: 15, WrapupSeconds: 10, AllowBusyAgents: true, Priority: 5, MaxWaitSeconds: store.DefaultMaxWaitSeconds}
+	want := store.Queue{ID: "sales", Name: "Sales", TimeoutSeconds: 15, WrapupSeconds: 10, AllowBusyAgents: true, Priority: 5, MaxWaitSeconds: store.DefaultMaxWaitSeconds,
+		QueueRouting: store.QueueRouting{Order: "fifo", SLSeconds: store.DefaultSLSeconds}}
 	if q != want {
 		t.Errorf("queue.put = %+v", q)
 	}

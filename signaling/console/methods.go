@@ -30,6 +30,7 @@ type agentPutParams struct {
 	Capacity  *int      `json:"capacity"`
 	Queues    *[]string `json:"queues"`
 	CallerID  *string   `json:"caller_id"`
+	agentRoutingParams
 }
 
 func (s *session) agentPut(ctx context.Context, p agentPutParams) (store.Agent, error) {
@@ -68,6 +69,9 @@ func (s *session) agentPut(ctx context.Context, p agentPutParams) (store.Agent, 
 		}
 		if p.CallerID != nil {
 			cur.CallerID = *p.CallerID
+		}
+		if err := p.agentRoutingParams.apply(&cur.AgentRouting); err != nil {
+			return cur, err
 		}
 		return cur, nil
 	})
@@ -116,6 +120,7 @@ type queuePutParams struct {
 	AllowBusyAgents *bool   `json:"allow_busy_agents"`
 	Priority        *int    `json:"priority"`
 	MaxWaitSeconds  *int    `json:"max_wait_seconds"`
+	queueRoutingParams
 }
 
 func (s *session) queuePut(ctx context.Context, p queuePutParams) (store.Queue, error) {
@@ -147,6 +152,9 @@ func (s *session) queuePut(ctx context.Context, p queuePutParams) (store.Queue, 
 			}
 			cur.MaxWaitSeconds = *p.MaxWaitSeconds
 		}
+		if err := p.queueRoutingParams.apply(&cur.QueueRouting); err != nil {
+			return cur, err
+		}
 		return cur, nil
 	})
 	if err != nil {
@@ -156,15 +164,19 @@ func (s *session) queuePut(ctx context.Context, p queuePutParams) (store.Queue, 
 	return q, nil
 }
 
-func (s *session) queueGet(ctx context.Context, p idParams) (store.Queue, error) {
+func (s *session) queueGet(ctx context.Context, p idParams) (queueWithMembers, error) {
 	if err := p.check(); err != nil {
-		return store.Queue{}, err
+		return queueWithMembers{}, err
 	}
 	q, err := s.c.cfg.Store.GetQueue(ctx, p.ID)
 	if err != nil {
-		return store.Queue{}, s.fail("queue.get", err)
+		return queueWithMembers{}, s.fail("queue.get", err)
 	}
-	return q, nil
+	agents, err := s.c.cfg.Store.ListAgents(ctx)
+	if err != nil {
+		return queueWithMembers{}, s.fail("queue.get", err)
+	}
+	return queueWithMembers{Queue: q, Members: store.Members(q, agents)}, nil
 }
 
 func (s *session) queueDelete(ctx context.Context, p idParams) (empty, error) {

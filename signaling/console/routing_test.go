@@ -1,0 +1,44 @@
+package console_test
+
+import (
+	"slices"
+	"testing"
+)
+
+// PROTOCOL §10 agent and queue fields over the console: defaults, -32602
+// with a reason for an expression that does not compile, and queue.get's
+// members (listed agents plus those target_workers selects).
+func TestRoutingFieldsAndMembers(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.admin()
+	var q map[string]any
+	c.MustCall("queue.put", map[string]any{"id": "es", "target_workers": `"spanish" in skills and level >= 2`, "order": "lifo", "simultaneous_tasks": true}, &q)
+	if q["order"] != "lifo" || q["sl_seconds"] != 20.0 || q["simultaneous_tasks"] != true {
+		t.Fatalf("queue.put = %v", q)
+	}
+	c.MustCall("queue.put", map[string]any{"id": "sales"}, nil)
+	wantErr(t, c, "queue.put", map[string]any{"id": "bad", "target_workers": "level >="}, -32602, "target_workers")
+	wantErr(t, c, "queue.put", map[string]any{"id": "bad", "order": "random"}, -32602, "order")
+	var a map[string]any
+	c.MustCall("agent.put", map[string]any{"id": "ana", "extension": "101", "attributes": map[string]any{"skills": []string{"spanish"}, "level": 3},
+		"channels": map[string]int{"chat": 3}, "max_nonblocking": 2}, &a)
+	if a["max_nonblocking"] != 2.0 || a["role"] != "agent" || a["voicemail"] != true {
+		t.Fatalf("agent.put = %v", a)
+	}
+	c.MustCall("agent.put", map[string]any{"id": "bob", "extension": "102", "queues": []string{"es"}}, nil)
+	c.MustCall("agent.put", map[string]any{"id": "cy", "extension": "103", "attributes": map[string]any{"skills": []string{"spanish"}}}, nil)
+	wantErr(t, c, "agent.put", map[string]any{"id": "dee", "extension": "104", "max_nonblocking": 9}, -32602, "max_nonblocking")
+	wantErr(t, c, "agent.put", map[string]any{"id": "dee", "extension": "104", "role": "boss"}, -32602, "role")
+	var got struct {
+		Members []string `json:"members"`
+	}
+	c.MustCall("queue.get", map[string]any{"id": "es"}, &got)
+	if !slices.Equal(got.Members, []string{"ana", "bob"}) {
+		t.Fatalf("members %v, want [ana bob] (cy lacks level)", got.Members)
+	}
+	// An update that omits the fields keeps them.
+	c.MustCall("agent.put", map[string]any{"id": "ana", "name": "Ana"}, &a)
+	if a["max_nonblocking"] != 2.0 || a["channels"].(map[string]any)["chat"] != 3.0 {
+		t.Fatalf("update lost fields: %v", a)
+	}
+}

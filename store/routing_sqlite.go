@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// migrationRouting keeps the section 10 fields of agents and queues as one
+// JSON document each, in side tables, so the v1 tables keep their shape.
+const migrationRouting = `CREATE TABLE agent_routing (
+		agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+		doc      TEXT NOT NULL
+	);
+	CREATE TABLE queue_routing (
+		queue_id TEXT PRIMARY KEY REFERENCES queues(id) ON DELETE CASCADE,
+		doc      TEXT NOT NULL
+	);`
+
+func putRoutingDoc(ctx context.Context, tx *sql.Tx, table, key, id string, v any) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", table, id, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO `+table+` (`+key+`, doc) VALUES (?, ?)
+		ON CONFLICT (`+key+`) DO UPDATE SET doc = excluded.doc`, id, string(doc))
+	if err != nil {
+		return fmt.Errorf("put %s %s: %w", table, id, err)
+	}
+	return nil
+}
+
+func getRoutingDoc(ctx context.Context, q querier, table, key, id string, v any) error {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM `+table+` WHERE `+key+` = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get %s %s: %w", table, id, err)
+	}
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return fmt.Errorf("%s %s: stored document: %w", table, id, err)
+	}
+	return nil
+}
+
+func listRoutingDocs(ctx context.Context, q querier, table, key string, each func(id string, doc []byte) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT `+key+`, doc FROM `+table)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return err
+		}
+		if err := each(id, []byte(doc)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func putAgentRouting(ctx context.Context, tx *sql.Tx, a *Agent) error {
+	return putRoutingDoc(ctx, tx, "agent_routing", "agent_id", a.ID, a.AgentRouting)
+}
+
+// getAgentRouting fills a's section 10 fields (defaults when none stored).
+func getAgentRouting(ctx context.Context, q querier, a *Agent) error {
+	if err := getRoutingDoc(ctx, q, "agent_routing", "agent_id", a.ID, &a.AgentRouting); err != nil {
+		return err
+	}
+	_ = normalizeAgentRouting(&a.AgentRouting)
+	return nil
+}
+
+func listAgentRouting(ctx context.Context, q querier, agents []Agent, byID map[string]int) error {
+	err := listRoutingDocs(ctx, q, "agent_routing", "agent_id", func(id string, doc []byte) error {
+		if i, ok := byID[id]; ok {
+			return json.Unmarshal(doc, &agents[i].AgentRouting)
+		}
+		return nil
+	})
+	for i := range agents {
+		_ = normalizeAgentRouting(&agents[i].AgentRouting)
+	}
+	return err
+}
+
+func putQueueRouting(ctx context.Context, tx *sql.Tx, q *Queue) error {
+	return putRoutingDoc(ctx, tx, "queue_routing", "queue_id", q.ID, q.QueueRouting)
+}
+
+func getQueueRouting(ctx context.Context, qr querier, q *Queue) error {
+	if err := getRoutingDoc(ctx, qr, "queue_routing", "queue_id", q.ID, &q.QueueRouting); err != nil {
+		return err
+	}
+	_ = normalizeQueueRouting(&q.QueueRouting)
+	return nil
+}
+
+func listQueueRouting(ctx context.Context, qr querier, queues []Queue) error {
+	byID := map[string]int{}
+	for i, q := range queues {
+		byID[q.ID] = i
+	}
+	err := listRoutingDocs(ctx, qr, "queue_routing", "queue_id", func(id string, doc []byte) error {
+		if i, ok := byID[id]; ok {
+			return json.Unmarshal(doc, &queues[i].QueueRouting)
+		}
+		return nil
+	})
+	for i := range queues {
+		_ = normalizeQueueRouting(&queues[i].QueueRouting)
+	}
+	return err
+}
