@@ -16,7 +16,7 @@ import (
 	"switchboard/signaling/ws/wstest"
 )
 
-// A storm of wrong agent logins from 40 loopback addresses for 10 s does
+// A storm of wrong agent logins by 200 sockets from 40 loopback addresses for 10 s does
 // not starve a live call on the (non-race) binary: password checks run at
 // most NumCPU at once (the rest are refused busy, or unchecked once a
 // budget is spent), so the echoed RTP keeps its 50 packets/s. Before,
@@ -47,11 +47,12 @@ func TestBinaryLiveCallDuringLoginStorm(t *testing.T) {
 	var wg sync.WaitGroup
 	var attempts, checked, busy atomic.Int64
 	stop := time.Now().Add(storm)
-	// 40 attackers, one per address: each retries at once after a wrong
-	// answer and after 100 ms when refused, so every CPU is kept checking a
-	// password (bcrypt) for the whole storm.
-	for i := range 40 {
-		from := fmt.Sprintf("127.0.9.%d", 1+i)
+	// 200 attackers (the 200 parallel sockets), 5 per address:
+	// each retries at once after a wrong answer and after 100 ms when
+	// refused, so every CPU is kept checking a password (bcrypt) for the
+	// whole storm.
+	for i := range 200 {
+		from := fmt.Sprintf("127.0.9.%d", 1+i%40)
 		wg.Go(func() {
 			n := 0
 			for time.Now().Before(stop) {
