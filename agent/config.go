@@ -119,9 +119,10 @@ func (c *Core) RemoveRoute(number string) {
 
 // target is where a dialled number leads.
 type target struct {
-	kind  string // echo, queue, direct, ivr, or "" (not found)
-	queue string
-	ext   string
+	kind     string // echo, queue, direct, ivr, workflow, or "" (not found)
+	queue    string
+	ext      string
+	workflow string
 }
 
 // resolveLocked applies PROTOCOL.md section 2's routing of a dialled number.
@@ -146,6 +147,8 @@ func parseTarget(s string) target {
 		return target{kind: "echo"}
 	case s == "ivr:extension":
 		return target{kind: "ivr"}
+	case strings.HasPrefix(s, "workflow:"):
+		return target{kind: "workflow", workflow: strings.TrimPrefix(s, "workflow:")}
 	case strings.HasPrefix(s, "queue:"):
 		return target{kind: "queue", queue: strings.TrimPrefix(s, "queue:")}
 	case strings.HasPrefix(s, "extension:"):

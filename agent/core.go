@@ -155,6 +155,15 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	for _, r := range rs {
 		c.ApplyRoute(r)
 	}
+	if ws, ok := cfg.Store.(store.WorkflowStore); ok {
+		wfs, err := ws.ListWorkflows(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load workflows: %w", err)
+		}
+		for _, w := range wfs {
+			c.ApplyWorkflow(w)
+		}
+	}
 	return c, nil
 }
 

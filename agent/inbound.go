@@ -35,7 +35,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	case "echo":
 		c.echo(ctx, tc)
 		return
-	case "queue", "direct", "ivr":
+	case "queue", "direct", "ivr", "workflow":
 	default:
 		log.Info("no route", "status", 404)
 		_ = tc.Reject(404, "Not Found")
@@ -59,6 +59,17 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 			if !cl.ended {
 				c.playLocked(cl, c.cfg.Music.Source())
 				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(t.queue)})
+			}
+		})
+	case "workflow":
+		if err := c.answer(ctx, cl); err != nil {
+			log.Info("answer failed", "err", err)
+			break
+		}
+		c.locked(func() {
+			if !cl.ended {
+				c.playLocked(cl, c.cfg.Music.Source())
+				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Workflow: router.WorkflowID(t.workflow), Attributes: callAttributes(tc)})
 			}
 		})
 	case "direct":
@@ -97,6 +108,9 @@ func (c *Core) newInbound(tc TrunkCall, t target) *call {
 	kind := t.kind
 	if kind == "ivr" {
 		kind = "direct"
+	}
+	if kind == "workflow" {
+		kind = "queue"
 	}
 	cl := &call{
 		id: c.newIDLocked("c"), kind: kind, direction: "inbound", remote: tc.From(), dialled: tc.Number(),
@@ -159,6 +173,8 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 		delete(c.byTask, t.ID)
 		cl.task = ""
 		c.fallbackLocked(cl, "error")
+	} else if t.Workflow != "" {
+		c.workflowQueuedLocked(cl, t.ID)
 	}
 	c.flushLocked()
 }

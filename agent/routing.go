@@ -87,6 +87,12 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 			cl.task = ""
 			c.fallbackLocked(cl, e.Reason)
 		}
+	case router.TaskMoved:
+		// Escalation (PROTOCOL §10): task.moved {task, from_queue, to_queue}.
+		ev.Detail = map[string]any{"task": string(e.Task), "from_queue": string(e.FromQueue), "to_queue": string(e.Queue)}
+		if cl != nil {
+			cl.queue = string(e.Queue)
+		}
 	case router.TaskCanceled, router.TaskCompleted:
 		if cl != nil && cl.task == e.Task {
 			delete(c.byTask, e.Task)

@@ -293,6 +293,13 @@ func (s *SQLite) PutRoute(ctx context.Context, r Route) (Route, error) {
 				return err
 			}
 		}
+		if wf, ok := strings.CutPrefix(r.Target, "workflow:"); ok {
+			if _, err := getWorkflow(ctx, tx, wf); errors.Is(err, ErrNotFound) {
+				return invalid("target", "unknown workflow %s", wf)
+			} else if err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO routes (number, target) VALUES (?, ?)
 			ON CONFLICT (number) DO UPDATE SET target = excluded.target`, r.Number, r.Target)
 		return err

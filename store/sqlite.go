@@ -85,6 +85,8 @@ var migrations = []string{
 	migrationTrunks,
 	// 4: agents' and queues' routing v2 fields (routing_sqlite.go).
 	migrationRouting,
+	// 5: workflows (workflow_sqlite.go).
+	migrationWorkflows,
 }
 
 // SQLite is the embedded Store. Create it with Open.

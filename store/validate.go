@@ -94,9 +94,14 @@ func checkQueueStatic(q *Queue) *ValidationError {
 }
 
 // parseTarget checks a route target's form; for "queue:<id>" it returns
-// the queue id to look up.
+// the queue id to look up ("workflow:<id>" is checked by checkWorkflowTarget).
 func parseTarget(t string) (queue string, e *ValidationError) {
 	switch {
+	case strings.HasPrefix(t, "workflow:"):
+		if id := strings.TrimPrefix(t, "workflow:"); !idRE.MatchString(id) {
+			return "", invalid("target", "workflow id %q must match [a-z0-9._-]{1,64}", truncate(id))
+		}
+		return "", nil
 	case t == "echo" || t == "ivr:extension":
 		return "", nil
 	case strings.HasPrefix(t, "queue:"):
@@ -114,7 +119,7 @@ func parseTarget(t string) (queue string, e *ValidationError) {
 	case t == "":
 		return "", invalid("target", "required")
 	}
-	return "", invalid("target", "%q must be queue:<id>, extension:<ext>, ivr:extension or echo", truncate(t))
+	return "", invalid("target", "%q must be queue:<id>, workflow:<id>, extension:<ext>, ivr:extension or echo", truncate(t))
 }
 
 func checkNumber(n string) *ValidationError {

@@ -173,6 +173,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.Register("records.list", ws.Typed(s.recordsList))
 	s.Register("events.list", ws.Typed(s.eventsList))
 	s.registerTrunks()
+	s.registerWorkflows()
 	return ws.Gate("auth", s)
 }
 

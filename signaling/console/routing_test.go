@@ -3,6 +3,8 @@ package console_test
 import (
 	"slices"
 	"testing"
+
+	"switchboard/signaling/ws"
 )
 
 // PROTOCOL §10 agent and queue fields over the console: defaults, -32602
@@ -41,4 +43,35 @@ func TestRoutingFieldsAndMembers(t *testing.T) {
 	if a["max_nonblocking"] != 2.0 || a["channels"].(map[string]any)["chat"] != 3.0 {
 		t.Fatalf("update lost fields: %v", a)
 	}
+}
+
+// workflow.put/get/list/delete, -32602 for an expression that does not
+// compile or an unknown queue, and the workflow:<id> route target.
+func TestWorkflowMethods(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.admin()
+	c.MustCall("queue.put", map[string]any{"id": "es"}, nil)
+	c.MustCall("queue.put", map[string]any{"id": "sales"}, nil)
+	wf := map[string]any{"id": "wf", "default_queue": "sales", "filters": []any{
+		map[string]any{"name": "spanish", "expression": `lang == "es"`, "targets": []any{
+			map[string]any{"queue": "es", "timeout_seconds": 3}, map[string]any{"queue": "sales"}}}}}
+	var got map[string]any
+	c.MustCall("workflow.put", wf, &got)
+	if got["name"] != "wf" || got["default_queue"] != "sales" {
+		t.Fatalf("workflow.put = %v", got)
+	}
+	wantErr(t, c, "workflow.put", map[string]any{"id": "bad", "filters": []any{map[string]any{"name": "x", "expression": "lang ==", "targets": []any{map[string]any{"queue": "es"}}}}}, -32602, "expression")
+	wantErr(t, c, "workflow.put", map[string]any{"id": "bad", "filters": []any{map[string]any{"name": "x", "targets": []any{map[string]any{"queue": "nope"}}}}}, -32602, "unknown queue nope")
+	wantErr(t, c, "workflow.put", map[string]any{"id": "bad", "filters": []any{map[string]any{"name": "x", "targets": []any{}}}}, -32602, "targets")
+	wantErr(t, c, "route.put", map[string]any{"number": "5006", "target": "workflow:nope"}, -32602, "unknown workflow")
+	c.MustCall("route.put", map[string]any{"number": "5006", "target": "workflow:wf"}, nil)
+	var list []map[string]any
+	c.MustCall("workflow.list", nil, &list)
+	if len(list) != 1 {
+		t.Fatalf("workflow.list = %v", list)
+	}
+	wantErr(t, c, "workflow.delete", map[string]any{"id": "wf"}, -32602, "route 5006")
+	c.MustCall("route.delete", map[string]any{"number": "5006"}, nil)
+	c.MustCall("workflow.delete", map[string]any{"id": "wf"}, nil)
+	wantErr(t, c, "workflow.get", map[string]any{"id": "wf"}, ws.CodeNotFound, "workflow wf")
 }

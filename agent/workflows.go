@@ -1,0 +1,72 @@
+package agent
+
+import (
+	"time"
+
+	"switchboard/router"
+	"switchboard/router/attrexpr"
+	"switchboard/store"
+)
+
+// Workflows (PROTOCOL §10): the route target workflow:<id> routes a call
+// by its attributes through the workflow's filters and targets; the router
+// escalates it (task.moved).
+
+// ApplyWorkflow creates or replaces a workflow; it applies to calls that
+// arrive afterwards.
+func (c *Core) ApplyWorkflow(w store.Workflow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rw := router.Workflow{ID: router.WorkflowID(w.ID), DefaultQueue: router.QueueID(w.DefaultQueue)}
+	for _, f := range w.Filters {
+		rf := router.Filter{Name: f.Name}
+		if f.Expression != "" {
+			e, err := attrexpr.Compile(f.Expression)
+			if err != nil {
+				c.log.Warn("workflow expression does not compile", "workflow_id", w.ID, "filter", f.Name, "err", err)
+				continue
+			}
+			rf.Match = e
+		}
+		for _, t := range f.Targets {
+			rf.Targets = append(rf.Targets, router.Target{Queue: router.QueueID(t.Queue),
+				Timeout: time.Duration(t.TimeoutSeconds) * time.Second, Priority: t.Priority})
+		}
+		rw.Filters = append(rw.Filters, rf)
+	}
+	if err := c.rt.PutWorkflow(rw, c.now()); err != nil {
+		c.log.Warn("router refused workflow", "workflow_id", w.ID, "err", err)
+	}
+	c.flushLocked()
+}
+
+// RemoveWorkflow deletes a workflow; calls already routed go on.
+func (c *Core) RemoveWorkflow(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.rt.RemoveWorkflow(router.WorkflowID(id), c.now())
+	c.flushLocked()
+}
+
+// callAttributes are a call's attributes for workflow filters.
+func callAttributes(tc TrunkCall) map[string]any {
+	return map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
+}
+
+// workflowQueuedLocked records where the router put a workflow call: its
+// queue, and the max_wait bound of that queue counted from arrival.
+func (c *Core) workflowQueuedLocked(cl *call, id router.TaskID) {
+	s, ok := c.rt.Task(id)
+	if !ok || s.Queue == "" {
+		return
+	}
+	cl.queue = string(s.Queue)
+	maxWait := time.Duration(c.queues[cl.queue].MaxWaitSeconds) * time.Second
+	if maxWait <= 0 {
+		maxWait = store.DefaultMaxWaitSeconds * time.Second
+	}
+	if cl.waitUntil.IsZero() {
+		cl.waitUntil = cl.arrived.Add(maxWait)
+	}
+	c.queued[cl] = struct{}{}
+}

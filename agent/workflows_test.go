@@ -1,0 +1,42 @@
+package agent
+
+import (
+	"testing"
+	"time"
+
+	"switchboard/events"
+	"switchboard/store"
+)
+
+// PROTOCOL §10: a call to workflow:<id> is routed by its attributes; it
+// waits in the first target's queue and after 3 s unassigned moves to the
+// next target (task.moved), where an agent gets it. A call no filter
+// matches, without a default queue, hears the announcement and BYE.
+func TestWorkflowCallEscalates(t *testing.T) {
+	h := newHarness(t, func(s *setup) {
+		s.queues = append(s.queues, store.Queue{ID: "es", Name: "Spanish", TimeoutSeconds: 15})
+		s.routes = append(s.routes, store.Route{Number: "5006", Target: "workflow:wf"}, store.Route{Number: "5007", Target: "workflow:wf"})
+	})
+	h.c.ApplyWorkflow(store.Workflow{ID: "wf", Filters: []store.WorkflowFilter{
+		{Name: "line 5006", Expression: `number == "5006"`, Targets: []store.WorkflowTarget{{Queue: "es", TimeoutSeconds: 3}, {Queue: "sales"}}},
+	}})
+	a1 := h.login("a1")
+	h.call("5006", freqCaller1)
+	h.waitEvent(events.TaskCreated, func(events.Event) bool { return true })
+	h.clock.Add(2900 * time.Millisecond)
+	h.c.Advance()
+	h.noOffer(a1)
+	h.clock.Add(100 * time.Millisecond)
+	h.c.Advance()
+	rv := h.nextOffer(a1)
+	if rv.Queue != "sales" {
+		t.Fatalf("offer %+v, want from sales", rv)
+	}
+	mv := h.waitEvent("task.moved", func(events.Event) bool { return true })
+	if mv.Detail["from_queue"] != "es" || mv.Detail["to_queue"] != "sales" {
+		t.Fatalf("task.moved %+v", mv)
+	}
+	fc := h.call("5007", freqCaller2)
+	h.waitEvent("task.fallback", func(e events.Event) bool { return e.Reason == "no_match" })
+	h.waitFor("no_match caller hung up", func() bool { return fc.snap().hangups > 0 })
+}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// migrationWorkflows keeps each workflow as one JSON document.
+const migrationWorkflows = `CREATE TABLE workflows (
+		id  TEXT PRIMARY KEY,
+		doc TEXT NOT NULL
+	);`
+
+// PutWorkflow creates or replaces workflow w.ID after NormalizeWorkflow;
+// every queue it names must exist.
+func (s *SQLite) PutWorkflow(ctx context.Context, w Workflow) (Workflow, error) {
+	if e := NormalizeWorkflow(&w); e != nil {
+		return Workflow{}, e
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range w.queues() {
+			if _, err := getQueue(ctx, tx, q); errors.Is(err, ErrNotFound) {
+				return invalid("filters", "unknown queue %s", q)
+			} else if err != nil {
+				return err
+			}
+		}
+		return putRoutingDoc(ctx, tx, "workflows", "id", w.ID, w)
+	})
+	if err != nil {
+		return Workflow{}, err
+	}
+	return w, nil
+}
+
+// GetWorkflow returns workflow id, or an error wrapping ErrNotFound.
+func (s *SQLite) GetWorkflow(ctx context.Context, id string) (Workflow, error) {
+	return getWorkflow(ctx, s.db, id)
+}
+
+func getWorkflow(ctx context.Context, q querier, id string) (Workflow, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM workflows WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Workflow{}, fmt.Errorf("workflow %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Workflow{}, fmt.Errorf("get workflow %s: %w", id, err)
+	}
+	var w Workflow
+	if err := json.Unmarshal([]byte(doc), &w); err != nil {
+		return Workflow{}, fmt.Errorf("workflow %s: stored document: %w", id, err)
+	}
+	w.ID = id
+	return w, nil
+}
+
+// DeleteWorkflow deletes workflow id; refused while a route targets it.
+func (s *SQLite) DeleteWorkflow(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n string
+		switch err := tx.QueryRowContext(ctx, `SELECT number FROM routes WHERE target = ? LIMIT 1`, "workflow:"+id).Scan(&n); {
+		case err == nil:
+			return &ValidationError{Field: "id", Reason: fmt.Sprintf("workflow %s is used by route %s", id, n), Err: ErrInUse}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		return deleteRow(ctx, tx, `DELETE FROM workflows WHERE id = ?`, "workflow", id)
+	})
+}
+
+// ListWorkflows returns every workflow, by id.
+func (s *SQLite) ListWorkflows(ctx context.Context) ([]Workflow, error) {
+	out := []Workflow{}
+	var ids []string
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM workflows ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list workflows: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		w, err := getWorkflow(ctx, s.db, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+var _ WorkflowStore = (*SQLite)(nil)
