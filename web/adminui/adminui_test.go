@@ -69,16 +69,7 @@ func TestHandler(t *testing.T) {
 // by its field, live calls of an agent, a route, a gateway restart with
 // automatic re-auth, and a reload that authenticates from sessionStorage.
 func TestConsole(t *testing.T) {
-	ctx := webtest.Browser(t)
-	fake := newFakeConsole("s3cret")
-	mux := http.NewServeMux()
-	mux.Handle("/ws/admin", fake)
-	mux.Handle("/admin", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	ctx, srv, fake := startConsole(t)
 	describe := []string{`document.querySelector('#console-view').innerText`, `document.querySelector('#status').innerText`}
 	wait := func(expr string) {
 		t.Helper()

@@ -1,16 +1,21 @@
 package adminui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"switchboard/web/webtest"
 )
 
 type rpcError struct {
@@ -308,4 +313,20 @@ func (f *fakeConsole) agent(id string) map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return maps.Clone(f.agents[id])
+}
+
+// startConsole serves the page at /admin and a fake console (token s3cret)
+// at /ws/admin, and opens a browser tab; all closed at cleanup.
+func startConsole(t *testing.T) (context.Context, *httptest.Server, *fakeConsole) {
+	ctx := webtest.Browser(t)
+	fake := newFakeConsole("s3cret")
+	mux := http.NewServeMux()
+	mux.Handle("/ws/admin", fake)
+	mux.Handle("/admin", Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		fake.close()
+	})
+	return ctx, srv, fake
 }

@@ -2,8 +2,6 @@ package adminui
 
 import (
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -71,19 +69,10 @@ func public(t map[string]any) map[string]any {
 // (the password goes to the console, never back) and listed with its live
 // registration status; it is deleted.
 func TestConsoleTrunks(t *testing.T) {
-	ctx := webtest.Browser(t)
-	fake := newFakeConsole("s3cret")
-	mux := http.NewServeMux()
-	mux.Handle("/ws/admin", fake)
-	mux.Handle("/admin", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	ctx, srv, fake := startConsole(t)
 	wait := func(expr string) {
 		t.Helper()
-		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#trunks-panel').innerText`)
+		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#section-trunks').innerText`)
 	}
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin"))
 	webtest.WaitVisible(t, ctx, "#token", 0)

@@ -28,6 +28,7 @@ var sharedJS []byte
 type Config struct {
 	Name        string   // for panics: the package serving the page
 	Files       fs.FS    // holds static/index.html, static/style.css, static/app.js
+	Scripts     []string // more files under static/ inlined after app.js, in this order (e.g. "sections/floor.js")
 	ExtraCSP    []string // more CSP directives (e.g. "media-src 'self' blob: mediastream:")
 	Permissions string   // Permissions-Policy header value, e.g. "microphone=(self)"
 }
@@ -49,6 +50,9 @@ func build(cfg Config) built {
 	html, css, js := read("index.html"), read("style.css"), read("app.js")
 	// The shared JSON-RPC client goes first, in the same script block.
 	js = append(append(append([]byte{}, sharedJS...), '\n'), js...)
+	for _, name := range cfg.Scripts {
+		js = append(append(js, '\n'), read(name)...)
+	}
 	inline := func(doc []byte, placeholder, tag string, body []byte) []byte {
 		if !bytes.Contains(doc, []byte(placeholder)) {
 			panic(cfg.Name + ": index.html lacks " + placeholder)

@@ -46,3 +46,20 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
+
+func TestHandlerScripts(t *testing.T) {
+	files := fstest.MapFS{
+		"static/index.html":    {Data: []byte(`<link rel="stylesheet" href="style.css"><script src="app.js"></script>`)},
+		"static/style.css":     {Data: []byte("b{}")},
+		"static/app.js":        {Data: []byte("x=1")},
+		"static/sections/a.js": {Data: []byte("a=2")},
+		"static/sections/b.js": {Data: []byte("b=3")},
+	}
+	h := Handler(Config{Name: "t", Files: files, Scripts: []string{"sections/b.js", "sections/a.js"}})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	want := "<style>b{}</style><script>" + string(sharedJS) + "\nx=1\nb=3\na=2</script>"
+	if rec.Body.String() != want {
+		t.Errorf("body %q, want app.js then the scripts in the listed order", rec.Body.String())
+	}
+}

@@ -147,6 +147,9 @@ func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.V
 // the CSS selector is visible, and fails t otherwise.
 func WaitVisible(t testing.TB, ctx context.Context, selector string, timeout time.Duration) {
 	t.Helper()
+	if err := run(ctx, timeout, reveal(selector)); err != nil {
+		t.Fatalf("wait visible %q: %v", selector, err)
+	}
 	if err := run(ctx, timeout, chromedp.WaitVisible(chromedp.CSS(selector))); err != nil {
 		t.Fatalf("wait visible %q: %v", selector, err)
 	}
@@ -164,6 +167,9 @@ func WaitNotPresent(t testing.TB, ctx context.Context, selector string, timeout 
 // Click waits for the element of the CSS selector to be visible and clicks it.
 func Click(t testing.TB, ctx context.Context, selector string) {
 	t.Helper()
+	if err := run(ctx, 0, reveal(selector)); err != nil {
+		t.Fatalf("click %q: %v", selector, err)
+	}
 	if err := run(ctx, 0, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible)); err != nil {
 		t.Fatalf("click %q: %v", selector, err)
 	}
@@ -221,6 +227,20 @@ func WaitTrue(t testing.TB, ctx context.Context, expr string, timeout time.Durat
 		}
 	}
 	t.Fatal(msg)
+}
+
+// reveal waits until the element of the CSS selector is in the document and,
+// if the page defines window.sbReveal(selector) (the admin console does: it
+// opens the section holding the element, as a click on its navigation link
+// would), calls it, so tests address elements of any section.
+func reveal(selector string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(selector))); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`window.sbReveal ? (window.sbReveal(%q), true) : false`, selector)))
+		return chromedp.Void{}, err
+	}
 }
 
 // run runs one action within timeout (0 = DefaultTimeout).

@@ -36,6 +36,72 @@
   const sbAdmin = { state, ws: null, rpc: (m, p) => client.request(m, p) };
   window.sbAdmin = sbAdmin;
 
+  // ---- sections (see README.md "Adding a section") ---------------------------
+  // Each section is a <section class="view"> of #console-view, shown alone
+  // when the URL fragment names it (#agents); the first in order by default.
+
+  const sections = []; // {id, title, order, el}, sorted by order
+  const renderHooks = []; // fn(state) after every refresh of state
+
+  function currentSection() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    return sections.find((s) => s.id === id) || sections[0];
+  }
+
+  function showSection() {
+    const cur = currentSection();
+    for (const s of sections) s.el.hidden = s !== cur;
+    for (const a of $$('#section-nav a')) {
+      if (cur && a.dataset.section === cur.id) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    state.section = cur ? cur.id : '';
+    document.title = cur ? `${cur.title} · Switchboard admin` : 'Switchboard admin';
+  }
+
+  function buildNav() {
+    $('#section-nav ul').replaceChildren(...sections.map((s) =>
+      h('li', {}, h('a', { href: '#' + encodeURIComponent(s.id), 'data-section': s.id, 'data-testid': 'nav-' + s.id }, s.title))));
+  }
+
+  // sbAdmin.section({id, title, order, el?, html?, mount?}) adds a section:
+  // el (or the markup #section-ID of index.html, or a new <section> filled
+  // with html, or else just its title) becomes the view; mount(el, sbAdmin)
+  // runs once. Returns the element.
+  sbAdmin.section = (def) => {
+    if (!def || !def.id || sections.some((s) => s.id === def.id)) throw new Error(`section ${def && def.id}: missing or duplicate id`);
+    let el = def.el || document.getElementById('section-' + def.id);
+    if (!el) {
+      el = h('section', { class: 'panel view', id: 'section-' + def.id });
+      if (def.html) el.innerHTML = def.html;
+      else el.append(h('h2', {}, def.title));
+    }
+    el.classList.add('view');
+    el.dataset.section = def.id;
+    const s = { id: def.id, title: def.title || def.id, order: def.order ?? 100, el };
+    sections.push(s);
+    sections.sort((a, b) => a.order - b.order);
+    const next = sections[sections.indexOf(s) + 1];
+    $('#console-view').insertBefore(el, next ? next.el : null);
+    buildNav();
+    showSection();
+    if (def.mount) def.mount(el, sbAdmin);
+    return el;
+  };
+  sbAdmin.sections = () => sections.map((s) => ({ id: s.id, title: s.title, order: s.order }));
+  // sbAdmin.onRender(fn) calls fn(state) after each refresh of agents, queues, calls.
+  sbAdmin.onRender = (fn) => renderHooks.push(fn);
+  window.addEventListener('hashchange', showSection);
+  // sbReveal(selector) opens the section holding the element (tests and deep links).
+  window.sbReveal = (sel) => {
+    const e = document.querySelector(sel);
+    const v = e && e.closest('.view');
+    if (v && v.hidden && v.dataset.section) {
+      location.hash = v.dataset.section;
+      showSection();
+    }
+  };
+
   // ---- status ---------------------------------------------------------------
 
   function errText(err) {
@@ -450,6 +516,13 @@
     renderAgents();
     renderRoutes();
     renderCalls();
+    for (const fn of renderHooks) {
+      try {
+        fn(state);
+      } catch (e) {
+        console.error('section render', e);
+      }
+    }
   }
 
   setInterval(() => {
@@ -759,117 +832,14 @@
     $('#auth-submit').disabled = true;
     client.start(saved);
   }
-})();
 
-// ---- Trunks (PROTOCOL section 9: trunk.put/get/list/delete) ------------------
-// Self-contained: it uses only window.sbAdmin.rpc and state.authed, and polls
-// trunk.list every 2 s while authenticated (registration status is live).
-(() => {
-  const admin = window.sbAdmin;
-  const $ = (sel, root = document) => root.querySelector(sel);
-  const form = $('#trunk-form');
-  const tbody = $('#trunks-table tbody');
-  if (!admin || !form || !tbody) return;
-  let trunks = [];
-  let editing = null; // id being edited, or null for a new trunk
+  // Helpers for section files.
+  Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells });
 
-  const list = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
-  const text = (v) => (v === undefined || v === null ? '' : String(v));
-
-  function cell(...children) {
-    const td = document.createElement('td');
-    for (const c of children) td.append(c);
-    return td;
-  }
-
-  function render() {
-    tbody.replaceChildren(...trunks.map((t) => {
-      const st = t.status || {};
-      const tr = document.createElement('tr');
-      tr.dataset.trunk = t.id;
-      let reg = st.registration || 'disabled';
-      if (st.registered_until) reg += ` until ${new Date(st.registered_until).toLocaleTimeString()}`;
-      if (st.last_error) reg += ` (${st.last_error})`;
-      const edit = document.createElement('button');
-      edit.type = 'button';
-      edit.textContent = 'Edit';
-      edit.addEventListener('click', () => load(t));
-      const del = document.createElement('button');
-      del.type = 'button';
-      del.textContent = 'Delete';
-      del.dataset.testid = 'trunk-delete';
-      del.addEventListener('click', async () => {
-        if (!window.confirm(`Delete trunk ${t.id}?`)) return;
-        try { await admin.rpc('trunk.delete', { id: t.id }); } catch (e) { showError(e); }
-        poll();
-      });
-      tr.append(cell(t.id), cell(`${t.host}:${t.port || (t.transport === 'tls' ? 5061 : 5060)}/${t.transport}`),
-        cell((t.prefixes || []).join(', ') || 'all'), cell(text(t.priority)), cell(text(t.caller_id)),
-        cell(reg), cell(`${st.active_calls || 0} / ${st.calls_in || 0} / ${st.calls_out || 0}`), cell(edit, ' ', del));
-      tr.children[5].dataset.registration = st.registration || 'disabled';
-      return tr;
-    }));
-    $('#trunks-count').textContent = `(${trunks.length})`;
-  }
-
-  function load(t) {
-    editing = t ? t.id : null;
-    form.reset();
-    if (!t) return;
-    for (const k of ['id', 'name', 'host', 'port', 'username', 'register_expires', 'caller_id', 'priority', 'max_calls']) {
-      form.elements[k].value = text(t[k] === 0 && k === 'port' ? '' : t[k]);
-    }
-    form.elements.transport.value = t.transport || 'udp';
-    form.elements.srtp.value = t.srtp || 'off';
-    form.elements.register.checked = !!t.register;
-    form.elements.prefixes.value = (t.prefixes || []).join(', ');
-    form.elements.allow.value = (t.allow || []).join(', ');
-    form.elements.id.readOnly = true;
-  }
-
-  function showError(e) {
-    const reason = e && e.reason ? e.reason : (e && e.message) || String(e);
-    $('[data-form="trunk"]', form).textContent = reason;
-  }
-
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    $('[data-form="trunk"]', form).textContent = '';
-    const f = form.elements;
-    const p = {
-      id: f.id.value.trim(), name: f.name.value, host: f.host.value.trim(), transport: f.transport.value,
-      username: f.username.value, register: f.register.checked, caller_id: f.caller_id.value.trim(),
-      prefixes: list(f.prefixes.value), allow: list(f.allow.value), srtp: f.srtp.value,
-    };
-    for (const k of ['port', 'register_expires', 'priority', 'max_calls']) if (f[k].value !== '') p[k] = Number(f[k].value);
-    if (f.password.value !== '') p.password = f.password.value; // empty keeps the stored one
-    try {
-      await admin.rpc('trunk.put', p);
-      load(null);
-      form.elements.id.readOnly = false;
-    } catch (e) {
-      showError(e);
-    }
-    poll();
-  });
-  $('#trunk-new').addEventListener('click', () => { load(null); form.elements.id.readOnly = false; });
-
-  let busy = false;
-  async function poll() {
-    if (busy || !admin.state.authed) return;
-    busy = true;
-    try {
-      const got = await admin.rpc('trunk.list', {});
-      if (Array.isArray(got)) {
-        trunks = got;
-        render();
-      }
-    } catch (e) {
-      // the socket reconnects on its own; the next poll retries
-    } finally {
-      busy = false;
-    }
-  }
-  setInterval(poll, 2000);
-  window.sbAdmin.trunks = { poll, get list() { return trunks; }, editing: () => editing };
+  // Core sections; the others are files under sections/ (adminui.go lists them).
+  sbAdmin.section({ id: 'agents', title: 'Agents', order: 20 });
+  sbAdmin.section({ id: 'queues', title: 'Queues', order: 30 });
+  sbAdmin.section({ id: 'routes', title: 'Routes', order: 40 });
+  sbAdmin.section({ id: 'records', title: 'Records', order: 80 });
+  sbAdmin.section({ id: 'events', title: 'Events', order: 90 });
 })();
