@@ -260,12 +260,12 @@ func (c *Core) WrapupDone(agentID string) (AgentView, error) {
 
 // SetActivity changes the agent's activity.
 func (c *Core) SetActivity(agentID, activity string) (AgentView, error) {
-	act, ok := router.ParseActivity(activity)
-	if !ok || act == router.ActivityUnknown {
-		return AgentView{}, fmt.Errorf("activity %q: %w", activity, ErrBadTarget)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	act, custom, err := c.resolveActivityLocked(activity)
+	if err != nil {
+		return AgentView{}, err
+	}
 	ag := c.agents[agentID]
 	if ag == nil {
 		return AgentView{}, ErrUnknownAgent
@@ -273,6 +273,7 @@ func (c *Core) SetActivity(agentID, activity string) (AgentView, error) {
 	if err := c.rt.SetActivity(router.AgentID(agentID), act, c.now()); err != nil {
 		return AgentView{}, err
 	}
+	ag.activity = custom
 	c.flushLocked()
 	return c.agentViewLocked(ag), nil
 }

@@ -68,20 +68,21 @@ type Core struct {
 
 	mu sync.Mutex
 	// guards following
-	rt      *router.Router
-	agents  map[string]*agentRT
-	byExt   map[string]*agentRT
-	queues  map[string]store.Queue
-	routes  map[string]string
-	targets map[string]*attrexpr.Expr // compiled target_workers by queue (membership.go)
-	calls   map[string]*call
-	byTask  map[router.TaskID]*call
-	byRes   map[router.ReservationID]*call
-	graces  map[*agentRT]struct{} // agents in their grace period
-	queued  map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
-	evbuf   []router.Event
-	nextID  uint64
-	closing bool
+	rt         *router.Router
+	agents     map[string]*agentRT
+	byExt      map[string]*agentRT
+	queues     map[string]store.Queue
+	routes     map[string]string
+	targets    map[string]*attrexpr.Expr // compiled target_workers by queue (membership.go)
+	activities map[string]store.Activity // custom activities (activities.go)
+	calls      map[string]*call
+	byTask     map[router.TaskID]*call
+	byRes      map[router.ReservationID]*call
+	graces     map[*agentRT]struct{} // agents in their grace period
+	queued     map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
+	evbuf      []router.Event
+	nextID     uint64
+	closing    bool
 }
 
 // New returns a Core loaded with the store's configuration.
@@ -154,6 +155,17 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	}
 	for _, r := range rs {
 		c.ApplyRoute(r)
+	}
+	if as, ok := cfg.Store.(store.ActivityStore); ok {
+		acts, err := as.ListActivities(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load activities: %w", err)
+		}
+		for _, a := range acts {
+			if !a.BuiltIn {
+				c.ApplyActivity(a)
+			}
+		}
 	}
 	if ws, ok := cfg.Store.(store.WorkflowStore); ok {
 		wfs, err := ws.ListWorkflows(ctx)

@@ -22,6 +22,9 @@ type agentRT struct {
 	// requeue is the call that was active when the session dropped: after
 	// the grace period it goes back to its queue.
 	requeue *call
+	// activity is the custom activity the agent chose ("" for a built-in;
+	// activities.go).
+	activity string
 }
 
 // session is one login: the websocket and the browser leg (nil until
@@ -160,7 +163,7 @@ func (c *Core) agentViewLocked(ag *agentRT) AgentView {
 		v.Queues = []string{}
 	}
 	if s, ok := c.rt.Agent(router.AgentID(ag.cfg.ID)); ok {
-		v.Activity = s.Activity.String()
+		v.Activity = c.shownActivity(ag, s.Activity)
 		v.Load = s.Load
 		v.Connected = s.Connected
 		v.Wrapup = s.Wrapup

@@ -87,6 +87,8 @@ var migrations = []string{
 	migrationRouting,
 	// 5: workflows (workflow_sqlite.go).
 	migrationWorkflows,
+	// 6: custom activities (activity.go).
+	migrationActivities,
 }
 
 // SQLite is the embedded Store. Create it with Open.

@@ -174,6 +174,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.Register("events.list", ws.Typed(s.eventsList))
 	s.registerTrunks()
 	s.registerWorkflows()
+	s.registerActivities()
 	return ws.Gate("auth", s)
 }
 

@@ -75,3 +75,32 @@ func TestWorkflowMethods(t *testing.T) {
 	c.MustCall("workflow.delete", map[string]any{"id": "wf"}, nil)
 	wantErr(t, c, "workflow.get", map[string]any{"id": "wf"}, ws.CodeNotFound, "workflow wf")
 }
+
+// Custom activities: put, list (built-ins first), built-ins undeletable
+// and unchangeable, delete.
+func TestActivityMethods(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.admin()
+	var a map[string]any
+	c.MustCall("activity.put", map[string]any{"id": "lunch", "name": "Lunch", "available": false}, &a)
+	if a["id"] != "lunch" || a["available"] != false {
+		t.Fatalf("activity.put = %v", a)
+	}
+	c.MustCall("activity.put", map[string]any{"id": "chat-only", "available": true}, nil)
+	var list []map[string]any
+	c.MustCall("activity.list", nil, &list)
+	var ids []string
+	for _, x := range list {
+		ids = append(ids, x["id"].(string))
+	}
+	if !slices.Equal(ids, []string{"available", "unavailable", "break", "offline", "chat-only", "lunch"}) {
+		t.Fatalf("activity.list ids %v", ids)
+	}
+	for _, id := range []string{"available", "unavailable", "break", "offline"} {
+		wantErr(t, c, "activity.delete", map[string]any{"id": id}, -32602, "built-in")
+		wantErr(t, c, "activity.put", map[string]any{"id": id, "available": true}, -32602, "built-in")
+	}
+	wantErr(t, c, "activity.put", map[string]any{"id": "x"}, -32602, "available")
+	c.MustCall("activity.delete", map[string]any{"id": "lunch"}, nil)
+	wantErr(t, c, "activity.delete", map[string]any{"id": "lunch"}, ws.CodeNotFound, "activity lunch")
+}

@@ -183,7 +183,7 @@ func (ss *session) register() {
 	}) (agent.AgentView, error) {
 		v, err := core.SetActivity(ss.agent(), p.Activity)
 		if errors.Is(err, agent.ErrBadTarget) {
-			return v, ws.InvalidParams("activity: must be available, unavailable, break or offline")
+			return v, ws.InvalidParams("activity: must be available, unavailable, break, offline or a custom activity's id (activity.list)")
 		}
 		return v, toWS(err)
 	}))
