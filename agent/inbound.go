@@ -69,7 +69,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		c.locked(func() {
 			if !cl.ended {
 				c.playLocked(cl, c.cfg.Music.Source())
-				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Workflow: router.WorkflowID(t.workflow), Attributes: callAttributes(tc)})
+				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Workflow: router.WorkflowID(t.workflow), Attributes: cl.attrs})
 			}
 		})
 	case "direct":
@@ -116,6 +116,7 @@ func (c *Core) newInbound(tc TrunkCall, t target) *call {
 		id: c.newIDLocked("c"), kind: kind, direction: "inbound", remote: tc.From(), dialled: tc.Number(),
 		queue: t.queue, tc: tc, leg: tc.Leg(), state: stateWaiting, created: now, arrived: now,
 	}
+	cl.attrs = callAttributes(tc)
 	cl.leg.SetSink(media.Discard)
 	c.calls[cl.id] = cl
 	return cl

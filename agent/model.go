@@ -53,6 +53,7 @@ type call struct {
 	direction string // inbound, outbound
 	remote    string // the other party's number
 	dialled   string
+	attrs     map[string]any // PROTOCOL §10 call attributes; nil: derived from remote/dialled
 	queue     string
 	tc        TrunkCall
 	leg       Leg
@@ -117,7 +118,7 @@ func (cl *call) reservationView(expires time.Time) ReservationView {
 	to := cl.dialled
 	return ReservationView{
 		ID: string(cl.res), Call: cl.id, Kind: cl.kind, From: cl.remote, To: to, Queue: cl.queue,
-		ExpiresAt: ts(expires),
+		ExpiresAt: ts(expires), Attributes: cl.attributes(),
 	}
 }
 

@@ -45,6 +45,9 @@ type ReservationView struct {
 	To        string `json:"to"`
 	Queue     string `json:"queue,omitempty"`
 	ExpiresAt string `json:"expires_at"`
+	// Attributes are the call's attributes (PROTOCOL §10): channel, from,
+	// to, number, and the IVR choices and options' attributes when any.
+	Attributes map[string]any `json:"attributes"`
 }
 
 // LoginResult answers login.

@@ -48,9 +48,23 @@ func (c *Core) RemoveWorkflow(id string) {
 	c.flushLocked()
 }
 
-// callAttributes are a call's attributes for workflow filters.
+// callAttributes are a call's attributes (PROTOCOL §10) as far as the
+// TrunkCall tells them: channel, from, to, number. Caller name, trunk and
+// X- headers need a TrunkCall addition (not built yet).
 func callAttributes(tc TrunkCall) map[string]any {
 	return map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
+}
+
+// attributes returns a copy of the call's attributes for views.
+func (cl *call) attributes() map[string]any {
+	if cl.attrs == nil {
+		return map[string]any{"channel": "voice", "from": cl.remote, "to": cl.dialled, "number": cl.dialled}
+	}
+	out := make(map[string]any, len(cl.attrs))
+	for k, v := range cl.attrs {
+		out[k] = v
+	}
+	return out
 }
 
 // workflowQueuedLocked records where the router put a workflow call: its

@@ -40,3 +40,14 @@ func TestWorkflowCallEscalates(t *testing.T) {
 	h.waitEvent("task.fallback", func(e events.Event) bool { return e.Reason == "no_match" })
 	h.waitFor("no_match caller hung up", func() bool { return fc.snap().hangups > 0 })
 }
+
+// Reservations carry the call's attributes.
+func TestReservationAttributes(t *testing.T) {
+	h := newHarness(t)
+	a1 := h.login("a1")
+	fc := h.call("5000", freqCaller1)
+	rv := h.nextOffer(a1)
+	if rv.Attributes["channel"] != "voice" || rv.Attributes["from"] != fc.from || rv.Attributes["number"] != "5000" {
+		t.Fatalf("reservation attributes %v", rv.Attributes)
+	}
+}
