@@ -58,6 +58,7 @@ type fakeConsole struct {
 	methods   []string
 	subscribe int
 	trunks    map[string]map[string]any // id -> Trunk as trunk.list answers it (fake_trunks_test.go)
+	routing   map[string]map[string]any // "workflow:id" / "activity:id" (fake_routing_test.go)
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -274,6 +275,8 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		return map[string]any{"agents": agents, "queues": queues, "calls": calls}, nil, nil
 	case "records.list":
 		return []any{}, nil, nil
+	case "workflow.put", "workflow.list", "workflow.delete", "activity.put", "activity.list", "activity.delete":
+		return f.routingMethod(method, p)
 	case "trunk.put", "trunk.list", "trunk.delete":
 		return f.trunk(method, p) // fake_trunks_test.go
 	}
