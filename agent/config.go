@@ -130,6 +130,15 @@ func (c *Core) resolveLocked(number string) target {
 	if t, ok := c.routes[number]; ok {
 		return parseTarget(t)
 	}
+	// PROTOCOL §14: a route written in E.164 (+49...) also matches the
+	// number without its +, and the other way round.
+	if alt, ok := strings.CutPrefix(number, "+"); ok {
+		if t, ok := c.routes[alt]; ok {
+			return parseTarget(t)
+		}
+	} else if t, ok := c.routes["+"+number]; ok && number != "" && number[0] >= '0' && number[0] <= '9' {
+		return parseTarget(t)
+	}
 	if number == "echo" {
 		return target{kind: "echo"}
 	}

@@ -2,6 +2,7 @@ package trunk
 
 import (
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -228,4 +229,43 @@ func (c *Call) cancelEarly() bool {
 	c.closeFinal()
 	c.end(ReasonCanceled)
 	return true
+}
+
+// dialled returns the number a request is for: the Request-URI's user
+// part, or for a tel: URI (RFC 3966, which sipgo does not parse) its
+// number; visual separators (-.() and spaces) are removed from phone
+// numbers, so "tel:+49-30-1234" dials "+49301234" (PROTOCOL §14).
+func dialled(req *sip.Request) string {
+	n := req.Recipient.User
+	if strings.EqualFold(req.Recipient.Scheme, "tel") {
+		if f := strings.Fields(req.StartLine()); len(f) >= 2 {
+			n = f[1][len("tel:"):]
+			n, _, _ = strings.Cut(n, ";")
+		}
+	}
+	return phoneNumber(n)
+}
+
+// phoneNumber strips RFC 3966 visual separators from n when n is a phone
+// number (an optional +, digits and separators); other users are kept.
+func phoneNumber(n string) string {
+	digits := 0
+	for i, r := range n {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == '-', r == '.', r == '(', r == ')', r == ' ':
+		default:
+			return n
+		}
+	}
+	if digits == 0 {
+		return n
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' || r == '(' || r == ')' || r == ' ' {
+			return -1
+		}
+		return r
+	}, n)
 }

@@ -273,3 +273,30 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// tel: URIs (RFC 3966, visual separators included) and sip: numbers reach
+// the handler as the plain number. Before: sipgo does not parse tel: URIs,
+// so the number was empty and the call got 404.
+func TestTelURI(t *testing.T) {
+	numbers := make(chan string, 4)
+	tr, _ := limitTrunk(t, trunk.Config{Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
+		numbers <- c.Number()
+		_ = c.Reject(486, "Busy Here")
+	})})
+	p := newUDPPeer(t, tr)
+	for i, tc := range []struct{ uri, want string }{
+		{"tel:+49-30-1234;phone-context=example.com", "+49301234"},
+		{"tel:+4930(1234)", "+49301234"},
+		{"sip:+49.30.1234@" + tr.Addr().String() + ";user=phone", "+49301234"},
+		{"sip:echo-room@" + tr.Addr().String(), "echo-room"},
+	} {
+		id := "tel-" + strconv.Itoa(i)
+		msg := rawRequest("INVITE", "x", "UDP", p.local(), tr.Addr(), id, sdpOffer(30002))
+		msg = strings.Replace(msg, "INVITE sip:x@"+tr.Addr().String()+" SIP/2.0", "INVITE "+tc.uri+" SIP/2.0", 1)
+		p.send(msg)
+		p.wait("486", response(id, 486, "1 INVITE"))
+		if got := <-numbers; got != tc.want {
+			t.Errorf("INVITE %s: number %q, want %q", tc.uri, got, tc.want)
+		}
+	}
+}

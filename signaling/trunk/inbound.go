@@ -178,7 +178,7 @@ func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte)
 	c := &Call{
 		t:          t,
 		id:         callID(req),
-		number:     req.Recipient.User,
+		number:     dialled(req),
 		remote:     sourceAddr(req),
 		leg:        leg,
 		answer:     answer,
