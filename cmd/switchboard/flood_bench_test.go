@@ -121,6 +121,8 @@ func BenchmarkInviteFlood(b *testing.B) {
 		b.ReportMetric(float64(rssMax.Load())/1024, "rss_max_MiB")
 		b.ReportMetric(float64(sent.Load()-heard.Load()), "est_lost_pkts")
 		b.ReportMetric(float64(sent.Load()), "est_sent_pkts")
+		b.Logf("legit answered %d/20, flood %.0f INVITEs/s, %d got 503, peak RSS %.1f MiB, established call lost %d of %d packets",
+			answered, float64(floodSent.Load())/dur.Seconds(), flood503.Load(), float64(rssMax.Load())/1024, sent.Load()-heard.Load(), sent.Load())
 		if answered != 20 {
 			b.Errorf("%d of 20 legitimate calls answered during the flood", answered)
 		}

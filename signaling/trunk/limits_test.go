@@ -270,3 +270,5 @@ func between(s, a, b string) string {
 func sdpOffer(port int) string {
 	return fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n", port)
 }
+
+func trunkConfig(h trunk.Handler) trunk.Config { return trunk.Config{Handler: h} }
