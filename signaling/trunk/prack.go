@@ -120,19 +120,23 @@ func (t *Trunk) onPrack(req *sip.Request, tx sip.ServerTransaction) {
 	inviteSeq := c.srvDlg.InviteRequest.CSeq().SeqNo
 	c.rel.mu.Lock()
 	match := ok && cseq == inviteSeq && rseq != 0 && rseq == c.rel.pending
+	var acked chan struct{}
 	if match {
 		c.rel.pending = 0
-		close(c.rel.acked)
+		acked = c.rel.acked
 	}
 	c.rel.mu.Unlock()
 	if !match {
 		t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	if err := c.srvDlg.ReadRequest(req, tx); err != nil {
-		c.log.Debug("prack cseq", "err", err)
-	}
+	// Not passed to sipgo's dialog (ReadRequest): it would take the PRACK's
+	// CSeq as the remote one and then ignore the ACK of our 2xx, whose CSeq
+	// is the INVITE's (RFC 3261 §13.2.2.4).
+	// The PRACK's 200 first, then the INVITE's 2xx waiting on acked may go
+	// (the order a UAC most likely expects).
 	t.respond(req, tx, 200, "OK")
+	close(acked)
 }
 
 // parseRAck reads "RAck: 1 314159 INVITE".

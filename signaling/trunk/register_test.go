@@ -135,3 +135,18 @@ func TestRegisterForbiddenFails(t *testing.T) {
 		t.Errorf("status after RemoveCarrier = %+v", st)
 	}
 }
+
+func TestRegisterOverTCP(t *testing.T) {
+	reg := trunktest.NewRegistrar(t, "tcp", trunktest.RegistrarConfig{Realm: "carrier.test", Username: "acct1", Password: "pw1", Expires: 60})
+	tr, _ := carrierTrunk(t, nil)
+	tr.SetCarrier(trunk.Carrier{ID: "tcp", Host: "127.0.0.1", Port: int(reg.Addr().Port()), Transport: "tcp", Username: "acct1", Password: "pw1", Register: true})
+	select {
+	case r := <-reg.Registered():
+		if r.Contact != "acct1" || r.Addr != tr.Addr() {
+			t.Errorf("registered Contact %s@%s, want acct1@%s", r.Contact, r.Addr, tr.Addr())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no registration over TCP (requests %d)", reg.Requests())
+	}
+	waitFor(t, "status registered", 5*time.Second, func() bool { return tr.CarrierStatus("tcp").Registration == trunk.RegRegistered })
+}

@@ -108,6 +108,12 @@ func TestSIPpPRACK(t *testing.T) {
 	r := &extRoutes{}
 	tr := startTrunk(t, r)
 	runScenario(t, tr, "prack.xml", "ring100rel", 30*time.Second)
+	// The call was answered (the ACK after the PRACK confirmed it) and
+	// ended by the UAC's BYE.
+	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
+	if e, _ := r.last(); e.reason != trunk.ReasonRemoteHangup {
+		t.Errorf("call ended with %q, want the UAC's BYE", e.reason)
+	}
 }
 
 func TestSIPpSessionExpiresWithoutRefreshEndsWithBye(t *testing.T) {

@@ -26,7 +26,9 @@ func (t *Trunk) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		t.respond(req, tx, code, reason, hdrs...)
 		return
 	}
-	if c.srvDlg != nil {
+	// In an early dialog the UPDATE is not passed to sipgo's dialog: it
+	// would then ignore the ACK of our 2xx (see onPrack).
+	if c.srvDlg != nil && c.State() == StateAnswered {
 		if err := c.srvDlg.ReadRequest(req, tx); err != nil {
 			t.respond(req, tx, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
 			return
