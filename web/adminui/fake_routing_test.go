@@ -96,3 +96,38 @@ func TestWorkflowsSection(t *testing.T) {
 		t.Fatalf("activities %q, want the built-ins (no delete) then lunch*", ids)
 	}
 }
+
+// The agent and queue forms carry the §10 fields: attributes and channels
+// as JSON (bad JSON refused on the page), max_nonblocking, target_workers,
+// order, simultaneous_tasks.
+func TestRoutingFieldsInForms(t *testing.T) {
+	ctx, srv, fake := startConsole(t)
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin#queues"))
+	webtest.SetValue(t, ctx, "#token", "s3cret")
+	webtest.Click(t, ctx, "#auth-submit")
+	webtest.WaitVisible(t, ctx, "#queue-form", 0)
+	webtest.SetValue(t, ctx, "#queue-form input[name=id]", "es")
+	webtest.SetValue(t, ctx, "#queue-form input[name=target_workers]", `"spanish" in skills`)
+	webtest.Eval[bool](t, ctx, `(() => { document.querySelector("#queue-form select[name=order]").value = "lifo"; return true; })()`)
+	webtest.Click(t, ctx, "#queue-form input[name=simultaneous_tasks]")
+	webtest.Click(t, ctx, "#queue-submit")
+	webtest.WaitVisible(t, ctx, `#queues-table tr[data-queue=es]`, 0)
+	webtest.WaitTrue(t, ctx, `(() => { const q = sbAdmin.state.queues.es; return q && q.target_workers === '"spanish" in skills' && q.order === 'lifo' && q.simultaneous_tasks === true; })()`,
+		5*time.Second, `JSON.stringify(sbAdmin.state.queues.es)`)
+
+	webtest.Click(t, ctx, `#section-nav a[data-section=agents]`)
+	webtest.SetValue(t, ctx, "#agent-form input[name=id]", "ana")
+	webtest.SetValue(t, ctx, "#agent-form input[name=extension]", "101")
+	webtest.SetValue(t, ctx, "#agent-form textarea[name=attributes]", `{not json`)
+	webtest.Click(t, ctx, "#agent-submit")
+	webtest.WaitTrue(t, ctx, `document.querySelector('.field-error[data-field=attributes]').textContent.includes('JSON')`, 5*time.Second,
+		`document.querySelector('#agent-form').innerText`)
+	webtest.SetValue(t, ctx, "#agent-form textarea[name=attributes]", `{"skills": ["spanish"], "level": 2}`)
+	webtest.SetValue(t, ctx, "#agent-form input[name=channels]", `{"chat": 3}`)
+	webtest.SetValue(t, ctx, "#agent-form input[name=max_nonblocking]", "2")
+	webtest.Click(t, ctx, "#agent-submit")
+	webtest.WaitVisible(t, ctx, `#agents-table tr[data-agent=ana]`, 0)
+	webtest.WaitTrue(t, ctx, `(() => { const a = sbAdmin.state.agents.ana; return a && a.attributes && a.attributes.level === 2 && a.channels.chat === 3 && a.max_nonblocking === 2; })()`,
+		5*time.Second, `JSON.stringify(sbAdmin.state.agents.ana)`)
+	_ = fake
+}

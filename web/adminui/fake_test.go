@@ -200,6 +200,11 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 			queues = qs
 		}
 		a := map[string]any{"id": id, "name": str("name"), "extension": ext, "capacity": capacity, "queues": queues}
+		for _, k := range []string{"attributes", "channels", "max_nonblocking"} { // PROTOCOL §10
+			if v, ok := p[k]; ok {
+				a[k] = v
+			}
+		}
 		if old, ok := f.agents[id]; ok {
 			a["password"] = old["password"]
 		}

@@ -679,6 +679,14 @@
     const cap = intField(f, 'capacity', 1);
     if (cap !== undefined) p.capacity = cap;
     p.queues = $$('input[name=queues]:checked', f).map((i) => i.value);
+    for (const name of ['attributes', 'channels']) { // PROTOCOL §10, JSON objects
+      const v = f.elements[name].value.trim();
+      if (v === '') continue;
+      try { p[name] = JSON.parse(v); } catch (e) { throw localError(name, 'not valid JSON'); }
+      if (!p[name] || typeof p[name] !== 'object' || Array.isArray(p[name])) throw localError(name, 'must be a JSON object');
+    }
+    const mnb = intField(f, 'max_nonblocking', 1);
+    if (mnb !== undefined) p.max_nonblocking = mnb;
     return p;
   }, 'agent.put', (a) => {
     state.agents[a.id] = Object.assign({}, state.agents[a.id] || {}, a);
@@ -701,6 +709,9 @@
     el.password.placeholder = 'unchanged';
     const qs = new Set(a.queues || []);
     for (const cb of $$('input[name=queues]', agentForm)) cb.checked = qs.has(cb.value);
+    el.attributes.value = a.attributes && Object.keys(a.attributes).length ? JSON.stringify(a.attributes) : '';
+    el.channels.value = a.channels && Object.keys(a.channels).length ? JSON.stringify(a.channels) : '';
+    el.max_nonblocking.value = a.max_nonblocking ?? '';
     $('.form-mode', agentForm).textContent = `Edit agent ${id}`;
     el.name.focus();
   }
@@ -718,6 +729,9 @@
     const mw = intField(f, 'max_wait_seconds', 1);
     if (mw !== undefined) p.max_wait_seconds = mw;
     p.allow_busy_agents = f.elements.allow_busy_agents.checked;
+    p.target_workers = f.elements.target_workers.value.trim(); // PROTOCOL §10
+    p.order = f.elements.order.value;
+    p.simultaneous_tasks = f.elements.simultaneous_tasks.checked;
     return p;
   }, 'queue.put', (q) => {
     state.queues[q.id] = Object.assign({}, state.queues[q.id] || {}, q);
@@ -740,6 +754,9 @@
     el.priority.value = q.priority ?? '';
     el.max_wait_seconds.value = q.max_wait_seconds ?? '';
     el.allow_busy_agents.checked = !!q.allow_busy_agents;
+    el.target_workers.value = q.target_workers || '';
+    el.order.value = q.order || 'fifo';
+    el.simultaneous_tasks.checked = !!q.simultaneous_tasks;
     $('.form-mode', queueForm).textContent = `Edit queue ${id}`;
     el.name.focus();
   }
