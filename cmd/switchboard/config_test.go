@@ -70,6 +70,13 @@ func TestParseConfigValid(t *testing.T) {
 				return len(c.AllowedOrigins) == 2 && c.AllowedOrigins[1] == "http://b.example:8080"
 			}},
 		{"log level", []string{"-log-level", "debug"}, nil, func(c Config) bool { return c.LogLevel == slog.LevelDebug }},
+		{"sip limits default", nil, nil, func(c Config) bool {
+			return c.SIP == SIPLimits{Rate: 20, MaxConns: 4096, TCPIdle: 60 * time.Second, ReadTimeout: 10 * time.Second, UserAgent: "Switchboard"}
+		}},
+		{"sip limits", []string{"-sip-rate", "2.5", "-max-sip-conns", "10", "-sip-tcp-idle", "5s", "-sip-read-timeout", "1s", "-sip-user-agent", ""},
+			[]string{"SWITCHBOARD_SIP_RATE", "99"}, func(c Config) bool {
+				return c.SIP == SIPLimits{Rate: 2.5, MaxConns: 10, TCPIdle: 5 * time.Second, ReadTimeout: time.Second, UserAgent: ""}
+			}},
 		{"all the rest", []string{"-data", "/tmp/x", "-admin-token", "tok", "-reconnect-grace", "0s", "-moh", "m.wav"}, nil,
 			func(c Config) bool {
 				return c.DataDir == "/tmp/x" && c.AdminToken == "tok" && c.ReconnectGrace == 0 && c.MOHFile == "m.wav"
@@ -121,6 +128,10 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, nil, "not defined"},
 		{"positional", []string{"extra"}, nil, "unexpected argument"},
 		{"empty data", []string{"-data", " "}, nil, "-data"},
+		{"sip rate", []string{"-sip-rate", "0"}, nil, "-sip-rate"},
+		{"max sip conns", []string{"-max-sip-conns", "0"}, nil, "-max-sip-conns"},
+		{"sip tcp idle", []string{"-sip-tcp-idle", "0s"}, nil, "-sip-tcp-idle"},
+		{"sip read timeout", []string{"-sip-read-timeout", "-1s"}, nil, "-sip-read-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
