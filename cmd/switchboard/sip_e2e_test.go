@@ -6,8 +6,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,4 +134,43 @@ func TestBinaryNoSilentOutageOnEMFILE(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// OPTIONS while the binary drains (SIGTERM with a call in progress) gets
+// 503 with Retry-After, as SIPp's testdata/sipp/options_draining.xml
+// expects; before, it got 200 and an SBC kept sending calls.
+func TestBinarySIPpOptionsWhileDraining(t *testing.T) {
+	needSIPp(t)
+	g := startGateway(t, 48000)
+	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: g.sipPort}
+	call := dialEchoErr("127.0.0.1", dst, "drain-call")
+	if call == nil {
+		t.Fatal("echo call not answered")
+	}
+	defer call.bye()
+	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for g.count("sip draining") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("gateway not draining after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out, err := runSIPp(t, t.TempDir(), "-sf", filepath.Join(repoRoot(t), "testdata", "sipp", "options_draining.xml"), "-s", "probe", "-m", "1",
+		"127.0.0.1:"+strconv.Itoa(g.sipPort))
+	if err != nil {
+		t.Fatalf("sipp options_draining.xml: %v\n%s", err, tail(out))
+	}
+}
+
+// repoRoot is the module root (cmd/switchboard's tests run two levels down).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(wd, "..", "..")
 }
