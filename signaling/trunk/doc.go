@@ -12,9 +12,17 @@
 // hold, which suspends its RTP timeout); INFO application/dtmf-relay and
 // application/dtmf as DTMF; 405/501 with Allow for methods it does not
 // serve; 403 for INVITEs from outside Config.Allow; 503 while draining.
-// Messages are checked above sipgo's parser (validate.go): invalid UDP
-// requests get 400 (or 505) from the trunk itself and invalid responses are
-// dropped, so the RFC 4475 torture messages never reach the dialog layer.
+// Messages are checked above sipgo's parser (validate.go): invalid requests
+// get 400 (or 505) from the trunk itself and invalid responses are dropped,
+// so the RFC 4475 torture messages never reach the dialog layer. Stream
+// transports (TCP, TLS) are framed by the trunk first (stream.go: idle and
+// read timeouts, Content-Length required) and checked per message the same
+// way. Initial INVITEs over their source's rate get 503 before any
+// transaction or port exists (admission.go). Listeners retry transient
+// errors and cap connections (internal/netguard); Serving reports their
+// health. Every message sent gets our Server/User-Agent (wire.go). SIP
+// edges of PROTOCOL §14 (CANCEL race, early BYE, merged requests, tel:)
+// live in edges.go.
 // An RTP inactivity timeout on the leg ends the call with BYE.
 //
 // Outbound (outbound.go): Trunk.Dial sends an INVITE for a number to
