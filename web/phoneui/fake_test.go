@@ -47,7 +47,8 @@ type fakeGateway struct {
 	t  *testing.T
 	wg sync.WaitGroup
 	// answer, if set, answers webrtc.offer; nil refuses it.
-	answer func(offer string) (string, error)
+	answer     func(offer string) (string, error)
+	iceServers []any // login result ice_servers when set
 
 	mu       sync.Mutex // guards following
 	conns    map[*fakeConn]bool
@@ -136,7 +137,11 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			calls = append(calls, copyCall(cl))
 		}
 		first := f.logins == 1
-		return map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}}, nil, func() {
+		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}}
+		if f.iceServers != nil {
+			res["ice_servers"] = f.iceServers
+		}
+		return res, nil, func() {
 			if !first {
 				return
 			}
@@ -260,6 +265,14 @@ func (f *fakeGateway) find(method string) []request {
 		}
 	}
 	return out
+}
+
+// activity is the agent's activity as the fake holds it.
+func (f *fakeGateway) activity() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, _ := f.agent["activity"].(string)
+	return s
 }
 
 func (f *fakeGateway) loginCount() int {

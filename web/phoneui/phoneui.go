@@ -7,11 +7,15 @@ import (
 	"switchboard/web/page"
 )
 
-//go:embed static/index.html static/app.js static/style.css
+//go:embed static/index.html static/app.js static/style.css static/mic.js static/panels.js
 var static embed.FS
 
+// scripts are inlined after app.js in this order: mic.js (the microphone
+// gate), panels.js (the side panels' extension points). README.md.
+var scripts = []string{"mic.js", "panels.js"}
+
 var handler = page.Handler(page.Config{
-	Name: "phoneui", Files: static, Permissions: "microphone=(self)",
+	Name: "phoneui", Files: static, Scripts: scripts, Permissions: "microphone=(self)",
 	ExtraCSP: []string{"media-src 'self' blob: mediastream:"},
 })
 

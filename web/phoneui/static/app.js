@@ -131,6 +131,8 @@
   }
 
   function applyLogin(res) {
+    // STUN/TURN servers of the login result (PROTOCOL §8 ice_servers).
+    state.iceServers = Array.isArray(res.ice_servers) ? res.ice_servers.filter((s) => s && s.urls) : [];
     if (res.agent) setAgent(res.agent);
     state.calls = {};
     for (const c of res.calls || []) if (c && c.id && c.state !== 'ended') state.calls[c.id] = c;
@@ -143,6 +145,7 @@
   function showPhone(on) {
     $('#login-view').hidden = on;
     $('#phone-view').hidden = !on;
+    $('#side-panels').hidden = !on;
     $('#activity-label').hidden = !on;
     $('#logout').hidden = !on;
   }
@@ -157,6 +160,8 @@
     document.body.dataset.activity = ag.activity || '';
     $('#wrapup-bar').hidden = !ag.wrapup;
     setConnection(state.connection);
+    if (sb.mic) sb.mic.enforce();
+    for (const fn of (sb.onAgent && sb.onAgent.hooks) || []) fn(ag); // panels.js and later files
   }
 
   function unwrap(p, key) {
@@ -221,8 +226,7 @@
   }
 
   async function microphone() {
-    const live = media.stream && media.stream.getAudioTracks().some((t) => t.readyState === 'live');
-    if (!live) media.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    media.stream = await sb.mic.acquire(); // mic.js: the gate on going available
     return media.stream;
   }
 
@@ -238,7 +242,7 @@
     try {
       if (cur) cur.close();
       state.rtcNegotiated = false;
-      pc = new RTCPeerConnection({ iceServers: [] });
+      pc = new RTCPeerConnection({ iceServers: state.iceServers || [] });
       sb.pc = pc;
       setRTC('new');
       pc.ontrack = (e) => {
@@ -260,7 +264,7 @@
       try {
         stream = await microphone();
       } catch (e) {
-        showStatus('microphone: ' + errText(e), 'error');
+        // mic.js shows the problem and what to do in #mic-banner.
       }
       const track = stream && stream.getAudioTracks()[0];
       if (track) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
@@ -278,15 +282,39 @@
       showStatus('audio: ' + errText(e), 'error');
     } finally {
       media.busy = false;
+      if (media.again) {
+        media.again = false;
+        if (sb.pc) sb.pc.close();
+        ensurePC();
+      }
     }
   }
+
+  sb.applyAgent = setAgent; // for mic.js and later files
+
+  // sb.renegotiate (mic.js "Check microphone"): a fresh microphone track
+  // goes onto the current PeerConnection's sender, or a new PC is built.
+  sb.renegotiate = async () => {
+    let stream;
+    try {
+      stream = await microphone();
+    } catch (e) {
+      return; // mic.js shows why
+    }
+    const pc = sb.pc;
+    const sender = pc && state.rtcNegotiated && !['failed', 'closed'].includes(pc.connectionState) &&
+      pc.getTransceivers().map((t) => t.sender).find((s) => !s.track || s.track.kind === 'audio');
+    if (sender) await sender.replaceTrack(stream.getAudioTracks()[0]).catch(() => {});
+    else if (media.busy) media.again = true; // the PC being built gets a new one with this track
+    else ensurePC();
+  };
 
   function closeMedia() {
     clearTimeout(media.retryTimer);
     if (sb.pc) sb.pc.close();
     sb.pc = null;
     state.rtcNegotiated = false;
-    if (media.stream) media.stream.getTracks().forEach((t) => t.stop());
+    sb.mic.stop();
     media.stream = null;
     setRTC('new');
   }
@@ -630,6 +658,11 @@
   $('#activity').addEventListener('change', async (e) => {
     const sel = e.target;
     const want = sel.value;
+    if (!sb.mic.allows(want)) {
+      showStatus('activity: ' + sb.mic.message(), 'error');
+      sel.value = (state.agent && state.agent.activity) || 'unavailable';
+      return;
+    }
     sel.dataset.pending = want;
     try {
       const a = await client.request('activity.set', { activity: want });
