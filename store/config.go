@@ -243,6 +243,11 @@ func (s *SQLite) DeleteQueue(ctx context.Context, id string) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		wfs, err := workflowsUsing(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		users = append(users, wfs...)
 		if len(users) > 0 {
 			if len(users) > 5 {
 				users = append(users[:5], "more")

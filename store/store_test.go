@@ -559,3 +559,31 @@ func TestRoutingFields(t *testing.T) {
 		t.Fatalf("queues after reopen %+v", qs)
 	}
 }
+
+// A queue that a workflow routes through cannot be deleted.
+func TestDeleteQueueUsedByWorkflow(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := t.Context()
+	for _, id := range []string{"es", "sales"} {
+		if _, err := s.PutQueue(ctx, store.Queue{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PutWorkflow(ctx, store.Workflow{ID: "wf", DefaultQueue: "sales", Filters: []store.WorkflowFilter{
+		{Name: "es", Expression: `lang == "es"`, Targets: []store.WorkflowTarget{{Queue: "es", TimeoutSeconds: 3}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"es", "sales"} {
+		err := s.DeleteQueue(ctx, q)
+		var ve *store.ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, store.ErrInUse) || !strings.Contains(ve.Reason, "workflow wf") {
+			t.Errorf("DeleteQueue(%s) = %v, want in use by workflow wf", q, err)
+		}
+	}
+	if err := s.DeleteWorkflow(ctx, "wf"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteQueue(ctx, "es"); err != nil {
+		t.Fatalf("DeleteQueue(es) after the workflow went: %v", err)
+	}
+}

@@ -103,3 +103,23 @@ func (s *SQLite) ListWorkflows(ctx context.Context) ([]Workflow, error) {
 }
 
 var _ WorkflowStore = (*SQLite)(nil)
+
+// workflowsUsing names the workflows ("workflow <id>") that route through
+// queue q.
+func workflowsUsing(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {
+	var out []string
+	err := listRoutingDocs(ctx, tx, "workflows", "id", func(id string, doc []byte) error {
+		var w Workflow
+		if err := json.Unmarshal(doc, &w); err != nil {
+			return fmt.Errorf("workflow %s: stored document: %w", id, err)
+		}
+		for _, x := range w.queues() {
+			if x == q {
+				out = append(out, "workflow "+id)
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
