@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
 	"switchboard/web/webtest"
@@ -56,6 +57,7 @@ type fakeConsole struct {
 	live      map[string]map[string]any // agent id -> live fields (activity, connected, load, calls)
 	waiting   map[string][]any          // queue id -> waiting tasks
 	methods   []string
+	records   []any // records.list answer when set
 	subscribe int
 	trunks    map[string]map[string]any // id -> Trunk as trunk.list answers it (fake_trunks_test.go)
 	routing   map[string]map[string]any // "workflow:id" / "activity:id" (fake_routing_test.go)
@@ -279,7 +281,12 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		}
 		return map[string]any{"agents": agents, "queues": queues, "calls": calls}, nil, nil
 	case "records.list":
+		if f.records != nil {
+			return f.records, nil, nil
+		}
 		return []any{}, nil, nil
+	case "call.hangup":
+		return map[string]any{}, nil, nil
 	case "workflow.put", "workflow.list", "workflow.delete", "activity.put", "activity.list", "activity.delete":
 		return f.routingMethod(method, p)
 	case "trunk.put", "trunk.list", "trunk.delete":
@@ -311,6 +318,19 @@ func (f *fakeConsole) close() {
 	f.wg.Wait()
 }
 
+// count is how many requests of the method the fake got.
+func (f *fakeConsole) count(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, m := range f.methods {
+		if m == method {
+			n++
+		}
+	}
+	return n
+}
+
 func (f *fakeConsole) authCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -337,4 +357,13 @@ func startConsole(t *testing.T) (context.Context, *httptest.Server, *fakeConsole
 		fake.close()
 	})
 	return ctx, srv, fake
+}
+
+// adminLogin opens url and logs in with the fake's token.
+func adminLogin(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	webtest.Do(t, ctx, chromedp.Navigate(url))
+	webtest.SetValue(t, ctx, "#token", "s3cret")
+	webtest.Click(t, ctx, "#auth-submit")
+	webtest.WaitVisible(t, ctx, "#console-view", 0)
 }

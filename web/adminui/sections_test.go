@@ -22,10 +22,7 @@ func TestSections(t *testing.T) {
 	}
 	visible := `[...document.querySelectorAll('#console-view > .view')].filter((e) => e.checkVisibility()).map((e) => e.dataset.section).join(',')`
 
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin"))
-	webtest.SetValue(t, ctx, "#token", "s3cret")
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	adminLogin(t, ctx, srv.URL+"/admin")
 
 	nav := webtest.Eval[string](t, ctx, `[...document.querySelectorAll('#section-nav a')].map((a) => a.getAttribute('href') + '=' + a.textContent).join(' ')`)
 	want := "#floor=Floor #agents=Agents #queues=Queues #routes=Routes #trunks=Trunks #workflows=Workflows and menus #tasks=Tasks #records=Records #events=Events"

@@ -318,34 +318,41 @@
   }
 
   // deleteButton asks for a second click within 3 s instead of a dialog.
-  function deleteButton(label, run) {
-    const b = h('button', { type: 'button', class: 'delete', 'data-testid': 'delete' }, 'Delete');
+  // armedButton: the first click arms it (text confirmText, class confirm,
+  // for 3 s), the second runs run(); errors go to the status area.
+  function armedButton(cls, testid, text, confirmText, run, onError) {
+    const b = h('button', { type: 'button', class: cls, 'data-testid': testid }, text);
     let armed = 0;
+    const disarm = () => {
+      clearTimeout(armed);
+      armed = 0;
+      b.classList.remove('confirm');
+      b.textContent = text;
+    };
     b.addEventListener('click', async () => {
       if (!armed) {
         b.classList.add('confirm');
-        b.textContent = 'Confirm delete';
-        armed = setTimeout(() => {
-          armed = 0;
-          b.classList.remove('confirm');
-          b.textContent = 'Delete';
-        }, 3000);
+        b.textContent = confirmText;
+        armed = setTimeout(disarm, 3000);
         return;
       }
-      clearTimeout(armed);
-      armed = 0;
+      disarm();
       b.disabled = true;
       try {
         await run();
-        showStatus(`${label} deleted`);
       } catch (e) {
-        showStatus(`delete ${label}: ${errText(e)}`, 'error');
-        b.disabled = false;
-        b.classList.remove('confirm');
-        b.textContent = 'Delete';
+        onError(e);
       }
+      b.disabled = false;
     });
     return b;
+  }
+
+  function deleteButton(label, run) {
+    return armedButton('delete', 'delete', 'Delete', 'Confirm delete', async () => {
+      await run();
+      showStatus(`${label} deleted`);
+    }, (e) => showStatus(`delete ${label}: ${errText(e)}`, 'error'));
   }
 
   function agentRowCells(n) {
@@ -494,14 +501,9 @@
     keyedRows($('#calls-table tbody'), 'call', calls, (c) => c.id,
       (id) => {
         const tr = h('tr', { 'data-testid': 'call-row' }, ...agentRowCells(7));
-        const b = h('button', { type: 'button', class: 'hangup danger', 'data-testid': 'hangup' }, 'Hang up');
-        b.addEventListener('click', async () => {
-          try {
-            await client.request('call.hangup', { call: id });
-          } catch (e) {
-            showStatus(`hang up ${id}: ${errText(e)}`, 'error');
-          }
-        });
+        // Hanging up a live call asks for a second click (issue 17 item 10).
+        const b = armedButton('hangup danger', 'hangup', 'Hang up', 'Confirm hang up',
+          () => client.request('call.hangup', { call: id }), (e) => showStatus(`hang up ${id}: ${errText(e)}`, 'error'));
         tr.append(h('td', { class: 'row-actions' }, b));
         return tr;
       },
@@ -658,8 +660,10 @@
     const id = form.elements.id || form.elements.number;
     if (id) id.readOnly = false;
     const mode = $('.form-mode', form);
-    mode.textContent = { 'agent-form': 'Add agent', 'queue-form': 'Add queue', 'route-form': 'Add route' }[form.id];
-    if (form.id === 'agent-form') form.elements.password.placeholder = '';
+    // getAttribute: form.id is the form's <input name="id"> (issue 17 item 10).
+    const formID = form.getAttribute('id');
+    mode.textContent = { 'agent-form': 'Add agent', 'queue-form': 'Add queue', 'route-form': 'Add route' }[formID];
+    if (formID === 'agent-form') form.elements.password.placeholder = '';
   }
 
   function flash(sel) {
@@ -810,13 +814,22 @@
       const res = await client.request('records.list', p);
       const list = Array.isArray(res) ? res : (res && res.records) || [];
       const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '');
+      // Started in the browser's local time with its zone (issue 17 item 10).
+      const when = (iso) => {
+        const d = new Date(iso);
+        return isNaN(d) ? h('span', {}, String(iso || '')) : h('time', { datetime: d.toISOString() }, localTime.format(d));
+      };
       $('#records-table tbody').replaceChildren(...list.map((r) => h('tr', { dataset: { call: r.call || r.id || '' } },
-        ...[r.started_at || r.at || '', r.call || r.id || '', r.agent || '', r.queue || '', r.kind || '', r.outcome || r.reason || '',
-          num(r.wait_seconds), num(r.ring_seconds), num(r.talk_seconds), num(r.hold_seconds)].map((v) => h('td', {}, String(v))))));
+        ...[when(r.started_at || r.at), r.call || r.id || '', r.from || '', r.to || '', r.agent || '', r.queue || '', r.kind || '', r.outcome || r.reason || '',
+          num(r.wait_seconds), num(r.ring_seconds), num(r.talk_seconds), num(r.hold_seconds)].map((v, i) =>
+          h('td', { class: ['rec-started', 'rec-call', 'rec-from', 'rec-to'][i] }, typeof v === 'object' ? v : String(v))))));
     } catch (e2) {
       err.textContent = errText(e2);
     }
   });
+
+  const localTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' });
+  $('#records-zone').textContent = `(${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
 
   // ---- login ----------------------------------------------------------------
 
