@@ -97,3 +97,22 @@ func TestRecordsLocalTime(t *testing.T) {
 		t.Errorf("caller cell %q", from)
 	}
 }
+
+// TestTableFilters (issue 17 item 10): the filter above the agents, queues
+// and routes tables hides the rows that do not match.
+func TestTableFilters(t *testing.T) {
+	ctx, srv, _ := startConsole(t)
+	adminLogin(t, ctx, srv.URL+"/admin#queues")
+	webtest.Eval[bool](t, ctx, `Promise.all([sbAdmin.rpc('queue.put', {id: 'sales', name: 'Sales'}), sbAdmin.rpc('queue.put', {id: 'support', name: 'Support'})]).then(() => true)`)
+	shown := `[...document.querySelectorAll('#queues-table tbody tr')].filter((tr) => tr.checkVisibility()).map((tr) => tr.dataset.queue).sort().join(',')`
+	webtest.WaitTrue(t, ctx, shown+` === 'sales,support'`, 5*time.Second, shown)
+	webtest.SetValue(t, ctx, `input[data-table=queues-table]`, "SUPP")
+	webtest.WaitTrue(t, ctx, shown+` === 'support'`, 5*time.Second, shown)
+	webtest.SetValue(t, ctx, `input[data-table=queues-table]`, "")
+	webtest.WaitTrue(t, ctx, shown+` === 'sales,support'`, 5*time.Second, shown)
+	for _, table := range []string{"agents-table", "routes-table"} {
+		if !webtest.Eval[bool](t, ctx, `!!document.querySelector('input.table-filter[data-table=`+table+`]')`) {
+			t.Errorf("no filter for %s", table)
+		}
+	}
+}

@@ -513,11 +513,22 @@
       });
   }
 
+  // Filters above the agents, queues and routes tables: rows whose text
+  // lacks the query (any case) are hidden; re-applied after each render.
+  function applyFilters() {
+    for (const f of $$('input.table-filter')) {
+      const q = f.value.trim().toLowerCase();
+      for (const tr of $$(`#${f.dataset.table} tbody tr`)) tr.hidden = !!q && !tr.textContent.toLowerCase().includes(q);
+    }
+  }
+  for (const f of $$('input.table-filter')) f.addEventListener('input', applyFilters);
+
   function render() {
     renderQueues();
     renderAgents();
     renderRoutes();
     renderCalls();
+    applyFilters();
     for (const fn of renderHooks) {
       try {
         fn(state);

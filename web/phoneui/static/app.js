@@ -114,6 +114,8 @@
       const res = await client.request('login', { agent: creds.agent, password: creds.password });
       state.loggedIn = true;
       state.hadSession = true;
+      // A refused login's error is answered now (issue 17 item 6).
+      for (const m of $$('#status .status-msg[data-kind=error]')) if (m.dataset.login) m.remove();
       state.logins++;
       applyLogin(res || {});
       setConnection('open');
@@ -122,6 +124,7 @@
     } catch (e) {
       if (!e.rpc) return; // the socket dropped: onclose retries
       showStatus('login: ' + errText(e), 'error');
+      $('#status .status-msg').dataset.login = 'yes';
       // Wrong credentials (or the agent is gone): stop and ask again.
       client.stop();
       state.hadSession = false;
@@ -518,7 +521,7 @@
 
   function makeCallRow(id) {
     const btn = (cls, text, onclick, title) => h('button', { type: 'button', class: cls, 'data-testid': cls, title, onclick }, text);
-    const merge = h('input', { type: 'checkbox', class: 'merge-select', 'data-testid': 'merge-select', title: 'select for merge' });
+    const merge = h('input', { type: 'checkbox', class: 'merge-select', 'data-testid': 'merge-select', title: 'select for merge', 'aria-label': 'Select for merge' });
     merge.addEventListener('change', () => {
       const sel = state.mergeSelection.filter((x) => x !== id);
       if (merge.checked) sel.push(id);

@@ -1,0 +1,61 @@
+package phoneui
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/web/webtest"
+)
+
+// contrastJS returns the WCAG contrast ratio of the text of the element of
+// selector %q against the first opaque background at or above it.
+const contrastJS = `((sel) => {
+  const e = document.querySelector(sel); if (!e) return -1;
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  let bg = [255, 255, 255];
+  for (let n = e; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c.slice(0, 3); break; } }
+  const fg = rgb(getComputedStyle(e).color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+})(%s)`
+
+// TestSoftphoneTextAndNames (issue 17 items 6 and 8): a refused login's
+// error goes once a login succeeds; the offer countdown and hint text meet
+// 4.5:1; the dial box and merge checkbox have names; no empty header.
+func TestSoftphoneTextAndNames(t *testing.T) {
+	ctx, srv, _ := startPhone(t, "")
+	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
+	webtest.SetValue(t, ctx, "#login-agent", "a1")
+	webtest.SetValue(t, ctx, "#login-password", "wrong")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitTrue(t, ctx, `document.querySelector('#status').innerText.includes('bad agent or password')`, 5*time.Second)
+	webtest.WaitTrue(t, ctx, `!document.querySelector('#login-submit').disabled`, 5*time.Second)
+	webtest.SetValue(t, ctx, "#login-password", "pw")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	webtest.WaitTrue(t, ctx, `!document.querySelector('#status').innerText.includes('bad agent or password')`, 5*time.Second, `document.querySelector('#status').innerText`)
+
+	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
+	for _, sel := range []string{".toast .toast-countdown", "#dialpad-hint", "#no-calls"} {
+		ratio := webtest.Eval[float64](t, ctx, fmt.Sprintf(contrastJS, strconv.Quote(sel)))
+		if ratio < 4.5 {
+			t.Errorf("%s contrast %.2f:1, want >= 4.5:1", sel, ratio)
+		}
+	}
+	if name := webtest.Eval[string](t, ctx, `document.querySelector('#dial-to').getAttribute('aria-label') || document.querySelector('#dial-to').labels[0]?.innerText || ''`); name == "" {
+		t.Error("#dial-to has no name but its placeholder")
+	}
+	if empty := webtest.Eval[int](t, ctx, `[...document.querySelectorAll('#calls th')].filter((th) => !th.textContent.trim()).length`); empty != 0 {
+		t.Errorf("%d empty column headers", empty)
+	}
+	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
+	webtest.WaitVisible(t, ctx, `#calls tr[data-call="c1"] input.merge-select`, 0)
+	if name := webtest.Eval[string](t, ctx, `document.querySelector('#calls tr[data-call="c1"] input.merge-select').getAttribute('aria-label') || ''`); name == "" {
+		t.Error("merge checkbox named only by title")
+	}
+}
