@@ -59,3 +59,24 @@ func TestSoftphoneTextAndNames(t *testing.T) {
 		t.Error("merge checkbox named only by title")
 	}
 }
+
+// TestCallTimers (issue 17 item 6): the talk timer runs from the answer,
+// not from the call's arrival, and a held call shows a hold timer.
+func TestCallTimers(t *testing.T) {
+	ctx, srv, fake := startPhone(t, "")
+	fake.mu.Lock()
+	fake.waited = 90 * time.Second // waited 1:30 in the queue before the answer
+	fake.mu.Unlock()
+	loginPhone(t, ctx, srv.URL+"/")
+	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
+	row := `#calls tr[data-call="c1"]`
+	webtest.WaitVisible(t, ctx, row, 0)
+	timer := `document.querySelector('` + row + ` .call-timer').innerText`
+	webtest.WaitTrue(t, ctx, `/^00:0\d$/.test(`+timer+`)`, 5*time.Second, timer)
+	webtest.Click(t, ctx, row+" button.hold")
+	webtest.WaitTrue(t, ctx, `document.querySelector('`+row+`').dataset.state === 'held'`, 5*time.Second)
+	hold := `document.querySelector('` + row + ` .call-hold-timer')`
+	webtest.WaitTrue(t, ctx, hold+`.checkVisibility() && /^on hold 00:0\d$/.test(`+hold+`.innerText)`, 5*time.Second, hold+`.outerHTML`)
+	webtest.Click(t, ctx, row+" button.resume")
+	webtest.WaitTrue(t, ctx, `document.querySelector('`+row+`').dataset.state === 'active' && !`+hold+`.checkVisibility()`, 5*time.Second, hold+`.outerHTML`)
+}

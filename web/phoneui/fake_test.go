@@ -48,7 +48,8 @@ type fakeGateway struct {
 	wg sync.WaitGroup
 	// answer, if set, answers webrtc.offer; nil refuses it.
 	answer     func(offer string) (string, error)
-	iceServers []any // login result ice_servers when set
+	iceServers []any         // login result ice_servers when set
+	waited     time.Duration // r1's call: started this long before its answer (answered_at set), else 3 s ago
 
 	mu       sync.Mutex // guards following
 	conns    map[*fakeConn]bool
@@ -176,6 +177,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		case "r1":
 			nc = map[string]any{"id": "c1", "state": "active", "muted": false, "direction": "inbound", "kind": "queue",
 				"remote": "+15551230001", "queue": "sales", "started_at": stamp(time.Now().Add(-3 * time.Second)), "merged_with": []any{}}
+			if f.waited > 0 {
+				nc["started_at"], nc["answered_at"] = stamp(time.Now().Add(-f.waited)), stamp(time.Now())
+			}
 		case "r2":
 			nc = map[string]any{"id": "c2", "state": "active", "muted": false, "direction": "inbound", "kind": "direct",
 				"remote": "1002", "queue": "", "started_at": stamp(time.Now()), "merged_with": []any{}}

@@ -34,6 +34,7 @@
     ringing: false,
     wrapupCall: '', // the last call that ended, for wrapup.done
     mergeSelection: [],
+    heldSince: {}, // call id -> ISO time it was seen held
     lastError: '',
     logins: 0,
   };
@@ -497,6 +498,21 @@
     return Object.values(state.calls).find((c) => c.state === 'active');
   }
 
+  // The talk timer runs from the answer (issue 17 item 6), the hold timer
+  // from the call's held_at if the server gives it, else from when this page
+  // saw it held.
+  function talkSince(c) {
+    return c.answered_at || c.started_at;
+  }
+
+  function trackHold(c) {
+    if (c.state === 'held') {
+      if (!state.heldSince[c.id]) state.heldSince[c.id] = c.held_at || new Date().toISOString();
+    } else {
+      delete state.heldSince[c.id];
+    }
+  }
+
   function elapsed(since) {
     const t = Date.parse(since);
     if (Number.isNaN(t)) return '';
@@ -535,7 +551,8 @@
       h('td', { class: 'call-remote', 'data-testid': 'call-remote' }),
       h('td', { class: 'call-badges' },
         h('span', { class: 'badge badge-muted', 'data-testid': 'badge-muted', hidden: true }, 'muted'),
-        h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'merged')),
+        h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'merged'),
+        h('span', { class: 'call-hold-timer', 'data-testid': 'call-hold-timer', hidden: true })),
       h('td', { class: 'call-merge' }, merge),
       h('td', { class: 'call-actions' },
         btn('hold', 'Hold', () => callMethod('call.hold', { call: id }, 'hold')),
@@ -558,7 +575,11 @@
       if (el.textContent !== text) el.textContent = text;
     };
     set('.call-state', st === 'active' ? '● active' : st);
-    set('.call-timer', elapsed(c.started_at));
+    set('.call-timer', elapsed(talkSince(c)));
+    trackHold(c);
+    const hold = $('.call-hold-timer', tr);
+    hold.hidden = st !== 'held';
+    set('.call-hold-timer', st === 'held' ? 'on hold ' + elapsed(state.heldSince[c.id]) : '');
     set('.call-kind', (c.kind || '') + (c.queue ? ` (${c.queue_name || c.queue})` : ''));
     set('.call-remote', (c.direction === 'outbound' ? '→ ' : '← ') + (c.remote || ''));
     const merged = Array.isArray(c.merged_with) && c.merged_with.length > 0;
@@ -611,7 +632,9 @@
   function tick() {
     for (const tr of $$('#calls tbody tr')) {
       const c = state.calls[tr.dataset.call];
-      if (c) $('.call-timer', tr).textContent = elapsed(c.started_at);
+      if (!c) continue;
+      $('.call-timer', tr).textContent = elapsed(talkSince(c));
+      if (state.heldSince[c.id]) $('.call-hold-timer', tr).textContent = 'on hold ' + elapsed(state.heldSince[c.id]);
     }
     for (const el of $$('#toasts .toast')) {
       const r = state.reservations[el.dataset.reservation];
