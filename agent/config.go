@@ -176,7 +176,7 @@ func (c *Core) State() any {
 
 func (c *Core) stateLocked() FloorState {
 	now := c.now()
-	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}}
+	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}, Parked: c.parkedLocked()}
 	ids := make([]string, 0, len(c.agents))
 	for id := range c.agents {
 		ids = append(ids, id)

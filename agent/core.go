@@ -37,6 +37,11 @@ type Config struct {
 	// RingTimeout cancels an outbound call or transfer that rings
 	// unanswered this long (PROTOCOL §14); 0 means 60 s.
 	RingTimeout time.Duration
+	// ParkSlots are the park slots' numbers (PROTOCOL §11); empty means
+	// DefaultParkSlots. ParkTimeout returns a parked call to its parker;
+	// 0 means 120 s.
+	ParkSlots   []string
+	ParkTimeout time.Duration
 	Logger      *slog.Logger     // nil means slog.Default()
 	Now         func() time.Time // nil means time.Now
 }
@@ -80,6 +85,7 @@ type Core struct {
 	byRes      map[router.ReservationID]*call
 	graces     map[*agentRT]struct{} // agents in their grace period
 	queued     map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
+	parked     map[string]*parking   // by slot (park.go)
 	evbuf      []router.Event
 	nextID     uint64
 	closing    bool
@@ -134,6 +140,9 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		byRes:  map[router.ReservationID]*call{},
 		graces: map[*agentRT]struct{}{},
 		queued: map[*call]struct{}{},
+	}
+	if err := c.parkInit(); err != nil {
+		return nil, err
 	}
 	qs, err := cfg.Store.ListQueues(ctx)
 	if err != nil {
@@ -217,6 +226,7 @@ func (c *Core) Advance() {
 	now := c.now()
 	c.rt.Advance(now)
 	c.flushLocked()
+	c.parkAdvanceLocked(now)
 	for ag := range c.graces {
 		if !now.Before(ag.graceUntil) {
 			c.graceOverLocked(ag)
@@ -259,7 +269,7 @@ func (c *Core) nextDeadlineLocked() (time.Time, bool) {
 			next, ok = cl.waitUntil, true
 		}
 	}
-	return next, ok
+	return c.parkDeadlineLocked(next, ok)
 }
 
 // Close ends every call (BYE, or CANCEL for calls being dialled), closes

@@ -35,6 +35,10 @@ func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
 	if ag.sess == nil {
 		return nil, ErrNoSession
 	}
+	if c.isParkSlotLocked(to) {
+		// Dialling a park slot picks its call up (PROTOCOL §11).
+		return c.pickupLocked(agentID, to)
+	}
 	internal := false
 	number := to
 	switch {

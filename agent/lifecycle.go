@@ -141,6 +141,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		cl.outcome = reason
 	}
 	c.stopPlayerLocked(cl)
+	c.parkEndedLocked(cl)
 	if cl.cancelDial != nil {
 		cl.cancelDial()
 	}
@@ -226,15 +227,18 @@ func (cl *call) seconds(now time.Time) (wait, ring, talk, hold float64) {
 // recordLocked publishes call.ended and stores the call record.
 func (c *Core) recordLocked(cl *call, now time.Time) {
 	wait, ring, talk, hold := cl.seconds(now)
+	park := cl.parkDur.Seconds()
 	c.publishLocked(events.Event{
 		Type: events.CallEnded, At: now, Call: cl.id, Agent: cl.lastAgent, Queue: cl.queue, Kind: cl.kind,
 		From: cl.remote, To: cl.dialled, Reason: cl.outcome,
 		WaitSeconds: &wait, RingSeconds: &ring, TalkSeconds: &talk, HoldSeconds: &hold,
+		ParkSeconds: &park,
 	})
 	rec := store.CallRecord{
 		Call: cl.id, Agent: cl.lastAgent, Queue: cl.queue, Kind: cl.kind, Direction: cl.direction,
 		From: cl.remote, To: cl.dialled, StartedAt: cl.created, EndedAt: now,
 		WaitSeconds: wait, RingSeconds: ring, TalkSeconds: talk, HoldSeconds: hold, Outcome: cl.outcome,
+		ParkSeconds: park,
 	}
 	if !cl.firstAccept.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
 		rec.Outcome = "answered:" + cl.outcome

@@ -44,6 +44,7 @@ const (
 	stateActive  = "active"
 	stateHeld    = "held"
 	stateEnded   = "ended"
+	stateParked  = "parked" // in a park slot, on no agent (park.go)
 )
 
 // call is one caller's call as the core sees it.
@@ -91,6 +92,8 @@ type call struct {
 	waitUntil   time.Time // queue calls: when the caller stops waiting (max_wait_seconds)
 	consult     *call     // warm transfer: the consult call of this caller
 	consultFor  *call     // warm transfer: the caller this call consults for
+	parking     *parking  // its park slot while parked (park.go)
+	parkDur     time.Duration
 }
 
 func (cl *call) view() CallView {

@@ -56,6 +56,7 @@ type LoginResult struct {
 	Calls        []CallView        `json:"calls"`
 	Reservations []ReservationView `json:"reservations"`
 	ICEServers   []ICEServer       `json:"ice_servers,omitempty"` // set by the agent websocket (PROTOCOL §8)
+	Parked       []ParkedView      `json:"parked"`                // PROTOCOL §11: the floor's parked calls
 }
 
 // ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).
@@ -99,6 +100,7 @@ type FloorState struct {
 	Agents []FloorAgent `json:"agents"`
 	Queues []QueueView  `json:"queues"`
 	Calls  []CallView   `json:"calls"`
+	Parked []ParkedView `json:"parked"` // PROTOCOL §11
 }
 
 func ts(t time.Time) string {

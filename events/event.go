@@ -51,6 +51,7 @@ type Event struct {
 	RingSeconds *float64 `json:"ring_seconds,omitempty"`
 	TalkSeconds *float64 `json:"talk_seconds,omitempty"`
 	HoldSeconds *float64 `json:"hold_seconds,omitempty"`
+	ParkSeconds *float64 `json:"park_seconds,omitempty"` // PROTOCOL §11
 	// Trunk, State and Error, on trunk.registration (PROTOCOL §9).
 	Trunk string `json:"trunk,omitempty"`
 	State string `json:"state,omitempty"`

@@ -69,7 +69,8 @@ type CallRecord struct {
 	RingSeconds float64   `json:"ring_seconds"`
 	TalkSeconds float64   `json:"talk_seconds"`
 	HoldSeconds float64   `json:"hold_seconds"`
-	Outcome     string    `json:"outcome"` // e.g. answered, abandoned, rejected, timeout
+	ParkSeconds float64   `json:"park_seconds"` // PROTOCOL §11
+	Outcome     string    `json:"outcome"`      // e.g. answered, abandoned, rejected, timeout
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds.

@@ -37,6 +37,7 @@ type Config struct {
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
 	Limits         Limits         // §14 web-side limits (config_limits.go)
+	Park           Park           // -park-slots, -park-timeout (config_park.go)
 	TrunkFlags     TrunkFlags     // -trunk-register, -trunk-caller-id (trunks.go)
 	SIP            SIPLimits      // -sip-rate, -max-sip-conns, SIP timeouts, -sip-user-agent (config_sip.go)
 }
@@ -73,6 +74,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	applyDeploy := deployFlags(fs, getenv)
 	checkLimits := limitFlags(fs)
 	checkSIP := sipFlags(fs)
+	checkPark := parkFlags(fs)
 	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
@@ -178,6 +180,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	c.Pprof = *pprofOn
 	checkLimits(&c, bad)
+	checkPark(&c, bad)
 	checkSIP(&c, bad)
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")

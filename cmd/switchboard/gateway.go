@@ -138,6 +138,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
+		ParkSlots: cfg.Park.Slots, ParkTimeout: cfg.Park.Timeout,
 	})
 	if err != nil {
 		return nil, err

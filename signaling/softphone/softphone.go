@@ -216,6 +216,22 @@ func (ss *session) register() {
 			return v, toWS(err)
 		}))
 	}
+	m.Register("call.park", ws.Typed(func(ctx context.Context, p callParams) (agent.ParkResult, error) {
+		if p.Call == "" {
+			return agent.ParkResult{}, ws.InvalidParams("call: required")
+		}
+		v, err := core.Park(ss.agent(), p.Call)
+		return v, toWS(err)
+	}))
+	m.Register("call.pickup", ws.Typed(func(ctx context.Context, p struct {
+		Slot string `json:"slot"`
+	}) (agent.CallView, error) {
+		if p.Slot == "" {
+			return agent.CallView{}, ws.InvalidParams("slot: required")
+		}
+		v, err := core.Pickup(ss.agent(), p.Slot)
+		return v, toWS(err)
+	}))
 	m.Register("call.dtmf", ws.Typed(func(ctx context.Context, p struct {
 		Call   string `json:"call"`
 		Digits string `json:"digits"`
