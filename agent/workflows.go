@@ -52,7 +52,18 @@ func (c *Core) RemoveWorkflow(id string) {
 // TrunkCall tells them: channel, from, to, number. Caller name, trunk and
 // X- headers need a TrunkCall addition (not built yet).
 func callAttributes(tc TrunkCall) map[string]any {
-	return map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
+	attrs := map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
+	if n, ok := tc.(interface{ CallerName() string }); ok {
+		attrs["caller_name"] = n.CallerName()
+	}
+	if x, ok := tc.(interface{ XHeaders() map[string]string }); ok {
+		h := map[string]any{}
+		for k, v := range x.XHeaders() {
+			h[k] = v
+		}
+		attrs["headers"] = h
+	}
+	return attrs
 }
 
 // attributes returns a copy of the call's attributes for views.

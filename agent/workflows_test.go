@@ -51,3 +51,21 @@ func TestReservationAttributes(t *testing.T) {
 		t.Fatalf("reservation attributes %v", rv.Attributes)
 	}
 }
+
+// A trunk call that knows its caller name and X- headers hands them to the
+// attributes (only the methods callAttributes reads are implemented).
+type namedCall struct{ TrunkCall }
+
+func (namedCall) From() string       { return "+15550001" }
+func (namedCall) Number() string     { return "5000" }
+func (namedCall) CallerName() string { return "Ana Díaz" }
+func (namedCall) XHeaders() map[string]string {
+	return map[string]string{"X-Lang": "es"}
+}
+
+func TestCallAttributesFromTrunk(t *testing.T) {
+	a := callAttributes(namedCall{})
+	if a["caller_name"] != "Ana Díaz" || a["headers"].(map[string]any)["X-Lang"] != "es" || a["from"] != "+15550001" || a["number"] != "5000" {
+		t.Fatalf("attributes %v", a)
+	}
+}
