@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// park calls call.park and returns the slot.
+func (a *agentClient) park(t *testing.T, call string) string {
+	t.Helper()
+	var r struct {
+		Call string `json:"call"`
+		Slot string `json:"slot"`
+	}
+	a.WS.MustCall("call.park", map[string]string{"call": call}, &r)
+	if r.Call != call || r.Slot == "" {
+		t.Fatalf("call.park = %+v", r)
+	}
+	return r.Slot
+}
+
+// PROTOCOL §11, against the binary: park frees the parker's capacity (a
+// queue call reaches the capacity-1 agent while its call is parked), the
+// parked caller hears music, and another agent's pickup gives audio both
+// ways.
+func TestParkFreesCapacityAndPickup(t *testing.T) {
+	t.Parallel()
+	g := startGW(t)
+	oneQueue(t, g, nil,
+		agentSpec{ID: "a1", Ext: "1001", Capacity: 1, Queues: []string{"sales"}},
+		agentSpec{ID: "a2", Ext: "1002", Queues: []string{}})
+	a1 := g.login(t, "a1", toneAgent)
+	c1 := g.dial(t, "5000", toneCaller1)
+	call := a1.accept(t)
+	talking(t, "before the park", c1, toneCaller1, a1)
+	a2 := g.login(t, "a2", toneAgent2)
+
+	slot := a1.park(t, call)
+	if slot != "700" {
+		t.Errorf("slot %s, want 700 (the first of -park-slots)", slot)
+	}
+	a2.expect(t, 5*time.Second, notif{"park.updated", func(p map[string]any) bool {
+		l, _ := p["parked"].([]any)
+		return len(l) == 1 && l[0].(map[string]any)["slot"] == slot && l[0].(map[string]any)["by"] == "a1"
+	}})
+	hearsMusic(t, "parked caller", c1.classify)
+
+	c2 := g.dial(t, "5000", toneCaller2)
+	a1.accept(t)
+	talking(t, "queue call to the parker", c2, toneCaller2, a1)
+
+	var v callView
+	a2.WS.MustCall("call.pickup", map[string]string{"slot": slot}, &v)
+	if v.ID != call || v.State != "active" {
+		t.Errorf("call.pickup = %+v", v)
+	}
+	talking(t, "after the pickup", c1, toneCaller1, a2)
+	neverHears(t, "second caller after the pickup", c2.ratio, toneAgent2, time.Second)
+}
+
+// PROTOCOL §11: after -park-timeout the call is offered back to its parker
+// as park_return, and accepting it gives audio both ways.
+func TestParkTimeoutReturnsToParker(t *testing.T) {
+	t.Parallel()
+	g := startGW(t, "-park-timeout", "2s")
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a1 := g.login(t, "a1", toneAgent)
+	c := g.dial(t, "5000", toneCaller1)
+	call := a1.accept(t)
+	talking(t, "before the park", c, toneCaller1, a1)
+	a1.park(t, call)
+	hearsMusic(t, "parked caller", c.classify)
+	p := a1.offer(t)
+	if p["kind"] != "park_return" || p["call"] != call {
+		t.Fatalf("offer after the park timeout = %v, want park_return of %s", p, call)
+	}
+	a1.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, nil)
+	talking(t, "after the return", c, toneCaller1, a1)
+}
