@@ -18,6 +18,7 @@ var sections = []string{
 	"sections/trunks.js",
 	"sections/workflows.js",
 	"sections/tasks.js",
+	"sections/parked.js",
 }
 
 var handler = page.Handler(page.Config{Name: "adminui", Files: static, Scripts: sections, Permissions: "microphone=()"})

@@ -61,6 +61,7 @@ type fakeConsole struct {
 	subscribe int
 	trunks    map[string]map[string]any // id -> Trunk as trunk.list answers it (fake_trunks_test.go)
 	routing   map[string]map[string]any // "workflow:id" / "activity:id" (fake_routing_test.go)
+	parked    []any                     // state.parked (parked_test.go)
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -279,7 +280,11 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 			lq["waiting"] = w
 			queues = append(queues, lq)
 		}
-		return map[string]any{"agents": agents, "queues": queues, "calls": calls}, nil, nil
+		parked := f.parked
+		if parked == nil {
+			parked = []any{}
+		}
+		return map[string]any{"agents": agents, "queues": queues, "calls": calls, "parked": parked}, nil, nil
 	case "records.list":
 		if f.records != nil {
 			return f.records, nil, nil

@@ -57,6 +57,7 @@ type fakeGateway struct {
 	requests []request
 	calls    map[string]map[string]any // id -> Call
 	agent    map[string]any
+	parked   map[string]map[string]any // slot -> parked call (park_test.go)
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
@@ -138,7 +139,7 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			calls = append(calls, copyCall(cl))
 		}
 		first := f.logins == 1
-		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}}
+		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList()}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}
@@ -240,6 +241,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "call: unknown"}}, nil
 		}
 		return map[string]any{}, nil, nil
+	}
+	if res, rerr, after, ok := f.handlePark(c, method, p); ok { // park_test.go
+		return res, rerr, after
 	}
 	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
 }

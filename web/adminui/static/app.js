@@ -262,6 +262,7 @@
     }
     state.calls = {};
     for (const c of st.calls || []) if (c && c.id) state.calls[c.id] = c;
+    state.parked = Array.isArray(st.parked) ? st.parked : []; // PROTOCOL §11 (sections/parked.js)
     for (const a of Object.values(state.agents)) {
       for (const c of a.calls || []) {
         if (!c || !c.id) continue;

@@ -25,6 +25,7 @@
     connection: 'idle', // idle | connecting | open | reconnecting | closed
     loggedIn: false,
     hadSession: false, // a login succeeded since the form was submitted
+    parked: [], // the floor's parked calls [{slot, call, by, since, from}] (PROTOCOL §11)
     takenOver: false,
     agent: null,
     calls: {}, // id -> Call
@@ -142,6 +143,7 @@
     for (const c of res.calls || []) if (c && c.id && c.state !== 'ended') state.calls[c.id] = c;
     state.reservations = {};
     for (const r of res.reservations || []) if (r && r.id) state.reservations[r.id] = r;
+    setParked(res.parked); // PROTOCOL §11 (park.js renders it)
     renderCalls();
     renderToasts();
   }
@@ -194,6 +196,9 @@
         return;
       case 'call.ended':
         endCall(p.id, p.reason);
+        return;
+      case 'park.updated':
+        setParked(p && p.parked);
         return;
       default:
         if (TAKEOVER.test(method)) takenOver(p && (p.reason || p.message));
@@ -421,6 +426,8 @@
         return 'Queue: ' + (r.queue_name || r.queue || '?');
       case 'direct':
         return 'Direct call';
+      case 'park_return':
+        return 'Parked call back';
       case 'transfer':
         return 'Transfer' + (r.queue ? ' via ' + (r.queue_name || r.queue) : '');
       default:
@@ -523,6 +530,15 @@
     return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
   }
 
+  // Parked calls of the floor (PROTOCOL §11): state.parked, rendered by the
+  // hooks of sb.onParked (park.js).
+  function setParked(list) {
+    state.parked = Array.isArray(list) ? list : [];
+    for (const fn of sb.onParked.hooks || []) fn(state.parked);
+  }
+  sb.onParked = (fn) => (sb.onParked.hooks = sb.onParked.hooks || []).push(fn);
+  sb.callMethod = (method, params, label) => callMethod(method, params, label);
+
   async function callMethod(method, params, label) {
     try {
       const res = await client.request(method, params);
@@ -560,6 +576,7 @@
         btn('mute', 'Mute', () => callMethod('call.mute', { call: id }, 'mute')),
         btn('unmute', 'Unmute', () => callMethod('call.unmute', { call: id }, 'unmute')),
         btn('transfer', 'Transfer…', () => openTransfer(id)),
+        btn('park', 'Park', () => callMethod('call.park', { call: id }, 'park'), 'Park this call: it leaves you, the caller hears music, anyone can pick it up'),
         btn('hangup', 'Hang up', () => callMethod('call.hangup', { call: id }, 'hang up'))));
   }
 
@@ -594,6 +611,7 @@
     $('button.mute', tr).hidden = !(st === 'active' && !c.muted);
     $('button.unmute', tr).hidden = !(st === 'active' && c.muted);
     $('button.transfer', tr).hidden = !live;
+    $('button.park', tr).hidden = !live;
     const merge = $('input.merge-select', tr);
     merge.disabled = !live;
     merge.checked = live && state.mergeSelection.includes(c.id);
