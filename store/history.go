@@ -128,10 +128,10 @@ func (s *SQLite) AppendRecord(ctx context.Context, r CallRecord) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
-			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Call, r.Agent, r.Queue, r.Kind, r.Direction, r.From, r.To, formatDBTime(r.StartedAt), formatDBTime(r.EndedAt),
-			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome)
+			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds)
 		if err != nil {
 			return fmt.Errorf("append record %s: %w", r.Call, err)
 		}
@@ -144,7 +144,7 @@ func (s *SQLite) AppendRecord(ctx context.Context, r CallRecord) error {
 func (s *SQLite) ListRecords(ctx context.Context, f RecordFilter) ([]CallRecord, error) {
 	where, args := f.where("started_at")
 	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
-		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome FROM call_records`+where+
+		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds FROM call_records`+where+
 		` ORDER BY started_at, id LIMIT ?`, append(args, f.limit())...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
@@ -155,7 +155,7 @@ func (s *SQLite) ListRecords(ctx context.Context, f RecordFilter) ([]CallRecord,
 		var r CallRecord
 		var started, ended string
 		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
-			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome); err != nil {
+			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds); err != nil {
 			return nil, err
 		}
 		if r.StartedAt, err = parseDBTime(started); err != nil {

@@ -89,6 +89,8 @@ var migrations = []string{
 	migrationWorkflows,
 	// 6: custom activities (activity.go).
 	migrationActivities,
+	// 7: time a call spent parked (PROTOCOL §11).
+	`ALTER TABLE call_records ADD COLUMN park_seconds REAL NOT NULL DEFAULT 0;`,
 }
 
 // SQLite is the embedded Store. Create it with Open.
