@@ -91,6 +91,8 @@ var migrations = []string{
 	migrationActivities,
 	// 7: time a call spent parked (PROTOCOL §11).
 	`ALTER TABLE call_records ADD COLUMN park_seconds REAL NOT NULL DEFAULT 0;`,
+	// 8: voicemail metadata (voicemail.go; the audio is in files under -data).
+	migrationVoicemail,
 }
 
 // SQLite is the embedded Store. Create it with Open.
