@@ -2,6 +2,7 @@ package phoneui
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"testing"
 	"time"
@@ -79,4 +80,25 @@ func TestCallTimers(t *testing.T) {
 	webtest.WaitTrue(t, ctx, hold+`.checkVisibility() && /^on hold 00:0\d$/.test(`+hold+`.innerText)`, 5*time.Second, hold+`.outerHTML`)
 	webtest.Click(t, ctx, row+" button.resume")
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+row+`').dataset.state === 'active' && !`+hold+`.checkVisibility()`, 5*time.Second, hold+`.outerHTML`)
+}
+
+// TestMissedOfferPrompt (issue 17 item 4): an offer that times out and
+// leaves the agent unavailable shows a prompt whose button makes the agent
+// available again.
+func TestMissedOfferPrompt(t *testing.T) {
+	ctx, srv, fake := startPhone(t, "")
+	loginPhone(t, ctx, srv.URL+"/")
+	webtest.WaitTrue(t, ctx, `sb.state.mic === 'ok' && document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
+	fake.mu.Lock()
+	fake.agent["activity"] = "unavailable"
+	agent := maps.Clone(fake.agent)
+	fake.mu.Unlock()
+	fake.notifyAll("reservation.ended", map[string]any{"id": "r1", "reason": "timeout"})
+	fake.notifyAll("agent.updated", agent)
+	webtest.WaitVisible(t, ctx, "#missed-bar", 0)
+	webtest.Click(t, ctx, "#missed-available")
+	webtest.WaitTrue(t, ctx, `sb.state.agent.activity === 'available' && !document.querySelector('#missed-bar').checkVisibility()`, 5*time.Second, `JSON.stringify(sb.state.agent)`)
+	if got := fake.activity(); got != "available" {
+		t.Errorf("gateway's activity %q, want available", got)
+	}
 }

@@ -248,6 +248,15 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
 }
 
+// notifyAll sends a notification on every websocket.
+func (f *fakeGateway) notifyAll(method string, params any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.notify(method, params)
+	}
+}
+
 // dropAll closes every websocket, as a gateway restart would.
 func (f *fakeGateway) dropAll() {
 	f.mu.Lock()

@@ -156,6 +156,17 @@
     $('#logout').hidden = !on;
   }
 
+  // A missed offer makes the gateway set the agent unavailable (issue 17
+  // item 4): say so, with one button to become available again.
+  function showMissed() {
+    const ag = state.agent || {};
+    const on = !!state.missedOffer && ag.activity === 'unavailable';
+    // Once shown, the prompt ends when the agent leaves unavailable.
+    if (!on && state.missedShown) state.missedOffer = false;
+    state.missedShown = on;
+    $('#missed-bar').hidden = !on;
+  }
+
   function setAgent(a) {
     if (!a || typeof a !== 'object') return;
     state.agent = Object.assign({}, state.agent || {}, a);
@@ -167,6 +178,7 @@
     $('#wrapup-bar').hidden = !ag.wrapup;
     setConnection(state.connection);
     if (sb.mic) sb.mic.enforce();
+    showMissed();
     for (const fn of (sb.onAgent && sb.onAgent.hooks) || []) fn(ag); // panels.js and later files
   }
 
@@ -190,6 +202,8 @@
         delete state.reservations[p.id];
         renderToasts();
         if (p.reason && p.reason !== 'accepted' && p.reason !== 'rejected') showStatus(`offer ${p.reason}`);
+        if (p.reason === 'timeout' || p.reason === 'missed') state.missedOffer = true;
+        showMissed();
         return;
       case 'call.updated':
         upsertCall(unwrap(p, 'call'));
@@ -717,6 +731,12 @@
       showStatus('activity: ' + errText(err), 'error');
       if (state.agent && state.agent.activity) sel.value = state.agent.activity;
     }
+  });
+
+  $('#missed-available').addEventListener('click', () => {
+    const sel = $('#activity');
+    sel.value = 'available';
+    sel.dispatchEvent(new Event('change')); // the same path as choosing it: microphone gate, errors
   });
 
   $('#wrapup-done').addEventListener('click', async () => {
