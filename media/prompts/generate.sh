@@ -6,3 +6,4 @@ gen extension "Please enter the extension of the person you are calling, followe
 gen invalid "Sorry, that extension is not valid."
 gen unavailable "The person you are calling is not available. Please try again later. Goodbye."
 gen goodbye "Sorry, we could not connect your call. Goodbye."
+gen voicemail "The person you are calling is not available. Please leave a message after the tone, and press the pound key when you are done."

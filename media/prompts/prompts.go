@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"math"
+	"time"
 
 	"switchboard/media"
 )
@@ -17,6 +19,26 @@ type Set struct {
 	Invalid     *media.Clip // "that extension is not valid" (IVR re-prompt)
 	Unavailable *media.Clip // the fallback announcement after answer
 	Goodbye     *media.Clip // the IVR gives up
+	// Voicemail is the built-in voicemail greeting (PROTOCOL §11), used
+	// when the agent has no vm-<agent> prompt; Beep follows the greeting.
+	Voicemail *media.Clip
+	Beep      *media.Clip
+}
+
+// BeepHz and BeepDuration are the voicemail beep's tone (Set.Beep).
+const (
+	BeepHz       = 1000
+	BeepDuration = 400 * time.Millisecond
+)
+
+// beep is BeepDuration of a BeepHz sine at about -10 dBFS.
+func beep() *media.Clip {
+	n := int(BeepDuration/media.FrameDuration) * media.FrameSamples
+	pcm := make([]int16, n)
+	for i := range pcm {
+		pcm[i] = int16(10000 * math.Sin(2*math.Pi*BeepHz*float64(i)/media.SampleRate))
+	}
+	return media.NewClip(pcm)
 }
 
 // Load decodes the embedded prompts.
@@ -24,7 +46,7 @@ func Load() (Set, error) {
 	var s Set
 	for name, dst := range map[string]**media.Clip{
 		"extension.wav": &s.Extension, "invalid.wav": &s.Invalid,
-		"unavailable.wav": &s.Unavailable, "goodbye.wav": &s.Goodbye,
+		"unavailable.wav": &s.Unavailable, "goodbye.wav": &s.Goodbye, "voicemail.wav": &s.Voicemail,
 	} {
 		b, err := files.ReadFile(name)
 		if err != nil {
@@ -36,5 +58,6 @@ func Load() (Set, error) {
 		}
 		*dst = media.NewClip(pcm)
 	}
+	s.Beep = beep()
 	return s, nil
 }

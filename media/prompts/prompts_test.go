@@ -12,7 +12,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, c := range map[string]*media.Clip{"extension": s.Extension, "invalid": s.Invalid, "unavailable": s.Unavailable, "goodbye": s.Goodbye} {
+	for name, c := range map[string]*media.Clip{"extension": s.Extension, "invalid": s.Invalid, "unavailable": s.Unavailable, "goodbye": s.Goodbye, "voicemail": s.Voicemail} {
 		if c == nil || c.Frames() < 25 {
 			t.Fatalf("%s: clip missing or shorter than 0.5 s", name)
 		}
@@ -27,5 +27,25 @@ func TestLoad(t *testing.T) {
 		if loud < 10 {
 			t.Errorf("%s: only %d audible frames", name, loud)
 		}
+	}
+}
+
+// The voicemail beep is BeepDuration of BeepHz (Goertzel).
+func TestBeep(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Beep.Frames() * int(media.FrameDuration); got != int(BeepDuration) {
+		t.Errorf("beep %v long, want %v", got, BeepDuration)
+	}
+	src := s.Beep.Source()
+	pcm := make([]int16, 0, s.Beep.Frames()*media.FrameSamples)
+	buf := make([]int16, media.FrameSamples)
+	for src.ReadFrame(buf) {
+		pcm = append(pcm, buf...)
+	}
+	if v := tone.Classify(pcm, BeepHz); v != tone.VerdictTone {
+		t.Errorf("beep is %v, want a %d Hz tone", v, BeepHz)
 	}
 }
