@@ -23,7 +23,7 @@ func (c *Core) ApplyActivity(a store.Activity) {
 	c.activities[a.ID] = a
 	for _, ag := range c.agents {
 		if ag.activity == a.ID {
-			_ = c.rt.SetActivity(router.AgentID(ag.cfg.ID), customRouterActivity(a), c.now())
+			c.warnIf(c.rt.SetActivity(router.AgentID(ag.cfg.ID), customRouterActivity(a), c.now()), "router refused activity", "agent_id", ag.cfg.ID, "activity", a.ID)
 			c.notifyAgentLocked(ag)
 		}
 	}
@@ -39,7 +39,7 @@ func (c *Core) RemoveActivity(id string) {
 	for _, ag := range c.agents {
 		if ag.activity == id {
 			ag.activity = ""
-			_ = c.rt.SetActivity(router.AgentID(ag.cfg.ID), router.ActivityUnavailable, c.now())
+			c.warnIf(c.rt.SetActivity(router.AgentID(ag.cfg.ID), router.ActivityUnavailable, c.now()), "router refused activity", "agent_id", ag.cfg.ID, "activity", "unavailable")
 			c.notifyAgentLocked(ag)
 		}
 	}

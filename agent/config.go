@@ -56,7 +56,7 @@ func (c *Core) RemoveAgent(id string) {
 			c.endCallLocked(cl, "agent_removed")
 			c.hangupLocked(cl, "agent_removed")
 		}
-		_ = c.rt.RemoveAgent(router.AgentID(id), c.now())
+		c.warnIf(c.rt.RemoveAgent(router.AgentID(id), c.now()), "router refused agent removal", "agent_id", id)
 		c.flushLocked()
 		delete(c.agents, id)
 		if c.byExt[ag.cfg.Extension] == ag {
@@ -73,7 +73,7 @@ func (c *Core) RemoveAgent(id string) {
 			_ = sess.leg.Close()
 		}
 	}
-	_ = ag.sw.Close()
+	_ = ag.sw.Close() // impossible by construction: media.Switch.Close always returns nil
 }
 
 // ApplyQueue creates or updates a queue.
@@ -98,7 +98,7 @@ func (c *Core) RemoveQueue(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.queues, id)
-	_ = c.rt.RemoveQueue(router.QueueID(id), c.now())
+	c.warnIf(c.rt.RemoveQueue(router.QueueID(id), c.now()), "router refused queue removal", "queue_id", id)
 	c.setTargetLocked(id, "")
 	c.flushLocked()
 }
@@ -168,7 +168,7 @@ func parseTarget(s string) target {
 
 // State is the admin console's live view: every agent with every call,
 // every queue with its waiting calls, every call.
-func (c *Core) State() any {
+func (c *Core) State() FloorState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.stateLocked()

@@ -219,7 +219,7 @@ func (c *Core) Merge(agentID string, callIDs []string) ([]CallView, error) {
 	}
 	for _, cl := range cls {
 		cl.merged = true
-		_ = ag.sw.SetState(cl.id, media.StateMerged)
+		c.warnIf(ag.sw.SetState(cl.id, media.StateMerged), "switch refused state", "call", cl.id, "state", "merged")
 		cl.setState(stateActive, now)
 	}
 	out := make([]CallView, 0, len(cls))
@@ -253,7 +253,7 @@ func (c *Core) WrapupDone(agentID string) (AgentView, error) {
 	if ag == nil {
 		return AgentView{}, ErrUnknownAgent
 	}
-	_ = c.rt.WrapupDone(router.AgentID(agentID), c.now())
+	c.warnIf(c.rt.WrapupDone(router.AgentID(agentID), c.now()), "router refused wrap-up done", "agent_id", agentID)
 	c.flushLocked()
 	return c.agentViewLocked(ag), nil
 }

@@ -249,7 +249,7 @@ func (c *Core) Advance() {
 // announcement, then BYE.
 func (c *Core) queueTimeoutLocked(cl *call) {
 	c.log.Info("queue wait exceeded", "call_id", cl.id, "queue", cl.queue)
-	_ = c.rt.CancelTask(cl.task, c.now())
+	c.warnIf(c.rt.CancelTask(cl.task, c.now()), "router refused task cancel", "call", cl.id, "task", cl.task)
 	c.flushLocked()
 	delete(c.byTask, cl.task)
 	cl.task = ""
@@ -286,7 +286,7 @@ func (c *Core) Close() error {
 			_ = l.Close()
 		}
 		for _, sw := range sws {
-			_ = sw.Close()
+			_ = sw.Close() // impossible by construction: media.Switch.Close always returns nil
 		}
 	})
 	c.wg.Wait()

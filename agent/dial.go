@@ -164,7 +164,7 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 		// The far end does not hear the agent before it answers.
 		if code == 183 && cl.state == stateRinging {
 			c.putOnSwitchLocked(cl, media.StateActive)
-			_ = cl.ag.sw.SetMuted(cl.id, true)
+			c.warnIf(cl.ag.sw.SetMuted(cl.id, true), "switch refused mute", "call", cl.id)
 		}
 	})
 	if err != nil {
@@ -214,7 +214,7 @@ func (c *Core) outboundAnswered(cl *call) {
 	cl.answered = true
 	cl.markAccepted(c.now())
 	c.putOnSwitchLocked(cl, media.StateHeld)
-	_ = cl.ag.sw.SetMuted(cl.id, cl.muted)
+	c.warnIf(cl.ag.sw.SetMuted(cl.id, cl.muted), "switch refused mute", "call", cl.id)
 	if cl.state == stateRinging {
 		c.activateLocked(cl)
 	}

@@ -372,7 +372,7 @@ func (a *agentH) lastAgentNote() (AgentView, bool) {
 }
 
 // floor returns the admin view.
-func (h *harness) floor() FloorState { return h.c.State().(FloorState) }
+func (h *harness) floor() FloorState { return h.c.State() }
 
 func (h *harness) agentView(id string) FloorAgent {
 	h.t.Helper()

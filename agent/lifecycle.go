@@ -60,7 +60,7 @@ func (c *Core) releaseLocked(cl *call) {
 			cl.task = ""
 		}
 	case cl.routed && ag != nil:
-		_ = c.rt.EndCall(router.AgentID(ag.cfg.ID), now)
+		c.warnIf(c.rt.EndCall(router.AgentID(ag.cfg.ID), now), "router refused end of call", "call", cl.id, "agent_id", ag.cfg.ID)
 		cl.routed = false
 	}
 	c.detachLocked(cl)
@@ -83,7 +83,7 @@ func (c *Core) activateLocked(cl *call) {
 	if cl.merged {
 		cl.merged = false
 	}
-	_ = ag.sw.SetState(cl.id, media.StateActive)
+	c.warnIf(ag.sw.SetState(cl.id, media.StateActive), "switch refused state", "call", cl.id, "state", "active")
 	prev := cl.state
 	cl.setState(stateActive, now)
 	if prev == stateHeld {
@@ -101,7 +101,7 @@ func (c *Core) holdLocked(cl *call) {
 	}
 	wasMerged := cl.merged
 	cl.merged = false
-	_ = cl.ag.sw.SetState(cl.id, media.StateHeld)
+	c.warnIf(cl.ag.sw.SetState(cl.id, media.StateHeld), "switch refused state", "call", cl.id, "state", "held")
 	cl.setState(stateHeld, c.now())
 	c.publishCallLocked(events.CallHeld, cl)
 	c.notifyCallLocked(cl)
@@ -120,7 +120,7 @@ func (c *Core) unmergeLoneLocked(ag *agentRT) {
 	}
 	if len(left) == 1 {
 		left[0].merged = false
-		_ = ag.sw.SetState(left[0].id, media.StateActive)
+		c.warnIf(ag.sw.SetState(left[0].id, media.StateActive), "switch refused state", "call", left[0].id, "state", "active")
 		left[0].setState(stateActive, c.now())
 		c.notifyCallLocked(left[0])
 	}

@@ -192,7 +192,7 @@ func (c *Core) pickupLocked(agentID, slot string) (*call, error) {
 	cl := p.cl
 	c.unparkLocked(p, agentID, "picked_up")
 	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
-		_ = c.rt.EndCall(router.AgentID(agentID), now)
+		c.warnIf(c.rt.EndCall(router.AgentID(agentID), now), "router refused end of call", "call", cl.id, "agent_id", agentID)
 		c.flushLocked()
 		c.fallbackLocked(cl, "error")
 		return nil, err

@@ -147,7 +147,7 @@ func (c *Core) Disconnected(agentID string, conn Notifier) {
 				c.holdLocked(cl)
 			}
 		}
-		_ = c.rt.SetConnected(router.AgentID(agentID), false, c.now())
+		c.warnIf(c.rt.SetConnected(router.AgentID(agentID), false, c.now()), "router refused disconnect", "agent_id", agentID)
 		c.flushLocked()
 		if len(ag.calls) > 0 && !c.closing {
 			ag.graceUntil = c.now().Add(c.cfg.Grace)

@@ -44,7 +44,7 @@ func (c *Core) ApplyWorkflow(w store.Workflow) {
 func (c *Core) RemoveWorkflow(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_ = c.rt.RemoveWorkflow(router.WorkflowID(id), c.now())
+	c.warnIf(c.rt.RemoveWorkflow(router.WorkflowID(id), c.now()), "router refused workflow removal", "workflow", id)
 	c.flushLocked()
 }
 

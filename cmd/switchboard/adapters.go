@@ -72,7 +72,9 @@ func (f leanFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg
 	return leg, answer, nil
 }
 
-// floor adapts the core to console.Floor.
+// floor adapts the core to console.Floor. console may not import agent
+// (its deptest), so its Floor.State is the JSON-ready value as any; the
+// typed agent.FloorState is what gateway.metrics reads.
 type floor struct{ core *agent.Core }
 
 func (f floor) State() any { return f.core.State() }

@@ -246,8 +246,7 @@ func (g *gateway) metrics() metrics.Snapshot {
 }
 
 // floorMetrics counts the admin state for /metrics.
-func floorMetrics(v any) metrics.Snapshot {
-	st, _ := v.(agent.FloorState)
+func floorMetrics(st agent.FloorState) metrics.Snapshot {
 	s := metrics.Snapshot{AgentsByActivity: map[string]int{}, CallsByState: map[string]int{}, WaitingByQueue: map[string]int{}}
 	for _, a := range st.Agents {
 		s.AgentsByActivity[a.Activity]++

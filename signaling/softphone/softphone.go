@@ -2,7 +2,6 @@ package softphone
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -290,7 +289,6 @@ func (ss *session) register() {
 		v, err := core.AgentState(ss.agent())
 		return v, toWS(err)
 	}))
-	_ = json.RawMessage(nil)
 }
 
 // toWS translates core errors into JSON-RPC errors with a reason.
