@@ -175,6 +175,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.registerTrunks()
 	s.registerWorkflows()
 	s.registerActivities()
+	s.registerStats()
 	return ws.Gate("auth", s)
 }
 
