@@ -62,6 +62,8 @@ type fakeConsole struct {
 	trunks    map[string]map[string]any // id -> Trunk as trunk.list answers it (fake_trunks_test.go)
 	routing   map[string]map[string]any // "workflow:id" / "activity:id" (fake_routing_test.go)
 	parked    []any                     // state.parked (parked_test.go)
+	stats     map[string]any            // the stats answer (wallboard_test.go)
+	statsAt   []time.Time               // when each stats request came
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -292,6 +294,12 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		return []any{}, nil, nil
 	case "call.hangup":
 		return map[string]any{}, nil, nil
+	case "stats":
+		f.statsAt = append(f.statsAt, time.Now())
+		if f.stats == nil {
+			return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
+		}
+		return f.stats, nil, nil
 	case "workflow.put", "workflow.list", "workflow.delete", "activity.put", "activity.list", "activity.delete":
 		return f.routingMethod(method, p)
 	case "trunk.put", "trunk.list", "trunk.delete":
