@@ -11,7 +11,8 @@ import (
 
 // Check fails t if pkg (an import path, or "." for the package under test)
 // depends, directly or not, on any key of bad. Each value says why it is
-// forbidden. A key ending in "/..." forbids the whole subtree.
+// forbidden. A key ending in "/..." forbids the package and its whole
+// subtree.
 func Check(t *testing.T, pkg string, bad map[string]string) {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-deps", pkg).Output()
@@ -20,7 +21,8 @@ func Check(t *testing.T, pkg string, bad map[string]string) {
 	}
 	for dep := range strings.FieldsSeq(string(out)) {
 		for forbidden, why := range bad {
-			if dep == forbidden || (strings.HasSuffix(forbidden, "/...") && strings.HasPrefix(dep, strings.TrimSuffix(forbidden, "..."))) {
+			root, tree := strings.CutSuffix(forbidden, "/...")
+			if dep == root || (tree && strings.HasPrefix(dep, root+"/")) {
 				t.Errorf("%s depends on %s: %s", pkg, dep, why)
 			}
 		}

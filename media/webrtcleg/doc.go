@@ -33,10 +33,13 @@
 //     reading the TrackRemote. Audio received before Start is discarded.
 //   - One interface list (stdnet.Net) shared by every leg's ICE agent.
 //   - One DTLS certificate per Engine, not an ECDSA key per PeerConnection.
-//   - ICE timeouts: keepalive 1 s, Disconnected after 3 s of silence from the
-//     browser, Failed 4 s later (pion's defaults are 2 s, 5 s and 25 s). A
-//     live browser answers keepalives and sends consent checks, so a dead
-//     one is noticed within about 4 s and given up within about 8 s.
+//   - ICE timeouts: keepalive 1 s, Disconnected after 5 s of silence from the
+//     browser, Failed 5 s later (browserleg's defaults, the same as the lean
+//     engine's; pion's own are 2 s, 5 s and 25 s). A live browser answers
+//     keepalives and sends consent checks, so a dead one is noticed within
+//     about 5 s and given up within about 10 s.
+//   - State, Stats, the offer errors and the SDP format → codec mapping are
+//     media/browserleg's, shared with the lean engine (aliases here).
 //
 // What it does not do: no signalling transport (SDP enters and leaves as
 // bytes), no mixing or switching policy, no video, no data channels, no

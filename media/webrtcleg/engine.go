@@ -20,15 +20,15 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 )
 
 // Defaults for Config's zero values.
 const (
-	// DefaultDisconnectedTimeout: silence from the browser (no media, no
-	// consent check, no keepalive answer) after which a leg is Disconnected.
-	DefaultDisconnectedTimeout = 3 * time.Second
-	// DefaultFailedTimeout: further silence after Disconnected before Failed.
-	DefaultFailedTimeout = 4 * time.Second
+	// DefaultDisconnectedTimeout and DefaultFailedTimeout are browserleg's,
+	// the same as the lean engine's.
+	DefaultDisconnectedTimeout = browserleg.DefaultDisconnectedTimeout
+	DefaultFailedTimeout       = browserleg.DefaultFailedTimeout
 	// DefaultKeepaliveInterval: how often ICE probes an idle browser, so a
 	// live one answers well within DefaultDisconnectedTimeout.
 	DefaultKeepaliveInterval = 1 * time.Second

@@ -71,21 +71,6 @@ type legStats struct {
 	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
 }
 
-// Stats are a Leg's counters since Accept.
-type Stats struct {
-	State           State
-	PacketsSent     uint64 // RTP packets handed to SRTP toward the browser
-	BytesSent       uint64 // payload bytes in them
-	PacketsReceived uint64 // G.711 packets from the browser delivered to the sink
-	BytesReceived   uint64 // payload bytes in them
-	PacketsDropped  uint64 // WritePacket calls before the leg was connected or after it failed
-	PacketsIgnored  uint64 // received packets that were not PCMU/PCMA or not RTP
-	WriteErrors     uint64 // SRTP/socket write errors
-	SinkErrors      uint64 // errors returned by the sink
-	RTCPReceived    uint64 // SRTCP compound packets taken from the browser (lean engine)
-	RTCPSent        uint64 // SRTCP reports sent (lean engine)
-}
-
 // newLeg makes a leg without its PeerConnection; bind attaches it.
 func newLeg(e *Engine, codec media.Codec) *Leg {
 	l := &Leg{
@@ -133,7 +118,7 @@ func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 // packets are dropped and counted; after Close it returns ErrClosed. It does not retain p and does not allocate.
 func (l *Leg) WritePacket(p *media.Packet) error {
 	b := l.out.binding.Load()
-	if b == nil || State(l.state.Load()).final() {
+	if b == nil || State(l.state.Load()).Final() {
 		select {
 		case <-l.closing:
 			return ErrClosed
@@ -355,7 +340,7 @@ func (l *Leg) stateLoop() {
 			return
 		}
 		s := fromPion(l.pc.ConnectionState())
-		if s == last || s == StateConnecting || s == StateUnknown || last.final() {
+		if s == last || s == StateConnecting || s == StateUnknown || last.Final() {
 			continue
 		}
 		last = s
@@ -376,7 +361,7 @@ func (l *Leg) report(s State) {
 	case StateClosed:
 		l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
 	}
-	if s.final() {
+	if s.Final() {
 		l.doneOnce.Do(func() { close(l.done) })
 	}
 	if fn := l.onState.Load(); fn != nil && *fn != nil {

@@ -37,23 +37,3 @@ func TestConformance(t *testing.T) {
 		},
 	}.Run(t)
 }
-
-func TestStateString(t *testing.T) {
-	tests := []struct {
-		s    webrtcleg.State
-		want string
-	}{
-		{webrtcleg.StateUnknown, "unknown"},
-		{webrtcleg.StateConnecting, "connecting"},
-		{webrtcleg.StateConnected, "connected"},
-		{webrtcleg.StateDisconnected, "disconnected"},
-		{webrtcleg.StateFailed, "failed"},
-		{webrtcleg.StateClosed, "closed"},
-		{webrtcleg.State(99), "unknown"},
-	}
-	for _, tt := range tests {
-		if got := tt.s.String(); got != tt.want {
-			t.Errorf("State(%d).String() = %q, want %q", tt.s, got, tt.want)
-		}
-	}
-}

@@ -3,11 +3,11 @@ package webrtcleg
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/pion/sdp/v3"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 )
 
 // maxOfferSize bounds the SDP we parse; browser offers are a few KiB.
@@ -34,7 +34,7 @@ func offerCodecs(offer []byte) ([]media.Codec, error) {
 			if err != nil {
 				continue
 			}
-			c := codecForFormat(md, uint8(pt))
+			c := browserleg.CodecForFormat(md, uint8(pt))
 			if c != media.CodecUnknown {
 				codecs = append(codecs, c)
 			}
@@ -45,21 +45,4 @@ func offerCodecs(offer []byte) ([]media.Codec, error) {
 		return codecs, nil
 	}
 	return nil, &OfferError{Reason: "no_audio", Err: ErrNoAudio}
-}
-
-// codecForFormat resolves payload type pt of md through its a=rtpmap, or as
-// a static payload type (RFC 3551 §6) when there is no rtpmap.
-func codecForFormat(md *sdp.MediaDescription, pt uint8) media.Codec {
-	prefix := strconv.Itoa(int(pt)) + " "
-	for _, a := range md.Attributes {
-		if a.Key != "rtpmap" || !strings.HasPrefix(a.Value, prefix) {
-			continue
-		}
-		name, rate, _ := strings.Cut(strings.TrimPrefix(a.Value, prefix), "/")
-		if rate, _, _ = strings.Cut(rate, "/"); rate != "8000" {
-			return media.CodecUnknown
-		}
-		return media.CodecForName(name)
-	}
-	return media.CodecForPayloadType(pt)
 }

@@ -1,42 +1,29 @@
 package webrtcleg
 
-// State is a Leg's connection state, as reported to OnState.
-type State uint8
+import "switchboard/media/browserleg"
 
-// States. The zero value is StateUnknown.
-const (
-	StateUnknown State = iota
-	// StateConnecting: the answer is out, ICE and DTLS are not done yet.
-	StateConnecting
-	// StateConnected: ICE and DTLS are up; media flows.
-	StateConnected
-	// StateDisconnected: nothing heard from the browser for the disconnected
-	// timeout (ICE consent freshness). It may recover to StateConnected.
-	StateDisconnected
-	// StateFailed: still nothing heard after the failed timeout, or DTLS
-	// failed. Final: the leg will not recover; Close it.
-	StateFailed
-	// StateClosed: Close was called, or the browser closed its
-	// PeerConnection (DTLS close_notify). Final.
-	StateClosed
+// State, Stats and the offer errors are browserleg's, shared with the lean
+// engine: the same states and reasons mean the same in both.
+type (
+	State      = browserleg.State
+	Stats      = browserleg.Stats
+	OfferError = browserleg.OfferError
 )
 
-// String returns the state's lowercase name.
-func (s State) String() string {
-	switch s {
-	case StateConnecting:
-		return "connecting"
-	case StateConnected:
-		return "connected"
-	case StateDisconnected:
-		return "disconnected"
-	case StateFailed:
-		return "failed"
-	case StateClosed:
-		return "closed"
-	}
-	return "unknown"
-}
+// States (see browserleg.State).
+const (
+	StateUnknown      = browserleg.StateUnknown
+	StateConnecting   = browserleg.StateConnecting
+	StateConnected    = browserleg.StateConnected
+	StateDisconnected = browserleg.StateDisconnected
+	StateFailed       = browserleg.StateFailed
+	StateClosed       = browserleg.StateClosed
+)
 
-// final reports whether no further transition can follow s.
-func (s State) final() bool { return s == StateFailed || s == StateClosed }
+// Sentinel errors (see browserleg). An *OfferError wraps one of the first three.
+var (
+	ErrInvalidOffer  = browserleg.ErrInvalidOffer
+	ErrNoAudio       = browserleg.ErrNoAudio
+	ErrNoCommonCodec = browserleg.ErrNoCommonCodec
+	ErrClosed        = browserleg.ErrClosed
+)

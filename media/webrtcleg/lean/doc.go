@@ -39,6 +39,10 @@
 //     for DisconnectedTimeout → Disconnected, for FailedTimeout more →
 //     Failed (Done closes). A leg not connected within ConnectTimeout fails.
 //
+// Shared with media/webrtcleg through media/browserleg only (State, Stats,
+// the offer errors, the SDP format → codec mapping, the default timeouts of
+// 5 s and 5 s): lean links no pion/webrtc, and its deptest keeps it so.
+//
 // Goroutines: per Engine, the socket reader and the liveness ticker. Per
 // Leg: while connecting, the handshake goroutine and pion/dtls's (about 4);
 // once connected, none (OnState callbacks run on a short-lived goroutine,

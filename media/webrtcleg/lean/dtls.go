@@ -16,7 +16,7 @@ import (
 	"github.com/pion/srtp/v3"
 	"github.com/pion/transport/v4/deadline"
 
-	"switchboard/media/webrtcleg"
+	"switchboard/media/browserleg"
 )
 
 // detachAfter is how long after our side of the handshake the DTLS
@@ -77,7 +77,7 @@ func (l *Leg) handshake(ctx context.Context, conn *dtls.Conn) {
 	if err != nil {
 		if !l.closedFlag.Load() {
 			l.log.Warn("webrtc leg dtls failed", "err", err)
-			l.setState(webrtcleg.StateFailed)
+			l.setState(browserleg.StateFailed)
 		}
 		return
 	}
@@ -86,7 +86,7 @@ func (l *Leg) handshake(ctx context.Context, conn *dtls.Conn) {
 	l.dmu.Unlock()
 	l.alive.Store(true)
 	l.heardN.Add(1)
-	l.setState(webrtcleg.StateConnected)
+	l.setState(browserleg.StateConnected)
 }
 
 func (l *Leg) keys(conn *dtls.Conn) error {

@@ -20,18 +20,16 @@ import (
 	"github.com/pion/stun/v4"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 	"switchboard/media/report"
-	"switchboard/media/webrtcleg"
 )
 
 // Defaults for Config's zero values.
 const (
-	// DefaultDisconnectedTimeout: silence from the browser (no binding
-	// request, no SRTP) after which a leg is Disconnected. Chrome checks
-	// consent every few seconds, pion's ICE agent every 2 s when idle.
-	DefaultDisconnectedTimeout = 5 * time.Second
-	// DefaultFailedTimeout: further silence after Disconnected before Failed.
-	DefaultFailedTimeout = 5 * time.Second
+	// DefaultDisconnectedTimeout and DefaultFailedTimeout are browserleg's,
+	// the same as the pion engine's.
+	DefaultDisconnectedTimeout = browserleg.DefaultDisconnectedTimeout
+	DefaultFailedTimeout       = browserleg.DefaultFailedTimeout
 	// DefaultConnectTimeout: a leg not connected (ICE and DTLS) this long
 	// after Accept fails.
 	DefaultConnectTimeout = 15 * time.Second
@@ -204,7 +202,7 @@ func (e *Engine) Close() error {
 // Accept answers a browser's SDP offer and returns the new leg and the
 // answer (complete: ICE-lite with its one host candidate). It answers PCMU
 // when the offer has it, else PCMA; an offer that cannot be answered gets a
-// *webrtcleg.OfferError. The leg is Connecting until the browser completes
+// *browserleg.OfferError. The leg is Connecting until the browser completes
 // ICE and DTLS; call Start to receive its audio.
 func (e *Engine) Accept(ctx context.Context, raw []byte) (*Leg, []byte, error) {
 	if err := ctx.Err(); err != nil {
@@ -226,7 +224,7 @@ func (e *Engine) Accept(ctx context.Context, raw []byte) (*Leg, []byte, error) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return nil, nil, webrtcleg.ErrClosed
+		return nil, nil, browserleg.ErrClosed
 	}
 	e.legs[l] = struct{}{}
 	e.byUfrag[l.ufrag] = l

@@ -11,8 +11,8 @@ import (
 	"github.com/pion/srtp/v3"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 	"switchboard/media/tone"
-	"switchboard/media/webrtcleg"
 )
 
 // keyedLeg makes an engine on loopback and a leg whose SRTP contexts are
@@ -172,7 +172,7 @@ func TestAlertClosesOnlyWhenSilent(t *testing.T) {
 
 	l.receiveDTLS(alert)
 	l.tick(time.Now().Add(2 * alertGrace)) // and then nothing
-	if state() != webrtcleg.StateClosed {
+	if state() != browserleg.StateClosed {
 		t.Fatalf("state %v after an alert and silence, want closed", state())
 	}
 }

@@ -16,15 +16,15 @@ import (
 	"github.com/pion/stun/v4"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 	"switchboard/media/report"
-	"switchboard/media/webrtcleg"
 )
 
-// State is webrtcleg's: the same states mean the same here.
-type State = webrtcleg.State
+// State is browserleg's: the same states mean the same in both engines.
+type State = browserleg.State
 
-// Stats is webrtcleg's.
-type Stats = webrtcleg.Stats
+// Stats is browserleg's.
+type Stats = browserleg.Stats
 
 // maxPayload is the largest payload WritePacket accepts.
 const maxPayload = 1500
@@ -132,7 +132,7 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), PayloadType: pt}
 	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	l.hdrSSRC = l.hdr.SSRC
-	l.state.Store(uint32(webrtcleg.StateConnecting))
+	l.state.Store(uint32(browserleg.StateConnecting))
 	l.sink.Store(&sinkBox{media.Discard})
 	return l
 }
@@ -149,7 +149,7 @@ func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 // after a pause, with the marker bit set). A payload in the
 // other G.711 law is transcoded. Before the leg is connected, and once it
 // has failed, packets are dropped and counted; after Close it returns
-// webrtcleg.ErrClosed. It does not retain p and does not allocate.
+// browserleg.ErrClosed. It does not retain p and does not allocate.
 func (l *Leg) WritePacket(p *media.Packet) error {
 	payload := p.Payload
 	if len(payload) == 0 {
@@ -161,7 +161,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	if l.closedFlag.Load() {
-		return webrtcleg.ErrClosed
+		return browserleg.ErrClosed
 	}
 	remote := l.remote.Load()
 	if l.tx == nil || remote == nil || final(State(l.state.Load())) {
@@ -265,7 +265,7 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() error {
 	l.closeOnce.Do(func() {
 		l.closedFlag.Store(true)
-		l.setState(webrtcleg.StateClosed)
+		l.setState(browserleg.StateClosed)
 		l.rmu.Lock()
 		l.rx = nil
 		l.rmu.Unlock()
@@ -386,25 +386,25 @@ func (l *Leg) tick(now time.Time) {
 			if !final(State(l.state.Load())) {
 				l.log.Info("browser closed dtls")
 			}
-			l.setState(webrtcleg.StateClosed)
+			l.setState(browserleg.StateClosed)
 		}
 	}
 	switch State(l.state.Load()) {
-	case webrtcleg.StateConnecting:
+	case browserleg.StateConnecting:
 		if now.Sub(l.created) > l.e.connect {
 			l.log.Warn("webrtc leg not connected in time")
-			l.setState(webrtcleg.StateFailed)
+			l.setState(browserleg.StateFailed)
 		}
-	case webrtcleg.StateConnected:
+	case browserleg.StateConnected:
 		if silent > l.e.disc {
-			l.setState(webrtcleg.StateDisconnected)
+			l.setState(browserleg.StateDisconnected)
 		}
 		l.sendRTCP(now)
-	case webrtcleg.StateDisconnected:
+	case browserleg.StateDisconnected:
 		if silent <= l.e.disc {
-			l.setState(webrtcleg.StateConnected)
+			l.setState(browserleg.StateConnected)
 		} else if silent > l.e.disc+l.e.fail {
-			l.setState(webrtcleg.StateFailed)
+			l.setState(browserleg.StateFailed)
 		}
 	}
 	l.dmu.Lock()
@@ -424,11 +424,11 @@ func (l *Leg) setState(s State) {
 	cur := State(l.state.Load())
 	// Final states stick, except that Close reports Closed after Failed
 	// (as webrtcleg does).
-	if cur == s || cur == webrtcleg.StateClosed || (cur == webrtcleg.StateFailed && s != webrtcleg.StateClosed) {
+	if cur == s || cur == browserleg.StateClosed || (cur == browserleg.StateFailed && s != browserleg.StateClosed) {
 		return
 	}
 	l.state.Store(uint32(s))
-	if s == webrtcleg.StateFailed || s == webrtcleg.StateClosed {
+	if s == browserleg.StateFailed || s == browserleg.StateClosed {
 		l.doneOnce.Do(func() { close(l.done) })
 	}
 	l.pending = append(l.pending, s)
@@ -451,13 +451,13 @@ func (l *Leg) dispatch() {
 		l.pending = l.pending[1:]
 		l.smu.Unlock()
 		switch s {
-		case webrtcleg.StateConnected:
+		case browserleg.StateConnected:
 			l.log.Info("webrtc leg connected")
-		case webrtcleg.StateDisconnected:
+		case browserleg.StateDisconnected:
 			l.log.Warn("webrtc leg disconnected")
-		case webrtcleg.StateFailed:
+		case browserleg.StateFailed:
 			l.log.Warn("webrtc leg failed")
-		case webrtcleg.StateClosed:
+		case browserleg.StateClosed:
 			l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
 		}
 		if fn := l.onState.Load(); fn != nil && *fn != nil {
@@ -471,4 +471,4 @@ func (l *Leg) dispatch() {
 var _ media.PacketWriter = (*Leg)(nil)
 
 // final reports whether no further transition can follow s.
-func final(s State) bool { return s == webrtcleg.StateFailed || s == webrtcleg.StateClosed }
+func final(s State) bool { return s == browserleg.StateFailed || s == browserleg.StateClosed }

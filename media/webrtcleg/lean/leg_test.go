@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"switchboard/media/webrtcleg"
+	"switchboard/media/browserleg"
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -31,11 +31,11 @@ func TestConformance(t *testing.T) {
 		},
 		MoreBadOffers: func(good string) []webrtclegtest.BadOffer {
 			return []webrtclegtest.BadOffer{
-				{Name: "setup passive", Offer: strings.ReplaceAll(good, "a=setup:actpass", "a=setup:passive"), Reason: "invalid_sdp", Want: webrtcleg.ErrInvalidOffer},
-				{Name: "no rtcp-mux", Offer: strings.ReplaceAll(good, "a=rtcp-mux\r\n", ""), Reason: "invalid_sdp", Want: webrtcleg.ErrInvalidOffer},
-				{Name: "no fingerprint", Offer: dropLines(good, "a=fingerprint:"), Reason: "invalid_sdp", Want: webrtcleg.ErrInvalidOffer},
-				{Name: "no ice-pwd", Offer: dropLines(good, "a=ice-pwd:"), Reason: "invalid_sdp", Want: webrtcleg.ErrInvalidOffer},
-				{Name: "plain RTP", Offer: strings.ReplaceAll(good, "UDP/TLS/RTP/SAVPF", "RTP/AVP"), Reason: "invalid_sdp", Want: webrtcleg.ErrInvalidOffer},
+				{Name: "setup passive", Offer: strings.ReplaceAll(good, "a=setup:actpass", "a=setup:passive"), Reason: "invalid_sdp", Want: browserleg.ErrInvalidOffer},
+				{Name: "no rtcp-mux", Offer: strings.ReplaceAll(good, "a=rtcp-mux\r\n", ""), Reason: "invalid_sdp", Want: browserleg.ErrInvalidOffer},
+				{Name: "no fingerprint", Offer: dropLines(good, "a=fingerprint:"), Reason: "invalid_sdp", Want: browserleg.ErrInvalidOffer},
+				{Name: "no ice-pwd", Offer: dropLines(good, "a=ice-pwd:"), Reason: "invalid_sdp", Want: browserleg.ErrInvalidOffer},
+				{Name: "plain RTP", Offer: strings.ReplaceAll(good, "UDP/TLS/RTP/SAVPF", "RTP/AVP"), Reason: "invalid_sdp", Want: browserleg.ErrInvalidOffer},
 			}
 		},
 	}.Run(t)

@@ -15,7 +15,7 @@ import (
 	"github.com/pion/sdp/v3"
 
 	"switchboard/media"
-	"switchboard/media/webrtcleg"
+	"switchboard/media/browserleg"
 )
 
 // maxOfferSize bounds the SDP we parse; browser offers are a few KiB.
@@ -44,17 +44,17 @@ type fingerprint struct {
 }
 
 func invalid(format string, args ...any) error {
-	return &webrtcleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: "+format, append([]any{webrtcleg.ErrInvalidOffer}, args...)...)}
+	return &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: "+format, append([]any{browserleg.ErrInvalidOffer}, args...)...)}
 }
 
-// parseOffer checks a browser offer. The error is a *webrtcleg.OfferError.
+// parseOffer checks a browser offer. The error is a *browserleg.OfferError.
 func parseOffer(raw []byte) (*offer, error) {
 	if len(raw) == 0 || len(raw) > maxOfferSize {
 		return nil, invalid("size %d", len(raw))
 	}
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(string(raw)); err != nil {
-		return nil, &webrtcleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", webrtcleg.ErrInvalidOffer, err)}
+		return nil, &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", browserleg.ErrInvalidOffer, err)}
 	}
 	o := &offer{audioIndex: -1, ptPCMU: -1, ptPCMA: -1, media: sd.MediaDescriptions}
 	var md *sdp.MediaDescription
@@ -65,14 +65,14 @@ func parseOffer(raw []byte) (*offer, error) {
 		}
 	}
 	if md == nil {
-		return nil, &webrtcleg.OfferError{Reason: "no_audio", Err: webrtcleg.ErrNoAudio}
+		return nil, &browserleg.OfferError{Reason: "no_audio", Err: browserleg.ErrNoAudio}
 	}
 	for _, f := range md.MediaName.Formats {
 		pt, err := strconv.ParseUint(f, 10, 7)
 		if err != nil {
 			continue
 		}
-		switch codecForFormat(md, uint8(pt)) {
+		switch browserleg.CodecForFormat(md, uint8(pt)) {
 		case media.PCMU:
 			if o.ptPCMU < 0 {
 				o.ptPCMU = int(pt)
@@ -90,7 +90,7 @@ func parseOffer(raw []byte) (*offer, error) {
 		}
 	}
 	if o.first == media.CodecUnknown {
-		return nil, &webrtcleg.OfferError{Reason: "no_common_codec", Err: webrtcleg.ErrNoCommonCodec}
+		return nil, &browserleg.OfferError{Reason: "no_common_codec", Err: browserleg.ErrNoCommonCodec}
 	}
 	if !strings.Contains(strings.Join(md.MediaName.Protos, "/"), "SAVP") {
 		return nil, invalid("audio transport %q is not DTLS-SRTP", strings.Join(md.MediaName.Protos, "/"))
@@ -142,23 +142,6 @@ func parseOffer(raw []byte) (*offer, error) {
 		}
 	}
 	return o, nil
-}
-
-// codecForFormat resolves payload type pt of md through its a=rtpmap, or as
-// a static payload type (RFC 3551 §6) when there is no rtpmap.
-func codecForFormat(md *sdp.MediaDescription, pt uint8) media.Codec {
-	prefix := strconv.Itoa(int(pt)) + " "
-	for _, a := range md.Attributes {
-		if a.Key != "rtpmap" || !strings.HasPrefix(a.Value, prefix) {
-			continue
-		}
-		name, rate, _ := strings.Cut(strings.TrimPrefix(a.Value, prefix), "/")
-		if rate, _, _ = strings.Cut(rate, "/"); rate != "8000" {
-			return media.CodecUnknown
-		}
-		return media.CodecForName(name)
-	}
-	return media.CodecForPayloadType(pt)
 }
 
 func newHash(algo string) hash.Hash {

@@ -9,7 +9,7 @@ import (
 	"github.com/pion/sdp/v3"
 
 	"switchboard/media"
-	"switchboard/media/webrtcleg"
+	"switchboard/media/browserleg"
 )
 
 // chromeAddr is the answer address the fuzzer writes.
@@ -75,7 +75,7 @@ func TestParseOfferGroupLines(t *testing.T) {
 }
 
 // FuzzParseOffer feeds arbitrary offers to the lean SDP parser. It must never
-// panic; a failure must be a *webrtcleg.OfferError wrapping one of the
+// panic; a failure must be a *browserleg.OfferError wrapping one of the
 // engine's sentinels; a success must have a G.711 payload type and ICE
 // credentials, and its answer must parse as SDP with one audio section on
 // our port, in the reverse direction. Seeds: testdata/fuzz/FuzzParseOffer.
@@ -87,11 +87,11 @@ func FuzzParseOffer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		o, err := parseOffer(raw)
 		if err != nil {
-			var oe *webrtcleg.OfferError
+			var oe *browserleg.OfferError
 			if !errors.As(err, &oe) || oe.Reason == "" {
 				t.Fatalf("error %v is not an *OfferError with a reason", err)
 			}
-			if !errors.Is(err, webrtcleg.ErrInvalidOffer) && !errors.Is(err, webrtcleg.ErrNoAudio) && !errors.Is(err, webrtcleg.ErrNoCommonCodec) {
+			if !errors.Is(err, browserleg.ErrInvalidOffer) && !errors.Is(err, browserleg.ErrNoAudio) && !errors.Is(err, browserleg.ErrNoCommonCodec) {
 				t.Fatalf("error %v wraps no sentinel", err)
 			}
 			return

@@ -1,4 +1,4 @@
-package webrtcleg
+package browserleg
 
 import "errors"
 
@@ -14,7 +14,7 @@ var (
 	ErrClosed = errors.New("webrtc leg closed")
 )
 
-// OfferError is returned by Engine.Accept when the browser's offer cannot be
+// OfferError is returned by an engine's Accept when the browser's offer cannot be
 // answered. Reason is a stable snake_case word for protocol errors
 // (JSON-RPC data.reason): "invalid_sdp", "no_audio" or "no_common_codec".
 type OfferError struct {
