@@ -27,6 +27,7 @@ func (s *Switch) tick() {
 	} else {
 		clear(s.agent.frame[:])
 	}
+	s.monitorsPopLocked()
 	ringing := s.ringing
 	if ringing {
 		s.ring.ReadFrame(s.ring16[:])
@@ -43,6 +44,7 @@ func (s *Switch) tick() {
 		if ringing {
 			add(&s.sum, &s.ring16)
 		}
+		s.monitorsToAgentLocked()
 		s.emitSumLocked(&s.agent)
 	}
 
@@ -57,6 +59,9 @@ func (s *Switch) tick() {
 				merged = true
 			}
 			add(&s.sum, &c.frame)
+			if bargeLocked(c) {
+				add(&s.sum, &c.mon.frame)
+			}
 		}
 	}
 	for _, c := range s.calls {
@@ -64,6 +69,15 @@ func (s *Switch) tick() {
 			continue
 		}
 		switch {
+		case c.st == StateActive && bargeLocked(c):
+			for i := range s.pcm {
+				v := int32(c.mon.frame[i])
+				if !c.muted {
+					v += int32(s.agent.frame[i])
+				}
+				s.pcm[i] = clamp16(v)
+			}
+			s.emitPCMLocked(&c.party, s.pcm[:])
 		case c.st == StateActive && !c.muted:
 			s.emitPCMLocked(&c.party, s.agent.frame[:])
 		case c.st == StateMerged:
@@ -79,6 +93,7 @@ func (s *Switch) tick() {
 			s.emitSilenceLocked(&c.party)
 		}
 	}
+	s.monitorsEmitLocked(merged)
 }
 
 // dueLocked reports whether the pacer writes a frame to p this tick. An

@@ -106,6 +106,7 @@ type call struct {
 	removed  bool
 	moh      cursor
 	ringback cursor
+	mon      *monitor // supervisor on this call (monitor.go)
 	party
 }
 
@@ -334,6 +335,7 @@ func (s *Switch) recomputeLocked() {
 		s.agent.jb.reset()
 	}
 	s.agent.decoded = agentDecoded
+	s.monitorsRecomputeLocked()
 }
 
 type agentInput struct{ s *Switch }
