@@ -32,7 +32,8 @@ func (c *Core) detachLocked(cl *call) {
 	if ag == nil {
 		return
 	}
-	if cl.leg != nil { // an outbound call being dialled has none yet
+	c.stopMonitorLocked(cl) // supervision ends when the call leaves its agent
+	if cl.leg != nil {      // an outbound call being dialled has none yet
 		cl.leg.SetSink(media.Discard)
 	}
 	ag.sw.Remove(cl.id)

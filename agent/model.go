@@ -86,13 +86,14 @@ type call struct {
 	outcome     string
 	ended       bool
 	fallingBack bool
-	digits      chan rune // IVR input while collecting; nil otherwise
-	cancelDial  func()    // outbound: stops dialling (CANCEL) if the call ends first
-	onAnswer    func()    // outbound: run once when the far end answers
-	waitUntil   time.Time // queue calls: when the caller stops waiting (max_wait_seconds)
-	consult     *call     // warm transfer: the consult call of this caller
-	consultFor  *call     // warm transfer: the caller this call consults for
-	parking     *parking  // its park slot while parked (park.go)
+	digits      chan rune   // IVR input while collecting; nil otherwise
+	cancelDial  func()      // outbound: stops dialling (CANCEL) if the call ends first
+	onAnswer    func()      // outbound: run once when the far end answers
+	waitUntil   time.Time   // queue calls: when the caller stops waiting (max_wait_seconds)
+	consult     *call       // warm transfer: the consult call of this caller
+	consultFor  *call       // warm transfer: the caller this call consults for
+	parking     *parking    // its park slot while parked (park.go)
+	mon         *monitoring // its supervisor (monitor.go)
 	parkDur     time.Duration
 }
 
@@ -100,7 +101,7 @@ func (cl *call) view() CallView {
 	v := CallView{
 		ID: cl.id, State: cl.state, Muted: cl.muted, Direction: cl.direction, Kind: cl.kind,
 		Remote: cl.remote, Queue: cl.queue, StartedAt: ts(cl.created), MergedWith: []string{},
-		AnsweredAt: ts(cl.acceptedAt),
+		AnsweredAt: ts(cl.acceptedAt), Supervisor: cl.supervisorView(),
 	}
 	if cl.ag != nil {
 		v.Agent = cl.ag.cfg.ID

@@ -34,6 +34,8 @@ type CallView struct {
 	MergedWith []string `json:"merged_with"`
 	Agent      string   `json:"agent,omitempty"`
 	AnsweredAt string   `json:"answered_at,omitempty"`
+	// Supervisor is set while a supervisor whispers or barges (PROTOCOL §12).
+	Supervisor *SupervisorView `json:"supervisor,omitempty"`
 }
 
 // ReservationView is the Reservation object of PROTOCOL.md section 4.

@@ -222,6 +222,22 @@ func (ss *session) register() {
 		v, err := core.Park(ss.agent(), p.Call)
 		return v, toWS(err)
 	}))
+	m.Register("call.monitor", ws.Typed(func(ctx context.Context, p struct {
+		Call string `json:"call"`
+		Mode string `json:"mode"`
+	}) (agent.MonitorResult, error) {
+		if p.Call == "" {
+			return agent.MonitorResult{}, ws.InvalidParams("call: required")
+		}
+		v, err := core.Monitor(ss.agent(), p.Call, p.Mode)
+		return v, toWS(err)
+	}))
+	m.Register("call.monitor.stop", ws.Typed(func(ctx context.Context, p callParams) (struct{}, error) {
+		if p.Call == "" {
+			return struct{}{}, ws.InvalidParams("call: required")
+		}
+		return struct{}{}, toWS(core.StopMonitor(ss.agent(), p.Call))
+	}))
 	m.Register("call.pickup", ws.Typed(func(ctx context.Context, p struct {
 		Slot string `json:"slot"`
 	}) (agent.CallView, error) {

@@ -1,0 +1,98 @@
+package agent
+
+import (
+	"errors"
+	"testing"
+
+	"switchboard/events"
+	"switchboard/store"
+)
+
+func supervisorSetup(s *setup) { s.agents[1].Role = store.RoleSupervisor }
+
+// TestMonitorModes: a2 (supervisor) monitors a1's queue call in listen,
+// whisper and barge, then stops; what the caller, a1 and a2 hear in each
+// mode (PROTOCOL §12), Call.supervisor, call.monitored, and a3 refused.
+func TestMonitorModes(t *testing.T) {
+	h := newHarness(t, supervisorSetup)
+	a1 := h.login("a1")
+	h.login("a2")
+	h.login("a3")
+	for _, id := range []string{"a2", "a3"} {
+		if _, err := h.c.SetActivity(id, "unavailable"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fc := h.call("5000", freqCaller1)
+	cv := h.accept(a1, h.nextOffer(a1))
+	a1leg, a2leg := h.agents["a1"].leg, h.agents["a2"].leg
+
+	if _, err := h.c.Monitor("a3", cv.ID, "listen"); !errors.Is(err, ErrState) {
+		t.Errorf("non-supervisor Monitor = %v, want refused", err)
+	}
+	if _, err := h.c.Monitor("a2", cv.ID, "shout"); !errors.Is(err, ErrBadTarget) {
+		t.Errorf("bad mode = %v", err)
+	}
+	if _, err := h.c.Monitor("a2", "nope", "listen"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown call = %v", err)
+	}
+
+	for _, mode := range []string{"listen", "whisper", "barge"} {
+		t.Run(mode, func(t *testing.T) {
+			res, err := h.c.Monitor("a2", cv.ID, mode)
+			if err != nil || res.Mode != mode || res.Call != cv.ID {
+				t.Fatalf("Monitor(%s) = %+v, %v", mode, res, err)
+			}
+			h.waitEvent(EventCallMonitored, func(e events.Event) bool {
+				return e.Call == cv.ID && e.Agent == "a1" && e.Detail["supervisor"] == "a2" && e.Detail["mode"] == mode
+			})
+			sv := h.agentView("a1").Calls[0].Supervisor
+			if mode == "listen" && sv != nil || mode != "listen" && (sv == nil || sv.Agent != "a2" || sv.Mode != mode) {
+				t.Errorf("Call.supervisor in %s = %+v", mode, sv)
+			}
+			from, to := h.listenAsync()
+			caller, agent, sup := fc.leg.heard(from, to), a1leg.heard(from, to), a2leg.heard(from, to)
+			hears(t, "supervisor", sup, freqCaller1)
+			hears(t, "supervisor", sup, freqAgent)
+			absent(t, "supervisor", sup, freqAgentB)
+			hears(t, "agent", agent, freqCaller1)
+			absent(t, "agent", agent, freqAgent)
+			hears(t, "caller", caller, freqAgent)
+			absent(t, "caller", caller, freqCaller1)
+			switch mode {
+			case "listen":
+				absent(t, "agent", agent, freqAgentB)
+				absent(t, "caller", caller, freqAgentB)
+			case "whisper":
+				hears(t, "agent", agent, freqAgentB)
+				absent(t, "caller", caller, freqAgentB)
+			case "barge":
+				hears(t, "agent", agent, freqAgentB)
+				hears(t, "caller", caller, freqAgentB)
+			}
+		})
+	}
+	if err := h.c.StopMonitor("a3", cv.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("StopMonitor by another = %v", err)
+	}
+	if err := h.c.StopMonitor("a2", cv.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(EventCallMonitored, func(e events.Event) bool { return e.Call == cv.ID && e.Detail["mode"] == "off" })
+	from, to := h.listenAsync()
+	hearsOnly(t, "agent after stop", a1leg.heard(from, to), freqCaller1)
+	hearsOnly(t, "caller after stop", fc.leg.heard(from, to), freqAgent)
+	nothingOrSilence(t, "supervisor after stop", a2leg.heard(from, to))
+	if sv := h.agentView("a1").Calls[0].Supervisor; sv != nil {
+		t.Errorf("Call.supervisor after stop = %+v", sv)
+	}
+
+	// The call ending ends the monitoring.
+	if _, err := h.c.Monitor("a2", cv.ID, "barge"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.Hangup("a1", cv.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(EventCallMonitored, func(e events.Event) bool { return e.Call == cv.ID && e.Detail["mode"] == "off" })
+}
