@@ -96,3 +96,37 @@ func TestMonitorModes(t *testing.T) {
 	}
 	h.waitEvent(EventCallMonitored, func(e events.Event) bool { return e.Call == cv.ID && e.Detail["mode"] == "off" })
 }
+
+// TestMonitorHoldsOwnCall: the supervisor's own active call is held (its
+// caller hears music) before it listens in, and it hears the monitored call.
+func TestMonitorHoldsOwnCall(t *testing.T) {
+	h := newHarness(t, supervisorSetup)
+	a1 := h.connect("a1")
+	a2 := h.login("a2")
+	own := h.call("5000", freqCaller2)
+	ov := h.accept(a2, h.nextOffer(a2))
+	if _, err := h.c.SetActivity("a2", "unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.SetActivity("a1", "available"); err != nil {
+		t.Fatal(err)
+	}
+	fc := h.call("5000", freqCaller1)
+	cv := h.accept(a1, h.nextOffer(a1))
+	if _, err := h.c.Monitor("a2", cv.ID, "listen"); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.callState("a2", ov.ID); st != stateHeld {
+		t.Errorf("supervisor's own call %s, want held", st)
+	}
+	from, to := h.listenAsync()
+	music(t, "supervisor's own caller", own.leg.heard(from, to))
+	sup := a2.leg.heard(from, to)
+	hears(t, "supervisor", sup, freqCaller1)
+	hears(t, "supervisor", sup, freqAgent)
+	absent(t, "supervisor", sup, freqCaller2)
+	hearsOnly(t, "monitored caller", fc.leg.heard(from, to), freqAgent)
+	if _, err := h.c.Monitor("a2", ov.ID, "listen"); !errors.Is(err, ErrState) {
+		t.Errorf("monitoring its own call = %v, want refused", err)
+	}
+}

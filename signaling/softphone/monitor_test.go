@@ -1,0 +1,35 @@
+package softphone_test
+
+import (
+	"strings"
+	"testing"
+
+	"switchboard/signaling/ws"
+	"switchboard/signaling/ws/wstest"
+)
+
+// TestMonitorMethods: call.monitor and call.monitor.stop reach the core
+// through the websocket; an agent that is not a supervisor is refused.
+func TestMonitorMethods(t *testing.T) {
+	url := newServer(t)
+	c := wstest.Dial(t, url, nil)
+	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, nil)
+	for _, tc := range []struct {
+		method string
+		params map[string]string
+		code   int
+		reason string
+	}{
+		{"call.monitor", map[string]string{"mode": "listen"}, ws.CodeInvalidParams, "call: required"},
+		{"call.monitor", map[string]string{"call": "x", "mode": "shout"}, ws.CodeInvalidParams, "mode:"},
+		{"call.monitor", map[string]string{"call": "x", "mode": "listen"}, ws.CodeConflict, "only a supervisor may monitor calls"},
+		{"call.monitor.stop", map[string]string{}, ws.CodeInvalidParams, "call: required"},
+		{"call.monitor.stop", map[string]string{"call": "x"}, ws.CodeNotFound, "not monitored"},
+	} {
+		err := c.Call(t.Context(), tc.method, tc.params, nil)
+		e := wstest.RPCError(err)
+		if e == nil || e.Code != tc.code || !strings.Contains(e.Reason, tc.reason) {
+			t.Errorf("%s %v = %v, want %d %q", tc.method, tc.params, err, tc.code, tc.reason)
+		}
+	}
+}
