@@ -51,6 +51,7 @@ func (c *Core) RemoveAgent(id string) {
 		hang := append([]*call(nil), ag.calls...)
 		sess := ag.sess
 		ag.sess = nil
+		c.stopMonitorsOfLocked(ag)
 		delete(c.graces, ag)
 		for _, cl := range hang {
 			c.endCallLocked(cl, "agent_removed")

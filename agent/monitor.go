@@ -17,9 +17,10 @@ import (
 // held first. call.monitor again changes the mode; call.monitor.stop, the
 // call leaving its agent or ending, ends it.
 //
-// Not yet: while monitoring, making one of its own calls active holds the
-// monitor in the supervisor's switch (call.monitor again resumes it); a
-// supervisor's lost session leaves the monitor until the call ends.
+// It also ends when the supervisor's session ends or the supervisor is
+// removed. Not yet: while monitoring, making one of its own calls active
+// holds the monitor in the supervisor's switch (call.monitor again resumes
+// it).
 
 // EventCallMonitored is published on each change: Detail {supervisor, mode}
 // ("off" when it stops); Agent is the monitored agent.
@@ -135,6 +136,15 @@ func (c *Core) stopMonitorLocked(cl *call) {
 	close(mon.done)
 	mon.wg.Wait() // the pipe's delivery goroutines only write to switches: no core lock
 	c.monitoredLocked(cl, mon.sup.cfg.ID, "off")
+}
+
+// stopMonitorsOfLocked ends every monitoring by supervisor sup.
+func (c *Core) stopMonitorsOfLocked(sup *agentRT) {
+	for _, cl := range c.calls {
+		if cl.mon != nil && cl.mon.sup == sup {
+			c.stopMonitorLocked(cl)
+		}
+	}
 }
 
 // monitoredLocked publishes call.monitored and tells the monitored agent.

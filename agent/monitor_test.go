@@ -130,3 +130,24 @@ func TestMonitorHoldsOwnCall(t *testing.T) {
 		t.Errorf("monitoring its own call = %v, want refused", err)
 	}
 }
+
+// TestMonitorEndsWithSupervisorSession: the supervisor's session ending
+// ends its monitoring (call.monitored off, Call.supervisor gone).
+func TestMonitorEndsWithSupervisorSession(t *testing.T) {
+	h := newHarness(t, supervisorSetup)
+	a1 := h.login("a1")
+	a2 := h.connect("a2")
+	h.call("5000", freqCaller1)
+	cv := h.accept(a1, h.nextOffer(a1))
+	if _, err := h.c.Monitor("a2", cv.ID, "whisper"); err != nil {
+		t.Fatal(err)
+	}
+	if sv := h.agentView("a1").Calls[0].Supervisor; sv == nil || sv.Mode != "whisper" {
+		t.Fatalf("Call.supervisor = %+v", sv)
+	}
+	h.c.Disconnected("a2", a2.conn)
+	h.waitEvent(EventCallMonitored, func(e events.Event) bool { return e.Call == cv.ID && e.Detail["mode"] == "off" })
+	if sv := h.agentView("a1").Calls[0].Supervisor; sv != nil {
+		t.Errorf("Call.supervisor after the supervisor left = %+v", sv)
+	}
+}

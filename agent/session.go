@@ -139,6 +139,7 @@ func (c *Core) Disconnected(agentID string, conn Notifier) {
 		ag.sess = nil
 		ag.sw.SetAgent(nil, 0)
 		ag.requeue = nil
+		c.stopMonitorsOfLocked(ag) // a supervisor that left listens no more
 		for _, cl := range ag.calls {
 			if cl.state == stateActive || cl.merged {
 				if cl.kind == "queue" && ag.requeue == nil {
