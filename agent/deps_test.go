@@ -18,5 +18,7 @@ func TestDeps(t *testing.T) {
 		"switchboard/signaling/...":    "signaling calls the core, not the reverse",
 		"switchboard/media/rtpleg":     "legs are injected (TrunkLeg)",
 		"switchboard/media/webrtcleg":  "legs are injected (BrowserLeg)",
+		"modernc.org/sqlite/...":       "persistence is injected (store interfaces); SQLite is store/sqlite, built by cmd",
+		"switchboard/store/sqlite":     "persistence is injected (store interfaces); SQLite is store/sqlite, built by cmd",
 	})
 }

@@ -1,34 +1,23 @@
 // Package store persists Switchboard's configuration (agents, queues,
 // routes, the admin token) and its history (floor events, one record per
-// call). Store is the interface consumers use; SQLite, on the pure-Go
-// modernc.org/sqlite driver, is the embedded default: one file,
-// <dir>/switchboard.db, no server.
+// call): the types, their validation that needs no database, and the
+// interfaces consumers use (Store, ActivityStore, WorkflowStore,
+// TrunkStore, VoicemailStore, JournalStore). It links no database driver:
+// the embedded SQLite implementation is package store/sqlite.
 //
-// Durability: the database runs in WAL mode with synchronous=FULL, so a
-// write is on disk when its method returns; a crash or kill -9 at any
-// moment leaves either the previous or the new configuration, never a mix.
-// Every write is one transaction. The schema is versioned (table
-// schema_version) and upgraded at Open by ordered migrations, each applied
-// in its own transaction together with its version bump.
-//
-// Validation happens in the store, inside the write's transaction, so
-// rules that need the database (unique extensions, existing queues, queues
-// still in use) cannot race: invalid input returns a *ValidationError
-// naming the field. Missing objects return an error wrapping ErrNotFound.
-//
-// Passwords are stored as bcrypt hashes and never leave the package except
-// as Agent.PasswordHash, which is not marshalled to JSON. The admin token
-// is stored as a SHA-256 hash; it is returned once, when generated.
-//
-// Open refuses (ErrNotOurDatabase) a database file that is empty, not
-// SQLite, or another program's, without touching it. RunJournal is the
-// batched event writer (one transaction per batch, a retention bound).
+// Contract for implementations (store/sqlite is the one): a write is
+// durable when its method returns and is one transaction; validation that
+// needs the database happens inside it, so it cannot race: invalid input
+// returns a *ValidationError naming the field (Invalid makes one), missing
+// objects an error wrapping ErrNotFound. Passwords are stored as bcrypt
+// hashes (HashPassword) and never leave except as Agent.PasswordHash, which
+// is not marshalled to JSON. RunJournal is the batched event writer over a
+// JournalStore (one transaction per batch, a retention bound).
 //
 // What it does not do: it holds no live state (who is logged in, calls in
 // progress) and makes no routing decision; it does not publish events.
 //
-// Concurrency: all methods are safe for concurrent use. SQLite uses a
-// single connection, so every operation (and every transaction) is
-// serialized: concurrent edits of one agent each see the previous one's
-// result, and each returns the row it wrote (no lost update).
+// Concurrency: implementations are safe for concurrent use; concurrent
+// edits of one agent each see the previous one's result, and each returns
+// the row it wrote (no lost update).
 package store

@@ -139,5 +139,3 @@ func (j *journal) write(ctx context.Context) {
 func Journal(ctx context.Context, s JournalStore, sub *events.Subscription, logger *slog.Logger) error {
 	return RunJournal(ctx, JournalConfig{Store: s, Sub: sub, Logger: logger})
 }
-
-var _ JournalStore = (*SQLite)(nil)

@@ -59,38 +59,38 @@ type QueueRouting struct {
 	SLSeconds         int    `json:"sl_seconds"` // 0 on write means 20
 }
 
-// normalizeAgentRouting applies defaults and checks the fields.
-func normalizeAgentRouting(a *AgentRouting) *ValidationError {
+// NormalizeAgentRouting applies defaults and checks the fields.
+func NormalizeAgentRouting(a *AgentRouting) *ValidationError {
 	if a.Attributes == nil {
 		a.Attributes = map[string]any{}
 	}
 	if b, err := json.Marshal(a.Attributes); err != nil {
-		return invalid("attributes", "not a JSON object: %v", err)
+		return Invalid("attributes", "not a JSON object: %v", err)
 	} else if len(b) > MaxAttributesBytes {
-		return invalid("attributes", "%d bytes, at most %d", len(b), MaxAttributesBytes)
+		return Invalid("attributes", "%d bytes, at most %d", len(b), MaxAttributesBytes)
 	}
 	if a.Channels == nil {
 		a.Channels = map[string]int{}
 	}
 	for ch, c := range a.Channels {
 		if !ValidChannel(ch) || ch == voiceChannel {
-			return invalid("channels", "%q: a channel is [a-z0-9_-]{1,32}, and voice capacity is capacity", truncate(ch))
+			return Invalid("channels", "%q: a channel is [a-z0-9_-]{1,32}, and voice capacity is capacity", truncate(ch))
 		}
 		if c < 0 || c > MaxChannelCapacity {
-			return invalid("channels", "%s: %d out of range 0..%d", ch, c, MaxChannelCapacity)
+			return Invalid("channels", "%s: %d out of range 0..%d", ch, c, MaxChannelCapacity)
 		}
 	}
 	if a.MaxNonBlocking == 0 {
 		a.MaxNonBlocking = DefaultMaxNonBlocking
 	}
 	if a.MaxNonBlocking < 1 || a.MaxNonBlocking > MaxNonBlockingLimit {
-		return invalid("max_nonblocking", "%d out of range 1..%d", a.MaxNonBlocking, MaxNonBlockingLimit)
+		return Invalid("max_nonblocking", "%d out of range 1..%d", a.MaxNonBlocking, MaxNonBlockingLimit)
 	}
 	if a.Role == "" {
 		a.Role = RoleAgent
 	}
 	if a.Role != RoleAgent && a.Role != RoleSupervisor {
-		return invalid("role", "%q is not agent or supervisor", truncate(a.Role))
+		return Invalid("role", "%q is not agent or supervisor", truncate(a.Role))
 	}
 	if a.Voicemail == nil {
 		v := defaultVoicemailForAgent
@@ -99,24 +99,24 @@ func normalizeAgentRouting(a *AgentRouting) *ValidationError {
 	return nil
 }
 
-// normalizeQueueRouting applies defaults and checks the fields; an
+// NormalizeQueueRouting applies defaults and checks the fields; an
 // expression that does not compile is refused with the compiler's reason.
-func normalizeQueueRouting(q *QueueRouting) *ValidationError {
+func NormalizeQueueRouting(q *QueueRouting) *ValidationError {
 	if q.Order == "" {
 		q.Order = OrderFIFO
 	}
 	if q.Order != OrderFIFO && q.Order != OrderLIFO {
-		return invalid("order", "%q is not fifo or lifo", truncate(q.Order))
+		return Invalid("order", "%q is not fifo or lifo", truncate(q.Order))
 	}
 	if q.SLSeconds == 0 {
 		q.SLSeconds = DefaultSLSeconds
 	}
 	if q.SLSeconds < 1 || q.SLSeconds > 3600 {
-		return invalid("sl_seconds", "%d out of range 1..3600", q.SLSeconds)
+		return Invalid("sl_seconds", "%d out of range 1..3600", q.SLSeconds)
 	}
 	if q.TargetWorkers != "" {
 		if _, err := attrexpr.Compile(q.TargetWorkers); err != nil {
-			return invalid("target_workers", "%v", err)
+			return Invalid("target_workers", "%v", err)
 		}
 	}
 	return nil

@@ -159,6 +159,8 @@ func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
 // Unwrap returns the sentinel, if any.
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-func invalid(field, format string, args ...any) *ValidationError {
+// Invalid makes the *ValidationError for field; the reason is formatted
+// with fmt.Sprintf. Implementations of the store interfaces use it too.
+func Invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }

@@ -56,29 +56,29 @@ var (
 // register_expires 3600, empty name = id, nil lists = empty) and checks
 // every field. It needs no database; PutTrunk calls it.
 func NormalizeTrunk(t *Trunk) *ValidationError {
-	if e := checkID("id", t.ID); e != nil {
+	if e := CheckID("id", t.ID); e != nil {
 		return e
 	}
 	if t.Name == "" {
 		t.Name = t.ID
 	}
-	if e := checkName(t.Name); e != nil {
+	if e := CheckName(t.Name); e != nil {
 		return e
 	}
 	t.Host = strings.TrimSpace(t.Host)
 	switch {
 	case t.Host == "":
-		return invalid("host", "required")
+		return Invalid("host", "required")
 	case len(t.Host) > 253:
-		return invalid("host", "longer than 253 characters")
+		return Invalid("host", "longer than 253 characters")
 	}
 	if ip, err := netip.ParseAddr(strings.Trim(t.Host, "[]")); err == nil {
 		t.Host = ip.Unmap().String()
 	} else if !hostRE.MatchString(t.Host) {
-		return invalid("host", "%q is not an IP address or host name", truncate(t.Host))
+		return Invalid("host", "%q is not an IP address or host name", truncate(t.Host))
 	}
 	if t.Port < 0 || t.Port > 65535 {
-		return invalid("port", "%d out of range 0..65535", t.Port)
+		return Invalid("port", "%d out of range 0..65535", t.Port)
 	}
 	t.Transport = strings.ToLower(t.Transport)
 	switch t.Transport {
@@ -86,19 +86,19 @@ func NormalizeTrunk(t *Trunk) *ValidationError {
 		t.Transport = "udp"
 	case "udp", "tcp", "tls":
 	default:
-		return invalid("transport", "%q must be udp, tcp or tls", truncate(t.Transport))
+		return Invalid("transport", "%q must be udp, tcp or tls", truncate(t.Transport))
 	}
 	if e := checkToken("username", t.Username); e != nil {
 		return e
 	}
 	if len(t.Password) > 256 || strings.IndexFunc(t.Password, unicode.IsControl) >= 0 {
-		return invalid("password", "at most 256 characters, no control characters")
+		return Invalid("password", "at most 256 characters, no control characters")
 	}
 	if t.RegisterExpires == 0 {
 		t.RegisterExpires = DefaultRegisterExpires
 	}
 	if t.RegisterExpires < 10 || t.RegisterExpires > 86400 {
-		return invalid("register_expires", "%d out of range 10..86400", t.RegisterExpires)
+		return Invalid("register_expires", "%d out of range 10..86400", t.RegisterExpires)
 	}
 	if e := CheckCallerID(t.CallerID); e != nil {
 		return e
@@ -107,31 +107,31 @@ func NormalizeTrunk(t *Trunk) *ValidationError {
 		t.Prefixes = []string{}
 	}
 	if len(t.Prefixes) > MaxTrunkPrefixes {
-		return invalid("prefixes", "more than %d", MaxTrunkPrefixes)
+		return Invalid("prefixes", "more than %d", MaxTrunkPrefixes)
 	}
 	seen := map[string]bool{}
 	for _, p := range t.Prefixes {
 		if !prefixRE.MatchString(p) {
-			return invalid("prefixes", "%q must be 1 to 32 digits, * or # (+ only first)", truncate(p))
+			return Invalid("prefixes", "%q must be 1 to 32 digits, * or # (+ only first)", truncate(p))
 		}
 		if seen[p] {
-			return invalid("prefixes", "%s listed twice", p)
+			return Invalid("prefixes", "%s listed twice", p)
 		}
 		seen[p] = true
 	}
 	if t.Priority < -1000 || t.Priority > 1000 {
-		return invalid("priority", "%d out of range -1000..1000", t.Priority)
+		return Invalid("priority", "%d out of range -1000..1000", t.Priority)
 	}
 	if t.Allow == nil {
 		t.Allow = []string{}
 	}
 	if len(t.Allow) > MaxTrunkAllow {
-		return invalid("allow", "more than %d", MaxTrunkAllow)
+		return Invalid("allow", "more than %d", MaxTrunkAllow)
 	}
 	for i, s := range t.Allow {
 		p, err := ParsePrefix(s)
 		if err != nil {
-			return invalid("allow", "%q is not a CIDR (e.g. 192.0.2.0/24) or IP address", truncate(s))
+			return Invalid("allow", "%q is not a CIDR (e.g. 192.0.2.0/24) or IP address", truncate(s))
 		}
 		t.Allow[i] = p.String()
 	}
@@ -141,10 +141,10 @@ func NormalizeTrunk(t *Trunk) *ValidationError {
 		t.SRTP = "off"
 	case "off", "optional", "required":
 	default:
-		return invalid("srtp", "%q must be off, optional or required", truncate(t.SRTP))
+		return Invalid("srtp", "%q must be off, optional or required", truncate(t.SRTP))
 	}
 	if t.MaxCalls < 0 || t.MaxCalls > MaxTrunkCalls {
-		return invalid("max_calls", "%d out of range 0..%d", t.MaxCalls, MaxTrunkCalls)
+		return Invalid("max_calls", "%d out of range 0..%d", t.MaxCalls, MaxTrunkCalls)
 	}
 	t.HasPassword = t.Password != ""
 	return nil
@@ -171,12 +171,12 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 // value that goes into a header (usernames, caller IDs).
 func checkToken(field, s string) *ValidationError {
 	if len(s) > 128 {
-		return invalid(field, "longer than 128 characters")
+		return Invalid(field, "longer than 128 characters")
 	}
 	if strings.ContainsFunc(s, func(r rune) bool {
 		return unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune(`<>"@:;,\`, r)
 	}) {
-		return invalid(field, "%q must not contain spaces, control characters or <>\"@:;,\\", truncate(s))
+		return Invalid(field, "%q must not contain spaces, control characters or <>\"@:;,\\", truncate(s))
 	}
 	return nil
 }
@@ -185,7 +185,7 @@ func checkToken(field, s string) *ValidationError {
 // none).
 func CheckCallerID(s string) *ValidationError {
 	if s != "" && !numberRE.MatchString(s) {
-		return invalid("caller_id", "%q must be 1 to 64 digits, letters or +*#._- (+ only first)", truncate(s))
+		return Invalid("caller_id", "%q must be 1 to 64 digits, letters or +*#._- (+ only first)", truncate(s))
 	}
 	return nil
 }

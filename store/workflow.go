@@ -51,55 +51,55 @@ type WorkflowStore interface {
 // checked by the store). Expressions that do not compile are refused with
 // the compiler's reason.
 func NormalizeWorkflow(w *Workflow) *ValidationError {
-	if e := checkID("id", w.ID); e != nil {
+	if e := CheckID("id", w.ID); e != nil {
 		return e
 	}
 	if w.Name == "" {
 		w.Name = w.ID
 	}
-	if e := checkName(w.Name); e != nil {
+	if e := CheckName(w.Name); e != nil {
 		return e
 	}
 	if w.Filters == nil {
 		w.Filters = []WorkflowFilter{}
 	}
 	if len(w.Filters) > MaxWorkflowFilters {
-		return invalid("filters", "%d filters, at most %d", len(w.Filters), MaxWorkflowFilters)
+		return Invalid("filters", "%d filters, at most %d", len(w.Filters), MaxWorkflowFilters)
 	}
 	for i := range w.Filters {
 		f := &w.Filters[i]
 		field := fmt.Sprintf("filters[%d]", i)
 		if f.Expression != "" {
 			if _, err := attrexpr.Compile(f.Expression); err != nil {
-				return invalid(field+".expression", "%v", err)
+				return Invalid(field+".expression", "%v", err)
 			}
 		}
 		if len(f.Targets) == 0 || len(f.Targets) > MaxWorkflowTargets {
-			return invalid(field+".targets", "%d targets, want 1..%d", len(f.Targets), MaxWorkflowTargets)
+			return Invalid(field+".targets", "%d targets, want 1..%d", len(f.Targets), MaxWorkflowTargets)
 		}
 		for j, t := range f.Targets {
 			tf := fmt.Sprintf("%s.targets[%d]", field, j)
-			if e := checkID(tf+".queue", t.Queue); e != nil {
+			if e := CheckID(tf+".queue", t.Queue); e != nil {
 				return e
 			}
 			if t.TimeoutSeconds < 0 || t.TimeoutSeconds > 86400 {
-				return invalid(tf+".timeout_seconds", "%d out of range 0..86400", t.TimeoutSeconds)
+				return Invalid(tf+".timeout_seconds", "%d out of range 0..86400", t.TimeoutSeconds)
 			}
 			if t.Priority < -1000 || t.Priority > 1000 {
-				return invalid(tf+".priority", "%d out of range -1000..1000", t.Priority)
+				return Invalid(tf+".priority", "%d out of range -1000..1000", t.Priority)
 			}
 		}
 	}
 	if w.DefaultQueue != "" {
-		if e := checkID("default_queue", w.DefaultQueue); e != nil {
+		if e := CheckID("default_queue", w.DefaultQueue); e != nil {
 			return e
 		}
 	}
 	return nil
 }
 
-// queues returns every queue id w names.
-func (w Workflow) queues() []string {
+// Queues returns every queue id w names.
+func (w Workflow) Queues() []string {
 	var out []string
 	for _, f := range w.Filters {
 		for _, t := range f.Targets {

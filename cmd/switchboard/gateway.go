@@ -25,6 +25,7 @@ import (
 	"switchboard/signaling/trunk"
 	"switchboard/signaling/ws"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 	"switchboard/web"
 	"switchboard/web/adminui"
 	"switchboard/web/phoneui"
@@ -34,7 +35,7 @@ import (
 type gateway struct {
 	log         *slog.Logger
 	adminToken  string // -admin-token, if given
-	store       *store.SQLite
+	store       *sqlite.SQLite
 	hub         *events.Hub
 	journal     *events.Subscription // the event journal's, lossless
 	unlockData  func()               // releases the -data flock; nil before it is taken
@@ -66,7 +67,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.unlockData, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	if g.store, err = store.Open(ctx, cfg.DataDir, log); err != nil {
+	if g.store, err = sqlite.Open(ctx, cfg.DataDir, log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if cfg.AdminToken == "" {

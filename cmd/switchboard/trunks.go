@@ -13,6 +13,7 @@ import (
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
 // TrunkFlags are the -trunk* flags beyond -trunk, -trunk-user,
@@ -77,7 +78,7 @@ func carrierOf(t store.Trunk) trunk.Carrier {
 // loadTrunks writes the default trunk (the flags win over what the
 // console stored under that id) and hands every stored trunk to the SIP
 // side.
-func loadTrunks(ctx context.Context, cfg Config, st *store.SQLite, tr *trunk.Trunk) error {
+func loadTrunks(ctx context.Context, cfg Config, st *sqlite.SQLite, tr *trunk.Trunk) error {
 	if def, ok, err := defaultTrunk(cfg); err != nil {
 		return err
 	} else if ok {

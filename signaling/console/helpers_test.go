@@ -14,6 +14,7 @@ import (
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
 const token = "test-token"
@@ -68,7 +69,7 @@ func (f *fakeFloor) HangupCall(id string) error {
 
 type env struct {
 	t       testing.TB
-	store   *store.SQLite
+	store   *sqlite.SQLite
 	hub     *events.Hub
 	applier *fakeApplier
 	floor   *fakeFloor
@@ -83,7 +84,7 @@ func newEnvTB(t testing.TB) *env { return newEnvWith(t, nil) }
 func newEnvWith(t testing.TB, tweak func(*console.Config)) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	st, err := store.Open(t.Context(), t.TempDir(), log)
+	st, err := sqlite.Open(t.Context(), t.TempDir(), log)
 	if err != nil {
 		t.Fatal(err)
 	}

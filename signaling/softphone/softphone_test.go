@@ -13,6 +13,7 @@ import (
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
 // newServer runs the agent websocket on a real core and store with one
@@ -27,7 +28,7 @@ func newServer(t *testing.T) string {
 func newServerWith(t *testing.T, cfg softphone.Config, wrap func(store.Store) store.Store) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	st, err := store.Open(t.Context(), t.TempDir(), log)
+	st, err := sqlite.Open(t.Context(), t.TempDir(), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"switchboard/store"
 )
 
 // migrationWorkflows keeps each workflow as one JSON document.
@@ -16,14 +17,14 @@ const migrationWorkflows = `CREATE TABLE workflows (
 
 // PutWorkflow creates or replaces workflow w.ID after NormalizeWorkflow;
 // every queue it names must exist.
-func (s *SQLite) PutWorkflow(ctx context.Context, w Workflow) (Workflow, error) {
-	if e := NormalizeWorkflow(&w); e != nil {
-		return Workflow{}, e
+func (s *SQLite) PutWorkflow(ctx context.Context, w store.Workflow) (store.Workflow, error) {
+	if e := store.NormalizeWorkflow(&w); e != nil {
+		return store.Workflow{}, e
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, q := range w.queues() {
-			if _, err := getQueue(ctx, tx, q); errors.Is(err, ErrNotFound) {
-				return invalid("filters", "unknown queue %s", q)
+		for _, q := range w.Queues() {
+			if _, err := getQueue(ctx, tx, q); errors.Is(err, store.ErrNotFound) {
+				return store.Invalid("filters", "unknown queue %s", q)
 			} else if err != nil {
 				return err
 			}
@@ -31,28 +32,28 @@ func (s *SQLite) PutWorkflow(ctx context.Context, w Workflow) (Workflow, error) 
 		return putRoutingDoc(ctx, tx, "workflows", "id", w.ID, w)
 	})
 	if err != nil {
-		return Workflow{}, err
+		return store.Workflow{}, err
 	}
 	return w, nil
 }
 
 // GetWorkflow returns workflow id, or an error wrapping ErrNotFound.
-func (s *SQLite) GetWorkflow(ctx context.Context, id string) (Workflow, error) {
+func (s *SQLite) GetWorkflow(ctx context.Context, id string) (store.Workflow, error) {
 	return getWorkflow(ctx, s.db, id)
 }
 
-func getWorkflow(ctx context.Context, q querier, id string) (Workflow, error) {
+func getWorkflow(ctx context.Context, q querier, id string) (store.Workflow, error) {
 	var doc string
 	err := q.QueryRowContext(ctx, `SELECT doc FROM workflows WHERE id = ?`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Workflow{}, fmt.Errorf("workflow %s: %w", id, ErrNotFound)
+		return store.Workflow{}, fmt.Errorf("workflow %s: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		return Workflow{}, fmt.Errorf("get workflow %s: %w", id, err)
+		return store.Workflow{}, fmt.Errorf("get workflow %s: %w", id, err)
 	}
-	var w Workflow
+	var w store.Workflow
 	if err := json.Unmarshal([]byte(doc), &w); err != nil {
-		return Workflow{}, fmt.Errorf("workflow %s: stored document: %w", id, err)
+		return store.Workflow{}, fmt.Errorf("workflow %s: stored document: %w", id, err)
 	}
 	w.ID = id
 	return w, nil
@@ -64,7 +65,7 @@ func (s *SQLite) DeleteWorkflow(ctx context.Context, id string) error {
 		var n string
 		switch err := tx.QueryRowContext(ctx, `SELECT number FROM routes WHERE target = ? LIMIT 1`, "workflow:"+id).Scan(&n); {
 		case err == nil:
-			return &ValidationError{Field: "id", Reason: fmt.Sprintf("workflow %s is used by route %s", id, n), Err: ErrInUse}
+			return &store.ValidationError{Field: "id", Reason: fmt.Sprintf("workflow %s is used by route %s", id, n), Err: store.ErrInUse}
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -73,8 +74,8 @@ func (s *SQLite) DeleteWorkflow(ctx context.Context, id string) error {
 }
 
 // ListWorkflows returns every workflow, by id.
-func (s *SQLite) ListWorkflows(ctx context.Context) ([]Workflow, error) {
-	out := []Workflow{}
+func (s *SQLite) ListWorkflows(ctx context.Context) ([]store.Workflow, error) {
+	out := []store.Workflow{}
 	var ids []string
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM workflows ORDER BY id`)
 	if err != nil {
@@ -102,18 +103,18 @@ func (s *SQLite) ListWorkflows(ctx context.Context) ([]Workflow, error) {
 	return out, nil
 }
 
-var _ WorkflowStore = (*SQLite)(nil)
+var _ store.WorkflowStore = (*SQLite)(nil)
 
 // workflowsUsing names the workflows ("workflow <id>") that route through
 // queue q.
 func workflowsUsing(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {
 	var out []string
 	err := listRoutingDocs(ctx, tx, "workflows", "id", func(id string, doc []byte) error {
-		var w Workflow
+		var w store.Workflow
 		if err := json.Unmarshal(doc, &w); err != nil {
 			return fmt.Errorf("workflow %s: stored document: %w", id, err)
 		}
-		for _, x := range w.queues() {
+		for _, x := range w.Queues() {
 			if x == q {
 				out = append(out, "workflow "+id)
 				break

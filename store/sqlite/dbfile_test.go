@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"database/sql"
@@ -6,9 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/store/sqlite"
 	"testing"
-
-	"switchboard/store"
 )
 
 // An empty or foreign database file is refused at Open (a zero-byte
@@ -43,15 +42,15 @@ func TestOpenRefusesEmptyOrForeignDatabase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := filepath.Join(dir, store.FileName)
+			path := filepath.Join(dir, sqlite.FileName)
 			tt.make(t, path)
 			before, _ := os.ReadFile(path)
-			s, err := store.Open(t.Context(), dir, nil)
+			s, err := sqlite.Open(t.Context(), dir, nil)
 			if err == nil {
 				s.Close()
 				t.Fatal("Open accepted it")
 			}
-			if !errors.Is(err, store.ErrNotOurDatabase) || !strings.Contains(err.Error(), tt.shows) {
+			if !errors.Is(err, sqlite.ErrNotOurDatabase) || !strings.Contains(err.Error(), tt.shows) {
 				t.Errorf("Open = %v, want ErrNotOurDatabase saying %q", err, tt.shows)
 			}
 			if after, _ := os.ReadFile(path); string(after) != string(before) {
@@ -60,7 +59,7 @@ func TestOpenRefusesEmptyOrForeignDatabase(t *testing.T) {
 		})
 	}
 	t.Run("missing file is a new database", func(t *testing.T) {
-		s, err := store.Open(t.Context(), t.TempDir(), nil)
+		s, err := sqlite.Open(t.Context(), t.TempDir(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"switchboard/store"
 )
 
 // migrationTrunks creates the trunks table (one JSON document per trunk,
@@ -24,15 +25,15 @@ const migrationTrunks = `CREATE TABLE trunks (
 
 // PutTrunk creates or replaces trunk t.ID after NormalizeTrunk. An empty
 // Password keeps the stored one. It returns the stored trunk.
-func (s *SQLite) PutTrunk(ctx context.Context, t Trunk) (Trunk, error) {
-	if e := NormalizeTrunk(&t); e != nil {
-		return Trunk{}, e
+func (s *SQLite) PutTrunk(ctx context.Context, t store.Trunk) (store.Trunk, error) {
+	if e := store.NormalizeTrunk(&t); e != nil {
+		return store.Trunk{}, e
 	}
-	var out Trunk
+	var out store.Trunk
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if t.Password == "" {
 			cur, err := getTrunk(ctx, tx, t.ID)
-			if err != nil && !errors.Is(err, ErrNotFound) {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			t.Password = cur.Password
@@ -54,7 +55,7 @@ func (s *SQLite) PutTrunk(ctx context.Context, t Trunk) (Trunk, error) {
 
 // GetTrunk returns trunk id (with its password), or an error wrapping
 // ErrNotFound.
-func (s *SQLite) GetTrunk(ctx context.Context, id string) (Trunk, error) {
+func (s *SQLite) GetTrunk(ctx context.Context, id string) (store.Trunk, error) {
 	return getTrunk(ctx, s.db, id)
 }
 
@@ -66,13 +67,13 @@ func (s *SQLite) DeleteTrunk(ctx context.Context, id string) error {
 }
 
 // ListTrunks returns every trunk (with passwords), ordered by id.
-func (s *SQLite) ListTrunks(ctx context.Context) ([]Trunk, error) {
+func (s *SQLite) ListTrunks(ctx context.Context) ([]store.Trunk, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, config, password FROM trunks ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list trunks: %w", err)
 	}
 	defer rows.Close()
-	out := []Trunk{}
+	out := []store.Trunk{}
 	for rows.Next() {
 		var id, doc, pw string
 		if err := rows.Scan(&id, &doc, &pw); err != nil {
@@ -87,22 +88,22 @@ func (s *SQLite) ListTrunks(ctx context.Context) ([]Trunk, error) {
 	return out, rows.Err()
 }
 
-func getTrunk(ctx context.Context, q querier, id string) (Trunk, error) {
+func getTrunk(ctx context.Context, q querier, id string) (store.Trunk, error) {
 	var doc, pw string
 	err := q.QueryRowContext(ctx, `SELECT config, password FROM trunks WHERE id = ?`, id).Scan(&doc, &pw)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Trunk{}, fmt.Errorf("trunk %s: %w", id, ErrNotFound)
+		return store.Trunk{}, fmt.Errorf("trunk %s: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		return Trunk{}, fmt.Errorf("get trunk %s: %w", id, err)
+		return store.Trunk{}, fmt.Errorf("get trunk %s: %w", id, err)
 	}
 	return decodeTrunk(id, doc, pw)
 }
 
-func decodeTrunk(id, doc, pw string) (Trunk, error) {
-	var t Trunk
+func decodeTrunk(id, doc, pw string) (store.Trunk, error) {
+	var t store.Trunk
 	if err := json.Unmarshal([]byte(doc), &t); err != nil {
-		return Trunk{}, fmt.Errorf("trunk %s: stored config: %w", id, err)
+		return store.Trunk{}, fmt.Errorf("trunk %s: stored config: %w", id, err)
 	}
 	t.ID, t.Password, t.HasPassword = id, pw, pw != ""
 	if t.Prefixes == nil {
@@ -139,7 +140,7 @@ func getCallerID(ctx context.Context, q querier, agent string) (string, error) {
 	return v, nil
 }
 
-func listCallerIDs(ctx context.Context, q querier, agents []Agent, byID map[string]int) error {
+func listCallerIDs(ctx context.Context, q querier, agents []store.Agent, byID map[string]int) error {
 	rows, err := q.QueryContext(ctx, `SELECT agent_id, caller_id FROM agent_caller_ids`)
 	if err != nil {
 		return fmt.Errorf("list agent caller ids: %w", err)
@@ -157,4 +158,4 @@ func listCallerIDs(ctx context.Context, q querier, agents []Agent, byID map[stri
 	return rows.Err()
 }
 
-var _ TrunkStore = (*SQLite)(nil)
+var _ store.TrunkStore = (*SQLite)(nil)

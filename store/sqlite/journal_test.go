@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 
 	"switchboard/events"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
 // countingJournal counts the transactions the journal commits.
 type countingJournal struct {
-	*store.SQLite
+	*sqlite.SQLite
 	batches atomic.Int64
 }
 
@@ -21,7 +22,7 @@ func (c *countingJournal) AppendEvents(ctx context.Context, evs []events.Event) 
 	return c.SQLite.AppendEvents(ctx, evs)
 }
 
-func waitEvents(t *testing.T, s *store.SQLite, want uint64) {
+func waitEvents(t *testing.T, s *sqlite.SQLite, want uint64) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -83,7 +84,7 @@ func TestJournalBurstLosesNothing(t *testing.T) {
 }
 
 // listAll reads every persisted event, in order.
-func listAll(t *testing.T, s *store.SQLite) []events.Event {
+func listAll(t *testing.T, s *sqlite.SQLite) []events.Event {
 	t.Helper()
 	var all []events.Event
 	var since time.Time

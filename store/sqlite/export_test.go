@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 // MigrationForTest returns schema step i, for migration tests.
 func MigrationForTest(i int) string { return migrations[i] }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"switchboard/store"
 )
 
 // migrationRouting keeps the section 10 fields of agents and queues as one
@@ -65,20 +66,20 @@ func listRoutingDocs(ctx context.Context, q querier, table, key string, each fun
 	return rows.Err()
 }
 
-func putAgentRouting(ctx context.Context, tx *sql.Tx, a *Agent) error {
+func putAgentRouting(ctx context.Context, tx *sql.Tx, a *store.Agent) error {
 	return putRoutingDoc(ctx, tx, "agent_routing", "agent_id", a.ID, a.AgentRouting)
 }
 
 // getAgentRouting fills a's section 10 fields (defaults when none stored).
-func getAgentRouting(ctx context.Context, q querier, a *Agent) error {
+func getAgentRouting(ctx context.Context, q querier, a *store.Agent) error {
 	if err := getRoutingDoc(ctx, q, "agent_routing", "agent_id", a.ID, &a.AgentRouting); err != nil {
 		return err
 	}
-	_ = normalizeAgentRouting(&a.AgentRouting)
+	_ = store.NormalizeAgentRouting(&a.AgentRouting)
 	return nil
 }
 
-func listAgentRouting(ctx context.Context, q querier, agents []Agent, byID map[string]int) error {
+func listAgentRouting(ctx context.Context, q querier, agents []store.Agent, byID map[string]int) error {
 	err := listRoutingDocs(ctx, q, "agent_routing", "agent_id", func(id string, doc []byte) error {
 		if i, ok := byID[id]; ok {
 			return json.Unmarshal(doc, &agents[i].AgentRouting)
@@ -86,24 +87,24 @@ func listAgentRouting(ctx context.Context, q querier, agents []Agent, byID map[s
 		return nil
 	})
 	for i := range agents {
-		_ = normalizeAgentRouting(&agents[i].AgentRouting)
+		_ = store.NormalizeAgentRouting(&agents[i].AgentRouting)
 	}
 	return err
 }
 
-func putQueueRouting(ctx context.Context, tx *sql.Tx, q *Queue) error {
+func putQueueRouting(ctx context.Context, tx *sql.Tx, q *store.Queue) error {
 	return putRoutingDoc(ctx, tx, "queue_routing", "queue_id", q.ID, q.QueueRouting)
 }
 
-func getQueueRouting(ctx context.Context, qr querier, q *Queue) error {
+func getQueueRouting(ctx context.Context, qr querier, q *store.Queue) error {
 	if err := getRoutingDoc(ctx, qr, "queue_routing", "queue_id", q.ID, &q.QueueRouting); err != nil {
 		return err
 	}
-	_ = normalizeQueueRouting(&q.QueueRouting)
+	_ = store.NormalizeQueueRouting(&q.QueueRouting)
 	return nil
 }
 
-func listQueueRouting(ctx context.Context, qr querier, queues []Queue) error {
+func listQueueRouting(ctx context.Context, qr querier, queues []store.Queue) error {
 	byID := map[string]int{}
 	for i, q := range queues {
 		byID[q.ID] = i
@@ -115,7 +116,7 @@ func listQueueRouting(ctx context.Context, qr querier, queues []Queue) error {
 		return nil
 	})
 	for i := range queues {
-		_ = normalizeQueueRouting(&queues[i].QueueRouting)
+		_ = store.NormalizeQueueRouting(&queues[i].QueueRouting)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
 // crashWriterEnv switches the test binary into the crash writer: it puts
@@ -47,7 +48,7 @@ func version(n int) store.Agent {
 
 func crashWriter(dir string) error {
 	ctx := context.Background()
-	s, err := store.Open(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := sqlite.Open(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func TestDurabilityKill9(t *testing.T) {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
 			t.Fatalf("round %d: child not killed by SIGKILL: %v", round, err)
 		}
-		s, err := store.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), nil)))
+		s, err := sqlite.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), nil)))
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
 		}

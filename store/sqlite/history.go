@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,15 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
-
 	"switchboard/events"
+	"switchboard/store"
+	"time"
 )
 
 // AppendEvent persists one event.
 func (s *SQLite) AppendEvent(ctx context.Context, e events.Event) error {
 	if e.Type == "" {
-		return invalid("type", "required")
+		return store.Invalid("type", "required")
 	}
 	if e.At.IsZero() {
 		e.At = time.Now()
@@ -44,7 +44,7 @@ func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
 		defer st.Close()
 		for _, e := range evs {
 			if e.Type == "" {
-				bad = invalid("type", "required (event seq %d)", e.Seq)
+				bad = store.Invalid("type", "required (event seq %d)", e.Seq)
 				continue
 			}
 			if e.At.IsZero() {
@@ -70,7 +70,7 @@ func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
 // remain (the journal's retention bound); it returns how many it deleted.
 func (s *SQLite) TrimEvents(ctx context.Context, keep int) (int64, error) {
 	if keep < 1 {
-		return 0, invalid("keep", "must be at least 1")
+		return 0, store.Invalid("keep", "must be at least 1")
 	}
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -99,9 +99,9 @@ func (s *SQLite) LastEventSeq(ctx context.Context) (uint64, error) {
 
 // ListEvents returns persisted events in the order they were appended,
 // filtered by time (At), agent and queue.
-func (s *SQLite) ListEvents(ctx context.Context, f RecordFilter) ([]events.Event, error) {
-	where, args := f.where("at")
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events`+where+` ORDER BY id LIMIT ?`, append(args, f.limit())...)
+func (s *SQLite) ListEvents(ctx context.Context, f store.RecordFilter) ([]events.Event, error) {
+	where, args := filterWhere(f, "at")
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events`+where+` ORDER BY id LIMIT ?`, append(args, filterLimit(f))...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -122,9 +122,9 @@ func (s *SQLite) ListEvents(ctx context.Context, f RecordFilter) ([]events.Event
 }
 
 // AppendRecord persists one call record.
-func (s *SQLite) AppendRecord(ctx context.Context, r CallRecord) error {
+func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 	if r.Call == "" {
-		return invalid("call", "required")
+		return store.Invalid("call", "required")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
@@ -141,18 +141,18 @@ func (s *SQLite) AppendRecord(ctx context.Context, r CallRecord) error {
 
 // ListRecords returns call records whose StartedAt is in [Since, Until),
 // of Agent and Queue when set, oldest first, at most Limit.
-func (s *SQLite) ListRecords(ctx context.Context, f RecordFilter) ([]CallRecord, error) {
-	where, args := f.where("started_at")
+func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store.CallRecord, error) {
+	where, args := filterWhere(f, "started_at")
 	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
 		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds FROM call_records`+where+
-		` ORDER BY started_at, id LIMIT ?`, append(args, f.limit())...)
+		` ORDER BY started_at, id LIMIT ?`, append(args, filterLimit(f))...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
 	}
 	defer rows.Close()
-	out := []CallRecord{}
+	out := []store.CallRecord{}
 	for rows.Next() {
-		var r CallRecord
+		var r store.CallRecord
 		var started, ended string
 		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
 			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds); err != nil {
@@ -169,7 +169,8 @@ func (s *SQLite) ListRecords(ctx context.Context, f RecordFilter) ([]CallRecord,
 	return out, rows.Err()
 }
 
-func (f RecordFilter) where(timeCol string) (string, []any) {
+// filterWhere is f as an SQL WHERE clause on timeCol, agent and queue.
+func filterWhere(f store.RecordFilter, timeCol string) (string, []any) {
 	var conds []string
 	var args []any
 	if !f.Since.IsZero() {
@@ -190,14 +191,15 @@ func (f RecordFilter) where(timeCol string) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-func (f RecordFilter) limit() int {
+// filterLimit is f's row limit, defaulted and bounded.
+func filterLimit(f store.RecordFilter) int {
 	switch {
 	case f.Limit <= 0:
-		return DefaultRecordLimit
-	case f.Limit > MaxRecordLimit:
-		return MaxRecordLimit
+		return store.DefaultRecordLimit
+	case f.Limit > store.MaxRecordLimit:
+		return store.MaxRecordLimit
 	}
 	return f.Limit
 }
 
-var _ Store = (*SQLite)(nil)
+var _ store.Store = (*SQLite)(nil)

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -15,11 +15,12 @@ import (
 
 	"switchboard/events"
 	"switchboard/store"
+	"switchboard/store/sqlite"
 )
 
-func open(t testing.TB, dir string) *store.SQLite {
+func open(t testing.TB, dir string) *sqlite.SQLite {
 	t.Helper()
-	s, err := store.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	s, err := sqlite.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}
@@ -32,7 +33,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	s := open(t, dir)
 	ctx := t.Context()
 	v, err := s.SchemaVersion(ctx)
-	if want := store.MigrationCountForTest(); err != nil || v != want {
+	if want := sqlite.MigrationCountForTest(); err != nil || v != want {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, want)
 	}
 	if _, err := s.PutQueue(ctx, store.Queue{ID: "sales"}); err != nil {
@@ -45,7 +46,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := open(t, dir) // reopen: no migration reapplied, data kept
-	if v, err := s2.SchemaVersion(ctx); err != nil || v != store.MigrationCountForTest() {
+	if v, err := s2.SchemaVersion(ctx); err != nil || v != sqlite.MigrationCountForTest() {
 		t.Fatalf("SchemaVersion after reopen = %d, %v", v, err)
 	}
 	q, err := s2.GetQueue(ctx, "sales")
@@ -459,7 +460,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		store.MigrationForTest(0),
+		sqlite.MigrationForTest(0),
 		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
 		`INSERT INTO schema_version (version) VALUES (1)`,
 		`INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority) VALUES ('old', 'Old', 20, 0, 0, 1)`,
@@ -485,7 +486,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 // survive a reopen.
 func TestRoutingFields(t *testing.T) {
 	dir := t.TempDir()
-	s, err := store.Open(t.Context(), dir, nil)
+	s, err := sqlite.Open(t.Context(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func TestRoutingFields(t *testing.T) {
 		t.Fatalf("members by target_workers %v", m)
 	}
 	_ = s.Close()
-	s, err = store.Open(ctx, dir, nil)
+	s, err = sqlite.Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"switchboard/store"
 )
 
 // PutAgent creates or replaces agent a.ID. Capacity 0 means
 // DefaultCapacity, an empty Name means the ID, an empty PasswordHash keeps
 // the current password. It returns the stored agent.
-func (s *SQLite) PutAgent(ctx context.Context, a Agent) (Agent, error) {
-	return s.EditAgent(ctx, a.ID, func(cur Agent, _ bool) (Agent, error) {
+func (s *SQLite) PutAgent(ctx context.Context, a store.Agent) (store.Agent, error) {
+	return s.EditAgent(ctx, a.ID, func(cur store.Agent, _ bool) (store.Agent, error) {
 		if a.PasswordHash == "" {
 			a.PasswordHash = cur.PasswordHash
 		}
@@ -23,19 +24,19 @@ func (s *SQLite) PutAgent(ctx context.Context, a Agent) (Agent, error) {
 // EditAgent reads agent id, applies edit and writes the result, all in one
 // transaction, and returns the stored agent. Defaults and validation are
 // as for PutAgent.
-func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agent, error) {
-	if e := checkID("id", id); e != nil {
-		return Agent{}, e
+func (s *SQLite) EditAgent(ctx context.Context, id string, edit store.AgentEdit) (store.Agent, error) {
+	if e := store.CheckID("id", id); e != nil {
+		return store.Agent{}, e
 	}
-	var out Agent
+	var out store.Agent
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cur, err := getAgent(ctx, tx, id)
 		exists := err == nil
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if !exists {
-			cur = Agent{ID: id, Queues: []string{}}
+			cur = store.Agent{ID: id, Queues: []string{}}
 		}
 		next, err := edit(cur, exists)
 		if err != nil {
@@ -43,7 +44,7 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 		}
 		next.ID = id
 		if next.Capacity == 0 {
-			next.Capacity = DefaultCapacity
+			next.Capacity = store.DefaultCapacity
 		}
 		if next.Name == "" {
 			next.Name = id
@@ -51,22 +52,22 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 		if next.Queues == nil {
 			next.Queues = []string{}
 		}
-		if e := checkAgentStatic(&next); e != nil {
+		if e := store.CheckAgentStatic(&next); e != nil {
 			return e
 		}
-		if e := normalizeAgentRouting(&next.AgentRouting); e != nil {
+		if e := store.NormalizeAgentRouting(&next.AgentRouting); e != nil {
 			return e
 		}
 		var other string
 		switch err := tx.QueryRowContext(ctx, `SELECT id FROM agents WHERE extension = ? AND id != ?`, next.Extension, id).Scan(&other); {
 		case err == nil:
-			return &ValidationError{Field: "extension", Reason: fmt.Sprintf("%s already used by agent %s", next.Extension, other), Err: ErrDuplicate}
+			return &store.ValidationError{Field: "extension", Reason: fmt.Sprintf("%s already used by agent %s", next.Extension, other), Err: store.ErrDuplicate}
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		for _, q := range next.Queues {
-			if _, err := getQueue(ctx, tx, q); errors.Is(err, ErrNotFound) {
-				return invalid("queues", "unknown queue %s", q)
+			if _, err := getQueue(ctx, tx, q); errors.Is(err, store.ErrNotFound) {
+				return store.Invalid("queues", "unknown queue %s", q)
 			} else if err != nil {
 				return err
 			}
@@ -98,7 +99,7 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit AgentEdit) (Agen
 }
 
 // GetAgent returns agent id, or an error wrapping ErrNotFound.
-func (s *SQLite) GetAgent(ctx context.Context, id string) (Agent, error) {
+func (s *SQLite) GetAgent(ctx context.Context, id string) (store.Agent, error) {
 	return getAgent(ctx, s.db, id)
 }
 
@@ -110,15 +111,15 @@ func (s *SQLite) DeleteAgent(ctx context.Context, id string) error {
 }
 
 // ListAgents returns every agent, ordered by id.
-func (s *SQLite) ListAgents(ctx context.Context) ([]Agent, error) {
+func (s *SQLite) ListAgents(ctx context.Context) ([]store.Agent, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, name, extension, capacity, password_hash FROM agents ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
-	agents := []Agent{}
+	agents := []store.Agent{}
 	byID := map[string]int{}
 	for rows.Next() {
-		var a Agent
+		var a store.Agent
 		if err := rows.Scan(&a.ID, &a.Name, &a.Extension, &a.Capacity, &a.PasswordHash); err != nil {
 			rows.Close()
 			return nil, err
@@ -156,24 +157,24 @@ func (s *SQLite) ListAgents(ctx context.Context) ([]Agent, error) {
 
 // PutQueue creates or replaces queue q.ID. TimeoutSeconds 0 means 15, an
 // empty Name means the ID. It returns the stored queue.
-func (s *SQLite) PutQueue(ctx context.Context, q Queue) (Queue, error) {
-	return s.EditQueue(ctx, q.ID, func(Queue, bool) (Queue, error) { return q, nil })
+func (s *SQLite) PutQueue(ctx context.Context, q store.Queue) (store.Queue, error) {
+	return s.EditQueue(ctx, q.ID, func(store.Queue, bool) (store.Queue, error) { return q, nil })
 }
 
 // EditQueue is EditAgent for queues.
-func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queue, error) {
-	if e := checkID("id", id); e != nil {
-		return Queue{}, e
+func (s *SQLite) EditQueue(ctx context.Context, id string, edit store.QueueEdit) (store.Queue, error) {
+	if e := store.CheckID("id", id); e != nil {
+		return store.Queue{}, e
 	}
-	var out Queue
+	var out store.Queue
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cur, err := getQueue(ctx, tx, id)
 		exists := err == nil
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if !exists {
-			cur = Queue{ID: id}
+			cur = store.Queue{ID: id}
 		}
 		next, err := edit(cur, exists)
 		if err != nil {
@@ -181,18 +182,18 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queu
 		}
 		next.ID = id
 		if next.TimeoutSeconds == 0 {
-			next.TimeoutSeconds = DefaultTimeoutSeconds
+			next.TimeoutSeconds = store.DefaultTimeoutSeconds
 		}
 		if next.MaxWaitSeconds == 0 {
-			next.MaxWaitSeconds = DefaultMaxWaitSeconds
+			next.MaxWaitSeconds = store.DefaultMaxWaitSeconds
 		}
 		if next.Name == "" {
 			next.Name = id
 		}
-		if e := checkQueueStatic(&next); e != nil {
+		if e := store.CheckQueueStatic(&next); e != nil {
 			return e
 		}
-		if e := normalizeQueueRouting(&next.QueueRouting); e != nil {
+		if e := store.NormalizeQueueRouting(&next.QueueRouting); e != nil {
 			return e
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO queues (id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds)
@@ -213,7 +214,7 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit QueueEdit) (Queu
 }
 
 // GetQueue returns queue id, or an error wrapping ErrNotFound.
-func (s *SQLite) GetQueue(ctx context.Context, id string) (Queue, error) {
+func (s *SQLite) GetQueue(ctx context.Context, id string) (store.Queue, error) {
 	return getQueue(ctx, s.db, id)
 }
 
@@ -252,22 +253,22 @@ func (s *SQLite) DeleteQueue(ctx context.Context, id string) error {
 			if len(users) > 5 {
 				users = append(users[:5], "more")
 			}
-			return &ValidationError{Field: "id", Reason: fmt.Sprintf("queue %s is used by %s", id, strings.Join(users, ", ")), Err: ErrInUse}
+			return &store.ValidationError{Field: "id", Reason: fmt.Sprintf("queue %s is used by %s", id, strings.Join(users, ", ")), Err: store.ErrInUse}
 		}
 		return deleteRow(ctx, tx, `DELETE FROM queues WHERE id = ?`, "queue", id)
 	})
 }
 
 // ListQueues returns every queue, ordered by id.
-func (s *SQLite) ListQueues(ctx context.Context) ([]Queue, error) {
+func (s *SQLite) ListQueues(ctx context.Context) ([]store.Queue, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds FROM queues ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}
 	defer rows.Close()
-	queues := []Queue{}
+	queues := []store.Queue{}
 	for rows.Next() {
-		var q Queue
+		var q store.Queue
 		if err := rows.Scan(&q.ID, &q.Name, &q.TimeoutSeconds, &q.WrapupSeconds, &q.AllowBusyAgents, &q.Priority, &q.MaxWaitSeconds); err != nil {
 			return nil, err
 		}
@@ -282,25 +283,25 @@ func (s *SQLite) ListQueues(ctx context.Context) ([]Queue, error) {
 
 // PutRoute creates or replaces the route of r.Number. A "queue:<id>"
 // target must name an existing queue.
-func (s *SQLite) PutRoute(ctx context.Context, r Route) (Route, error) {
-	if e := checkNumber(r.Number); e != nil {
-		return Route{}, e
+func (s *SQLite) PutRoute(ctx context.Context, r store.Route) (store.Route, error) {
+	if e := store.CheckNumber(r.Number); e != nil {
+		return store.Route{}, e
 	}
-	queue, e := parseTarget(r.Target)
+	queue, e := store.ParseTarget(r.Target)
 	if e != nil {
-		return Route{}, e
+		return store.Route{}, e
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if queue != "" {
-			if _, err := getQueue(ctx, tx, queue); errors.Is(err, ErrNotFound) {
-				return invalid("target", "unknown queue %s", queue)
+			if _, err := getQueue(ctx, tx, queue); errors.Is(err, store.ErrNotFound) {
+				return store.Invalid("target", "unknown queue %s", queue)
 			} else if err != nil {
 				return err
 			}
 		}
 		if wf, ok := strings.CutPrefix(r.Target, "workflow:"); ok {
-			if _, err := getWorkflow(ctx, tx, wf); errors.Is(err, ErrNotFound) {
-				return invalid("target", "unknown workflow %s", wf)
+			if _, err := getWorkflow(ctx, tx, wf); errors.Is(err, store.ErrNotFound) {
+				return store.Invalid("target", "unknown workflow %s", wf)
 			} else if err != nil {
 				return err
 			}
@@ -310,17 +311,17 @@ func (s *SQLite) PutRoute(ctx context.Context, r Route) (Route, error) {
 		return err
 	})
 	if err != nil {
-		return Route{}, err
+		return store.Route{}, err
 	}
 	return r, nil
 }
 
 // GetRoute returns the route of number, or an error wrapping ErrNotFound.
-func (s *SQLite) GetRoute(ctx context.Context, number string) (Route, error) {
-	r := Route{Number: number}
+func (s *SQLite) GetRoute(ctx context.Context, number string) (store.Route, error) {
+	r := store.Route{Number: number}
 	err := s.db.QueryRowContext(ctx, `SELECT target FROM routes WHERE number = ?`, number).Scan(&r.Target)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Route{}, fmt.Errorf("route %s: %w", number, ErrNotFound)
+		return store.Route{}, fmt.Errorf("route %s: %w", number, store.ErrNotFound)
 	}
 	return r, err
 }
@@ -333,15 +334,15 @@ func (s *SQLite) DeleteRoute(ctx context.Context, number string) error {
 }
 
 // ListRoutes returns every route, ordered by number.
-func (s *SQLite) ListRoutes(ctx context.Context) ([]Route, error) {
+func (s *SQLite) ListRoutes(ctx context.Context) ([]store.Route, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT number, target FROM routes ORDER BY number`)
 	if err != nil {
 		return nil, fmt.Errorf("list routes: %w", err)
 	}
 	defer rows.Close()
-	routes := []Route{}
+	routes := []store.Route{}
 	for rows.Next() {
-		var r Route
+		var r store.Route
 		if err := rows.Scan(&r.Number, &r.Target); err != nil {
 			return nil, err
 		}
@@ -356,46 +357,46 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func getAgent(ctx context.Context, q querier, id string) (Agent, error) {
-	a := Agent{ID: id, Queues: []string{}}
+func getAgent(ctx context.Context, q querier, id string) (store.Agent, error) {
+	a := store.Agent{ID: id, Queues: []string{}}
 	err := q.QueryRowContext(ctx, `SELECT name, extension, capacity, password_hash FROM agents WHERE id = ?`, id).
 		Scan(&a.Name, &a.Extension, &a.Capacity, &a.PasswordHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Agent{}, fmt.Errorf("agent %s: %w", id, ErrNotFound)
+		return store.Agent{}, fmt.Errorf("agent %s: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		return Agent{}, fmt.Errorf("get agent %s: %w", id, err)
+		return store.Agent{}, fmt.Errorf("get agent %s: %w", id, err)
 	}
 	if a.CallerID, err = getCallerID(ctx, q, id); err != nil {
-		return Agent{}, err
+		return store.Agent{}, err
 	}
 	if err := getAgentRouting(ctx, q, &a); err != nil {
-		return Agent{}, err
+		return store.Agent{}, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT queue_id FROM agent_queues WHERE agent_id = ? ORDER BY pos`, id)
 	if err != nil {
-		return Agent{}, fmt.Errorf("get agent %s queues: %w", id, err)
+		return store.Agent{}, fmt.Errorf("get agent %s queues: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var qid string
 		if err := rows.Scan(&qid); err != nil {
-			return Agent{}, err
+			return store.Agent{}, err
 		}
 		a.Queues = append(a.Queues, qid)
 	}
 	return a, rows.Err()
 }
 
-func getQueue(ctx context.Context, q querier, id string) (Queue, error) {
-	out := Queue{ID: id}
+func getQueue(ctx context.Context, q querier, id string) (store.Queue, error) {
+	out := store.Queue{ID: id}
 	err := q.QueryRowContext(ctx, `SELECT name, timeout_seconds, wrapup_seconds, allow_busy_agents, priority, max_wait_seconds FROM queues WHERE id = ?`, id).
 		Scan(&out.Name, &out.TimeoutSeconds, &out.WrapupSeconds, &out.AllowBusyAgents, &out.Priority, &out.MaxWaitSeconds)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Queue{}, fmt.Errorf("queue %s: %w", id, ErrNotFound)
+		return store.Queue{}, fmt.Errorf("queue %s: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		return Queue{}, fmt.Errorf("get queue %s: %w", id, err)
+		return store.Queue{}, fmt.Errorf("get queue %s: %w", id, err)
 	}
 	return out, getQueueRouting(ctx, q, &out)
 }
@@ -408,7 +409,7 @@ func deleteRow(ctx context.Context, tx *sql.Tx, query, kind, id string) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return fmt.Errorf("%s %s: %w", kind, id, ErrNotFound)
+		return fmt.Errorf("%s %s: %w", kind, id, store.ErrNotFound)
 	}
 	return nil
 }

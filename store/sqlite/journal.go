@@ -1,0 +1,5 @@
+package sqlite
+
+import "switchboard/store"
+
+var _ store.JournalStore = (*SQLite)(nil)
