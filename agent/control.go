@@ -32,7 +32,7 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 	if err != nil {
 		return CallView{}, err
 	}
-	c.log.Info("call accepted", "call_id", cl.id, "agent_id", agentID)
+	c.log.Info("call accepted", "call", cl.id, "agent_id", agentID)
 	if needAnswer {
 		if err := c.answer(ctx, cl); err != nil {
 			c.locked(func() {
@@ -299,7 +299,7 @@ func (c *Core) onDTMF(cl *call, d rune) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Digits may be PINs or card numbers: never above debug (PROTOCOL §14).
-	c.log.Debug("dtmf received", "call_id", cl.id, "digit", string(d))
+	c.log.Debug("dtmf received", "call", cl.id, "digit", string(d))
 	if cl.digits != nil {
 		select {
 		case cl.digits <- d:

@@ -248,7 +248,7 @@ func (c *Core) Advance() {
 // max_wait_seconds: the task is withdrawn and the caller hears the
 // announcement, then BYE.
 func (c *Core) queueTimeoutLocked(cl *call) {
-	c.log.Info("queue wait exceeded", "call_id", cl.id, "queue", cl.queue)
+	c.log.Info("queue wait exceeded", "call", cl.id, "queue", cl.queue)
 	c.warnIf(c.rt.CancelTask(cl.task, c.now()), "router refused task cancel", "call", cl.id, "task", cl.task)
 	c.flushLocked()
 	delete(c.byTask, cl.task)

@@ -96,7 +96,7 @@ func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
 	} else {
 		c.async(func() { c.runTrunkDial(ctx, cl, to, from) })
 	}
-	c.log.Info("dialling", "call_id", cl.id, "agent_id", agentID, "to", to, "internal", internal)
+	c.log.Info("dialling", "call", cl.id, "agent_id", agentID, "to", to, "internal", internal)
 	return cl, nil
 }
 
@@ -168,7 +168,7 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 		}
 	})
 	if err != nil {
-		c.log.Info("dial failed", "call_id", cl.id, "to", to, "err", err)
+		c.log.Info("dial failed", "call", cl.id, "to", to, "err", err)
 		c.locked(func() { c.endCallLocked(cl, dialFailReason(err, "dial_failed: "+err.Error())) })
 		return
 	}
@@ -197,7 +197,7 @@ func (c *Core) putOnSwitchLocked(cl *call, st media.CallState) {
 	}
 	in, err := ag.sw.AddCall(cl.id, cl.leg, legCodec(cl.leg), st)
 	if err != nil {
-		c.log.Warn("switch refused call", "call_id", cl.id, "err", err)
+		c.log.Warn("switch refused call", "call", cl.id, "err", err)
 		return
 	}
 	cl.leg.SetSink(in)

@@ -47,7 +47,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		return
 	}
 	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
-	log = log.With("call_id", cl.id)
+	log = log.With("call", cl.id)
 	log.Info("call arrived", "route", t.kind, "queue", t.queue, "extension", t.ext)
 	switch t.kind {
 	case "queue":
@@ -170,7 +170,7 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 		c.queued[cl] = struct{}{}
 	}
 	if err := c.rt.AddTask(t, c.now()); err != nil {
-		c.log.Warn("router refused task", "call_id", cl.id, "err", err)
+		c.log.Warn("router refused task", "call", cl.id, "err", err)
 		delete(c.byTask, t.ID)
 		cl.task = ""
 		c.fallbackLocked(cl, "error")

@@ -95,7 +95,7 @@ func (c *Core) ivrEntry(cl *call, entry string, try int) bool {
 	}
 	c.stopPlayerLocked(cl)
 	_, known := c.byExt[entry]
-	c.log.Info("ivr entry", "call_id", cl.id, "entry", entry, "known", known, "try", try+1)
+	c.log.Info("ivr entry", "call", cl.id, "entry", entry, "known", known, "try", try+1)
 	if known && len(entry) >= 2 {
 		cl.dialled = entry
 		c.playLocked(cl, media.Ringback())

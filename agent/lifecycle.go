@@ -159,7 +159,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		// the agent): flush while the task still maps to this call.
 		task := cl.task
 		if err := c.rt.CancelTask(task, now); err != nil {
-			c.log.Warn("router refused cancel", "call_id", cl.id, "err", err)
+			c.log.Warn("router refused cancel", "call", cl.id, "err", err)
 		}
 		c.flushLocked()
 		delete(c.byTask, task)
@@ -186,7 +186,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		c.notifyAgentLocked(ag)
 	}
 	c.recordLocked(cl, now)
-	c.log.Info("call ended", "call_id", cl.id, "reason", reason, "agent_id", cl.lastAgent,
+	c.log.Info("call ended", "call", cl.id, "reason", reason, "agent_id", cl.lastAgent,
 		"duration_ms", now.Sub(cl.created).Milliseconds())
 }
 
@@ -249,7 +249,7 @@ func (c *Core) recordLocked(cl *call, now time.Time) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := st.AppendRecord(ctx, rec); err != nil {
-			c.log.Warn("call record not stored", "call_id", rec.Call, "err", err)
+			c.log.Warn("call record not stored", "call", rec.Call, "err", err)
 		}
 	})
 }

@@ -106,7 +106,7 @@ func (c *Core) Monitor(supervisorID, callID, mode string) (MonitorResult, error)
 		c.warnIf(sup.sw.SetState(monitorCallID(cl.id), media.StateActive), "switch refused state", "call", monitorCallID(cl.id), "state", "active")
 	}
 	c.monitoredLocked(cl, supervisorID, m.String())
-	c.log.Info("call monitored", "call_id", cl.id, "agent_id", cl.ag.cfg.ID, "supervisor", supervisorID, "mode", m.String())
+	c.log.Info("call monitored", "call", cl.id, "agent_id", cl.ag.cfg.ID, "supervisor", supervisorID, "mode", m.String())
 	return MonitorResult{Call: cl.id, Mode: m.String()}, nil
 }
 

@@ -155,7 +155,7 @@ func (c *Core) Park(agentID, callID string) (ParkResult, error) {
 		From: cl.remote, To: cl.dialled, Detail: map[string]any{"slot": slot}})
 	c.parkUpdatedLocked()
 	c.poke()
-	c.log.Info("call parked", "call_id", cl.id, "agent_id", agentID, "slot", slot)
+	c.log.Info("call parked", "call", cl.id, "agent_id", agentID, "slot", slot)
 	return ParkResult{Call: cl.id, Slot: slot}, nil
 }
 
@@ -202,7 +202,7 @@ func (c *Core) pickupLocked(agentID, slot string) (*call, error) {
 	c.activateLocked(cl)
 	c.flushLocked()
 	c.notifyAgentLocked(ag)
-	c.log.Info("call picked up", "call_id", cl.id, "agent_id", agentID, "slot", slot)
+	c.log.Info("call picked up", "call", cl.id, "agent_id", agentID, "slot", slot)
 	return cl, nil
 }
 
@@ -243,7 +243,7 @@ func (c *Core) parkAdvanceLocked(now time.Time) {
 			c.fallbackLocked(cl, "park_return")
 			continue
 		}
-		c.log.Info("park timeout: back to parker", "call_id", cl.id, "agent_id", p.by.cfg.ID, "slot", p.slot)
+		c.log.Info("park timeout: back to parker", "call", cl.id, "agent_id", p.by.cfg.ID, "slot", p.slot)
 		c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: p.by.cfg.Extension, Arrived: now})
 	}
 }

@@ -120,7 +120,7 @@ func (c *Core) fallbackLocked(cl *call, reason string) {
 	}
 	cl.fallingBack = true
 	cl.outcome = "fallback_" + reason
-	c.log.Info("call fallback", "call_id", cl.id, "reason", reason, "answered", cl.answered)
+	c.log.Info("call fallback", "call", cl.id, "reason", reason, "answered", cl.answered)
 	if cl.tc == nil {
 		c.endCallLocked(cl, cl.outcome)
 		return

@@ -147,7 +147,7 @@ func (c *Core) bridgeLocked(a, b *call) {
 	a.bridged, b.bridged = b, a
 	a.setState(stateActive, c.now())
 	b.setState(stateActive, c.now())
-	c.log.Info("calls bridged", "call_id", a.id, "peer_call_id", b.id)
+	c.log.Info("calls bridged", "call", a.id, "peer_call", b.id)
 }
 
 // warmTransfer holds the caller and dials the target as a consult call.

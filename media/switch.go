@@ -222,7 +222,7 @@ func (s *Switch) setStateLocked(c *call, st CallState) {
 		}
 		if (st == StateActive && (o.st == StateActive || o.st == StateMerged)) ||
 			(st == StateMerged && o.st == StateActive) {
-			s.log.Warn("conflicting call states, holding the other call", "call_id", c.id, "state", st.String(), "held_call_id", o.id, "was", o.st.String())
+			s.log.Warn("conflicting call states, holding the other call", "call", c.id, "state", st.String(), "held_call", o.id, "was", o.st.String())
 			o.st = StateHeld
 		}
 	}

@@ -277,7 +277,7 @@ func (s *session) callHangup(ctx context.Context, p callParams) (empty, error) {
 	if err := s.c.cfg.Floor.HangupCall(p.Call); err != nil {
 		return empty{}, s.fail("call.hangup", err)
 	}
-	s.log.Info("admin hung up call", "call_id", p.Call)
+	s.log.Info("admin hung up call", "call", p.Call)
 	return empty{}, nil
 }
 

@@ -47,7 +47,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	src := sourceAddr(req)
-	log := t.log.With("call_id", callID(req), "source", src.String())
+	log := t.log.With("sip_call_id", callID(req), "source", src.String())
 	if !t.allowed(src.Addr()) {
 		log.Warn("invite refused: source not allowed")
 		t.respond(req, tx, 403, "Forbidden")
@@ -194,7 +194,7 @@ func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte)
 		c.from = f.Address.User
 		c.fromURI = f.Address.String()
 	}
-	c.log = t.log.With("call_id", c.id, "number", c.number)
+	c.log = t.log.With("sip_call_id", c.id, "number", c.number)
 	return c
 }
 

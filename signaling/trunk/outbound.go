@@ -250,7 +250,7 @@ func (t *Trunk) dialCarrier(ctx context.Context, car *carrier, sl *slot, to, fro
 	c.cliDlg = dlg
 	c.id = callID(req)
 	c.dialogID = "dial:" + c.id // until the answer gives the remote tag
-	c.log = t.log.With("call_id", c.id, "number", to, "direction", "outbound", "carrier", car.cfg.ID)
+	c.log = t.log.With("sip_call_id", c.id, "number", to, "direction", "outbound", "carrier", car.cfg.ID)
 	if !t.addCall(c) {
 		c.closeFinal()
 		c.end("shutdown")
