@@ -83,26 +83,14 @@ func TestJournalBurstLosesNothing(t *testing.T) {
 	}
 }
 
-// listAll reads every persisted event, in order.
+// listAll reads every persisted event, in seq order.
 func listAll(t *testing.T, s *sqlite.SQLite) []events.Event {
 	t.Helper()
-	var all []events.Event
-	var since time.Time
-	for {
-		page, err := s.ListEvents(t.Context(), store.RecordFilter{Since: since, Limit: store.MaxRecordLimit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page {
-			if len(all) == 0 || e.Seq > all[len(all)-1].Seq {
-				all = append(all, e)
-			}
-		}
-		if len(page) < store.MaxRecordLimit {
-			return all
-		}
-		since = page[len(page)-1].At
+	all, err := sqlite.EventsForTest(s)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return all
 }
 
 // Events buffered when the journal stops are still written.
