@@ -80,10 +80,3 @@ func (r *sourceRate) sweepLocked(now time.Time) {
 		}
 	}
 }
-
-// size returns the number of sources tracked.
-func (r *sourceRate) size() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.sources)
-}

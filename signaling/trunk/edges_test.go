@@ -107,8 +107,6 @@ func response(callID string, code int, cseq string) func(string) bool {
 
 func header(m, name string) string { return between(m, "\r\n"+name+": ", "\r\n") }
 
-func toTag(m string) string { return between(header(m, "To"), ";tag=", ";") }
-
 // inDialog is a request in the dialog of the INVITE answered by res.
 func inDialog(method string, cseq int, p *udpPeer, tr *trunk.Trunk, callID, res string, branch string) string {
 	return method + " sip:x@" + tr.Addr().String() + " SIP/2.0\r\n" +
