@@ -105,14 +105,49 @@ type gateway struct {
 
 // startGateway runs the binary with loopback-only settings and waits for
 // /healthz.
+//
+// The ports were free a moment before the child binds them; another test's
+// socket may take one in between (the SIP port must be free for both UDP and
+// TCP). A child that exits at start with "address already in use" is
+// started again on new ports, up to three times.
 func startGateway(t *testing.T, extra ...string) *gateway {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		g, collided := tryStartGateway(t, extra...)
+		if !collided {
+			return g
+		}
+		if attempt == 3 {
+			t.Fatalf("gateway could not bind its ports in %d attempts", attempt)
+		}
+		t.Logf("gateway start %d: a port was taken before it could bind; starting again on new ports", attempt)
+	}
+}
+
+// sipPortFree returns a loopback port free for both UDP and TCP.
+func sipPortFree(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		p := freePort(t, "udp")
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatal("no port free for both UDP and TCP")
+	return 0
+}
+
+// tryStartGateway starts the child once; collided reports that it exited
+// at start because a port was taken.
+func tryStartGateway(t *testing.T, extra ...string) (g *gateway, collided bool) {
+	t.Helper()
 	bin := binary(t)
-	sipPort := freePort(t, "udp")
+	sipPort := sipPortFree(t)
 	httpPort := freePort(t, "tcp")
 	// Each gateway gets its own RTP range so parallel tests never collide.
 	base := 40000 + int(portBase.Add(1))*200 // 40000+: clear of cmd/switchboard's SIPp tests (30000-37999)
-	g := &gateway{
+	g = &gateway{
 		t: t, Token: "e2e-token", DataDir: t.TempDir(), exited: make(chan struct{}),
 		SIP:  netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sipPort)),
 		HTTP: fmt.Sprintf("http://127.0.0.1:%d", httpPort),
@@ -158,7 +193,14 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 			g.logMu.Unlock()
 		}
 	})
+	exited := false
 	waitFor(t, 15*time.Second, "gateway /healthz", func() bool {
+		select {
+		case <-g.exited:
+			exited = true
+			return true
+		default:
+		}
 		resp, err := http.Get(g.HTTP + "/healthz")
 		if err != nil {
 			return false
@@ -166,7 +208,13 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	return g
+	if exited {
+		if g.Logged("address already in use") {
+			return nil, true
+		}
+		t.Fatalf("gateway exited at start: %v", g.cmd.ProcessState)
+	}
+	return g, false
 }
 
 // Logged reports whether a gateway log line contains every part.

@@ -20,8 +20,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -132,6 +134,11 @@ func (l *Listener) Accept() (net.Conn, error) {
 				t.Stop()
 				return nil, net.ErrClosed
 			}
+			if descriptorsBack(err) {
+				// Accept may now block with nothing queued: the listener is
+				// serving again, so health must not keep the old error.
+				l.failing.Store(nil)
+			}
 			continue
 		}
 		if backoff != 0 {
@@ -165,6 +172,22 @@ func (l *Listener) Err() error {
 		return *p
 	}
 	return nil
+}
+
+// descriptorsBack reports whether err was a shortage of file descriptors
+// that is over: a descriptor can be opened again. Accept blocks, not fails,
+// when nothing is queued, so without this probe a listener that failed on
+// EMFILE would report the error until the next connection arrived.
+func descriptorsBack(err error) bool {
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+		return false
+	}
+	f, e := os.Open(os.DevNull)
+	if e != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
 
 // conn releases its slot once, on the first Close.

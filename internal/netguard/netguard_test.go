@@ -137,3 +137,35 @@ func TestBudget(t *testing.T) {
 		t.Errorf("Open after Close = %d, want 1", b.Open())
 	}
 }
+
+// A listener whose EMFILE is over reports healthy even when no connection
+// arrives to prove it: Accept then blocks, it does not fail. Before, Err kept
+// the old error until the next connection, and /healthz stayed 503 on a
+// quiet listener (TestBinaryNoSilentOutageOnEMFILE's HTTP side).
+func TestErrClearsWhenDescriptorsReturn(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &failingListener{Listener: inner, fails: make(chan struct{}, 3)}
+	for range 3 {
+		fl.fails <- struct{}{}
+	}
+	l := Listen(fl, Config{Name: "quiet"})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if c, err := l.Accept(); err == nil {
+			c.Close()
+			t.Error("accepted a connection nobody made")
+		}
+	}()
+	defer func() { l.Close(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fl.fails) > 0 || l.Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("Err = %v with %d failures to come and descriptors free, want nil", l.Err(), len(fl.fails))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

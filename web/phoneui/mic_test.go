@@ -131,6 +131,9 @@ func TestMicrophoneGate(t *testing.T) {
 		if got := fake.activity(); got != "unavailable" {
 			t.Errorf("gateway's activity %q after the microphone was lost", got)
 		}
+		// The first negotiation fails (the fake has no media) and its status
+		// line moves the page: let it settle, so the click lands on the button.
+		webtest.WaitTrue(t, ctx, `sb.state.rtc === 'error'`, 10*time.Second, `sb.state.rtc`)
 		// Check microphone: a new track, available allowed again.
 		webtest.Click(t, ctx, "#mic-retry")
 		webtest.WaitTrue(t, ctx, `sb.state.mic === 'ok' && !document.querySelector('#activity option[value=available]').disabled && !document.querySelector('#mic-banner').checkVisibility()`, 5*time.Second, `sb.state.mic`, `sb.state.rtc`, `document.querySelector('#status').innerText`, `String(sb.state.rtcNegotiated)`)
