@@ -187,7 +187,7 @@ func (c *Core) stateLocked() FloorState {
 		ag := c.agents[id]
 		fa := FloorAgent{AgentView: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
 		for _, cl := range ag.calls {
-			fa.Calls = append(fa.Calls, cl.view())
+			fa.Calls = append(fa.Calls, cl.stateView())
 		}
 		st.Agents = append(st.Agents, fa)
 	}
@@ -215,7 +215,7 @@ func (c *Core) stateLocked() FloorState {
 	}
 	sort.Strings(cids)
 	for _, id := range cids {
-		st.Calls = append(st.Calls, c.calls[id].view())
+		st.Calls = append(st.Calls, c.calls[id].stateView())
 	}
 	return st
 }

@@ -22,6 +22,7 @@ func (c *Core) attachLocked(ag *agentRT, cl *call, st media.CallState) error {
 	cl.ag = ag
 	cl.lastAgent = ag.cfg.ID
 	ag.calls = append(ag.calls, cl)
+	cl.markAgentQualityLocked()
 	return nil
 }
 
@@ -136,6 +137,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		return
 	}
 	cl.ended = true
+	cl.finalQuality = cl.qualityLocked() // before the agent is released
 	delete(c.queued, cl)
 	now := c.now()
 	if cl.outcome == "" {
@@ -234,12 +236,14 @@ func (c *Core) recordLocked(cl *call, now time.Time) {
 		From: cl.remote, To: cl.dialled, Reason: cl.outcome,
 		WaitSeconds: &wait, RingSeconds: &ring, TalkSeconds: &talk, HoldSeconds: &hold,
 		ParkSeconds: &park,
+		Quality:     qualityOrNil(cl.finalQuality),
 	})
 	rec := store.CallRecord{
 		Call: cl.id, Agent: cl.lastAgent, Queue: cl.queue, Kind: cl.kind, Direction: cl.direction,
 		From: cl.remote, To: cl.dialled, StartedAt: cl.created, EndedAt: now,
 		WaitSeconds: wait, RingSeconds: ring, TalkSeconds: talk, HoldSeconds: hold, Outcome: cl.outcome,
 		ParkSeconds: park,
+		Quality:     qualityOrNil(cl.finalQuality),
 	}
 	if !cl.firstAccept.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
 		rec.Outcome = "answered:" + cl.outcome

@@ -95,6 +95,11 @@ type call struct {
 	parking     *parking    // its park slot while parked (park.go)
 	mon         *monitoring // its supervisor (monitor.go)
 	parkDur     time.Duration
+	// Quality (quality.go): the agent leg's counts when the call reached the
+	// agent, and what was measured when the call ended.
+	agentQBase   media.Quality
+	agentQLeg    BrowserLeg
+	finalQuality *QualityView
 }
 
 func (cl *call) view() CallView {

@@ -36,6 +36,8 @@ type CallView struct {
 	AnsweredAt string   `json:"answered_at,omitempty"`
 	// Supervisor is set while a supervisor whispers or barges (PROTOCOL §12).
 	Supervisor *SupervisorView `json:"supervisor,omitempty"`
+	// Quality so far, on the live calls of the admin state (PROTOCOL §9).
+	Quality *QualityView `json:"quality,omitempty"`
 }
 
 // ReservationView is the Reservation object of PROTOCOL.md section 4.

@@ -52,6 +52,8 @@ type Event struct {
 	TalkSeconds *float64 `json:"talk_seconds,omitempty"`
 	HoldSeconds *float64 `json:"hold_seconds,omitempty"`
 	ParkSeconds *float64 `json:"park_seconds,omitempty"` // PROTOCOL §11
+	// Quality, on call.ended: {caller: Q, agent: Q} (PROTOCOL §9).
+	Quality any `json:"quality,omitempty"`
 	// Trunk, State and Error, on trunk.registration (PROTOCOL §9).
 	Trunk string `json:"trunk,omitempty"`
 	State string `json:"state,omitempty"`

@@ -17,6 +17,8 @@
 //	media_late_packets_total              counter
 //	media_counter_total{name}             counter any other media counter
 //	rtp_dropped_total{reason}             counter RTP datagrams trunk legs dropped (source, probation, malformed, unnegotiated)
+//	call_mos, call_loss_percent, call_jitter_ms, call_rtt_ms {party}
+//	                                      histograms, one observation per party of each ended call (CallQuality)
 //
 // Source.Snapshot is called from the scraping goroutine; it must be safe
 // for concurrent use and should not block.

@@ -128,11 +128,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// Handler serves /metrics: src's metrics plus the Go runtime and process
-// collectors, from a private registry.
-func Handler(src Source) http.Handler {
+// Handler serves /metrics: src's metrics, any more collectors (such as a
+// CallQuality), plus the Go runtime and process collectors, from a private
+// registry.
+func Handler(src Source, more ...prometheus.Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewCollector(src), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(more...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 

@@ -71,6 +71,9 @@ type CallRecord struct {
 	HoldSeconds float64   `json:"hold_seconds"`
 	ParkSeconds float64   `json:"park_seconds"` // PROTOCOL §11
 	Outcome     string    `json:"outcome"`      // e.g. answered, abandoned, rejected, timeout
+	// Quality is {caller: Q, agent: Q} (PROTOCOL §9), nil when no leg
+	// measured anything; stored as JSON, listed back as json.RawMessage.
+	Quality any `json:"quality,omitempty"`
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds.

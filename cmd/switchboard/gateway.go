@@ -37,6 +37,7 @@ type gateway struct {
 	adminToken  string // -admin-token, if given
 	store       *sqlite.SQLite
 	hub         *events.Hub
+	quality     *metrics.CallQuality // per-call quality histograms (quality.go)
 	journal     *events.Subscription // the event journal's, lossless
 	unlockData  func()               // releases the -data flock; nil before it is taken
 	journalKeep int                  // -events-keep
@@ -166,7 +167,8 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.http.Handle("GET /ws/admin", g.console)
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
-	var metricsHandler http.Handler = metrics.Handler(metrics.SourceFunc(g.metrics))
+	g.quality = metrics.NewCallQuality()
+	var metricsHandler http.Handler = metrics.Handler(metrics.SourceFunc(g.metrics), g.quality)
 	if !cfg.Limits.MetricsPublic {
 		metricsHandler = g.adminOnly(metricsHandler)
 	}
@@ -192,6 +194,8 @@ func (g *gateway) run(ctx context.Context) error {
 	jwg.Go(func() {
 		errc <- store.RunJournal(jctx, store.JournalConfig{Store: g.store, Sub: g.journal, Keep: g.journalKeep, Logger: g.log})
 	})
+	qualityEvents := g.hub.Subscribe(qualityBuffer)
+	wg.Go(func() { observeQuality(ctx, qualityEvents, g.quality) })
 	wg.Go(func() { errc <- g.trunk.Run(ctx) })
 	wg.Go(func() { errc <- g.http.Run(ctx) })
 	wg.Go(func() { errc <- g.core.Run(ctx) })

@@ -126,12 +126,16 @@ func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 	if r.Call == "" {
 		return store.Invalid("call", "required")
 	}
+	quality, err := recordQuality(r.Quality)
+	if err != nil {
+		return fmt.Errorf("append record %s: %w", r.Call, err)
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
-			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Call, r.Agent, r.Queue, r.Kind, r.Direction, r.From, r.To, formatDBTime(r.StartedAt), formatDBTime(r.EndedAt),
-			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds)
+			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds, quality)
 		if err != nil {
 			return fmt.Errorf("append record %s: %w", r.Call, err)
 		}
@@ -144,7 +148,7 @@ func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store.CallRecord, error) {
 	where, args := filterWhere(f, "started_at")
 	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
-		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds FROM call_records`+where+
+		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality FROM call_records`+where+
 		` ORDER BY started_at, id LIMIT ?`, append(args, filterLimit(f))...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
@@ -153,10 +157,13 @@ func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store
 	out := []store.CallRecord{}
 	for rows.Next() {
 		var r store.CallRecord
-		var started, ended string
+		var started, ended, quality string
 		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
-			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds); err != nil {
+			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds, &quality); err != nil {
 			return nil, err
+		}
+		if quality != "" {
+			r.Quality = json.RawMessage(quality)
 		}
 		if r.StartedAt, err = parseDBTime(started); err != nil {
 			return nil, err

@@ -93,6 +93,8 @@ var migrations = []string{
 	`ALTER TABLE call_records ADD COLUMN park_seconds REAL NOT NULL DEFAULT 0;`,
 	// 8: voicemail metadata (voicemail.go; the audio is in files under -data).
 	migrationVoicemail,
+	// 9: a call record's quality per party (PROTOCOL §9), as JSON (quality.go).
+	`ALTER TABLE call_records ADD COLUMN quality TEXT NOT NULL DEFAULT '';`,
 }
 
 // SQLite is the embedded Store. Create it with Open.
