@@ -8,6 +8,7 @@ func (s *Switch) tick() {
 	if s.closed {
 		return
 	}
+	s.recordTickLocked()
 	// Which outputs get a frame from this tick, and so which inputs it needs.
 	agentDue := s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil)
 	needAgent := false

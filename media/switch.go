@@ -106,7 +106,8 @@ type call struct {
 	removed  bool
 	moh      cursor
 	ringback cursor
-	mon      *monitor // supervisor on this call (monitor.go)
+	mon      *monitor   // supervisor on this call (monitor.go)
+	rec      *recording // its recorder (record.go)
 	party
 }
 
@@ -345,6 +346,9 @@ func (in agentInput) WritePacket(p *Packet) error {
 	s := in.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		s.recordAgentLocked(p)
+	}
 	switch {
 	case s.closed:
 	case s.fastToCall != nil:
@@ -365,6 +369,9 @@ func (in callInput) WritePacket(p *Packet) error {
 	s, c := in.s, in.c
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c.rec != nil && !s.closed && !c.removed {
+		c.recordCallerLocked(p)
+	}
 	switch {
 	case s.closed || c.removed:
 	case s.fastToAgent == c:
