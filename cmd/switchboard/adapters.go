@@ -9,7 +9,6 @@ import (
 
 	"switchboard/agent"
 	"switchboard/media/rtpleg"
-	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
@@ -34,31 +33,15 @@ type webrtcEngine interface {
 	Close() error
 }
 
-// newWebRTCEngine builds the engine cfg.WebRTCEngine names ("" = lean).
+// newWebRTCEngine builds the browser-leg engine: lean, the only one the
+// binary ships (issue 20). The pion PeerConnection engine (media/webrtcleg)
+// is kept as the conformance oracle in tests only.
 func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
-	if cfg.WebRTCEngine != "pion" {
-		e, err := lean.New(lean.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		return leanFactory{e}, nil
-	}
-	e, err := webrtcleg.New(webrtcleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
+	e, err := lean.New(lean.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	return legFactory{e}, nil
-}
-
-// legFactory adapts the pion WebRTC engine to agent.LegFactory.
-type legFactory struct{ *webrtcleg.Engine }
-
-func (f legFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg, []byte, error) {
-	leg, answer, err := f.Engine.Accept(ctx, offer)
-	if err != nil {
-		return nil, nil, err
-	}
-	return leg, answer, nil
+	return leanFactory{e}, nil
 }
 
 // leanFactory adapts the lean WebRTC engine to agent.LegFactory.

@@ -33,7 +33,7 @@ type Config struct {
 	AllowedOrigins []string       // -allowed-origins
 	LogLevel       slog.Level     // -log-level
 	WebRTCPort     int            // -webrtc-port: the one UDP port of every agent's WebRTC leg (0 = ephemeral)
-	WebRTCEngine   string         // -webrtc-engine: "pion" (webrtcleg) or "lean" (webrtcleg/lean)
+	WebRTCEngine   string         // -webrtc-engine: "lean" (webrtcleg/lean), the only engine shipped
 	Pprof          bool           // -pprof: serve /debug/pprof/ on the HTTP address (for profiling; off by default)
 	Deploy         DeployConfig   // TLS, ACME, -public-ip, ICE servers (deploy.go)
 	Limits         Limits         // §14 web-side limits (config_limits.go)
@@ -69,7 +69,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		pprofOn        = fs.Bool("pprof", false, "serve Go profiling endpoints under /debug/pprof/ (admin token required)")
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
-		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket, about half the CPU and memory per agent) or pion (a pion PeerConnection per agent)")
+		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket), the only engine shipped; pion is a test oracle since issue 20")
 	)
 	applyDeploy := deployFlags(fs, getenv)
 	checkLimits := limitFlags(fs)
@@ -173,10 +173,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	c.WebRTCPort = *webrtcPort
 	switch *webrtcEngine {
-	case "pion", "lean":
+	case "lean":
 		c.WebRTCEngine = *webrtcEngine
+	case "pion":
+		bad("webrtc-engine", *webrtcEngine, "the pion engine is no longer shipped (it is the test oracle of media/webrtcleg/lean); use lean")
 	default:
-		bad("webrtc-engine", *webrtcEngine, "want pion or lean")
+		bad("webrtc-engine", *webrtcEngine, "want lean")
 	}
 	c.Pprof = *pprofOn
 	checkLimits(&c, bad)

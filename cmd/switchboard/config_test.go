@@ -123,6 +123,8 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"trunk empty host", []string{"-trunk", "sip:"}, nil, "host"},
 		{"rtp timeout zero", []string{"-rtp-timeout", "0s"}, nil, "-rtp-timeout"},
 		{"env bad duration", nil, []string{"SWITCHBOARD_RTP_TIMEOUT", "soon"}, "SWITCHBOARD_RTP_TIMEOUT"},
+		{"pion engine not shipped", []string{"-webrtc-engine", "pion"}, nil, "no longer shipped"},
+		{"unknown engine", []string{"-webrtc-engine", "janus"}, nil, "want lean"},
 		{"log level", []string{"-log-level", "loud"}, nil, "-log-level"},
 		{"origin", []string{"-allowed-origins", "example.com"}, nil, "-allowed-origins"},
 		{"unknown flag", []string{"-nope"}, nil, "not defined"},

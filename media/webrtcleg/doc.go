@@ -1,4 +1,7 @@
-// Package webrtcleg is the browser leg of the media plane: one pion
+// Package webrtcleg is a browser leg on a pion PeerConnection: not shipped
+// (cmd/switchboard runs media/webrtcleg/lean and its deptest forbids this
+// package), it is kept as the lean engine's oracle in the shared
+// conformance suite (webrtclegtest). One pion
 // PeerConnection per logged-in agent, carrying one G.711 audio stream each
 // way for the agent's whole session. Calls are switched onto it server-side
 // (by whoever holds the leg's PacketWriter and sink); the leg itself is never
