@@ -42,6 +42,7 @@ type Config struct {
 	// 0 means 120 s.
 	ParkSlots   []string
 	ParkTimeout time.Duration
+	Voicemail   VoicemailConfig  // PROTOCOL §11 (voicemail.go); zero Dir: off
 	Logger      *slog.Logger     // nil means slog.Default()
 	Now         func() time.Time // nil means time.Now
 }
@@ -86,6 +87,9 @@ type Core struct {
 	graces     map[*agentRT]struct{} // agents in their grace period
 	queued     map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
 	parked     map[string]*parking   // by slot (park.go)
+	vm         store.VoicemailStore  // nil: voicemail off (voicemail.go)
+	recording  map[*call]struct{}    // callers leaving a message, at most maxRecordings
+	tokens     map[string]*agentRT   // sessions' http_token (voicemail_box.go)
 	evbuf      []router.Event
 	nextID     uint64
 	closing    bool
@@ -144,6 +148,9 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	if err := c.parkInit(); err != nil {
 		return nil, err
 	}
+	if err := c.voicemailInit(); err != nil {
+		return nil, fmt.Errorf("voicemail: %w", err)
+	}
 	qs, err := cfg.Store.ListQueues(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load queues: %w", err)
@@ -192,6 +199,7 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 // periods of dropped agents) until ctx ends, then ends every call (Close)
 // and returns.
 func (c *Core) Run(ctx context.Context) error {
+	c.startRetention()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -253,6 +261,9 @@ func (c *Core) queueTimeoutLocked(cl *call) {
 	c.flushLocked()
 	delete(c.byTask, cl.task)
 	cl.task = ""
+	if c.queueVoicemailLocked(cl) {
+		return
+	}
 	c.fallbackLocked(cl, "queue_timeout")
 }
 

@@ -53,6 +53,7 @@ type setup struct {
 	routes []store.Route
 	grace  time.Duration
 	ring   time.Duration // Config.RingTimeout; 0 means the default
+	cfg    func(*Config) // last edits of the Config, if any
 }
 
 func defaultSetup() *setup {
@@ -128,14 +129,18 @@ func newHarness(t *testing.T, edit ...func(*setup)) *harness {
 	h.legs = &fakeLegs{steps: h.steps}
 	h.dialer = &fakeDialer{steps: h.steps, freq: freqFar}
 	h.sub = h.hub.Subscribe(100000)
-	c, err := New(t.Context(), Config{
+	cfg := Config{
 		Pacer: h.pacer, Store: h.st, Hub: h.hub, Legs: h.legs, Dialer: h.dialer,
 		Prompts: prompts.Set{
 			Extension: toneClip(freqPromptExt), Invalid: toneClip(freqPromptInvalid),
 			Goodbye: toneClip(freqPromptGoodbye), Unavailable: toneClip(freqPromptUnavail),
 		},
 		Grace: s.grace, RingTimeout: s.ring, DigitTimeout: 150 * time.Millisecond, Logger: log, Now: h.clock.Now,
-	})
+	}
+	if s.cfg != nil {
+		s.cfg(&cfg)
+	}
+	c, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,7 @@ type session struct {
 	// inherited: leg came from the session this one took over; if it dies
 	// only the audio is lost, not this session.
 	inherited bool
+	token     string // http_token (voicemail_box.go)
 }
 
 // Call states (PROTOCOL.md section 4, plus "waiting").

@@ -85,7 +85,9 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 		if cl != nil {
 			delete(c.byTask, cl.task)
 			cl.task = ""
-			c.fallbackLocked(cl, e.Reason)
+			if !c.voicemailFallbackLocked(cl, e) {
+				c.fallbackLocked(cl, e.Reason)
+			}
 		}
 	case router.TaskMoved:
 		// Escalation (PROTOCOL §10): task.moved {task, from_queue, to_queue}.

@@ -42,6 +42,7 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 		}
 		c.flushLocked()
 		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked()}
+		res.HTTPToken = c.newTokenLocked(ag)
 		for _, cl := range ag.calls {
 			res.Calls = append(res.Calls, cl.view())
 		}

@@ -61,6 +61,9 @@ type LoginResult struct {
 	Reservations []ReservationView `json:"reservations"`
 	ICEServers   []ICEServer       `json:"ice_servers,omitempty"` // set by the agent websocket (PROTOCOL §8)
 	Parked       []ParkedView      `json:"parked"`                // PROTOCOL §11: the floor's parked calls
+	// HTTPToken authenticates this session's GET /voicemail/<id>.wav
+	// (Authorization: Bearer; PROTOCOL §11). Only login sets it.
+	HTTPToken string `json:"http_token,omitempty"`
 }
 
 // ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).
