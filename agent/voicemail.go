@@ -221,7 +221,8 @@ func (c *Core) runVoicemail(cl *call, box vmBox, digits chan rune) {
 		if cl.ended {
 			return time.Time{}, false
 		}
-		c.stopPlayerLocked(cl)
+		// The beep's player goes on with silence: the caller keeps getting
+		// RTP while it speaks (phones time out a silent stream).
 		cl.leg.SetSink(rec)
 		for len(digits) > 0 { // what was typed during the greeting does not count
 			<-digits

@@ -83,9 +83,13 @@ func (c *Core) boxesOf(agentID string) ([]store.VoicemailFilter, error) {
 }
 
 // VoicemailList returns the agent's messages (its box and its queues'),
-// newest first, at most store.MaxVoicemailList.
+// newest first, at most store.MaxVoicemailList; none while voicemail is
+// off.
 func (c *Core) VoicemailList(ctx context.Context, agentID string) ([]store.Voicemail, error) {
 	boxes, err := c.boxesOf(agentID)
+	if errors.Is(err, ErrVoicemailOff) {
+		return []store.Voicemail{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -113,10 +113,11 @@ func TestQueueCallOnlyToIdleAgent(t *testing.T) {
 }
 
 // Scenario 4: capacity 2 full: a third direct call gets 486; an IVR
-// direct call gets the announcement and BYE.
+// direct call gets the announcement and BYE (voicemail off: on, both go
+// to voicemail, voicemail_test.go).
 func TestCapacityFull(t *testing.T) {
 	g := startGateway(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Capacity: 2})
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Capacity: 2, NoVoicemail: true})
 	a := g.login(t, "a1", toneAgent)
 	for i := range 2 {
 		p := g.dialAsync(t, "1001", toneCaller1+float64(i)*400)

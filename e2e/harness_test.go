@@ -261,6 +261,9 @@ type agentSpec struct {
 	ID, Ext  string
 	Capacity int
 	Queues   []string
+	// NoVoicemail turns the agent's voicemail off (PROTOCOL §11: on by
+	// default), for the v1 fallbacks (486, announcement and BYE).
+	NoVoicemail bool
 }
 
 func (g *gateway) seed(t *testing.T, queues []map[string]any, agents []agentSpec, routes map[string]string) {
@@ -278,6 +281,9 @@ func (g *gateway) seed(t *testing.T, queues []map[string]any, agents []agentSpec
 		if a.Queues == nil {
 			p["queues"] = []string{}
 		}
+		if a.NoVoicemail {
+			p["voicemail"] = false
+		}
 		c.MustCall("agent.put", p, nil)
 	}
 	for n, tgt := range routes {
@@ -291,6 +297,8 @@ type agentClient struct {
 	WS  *wstest.Client
 	Br  *webrtclegtest.Browser
 	tne float64
+	// HTTPToken is the login result's http_token (PROTOCOL §11).
+	HTTPToken string
 }
 
 // login logs an agent in, connects its WebRTC leg and sets it available.
@@ -298,7 +306,11 @@ func (g *gateway) login(t *testing.T, id string, toneHz float64) *agentClient {
 	t.Helper()
 	a := &agentClient{ID: id, tne: toneHz}
 	a.WS = g.dialWS(t, "/ws/agent")
-	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, nil)
+	var lr struct {
+		HTTPToken string `json:"http_token"`
+	}
+	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, &lr)
+	a.HTTPToken = lr.HTTPToken
 	a.Br = webrtclegtest.NewBrowser(t, media.PCMU)
 	var ans struct {
 		SDP string `json:"sdp"`

@@ -41,7 +41,7 @@ func TestRejectNeverBack(t *testing.T) {
 	t.Parallel()
 	g := startGW(t)
 	oneQueue(t, g, nil,
-		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
+		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}, NoVoicemail: true}, // the 486 of a rejected direct call
 		agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}})
 	a1 := g.login(t, "a1", toneAgent)
 	c := g.dial(t, "5000", toneCaller1)

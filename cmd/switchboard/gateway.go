@@ -29,6 +29,7 @@ import (
 	"switchboard/web"
 	"switchboard/web/adminui"
 	"switchboard/web/phoneui"
+	"switchboard/web/vmaudio"
 )
 
 // gateway is every long-lived part of the process, built from Config.
@@ -141,6 +142,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
 		ParkSlots: cfg.Park.Slots, ParkTimeout: cfg.Park.Timeout,
+		Voicemail: agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
 	})
 	if err != nil {
 		return nil, err
@@ -173,6 +175,10 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		metricsHandler = g.adminOnly(metricsHandler)
 	}
 	g.http.Handle("GET /metrics", metricsHandler)
+	vm := &vmaudio.Handlers{Boxes: g.core, Logger: log}
+	g.http.Handle("GET /voicemail/{name}", vm.Agent())
+	g.http.Handle("PUT /voicemail/greeting", vm.Greeting())
+	g.http.Handle("GET /api/voicemail/{name}", g.adminOnly(vm.Admin()))
 	g.http.Handle("GET /", phoneui.Handler())
 	if cfg.Pprof {
 		g.http.Handle("GET /debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))

@@ -176,6 +176,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.registerWorkflows()
 	s.registerActivities()
 	s.registerStats()
+	s.registerVoicemail()
 	return ws.Gate("auth", s)
 }
 

@@ -134,6 +134,7 @@ type resParams struct {
 func (ss *session) register() {
 	core := ss.s.cfg.Core
 	m := &ss.mux
+	ss.registerVoicemail()
 	m.Register("login", ws.Typed(func(ctx context.Context, p loginParams) (agent.LoginResult, error) {
 		if p.Agent == "" {
 			return agent.LoginResult{}, ws.InvalidParams("agent: required")
