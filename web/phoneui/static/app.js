@@ -144,6 +144,8 @@
     state.reservations = {};
     for (const r of res.reservations || []) if (r && r.id) state.reservations[r.id] = r;
     setParked(res.parked); // PROTOCOL §11 (park.js renders it)
+    state.httpToken = res.http_token || ''; // PROTOCOL §11: GET /voicemail/<id>.wav (voicemail.js)
+    for (const fn of sb.onLogin.hooks || []) fn(res);
     renderCalls();
     renderToasts();
   }
@@ -188,6 +190,7 @@
   }
 
   function onNotification(method, p) {
+    for (const fn of sb.onNotify.hooks || []) fn(method, p); // later files (voicemail.js)
     switch (method) {
       case 'agent.updated':
         setAgent(unwrap(p, 'agent'));
@@ -551,6 +554,10 @@
     for (const fn of sb.onParked.hooks || []) fn(state.parked);
   }
   sb.onParked = (fn) => (sb.onParked.hooks = sb.onParked.hooks || []).push(fn);
+  // Hooks for later files: sb.onLogin(fn(loginResult)) after each (re-)login,
+  // sb.onNotify(fn(method, params)) for every notification.
+  sb.onLogin = (fn) => (sb.onLogin.hooks = sb.onLogin.hooks || []).push(fn);
+  sb.onNotify = (fn) => (sb.onNotify.hooks = sb.onNotify.hooks || []).push(fn);
   sb.callMethod = (method, params, label) => callMethod(method, params, label);
 
   async function callMethod(method, params, label) {

@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/web/webtest"
+)
+
+// PROTOCOL §11 in Chromium against the binary: the softphone's voicemail
+// panel lists the agent's messages with the unheard count, a new message
+// appears live (voicemail.new), Play fetches the WAV with the http_token
+// and plays it in the page (audio element with a duration > 0, playing),
+// which marks it heard; Delete removes it (the WAV is gone).
+func TestBrowserVoicemail(t *testing.T) {
+	t.Parallel()
+	g := startGW(t)
+	ctx := webtest.Browser(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	p := &phonePage{t: t, ctx: ctx}
+
+	// A message while a1 is logged out.
+	leaveMessage(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller1)
+	waitFor(t, 10*time.Second, "the first message", func() bool { return len(g.voicemailList(t, nil)) == 1 })
+
+	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/"))
+	webtest.WaitVisible(t, ctx, "#login-agent", 0)
+	webtest.SetValue(t, ctx, "#login-agent", "a1")
+	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	p.wait(`document.querySelectorAll('#panel-voicemail li.voicemail[data-heard="no"]').length === 1`, 10*time.Second)
+	p.wait(`document.querySelector('#panel-voicemail').open && document.querySelector('#panel-voicemail summary').textContent === 'Voicemail (1 new)'`, 2*time.Second)
+	first := webtest.Eval[string](t, ctx, `document.querySelector('#panel-voicemail li.voicemail').dataset.id`)
+
+	// A second one while the page is open (the agent is not available).
+	p.wait(`document.body.dataset.activity !== 'available'`, 5*time.Second)
+	leaveMessage(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller2)
+	p.wait(`document.querySelectorAll('#panel-voicemail li.voicemail').length === 2 && document.body.dataset.voicemailUnheard === '2'`, 10*time.Second)
+	second := webtest.Eval[string](t, ctx, `document.querySelector('#panel-voicemail li.voicemail').dataset.id`)
+	if second == first {
+		t.Fatalf("newest message %s is the first one", second)
+	}
+
+	// Play the newest: fetched with the token, played in the page, marked heard.
+	webtest.Click(t, ctx, `#panel-voicemail li.voicemail[data-id="`+second+`"] button.vm-play`)
+	p.wait(`(() => { const a = document.querySelector('#vm-player');
+		return a.dataset.id === '`+second+`' && a.duration > 1.5 && a.duration < 2.5 && a.currentTime > 0.2; })()`, 10*time.Second)
+	dur := webtest.Eval[float64](t, ctx, `document.querySelector('#vm-player').duration`)
+	t.Logf("audio element: duration %.2f s", dur)
+	p.wait(`document.querySelector('#panel-voicemail li.voicemail[data-id="`+second+`"]').dataset.heard === 'yes' && document.body.dataset.voicemailUnheard === '1'`, 5*time.Second)
+	waitFor(t, 5*time.Second, "heard in the store", func() bool {
+		for _, m := range g.voicemailList(t, nil) {
+			if m.ID == second {
+				return m.Heard
+			}
+		}
+		return false
+	})
+
+	// Delete the first.
+	webtest.Click(t, ctx, `#panel-voicemail li.voicemail[data-id="`+first+`"] button.vm-delete`)
+	p.wait(`!document.querySelector('#panel-voicemail li.voicemail[data-id="`+first+`"]') && document.querySelectorAll('#panel-voicemail li.voicemail').length === 1`, 5*time.Second)
+	if code, _, _ := fetch(t, g.HTTP+"/api/voicemail/"+first+".wav", g.Token, ""); code != 404 {
+		t.Errorf("deleted message's WAV = %d, want 404", code)
+	}
+}
