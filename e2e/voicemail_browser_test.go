@@ -13,7 +13,8 @@ import (
 // panel lists the agent's messages with the unheard count, a new message
 // appears live (voicemail.new), Play fetches the WAV with the http_token
 // and plays it in the page (audio element with a duration > 0, playing),
-// which marks it heard; Delete removes it (the WAV is gone).
+// which marks it heard; Delete removes it (the WAV is gone). The admin
+// page's Voicemail section lists what is left and plays it too.
 func TestBrowserVoicemail(t *testing.T) {
 	t.Parallel()
 	g := startGW(t)
@@ -66,4 +67,15 @@ func TestBrowserVoicemail(t *testing.T) {
 	if code, _, _ := fetch(t, g.HTTP+"/api/voicemail/"+first+".wav", g.Token, ""); code != 404 {
 		t.Errorf("deleted message's WAV = %d, want 404", code)
 	}
+
+	// The admin page: the message left, played with the admin token.
+	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/admin#voicemail"))
+	webtest.WaitVisible(t, ctx, "#token", 0)
+	webtest.SetValue(t, ctx, "#token", g.Token)
+	webtest.Click(t, ctx, "#auth-submit")
+	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	p.wait(`document.querySelectorAll('#voicemail-table tbody tr').length === 1 && document.querySelector('#voicemail-table tr[data-voicemail="`+second+`"][data-heard="yes"] .voicemail-box').textContent === 'agent a1'`, 10*time.Second)
+	webtest.Click(t, ctx, `#voicemail-table tr[data-voicemail="`+second+`"] button.voicemail-play`)
+	p.wait(`(() => { const a = document.querySelector('#voicemail-player');
+		return a.dataset.id === '`+second+`' && a.duration > 1.5 && a.duration < 2.5 && a.currentTime > 0.2; })()`, 10*time.Second)
 }

@@ -19,9 +19,12 @@ var sections = []string{
 	"sections/workflows.js",
 	"sections/tasks.js",
 	"sections/parked.js",
+	"sections/voicemail.js",
 }
 
-var handler = page.Handler(page.Config{Name: "adminui", Files: static, Scripts: sections, Permissions: "microphone=()"})
+var handler = page.Handler(page.Config{Name: "adminui", Files: static, Scripts: sections, Permissions: "microphone=()",
+	ExtraCSP: []string{"media-src blob:"}, // voicemail playback (sections/voicemail.js)
+})
 
 // Handler returns the handler of the admin console page (see page.Handler
 // for what it answers).

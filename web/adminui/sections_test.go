@@ -25,7 +25,7 @@ func TestSections(t *testing.T) {
 	adminLogin(t, ctx, srv.URL+"/admin")
 
 	nav := webtest.Eval[string](t, ctx, `[...document.querySelectorAll('#section-nav a')].map((a) => a.getAttribute('href') + '=' + a.textContent).join(' ')`)
-	want := "#floor=Floor #agents=Agents #queues=Queues #routes=Routes #trunks=Trunks #workflows=Workflows and menus #tasks=Tasks #records=Records #events=Events"
+	want := "#floor=Floor #agents=Agents #queues=Queues #routes=Routes #trunks=Trunks #workflows=Workflows and menus #voicemail=Voicemail #tasks=Tasks #records=Records #events=Events"
 	if nav != want {
 		t.Fatalf("navigation %q, want %q", nav, want)
 	}
