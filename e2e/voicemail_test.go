@@ -2,13 +2,17 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"math"
 	"net/http"
 	"testing"
 	"time"
 
 	"switchboard/media"
+	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
+	"switchboard/signaling/trunk/trunktest"
 )
 
 // Voicemail (PROTOCOL §11) against the binary: SIP callers leave messages
@@ -38,7 +42,9 @@ func leaveMessage(t *testing.T, c *caller, freq float64) time.Duration {
 	t.Helper()
 	start := time.Now()
 	hearsMusic(t, "voicemail caller (greeting)", c.classify)
-	hears(t, "voicemail caller (beep)", c.classify, beepHz)
+	waitFor(t, 20*time.Second, "voicemail caller to hear the beep", func() bool { // after the greeting (8 s built in)
+		return c.classify(beepHz, 200*time.Millisecond) == tone.VerdictTone
+	})
 	waitFor(t, 5*time.Second, "the beep to end", func() bool {
 		return c.classify(beepHz, 100*time.Millisecond) != tone.VerdictTone
 	})
@@ -218,4 +224,125 @@ func TestVoicemailEndToEnd(t *testing.T) {
 		t.Fatalf("after a restart GET = %d", code)
 	}
 	checkWAV(t, "after the restart", wav, toneCaller2)
+}
+
+// wavTone is a 16 kHz mono 16-bit WAV of secs of freq (a greeting upload:
+// another rate than the gateway's, which resamples).
+func wavTone(freq, secs float64) []byte {
+	const rate = 16000
+	n := int(rate * secs)
+	b := make([]byte, 44+2*n)
+	copy(b, "RIFF")
+	le := func(o int, v uint32, size int) {
+		for i := range size {
+			b[o+i] = byte(v >> (8 * i))
+		}
+	}
+	le(4, uint32(36+2*n), 4)
+	copy(b[8:], "WAVEfmt ")
+	le(16, 16, 4)
+	le(20, 1, 2)
+	le(22, 1, 2)
+	le(24, rate, 4)
+	le(28, rate*2, 4)
+	le(32, 2, 2)
+	le(34, 16, 2)
+	copy(b[36:], "data")
+	le(40, uint32(2*n), 4)
+	for i := range n {
+		v := int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/rate))
+		le(44+2*i, uint32(uint16(v)), 2)
+	}
+	return b
+}
+
+// putGreeting uploads an agent's greeting with its http_token.
+func putGreeting(t *testing.T, g *gateway, token string, wav []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "PUT", g.HTTP+"/voicemail/greeting", bytes.NewReader(wav))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// PROTOCOL §11 against the binary, the two other ways in: a direct offer
+// the agent lets ring out (60 s) reaches its voicemail, where the caller
+// hears the greeting the agent uploaded (PUT /voicemail/greeting) before
+// the beep; and a queue with voicemail on sends a caller whose
+// max_wait_seconds ran out to the queue's box, announced to its members.
+func TestVoicemailTimeoutGreetingAndQueueBox(t *testing.T) {
+	t.Parallel()
+	const greetHz = 500.0
+	// The caller sends no RTP while it rings: the default 60 s RTP timeout
+	// would end it just as the 60 s offer does.
+	g := startGW(t, "-rtp-timeout", "90s")
+	g.seed(t, []map[string]any{{"id": "support", "name": "Support", "voicemail": true, "max_wait_seconds": 3}},
+		[]agentSpec{{ID: "a1", Ext: "1001", Queues: []string{}}, {ID: "a2", Ext: "1002", Queues: []string{"support"}}},
+		map[string]string{"5001": "queue:support"})
+	a1 := g.login(t, "a1", toneAgent)
+	if code, body := putGreeting(t, g, a1.HTTPToken, []byte("not a wav")); code != 400 {
+		t.Errorf("bad greeting = %d %s, want 400", code, body)
+	}
+	if code, body := putGreeting(t, g, "wrong", wavTone(greetHz, 1)); code != 401 {
+		t.Errorf("greeting with a wrong token = %d %s, want 401", code, body)
+	}
+	if code, body := putGreeting(t, g, a1.HTTPToken, wavTone(greetHz, 1)); code != 200 {
+		t.Fatalf("greeting upload = %d %s", code, body)
+	}
+	c := &caller{SIP: trunktest.NewPhone(t, "udp"), RTP: rtplegtest.NewPhone(t, media.PCMU)}
+	iv, err := c.SIP.StartInvite(t.Context(), g.SIP, "1001", c.RTP.Offer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1.reservation(t) // and never answered
+	rang := time.Now()
+
+	// Meanwhile the queue box: a2 is a member but not available.
+	a2 := g.login(t, "a2", toneAgent2)
+	a2.WS.MustCall("activity.set", map[string]string{"activity": "unavailable"}, nil)
+	q := g.dial(t, "5001", 0)
+	leaveMessage(t, q, toneCaller2)
+	a2.expect(t, 10*time.Second, notif{"voicemail.new", field("queue", "support")})
+	var l []vmMessage
+	a2.WS.MustCall("voicemail.list", nil, &l)
+	if len(l) != 1 || l[0].Queue != "support" || l[0].Agent != "" {
+		t.Fatalf("a2's voicemail.list = %+v, want the support box's message", l)
+	}
+	code, wav, _ := fetch(t, g.HTTP+"/voicemail/"+l[0].ID+".wav", a2.HTTPToken, "")
+	if code != 200 {
+		t.Fatalf("a2 fetching the queue box's message = %d", code)
+	}
+	checkWAV(t, "queue box message", wav, toneCaller2)
+	if code, _, _ := fetch(t, g.HTTP+"/voicemail/"+l[0].ID+".wav", a1.HTTPToken, ""); code != 404 {
+		t.Errorf("a1 (no member) fetching the queue box's message = %d, want 404", code)
+	}
+
+	// The unanswered direct call, with a1's own greeting.
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	if c.Dlg, err = iv.Wait(ctx); err != nil {
+		t.Fatalf("the unanswered direct call: %v", err)
+	}
+	if err := c.RTP.SetAnswer(c.Dlg.AnswerSDP()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("direct call answered for voicemail %v after the offer", time.Since(rang).Round(100*time.Millisecond))
+	hears(t, "caller (a1's greeting)", c.classify, greetHz)
+	leaveMessage(t, c, toneCaller1)
+	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})
+	var mine []vmMessage
+	a1.WS.MustCall("voicemail.list", nil, &mine)
+	if len(mine) != 1 || mine[0].Agent != "a1" {
+		t.Fatalf("a1's voicemail.list = %+v", mine)
+	}
+	_, wav, _ = fetch(t, g.HTTP+"/voicemail/"+mine[0].ID+".wav", a1.HTTPToken, "")
+	checkWAV(t, "timed-out direct call's message", wav, toneCaller1)
 }
