@@ -416,3 +416,64 @@ func TestVoicemailBoxMethods(t *testing.T) {
 		t.Errorf("TokenAgent(new) = %q, %v", id, ok)
 	}
 }
+
+// PROTOCOL §11: the other direct calls reach voicemail too: a blind
+// transfer to an extension whose agent is logged out (the caller's audio
+// is recorded), and an agent dialling the extension of a logged-out agent
+// (the dialling agent's audio, through the internal pipe, is recorded).
+func TestVoicemailTransferAndInternalDial(t *testing.T) {
+	h, vs, dir := vmHarness(t)
+	a1 := h.login("a1")
+	fc := h.call("5000", freqCaller1)
+	cv := h.accept(a1, h.nextOffer(a1))
+	if _, err := h.c.Transfer(t.Context(), "a1", cv.ID, "1003", "blind"); err != nil {
+		t.Fatal(err)
+	}
+	h.recorderOf(fc)
+	h.speak(60)
+	fc.callerHangup()
+	h.waitFor("message stored", func() bool { return len(vs.all()) == 1 })
+	v := vs.all()[0]
+	if v.Agent != "a3" || v.From != fc.from {
+		t.Errorf("transferred caller's message %+v, want in a3's box from %s", v, fc.from)
+	}
+	checkMessage(t, dir, v, 60, freqCaller1)
+
+	dv, err := h.c.Dial(t.Context(), "a1", "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the internal call answered by voicemail", func() bool { return h.callState("a1", dv.ID) == "active" })
+	var rec *wavrec.Recorder
+	h.waitFor("recording the internal caller", func() bool {
+		h.c.mu.Lock()
+		defer h.c.mu.Unlock()
+		for cl := range h.c.recording {
+			if p, ok := cl.leg.(*pipeLeg); ok {
+				if s := p.sink.Load(); s != nil {
+					rec, _ = (*s).(*wavrec.Recorder)
+				}
+			}
+		}
+		return rec != nil
+	})
+	h.speak(60)
+	for deadline := time.Now().Add(5 * time.Second); rec.Seconds() < 1.2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) { // the pipe delivers on its own goroutine
+			t.Fatalf("the recorder took %.2f s of the internal caller, want 1.2", rec.Seconds())
+		}
+	}
+	if _, err := h.c.Hangup("a1", dv.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("message stored", func() bool { return len(vs.all()) == 2 })
+	l, _ := vs.ListVoicemail(t.Context(), store.VoicemailFilter{Agent: "a2"})
+	if len(l) != 1 {
+		t.Fatalf("a2's box %+v", l)
+	}
+	v = l[0]
+	if v.Agent != "a2" || v.From != "1001" {
+		t.Errorf("internal caller's message %+v, want in a2's box from 1001", v)
+	}
+	checkMessage(t, dir, v, 60, freqAgent)
+}
