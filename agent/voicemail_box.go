@@ -143,7 +143,22 @@ func (c *Core) VoicemailMark(ctx context.Context, agentID, id string, heard bool
 	if _, err := c.voicemailOf(ctx, agentID, id); err != nil {
 		return store.Voicemail{}, err
 	}
-	return c.vm.MarkVoicemail(ctx, id, heard)
+	v, err := c.vm.MarkVoicemail(ctx, id, heard)
+	if err == nil {
+		c.boxChanged(v, "voicemail.updated", v)
+	}
+	return v, err
+}
+
+// boxChanged tells the box's owners (the agent, or every member of the
+// queue) about a change (additions: voicemail.updated {Voicemail},
+// voicemail.deleted {id}), so every page's list stays true.
+func (c *Core) boxChanged(v store.Voicemail, method string, params any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ag := range c.boxAgentsLocked(vmBox{agent: v.Agent, queue: v.Queue}) {
+		c.notifyLocked(ag, method, params)
+	}
 }
 
 // VoicemailDelete deletes one of the agent's messages and its audio.
@@ -156,6 +171,7 @@ func (c *Core) VoicemailDelete(ctx context.Context, agentID, id string) error {
 		return err
 	}
 	c.removeAudio(v)
+	c.boxChanged(v, "voicemail.deleted", map[string]string{"id": id})
 	c.log.Info("voicemail deleted", "voicemail", id, "agent_id", agentID)
 	return nil
 }
@@ -214,6 +230,7 @@ func (c *Core) startRetention() {
 		defer t.Stop()
 		for {
 			c.expireVoicemail(keep)
+			c.removeOrphans()
 			select {
 			case <-c.stop:
 				return
@@ -241,6 +258,42 @@ func (c *Core) expireVoicemail(keep time.Duration) {
 		}
 		if len(old) < store.MaxVoicemailList {
 			return
+		}
+	}
+}
+
+// removeOrphans deletes the WAV files under VoicemailConfig.Dir that no
+// message names and that are older than the longest message (a recording
+// the process did not finish: it was killed mid-message). At most
+// maxOrphanScan files are looked at per sweep.
+func (c *Core) removeOrphans() {
+	const maxOrphanScan = 10000
+	dir := c.cfg.Voicemail.Dir
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		c.log.Warn("voicemail orphan sweep", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cutoff := time.Now().Add(-c.cfg.Voicemail.Max - time.Minute) // file times are the real clock's
+	for i, e := range es {
+		id, ok := strings.CutSuffix(e.Name(), ".wav")
+		if i >= maxOrphanScan || ctx.Err() != nil {
+			return
+		}
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if _, err := c.vm.GetVoicemail(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			c.log.Info("voicemail orphan removed", "file", e.Name())
 		}
 	}
 }

@@ -394,12 +394,16 @@ func TestVoicemailBoxMethods(t *testing.T) {
 	if v, err := h.c.VoicemailMark(t.Context(), "a1", id, true); err != nil || !v.Heard {
 		t.Errorf("VoicemailMark = %+v, %v", v, err)
 	}
+	if n := h.waitNote(a1, "voicemail.updated", nil).(store.Voicemail); n.ID != id || !n.Heard {
+		t.Errorf("voicemail.updated %+v", n)
+	}
 	if err := h.c.VoicemailDelete(t.Context(), "a3", id); err == nil {
 		t.Error("a3 deletes a1's message")
 	}
 	if err := h.c.VoicemailDelete(t.Context(), "a1", id); err != nil {
 		t.Fatal(err)
 	}
+	h.waitNote(a1, "voicemail.deleted", func(p any) bool { return p.(map[string]string)["id"] == id })
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("audio still there after delete: %v", err)
 	}
@@ -476,4 +480,50 @@ func TestVoicemailTransferAndInternalDial(t *testing.T) {
 		t.Errorf("internal caller's message %+v, want in a2's box from 1001", v)
 	}
 	checkMessage(t, dir, v, 60, freqAgent)
+}
+
+// Retention: a message older than VoicemailConfig.Retention goes with its
+// file; a WAV no message names, older than the longest message (a
+// recording cut by a crash), goes too; the rest stays.
+func TestVoicemailRetention(t *testing.T) {
+	h, vs, dir := vmHarness(t)
+	fc := h.call("1001", freqCaller1)
+	h.recorderOf(fc)
+	h.speak(60)
+	fc.callerHangup()
+	h.waitFor("message stored", func() bool { return len(vs.all()) == 1 })
+	v := vs.all()[0]
+	orphan := filepath.Join(dir, "vm0000000000000000.wav")
+	young := filepath.Join(dir, "vm1111111111111111.wav")
+	for _, p := range []string{orphan, young} {
+		if err := os.WriteFile(p, []byte("RIFF"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(orphan, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(filepath.Join(dir, v.File), old, old); err != nil {
+		t.Fatal(err)
+	}
+	h.c.removeOrphans()
+	for p, want := range map[string]bool{orphan: false, young: true, filepath.Join(dir, v.File): true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: present %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+	h.clock.Add(23 * time.Hour)
+	h.c.expireVoicemail(24 * time.Hour)
+	if len(vs.all()) != 1 {
+		t.Fatal("a message younger than the retention was deleted")
+	}
+	h.clock.Add(2 * time.Hour)
+	h.c.expireVoicemail(24 * time.Hour)
+	if len(vs.all()) != 0 {
+		t.Error("a message older than the retention is still listed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, v.File)); !os.IsNotExist(err) {
+		t.Errorf("the expired message's file: %v", err)
+	}
 }

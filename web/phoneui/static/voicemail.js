@@ -252,8 +252,20 @@
 
   sb.onLogin(() => refresh());
   sb.onNotify((method, p) => {
-    if (method !== 'voicemail.new' || !p || !p.id) return;
-    if (!messages.some((m) => m.id === p.id)) messages.unshift(p);
+    if (!p || !p.id) return;
+    switch (method) {
+      case 'voicemail.new':
+        if (!messages.some((m) => m.id === p.id)) messages.unshift(p);
+        break;
+      case 'voicemail.updated': // marked (here or on another page, or by another member of its queue)
+        for (const m of messages) if (m.id === p.id) Object.assign(m, p);
+        break;
+      case 'voicemail.deleted':
+        messages = messages.filter((m) => m.id !== p.id);
+        break;
+      default:
+        return;
+    }
     sb.state.voicemail = messages;
     render();
   });
