@@ -40,6 +40,14 @@ type vmMessage struct {
 // greeting and beep took from the answer.
 func leaveMessage(t *testing.T, c *caller, freq float64) time.Duration {
 	t.Helper()
+	return leaveMessageEnd(t, c, freq, false)
+}
+
+// leaveMessageEnd is leaveMessage; with pound the caller ends the message
+// with '#' (RFC 4733) and waits for the gateway's BYE instead of sending
+// its own.
+func leaveMessageEnd(t *testing.T, c *caller, freq float64, pound bool) time.Duration {
+	t.Helper()
 	start := time.Now()
 	hearsMusic(t, "voicemail caller (greeting)", c.classify)
 	waitFor(t, 20*time.Second, "voicemail caller to hear the beep", func() bool { // after the greeting (8 s built in)
@@ -52,7 +60,12 @@ func leaveMessage(t *testing.T, c *caller, freq float64) time.Duration {
 	c.RTP.PlayTone(freq)
 	time.Sleep(messageLen) // the message's length: what is measured in the WAV
 	c.RTP.Silence()
-	c.bye(t)
+	if pound {
+		c.sendDTMF(t, "#")
+		c.ended(t, "caller after #", 10*time.Second)
+	} else {
+		c.bye(t)
+	}
 	return greet
 }
 
@@ -123,7 +136,8 @@ func (g *gateway) voicemailList(t *testing.T, params map[string]string) []vmMess
 // PROTOCOL §11 end to end: a direct call to an agent who is logged out,
 // rejects, or is at capacity reaches its voicemail (never 486): the caller
 // hears the greeting, then the beep, and its tone is in the stored WAV for
-// its length ± 0.2 s. voicemail.new reaches the agent; the agent lists,
+// its length ± 0.2 s ('#' ends the last one: the gateway hangs up).
+// voicemail.new reaches the agent; the agent lists,
 // fetches (http_token, Range), marks and deletes; the console lists and
 // fetches with the admin token; the messages survive a restart.
 func TestVoicemailEndToEnd(t *testing.T) {
@@ -146,11 +160,11 @@ func TestVoicemailEndToEnd(t *testing.T) {
 	leaveMessage(t, p.wait(t), toneCaller2)
 	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})
 
-	// At capacity (1): a queue call is active.
+	// At capacity (1): a queue call is active. This caller ends with '#'.
 	q := g.dial(t, "5000", toneCaller2)
 	a1.accept(t)
 	talking(t, "queue call", q, toneCaller2, a1)
-	leaveMessage(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller1)
+	leaveMessageEnd(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller1, true)
 	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})
 
 	// Three messages, each with its caller's tone.
