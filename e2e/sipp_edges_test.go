@@ -3,10 +3,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,6 +25,7 @@ import (
 type sippRun struct {
 	out    bytes.Buffer
 	dir    string // SIPp's working directory: its -trace_msg and -trace_err logs
+	port   int    // SIPp's SIP port
 	done   chan struct{}
 	err    error
 	cancel context.CancelFunc
@@ -39,12 +45,13 @@ func startScenario(t *testing.T, g *gateway, file, service string, extra ...stri
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	port := freePort(t, "udp")
 	args := append([]string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "60", "-timeout_error",
-		"-p", strconv.Itoa(freePort(t, "udp")), "-mp", strconv.Itoa(freePort(t, "udp")),
+		"-p", strconv.Itoa(port), "-mp", strconv.Itoa(freePort(t, "udp")),
 		"-sf", sf, "-s", service, "-m", "1", "-trace_msg", "-trace_err"}, extra...)
 	args = append(args, g.SIP.String())
 	cmd := exec.CommandContext(ctx, bin, args...)
-	r := &sippRun{done: make(chan struct{}), cancel: cancel, dir: t.TempDir()}
+	r := &sippRun{done: make(chan struct{}), cancel: cancel, dir: t.TempDir(), port: port}
 	cmd.Dir = r.dir
 	cmd.Stdout, cmd.Stderr = &r.out, &r.out
 	if err := cmd.Start(); err != nil {
@@ -56,7 +63,13 @@ func startScenario(t *testing.T, g *gateway, file, service string, extra ...stri
 		defer cancel()
 		r.err = cmd.Wait()
 	}()
-	t.Cleanup(func() { cancel(); <-r.done })
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+		if t.Failed() {
+			t.Logf("sipp %s: %v\n%s", file, r.err, r.tail())
+		}
+	})
 	return r
 }
 
@@ -108,6 +121,19 @@ func TestBinarySIPpEarlyBye(t *testing.T) {
 	noCalls(t, g)
 }
 
+// A BYE right after the 200 OK, before the ACK, gets 200 and ends the call
+// on the agent's side too.
+func TestBinarySIPpByeBeforeAck(t *testing.T) {
+	g := startGW(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a := g.login(t, "a1", toneAgent)
+	run := startScenario(t, g, "bye_before_ack.xml", "1001")
+	call := a.accept(t)
+	run.wait(t, 30*time.Second)
+	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+	noCalls(t, g)
+}
+
 // A merged request gets 482; the first INVITE rings the agent once and
 // ends with the early BYE.
 func TestBinarySIPpMergedRequest(t *testing.T) {
@@ -153,4 +179,82 @@ func TestBinarySIPpCancelRace(t *testing.T) {
 		}
 	})
 	t.Logf("10 INVITE+CANCEL pairs: %d offers made, %d withdrawn", created, ended)
+}
+
+// relay is the Record-Route hop of TestBinarySIPpRecordRoute: a UDP socket
+// that forwards every datagram to SIPp and keeps where each came from and
+// its first line.
+type relay struct {
+	conn *net.UDPConn
+	to   atomic.Pointer[netip.AddrPort]
+	mu   sync.Mutex
+	got  []relayed
+	wg   sync.WaitGroup
+}
+
+type relayed struct {
+	from netip.AddrPort
+	line string
+}
+
+func newRelay(t *testing.T) *relay {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{conn: c}
+	r.wg.Go(func() {
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := c.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+			r.mu.Lock()
+			r.got = append(r.got, relayed{from, line})
+			r.mu.Unlock()
+			if to := r.to.Load(); to != nil {
+				_, _ = c.WriteToUDPAddrPort(buf[:n], *to)
+			}
+		}
+	})
+	t.Cleanup(func() { _ = c.Close(); r.wg.Wait() })
+	return r
+}
+
+func (r *relay) port() int { return r.conn.LocalAddr().(*net.UDPAddr).Port }
+
+func (r *relay) received() []relayed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]relayed(nil), r.got...)
+}
+
+// A Record-Route in the caller's INVITE is honoured in the dialog: the 200
+// copies it, and the gateway's BYE (the agent hangs up) goes to the
+// Record-Route hop, not to the caller's Contact, with a Route header naming
+// it, and it leaves from the gateway's SIP listening port (before the fix:
+// a random UDP port).
+func TestBinarySIPpRecordRoute(t *testing.T) {
+	g := startGW(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a := g.login(t, "a1", toneAgent)
+	hop := newRelay(t)
+	run := startScenario(t, g, "record_route.xml", "1001", "-set", "route_port", strconv.Itoa(hop.port()))
+	sipp := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(run.port))
+	hop.to.Store(&sipp)
+	call := a.accept(t)
+	waitFor(t, 10*time.Second, "the call to be active", func() bool { return g.agentCalls(t, "a1")[call] == "active" })
+	a.callOp(t, "call.hangup", call)
+	run.wait(t, 40*time.Second)
+	got := hop.received()
+	if len(got) != 1 || !strings.HasPrefix(got[0].line, "BYE sip:sipp@127.0.0.1:"+strconv.Itoa(run.port)) {
+		t.Fatalf("the Record-Route hop got %+v, want the BYE to the caller's Contact only", got)
+	}
+	if got[0].from != g.SIP {
+		t.Errorf("the BYE came from %v, want the SIP listening address %v", got[0].from, g.SIP)
+	}
+	noCalls(t, g)
 }

@@ -211,6 +211,16 @@ func (t *Trunk) raceCancel(req *sip.Request) bool {
 // cancelEarly ends an inbound call that has no final response as a CANCEL
 // does: 487 to the INVITE, reason canceled. It returns false when the call
 // already has its final response.
+// answering reports whether Answer has sent (is sending) the 200 of an
+// inbound call whose ACK has not arrived: sipgo's dialog is established
+// then, confirmed at the ACK.
+func (c *Call) answering() bool {
+	if c.outbound || c.srvDlg == nil {
+		return false
+	}
+	return c.srvDlg.LoadState() == sip.DialogStateEstablished
+}
+
 func (c *Call) cancelEarly() bool {
 	if c.outbound {
 		return false

@@ -391,6 +391,18 @@ func (t *Trunk) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	// PROTOCOL §14: a BYE on an early dialog (RFC 3261 §15.1.2) gets 200,
 	// and the INVITE its final response, 487.
 	if !c.outbound && c.State() != StateAnswered {
+		if c.answering() {
+			// Our 200 is out (or going out) and its ACK not in yet: the BYE
+			// confirms the dialog and ends it. Through sipgo's dialog, so its
+			// 200 retransmissions stop and Answer returns now, not after
+			// 64*T1 with the agent's accept waiting on it.
+			if err := c.srvDlg.ReadBye(req, tx); err != nil {
+				t.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+				return
+			}
+			c.end(ReasonRemoteHangup)
+			return
+		}
 		t.respond(req, tx, 200, "OK")
 		if !c.cancelEarly() {
 			c.end(ReasonRemoteHangup) // answered meanwhile: the BYE ends it
