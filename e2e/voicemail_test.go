@@ -295,9 +295,10 @@ func putGreeting(t *testing.T, g *gateway, token string, wav []byte) (int, strin
 func TestVoicemailTimeoutGreetingAndQueueBox(t *testing.T) {
 	t.Parallel()
 	const greetHz = 500.0
-	// The caller sends no RTP while it rings: the default 60 s RTP timeout
-	// would end it just as the 60 s offer does.
-	g := startGW(t, "-rtp-timeout", "90s")
+	// The caller sends no RTP while it rings (60 s): the RTP timeout (60 s)
+	// counts from the answer, so it reaches voicemail (before that fix it
+	// got 480 as the offer timed out).
+	g := startGW(t)
 	g.seed(t, []map[string]any{{"id": "support", "name": "Support", "voicemail": true, "max_wait_seconds": 3}},
 		[]agentSpec{{ID: "a1", Ext: "1001", Queues: []string{}}, {ID: "a2", Ext: "1002", Queues: []string{"support"}}},
 		map[string]string{"5001": "queue:support"})

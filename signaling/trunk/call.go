@@ -279,7 +279,8 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.state = StateAnswered
 	}
 	c.mu.Unlock()
-	c.closeFinal() // after the state change: Hangup waits on it, then BYEs
+	c.leg.SetHold(false) // the inactivity timeout counts from now (newInboundCall)
+	c.closeFinal()       // after the state change: Hangup waits on it, then BYEs
 	if c.lateOffer {
 		if err := c.applyLateAnswer(); err != nil {
 			// RFC 3264 §5: an ACK without a usable answer ends the call.

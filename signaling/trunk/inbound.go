@@ -190,6 +190,11 @@ func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte)
 		reinv:      make(chan struct{}, 1),
 		lateAnswer: make(chan []byte, 1),
 	}
+	// Ringing can last long without RTP (a direct call rings 60 s, and
+	// carriers rarely send early media): the inactivity timeout counts from
+	// the answer, as for outbound calls. Otherwise a silent caller is ended
+	// just as its offer times out, instead of reaching voicemail.
+	leg.SetHold(true)
 	if f := req.From(); f != nil {
 		c.from = f.Address.User
 		c.fromURI = f.Address.String()
