@@ -13,7 +13,8 @@ import (
 // panel lists the agent's messages with the unheard count, a new message
 // appears live (voicemail.new), Play fetches the WAV with the http_token
 // and plays it in the page (audio element with a duration > 0, playing),
-// which marks it heard; Delete removes it (the WAV is gone). The admin
+// which marks it heard; Delete removes it (the WAV is gone); the agent
+// records its greeting from the microphone (PUT /voicemail/greeting). The admin
 // page's Voicemail section lists what is left and plays it too.
 func TestBrowserVoicemail(t *testing.T) {
 	t.Parallel()
@@ -43,6 +44,20 @@ func TestBrowserVoicemail(t *testing.T) {
 	second := webtest.Eval[string](t, ctx, `document.querySelector('#panel-voicemail li.voicemail').dataset.id`)
 	if second == first {
 		t.Fatalf("newest message %s is the first one", second)
+	}
+
+	// The agent records its greeting from the (fake) microphone (after the
+	// messages: Chromium's fake microphone beeps, like the voicemail beep).
+	webtest.Click(t, ctx, "#panel-voicemail details.vm-greeting summary")
+	webtest.Click(t, ctx, "#vm-greeting-record")
+	p.wait(`document.querySelector('#vm-greeting-record').getAttribute('aria-pressed') === 'true'`, 5*time.Second)
+	time.Sleep(1500 * time.Millisecond) // the greeting's length
+	webtest.Click(t, ctx, "#vm-greeting-record")
+	p.wait(`/^Greeting saved \(\d/.test(document.querySelector('#vm-greeting-status').textContent)`, 10*time.Second)
+	status := webtest.Eval[string](t, ctx, `document.querySelector('#vm-greeting-status').textContent`)
+	t.Logf("greeting recorded in the page: %s", status)
+	if !g.Logged(`"msg":"voicemail greeting set"`, `"agent_id":"a1"`) {
+		t.Error("the gateway did not log the greeting")
 	}
 
 	// Play the newest: fetched with the token, played in the page, marked heard.
