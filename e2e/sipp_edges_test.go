@@ -258,3 +258,26 @@ func TestBinarySIPpRecordRoute(t *testing.T) {
 	}
 	noCalls(t, g)
 }
+
+// The other SIPp scenarios, so far run against an in-process trunk
+// only, against the binary: UPDATE with and without SDP on an echo call,
+// and Session-Expires 30 refused with 422 Min-SE 90.
+func TestBinarySIPpUpdateAndSessionExpires(t *testing.T) {
+	g := startGW(t)
+	startScenario(t, g, "update.xml", "echo").wait(t, 30*time.Second)
+	startScenario(t, g, "session_expires_30.xml", "echo").wait(t, 30*time.Second)
+	noCalls(t, g)
+}
+
+// Require: 100rel to a ringing agent: the 180 is reliable, SIPp PRACKs
+// it, the agent accepts and the call is answered after the PRACK.
+func TestBinarySIPpPRACK(t *testing.T) {
+	g := startGW(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a := g.login(t, "a1", toneAgent)
+	run := startScenario(t, g, "prack.xml", "1001")
+	call := a.accept(t)
+	run.wait(t, 30*time.Second)
+	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+	noCalls(t, g)
+}
