@@ -87,7 +87,7 @@ func (s *SQLite) TrimEvents(ctx context.Context, keep int) (int64, error) {
 // LastEventSeq returns the Seq of the last persisted event, 0 if none.
 func (s *SQLite) LastEventSeq(ctx context.Context) (uint64, error) {
 	var seq sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT json_extract(body, '$.seq') FROM events ORDER BY id DESC LIMIT 1`).Scan(&seq)
+	err := s.db.QueryRowContext(ctx, s.lastSeqQuery()).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -99,9 +99,10 @@ var migrations = []string{
 
 // SQLite is the embedded Store. Create it with Open.
 type SQLite struct {
-	db   *sql.DB
-	log  *slog.Logger
-	path string
+	db      *sql.DB
+	log     *slog.Logger
+	path    string
+	dialect Dialect
 
 	closeOnce sync.Once
 	closeErr  error
@@ -143,6 +144,24 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*SQLite, error)
 	return s, nil
 }
 
+// OpenDB runs this package's SQL on another engine (store/postgres): db
+// is that engine's database/sql handle, already rewriting ? placeholders
+// for it, and d says how its SQL differs. It applies pending migrations
+// (translated by d.Schema) and takes ownership of db (Close closes it).
+func OpenDB(ctx context.Context, db *sql.DB, d Dialect, logger *slog.Logger) (*SQLite, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if d.Name == "" || d.Schema == nil || d.LastSeq == "" {
+		return nil, errors.New("open store: dialect needs Name, Schema and LastSeq")
+	}
+	s := &SQLite{db: db, log: logger, dialect: d}
+	if err := s.migrate(ctx); err != nil {
+		return nil, fmt.Errorf("open store (%s): %w", d.Name, err)
+	}
+	return s, nil
+}
+
 // Path returns the database file.
 func (s *SQLite) Path() string { return s.path }
 
@@ -154,17 +173,23 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {
-	var mode string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-		return fmt.Errorf("journal mode: %w", err)
+	if s.dialect.Name == "" {
+		var mode string
+		if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			return fmt.Errorf("journal mode: %w", err)
+		}
+		if mode != "wal" {
+			return fmt.Errorf("journal mode is %q, want wal", mode)
+		}
 	}
-	if mode != "wal" {
-		return fmt.Errorf("journal mode is %q, want wal", mode)
-	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	err := s.tx(ctx, func(tx *sql.Tx) error { // in the write lock: nodes starting together create it once
+		_, err := tx.ExecContext(ctx, s.schema(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("schema_version: %w", err)
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var v int
 		switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); {
 		case errors.Is(err, sql.ErrNoRows):
@@ -199,7 +224,7 @@ func (s *SQLite) applyMigrations(ctx context.Context) error {
 				done = true
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			if _, err := tx.ExecContext(ctx, s.schema(migrations[v])); err != nil {
 				return fmt.Errorf("migration %d: %w", v+1, err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, v+1); err != nil {
@@ -214,11 +239,18 @@ func (s *SQLite) applyMigrations(ctx context.Context) error {
 	}
 }
 
-// tx runs fn in one transaction (BEGIN IMMEDIATE) and commits it.
+// tx runs fn in one transaction (BEGIN IMMEDIATE; on another engine
+// after the dialect's LockTx) and commits it.
 func (s *SQLite) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if s.dialect.LockTx != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.LockTx); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin: write lock: %w", err)
+		}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"encoding/json"
@@ -12,9 +12,9 @@ import (
 
 // Voicemail metadata: add, list by box newest first, mark, delete, expire,
 // bad input refused, and messages survive a reopen.
-func TestVoicemailStore(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir)
+func VoicemailStore(t *testing.T, be Backend) {
+	dir := be.Fresh(t)
+	s := be.Open(t, dir)
 	ctx := t.Context()
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, v := range []store.Voicemail{
@@ -72,7 +72,7 @@ func TestVoicemailStore(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2 := open(t, dir)
+	s2 := be.Open(t, dir)
 	if l, err := s2.ListVoicemail(ctx, store.VoicemailFilter{}); err != nil || ids(l) != "v3" {
 		t.Errorf("after reopen = %v, %v, want v3", ids(l), err)
 	}

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"testing"
@@ -8,9 +8,9 @@ import (
 )
 
 // A record's park_seconds (PROTOCOL §11) is stored and read back.
-func TestRecordParkSeconds(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir)
+func RecordParkSeconds(t *testing.T, be Backend) {
+	dir := be.Fresh(t)
+	s := be.Open(t, dir)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	r := store.CallRecord{Call: "p1", Kind: "queue", Direction: "inbound", From: "+1555", To: "5000",
 		StartedAt: t0, EndedAt: t0.Add(time.Minute), TalkSeconds: 20, ParkSeconds: 12.5, Outcome: "caller_hangup"}

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"encoding/json"
@@ -10,9 +10,9 @@ import (
 	"switchboard/store"
 )
 
-func TestTrunkCRUDKeepsPasswordAndNeverMarshalsIt(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir)
+func TrunkCRUDKeepsPasswordAndNeverMarshalsIt(t *testing.T, be Backend) {
+	dir := be.Fresh(t)
+	s := be.Open(t, dir)
 	ctx := t.Context()
 	in := store.Trunk{ID: "carrier-a", Host: "192.0.2.10", Username: "acct", Password: "s3cret", Register: true,
 		CallerID: "+4930123", Prefixes: []string{"+49", "0049"}, Priority: 5, Allow: []string{"192.0.2.0/24", "198.51.100.7"}}
@@ -39,7 +39,7 @@ func TestTrunkCRUDKeepsPasswordAndNeverMarshalsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = s.Close()
-	s = open(t, dir) // survives a restart
+	s = be.Open(t, dir) // survives a restart
 	list, err := s.ListTrunks(ctx)
 	if err != nil || len(list) != 2 || list[0].ID != "b" || list[0].Transport != "tls" || list[1].Password != "s3cret" {
 		t.Fatalf("ListTrunks = %+v, %v", list, err)
@@ -55,8 +55,8 @@ func TestTrunkCRUDKeepsPasswordAndNeverMarshalsIt(t *testing.T) {
 	}
 }
 
-func TestTrunkValidation(t *testing.T) {
-	s := open(t, t.TempDir())
+func TrunkValidation(t *testing.T, be Backend) {
+	s := be.Open(t, be.Fresh(t))
 	tests := []struct {
 		name  string
 		tr    store.Trunk
@@ -88,8 +88,8 @@ func TestTrunkValidation(t *testing.T) {
 	}
 }
 
-func TestAgentCallerID(t *testing.T) {
-	s := open(t, t.TempDir())
+func AgentCallerID(t *testing.T, be Backend) {
+	s := be.Open(t, be.Fresh(t))
 	ctx := t.Context()
 	a, err := s.PutAgent(ctx, store.Agent{ID: "ann", Extension: "1001", CallerID: "+4930555"})
 	if err != nil || a.CallerID != "+4930555" {

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -8,21 +8,20 @@ import (
 
 	"switchboard/events"
 	"switchboard/store"
-	"switchboard/store/sqlite"
 )
 
 // countingJournal counts the transactions the journal commits.
 type countingJournal struct {
-	*sqlite.SQLite
+	Store
 	batches atomic.Int64
 }
 
 func (c *countingJournal) AppendEvents(ctx context.Context, evs []events.Event) error {
 	c.batches.Add(1)
-	return c.SQLite.AppendEvents(ctx, evs)
+	return c.Store.AppendEvents(ctx, evs)
 }
 
-func waitEvents(t *testing.T, s *sqlite.SQLite, want uint64) {
+func waitEvents(t *testing.T, s Store, want uint64) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -44,9 +43,10 @@ func waitEvents(t *testing.T, s *sqlite.SQLite, want uint64) {
 // journal is still subscribed afterwards. Before, the journal's 4,096-event
 // buffer overflowed, the hub dropped it, and persistence ended for good;
 // each event was its own fsync'd transaction.
-func TestJournalBurstLosesNothing(t *testing.T) {
-	s := open(t, t.TempDir())
-	cj := &countingJournal{SQLite: s}
+func JournalBurstLosesNothing(t *testing.T, be Backend) {
+	name := be.Fresh(t)
+	s := be.Open(t, name)
+	cj := &countingJournal{Store: s}
 	hub := events.NewHub()
 	sub := hub.SubscribeLossless(4096)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -65,7 +65,7 @@ func TestJournalBurstLosesNothing(t *testing.T) {
 	}
 	hub.Publish(events.Event{Type: events.CallEnded, Call: "after"}) // still journaled
 	waitEvents(t, s, n+1)
-	evs := listAll(t, s)
+	evs := listAll(t, be, s, name)
 	if len(evs) != n+1 {
 		t.Fatalf("%d events persisted, want %d", len(evs), n+1)
 	}
@@ -84,18 +84,14 @@ func TestJournalBurstLosesNothing(t *testing.T) {
 }
 
 // listAll reads every persisted event, in seq order.
-func listAll(t *testing.T, s *sqlite.SQLite) []events.Event {
+func listAll(t *testing.T, be Backend, s Store, name string) []events.Event {
 	t.Helper()
-	all, err := sqlite.EventsForTest(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all
+	return be.Events(t, s, name)
 }
 
 // Events buffered when the journal stops are still written.
-func TestJournalDrainsOnStop(t *testing.T) {
-	s := open(t, t.TempDir())
+func JournalDrainsOnStop(t *testing.T, be Backend) {
+	s := be.Open(t, be.Fresh(t))
 	hub := events.NewHub()
 	sub := hub.SubscribeLossless(1000)
 	for range 500 {
@@ -112,8 +108,9 @@ func TestJournalDrainsOnStop(t *testing.T) {
 }
 
 // The journal keeps at most about Keep events: the oldest are deleted.
-func TestJournalRetention(t *testing.T) {
-	s := open(t, t.TempDir())
+func JournalRetention(t *testing.T, be Backend) {
+	name := be.Fresh(t)
+	s := be.Open(t, name)
 	hub := events.NewHub()
 	sub := hub.SubscribeLossless(64)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -125,7 +122,7 @@ func TestJournalRetention(t *testing.T) {
 	waitEvents(t, s, 3000)
 	cancel()
 	<-errc
-	evs := listAll(t, s)
+	evs := listAll(t, be, s, name)
 	if len(evs) > 200 || evs[len(evs)-1].Seq != 3000 || evs[0].Seq <= 1 {
 		t.Errorf("after 3000 events with Keep 100: %d kept, seq %d..%d", len(evs), evs[0].Seq, evs[len(evs)-1].Seq)
 	}
@@ -133,10 +130,10 @@ func TestJournalRetention(t *testing.T) {
 
 // BenchmarkJournalWrite compares one transaction per event (the old
 // journal) with the batched writer.
-func BenchmarkJournalWrite(b *testing.B) {
+func BenchJournalWrite(b *testing.B, be Backend) {
 	ev := events.Event{Type: events.AgentActivity, Agent: "a1", Activity: "available", At: time.Now()}
 	b.Run("per-event", func(b *testing.B) {
-		s := open(b, b.TempDir())
+		s := be.Open(b, be.Fresh(b))
 		for b.Loop() {
 			if err := s.AppendEvent(context.Background(), ev); err != nil {
 				b.Fatal(err)
@@ -145,7 +142,7 @@ func BenchmarkJournalWrite(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	b.Run("batch-512", func(b *testing.B) {
-		s := open(b, b.TempDir())
+		s := be.Open(b, be.Fresh(b))
 		batch := make([]events.Event, 512)
 		for i := range batch {
 			batch[i] = ev
