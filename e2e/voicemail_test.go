@@ -40,13 +40,12 @@ type vmMessage struct {
 // greeting and beep took from the answer.
 func leaveMessage(t *testing.T, c *caller, freq float64) time.Duration {
 	t.Helper()
-	return leaveMessageEnd(t, c, freq, false)
+	return leaveMessageEnd(t, c, freq, "bye")
 }
 
-// leaveMessageEnd is leaveMessage; with pound the caller ends the message
-// with '#' (RFC 4733) and waits for the gateway's BYE instead of sending
-// its own.
-func leaveMessageEnd(t *testing.T, c *caller, freq float64, pound bool) time.Duration {
+// leaveMessageEnd is leaveMessage ending the message with end: "bye" (the
+// caller's), "rfc4733" or "info" ('#' that way, then the gateway's BYE).
+func leaveMessageEnd(t *testing.T, c *caller, freq float64, end string) time.Duration {
 	t.Helper()
 	start := time.Now()
 	hearsMusic(t, "voicemail caller (greeting)", c.classify)
@@ -60,10 +59,14 @@ func leaveMessageEnd(t *testing.T, c *caller, freq float64, pound bool) time.Dur
 	c.RTP.PlayTone(freq)
 	time.Sleep(messageLen) // the message's length: what is measured in the WAV
 	c.RTP.Silence()
-	if pound {
+	switch end {
+	case "rfc4733":
 		c.sendDTMF(t, "#")
-		c.ended(t, "caller after #", 10*time.Second)
-	} else {
+		c.ended(t, "caller after # (RFC 4733)", 10*time.Second)
+	case "info":
+		c.infoDTMF(t, "#")
+		c.ended(t, "caller after # (SIP INFO)", 10*time.Second)
+	default:
 		c.bye(t)
 	}
 	return greet
@@ -164,7 +167,7 @@ func TestVoicemailEndToEnd(t *testing.T) {
 	q := g.dial(t, "5000", toneCaller2)
 	a1.accept(t)
 	talking(t, "queue call", q, toneCaller2, a1)
-	leaveMessageEnd(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller1, true)
+	leaveMessageEnd(t, g.dialAsync(t, "1001", 0).wait(t), toneCaller1, "rfc4733")
 	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})
 
 	// Three messages, each with its caller's tone.
@@ -324,7 +327,7 @@ func TestVoicemailTimeoutGreetingAndQueueBox(t *testing.T) {
 	a2 := g.login(t, "a2", toneAgent2)
 	a2.WS.MustCall("activity.set", map[string]string{"activity": "unavailable"}, nil)
 	q := g.dial(t, "5001", 0)
-	leaveMessage(t, q, toneCaller2)
+	leaveMessageEnd(t, q, toneCaller2, "info") // '#' by SIP INFO ends it
 	a2.expect(t, 10*time.Second, notif{"voicemail.new", field("queue", "support")})
 	var l []vmMessage
 	a2.WS.MustCall("voicemail.list", nil, &l)
