@@ -527,3 +527,23 @@ func TestVoicemailRetention(t *testing.T) {
 		t.Errorf("the expired message's file: %v", err)
 	}
 }
+
+// A message being left when the core closes (shutdown) is kept: the call
+// ends, the recorder drains and the message is stored before Close
+// returns.
+func TestVoicemailKeptOnClose(t *testing.T) {
+	h, vs, dir := vmHarness(t)
+	fc := h.call("1001", freqCaller1)
+	h.recorderOf(fc)
+	h.speak(60)
+	if err := h.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.all()) != 1 {
+		t.Fatalf("%d messages after Close, want the one being left", len(vs.all()))
+	}
+	checkMessage(t, dir, vs.all()[0], 60, freqCaller1)
+	if !fc.snap().ended {
+		t.Error("the caller is still up after Close")
+	}
+}
