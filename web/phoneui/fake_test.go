@@ -58,6 +58,7 @@ type fakeGateway struct {
 	calls    map[string]map[string]any // id -> Call
 	agent    map[string]any
 	parked   map[string]map[string]any // slot -> parked call (park_test.go)
+	vms      []map[string]any          // voicemail messages, newest first (voicemail_test.go)
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
@@ -139,7 +140,7 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			calls = append(calls, copyCall(cl))
 		}
 		first := f.logins == 1
-		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList()}
+		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1"}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}
@@ -244,6 +245,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 	}
 	if res, rerr, after, ok := f.handlePark(c, method, p); ok { // park_test.go
 		return res, rerr, after
+	}
+	if res, rerr, ok := f.handleVoicemail(method, p); ok { // voicemail_test.go
+		return res, rerr, nil
 	}
 	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
 }

@@ -111,7 +111,8 @@
       sb.state.voicemail = messages;
       render();
     } catch (e) {
-      if (e && e.rpc) error('voicemail', e);
+      // A gateway without voicemail (-32601) just has none to show.
+      if (e && e.rpc && e.code !== -32601) error('voicemail', e);
     }
   }
 
