@@ -128,6 +128,7 @@ func TestParseConfigInvalid(t *testing.T) {
 		{"log level", []string{"-log-level", "loud"}, nil, "-log-level"},
 		{"origin", []string{"-allowed-origins", "example.com"}, nil, "-allowed-origins"},
 		{"unknown flag", []string{"-nope"}, nil, "not defined"},
+		{"store not postgres", []string{"-store", "mysql://u:secret@db/x"}, nil, `-store "mysql://u:xxxxx@db/x": want empty`},
 		{"positional", []string{"extra"}, nil, "unexpected argument"},
 		{"empty data", []string{"-data", " "}, nil, "-data"},
 		{"sip rate", []string{"-sip-rate", "0"}, nil, "-sip-rate"},

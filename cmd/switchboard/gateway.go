@@ -69,7 +69,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.unlockData, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	if g.store, err = sqlite.Open(ctx, cfg.DataDir, log); err != nil {
+	if g.store, err = openStore(ctx, cfg, log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if cfg.AdminToken == "" {
