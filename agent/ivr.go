@@ -112,7 +112,11 @@ func (c *Core) runIVR(ctx context.Context, cl *call) {
 	digits := make(chan rune, 16) // the caller types ahead at most this much; more is dropped
 	c.locked(func() { cl.digits = digits })
 	done := cl.tc.Done()
-	defer c.locked(func() { cl.digits = nil })
+	defer c.locked(func() {
+		if cl.digits == digits { // voicemail may have taken the call's digits since
+			cl.digits = nil
+		}
+	})
 	for try := range ivrTries {
 		clip := c.cfg.Prompts.Extension
 		if try > 0 {

@@ -547,3 +547,24 @@ func TestVoicemailKeptOnClose(t *testing.T) {
 		t.Error("the caller is still up after Close")
 	}
 }
+
+// An IVR caller who picks the extension of a logged-out agent reaches its
+// voicemail, and '#' still ends the message (the IVR's digit channel gives
+// way to voicemail's).
+func TestVoicemailFromIVR(t *testing.T) {
+	h, vs, dir := vmHarness(t)
+	fc := h.call("6000", freqCaller1)
+	h.waitFor("answer", func() bool { return fc.snap().answered })
+	h.heardTone(fc, freqPromptExt, "prompt")
+	fc.press("1003")
+	h.recorderOf(fc)
+	h.speak(60)
+	fc.press("#")
+	h.waitFor("gateway BYE after #", func() bool { return fc.snap().hangups == 1 })
+	h.waitFor("message stored", func() bool { return len(vs.all()) == 1 })
+	v := vs.all()[0]
+	if v.Agent != "a3" {
+		t.Errorf("message %+v, want in a3's box", v)
+	}
+	checkMessage(t, dir, v, 60, freqCaller1)
+}
