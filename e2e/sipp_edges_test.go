@@ -281,3 +281,42 @@ func TestBinarySIPpPRACK(t *testing.T) {
 	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
 	noCalls(t, g)
 }
+
+// A CANCEL racing the 200 OK (echo answers at once): whichever wins, the
+// call ends cleanly (487 and ACK, or 200, ACK and BYE) and none is left;
+// each call's end is logged as what the caller saw (a call whose 200 lost
+// to the CANCEL is "canceled", not "no ack" as before). Twenty calls one
+// after the other; the counts of each ending are logged.
+func TestBinarySIPpCancelRacing200(t *testing.T) {
+	g := startGW(t)
+	for range 20 {
+		startScenario(t, g, "cancel_200_race.xml", "echo").wait(t, 30*time.Second)
+	}
+	noCalls(t, g)
+	var answered, cancelled, early int
+	waitFor(t, 5*time.Second, "20 calls ended", func() bool {
+		answered = logCount(g, `"call ended"`, `"number":"echo"`, `"reason":"remote hangup"`)
+		cancelled = logCount(g, `"call ended"`, `"number":"echo"`, `"reason":"canceled"`)
+		early = logCount(g, `"invite refused"`, `"transaction canceled"`) // before the call was made
+		return answered+cancelled+early == 20
+	})
+	t.Logf("20 INVITE+CANCEL pairs to echo: %d answered then hung up (BYE), %d cancelled after the offer, %d before it (487 both)",
+		answered, cancelled, early)
+}
+
+// logCount counts the gateway log lines that contain every part.
+func logCount(g *gateway, parts ...string) int {
+	g.logMu.Lock()
+	defer g.logMu.Unlock()
+	n := 0
+	for _, l := range g.logs {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(l, p)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}

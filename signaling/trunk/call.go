@@ -271,7 +271,14 @@ func (c *Call) Answer(ctx context.Context) error {
 	}
 	if err != nil {
 		c.closeFinal()
-		c.end(ReasonNoAck)
+		if errors.Is(err, sip.ErrTransactionCanceled) {
+			// The CANCEL won the race with our 200: sipgo's transaction
+			// answered it 200 and the INVITE 487; the caller never got a
+			// 200, so this call was cancelled, not left without an ACK.
+			c.end(ReasonCanceled)
+		} else {
+			c.end(ReasonNoAck)
+		}
 		return fmt.Errorf("answer call %s: %w", c.id, err)
 	}
 	c.mu.Lock()
