@@ -130,6 +130,12 @@ func TestCallQuality(t *testing.T) {
 	if clean.Agent.Packets < 300 || clean.Agent.MOS < 4.2 {
 		t.Errorf("clean call agent side %+v: want measured, MOS >= 4.2", clean.Agent)
 	}
+	// The agent's browser leg carried the first call too: the second call's
+	// agent counts start when it reached the agent (about as many packets
+	// as the caller sent in the call, not the session's total).
+	if clean.Agent.Packets > clean.Caller.Packets+150 {
+		t.Errorf("clean call agent packets %d vs caller %d: counted from before the call reached the agent", clean.Agent.Packets, clean.Caller.Packets)
+	}
 	if n := g.metric(t, `switchboard_call_mos_count{party="caller"}`); n != 2 {
 		t.Errorf("switchboard_call_mos_count{party=caller} = %v, want 2", n)
 	}
