@@ -1,0 +1,24 @@
+// Package cluster holds what PROTOCOL §13 keeps in Redis (go-redis): the
+// router leader's lease with its fencing token (Lease, Elect), the check
+// a node makes before acting on a decision (Fence), and the nodes'
+// presence (Presence). It keeps no routing state of its own and makes no
+// routing decision; nothing here is a home-made consensus: Redis (one
+// instance) is the arbiter.
+//
+// The lease is one key, <prefix>:leader = "<node> <token>", set with
+// SET NX PX (TTL) and renewed by its holder only (a script compares the
+// value first). The token comes from INCR <prefix>:fence in the same
+// script, so every new leadership has a strictly larger token than any
+// before. A leader that pauses past its TTL loses the key; when it
+// resumes, its renewal fails and its decisions carry a stale token, which
+// Fence refuses (the token is compared with the counter in Redis and with
+// the highest token the node has seen). So two routers that overlap in
+// time cannot both have their decisions acted upon.
+//
+// Concurrency: all types are safe for concurrent use. Elect runs until its
+// context ends; its caller waits for it.
+//
+// Not here yet: the facts/decisions stream between nodes and the leader,
+// the router's rebuild from the nodes' reports, cross-node bridging (see
+// docs/PROTOCOL.md §N).
+package cluster
