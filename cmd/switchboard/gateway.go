@@ -41,6 +41,7 @@ type gateway struct {
 	quality     *metrics.CallQuality // per-call quality histograms (quality.go)
 	journal     *events.Subscription // the event journal's, lossless
 	unlockData  func()               // releases the -data flock; nil before it is taken
+	sync        *configSync          // -store postgres: configuration changes between nodes (configsync.go); nil otherwise
 	journalKeep int                  // -events-keep
 	pacer       *media.Pacer
 	pool        *rtpleg.Pool
@@ -186,6 +187,11 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		g.http.Handle("GET /debug/pprof/trace", g.adminOnly(http.HandlerFunc(pprof.Trace)))
 	}
 	g.http.RegisterOnShutdown(func() { _ = g.phone.Close(); _ = g.console.Close() })
+	if cfg.Store != "" {
+		if g.sync, err = newConfigSync(g, cfg.Store); err != nil {
+			return nil, err
+		}
+	}
 	return g, nil
 }
 
@@ -205,6 +211,9 @@ func (g *gateway) run(ctx context.Context) error {
 	wg.Go(func() { errc <- g.trunk.Run(ctx) })
 	wg.Go(func() { errc <- g.http.Run(ctx) })
 	wg.Go(func() { errc <- g.core.Run(ctx) })
+	if g.sync != nil {
+		wg.Go(func() { g.sync.run(ctx) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	jstop()
