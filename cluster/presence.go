@@ -52,7 +52,7 @@ func (p *Presence) Leave(ctx context.Context, node string) error {
 // Nodes returns the live nodes and their addresses (at most MaxNodes).
 func (p *Presence) Nodes(ctx context.Context) (map[string]string, error) {
 	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	ids, err := p.rdb.ZRangeByScore(ctx, p.prefix+":nodes", &redis.ZRangeBy{Min: "(" + now, Max: "+inf", Count: MaxNodes}).Result()
+	ids, err := p.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: p.prefix + ":nodes", Start: "(" + now, Stop: "+inf", ByScore: true, Count: MaxNodes}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("cluster: nodes: %w", err)
 	}
