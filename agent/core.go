@@ -23,7 +23,7 @@ type Config struct {
 	Pacer   *media.Pacer // required: the shared media clock
 	Music   *media.Music // music on hold; nil means media.DefaultMusic()
 	Prompts prompts.Set  // IVR prompts and announcements; zero means the built-in ones
-	Store   store.Store  // required: passwords, call records, events
+	Store   Store        // required: floor configuration, passwords, call records (store.go)
 	Hub     *events.Hub  // nil: events are not published
 	Legs    LegFactory   // browser legs; nil means webrtc.offer fails
 	Dialer  Dialer       // outbound trunk; nil means outside numbers are refused

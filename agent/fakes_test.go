@@ -359,10 +359,8 @@ func (n *fakeConn) isClosed() bool {
 	return n.closed
 }
 
-// fakeStore is an in-memory store.Store with what the core uses; the other
-// methods panic (nil embedded interface).
+// fakeStore is an in-memory Store (store.go): exactly what the core uses.
 type fakeStore struct {
-	store.Store
 	mu      sync.Mutex
 	agents  []store.Agent
 	queues  []store.Queue
