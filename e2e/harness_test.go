@@ -140,14 +140,16 @@ func sipPortFree(t *testing.T) int {
 
 // tryStartGateway starts the child once; collided reports that it exited
 // at start because a port was taken.
-func tryStartGateway(t *testing.T, extra ...string) (g *gateway, collided bool) {
+func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 	t.Helper()
 	bin := binary(t)
 	sipPort := sipPortFree(t)
 	httpPort := freePort(t, "tcp")
 	// Each gateway gets its own RTP range so parallel tests never collide.
 	base := 40000 + int(portBase.Add(1))*200 // 40000+: clear of cmd/switchboard's SIPp tests (30000-37999)
-	g = &gateway{
+	// g is captured by the cleanup below: a local, never the nil returned
+	// on a collision.
+	g := &gateway{
 		t: t, Token: "e2e-token", DataDir: t.TempDir(), exited: make(chan struct{}),
 		SIP:  netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sipPort)),
 		HTTP: fmt.Sprintf("http://127.0.0.1:%d", httpPort),
