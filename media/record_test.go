@@ -8,11 +8,11 @@ import (
 
 // memRecorder keeps every frame, decoded, in memory.
 type memRecorder struct {
-	codec           media.Codec
-	caller, agent   []int16
-	frames          int
-	pcm1, pcm2      [media.FrameSamples]int16
-	short, overlong int
+	codec         media.Codec
+	caller, agent []int16
+	frames        int
+	pcm1, pcm2    [media.FrameSamples]int16
+	short         int
 }
 
 func (m *memRecorder) Codec() media.Codec { return m.codec }
