@@ -16,7 +16,7 @@ import (
 // agent's active call is held first. The call is returned ringing; its
 // progress arrives as call.updated notifications.
 func (c *Core) Dial(ctx context.Context, agentID, to string) (CallView, error) {
-	cl, err := c.startOutbound(agentID, to, "outbound")
+	cl, err := c.startOutbound(agentID, to, "outbound", nil)
 	if err != nil {
 		return CallView{}, err
 	}
@@ -24,8 +24,10 @@ func (c *Core) Dial(ctx context.Context, agentID, to string) (CallView, error) {
 }
 
 // startOutbound registers an outbound call of the agent toward to and
-// starts dialling it on a core goroutine.
-func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
+// starts dialling it on a core goroutine. consultFor, if not nil, is the
+// caller this call consults for (a warm transfer): the two are linked
+// before the callee is offered the call.
+func (c *Core) startOutbound(agentID, to, kind string, consultFor *call) (*call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ag := c.agents[agentID]
@@ -71,6 +73,9 @@ func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
 		cl.queue = strings.TrimPrefix(to, "queue:")
 	}
 	c.calls[cl.id] = cl
+	if consultFor != nil {
+		cl.consultFor, consultFor.consult = consultFor, cl
+	}
 	// PROTOCOL.md section 3: dialling out holds the agent's active call.
 	for _, o := range ag.calls {
 		if o.state == stateActive || o.merged {
@@ -89,6 +94,7 @@ func (c *Core) startOutbound(agentID, to, kind string) (*call, error) {
 	if internal {
 		caller, callee := newInternalCall(&c.wg, cl.id, number, from)
 		caller.d.ringing = func() {}
+		callee.callerName, callee.extra = ag.cfg.Name, c.consultAttrsLocked(ag, consultFor)
 		cl.tc = caller
 		cl.leg = caller.Leg()
 		c.async(func() { c.HandleCall(ctx, callee) })

@@ -109,6 +109,7 @@ func (cl *call) view() CallView {
 		Remote: cl.remote, Queue: cl.queue, StartedAt: ts(cl.created), MergedWith: []string{},
 		AnsweredAt: ts(cl.acceptedAt), Supervisor: cl.supervisorView(),
 	}
+	cl.cardView(&v) // consult.go
 	if cl.ag != nil {
 		v.Agent = cl.ag.cfg.ID
 		if cl.merged {

@@ -136,6 +136,10 @@ type internalEnd struct {
 	number string
 	from   string
 	callee bool
+	// callerName and extra are the callee's caller_name and extra call
+	// attributes (consult.go).
+	callerName string
+	extra      map[string]any
 }
 
 var _ TrunkCall = (*internalEnd)(nil)

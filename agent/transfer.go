@@ -165,7 +165,7 @@ func (c *Core) warmTransfer(agentID, callID, to string) (CallView, error) {
 	if err != nil {
 		return CallView{}, err
 	}
-	k, err := c.startOutbound(agentID, to, "outbound")
+	k, err := c.startOutbound(agentID, to, "outbound", cl)
 	if err != nil {
 		return CallView{}, err
 	}
@@ -236,7 +236,7 @@ func (c *Core) AgentState(agentID string) (LoginResult, error) {
 	if ag == nil {
 		return LoginResult{}, ErrUnknownAgent
 	}
-	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked()}
+	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds()}
 	for _, cl := range ag.calls {
 		res.Calls = append(res.Calls, cl.view())
 	}

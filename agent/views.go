@@ -38,6 +38,15 @@ type CallView struct {
 	Supervisor *SupervisorView `json:"supervisor,omitempty"`
 	// Quality so far, on the live calls of the admin state (PROTOCOL §9).
 	Quality *QualityView `json:"quality,omitempty"`
+	// HeldAt is when the call was last put on hold (while held).
+	HeldAt string `json:"held_at,omitempty"`
+	// CallerName is the caller's display name when known (the SIP From
+	// display name, or the calling agent's name on an internal call).
+	CallerName string `json:"caller_name,omitempty"`
+	// Consult is, on a caller in a warm transfer, the agent's consult call;
+	// ConsultFor is, on that consult call, the caller it consults for.
+	Consult    string `json:"consult,omitempty"`
+	ConsultFor string `json:"consult_for,omitempty"`
 }
 
 // ReservationView is the Reservation object of PROTOCOL.md section 4.
@@ -64,6 +73,12 @@ type LoginResult struct {
 	// HTTPToken authenticates this session's GET /voicemail/<id>.wav
 	// (Authorization: Bearer; PROTOCOL §11). Only login sets it.
 	HTTPToken string `json:"http_token,omitempty"`
+	// QueueNames maps every queue id to its name, so the softphone shows
+	// names (login and state results).
+	QueueNames map[string]string `json:"queue_names"`
+	// GraceSeconds is -reconnect-grace: how long the agent's calls wait on
+	// hold after its connection drops.
+	GraceSeconds int `json:"reconnect_grace_seconds"`
 }
 
 // ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).

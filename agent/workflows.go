@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"maps"
 	"time"
 
 	"switchboard/router"
@@ -62,6 +63,9 @@ func callAttributes(tc TrunkCall) map[string]any {
 			h[k] = v
 		}
 		attrs["headers"] = h
+	}
+	if x, ok := tc.(interface{ ExtraAttributes() map[string]any }); ok { // consult.go
+		maps.Copy(attrs, x.ExtraAttributes())
 	}
 	return attrs
 }

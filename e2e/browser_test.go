@@ -31,7 +31,7 @@ func (p *phonePage) wait(expr string, timeout time.Duration) {
 func (p *phonePage) rows() map[string]string {
 	p.t.Helper()
 	got := webtest.Eval[map[string]string](p.t, p.ctx,
-		`Object.fromEntries([...document.querySelectorAll('#calls tbody tr[data-call]')].map(r => [r.dataset.call, r.dataset.state]))`)
+		`Object.fromEntries([...document.querySelectorAll('#calls .call-card[data-call]')].map(r => [r.dataset.call, r.dataset.state]))`)
 	if got == nil {
 		got = map[string]string{}
 	}
@@ -76,7 +76,7 @@ func TestBrowserSoftphone(t *testing.T) {
 	ctx := webtest.Browser(t)
 	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
 	p := &phonePage{t: t, ctx: ctx}
-	row := func(id string) string { return `#calls tr[data-call="` + id + `"]` }
+	row := func(id string) string { return `#calls .call-card[data-call="` + id + `"]` }
 
 	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/"))
 	webtest.WaitVisible(t, ctx, "#login-agent", 0)
@@ -95,8 +95,8 @@ func TestBrowserSoftphone(t *testing.T) {
 	res1 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
 	webtest.Click(t, ctx, `.toast[data-reservation="`+res1+`"] button.accept`)
 	p.wait(`document.querySelectorAll('#toasts .toast').length === 0`, 5*time.Second)
-	p.wait(`document.querySelectorAll('#calls tbody tr[data-state="active"]').length === 1`, 5*time.Second)
-	call1 := webtest.Eval[string](t, ctx, `document.querySelector('#calls tbody tr[data-state="active"]').dataset.call`)
+	p.wait(`document.querySelectorAll('#calls .call-card[data-state="active"]').length === 1`, 5*time.Second)
+	call1 := webtest.Eval[string](t, ctx, `document.querySelector('#calls .call-card[data-state="active"]').dataset.call`)
 	p.matchesGateway(g, "a1", map[string]string{call1: "active"})
 	p.wait(inboundAudio, 10*time.Second)
 	// The caller now gets the page's microphone, not the music.
@@ -108,8 +108,8 @@ func TestBrowserSoftphone(t *testing.T) {
 	res2 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
 	webtest.Click(t, ctx, `.toast[data-reservation="`+res2+`"] button.accept`)
 	c2 := p2.wait(t)
-	p.wait(`document.querySelectorAll('#calls tbody tr').length === 2`, 5*time.Second)
-	call2 := webtest.Eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#calls tbody tr[data-call]')].map(r => r.dataset.call).find(id => id !== %q)`, call1))
+	p.wait(`document.querySelectorAll('#calls .call-card').length === 2`, 5*time.Second)
+	call2 := webtest.Eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#calls .call-card[data-call]')].map(r => r.dataset.call).find(id => id !== %q)`, call1))
 	p.matchesGateway(g, "a1", map[string]string{call1: "held", call2: "active"})
 	p.wait(`document.body.dataset.activeCall === '`+call2+`'`, 5*time.Second)
 	hearsMusic(t, "held caller 1", c1.classify)

@@ -237,7 +237,7 @@ func TestBrowserSoftphoneHTTPS(t *testing.T) {
 	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
 	res := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
 	webtest.Click(t, ctx, `.toast[data-reservation="`+res+`"] button.accept`)
-	p.wait(`document.querySelectorAll('#calls tbody tr[data-state="active"]').length === 1`, 5*time.Second)
+	p.wait(`document.querySelectorAll('#calls .call-card[data-state="active"]').length === 1`, 5*time.Second)
 	p.wait(inboundAudio, 10*time.Second)
 	hearsPage(t, "caller (page over HTTPS)", c)
 }

@@ -168,6 +168,9 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.http = web.New(withTLS(web.Config{TrustedProxies: cfg.Deploy.TrustedProxies, Addr: cfg.HTTPAddr, Logger: log, Health: g.trunk.Serving}))
 	g.http.Handle("GET /ws/agent", g.phone)
 	g.http.Handle("GET /ws/admin", g.console)
+	// The pages' origin probe (issue 17 item 5): POST tells an origin refusal apart.
+	g.http.Handle("POST /ws/agent", g.phone.OriginCheck())
+	g.http.Handle("POST /ws/admin", g.console.OriginCheck())
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
 	g.quality = metrics.NewCallQuality()

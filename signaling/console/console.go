@@ -124,6 +124,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.h.ServeH
 // Conns returns the number of open admin connections.
 func (c *Console) Conns() int { return c.h.Conns() }
 
+// OriginCheck answers a page's origin probe (ws.Handler.OriginCheck).
+func (c *Console) OriginCheck() http.Handler { return c.h.OriginCheck() }
+
 // DefaultLoginTimeout is how long a socket may wait before sending auth
 // when Config.WS.LoginTimeout is zero.
 const DefaultLoginTimeout = 10 * time.Second

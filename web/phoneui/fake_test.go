@@ -140,7 +140,8 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			calls = append(calls, copyCall(cl))
 		}
 		first := f.logins == 1
-		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1"}
+		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1",
+			"queue_names": map[string]any{"sales": "Sales line"}, "reconnect_grace_seconds": 30}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}
@@ -150,7 +151,8 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			}
 			exp := stamp(time.Now().Add(60 * time.Second))
 			c.notify("reservation.created", map[string]any{"id": "r1", "call": "c1", "kind": "queue",
-				"from": "+15551230001", "to": "5000", "queue": "sales", "expires_at": exp})
+				"from": "+15551230001", "to": "5000", "queue": "sales", "expires_at": exp,
+				"attributes": map[string]any{"caller_name": "Ada Lovelace"}})
 			c.notify("reservation.created", map[string]any{"id": "r2", "call": "c2", "kind": "direct",
 				"from": "1002", "to": "1001", "expires_at": exp})
 		}
@@ -178,7 +180,8 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		switch str("reservation") {
 		case "r1":
 			nc = map[string]any{"id": "c1", "state": "active", "muted": false, "direction": "inbound", "kind": "queue",
-				"remote": "+15551230001", "queue": "sales", "started_at": stamp(time.Now().Add(-3 * time.Second)), "merged_with": []any{}}
+				"remote": "+15551230001", "queue": "sales", "started_at": stamp(time.Now().Add(-3 * time.Second)), "merged_with": []any{},
+				"caller_name": "Ada Lovelace"}
 			if f.waited > 0 {
 				nc["started_at"], nc["answered_at"] = stamp(time.Now().Add(-f.waited)), stamp(time.Now())
 			}
@@ -242,6 +245,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "call: unknown"}}, nil
 		}
 		return map[string]any{}, nil, nil
+	}
+	if res, rerr, after, ok := f.handleTransfer(c, method, p); ok { // cards_test.go
+		return res, rerr, after
 	}
 	if res, rerr, after, ok := f.handlePark(c, method, p); ok { // park_test.go
 		return res, rerr, after

@@ -111,9 +111,9 @@ func TestParkedPanel(t *testing.T) {
 	wait(`document.querySelector('#panel-parked .parked-empty') && !document.querySelector('#panel-parked .parked-empty').hidden`)
 
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
-	wait(`document.querySelector('#calls tr[data-call="c1"]')?.dataset.state === 'active'`)
-	webtest.Click(t, ctx, `#calls tr[data-call="c1"] button.park`)
-	wait(`!document.querySelector('#calls tr[data-call="c1"]')`)
+	wait(`document.querySelector('#calls .call-card[data-call="c1"]')?.dataset.state === 'active'`)
+	webtest.Click(t, ctx, `#calls .call-card[data-call="c1"] button.park`)
+	wait(`!document.querySelector('#calls .call-card[data-call="c1"]')`)
 	wait(`document.querySelector('#panel-parked li.parked[data-slot="700"]')?.dataset.call === 'c1'`)
 	wait(`document.querySelector('#panel-parked').open && document.querySelector('#panel-parked .parked-empty').hidden`)
 	txt := webtest.Eval[string](t, ctx, `document.querySelector('#panel-parked li.parked').innerText`)
@@ -128,7 +128,7 @@ func TestParkedPanel(t *testing.T) {
 
 	// One click: the call is back, active, and the slot is gone.
 	webtest.Click(t, ctx, `#panel-parked li.parked[data-slot="700"] button.pickup`)
-	wait(`document.querySelector('#calls tr[data-call="c1"]')?.dataset.state === 'active'`)
+	wait(`document.querySelector('#calls .call-card[data-call="c1"]')?.dataset.state === 'active'`)
 	wait(`document.querySelectorAll('#panel-parked li.parked').length === 0 && !document.querySelector('#panel-parked .parked-empty').hidden`)
 	if got := fake.find("call.pickup"); len(got) != 1 || got[0].Params["slot"] != "700" {
 		t.Errorf("call.pickup requests = %+v", got)

@@ -95,7 +95,7 @@ func TestSoftphone(t *testing.T) {
 		t.Helper()
 		webtest.WaitTrue(t, ctx, expr, 5*time.Second, describe...)
 	}
-	row := func(id string) string { return `#calls tr[data-call="` + id + `"]` }
+	row := func(id string) string { return `#calls .call-card[data-call="` + id + `"]` }
 	visible := func(sel string) string {
 		return `(() => { const e = document.querySelector('` + sel + `'); return !!e && e.checkVisibility(); })()`
 	}
@@ -120,7 +120,7 @@ func TestSoftphone(t *testing.T) {
 	// Two offers, two toasts, and the ring.
 	wait(`document.querySelectorAll('#toasts .toast').length === 2`)
 	r1 := webtest.Eval[string](t, ctx, `document.querySelector('.toast[data-reservation="r1"]').innerText`)
-	for _, want := range []string{"sales", "+15551230001"} {
+	for _, want := range []string{"Queue: Sales line", "Ada Lovelace", "+15551230001"} {
 		if !strings.Contains(r1, want) {
 			t.Errorf("toast r1 = %q, lacks %q", r1, want)
 		}
@@ -158,7 +158,7 @@ func TestSoftphone(t *testing.T) {
 	webtest.Click(t, ctx, `.toast[data-reservation="r2"] button.accept`)
 	wait(`document.querySelector('` + row("c1") + `').dataset.state === 'held' && document.querySelector('` + row("c2") + `')?.dataset.state === 'active'`)
 	wait(`document.querySelectorAll('#toasts .toast').length === 0 && window.sb.state.ringing === false`)
-	if got := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('#calls tbody tr')].map(r => r.dataset.call + ':' + r.dataset.state + ':' + r.classList.contains('active'))`); strings.Join(got, ",") != "c1:held:false,c2:active:true" {
+	if got := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('#calls .call-card')].map(r => r.dataset.call + ':' + r.dataset.state + ':' + r.classList.contains('active'))`); strings.Join(got, ",") != "c1:held:false,c2:active:true" {
 		t.Errorf("call rows = %v, want [c1:held:false c2:active:true]", got)
 	}
 	for sel, want := range map[string]bool{
@@ -216,7 +216,7 @@ func TestSoftphone(t *testing.T) {
 	if n := fake.loginCount(); n != 2 {
 		t.Errorf("gateway saw %d logins, want 2", n)
 	}
-	wait(`document.querySelector('` + row("c1") + `')?.dataset.state === 'active' && document.querySelectorAll('#calls tbody tr').length === 1`)
+	wait(`document.querySelector('` + row("c1") + `')?.dataset.state === 'active' && document.querySelectorAll('#calls .call-card').length === 1`)
 	// The failed offer is retried on the new session (the PC was never answered).
 	waitFor(t, 5*time.Second, "a second webrtc.offer after the re-login", func() bool { return len(fake.find("webrtc.offer")) == 2 })
 	wait(`window.sb.state.rtc === 'error' && window.sb.state.lastError.includes('fake gateway has no media')`)

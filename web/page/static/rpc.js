@@ -17,7 +17,9 @@ class RPCError extends Error {
 // opened() once it is open; closed(ev) when it closes, returning whether to
 // retry; connection(state) with 'reconnecting' or 'closed' after that;
 // notify(method, params) for each notification; status(text, kind) for
-// problems. Retries back off from 0.5 s to 15 s with jitter.
+// problems; refused(text) when the gateway refuses this page's origin (then
+// it stops retrying until start()). Retries back off from 0.5 s to 15 s with
+// jitter.
 function newRPCClient(path, hooks) {
   return {
     ws: null,
@@ -30,6 +32,7 @@ function newRPCClient(path, hooks) {
 
     start() {
       this.wanted = true;
+      this.refused = '';
       this.attempt = 0;
       this.open();
     },
@@ -54,8 +57,10 @@ function newRPCClient(path, hooks) {
       }
       this.ws = ws;
       hooks.socket(ws);
+      let opened = false;
       ws.onopen = () => {
         if (ws !== this.ws) return;
+        opened = true;
         this.openedAt = Date.now();
         hooks.opened();
       };
@@ -78,6 +83,7 @@ function newRPCClient(path, hooks) {
           p.reject(new Error('connection lost'));
         }
         this.pending.clear();
+        if (!opened) this.probe();
         const retry = hooks.closed(ev);
         if (this.openedAt && Date.now() - this.openedAt > 10000) this.attempt = 0;
         this.openedAt = 0;
@@ -88,6 +94,38 @@ function newRPCClient(path, hooks) {
           hooks.connection('closed');
         }
       };
+    },
+
+    // probe asks the gateway (POST on the websocket's path, where Origin is
+    // always sent) whether it refuses this page's origin: the browser hides
+    // the 403 of a refused upgrade behind close code 1006.
+    probe() {
+      if (this.probing || !window.fetch) return;
+      this.probing = true;
+      fetch(path, { method: 'POST', cache: 'no-store', credentials: 'omit', referrerPolicy: 'strict-origin-when-cross-origin' })
+        .then(async (res) => {
+          if (res.status !== 403 || !this.wanted) return;
+          let body = {};
+          try {
+            body = await res.json();
+          } catch (e) {
+            // not the gateway's answer
+          }
+          if (!/origin/i.test(body.reason || '')) return;
+          this.wanted = false;
+          clearTimeout(this.retryTimer);
+          this.refused = body.origin || location.origin;
+          const text = `The gateway refused this page's address (origin ${this.refused}), so it cannot connect. ` +
+            `An administrator must add ${this.refused} to the gateway's -allowed-origins flag, or make the proxy in front ` +
+            'of it pass the original Host header. Reload the page once that is done.';
+          if (hooks.refused) hooks.refused(text);
+          else hooks.status(text, 'error');
+          hooks.connection('refused');
+        })
+        .catch(() => {})
+        .finally(() => {
+          this.probing = false;
+        });
     },
 
     scheduleRetry() {

@@ -31,6 +31,8 @@
     calls: {}, // id -> Call
     reservations: {}, // id -> Reservation
     rtc: 'new', // RTCPeerConnection.connectionState, or 'error'
+    queueNames: {}, // queue id -> name (login result queue_names)
+    graceSeconds: 0, // login result reconnect_grace_seconds
     rtcNegotiated: false,
     ringing: false,
     wrapupCall: '', // the last call that ended, for wrapup.done
@@ -138,6 +140,9 @@
   function applyLogin(res) {
     // STUN/TURN servers of the login result (PROTOCOL §8 ice_servers).
     state.iceServers = Array.isArray(res.ice_servers) ? res.ice_servers.filter((s) => s && s.urls) : [];
+    if (res.queue_names && typeof res.queue_names === 'object') state.queueNames = res.queue_names;
+    if (res.reconnect_grace_seconds > 0) state.graceSeconds = res.reconnect_grace_seconds;
+    if (sb.conn) sb.conn.relogin(res); // conn.js: calls lost while away, activity changes
     if (res.agent) setAgent(res.agent);
     state.calls = {};
     for (const c of res.calls || []) if (c && c.id && c.state !== 'ended') state.calls[c.id] = c;
@@ -437,19 +442,55 @@
 
   // ---- offers (toasts) ----------------------------------------------------
 
+  // queueName is the queue's name from the login result's queue_names (the
+  // id when unknown: then the names are asked for again, issue 17 item 6).
+  function queueName(id) {
+    if (!id) return '';
+    const n = state.queueNames[id];
+    if (n) return n;
+    if (state.loggedIn && Date.now() - (queueName.asked || 0) > 10000) {
+      queueName.asked = Date.now();
+      client.request('state').then((res) => {
+        if (res && res.queue_names) {
+          state.queueNames = res.queue_names;
+          renderCalls();
+        }
+      }).catch(() => {});
+    }
+    return id;
+  }
+
   function kindLabel(r) {
+    const tr = r.attributes && r.attributes.transfer;
+    if (tr) return `Warm transfer from ${tr.agent_name || tr.agent}`;
     switch (r.kind) {
       case 'queue':
-        return 'Queue: ' + (r.queue_name || r.queue || '?');
+        return 'Queue: ' + (r.queue_name || queueName(r.queue) || '?');
       case 'direct':
-        return 'Direct call';
+        return r.direction === 'outbound' ? 'Internal call' : 'Direct call';
+      case 'outbound':
+        return 'Outbound call';
       case 'park_return':
         return 'Parked call back';
       case 'transfer':
-        return 'Transfer' + (r.queue ? ' via ' + (r.queue_name || r.queue) : '');
+        return 'Transferred call' + (r.queue ? ' via ' + (r.queue_name || queueName(r.queue)) : '');
       default:
-        return r.kind || 'Call';
+        return (r.kind || 'call').replace(/^./, (x) => x.toUpperCase()) + (r.queue ? ` (${r.queue_name || queueName(r.queue)})` : '');
     }
+  }
+
+  function callerName(r) {
+    const n = (r.attributes && r.attributes.caller_name) || r.caller_name;
+    return typeof n === 'string' ? n.trim() : '';
+  }
+
+  // A consult offer says whom the other agent transfers (issue 17 item 2).
+  function transferLine(r) {
+    const tr = r.attributes && r.attributes.transfer;
+    if (!tr) return null;
+    const who = [tr.caller_name, tr.caller].filter(Boolean).join(' ');
+    return h('div', { class: 'toast-transfer', 'data-testid': 'toast-transfer' },
+      `Caller: ${who || 'unknown'}${tr.queue ? ' · queue ' + queueName(tr.queue) : ''}`);
   }
 
   function countdown(r) {
@@ -466,7 +507,9 @@
     const el = h('div', { class: 'toast', role: 'alert', dataset: { reservation: id, kind: r.kind || '' }, 'data-testid': 'toast' },
       h('span', { class: 'toast-countdown', 'data-testid': 'toast-countdown' }, countdown(r).text),
       h('div', { class: 'toast-kind', 'data-testid': 'toast-kind' }, kindLabel(r)),
-      h('div', { class: 'toast-from', 'data-testid': 'toast-from' }, r.from || 'unknown caller'),
+      h('div', { class: 'toast-from', 'data-testid': 'toast-from' },
+        callerName(r) ? h('span', { class: 'toast-name' }, callerName(r) + ' ') : null, r.from || 'unknown caller'),
+      transferLine(r),
       r.to ? h('div', { class: 'toast-to muted' }, 'to ' + r.to) : null,
       h('div', { class: 'toast-actions' }, accept, ' ', reject));
     const act = async (method) => {
@@ -490,7 +533,13 @@
     const box = $('#toasts');
     for (const el of $$('.toast', box)) if (!state.reservations[el.dataset.reservation]) el.remove();
     for (const r of Object.values(state.reservations)) {
-      if (!$$('.toast', box).some((el) => el.dataset.reservation === r.id)) box.append(makeToast(r));
+      if ($$('.toast', box).some((el) => el.dataset.reservation === r.id)) continue;
+      const el = makeToast(r);
+      box.append(el);
+      // Focus goes to the offer when it rings (issue 17 item 7), unless the
+      // agent is typing somewhere.
+      const typing = document.activeElement && document.activeElement.matches('input, select, textarea');
+      if (!typing) $('button.accept', el).focus();
     }
     ring.set(Object.keys(state.reservations).length > 0);
   }
@@ -503,7 +552,10 @@
       endCall(c.id);
       return;
     }
-    state.calls[c.id] = Object.assign({}, state.calls[c.id] || {}, c);
+    const merged = Object.assign({}, state.calls[c.id] || {}, c);
+    // Fields the gateway omits when unset (a Call is sent whole) go.
+    for (const k of ['consult', 'consult_for', 'held_at']) if (!(k in c)) delete merged[k];
+    state.calls[c.id] = merged;
     renderCalls();
   }
 
@@ -559,6 +611,8 @@
   sb.onLogin = (fn) => (sb.onLogin.hooks = sb.onLogin.hooks || []).push(fn);
   sb.onNotify = (fn) => (sb.onNotify.hooks = sb.onNotify.hooks || []).push(fn);
   sb.callMethod = (method, params, label) => callMethod(method, params, label);
+  // For cards.js, conn.js, keys.js and devices.js.
+  sb.util = { h, elapsed, talkSince, queueName, kindLabel, callerName, openTransfer, showStatus, errText, renderCalls, activeCall };
 
   async function callMethod(method, params, label) {
     try {
@@ -572,88 +626,16 @@
     }
   }
 
-  function makeCallRow(id) {
-    const btn = (cls, text, onclick, title) => h('button', { type: 'button', class: cls, 'data-testid': cls, title, onclick }, text);
-    const merge = h('input', { type: 'checkbox', class: 'merge-select', 'data-testid': 'merge-select', title: 'select for merge', 'aria-label': 'Select for merge' });
-    merge.addEventListener('change', () => {
-      const sel = state.mergeSelection.filter((x) => x !== id);
-      if (merge.checked) sel.push(id);
-      state.mergeSelection = sel;
-      renderCalls();
-    });
-    return h('tr', { dataset: { call: id }, 'data-testid': 'call-row' },
-      h('td', { class: 'call-state', 'data-testid': 'call-state' }),
-      h('td', { class: 'call-timer', 'data-testid': 'call-timer' }),
-      h('td', { class: 'call-kind', 'data-testid': 'call-kind' }),
-      h('td', { class: 'call-remote', 'data-testid': 'call-remote' }),
-      h('td', { class: 'call-badges' },
-        h('span', { class: 'badge badge-muted', 'data-testid': 'badge-muted', hidden: true }, 'muted'),
-        h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'merged'),
-        h('span', { class: 'call-hold-timer', 'data-testid': 'call-hold-timer', hidden: true })),
-      h('td', { class: 'call-merge' }, merge),
-      h('td', { class: 'call-actions' },
-        btn('hold', 'Hold', () => callMethod('call.hold', { call: id }, 'hold')),
-        btn('resume', 'Resume', () => callMethod('call.resume', { call: id }, 'resume'), 'Resume this call (the other active call is held)'),
-        btn('mute', 'Mute', () => callMethod('call.mute', { call: id }, 'mute')),
-        btn('unmute', 'Unmute', () => callMethod('call.unmute', { call: id }, 'unmute')),
-        btn('transfer', 'Transfer…', () => openTransfer(id)),
-        btn('park', 'Park', () => callMethod('call.park', { call: id }, 'park'), 'Park this call: it leaves you, the caller hears music, anyone can pick it up'),
-        btn('hangup', 'Hang up', () => callMethod('call.hangup', { call: id }, 'hang up'))));
-  }
-
-  function updateCallRow(tr, c, otherActive) {
-    const st = c.state || 'ringing';
-    tr.dataset.state = st;
-    tr.dataset.muted = c.muted ? 'yes' : 'no';
-    tr.classList.toggle('active', st === 'active');
-    tr.classList.toggle('held', st === 'held');
-    tr.classList.toggle('ringing', st === 'ringing');
-    const set = (sel, text) => {
-      const el = $(sel, tr);
-      if (el.textContent !== text) el.textContent = text;
-    };
-    set('.call-state', st === 'active' ? '● active' : st);
-    set('.call-timer', elapsed(talkSince(c)));
-    trackHold(c);
-    const hold = $('.call-hold-timer', tr);
-    hold.hidden = st !== 'held';
-    set('.call-hold-timer', st === 'held' ? 'on hold ' + elapsed(state.heldSince[c.id]) : '');
-    set('.call-kind', (c.kind || '') + (c.queue ? ` (${c.queue_name || c.queue})` : ''));
-    set('.call-remote', (c.direction === 'outbound' ? '→ ' : '← ') + (c.remote || ''));
-    const merged = Array.isArray(c.merged_with) && c.merged_with.length > 0;
-    $('.badge-muted', tr).hidden = !c.muted;
-    $('.badge-merged', tr).hidden = !merged;
-    const live = st === 'active' || st === 'held';
-    $('button.hold', tr).hidden = st !== 'active';
-    const resume = $('button.resume', tr);
-    resume.hidden = st !== 'held';
-    const label = otherActive ? 'Resume (swap)' : 'Resume';
-    if (resume.textContent !== label) resume.textContent = label;
-    $('button.mute', tr).hidden = !(st === 'active' && !c.muted);
-    $('button.unmute', tr).hidden = !(st === 'active' && c.muted);
-    $('button.transfer', tr).hidden = !live;
-    $('button.park', tr).hidden = !live;
-    const merge = $('input.merge-select', tr);
-    merge.disabled = !live;
-    merge.checked = live && state.mergeSelection.includes(c.id);
-  }
-
   function renderCalls() {
     ringback.set(Object.values(state.calls).some((c) => c.direction === 'outbound' && c.state === 'ringing'));
-    const tbody = $('#calls tbody');
     const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
     state.mergeSelection = state.mergeSelection.filter((id) => state.calls[id]);
-    const rows = new Map($$('tr', tbody).map((tr) => [tr.dataset.call, tr]));
-    for (const [id, tr] of rows) if (!state.calls[id]) tr.remove();
+    for (const c of calls) trackHold(c);
     const active = calls.filter((c) => c.state === 'active');
-    calls.forEach((c, i) => {
-      let tr = rows.get(c.id);
-      if (!tr) tr = makeCallRow(c.id);
-      updateCallRow(tr, c, active.some((a) => a.id !== c.id));
-      if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null);
-    });
+    if (sb.cards) sb.cards.render(calls); // cards.js: one card per call
     $('#no-calls').hidden = calls.length > 0;
     $('#merge-submit').disabled = state.mergeSelection.length !== 2;
+    $('#merge-submit').hidden = state.mergeSelection.length === 0; // shown once a call is selected for merge
     document.body.dataset.activeCall = active.length ? active[0].id : '';
   }
 
@@ -669,12 +651,7 @@
   // ---- ticking timers -----------------------------------------------------
 
   function tick() {
-    for (const tr of $$('#calls tbody tr')) {
-      const c = state.calls[tr.dataset.call];
-      if (!c) continue;
-      $('.call-timer', tr).textContent = elapsed(talkSince(c));
-      if (state.heldSince[c.id]) $('.call-hold-timer', tr).textContent = 'on hold ' + elapsed(state.heldSince[c.id]);
-    }
+    if (sb.cards) sb.cards.tick();
     for (const el of $$('#toasts .toast')) {
       const r = state.reservations[el.dataset.reservation];
       if (!r) continue;
