@@ -66,7 +66,10 @@ func TestSessionTakeover(t *testing.T) {
 // period gets it back, held; resuming brings the audio back.
 func TestSessionDropAndRelogin(t *testing.T) {
 	t.Parallel()
-	g, a, c, call := onQueueCall(t, "-reconnect-grace", "3s")
+	// The grace is long enough for a loaded CI machine to hear the music
+	// and log in again (3 s was not: the re-login came 3.7 s after the
+	// drop); TestSessionGraceOverRequeues covers its end.
+	g, a, c, call := onQueueCall(t, "-reconnect-grace", "20s")
 	a.drop()
 	hearsMusic(t, "caller of a dropped agent", c.classify)
 	b, res := g.relogin(t, "a1", toneAgent)

@@ -150,6 +150,28 @@ func (g *child) count(msg string) int {
 	return n
 }
 
+// unanswered returns the log lines of the SIP calls that were offered but
+// never logged "call answered", one JSON object per line.
+func (g *child) unanswered() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	answered := map[any]bool{}
+	for _, m := range g.logs {
+		if m["msg"] == "call answered" {
+			answered[m["sip_call_id"]] = true
+		}
+	}
+	var b strings.Builder
+	for _, m := range g.logs {
+		if id, ok := m["sip_call_id"]; ok && !answered[id] {
+			line, _ := json.Marshal(m) // a decoded JSON object always encodes
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
 func (g *child) digits() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -201,7 +223,7 @@ func TestSIPpEcho(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			if n := g.count("call answered"); n != 200 {
-				t.Errorf("gateway answered %d calls, want 200", n)
+				t.Errorf("gateway answered %d calls, want 200; the others' log:\n%s", n, g.unanswered())
 			}
 		})
 	}

@@ -260,7 +260,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		ok.AppendHeader(h)
 	}
 	err := c.srvDlg.WriteResponse(ok)
-	if err != nil && c.srvDlg.LoadState() == sip.DialogStateEnded && c.endReasonOr(ReasonRemoteHangup) == ReasonRemoteHangup {
+	if err != nil && byeOvertookAck(c.srvDlg.LoadState()) && c.endReasonOr(ReasonRemoteHangup) == ReasonRemoteHangup {
 		// The caller's BYE overtook its ACK (both sent at once; sipgo
 		// handles them on separate goroutines). A BYE confirms the dialog
 		// as well as an ACK does: the call was answered, then hung up.
@@ -299,6 +299,16 @@ func (c *Call) Answer(ctx context.Context) error {
 	c.startSessionTimer()
 	c.log.Info("call answered", "setup_ms", time.Since(c.started).Milliseconds(), "late_offer", c.lateOffer)
 	return nil
+}
+
+// byeOvertookAck reports whether a dialog whose 200 got no ACK (WriteResponse
+// failed) was ended by the caller's BYE. sipgo ends the dialog on the BYE;
+// an ACK handled a moment later (sipgo handles requests on separate
+// goroutines) sets it back to confirmed, so both states mean the BYE came
+// (onAck skips the ACK of an ended dialog, but it may have looked first).
+// A 200 that failed for any other reason leaves the dialog established.
+func byeOvertookAck(st sip.DialogState) bool {
+	return st == sip.DialogStateEnded || st == sip.DialogStateConfirmed
 }
 
 // applyLateAnswer applies the SDP answer the caller sent in its ACK to our

@@ -371,8 +371,8 @@ func (t *Trunk) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
-	if c.srvDlg == nil {
-		return
+	if c.srvDlg == nil || c.srvDlg.LoadState() == sip.DialogStateEnded {
+		return // an ACK after the caller's BYE confirms nothing (byeOvertookAck)
 	}
 	if c.lateOffer {
 		// Before ReadAck, which lets Answer return: the answer is there
