@@ -52,6 +52,7 @@ func (c *Core) RemoveAgent(id string) {
 		sess := ag.sess
 		ag.sess = nil
 		c.stopMonitorsOfLocked(ag)
+		c.dropAgentTasksLocked(ag)
 		delete(c.graces, ag)
 		for _, cl := range hang {
 			c.endCallLocked(cl, "agent_removed")
@@ -177,7 +178,8 @@ func (c *Core) State() FloorState {
 
 func (c *Core) stateLocked() FloorState {
 	now := c.now()
-	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}, Parked: c.parkedLocked()}
+	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}, Parked: c.parkedLocked(),
+		Tasks: c.tasksLocked(liveTask)}
 	ids := make([]string, 0, len(c.agents))
 	for id := range c.agents {
 		ids = append(ids, id)
@@ -231,6 +233,7 @@ func (c *Core) reservationsLocked(ag *agentRT) []ReservationView {
 			out = append(out, cl.reservationView(exp))
 		}
 	}
+	out = append(out, c.taskReservationsLocked(ag)...)
 	slices.SortFunc(out, func(a, b ReservationView) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }

@@ -90,6 +90,7 @@ type Core struct {
 	vm         store.VoicemailStore  // nil: voicemail off (voicemail.go)
 	recording  map[*call]struct{}    // callers leaving a message, at most maxRecordings
 	tokens     map[string]*agentRT   // sessions' http_token (voicemail_box.go)
+	tasks      taskTable             // tasks of any channel (task.go)
 	evbuf      []router.Event
 	nextID     uint64
 	closing    bool
@@ -235,6 +236,7 @@ func (c *Core) Advance() {
 	c.rt.Advance(now)
 	c.flushLocked()
 	c.parkAdvanceLocked(now)
+	c.taskAdvanceLocked(now)
 	for ag := range c.graces {
 		if !now.Before(ag.graceUntil) {
 			c.graceOverLocked(ag)
@@ -280,6 +282,7 @@ func (c *Core) nextDeadlineLocked() (time.Time, bool) {
 			next, ok = cl.waitUntil, true
 		}
 	}
+	next, ok = c.taskDeadlineLocked(next, ok)
 	return c.parkDeadlineLocked(next, ok)
 }
 

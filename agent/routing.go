@@ -25,6 +25,10 @@ func (c *Core) flushLocked() {
 // withdrawn offers are cancelled on the agent's screen, fallbacks are played
 // to the caller, and everything is published.
 func (c *Core) onRouterEventLocked(e router.Event) {
+	if t, ok := e.Payload.(*taskRT); ok {
+		c.onTaskEventLocked(t, e)
+		return
+	}
 	cl := c.byTask[e.Task]
 	ag := c.agents[string(e.Agent)]
 	ev := events.Event{
@@ -106,6 +110,9 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 			c.notifyAgentLocked(ag)
 		}
 	case router.AgentWrapup, router.AgentConnected, router.AgentDisconnected:
+		if ag != nil && e.Type == router.AgentWrapup && e.Reason != router.ReasonWrapupStarted {
+			c.wrapupEndedLocked(ag, e.At) // its wrapping tasks are completed
+		}
 		if ag != nil {
 			c.notifyAgentLocked(ag)
 		}

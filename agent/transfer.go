@@ -236,7 +236,8 @@ func (c *Core) AgentState(agentID string) (LoginResult, error) {
 	if ag == nil {
 		return LoginResult{}, ErrUnknownAgent
 	}
-	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds()}
+	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(),
+		Tasks: c.agentTasksLocked(ag)}
 	for _, cl := range ag.calls {
 		res.Calls = append(res.Calls, cl.view())
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"switchboard/events"
+	"switchboard/store"
 )
 
 // AgentView is the Agent object of PROTOCOL.md section 4.
@@ -61,6 +62,9 @@ type ReservationView struct {
 	// Attributes are the call's attributes (PROTOCOL §10): channel, from,
 	// to, number, and the IVR choices and options' attributes when any.
 	Attributes map[string]any `json:"attributes"`
+	// Task is the offered task when Kind is "task" (PROTOCOL §10); Call is
+	// empty then.
+	Task *store.Task `json:"task,omitempty"`
 }
 
 // LoginResult answers login.
@@ -78,7 +82,8 @@ type LoginResult struct {
 	QueueNames map[string]string `json:"queue_names"`
 	// GraceSeconds is -reconnect-grace: how long the agent's calls wait on
 	// hold after its connection drops.
-	GraceSeconds int `json:"reconnect_grace_seconds"`
+	GraceSeconds int          `json:"reconnect_grace_seconds"`
+	Tasks        []store.Task `json:"tasks"` // PROTOCOL §10: the agent's offered, assigned and wrapping tasks
 }
 
 // ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).
@@ -123,6 +128,7 @@ type FloorState struct {
 	Queues []QueueView  `json:"queues"`
 	Calls  []CallView   `json:"calls"`
 	Parked []ParkedView `json:"parked"` // PROTOCOL §11
+	Tasks  []store.Task `json:"tasks"`  // PROTOCOL §10: live tasks of any channel
 }
 
 func ts(t time.Time) string {

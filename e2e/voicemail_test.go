@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"io"
 	"math"
 	"net/http"
 	"testing"
@@ -75,26 +74,11 @@ func leaveMessageEnd(t *testing.T, c *caller, freq float64, end string) time.Dur
 // fetch GETs url with a bearer token (and a Range header if rng is set).
 func fetch(t *testing.T, url, token, rng string) (int, []byte, http.Header) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	var hdr map[string]string
 	if rng != "" {
-		req.Header.Set("Range", rng)
+		hdr = map[string]string{"Range": rng}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b, resp.Header
+	return httpDo(t, "GET", url, token, nil, hdr)
 }
 
 // toneRun is the longest run of 20 ms frames of pcm dominated by freq.
@@ -276,18 +260,8 @@ func wavTone(freq, secs float64) []byte {
 // putGreeting uploads an agent's greeting with its http_token.
 func putGreeting(t *testing.T, g *gateway, token string, wav []byte) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "PUT", g.HTTP+"/voicemail/greeting", bytes.NewReader(wav))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, b, _ := httpDo(t, "PUT", g.HTTP+"/voicemail/greeting", token, wav, nil)
+	return code, string(b)
 }
 
 // PROTOCOL §11 against the binary, the two other ways in: a direct offer

@@ -74,6 +74,9 @@ type CallRecord struct {
 	// Quality is {caller: Q, agent: Q} (PROTOCOL §9), nil when no leg
 	// measured anything; stored as JSON, listed back as json.RawMessage.
 	Quality any `json:"quality,omitempty"`
+	// Channel is "voice" for calls (empty in old records) or a task's
+	// channel (PROTOCOL §10: task records are kept like call records).
+	Channel string `json:"channel,omitempty"`
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds.
@@ -93,7 +96,10 @@ type RecordFilter struct {
 	Until time.Time // StartedAt (event At) < Until
 	Agent string
 	Queue string
-	Limit int // 0 means DefaultRecordLimit; capped at MaxRecordLimit
+	// Channel selects records of one channel ("voice": calls); records
+	// only.
+	Channel string
+	Limit   int // 0 means DefaultRecordLimit; capped at MaxRecordLimit
 }
 
 // AgentEdit computes the new configuration of an agent from its current

@@ -171,6 +171,12 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	// The pages' origin probe (issue 17 item 5): POST tells an origin refusal apart.
 	g.http.Handle("POST /ws/agent", g.phone.OriginCheck())
 	g.http.Handle("POST /ws/admin", g.console.OriginCheck())
+	tasks := g.adminOnly(console.TaskAPI(g.store, g.core)) // PROTOCOL §10
+	// Method patterns: a bare "/api/tasks/" conflicts with "GET /" (the
+	// mux panics at start); another method gets the mux's 405.
+	for _, p := range []string{"GET /api/tasks", "POST /api/tasks", "GET /api/tasks/", "DELETE /api/tasks/"} {
+		g.http.Handle(p, tasks)
+	}
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
 	g.quality = metrics.NewCallQuality()

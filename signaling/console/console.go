@@ -180,6 +180,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.registerActivities()
 	s.registerStats()
 	s.registerVoicemail()
+	s.registerTasks()
 	return ws.Gate("auth", s)
 }
 

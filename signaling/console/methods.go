@@ -287,10 +287,12 @@ type historyParams struct {
 	Agent string `json:"agent"`
 	Queue string `json:"queue"`
 	Limit int    `json:"limit"`
+	// Channel (records.list, PROTOCOL §10): "voice" for calls, a task channel.
+	Channel string `json:"channel"`
 }
 
 func (p historyParams) filter() (store.RecordFilter, error) {
-	f := store.RecordFilter{Agent: p.Agent, Queue: p.Queue, Limit: p.Limit}
+	f := store.RecordFilter{Agent: p.Agent, Queue: p.Queue, Limit: p.Limit, Channel: p.Channel}
 	var err error
 	if p.Since != "" {
 		if f.Since, err = time.Parse(time.RFC3339Nano, p.Since); err != nil {

@@ -66,7 +66,7 @@ func (s *session) stats(ctx context.Context, p statsParams) (wallboard.Stats, er
 func (s *session) recordsSince(ctx context.Context, since time.Time) ([]store.CallRecord, error) {
 	var out []store.CallRecord
 	for len(out) < maxStatsRecords {
-		page, err := s.c.cfg.Store.ListRecords(ctx, store.RecordFilter{Since: since, Limit: store.MaxRecordLimit})
+		page, err := s.c.cfg.Store.ListRecords(ctx, store.RecordFilter{Since: since, Limit: store.MaxRecordLimit, Channel: "voice"})
 		if err != nil {
 			return nil, err
 		}

@@ -187,9 +187,13 @@ func (ss *session) register() {
 		}
 		return v, toWS(err)
 	}))
-	m.Register("reservation.accept", ws.Typed(func(ctx context.Context, p resParams) (agent.CallView, error) {
+	m.Register("reservation.accept", ws.Typed(func(ctx context.Context, p resParams) (any, error) {
 		if p.Reservation == "" {
-			return agent.CallView{}, ws.InvalidParams("reservation: required")
+			return nil, ws.InvalidParams("reservation: required")
+		}
+		// A task's offer answers the Task (PROTOCOL §10), a call's the Call.
+		if t, ok, err := core.AcceptTask(ss.agent(), p.Reservation); ok {
+			return t, toWS(err)
 		}
 		v, err := core.Accept(ctx, ss.agent(), p.Reservation)
 		return v, toWS(err)
@@ -197,6 +201,9 @@ func (ss *session) register() {
 	m.Register("reservation.reject", ws.Typed(func(ctx context.Context, p resParams) (struct{}, error) {
 		if p.Reservation == "" {
 			return struct{}{}, ws.InvalidParams("reservation: required")
+		}
+		if ok, err := core.RejectTask(ss.agent(), p.Reservation); ok {
+			return struct{}{}, toWS(err)
 		}
 		return struct{}{}, toWS(core.Reject(ss.agent(), p.Reservation))
 	}))
@@ -302,6 +309,7 @@ func (ss *session) register() {
 		v, err := core.WrapupDone(ss.agent())
 		return v, toWS(err)
 	}))
+	ss.registerTasks(m)
 	m.Register("state", ws.Typed(func(ctx context.Context, _ struct{}) (agent.LoginResult, error) {
 		v, err := core.AgentState(ss.agent())
 		return v, toWS(err)

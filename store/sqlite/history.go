@@ -149,10 +149,10 @@ func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
-			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Call, r.Agent, r.Queue, r.Kind, r.Direction, r.From, r.To, formatDBTime(r.StartedAt), formatDBTime(r.EndedAt),
-			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds, quality)
+			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds, quality, recordChannel(r.Channel))
 		if err != nil {
 			return fmt.Errorf("append record %s: %w", r.Call, err)
 		}
@@ -164,8 +164,11 @@ func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 // of Agent and Queue when set, oldest first, at most Limit.
 func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store.CallRecord, error) {
 	where, args := filterWhere(f, "started_at")
+	if f.Channel != "" {
+		where, args = andWhere(where, "channel = ?"), append(args, f.Channel)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
-		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality FROM call_records`+where+
+		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel FROM call_records`+where+
 		` ORDER BY started_at, id LIMIT ?`, append(args, filterLimit(f))...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
@@ -176,7 +179,7 @@ func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store
 		var r store.CallRecord
 		var started, ended, quality string
 		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
-			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds, &quality); err != nil {
+			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds, &quality, &r.Channel); err != nil {
 			return nil, err
 		}
 		if quality != "" {
@@ -213,6 +216,22 @@ func filterWhere(f store.RecordFilter, timeCol string) (string, []any) {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// recordChannel is a record's channel as stored: calls are "voice".
+func recordChannel(ch string) string {
+	if ch == "" {
+		return "voice"
+	}
+	return ch
+}
+
+// andWhere adds cond to a WHERE clause built by filterWhere.
+func andWhere(where, cond string) string {
+	if where == "" {
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
 }
 
 // filterLimit is f's row limit, defaulted and bounded.

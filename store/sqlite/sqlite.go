@@ -95,6 +95,8 @@ var migrations = []string{
 	migrationVoicemail,
 	// 9: a call record's quality per party (PROTOCOL §9), as JSON (quality.go).
 	`ALTER TABLE call_records ADD COLUMN quality TEXT NOT NULL DEFAULT '';`,
+	// 10: a record's channel (PROTOCOL §10: task records beside call records).
+	`ALTER TABLE call_records ADD COLUMN channel TEXT NOT NULL DEFAULT 'voice';`,
 }
 
 // SQLite is the embedded Store. Create it with Open.

@@ -297,7 +297,8 @@ func RecordsAndEvents(t *testing.T, be Backend) {
 	}
 	rs, _ := s.ListRecords(ctx, store.RecordFilter{Limit: 1})
 	want := store.CallRecord{Call: "c0", Agent: "bob", Queue: "support", Kind: "queue", Direction: "inbound", From: "+1555", To: "100",
-		StartedAt: t0, EndedAt: t0.Add(30 * time.Second), WaitSeconds: 1.5, RingSeconds: 2, TalkSeconds: 25.25, Outcome: "answered"}
+		StartedAt: t0, EndedAt: t0.Add(30 * time.Second), WaitSeconds: 1.5, RingSeconds: 2, TalkSeconds: 25.25, Outcome: "answered",
+		Channel: "voice"} // a record written without a channel is a call (PROTOCOL §10)
 	if !reflect.DeepEqual(rs[0], want) {
 		t.Errorf("record = %+v\nwant %+v", rs[0], want)
 	}

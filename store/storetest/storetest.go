@@ -59,6 +59,7 @@ var tests = []struct {
 	{"TrunkValidation", TrunkValidation},
 	{"AgentCallerID", AgentCallerID},
 	{"VoicemailStore", VoicemailStore},
+	{"TaskRecords", TaskRecords},
 }
 
 // Run runs every contract test as a subtest of t.
