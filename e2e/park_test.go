@@ -77,3 +77,34 @@ func TestParkTimeoutReturnsToParker(t *testing.T) {
 	a1.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, nil)
 	talking(t, "after the return", c, toneCaller1, a1)
 }
+
+// PROTOCOL §11: a park_return the parker does not take falls through to
+// the parker's voicemail, like any direct call: the caller hears the
+// greeting and the beep, and its message holds its tone.
+func TestParkReturnFallsToVoicemail(t *testing.T) {
+	t.Parallel()
+	g := startGW(t, "-park-timeout", "2s")
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a1 := g.login(t, "a1", toneAgent)
+	c := g.dial(t, "5000", toneCaller1)
+	call := a1.accept(t)
+	talking(t, "before the park", c, toneCaller1, a1)
+	a1.park(t, call)
+	p := a1.offer(t)
+	if p["kind"] != "park_return" || p["call"] != call {
+		t.Fatalf("offer after the park timeout = %v, want park_return of %s", p, call)
+	}
+	a1.WS.MustCall("reservation.reject", map[string]string{"reservation": p["id"].(string)}, nil)
+	leaveMessage(t, c, toneCaller2)
+	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})
+	var box []vmMessage
+	a1.WS.MustCall("voicemail.list", nil, &box)
+	if len(box) != 1 {
+		t.Fatalf("a1's box = %+v, want the returned call's message", box)
+	}
+	code, wav, _ := fetch(t, g.HTTP+"/voicemail/"+box[0].ID+".wav", a1.HTTPToken, "")
+	if code != 200 {
+		t.Fatalf("GET the message = %d", code)
+	}
+	checkWAV(t, "park_return message", wav, toneCaller2)
+}
