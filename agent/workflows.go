@@ -50,8 +50,9 @@ func (c *Core) RemoveWorkflow(id string) {
 }
 
 // callAttributes are a call's attributes (PROTOCOL §10) as far as the
-// TrunkCall tells them: channel, from, to, number. Caller name, trunk and
-// X- headers need a TrunkCall addition (not built yet).
+// TrunkCall tells them: channel, from, to, number, and caller_name when the
+// call has a CallerName method (trunk.Call: the From display name). Trunk
+// and X- headers need a TrunkCall addition.
 func callAttributes(tc TrunkCall) map[string]any {
 	attrs := map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
 	if n, ok := tc.(interface{ CallerName() string }); ok {

@@ -67,11 +67,13 @@ type Call struct {
 	number   string
 	from     string
 	fromURI  string
-	remote   netip.AddrPort
-	outbound bool
-	leg      *rtpleg.Leg
-	log      *slog.Logger
-	answer   []byte // our SDP answer to the initial offer (inbound), or our offer (lateOffer)
+	// callerName is the From display name of an inbound call.
+	callerName string
+	remote     netip.AddrPort
+	outbound   bool
+	leg        *rtpleg.Leg
+	log        *slog.Logger
+	answer     []byte // our SDP answer to the initial offer (inbound), or our offer (lateOffer)
 	// lateOffer: the INVITE carried no SDP, so the 200 carries our offer
 	// and the caller's answer comes in the ACK (RFC 3261 §13.2.1), handed
 	// over on lateAnswer (buffer 1; onAck drops a second one).
@@ -115,6 +117,10 @@ func (c *Call) Number() string { return c.number }
 
 // From returns the caller's user part (usually the number).
 func (c *Call) From() string { return c.from }
+
+// CallerName returns the From display name of an inbound call ("" when
+// none); the agent core reads it as the call's caller_name attribute.
+func (c *Call) CallerName() string { return c.callerName }
 
 // FromURI returns the caller's full From URI.
 func (c *Call) FromURI() string { return c.fromURI }

@@ -198,6 +198,7 @@ func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte)
 	if f := req.From(); f != nil {
 		c.from = f.Address.User
 		c.fromURI = f.Address.String()
+		c.callerName = f.DisplayName
 	}
 	c.log = t.log.With("sip_call_id", c.id, "number", c.number)
 	return c

@@ -129,14 +129,15 @@ func TestByeFromTrunk(t *testing.T) {
 	}))
 	rtp := rtplegtest.NewPhone(t, media.PCMU)
 	sp := trunktest.NewPhone(t, "udp")
+	sp.CallerName = "Ada Lovelace"
 	ctx := ctxT(t)
 	d, err := sp.Call(ctx, tr.Addr(), "echo", rtp.Offer())
 	if err != nil {
 		t.Fatalf("call: %v", err)
 	}
 	c := <-calls
-	if c.Number() != "echo" || c.From() != "caller" || c.Remote().Addr() != loopback {
-		t.Errorf("call = number %q from %q remote %v", c.Number(), c.From(), c.Remote())
+	if c.Number() != "echo" || c.From() != "caller" || c.CallerName() != "Ada Lovelace" || c.Remote().Addr() != loopback {
+		t.Errorf("call = number %q from %q name %q remote %v", c.Number(), c.From(), c.CallerName(), c.Remote())
 	}
 	if err := c.Hangup("test"); err != nil {
 		t.Fatalf("Hangup: %v", err)

@@ -37,6 +37,9 @@ type Phone struct {
 	closeOnce sync.Once
 	natMu     sync.Mutex                // guards natMap
 	natMap    map[netip.Addr]netip.Addr // MapAddress (nat.go)
+	// CallerName, if set before a call, is the From display name of the
+	// INVITEs this phone sends.
+	CallerName string
 }
 
 // StatusError is a final non-2xx answer.
@@ -167,7 +170,7 @@ func (p *Phone) StartInvite(ctx context.Context, target netip.AddrPort, number s
 func (p *Phone) startInvite(ctx context.Context, target netip.AddrPort, ruriUser, number string, sdp []byte, hdrs ...[2]string) (*Invite, error) {
 	req := sip.NewRequest(sip.INVITE, p.uri(target, ruriUser))
 	req.SetTransport(p.transport)
-	from := sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: "caller", Host: "127.0.0.1", Port: int(p.addr.Port())}, Params: sip.NewParams()}
+	from := sip.FromHeader{DisplayName: p.CallerName, Address: sip.Uri{Scheme: "sip", User: "caller", Host: "127.0.0.1", Port: int(p.addr.Port())}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(&from)
 	to := sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: number, Host: target.Addr().String()}, Params: sip.NewParams()}
