@@ -1,6 +1,7 @@
 package phoneui
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -50,6 +51,7 @@ type fakeGateway struct {
 	answer     func(offer string) (string, error)
 	iceServers []any         // login result ice_servers when set
 	waited     time.Duration // r1's call: started this long before its answer (answered_at set), else 3 s ago
+	grace      int           // login result reconnect_grace_seconds (0 means 30)
 
 	mu       sync.Mutex // guards following
 	conns    map[*fakeConn]bool
@@ -59,6 +61,7 @@ type fakeGateway struct {
 	agent    map[string]any
 	parked   map[string]map[string]any // slot -> parked call (park_test.go)
 	vms      []map[string]any          // voicemail messages, newest first (voicemail_test.go)
+	down     bool                      // refuse websockets with 503, as a gateway that is down (conn_test.go)
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
@@ -71,6 +74,13 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
 func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
@@ -141,7 +151,7 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		}
 		first := f.logins == 1
 		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1",
-			"queue_names": map[string]any{"sales": "Sales line"}, "reconnect_grace_seconds": 30}
+			"queue_names": map[string]any{"sales": "Sales line"}, "reconnect_grace_seconds": cmp.Or(f.grace, 30)}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}

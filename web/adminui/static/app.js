@@ -135,6 +135,14 @@
     connection: setConnection,
     notify: (method, params) => onEvent(method === 'event' ? params : Object.assign({ type: method }, params)),
     status: showStatus,
+    // The gateway refuses this page's origin (issue 17 item 5): say what to
+    // change instead of reconnecting forever.
+    refused: (text) => {
+      $('#refused-message').textContent = text;
+      $('#refused').hidden = false;
+      document.body.dataset.refused = 'yes';
+      $('main').hidden = true;
+    },
   });
   client.token = '';
   const startClient = client.start.bind(client);
@@ -147,7 +155,7 @@
     state.connection = s;
     const pill = $('#conn-state');
     pill.dataset.state = s;
-    pill.textContent = { idle: 'not connected', connecting: 'connecting…', open: state.authed ? 'live' : 'connected', reconnecting: 'reconnecting…', closed: 'disconnected' }[s] || s;
+    pill.textContent = { idle: 'not connected', connecting: 'connecting…', open: state.authed ? 'live' : 'connected', reconnecting: 'reconnecting…', closed: 'disconnected', refused: 'refused by the gateway' }[s] || s;
   }
 
   async function authenticate() {

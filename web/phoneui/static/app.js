@@ -43,6 +43,8 @@
   };
   const sb = { state, pc: null, ws: null, rpc: (method, params) => client.request(method, params) };
   window.sb = sb;
+  // sb.onConnection(fn(state)) runs on every connection state change.
+  sb.onConnection = (fn) => (sb.onConnection.hooks = sb.onConnection.hooks || []).push(fn);
 
   // ---- status area ------------------------------------------------------
 
@@ -75,14 +77,19 @@
     },
     closed: (ev) => {
       state.loggedIn = false;
+      // Offers die with the socket; the re-login lists the live ones.
+      state.reservations = {};
+      renderToasts();
       if (TAKEOVER.test(ev.reason || '')) takenOver(ev.reason);
       return !state.takenOver;
     },
     connection: setConnection,
     notify: onNotification,
     status: showStatus,
+    refused: (text) => refusedPage(text),
   });
   client.creds = null; // {agent, password}, in memory only
+  sb.client = client; // conn.js "Reconnect now"; tests
   const startClient = client.start.bind(client);
   client.start = (creds) => {
     client.creds = creds;
@@ -101,7 +108,19 @@
       open: state.loggedIn ? `online${who}` : 'connected',
       reconnecting: 'reconnecting…',
       closed: 'disconnected',
+      refused: 'refused by the gateway',
     }[s] || s;
+    for (const fn of sb.onConnection.hooks || []) fn(s); // conn.js
+  }
+
+  // refusedPage replaces the page with the reason when the gateway refuses
+  // this page's origin (issue 17 item 5): retrying would never succeed.
+  function refusedPage(text) {
+    $('#refused-message').textContent = text;
+    $('#refused').hidden = false;
+    document.body.dataset.refused = 'yes';
+    $('main').hidden = true;
+    $('#login-submit').disabled = false;
   }
 
   function takenOver(why) {

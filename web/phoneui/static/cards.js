@@ -94,6 +94,11 @@
   function update(li, c, otherActive) {
     const st = c.state || 'ringing';
     li.dataset.state = st;
+    // While the connection is down the gateway holds every call (conn.js).
+    const down = !!(sb.conn && sb.conn.down());
+    li.dataset.conn = down ? 'down' : 'up';
+    li.classList.toggle('conn-down', down);
+    for (const b of li.querySelectorAll('button')) b.disabled = down;
     li.dataset.muted = c.muted ? 'yes' : 'no';
     for (const k of ['active', 'held', 'ringing']) li.classList.toggle(k, st === k);
     const arrow = c.direction === 'outbound' ? '→ ' : '← ';
@@ -101,7 +106,7 @@
     set(li, '.call-name', name || c.remote || 'Unknown caller');
     set(li, '.call-remote', name ? arrow + (c.remote || '') : (c.direction === 'outbound' ? 'Outgoing' : 'Incoming'));
     set(li, '.call-kind', kindLabel(c));
-    set(li, '.call-state', stateLabel(c));
+    set(li, '.call-state', down ? 'On hold: reconnecting' : stateLabel(c));
     set(li, '.call-timer', elapsed(talkSince(c)));
     const held = st === 'held';
     $('.call-hold-timer', li).hidden = !held;
@@ -151,6 +156,7 @@
       update(li, c, active.some((a) => a.id !== c.id));
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
     });
+    if (sb.conn) sb.conn.rendered(calls);
   }
 
   function tick() {
