@@ -50,13 +50,15 @@ func (c *Core) RemoveWorkflow(id string) {
 }
 
 // callAttributes are a call's attributes (PROTOCOL §10) as far as the
-// TrunkCall tells them: channel, from, to, number, and caller_name when the
-// call has a CallerName method (trunk.Call: the From display name). Trunk
-// and X- headers need a TrunkCall addition.
+// TrunkCall tells them: channel, from, to, number, and from a TrunkCall
+// that offers them caller_name, trunk and headers (the INVITE's X- ones).
 func callAttributes(tc TrunkCall) map[string]any {
 	attrs := map[string]any{"channel": "voice", "from": tc.From(), "to": tc.Number(), "number": tc.Number()}
 	if n, ok := tc.(interface{ CallerName() string }); ok {
 		attrs["caller_name"] = n.CallerName()
+	}
+	if n, ok := tc.(interface{ TrunkID() string }); ok && n.TrunkID() != "" {
+		attrs["trunk"] = n.TrunkID()
 	}
 	if x, ok := tc.(interface{ XHeaders() map[string]string }); ok {
 		h := map[string]any{}

@@ -52,20 +52,22 @@ func TestReservationAttributes(t *testing.T) {
 	}
 }
 
-// A trunk call that knows its caller name and X- headers hands them to the
+// A trunk call that knows its caller name, trunk and X- headers hands them to the
 // attributes (only the methods callAttributes reads are implemented).
 type namedCall struct{ TrunkCall }
 
 func (namedCall) From() string       { return "+15550001" }
 func (namedCall) Number() string     { return "5000" }
 func (namedCall) CallerName() string { return "Ana Díaz" }
+func (namedCall) TrunkID() string    { return "carrier1" }
 func (namedCall) XHeaders() map[string]string {
 	return map[string]string{"X-Lang": "es"}
 }
 
 func TestCallAttributesFromTrunk(t *testing.T) {
 	a := callAttributes(namedCall{})
-	if a["caller_name"] != "Ana Díaz" || a["headers"].(map[string]any)["X-Lang"] != "es" || a["from"] != "+15550001" || a["number"] != "5000" {
+	if a["caller_name"] != "Ana Díaz" || a["headers"].(map[string]any)["X-Lang"] != "es" || a["from"] != "+15550001" || a["number"] != "5000" ||
+		a["trunk"] != "carrier1" {
 		t.Fatalf("attributes %v", a)
 	}
 }

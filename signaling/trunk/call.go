@@ -67,8 +67,10 @@ type Call struct {
 	number   string
 	from     string
 	fromURI  string
-	// callerName is the From display name of an inbound call.
+	// callerName and xHeaders are the inbound INVITE's display name and
+	// X- headers (attrs.go), set before the call is handed over.
 	callerName string
+	xHeaders   map[string]string
 	remote     netip.AddrPort
 	outbound   bool
 	leg        *rtpleg.Leg

@@ -198,9 +198,9 @@ func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte)
 	if f := req.From(); f != nil {
 		c.from = f.Address.User
 		c.fromURI = f.Address.String()
-		c.callerName = f.DisplayName
 	}
 	c.log = t.log.With("sip_call_id", c.id, "number", c.number)
+	c.readAttributes(req) // attrs.go
 	return c
 }
 
