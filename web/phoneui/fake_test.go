@@ -211,6 +211,11 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			c.notify("reservation.ended", map[string]any{"id": res, "reason": "accepted"})
 			c.notify("call.updated", out)
 		}
+	case "reservation.reject":
+		res := str("reservation")
+		return map[string]any{}, nil, func() {
+			c.notify("reservation.ended", map[string]any{"id": res, "reason": "rejected"})
+		}
 	case "call.resume", "call.hold", "call.mute", "call.unmute", "call.hangup":
 		cl := call(str("call"))
 		if cl == nil {

@@ -109,6 +109,13 @@ func TestMicrophoneGate(t *testing.T) {
 			if got := fake.activity(); got != "unavailable" {
 				t.Errorf("gateway's activity %q after forcing the select, want unavailable", got)
 			}
+			// Calls are refused too: the offers (a direct call rings an
+			// unavailable agent) cannot be accepted, and say why.
+			webtest.WaitTrue(t, ctx, `document.querySelectorAll('#toasts .toast').length === 2 && [...document.querySelectorAll('#toasts .toast')].every((el) => el.querySelector('button.accept').disabled && el.querySelector('.toast-nomic').checkVisibility())`, 5*time.Second, `document.querySelector('#toasts').outerHTML`)
+			webtest.Eval[bool](t, ctx, `(document.querySelector('.toast[data-reservation="r2"] button.accept').click(), true)`)
+			if n := len(fake.find("reservation.accept")); n != 0 {
+				t.Errorf("%d reservation.accept sent without a microphone", n)
+			}
 		})
 	}
 

@@ -530,14 +530,19 @@
         callerName(r) ? h('span', { class: 'toast-name' }, callerName(r) + ' ') : null, r.from || 'unknown caller'),
       transferLine(r),
       r.to ? h('div', { class: 'toast-to muted' }, 'to ' + r.to) : null,
+      h('div', { class: 'toast-nomic', 'data-testid': 'toast-nomic', hidden: true },
+        'Your microphone is not working, so this call cannot be answered: the caller would hear silence. Reject it, or fix the microphone.'),
       h('div', { class: 'toast-actions' }, accept, ' ', reject));
     const act = async (method) => {
+      if (method === 'reservation.accept' && !micWorks()) return; // gateOffers says why
+      const focused = el.contains(document.activeElement); // before disabling drops it
       accept.disabled = reject.disabled = true;
       try {
         const res = await client.request(method, { reservation: id });
         delete state.reservations[id];
         if (method === 'reservation.accept' && res && res.id) upsertCall(res);
         renderToasts();
+        if ((focused || document.activeElement === document.body) && sb.focusAfter) sb.focusAfter(method === 'reservation.accept' ? 'accept' : 'reject', res && res.id);
       } catch (e) {
         showStatus(`${method === 'reservation.accept' ? 'accept' : 'reject'}: ${errText(e)}`, 'error');
         accept.disabled = reject.disabled = false;
@@ -561,6 +566,18 @@
       if (!typing) $('button.accept', el).focus();
     }
     ring.set(Object.keys(state.reservations).length > 0);
+    gateOffers();
+  }
+
+  // No microphone, no answer (issue 17 item 1): the caller would hear
+  // silence. Accept is disabled and says why until the microphone works.
+  const micWorks = () => !sb.mic || ['ok', 'unknown', 'checking'].includes(state.mic);
+  function gateOffers() {
+    const ok = micWorks();
+    for (const el of $$('#toasts .toast')) {
+      $('button.accept', el).disabled = !ok;
+      $('.toast-nomic', el).hidden = ok;
+    }
   }
 
   // ---- calls --------------------------------------------------------------
@@ -631,7 +648,7 @@
   sb.onNotify = (fn) => (sb.onNotify.hooks = sb.onNotify.hooks || []).push(fn);
   sb.callMethod = (method, params, label) => callMethod(method, params, label);
   // For cards.js, conn.js, keys.js and devices.js.
-  sb.util = { h, elapsed, talkSince, queueName, kindLabel, callerName, openTransfer, showStatus, errText, renderCalls, activeCall };
+  sb.util = { gateOffers, h, elapsed, talkSince, queueName, kindLabel, callerName, openTransfer, showStatus, errText, renderCalls, activeCall };
 
   async function callMethod(method, params, label) {
     try {

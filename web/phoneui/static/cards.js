@@ -148,7 +148,12 @@
 
   function render(calls) {
     const cards = new Map([...list.children].map((li) => [li.dataset.call, li]));
-    for (const [id, li] of cards) if (!state.calls[id]) li.remove();
+    let lostFocus = false;
+    for (const [id, li] of cards) {
+      if (state.calls[id]) continue;
+      lostFocus = lostFocus || li.contains(document.activeElement);
+      li.remove();
+    }
     const active = calls.filter((c) => c.state === 'active');
     calls.forEach((c, i) => {
       let li = cards.get(c.id);
@@ -157,6 +162,11 @@
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
     });
     if (sb.conn) sb.conn.rendered(calls);
+    // A card that goes (hung up) does not drop the focus to <body>.
+    if (lostFocus) {
+      const next = [...list.querySelectorAll('.card-primary button')].find((b) => !b.hidden && !b.disabled);
+      (next || $('#toasts .toast button.accept') || $('#calls-heading')).focus();
+    }
   }
 
   function tick() {

@@ -43,6 +43,7 @@
     const opt = $('#activity option[value=available]');
     if (opt) opt.disabled = kind !== 'ok';
     document.body.dataset.mic = kind;
+    sb.util.gateOffers(); // no microphone, no Accept
     if (bad) enforce();
   }
 
