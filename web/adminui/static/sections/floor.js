@@ -19,7 +19,7 @@
   const el = admin.section({ id: 'floor', title: 'Floor', order: 10, html: `
 <h2>Floor</h2>
 <div id="wallboard-totals" class="wall-totals" data-testid="wallboard-totals"></div>
-<div id="wallboard-activities" class="wall-activities" aria-label="Agents by activity"></div>
+<div id="wallboard-activities" class="wall-activities" role="group" aria-label="Agents by activity"></div>
 <div id="wallboard" class="wallboard" data-testid="wallboard" aria-live="off"></div>` });
   const calls = document.getElementById('calls-panel');
   if (calls) el.append(calls);
