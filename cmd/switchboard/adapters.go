@@ -58,9 +58,21 @@ func (f leanFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg
 // floor adapts the core to console.Floor. console may not import agent
 // (its deptest), so its Floor.State is the JSON-ready value as any; the
 // typed agent.FloorState is what gateway.metrics reads.
-type floor struct{ core *agent.Core }
+// With -cluster, State adds a "cluster" member (cluster.go's ClusterView).
+type floor struct {
+	core    *agent.Core
+	cluster *clusterNode // nil on a single node
+}
 
-func (f floor) State() any { return f.core.State() }
+func (f floor) State() any {
+	if f.cluster == nil {
+		return f.core.State()
+	}
+	return struct {
+		agent.FloorState
+		Cluster ClusterView `json:"cluster"`
+	}{f.core.State(), f.cluster.View()}
+}
 
 func (f floor) HangupCall(id string) error {
 	err := f.core.HangupCall(id)

@@ -39,6 +39,7 @@ type Config struct {
 	Limits         Limits         // §14 web-side limits (config_limits.go)
 	Park           Park           // -park-slots, -park-timeout (config_park.go)
 	Store          string         // -store: "" is the embedded SQLite in -data, else a postgres:// DSN (config_store.go)
+	Cluster        ClusterConfig  // -cluster, -node-id, -node-addr, -cluster-lease (cluster.go)
 	Voicemail      Voicemail      // -voicemail-max, -voicemail-retention (config_voicemail.go)
 	TrunkFlags     TrunkFlags     // -trunk-register, -trunk-caller-id (trunks.go)
 	SIP            SIPLimits      // -sip-rate, -max-sip-conns, SIP timeouts, -sip-user-agent (config_sip.go)
@@ -78,6 +79,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	checkSIP := sipFlags(fs)
 	checkPark := parkFlags(fs)
 	checkStore := storeFlags(fs)
+	checkCluster := clusterFlags(fs)
 	checkVoicemail := voicemailFlags(fs)
 	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
@@ -188,6 +190,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	checkLimits(&c, bad)
 	checkPark(&c, bad)
 	checkStore(&c, bad)
+	checkCluster(&c, bad)
 	checkVoicemail(&c, bad)
 	checkSIP(&c, bad)
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {

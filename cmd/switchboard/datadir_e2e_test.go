@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"switchboard/signaling/ws/wstest"
 )
 
 // runOnce starts the binary on dataDir and expects it to exit by itself;
@@ -69,22 +67,14 @@ func TestBinaryJournalSeqContinues(t *testing.T) {
 	dir := t.TempDir()
 	put := func(g *child, id string) {
 		t.Helper()
-		c, err := wstest.DialErr(t, "ws://"+g.httpAddr+"/ws/admin", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialAdmin(t, g)
 		defer c.Close()
-		c.MustCall("auth", map[string]string{"token": "tok"}, nil)
 		c.MustCall("queue.put", map[string]any{"id": id, "name": id}, nil)
 	}
 	list := func(g *child) []uint64 {
 		t.Helper()
-		c, err := wstest.DialErr(t, "ws://"+g.httpAddr+"/ws/admin", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialAdmin(t, g)
 		defer c.Close()
-		c.MustCall("auth", map[string]string{"token": "tok"}, nil)
 		var evs []struct {
 			Seq uint64 `json:"seq"`
 		}

@@ -42,6 +42,7 @@ type gateway struct {
 	journal     *events.Subscription // the event journal's, lossless
 	unlockData  func()               // releases the -data flock; nil before it is taken
 	sync        *configSync          // -store postgres: configuration changes between nodes (configsync.go); nil otherwise
+	cluster     *clusterNode         // -cluster: presence and the router lease in Redis (cluster.go); nil otherwise
 	journalKeep int                  // -events-keep
 	pacer       *media.Pacer
 	pool        *rtpleg.Pool
@@ -103,6 +104,11 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		return nil, err
 	}
 	g.hub = events.NewHubAt(lastSeq)
+	if cfg.Cluster.Redis != "" {
+		if g.cluster, err = newClusterNode(ctx, cfg.Cluster, g.hub, log); err != nil {
+			return nil, err
+		}
+	}
 	g.journal = g.hub.SubscribeLossless(4096)
 	g.journalKeep = cfg.Limits.EventsKeep
 	counters := &media.Counters{}
@@ -154,7 +160,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.adminLimit = console.NewAuthLimiter()
 	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
 	if g.console, err = console.New(console.Config{
-		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core}, Trunks: trunkConsole{g.trunk}, Token: cfg.AdminToken, WS: wsCfg,
+		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Token: cfg.AdminToken, WS: wsCfg,
 		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
 		return nil, err
@@ -223,6 +229,9 @@ func (g *gateway) run(ctx context.Context) error {
 	if g.sync != nil {
 		wg.Go(func() { g.sync.run(ctx) })
 	}
+	if g.cluster != nil {
+		wg.Go(func() { g.cluster.run(ctx) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	jstop()
@@ -250,6 +259,9 @@ func (g *gateway) close() {
 	}
 	if g.pacer != nil {
 		_ = g.pacer.Close()
+	}
+	if g.cluster != nil {
+		g.cluster.close()
 	}
 	if g.hub != nil {
 		_ = g.hub.Close()

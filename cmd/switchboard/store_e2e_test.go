@@ -17,16 +17,7 @@ func TestBinaryStorePostgres(t *testing.T) {
 	url := srv.URL("t1")
 	n1 := startGateway(t, 52000, "-store", url, "-admin-token", "tok")
 	n2 := startGateway(t, 54000, "-store", url, "-admin-token", "tok")
-	dial := func(g *child) *wstest.Client {
-		t.Helper()
-		c, err := wstest.DialErr(t, "ws://"+g.httpAddr+"/ws/admin", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		c.MustCall("auth", map[string]string{"token": "tok"}, nil)
-		return c
-	}
+	dial := func(g *child) *wstest.Client { t.Helper(); return dialAdmin(t, g) }
 	dial(n1).MustCall("queue.put", map[string]any{"id": "shared", "name": "Shared", "wrapup_seconds": 7}, nil)
 	var q struct {
 		ID            string `json:"id"`

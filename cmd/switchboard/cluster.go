@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"switchboard/cluster"
+	"switchboard/events"
+)
+
+// ClusterConfig is -cluster, -node-id and -node-addr (PROTOCOL §13).
+// Redis empty means a single node: no Redis is contacted at all.
+type ClusterConfig struct {
+	Redis    string        // -cluster: redis://, rediss:// or unix:// URL; "" = single node
+	NodeID   string        // -node-id: default the host name
+	NodeAddr string        // -node-addr: host:port peers use for SIP between nodes; default -media-ip and the -sip-addr port
+	Lease    time.Duration // -cluster-lease: the router lease's time to live
+}
+
+// clusterPrefix is the key prefix of everything Switchboard keeps in Redis.
+const clusterPrefix = "switchboard"
+
+// clusterFlags declares the cluster flags on fs; the returned function
+// checks them (after fs.Parse, once c.SIPAddr and c.MediaIP are set).
+func clusterFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why string)) {
+	url := fs.String("cluster", "", "Redis of a cluster (redis://host:6379/0, rediss://…, unix:///path): the node joins the presence set and the router-leader election; empty = a single node, no Redis")
+	host, _ := os.Hostname()
+	id := fs.String("node-id", host, "this node's id in the cluster (default the host name); no spaces")
+	addr := fs.String("node-addr", "", "host:port other nodes use for SIP (and RTP) to this node; default -media-ip with the -sip-addr port")
+	lease := fs.Duration("cluster-lease", cluster.DefaultTTL, "the router lease's time to live: a dead leader is replaced after at most about 4/3 of it")
+	return func(c *Config, bad func(flag, val, why string)) {
+		cc := ClusterConfig{Redis: *url, NodeID: *id, NodeAddr: *addr, Lease: *lease}
+		c.Cluster = cc
+		if cc.Redis == "" {
+			return
+		}
+		if _, err := redis.ParseURL(cc.Redis); err != nil {
+			bad("cluster", redactDSN(cc.Redis), "want redis://host:6379/0, rediss://… or unix:///path ("+err.Error()+")")
+		}
+		if cc.NodeID == "" || strings.ContainsAny(cc.NodeID, " \t\r\n") || len(cc.NodeID) > 64 {
+			bad("node-id", cc.NodeID, "must be 1-64 characters without spaces")
+		}
+		if cc.NodeAddr == "" {
+			cc.NodeAddr = netip.AddrPortFrom(c.MediaIP, c.SIPAddr.Port()).String()
+		} else if h, p, err := net.SplitHostPort(cc.NodeAddr); err != nil || h == "" {
+			bad("node-addr", cc.NodeAddr, "want host:port, e.g. 10.0.0.2:5060")
+		} else if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			bad("node-addr", cc.NodeAddr, "port must be 1-65535")
+		}
+		if cc.Lease < 300*time.Millisecond || cc.Lease > time.Minute {
+			bad("cluster-lease", cc.Lease.String(), "must be between 300ms and 1m")
+		}
+		c.Cluster = cc
+	}
+}
+
+// clusterNode is this gateway's membership of a cluster: it heartbeats
+// into the presence set, campaigns for the router lease, and keeps a
+// snapshot of both for `state` and the admin page.
+//
+// What it does NOT do yet: the leader does not route for the other nodes
+// (each node still routes its own calls to its own agents), so holding the
+// lease changes no call's path. See docs/CLUSTER.md.
+type clusterNode struct {
+	cfg      ClusterConfig
+	rdb      *redis.Client
+	lease    *cluster.Lease
+	presence *cluster.Presence
+	hub      *events.Hub
+	log      *slog.Logger
+
+	closeOnce sync.Once
+
+	mu    sync.Mutex
+	view  ClusterView
+	token int64 // our fencing token while we lead, else 0
+}
+
+// ClusterView is the cluster part of `state` (the "cluster" member).
+type ClusterView struct {
+	Node     string        `json:"node"`
+	Addr     string        `json:"addr"`
+	Leader   string        `json:"leader"`    // the lease holder's node id, "" when none
+	Token    int64         `json:"token"`     // the lease holder's fencing token
+	IsLeader bool          `json:"is_leader"` // this node holds the lease
+	Nodes    []ClusterPeer `json:"nodes"`     // live nodes (heartbeat not expired), by id
+}
+
+// ClusterPeer is one live node.
+type ClusterPeer struct {
+	ID   string `json:"id"`
+	Addr string `json:"addr"`
+}
+
+// newClusterNode connects to Redis (and checks it answers within 3 s).
+func newClusterNode(ctx context.Context, cfg ClusterConfig, hub *events.Hub, log *slog.Logger) (*clusterNode, error) {
+	opt, err := redis.ParseURL(cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("-cluster: %w", err)
+	}
+	opt.PoolSize = 4
+	rdb := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("-cluster %s: redis does not answer: %w", redactDSN(cfg.Redis), err)
+	}
+	lease, err := cluster.NewLease(rdb, clusterPrefix, cfg.NodeID, cfg.Lease)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log}
+	n.view = ClusterView{Node: cfg.NodeID, Addr: cfg.NodeAddr, Nodes: []ClusterPeer{}}
+	return n, nil
+}
+
+// run heartbeats and campaigns until ctx ends, then leaves the presence
+// set, releases a held lease and closes the Redis client.
+func (n *clusterNode) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = n.lease.Elect(ctx, n.lead)
+	})
+	wg.Go(func() { n.beat(ctx) })
+	wg.Wait()
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	_ = n.presence.Leave(lctx, n.cfg.NodeID)
+	cancel()
+	n.close()
+}
+
+// close closes the Redis client (once).
+func (n *clusterNode) close() { n.closeOnce.Do(func() { _ = n.rdb.Close() }) }
+
+// lead runs while this node holds the router lease.
+func (n *clusterNode) lead(ctx context.Context, token int64) {
+	n.mu.Lock()
+	n.token = token
+	n.mu.Unlock()
+	n.log.Info("cluster: leading", "node", n.cfg.NodeID, "token", token)
+	n.hub.Publish(events.Event{Type: "cluster.leader", Detail: map[string]any{"node": n.cfg.NodeID, "token": token}})
+	<-ctx.Done()
+	n.mu.Lock()
+	n.token = 0
+	n.mu.Unlock()
+	n.log.Info("cluster: lease lost or released", "node", n.cfg.NodeID, "token", token)
+}
+
+// beat heartbeats every lease/3 (alive for one lease) and refreshes the view.
+func (n *clusterNode) beat(ctx context.Context) {
+	every := n.cfg.Lease / 3
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, every)
+		if err := n.presence.Beat(rctx, n.cfg.NodeID, n.cfg.NodeAddr, n.cfg.Lease); err != nil && ctx.Err() == nil {
+			n.log.Warn("cluster: heartbeat failed", "err", err)
+		}
+		n.refresh(rctx)
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// refresh reads the leader and the live nodes into the view.
+func (n *clusterNode) refresh(ctx context.Context) {
+	leader, tok, lerr := n.lease.Leader(ctx)
+	nodes, nerr := n.presence.Nodes(ctx)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if lerr == nil {
+		n.view.Leader, n.view.Token = leader, tok
+	} else if !errors.Is(lerr, context.Canceled) {
+		n.view.Leader, n.view.Token = "", 0 // unknown: Redis unreachable
+	}
+	if nerr == nil {
+		peers := make([]ClusterPeer, 0, len(nodes))
+		for id, a := range nodes {
+			peers = append(peers, ClusterPeer{ID: id, Addr: a})
+		}
+		sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
+		n.view.Nodes = peers
+	}
+}
+
+// View is the current snapshot (for `state`).
+func (n *clusterNode) View() ClusterView {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	v := n.view
+	v.Nodes = append([]ClusterPeer(nil), v.Nodes...)
+	v.IsLeader = n.token != 0
+	if v.IsLeader { // our own knowledge is fresher than the last poll
+		v.Leader, v.Token = n.cfg.NodeID, n.token
+	}
+	return v
+}
