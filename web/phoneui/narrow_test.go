@@ -1,0 +1,34 @@
+package phoneui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/web/webtest"
+)
+
+// TestNarrow (issue 17 item 9): at 360 px the softphone lays out within
+// 360 px (no sideways scroll) with two calls and an offer, and the primary
+// buttons stay at least 44 px high.
+func TestNarrow(t *testing.T) {
+	ctx, srv, _ := startPhone(t, "")
+	webtest.Do(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
+	loginPhone(t, ctx, srv.URL+"/")
+	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
+	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
+	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#calls .call-card').length === 1`, 5*time.Second)
+	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#calls .call-card .card-more summary`), chromedp.NodeVisible))
+	webtest.Eval[bool](t, ctx, `(document.querySelector('#dialpad-panel').open = true, true)`)
+	webtest.WaitTrue(t, ctx, `document.querySelector('#dialpad').checkVisibility()`, 5*time.Second)
+	width := webtest.Eval[float64](t, ctx, `document.documentElement.scrollWidth`)
+	wide := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('body *')].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > 361).slice(0, 8).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`)
+	if width > 360 || len(wide) > 0 {
+		t.Errorf("page %v px wide at 360 px; wider elements: %v", width, wide)
+	}
+	if hgt := webtest.Eval[float64](t, ctx, `document.querySelector('#calls .call-card button.hangup').getBoundingClientRect().height`); hgt < 44 {
+		t.Errorf("hang up button %.0f px high at 360 px", hgt)
+	}
+	screenshot(t, ctx, "narrow-360")
+}
