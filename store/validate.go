@@ -109,6 +109,11 @@ func ParseTarget(t string) (queue string, e *ValidationError) {
 		return "", nil
 	case t == "echo" || t == "ivr:extension":
 		return "", nil
+	case strings.HasPrefix(t, "ivr:menu:"):
+		if id := strings.TrimPrefix(t, "ivr:menu:"); !idRE.MatchString(id) {
+			return "", Invalid("target", "menu id %q must match [a-z0-9._-]{1,64}", truncate(id))
+		}
+		return "", nil
 	case strings.HasPrefix(t, "queue:"):
 		id := strings.TrimPrefix(t, "queue:")
 		if !idRE.MatchString(id) {
@@ -124,7 +129,7 @@ func ParseTarget(t string) (queue string, e *ValidationError) {
 	case t == "":
 		return "", Invalid("target", "required")
 	}
-	return "", Invalid("target", "%q must be queue:<id>, workflow:<id>, extension:<ext>, ivr:extension or echo", truncate(t))
+	return "", Invalid("target", "%q must be queue:<id>, workflow:<id>, extension:<ext>, ivr:extension, ivr:menu:<id> or echo", truncate(t))
 }
 
 // CheckNumber checks a route's dialled number.

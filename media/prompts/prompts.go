@@ -17,6 +17,7 @@ var files embed.FS
 type Set struct {
 	Extension   *media.Clip // asks for an extension (IVR)
 	Invalid     *media.Clip // "that extension is not valid" (IVR re-prompt)
+	Choice      *media.Clip // "that choice is not valid" (IVR menu re-prompt, PROTOCOL §10)
 	Unavailable *media.Clip // the fallback announcement after answer
 	Goodbye     *media.Clip // the IVR gives up
 	// Voicemail is the built-in voicemail greeting (PROTOCOL §11), used
@@ -47,6 +48,7 @@ func Load() (Set, error) {
 	for name, dst := range map[string]**media.Clip{
 		"extension.wav": &s.Extension, "invalid.wav": &s.Invalid,
 		"unavailable.wav": &s.Unavailable, "goodbye.wav": &s.Goodbye, "voicemail.wav": &s.Voicemail,
+		"choice.wav": &s.Choice,
 	} {
 		b, err := files.ReadFile(name)
 		if err != nil {

@@ -244,7 +244,7 @@ func TestValidationErrors(t *testing.T) {
 		{"route.put", `{"target":"echo"}`, "number: required"},
 		{"route.put", `{"number":"12 3","target":"echo"}`, "number: "},
 		{"route.put", `{"number":"100"}`, "target: required"},
-		{"route.put", `{"number":"100","target":"voicemail"}`, "target: \"voicemail\" must be queue:<id>, workflow:<id>, extension:<ext>, ivr:extension or echo"},
+		{"route.put", `{"number":"100","target":"voicemail"}`, "target: \"voicemail\" must be queue:<id>, workflow:<id>, extension:<ext>, ivr:extension, ivr:menu:<id> or echo"},
 		{"route.put", `{"number":"100","target":"queue:nope"}`, "target: unknown queue nope"},
 		{"route.put", `{"number":"100","target":"queue:"}`, "target: queue id"},
 		{"route.put", `{"number":"100","target":"extension:x"}`, "target: extension \"x\" must be 2 to 8 digits"},

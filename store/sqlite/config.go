@@ -249,6 +249,11 @@ func (s *SQLite) DeleteQueue(ctx context.Context, id string) error {
 			return err
 		}
 		users = append(users, wfs...)
+		menus, err := menusUsing(ctx, tx, "queue:"+id, "")
+		if err != nil {
+			return err
+		}
+		users = append(users, menus...)
 		if len(users) > 0 {
 			if len(users) > 5 {
 				users = append(users[:5], "more")
@@ -281,30 +286,18 @@ func (s *SQLite) ListQueues(ctx context.Context) ([]store.Queue, error) {
 	return queues, listQueueRouting(ctx, s.db, queues)
 }
 
-// PutRoute creates or replaces the route of r.Number. A "queue:<id>"
-// target must name an existing queue.
+// PutRoute creates or replaces the route of r.Number. A queue:, workflow:
+// or ivr:menu: target must name an existing queue, workflow or menu.
 func (s *SQLite) PutRoute(ctx context.Context, r store.Route) (store.Route, error) {
 	if e := store.CheckNumber(r.Number); e != nil {
 		return store.Route{}, e
 	}
-	queue, e := store.ParseTarget(r.Target)
-	if e != nil {
+	if _, e := store.ParseTarget(r.Target); e != nil {
 		return store.Route{}, e
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if queue != "" {
-			if _, err := getQueue(ctx, tx, queue); errors.Is(err, store.ErrNotFound) {
-				return store.Invalid("target", "unknown queue %s", queue)
-			} else if err != nil {
-				return err
-			}
-		}
-		if wf, ok := strings.CutPrefix(r.Target, "workflow:"); ok {
-			if _, err := getWorkflow(ctx, tx, wf); errors.Is(err, store.ErrNotFound) {
-				return store.Invalid("target", "unknown workflow %s", wf)
-			} else if err != nil {
-				return err
-			}
+		if err := targetExists(ctx, tx, r.Target, ""); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO routes (number, target) VALUES (?, ?)
 			ON CONFLICT (number) DO UPDATE SET target = excluded.target`, r.Number, r.Target)

@@ -97,6 +97,8 @@ var migrations = []string{
 	`ALTER TABLE call_records ADD COLUMN quality TEXT NOT NULL DEFAULT '';`,
 	// 10: a record's channel (PROTOCOL §10: task records beside call records).
 	`ALTER TABLE call_records ADD COLUMN channel TEXT NOT NULL DEFAULT 'voice';`,
+	// 11: IVR menus (menu_sqlite.go, PROTOCOL §10).
+	migrationMenus,
 }
 
 // SQLite is the embedded Store. Create it with Open.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+
 	"switchboard/store"
 )
 
@@ -43,20 +45,27 @@ func (s *SQLite) GetWorkflow(ctx context.Context, id string) (store.Workflow, er
 }
 
 func getWorkflow(ctx context.Context, q querier, id string) (store.Workflow, error) {
+	w, err := getDoc[store.Workflow](ctx, q, "workflows", "workflow", id)
+	w.ID = id
+	return w, err
+}
+
+// getDoc reads the JSON document id of table (kind names it in errors:
+// ErrNotFound wrapped when there is none).
+func getDoc[T any](ctx context.Context, q querier, table, kind, id string) (T, error) {
+	var v T
 	var doc string
-	err := q.QueryRowContext(ctx, `SELECT doc FROM workflows WHERE id = ?`, id).Scan(&doc)
+	err := q.QueryRowContext(ctx, `SELECT doc FROM `+table+` WHERE id = ?`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Workflow{}, fmt.Errorf("workflow %s: %w", id, store.ErrNotFound)
+		return v, fmt.Errorf("%s %s: %w", kind, id, store.ErrNotFound)
 	}
 	if err != nil {
-		return store.Workflow{}, fmt.Errorf("get workflow %s: %w", id, err)
+		return v, fmt.Errorf("get %s %s: %w", kind, id, err)
 	}
-	var w store.Workflow
-	if err := json.Unmarshal([]byte(doc), &w); err != nil {
-		return store.Workflow{}, fmt.Errorf("workflow %s: stored document: %w", id, err)
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return v, fmt.Errorf("%s %s: stored document: %w", kind, id, err)
 	}
-	w.ID = id
-	return w, nil
+	return v, nil
 }
 
 // DeleteWorkflow deletes workflow id; refused while a route targets it.
@@ -68,6 +77,11 @@ func (s *SQLite) DeleteWorkflow(ctx context.Context, id string) error {
 			return &store.ValidationError{Field: "id", Reason: fmt.Sprintf("workflow %s is used by route %s", id, n), Err: store.ErrInUse}
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
+		}
+		if users, err := menusUsing(ctx, tx, "workflow:"+id, ""); err != nil {
+			return err
+		} else if len(users) > 0 {
+			return &store.ValidationError{Field: "id", Reason: fmt.Sprintf("workflow %s is used by %s", id, strings.Join(users, ", ")), Err: store.ErrInUse}
 		}
 		return deleteRow(ctx, tx, `DELETE FROM workflows WHERE id = ?`, "workflow", id)
 	})

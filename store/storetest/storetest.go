@@ -18,6 +18,7 @@ type Store interface {
 	store.Store
 	store.ActivityStore
 	store.WorkflowStore
+	store.MenuStore
 	store.TrunkStore
 	store.VoicemailStore
 	store.JournalStore
@@ -60,6 +61,7 @@ var tests = []struct {
 	{"AgentCallerID", AgentCallerID},
 	{"VoicemailStore", VoicemailStore},
 	{"TaskRecords", TaskRecords},
+	{"Menus", Menus},
 }
 
 // Run runs every contract test as a subtest of t.
