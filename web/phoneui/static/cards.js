@@ -147,7 +147,8 @@
   }
 
   function render(calls) {
-    const cards = new Map([...list.children].map((li) => [li.dataset.call, li]));
+    // Only call cards: other items (another file's task cards) are left alone.
+    const cards = new Map([...list.children].filter((li) => li.dataset.call).map((li) => [li.dataset.call, li]));
     let lostFocus = false;
     for (const [id, li] of cards) {
       if (state.calls[id]) continue;
@@ -171,7 +172,7 @@
 
   function tick() {
     for (const li of list.children) {
-      const c = state.calls[li.dataset.call];
+      const c = li.dataset.call && state.calls[li.dataset.call];
       if (!c) continue;
       set(li, '.call-timer', elapsed(talkSince(c)));
       if (state.heldSince[c.id]) set(li, '.call-hold-timer', 'on hold ' + elapsed(state.heldSince[c.id]));

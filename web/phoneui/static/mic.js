@@ -68,7 +68,8 @@
     }
     set('checking');
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      const id = sb.mic.deviceId; // devices.js: the chosen microphone
+      stream = await navigator.mediaDevices.getUserMedia({ audio: id ? { deviceId: { exact: id } } : true, video: false });
     } catch (e) {
       set(classify(e), (e && e.message) || String(e));
       throw e;
