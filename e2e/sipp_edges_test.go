@@ -108,42 +108,56 @@ func noCalls(t *testing.T, g *gateway) {
 	waitFor(t, 10*time.Second, "no call left in state", func() bool { return len(g.state(t).Calls) == 0 })
 }
 
-// An early BYE (after 180, before any final response) gets 200, the INVITE
-// 487, and the ringing agent's offer is withdrawn.
-func TestBinarySIPpEarlyBye(t *testing.T) {
+// gwWithAgent starts the gateway with queue sales and agent a1 (extension
+// 1001, in sales) logged in, the setup of most scenarios below.
+func gwWithAgent(t *testing.T) (*gateway, *agentClient) {
+	t.Helper()
 	g := startGW(t)
 	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	run := startScenario(t, g, "early_bye.xml", "1001")
+	return g, g.login(t, "a1", toneAgent)
+}
+
+// offerWithdrawn runs scenario against extension 1001: a is offered the
+// call, SIPp's scenario passes and the offer is withdrawn.
+func offerWithdrawn(t *testing.T, g *gateway, a *agentClient, scenario string) {
+	t.Helper()
+	run := startScenario(t, g, scenario, "1001")
 	res, _ := a.reservation(t)
 	run.wait(t, 30*time.Second)
 	a.expect(t, 10*time.Second, notif{"reservation.ended", field("id", res)})
+}
+
+// acceptedCallEnds runs scenario against extension 1001: a accepts the
+// call, SIPp's scenario passes and a is told the call ended.
+func acceptedCallEnds(t *testing.T, g *gateway, a *agentClient, scenario string) {
+	t.Helper()
+	run := startScenario(t, g, scenario, "1001")
+	call := a.accept(t)
+	run.wait(t, 30*time.Second)
+	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+}
+
+// An early BYE (after 180, before any final response) gets 200, the INVITE
+// 487, and the ringing agent's offer is withdrawn.
+func TestBinarySIPpEarlyBye(t *testing.T) {
+	g, a := gwWithAgent(t)
+	offerWithdrawn(t, g, a, "early_bye.xml")
 	noCalls(t, g)
 }
 
 // A BYE right after the 200 OK, before the ACK, gets 200 and ends the call
 // on the agent's side too.
 func TestBinarySIPpByeBeforeAck(t *testing.T) {
-	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	run := startScenario(t, g, "bye_before_ack.xml", "1001")
-	call := a.accept(t)
-	run.wait(t, 30*time.Second)
-	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+	g, a := gwWithAgent(t)
+	acceptedCallEnds(t, g, a, "bye_before_ack.xml")
 	noCalls(t, g)
 }
 
 // A merged request gets 482; the first INVITE rings the agent once and
 // ends with the early BYE.
 func TestBinarySIPpMergedRequest(t *testing.T) {
-	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	run := startScenario(t, g, "merged_request.xml", "1001")
-	res, _ := a.reservation(t)
-	run.wait(t, 30*time.Second)
-	a.expect(t, 10*time.Second, notif{"reservation.ended", field("id", res)})
+	g, a := gwWithAgent(t)
+	offerWithdrawn(t, g, a, "merged_request.xml")
 	a.noOffer(t, time.Second)
 	noCalls(t, g)
 }
@@ -153,9 +167,7 @@ func TestBinarySIPpMergedRequest(t *testing.T) {
 // offer and no call is left (before the fix: 481 and a ghost offer ringing
 // the agent for 60 s). Ten calls, one after the other.
 func TestBinarySIPpCancelRace(t *testing.T) {
-	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
+	g, a := gwWithAgent(t)
 	for range 10 {
 		startScenario(t, g, "cancel_race.xml", "1001").wait(t, 30*time.Second)
 	}
@@ -238,9 +250,7 @@ func (r *relay) received() []relayed {
 // it, and it leaves from the gateway's SIP listening port (before the fix:
 // a random UDP port).
 func TestBinarySIPpRecordRoute(t *testing.T) {
-	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
+	g, a := gwWithAgent(t)
 	hop := newRelay(t)
 	run := startScenario(t, g, "record_route.xml", "1001", "-set", "route_port", strconv.Itoa(hop.port()))
 	sipp := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(run.port))
@@ -272,13 +282,8 @@ func TestBinarySIPpUpdateAndSessionExpires(t *testing.T) {
 // Require: 100rel to a ringing agent: the 180 is reliable, SIPp PRACKs
 // it, the agent accepts and the call is answered after the PRACK.
 func TestBinarySIPpPRACK(t *testing.T) {
-	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	run := startScenario(t, g, "prack.xml", "1001")
-	call := a.accept(t)
-	run.wait(t, 30*time.Second)
-	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+	g, a := gwWithAgent(t)
+	acceptedCallEnds(t, g, a, "prack.xml")
 	noCalls(t, g)
 }
 
