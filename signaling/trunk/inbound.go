@@ -237,12 +237,7 @@ func (t *Trunk) monitor(c *Call) {
 			c.end(ReasonCanceled)
 		}
 	case <-c.leg.Done():
-		if errors.Is(c.leg.Err(), rtpleg.ErrTimeout) {
-			c.log.Warn("rtp timeout: hanging up")
-			_ = c.Hangup(ReasonRTPTimeout)
-			return
-		}
-		_ = c.Hangup("media closed")
+		c.legEnded()
 	}
 }
 

@@ -451,12 +451,21 @@ func (t *Trunk) monitorOutbound(c *Call) {
 	case <-c.cliDlg.Context().Done():
 		c.end(ReasonRemoteHangup)
 	case <-c.leg.Done():
-		if errors.Is(c.leg.Err(), rtpleg.ErrTimeout) {
-			c.log.Warn("rtp timeout: hanging up")
-			_ = c.Hangup(ReasonRTPTimeout)
-			return
-		}
-		_ = c.Hangup("media closed")
+		c.legEnded()
+	}
+}
+
+// legEnded hangs up c after its RTP leg ended: ReasonRTPTimeout when no
+// media came in time, "media closed" otherwise. Shared by both monitors.
+// A Hangup error (the BYE failed) is logged: the call has ended either way.
+func (c *Call) legEnded() {
+	reason := "media closed"
+	if errors.Is(c.leg.Err(), rtpleg.ErrTimeout) {
+		c.log.Warn("rtp timeout: hanging up")
+		reason = ReasonRTPTimeout
+	}
+	if err := c.Hangup(reason); err != nil {
+		c.log.Warn("hangup after the media ended", "reason", reason, "err", err)
 	}
 }
 
