@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -43,17 +44,17 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		return nil, err
 	}
 	a.src.write = a.pc.WritePayload
-	a.rpc, err = wsclient.Dial(ctx, wsclient.URL(r.cfg.GatewayHTTP, "/ws/agent"), wsclient.Options{LocalAddr: agentAddr(r.cfg.GatewaySIP.Addr(), i), OnNotify: a.onNotify})
+	dial := func(ctx context.Context) (*wsclient.Client, error) {
+		return wsclient.Dial(ctx, wsclient.URL(r.cfg.GatewayHTTP, "/ws/agent"), wsclient.Options{LocalAddr: agentAddr(r.cfg.GatewaySIP.Addr(), i), OnNotify: a.onNotify})
+	}
+	a.rpc, err = loginRetry(ctx, dial, id, password, 100)
 	if err != nil {
 		_ = a.pc.Close()
-		return nil, err
+		return nil, fmt.Errorf("agent %s: %w", id, err)
 	}
 	fail := func(err error) (*agent, error) {
 		a.close()
 		return nil, fmt.Errorf("agent %s: %w", id, err)
-	}
-	if err := a.rpc.Call(ctx, "login", map[string]string{"agent": id, "password": password}, nil); err != nil {
-		return fail(err)
 	}
 	offer, err := a.pc.Offer(ctx)
 	if err != nil {
@@ -79,6 +80,43 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 		return fail(err)
 	}
 	return a, nil
+}
+
+// loginRetry dials a websocket and sends login; while the gateway answers
+// "busy" (it checks at most one password per core at once, refuses the
+// rest and closes that socket) it closes the socket and dials a new one,
+// up to tries attempts, 20–80 ms apart. It returns the logged-in client.
+func loginRetry(ctx context.Context, dial func(context.Context) (*wsclient.Client, error), id, password string, tries int) (*wsclient.Client, error) {
+	for try := 1; ; try++ {
+		c, err := dial(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = c.Call(ctx, "login", map[string]string{"agent": id, "password": password}, nil)
+		if err == nil {
+			return c, nil
+		}
+		_ = c.Close()
+		if try >= tries || !isBusy(err) {
+			return nil, err
+		}
+		t := time.NewTimer(20*time.Millisecond + rand.N(60*time.Millisecond))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// isBusy reports whether err is the gateway's "busy" login refusal.
+func isBusy(err error) bool {
+	var e *wsclient.Error
+	if errors.As(err, &e) {
+		return e.Data != nil && e.Data.Reason == "busy"
+	}
+	return false
 }
 
 // onPacket feeds audio from the gateway to the bound call's agent-side rx.

@@ -244,14 +244,24 @@ func (r *rx) heardAt() time.Time {
 // phases > 1 the interval is split into that many slots and each source
 // sends in the slot of its phase (mod phases), so that sources are not all
 // phase-locked to a receiver's own 20 ms clock (the gateway's mixer).
+//
+// With independent set (ShapeIndependent, shape.go) every source sends
+// from its own goroutine on its own timer instead.
 type pacer struct {
-	codec  media.Codec
-	phases int        // 0 or 1: every source sends on the same tick
-	mu     sync.Mutex // guards following
-	srcs   map[*source]struct{}
+	codec       media.Codec
+	phases      int        // 0 or 1: every source sends on the same tick
+	independent bool       // every source on its own timer (shape.go)
+	mu          sync.Mutex // guards following
+	srcs        map[*source]struct{}
+	loops       map[*source]*sendLoop // independent: each source's sender
+	epoch       time.Time             // independent: tick 0
 }
 
 func (p *pacer) add(s *source) {
+	if p.independent {
+		p.addLoop(s)
+		return
+	}
 	p.mu.Lock()
 	if p.srcs == nil {
 		p.srcs = map[*source]struct{}{}
@@ -261,6 +271,10 @@ func (p *pacer) add(s *source) {
 }
 
 func (p *pacer) remove(s *source) {
+	if p.independent {
+		p.removeLoop(s)
+		return
+	}
 	p.mu.Lock()
 	delete(p.srcs, s)
 	p.mu.Unlock()
@@ -268,6 +282,11 @@ func (p *pacer) remove(s *source) {
 
 // run paces until done is closed.
 func (p *pacer) run(done <-chan struct{}) {
+	if p.independent {
+		<-done
+		p.stopLoops()
+		return
+	}
 	phases := max(1, p.phases)
 	tick := time.NewTicker(media.FrameDuration / time.Duration(phases))
 	defer tick.Stop()

@@ -217,27 +217,15 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	rwg.Go(c.readLoop)
 
 	start := time.Now()
-	ictx, cancel := context.WithTimeout(ctx, 32*time.Second)
-	dlg, err := r.sip.Call(ictx, r.cfg.GatewaySIP, r.cfg.Number, c.from, c.offer())
-	cancel()
-	if err != nil {
-		if se, ok := errors.AsType[*trunkclient.StatusError](err); ok {
-			return callResult{Failure: fmt.Sprintf("INVITE answered %d %s", se.Code, se.Reason)}
-		}
-		if ctx.Err() != nil {
-			return callResult{Failure: "stopped before answer"}
-		}
-		return callResult{Failure: "INVITE: no answer (" + shortErr(err) + ")"}
+	var sess session
+	if r.cfg.Target == TargetRTPEngine {
+		sess, res = r.setupRTPEngine(ctx, c, start)
+	} else {
+		sess, res = r.setupSIP(ctx, c, start)
 	}
-	res.Answered = true
-	res.Setup = dlg.AnsweredAt.Sub(start)
-	remote, err := parseAnswer(dlg.AnswerSDP())
-	if err != nil {
-		res.Failure = "bad SDP answer"
-		r.bye(dlg)
+	if sess == nil {
 		return res
 	}
-	c.remote = remote
 	r.pace.add(c.src)
 	defer r.pace.remove(c.src)
 
@@ -252,9 +240,9 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 		select {
 		case <-poll.C:
 			continue
-		case <-dlg.Done():
+		case <-sess.Done():
 			res.Failure = "gateway hung up before the bridge"
-			_ = dlg.Close()
+			sess.Close()
 			return res
 		case <-bridgeBy.C:
 			res.Failure = "no bridge within " + r.cfg.BridgeTimeout.String()
@@ -263,11 +251,11 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 			} else if e := c.acceptErr.Load(); e != nil {
 				res.Failure = "accept failed: " + shortErr(*e)
 			}
-			r.bye(dlg)
+			_ = sess.Hangup()
 			return res
 		case <-ctx.Done():
 			res.Failure = "stopped before the bridge"
-			r.bye(dlg)
+			_ = sess.Hangup()
 			return res
 		}
 	}
@@ -278,9 +266,9 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	defer hold.Stop()
 	select {
 	case <-hold.C:
-	case <-dlg.Done():
+	case <-sess.Done():
 		res.Failure = "gateway hung up during the call"
-		_ = dlg.Close()
+		sess.Close()
 		return res
 	case <-ctx.Done():
 	}
@@ -292,8 +280,8 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	}
 	c.agentRx.finish()
 	c.callerRx.finish()
-	if err := r.bye(dlg); err != nil {
-		res.Failure = "BYE failed: " + shortErr(err)
+	if err := sess.Hangup(); err != nil {
+		res.Failure = "hangup failed: " + shortErr(err)
 	}
 	return res
 }
@@ -302,6 +290,51 @@ func (c *call) isMerged() bool {
 	g := c.grp.Load()
 	return g != nil && g.merged.Load()
 }
+
+// session is the signalling side of one placed call: a SIP dialog with
+// the gateway, or an rtpengine session.
+type session interface {
+	Done() <-chan struct{} // the far end ended the call
+	Close()                // release after Done
+	Hangup() error         // end the call from our side
+}
+
+// setupSIP sends the INVITE and takes the RTP address from the answer.
+// A nil session means the call failed (res says why).
+func (r *runner) setupSIP(ctx context.Context, c *call, start time.Time) (session, callResult) {
+	var res callResult
+	ictx, cancel := context.WithTimeout(ctx, 32*time.Second)
+	dlg, err := r.sip.Call(ictx, r.cfg.GatewaySIP, r.cfg.Number, c.from, c.offer())
+	cancel()
+	if err != nil {
+		if se, ok := errors.AsType[*trunkclient.StatusError](err); ok {
+			return nil, callResult{Failure: fmt.Sprintf("INVITE answered %d %s", se.Code, se.Reason)}
+		}
+		if ctx.Err() != nil {
+			return nil, callResult{Failure: "stopped before answer"}
+		}
+		return nil, callResult{Failure: "INVITE: no answer (" + shortErr(err) + ")"}
+	}
+	res.Answered = true
+	res.Setup = dlg.AnsweredAt.Sub(start)
+	remote, err := parseAnswer(dlg.AnswerSDP())
+	if err != nil {
+		res.Failure = "bad SDP answer"
+		_ = r.bye(dlg)
+		return nil, res
+	}
+	c.remote = remote
+	return sipSession{r, dlg}, res
+}
+
+type sipSession struct {
+	r *runner
+	d *trunkclient.Dialog
+}
+
+func (s sipSession) Done() <-chan struct{} { return s.d.Done() }
+func (s sipSession) Close()                { _ = s.d.Close() }
+func (s sipSession) Hangup() error         { return s.r.bye(s.d) }
 
 func (r *runner) bye(d *trunkclient.Dialog) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

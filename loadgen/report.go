@@ -169,10 +169,15 @@ type Report struct {
 	Mixing *MixingFigures `json:"mixing,omitempty"`
 	// GeneratorCPUPercent is this process's CPU over the steady window.
 	GeneratorCPUPercent float64 `json:"generator_cpu_percent"`
+	// OtherCPUPercent is what the rest of the machine used over the
+	// steady window (all cores busy minus gateway and generator), in % of
+	// one core: other programs sharing the machine.
+	OtherCPUPercent float64 `json:"other_cpu_percent"`
 }
 
 func summary(c Config) map[string]any {
 	return map[string]any{
+		"target": c.Target, "shape": c.Shape, "rtpengine_ng": c.RTPEngineNG.String(),
 		"gateway_sip": c.GatewaySIP.String(), "gateway_http": c.GatewayHTTP, "agents": c.Agents,
 		"calls": c.Calls, "rate": c.Rate, "duration": c.Duration.String(), "hold": c.Hold.String(),
 		"accept_delay": c.AcceptDelay.String(), "number": c.Number, "seed": c.Seed, "merge": c.Merge,
@@ -257,7 +262,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	if threshold == 0 {
 		return
 	}
-	var secs, calls, gwTicks, selfTicks float64
+	var secs, calls, gwTicks, selfTicks, otherTicks float64
 	var rss int64
 	for i := 1; i < len(samples); i++ {
 		a, b := samples[i-1], samples[i]
@@ -269,6 +274,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 		calls += float64(count(a)+count(b)) / 2 * d
 		gwTicks += float64(b.Gateway.Ticks - a.Gateway.Ticks)
 		selfTicks += float64(b.Self.Ticks - a.Self.Ticks)
+		otherTicks += float64(b.Machine-a.Machine) - float64(b.Self.Ticks-a.Self.Ticks) - float64(b.Gateway.Ticks-a.Gateway.Ticks)
 		rss = max(rss, b.Gateway.RSSKiB)
 	}
 	if secs == 0 {
@@ -278,6 +284,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	g.SteadySeconds = round(secs)
 	g.SteadyCalls = round(calls / secs)
 	rep.GeneratorCPUPercent = round(selfTicks / clockTicks / secs * 100)
+	rep.OtherCPUPercent = round(max(0, otherTicks) / clockTicks / secs * 100)
 	if g.PID == 0 {
 		return
 	}
@@ -385,7 +392,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 		p("  RSS                  idle %.1f MiB, agents in %.1f MiB, steady %.1f MiB, %.0f KiB per call",
 			float64(g.RSSIdleKiB)/1024, float64(g.RSSAgentsKiB)/1024, float64(g.RSSSteadyKiB)/1024, g.RSSPerCallKiB)
 	}
-	p("generator CPU          %.1f%% of one core (steady window)", rep.GeneratorCPUPercent)
+	p("generator CPU          %.1f%% of one core (steady window); rest of the machine %.1f%%", rep.GeneratorCPUPercent, rep.OtherCPUPercent)
 	if pl := rep.Placing; pl.Seconds > 0 {
 		p("placing window         %.1f s, %d calls, %.1f calls/s (per second min %.0f, max %.0f)",
 			pl.Seconds, pl.Placed, pl.CallsPerSecond, pl.MinPerSecond, pl.MaxPerSecond)

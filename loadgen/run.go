@@ -19,8 +19,17 @@ import (
 
 // Config describes a load run. Zero values mean the defaults noted.
 type Config struct {
-	GatewaySIP  netip.AddrPort // gateway SIP address (UDP); required
-	GatewayHTTP string         // e.g. http://127.0.0.1:8080; required
+	// Target is TargetSwitchboard ("" too) or TargetRTPEngine.
+	Target string
+	// RTPEngineNG is rtpengine's ng control address (UDP); required with
+	// TargetRTPEngine, where GatewayPID 0 means the process bound to it.
+	RTPEngineNG netip.AddrPort
+	// Shape is how the parties' 20 ms frames are timed: ShapePaced ("")
+	// or ShapeIndependent (see shape.go).
+	Shape string
+
+	GatewaySIP  netip.AddrPort // gateway SIP address (UDP); required for Switchboard
+	GatewayHTTP string         // e.g. http://127.0.0.1:8080; required for Switchboard
 	AdminToken  string         // admin console token; required with Seed
 	// GatewayPID is the gateway process to read /proc from; 0 means find
 	// the local process bound to GatewaySIP's port (none found: no CPU/RSS).
@@ -56,8 +65,31 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if !c.GatewaySIP.IsValid() || c.GatewayHTTP == "" {
-		return errors.New("loadgen: gateway SIP and HTTP addresses are required")
+	switch c.Target {
+	case "", TargetSwitchboard:
+		c.Target = TargetSwitchboard
+		if !c.GatewaySIP.IsValid() || c.GatewayHTTP == "" {
+			return errors.New("loadgen: gateway SIP and HTTP addresses are required")
+		}
+	case TargetRTPEngine:
+		if !c.RTPEngineNG.IsValid() {
+			return errors.New("loadgen: rtpengine's ng address is required")
+		}
+		if c.Merge || c.Seed || len(c.AgentIDs) > 0 {
+			return errors.New("loadgen: -merge, -seed and -agent-ids are for the switchboard target only")
+		}
+	default:
+		return fmt.Errorf("loadgen: unknown target %q (switchboard or rtpengine)", c.Target)
+	}
+	switch c.Shape {
+	case "", ShapePaced:
+		c.Shape = ShapePaced
+	case ShapeIndependent:
+		if c.Merge {
+			return errors.New("loadgen: -merge needs the paced shape (its send slots are the pacer's)")
+		}
+	default:
+		return fmt.Errorf("loadgen: unknown shape %q (paced or independent)", c.Shape)
 	}
 	if c.Prefix == "" {
 		c.Prefix = "sbload"
@@ -107,6 +139,7 @@ type runner struct {
 	log  *slog.Logger
 	pace pacer
 	sip  *trunkclient.Client
+	ng   *ngClient     // TargetRTPEngine
 	stop chan struct{} // closed when the run ends: pending accepts give up
 	wg   sync.WaitGroup
 
@@ -131,6 +164,7 @@ type sample struct {
 	At      time.Time
 	Gateway procSample
 	Self    procSample
+	Machine int64 // busy ticks of all cores (/proc/stat)
 	Bridged int64
 	Merged  int64
 	Active  int64
@@ -150,7 +184,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	r := &runner{cfg: cfg, log: cfg.Logger, pace: pacer{codec: media.PCMU}, stop: make(chan struct{})}
+	r := &runner{cfg: cfg, log: cfg.Logger, pace: pacer{codec: media.PCMU, independent: cfg.Shape == ShapeIndependent}, stop: make(chan struct{})}
+	if cfg.Target == TargetRTPEngine {
+		return r.runRTPEngine(ctx)
+	}
 	if cfg.Merge {
 		// The mixer runs on the gateway's own 20 ms clock: spread the
 		// sources over 10 send slots 2 ms apart, or every probe would meet
@@ -237,7 +274,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
-	// Loopback baseline, sampler, progress.
+	return r.measure(ctx, pid, rep)
+}
+
+// measure runs the loopback baseline and the sampler, places the calls,
+// waits for them to end and builds rep.
+func (r *runner) measure(ctx context.Context, pid int, rep *Report) (*Report, error) {
 	base, err := newBaseline(&r.pace)
 	if err != nil {
 		return nil, err
@@ -256,10 +298,44 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rep.build(r.results, r.samples, base.result(), cfg)
+	rep.build(r.results, r.samples, base.result(), r.cfg)
 	rep.placing(r.samples, time.Unix(0, r.placeStart.Load()), time.Unix(0, r.placeEnd.Load()))
 	rep.UnknownOffers = int(r.unknownOffers.Load())
 	return rep, nil
+}
+
+// runRTPEngine is Run for TargetRTPEngine: no agents log in; every call
+// brings its own browser leg (rtpengine.go).
+func (r *runner) runRTPEngine(ctx context.Context) (*Report, error) {
+	cfg := r.cfg
+	pid := cfg.GatewayPID
+	if pid == 0 && cfg.RTPEngineNG.Addr().IsLoopback() {
+		pid = findUDPOwner(cfg.RTPEngineNG)
+	}
+	rep := &Report{Config: summary(cfg), Failures: map[string]int{}}
+	rep.Gateway.PID = pid
+	if pid != 0 {
+		if s, err := readProc(pid); err == nil {
+			rep.Gateway.RSSIdleKiB, rep.Gateway.RSSAgentsKiB = s.RSSKiB, s.RSSKiB
+		}
+	}
+	var err error
+	if r.ng, err = newNGClient(cfg.RTPEngineNG); err != nil {
+		return nil, err
+	}
+	defer r.ng.close()
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err = r.ng.call(pctx, map[string]any{"command": "ping"})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: rtpengine at %v: %w", cfg.RTPEngineNG, err)
+	}
+	paceDone := make(chan struct{})
+	var pwg sync.WaitGroup
+	pwg.Go(func() { r.pace.run(paceDone) })
+	defer func() { close(paceDone); pwg.Wait() }()
+	defer func() { close(r.stop); r.wg.Wait() }()
+	return r.measure(ctx, pid, rep)
 }
 
 // schedule places calls at cfg.Rate, at most cfg.Calls at a time, for
@@ -337,6 +413,7 @@ func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
 			s.Gateway, _ = readProc(pid)
 		}
 		s.Self, _ = readProc(os.Getpid())
+		s.Machine, _, _ = machineTicks()
 		r.mu.Lock()
 		r.samples = append(r.samples, s)
 		r.mu.Unlock()

@@ -35,6 +35,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sbload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
+		target      = fs.String("target", "switchboard", "what to drive: switchboard or rtpengine (ng control protocol, see -rtpengine-ng)")
+		ngAddr      = fs.String("rtpengine-ng", "127.0.0.1:2223", "rtpengine's ng control address (UDP), with -target rtpengine")
+		shape       = fs.String("shape", "paced", "load shape: paced (one pacer writes every frame back to back) or independent (every party on its own timer at a random phase)")
+		compare     = fs.Bool("compare", false, "side by side: for every -points and -shapes, start a fresh switchboard (-switchboard-bin) and a fresh rtpengine (-rtpengine-bin) and drive each with the same load, -runs times, after waiting for an idle machine")
+		sbBin       = fs.String("switchboard-bin", "", "-compare: the switchboard binary (go build ./cmd/switchboard)")
+		rtpeBin     = fs.String("rtpengine-bin", "/usr/bin/rtpengine", "-compare: the rtpengine binary (Debian rtpengine-daemon)")
+		points      = fs.String("points", "200", "-compare: comma-separated concurrent calls per point")
+		runs        = fs.Int("runs", 2, "-compare: runs per point (the target order alternates)")
+		shapes      = fs.String("shapes", "", "-compare: comma-separated shapes (default: -shape)")
+		window      = fs.Duration("window", 20*time.Second, "-compare: steady window; each call is held for the ramp (calls/rate) plus this")
+		idleBusy    = fs.Float64("idle-busy", 15, "-compare: the machine counts as idle below this busy % (all cores) for 3 s")
+		idleWait    = fs.Duration("idle-wait", 2*time.Minute, "-compare: longest wait for an idle machine before a point")
 		sipAddr     = fs.String("gateway-sip", "127.0.0.1:5060", "gateway SIP address (UDP)")
 		httpURL     = fs.String("gateway-http", "http://127.0.0.1:8080", "gateway HTTP base URL (websockets)")
 		token       = fs.String("admin-token", "", "admin console token (needed by -seed)")
@@ -65,11 +77,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-gateway-sip %q: %v", *sipAddr, err)
 	}
+	ng, err := netip.ParseAddrPort(*ngAddr)
+	if err != nil {
+		return fmt.Errorf("-rtpengine-ng %q: %v", *ngAddr, err)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: %v", *logLevel, err)
 	}
 	cfg := loadgen.Config{
+		Target: *target, RTPEngineNG: ng, Shape: *shape,
 		GatewaySIP: sip, GatewayHTTP: strings.TrimSuffix(*httpURL, "/"), AdminToken: *token, GatewayPID: *pid,
 		Seed: *seed, Prefix: *prefix, Number: *number, Agents: *agents,
 		Calls: *calls, Rate: *rate, Duration: *duration, Hold: *hold, AcceptDelay: *acceptDelay, BridgeTimeout: *bridgeWait,
@@ -78,6 +95,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		cfg.Progress = stderr
+	}
+	if *compare {
+		return runCompare(ctx, compareFlags{
+			sb: *sbBin, rtpe: *rtpeBin, points: *points, runs: *runs, shapes: *shapes, shape: *shape, window: *window,
+			idleBusy: *idleBusy, idleWait: *idleWait, jsonOut: *jsonOut,
+		}, cfg, stdout)
 	}
 	if *agentList != "" {
 		for _, e := range strings.Split(*agentList, ",") {
