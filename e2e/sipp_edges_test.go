@@ -44,7 +44,7 @@ func startScenario(t *testing.T, g *gateway, file, service string, extra ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	port := freePort(t, "udp")
 	args := append([]string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "60", "-timeout_error",
 		"-p", strconv.Itoa(port), "-mp", strconv.Itoa(freePort(t, "udp")),
