@@ -73,6 +73,7 @@ func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, er
 		c.flushLocked()
 		return nil, CallView{}, false, err
 	}
+	c.startRecordingLocked(cl)
 	c.activateLocked(cl)
 	c.flushLocked()
 	c.publishCallLocked(events.CallAnswered, cl)

@@ -12,6 +12,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/media/prompts"
+	"switchboard/recordings"
 	"switchboard/router"
 	"switchboard/router/attrexpr"
 	"switchboard/store"
@@ -45,6 +46,9 @@ type Config struct {
 	Voicemail   VoicemailConfig  // PROTOCOL §11 (voicemail.go); zero Dir: off
 	Logger      *slog.Logger     // nil means slog.Default()
 	Now         func() time.Time // nil means time.Now
+	// Recordings keeps call recordings (PROTOCOL §12); nil means calls are
+	// never recorded, whatever record says.
+	Recordings *recordings.Dir
 }
 
 // Errors the agent methods return; signaling translates them.

@@ -221,6 +221,7 @@ func (c *Core) outboundAnswered(cl *call) {
 	cl.markAccepted(c.now())
 	c.putOnSwitchLocked(cl, media.StateHeld)
 	c.warnIf(cl.ag.sw.SetMuted(cl.id, cl.muted), "switch refused mute", "call", cl.id)
+	c.startRecordingLocked(cl)
 	if cl.state == stateRinging {
 		c.activateLocked(cl)
 	}

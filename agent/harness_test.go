@@ -13,6 +13,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/prompts"
 	"switchboard/media/tone"
+	"switchboard/recordings"
 	"switchboard/store"
 )
 
@@ -52,8 +53,9 @@ type setup struct {
 	agents []store.Agent
 	routes []store.Route
 	grace  time.Duration
-	ring   time.Duration // Config.RingTimeout; 0 means the default
-	cfg    func(*Config) // last edits of the Config, if any
+	ring   time.Duration   // Config.RingTimeout; 0 means the default
+	cfg    func(*Config)   // last edits of the Config, if any
+	recs   *recordings.Dir // Config.Recordings; nil means none
 }
 
 func defaultSetup() *setup {
@@ -135,7 +137,8 @@ func newHarness(t *testing.T, edit ...func(*setup)) *harness {
 			Extension: toneClip(freqPromptExt), Invalid: toneClip(freqPromptInvalid),
 			Goodbye: toneClip(freqPromptGoodbye), Unavailable: toneClip(freqPromptUnavail),
 		},
-		Grace: s.grace, RingTimeout: s.ring, DigitTimeout: 150 * time.Millisecond, Logger: log, Now: h.clock.Now,
+		Recordings: s.recs,
+		Grace:      s.grace, RingTimeout: s.ring, DigitTimeout: 150 * time.Millisecond, Logger: log, Now: h.clock.Now,
 	}
 	if s.cfg != nil {
 		s.cfg(&cfg)

@@ -33,8 +33,9 @@ func (c *Core) detachLocked(cl *call) {
 	if ag == nil {
 		return
 	}
-	c.stopMonitorLocked(cl) // supervision ends when the call leaves its agent
-	if cl.leg != nil {      // an outbound call being dialled has none yet
+	c.stopMonitorLocked(cl)   // supervision ends when the call leaves its agent
+	c.stopRecordingLocked(cl) // so does its recorded part
+	if cl.leg != nil {        // an outbound call being dialled has none yet
 		cl.leg.SetSink(media.Discard)
 	}
 	ag.sw.Remove(cl.id)
@@ -248,8 +249,10 @@ func (c *Core) recordLocked(cl *call, now time.Time) {
 	if !cl.firstAccept.IsZero() && cl.outcome != "" && cl.outcome != "fallback_rejected" {
 		rec.Outcome = "answered:" + cl.outcome
 	}
+	recWait := cl.recordingRefs(&rec)
 	st := c.cfg.Store
 	c.async(func() {
+		waitParts(recWait, 10*time.Second) // a recording named in a record is complete
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := st.AppendRecord(ctx, rec); err != nil {

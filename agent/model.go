@@ -95,6 +95,8 @@ type call struct {
 	consultFor  *call       // warm transfer: the caller this call consults for
 	parking     *parking    // its park slot while parked (park.go)
 	mon         *monitoring // its supervisor (monitor.go)
+	rec         *recPart    // its recording on the current agent (record.go)
+	recParts    []endedPart // its finished recorded parts
 	parkDur     time.Duration
 	// Quality (quality.go): the agent leg's counts when the call reached the
 	// agent, and what was measured when the call ended.
@@ -107,7 +109,7 @@ func (cl *call) view() CallView {
 	v := CallView{
 		ID: cl.id, State: cl.state, Muted: cl.muted, Direction: cl.direction, Kind: cl.kind,
 		Remote: cl.remote, Queue: cl.queue, StartedAt: ts(cl.created), MergedWith: []string{},
-		AnsweredAt: ts(cl.acceptedAt), Supervisor: cl.supervisorView(),
+		AnsweredAt: ts(cl.acceptedAt), Supervisor: cl.supervisorView(), Recording: cl.recordingState(),
 	}
 	cl.cardView(&v) // consult.go
 	if cl.ag != nil {

@@ -199,6 +199,7 @@ func (c *Core) pickupLocked(agentID, slot string) (*call, error) {
 	}
 	cl.routed = true
 	cl.markAccepted(now)
+	c.startRecordingLocked(cl)
 	c.activateLocked(cl)
 	c.flushLocked()
 	c.notifyAgentLocked(ag)

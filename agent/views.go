@@ -37,6 +37,8 @@ type CallView struct {
 	AnsweredAt string   `json:"answered_at,omitempty"`
 	// Supervisor is set while a supervisor whispers or barges (PROTOCOL §12).
 	Supervisor *SupervisorView `json:"supervisor,omitempty"`
+	// Recording is "on", "paused" or "off" (PROTOCOL §12).
+	Recording string `json:"recording"`
 	// Quality so far, on the live calls of the admin state (PROTOCOL §9).
 	Quality *QualityView `json:"quality,omitempty"`
 	// HeldAt is when the call was last put on hold (while held).

@@ -77,6 +77,18 @@ type CallRecord struct {
 	// Channel is "voice" for calls (empty in old records) or a task's
 	// channel (PROTOCOL §10: task records are kept like call records).
 	Channel string `json:"channel,omitempty"`
+	// Recording is the record's agent's recorded part (PROTOCOL §12), nil
+	// when not recorded; Recordings lists every agent's part in order.
+	Recording  *RecordingRef  `json:"recording,omitempty"`
+	Recordings []RecordingRef `json:"recordings,omitempty"`
+}
+
+// RecordingRef names one recorded part of a call: GET
+// /api/recordings/<id>.wav.
+type RecordingRef struct {
+	ID      string  `json:"id"`
+	Agent   string  `json:"agent"`
+	Seconds float64 `json:"seconds"`
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds.

@@ -41,6 +41,7 @@ type Config struct {
 	Store          string         // -store: "" is the embedded SQLite in -data, else a postgres:// DSN (config_store.go)
 	Cluster        ClusterConfig  // -cluster, -node-id, -node-addr, -cluster-lease (cluster.go)
 	Voicemail      Voicemail      // -voicemail-max, -voicemail-retention (config_voicemail.go)
+	Recording      Recording      // -recording-retention (config_recording.go)
 	TrunkFlags     TrunkFlags     // -trunk-register, -trunk-caller-id (trunks.go)
 	SIP            SIPLimits      // -sip-rate, -max-sip-conns, SIP timeouts, -sip-user-agent (config_sip.go)
 }
@@ -81,6 +82,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	checkStore := storeFlags(fs)
 	checkCluster := clusterFlags(fs)
 	checkVoicemail := voicemailFlags(fs)
+	checkRecording := recordingFlags(fs)
 	applyTrunk := trunkFlags(fs)
 	// Environment first, as defaults; then the command line overrides.
 	var envErrs []error
@@ -192,6 +194,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	checkStore(&c, bad)
 	checkCluster(&c, bad)
 	checkVoicemail(&c, bad)
+	checkRecording(&c, bad)
 	checkSIP(&c, bad)
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		bad("log-level", *logLevel, "want debug, info, warn or error")

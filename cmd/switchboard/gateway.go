@@ -19,6 +19,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/rtpleg"
 	"switchboard/metrics"
+	"switchboard/recordings"
 	"switchboard/signaling/authlimit"
 	"switchboard/signaling/console"
 	"switchboard/signaling/softphone"
@@ -55,6 +56,7 @@ type gateway struct {
 	certs       certSource         // nil without TLS
 	certFiles   *certs.Files       // -tls-cert: reloaded on SIGHUP; nil otherwise
 	adminLimit  *authlimit.Limiter // admin-token guesses, shared by /ws/admin and adminOnly
+	recordings  *recordings.Dir    // <data>/recordings (recordings.go)
 }
 
 // newGateway opens the store and builds the gateway. Nothing runs yet.
@@ -144,12 +146,16 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if err := loadTrunks(ctx, cfg, g.store, g.trunk); err != nil {
 		return nil, err
 	}
+	if g.recordings, err = openRecordings(cfg, log); err != nil {
+		return nil, err
+	}
 	var dialer agent.Dialer = trunkDialer{t: g.trunk, pool: g.pool, callerID: func(ext string) string { return g.core.CallerIDOf(ext) }}
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
 		ParkSlots: cfg.Park.Slots, ParkTimeout: cfg.Park.Timeout,
-		Voicemail: agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
+		Voicemail:  agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
+		Recordings: g.recordings,
 	})
 	if err != nil {
 		return nil, err
@@ -161,6 +167,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
 	if g.console, err = console.New(console.Config{
 		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Token: cfg.AdminToken, WS: wsCfg,
+		Recordings:  recordingDeleter{g.recordings},
 		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
 		return nil, err
@@ -195,6 +202,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.http.Handle("GET /voicemail/{name}", vm.Agent())
 	g.http.Handle("PUT /voicemail/greeting", vm.Greeting())
 	g.http.Handle("GET /api/voicemail/{name}", g.adminOnly(vm.Admin()))
+	g.http.Handle("GET /api/recordings/{file}", g.adminOnly(g.recordings.Handler()))
 	g.http.Handle("GET /", phoneui.Handler())
 	if cfg.Pprof {
 		g.http.Handle("GET /debug/pprof/", g.adminOnly(http.HandlerFunc(pprof.Index)))
@@ -213,7 +221,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 // run runs every service until ctx ends.
 func (g *gateway) run(ctx context.Context) error {
 	var wg, jwg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	// The journal outlives the services, so the events of their shutdown
 	// (calls ended by the core's Close) are persisted too.
 	jctx, jstop := context.WithCancel(context.WithoutCancel(ctx))
@@ -232,6 +240,7 @@ func (g *gateway) run(ctx context.Context) error {
 	if g.cluster != nil {
 		wg.Go(func() { g.cluster.run(ctx) })
 	}
+	wg.Go(func() { errc <- g.recordings.RunRetention(ctx, 0) })
 	<-ctx.Done()
 	wg.Wait()
 	jstop()

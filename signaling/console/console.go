@@ -48,6 +48,9 @@ type Config struct {
 	Applier Applier     // nil means changes only reach the store
 	Floor   Floor       // nil means state lists configuration only and call.hangup fails
 	Trunks  Trunks      // nil means trunk changes only reach the store and status reads disabled
+	// Recordings serves recording.delete (PROTOCOL §12); nil means the
+	// method answers that recordings are off.
+	Recordings RecordingDeleter
 	// Token, when set (-admin-token), is the admin token; otherwise tokens
 	// are checked with Store.CheckAdminToken.
 	Token string
@@ -181,6 +184,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.registerStats()
 	s.registerVoicemail()
 	s.registerTasks()
+	s.registerRecordings()
 	return ws.Gate("auth", s)
 }
 

@@ -213,6 +213,9 @@ func (ss *session) register() {
 		"call.mute":   func(a, c string) (agent.CallView, error) { return core.Mute(a, c, true) },
 		"call.unmute": func(a, c string) (agent.CallView, error) { return core.Mute(a, c, false) },
 		"call.hangup": core.Hangup,
+		// PROTOCOL §12: pause a recording for card numbers.
+		"call.record.pause":  core.PauseRecording,
+		"call.record.resume": core.ResumeRecording,
 	}
 	for name, op := range callOps {
 		m.Register(name, ws.Typed(func(ctx context.Context, p callParams) (agent.CallView, error) {

@@ -147,12 +147,16 @@ func (s *SQLite) AppendRecord(ctx context.Context, r store.CallRecord) error {
 	if err != nil {
 		return fmt.Errorf("append record %s: %w", r.Call, err)
 	}
+	recs, err := recordRecordings(r)
+	if err != nil {
+		return fmt.Errorf("append record %s: %w", r.Call, err)
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO call_records (call, agent, queue, kind, direction, from_number, to_number,
-			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			started_at, ended_at, wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel, recordings)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Call, r.Agent, r.Queue, r.Kind, r.Direction, r.From, r.To, formatDBTime(r.StartedAt), formatDBTime(r.EndedAt),
-			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds, quality, recordChannel(r.Channel))
+			r.WaitSeconds, r.RingSeconds, r.TalkSeconds, r.HoldSeconds, r.Outcome, r.ParkSeconds, quality, recordChannel(r.Channel), recs)
 		if err != nil {
 			return fmt.Errorf("append record %s: %w", r.Call, err)
 		}
@@ -168,7 +172,7 @@ func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store
 		where, args = andWhere(where, "channel = ?"), append(args, f.Channel)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT call, agent, queue, kind, direction, from_number, to_number, started_at, ended_at,
-		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel FROM call_records`+where+
+		wait_seconds, ring_seconds, talk_seconds, hold_seconds, outcome, park_seconds, quality, channel, recordings FROM call_records`+where+
 		` ORDER BY started_at, id LIMIT ?`, append(args, filterLimit(f))...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
@@ -177,10 +181,13 @@ func (s *SQLite) ListRecords(ctx context.Context, f store.RecordFilter) ([]store
 	out := []store.CallRecord{}
 	for rows.Next() {
 		var r store.CallRecord
-		var started, ended, quality string
+		var started, ended, quality, recs string
 		if err := rows.Scan(&r.Call, &r.Agent, &r.Queue, &r.Kind, &r.Direction, &r.From, &r.To, &started, &ended,
-			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds, &quality, &r.Channel); err != nil {
+			&r.WaitSeconds, &r.RingSeconds, &r.TalkSeconds, &r.HoldSeconds, &r.Outcome, &r.ParkSeconds, &quality, &r.Channel, &recs); err != nil {
 			return nil, err
+		}
+		if err := readRecordings(recs, &r); err != nil {
+			return nil, fmt.Errorf("list records: call %s: %w", r.Call, err)
 		}
 		if quality != "" {
 			r.Quality = json.RawMessage(quality)

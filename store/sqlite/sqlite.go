@@ -99,6 +99,8 @@ var migrations = []string{
 	`ALTER TABLE call_records ADD COLUMN channel TEXT NOT NULL DEFAULT 'voice';`,
 	// 11: IVR menus (menu_sqlite.go, PROTOCOL §10).
 	migrationMenus,
+	// 12: a call record's recorded parts (PROTOCOL §12), as JSON (recording.go).
+	`ALTER TABLE call_records ADD COLUMN recordings TEXT NOT NULL DEFAULT '';`,
 }
 
 // SQLite is the embedded Store. Create it with Open.

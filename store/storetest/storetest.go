@@ -62,6 +62,7 @@ var tests = []struct {
 	{"VoicemailStore", VoicemailStore},
 	{"TaskRecords", TaskRecords},
 	{"Menus", Menus},
+	{"RecordRecordings", RecordRecordings},
 }
 
 // Run runs every contract test as a subtest of t.
