@@ -2,8 +2,6 @@ package phoneui
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,28 +73,8 @@ func (f *fakeGateway) handleTransfer(c *fakeConn, method string, p map[string]an
 	return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "mode: unknown"}}, nil, true
 }
 
-// screenshot writes the page as $SB_SCREENSHOTS/<name>.png when that
-// variable names a folder (the screenshots target of web/phoneui/README.md;
-// CI does not set it).
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("SB_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tctx, cancel := context.WithTimeout(ctx, webtest.DefaultTimeout)
-	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+// screenshot is webtest.Screenshot (SB_SCREENSHOTS=<dir>; README.md).
+func screenshot(t *testing.T, ctx context.Context, name string) { webtest.Screenshot(t, ctx, name) }
 
 // TestCallCards (issue 17 "each call as a card", item 6): a call is a card
 // with the caller's name and number, the queue's name, the talk timer and
