@@ -125,6 +125,7 @@ type target struct {
 	queue    string
 	ext      string
 	workflow string
+	menu     string // kind "menu": ivr:menu:<id> (menu.go)
 }
 
 // resolveLocked applies PROTOCOL.md section 2's routing of a dialled number.
@@ -158,6 +159,8 @@ func parseTarget(s string) target {
 		return target{kind: "echo"}
 	case s == "ivr:extension":
 		return target{kind: "ivr"}
+	case strings.HasPrefix(s, "ivr:menu:"):
+		return target{kind: "menu", menu: strings.TrimPrefix(s, "ivr:menu:")}
 	case strings.HasPrefix(s, "workflow:"):
 		return target{kind: "workflow", workflow: strings.TrimPrefix(s, "workflow:")}
 	case strings.HasPrefix(s, "queue:"):

@@ -44,6 +44,7 @@ type Config struct {
 	ParkSlots   []string
 	ParkTimeout time.Duration
 	Voicemail   VoicemailConfig  // PROTOCOL §11 (voicemail.go); zero Dir: off
+	PromptLib   PromptClips      // uploaded prompts for IVR menus (menu.go); nil: none
 	Logger      *slog.Logger     // nil means slog.Default()
 	Now         func() time.Time // nil means time.Now
 	// Recordings keeps call recordings (PROTOCOL §12); nil means calls are
@@ -95,6 +96,7 @@ type Core struct {
 	recording  map[*call]struct{}    // callers leaving a message, at most maxRecordings
 	tokens     map[string]*agentRT   // sessions' http_token (voicemail_box.go)
 	tasks      taskTable             // tasks of any channel (task.go)
+	menus      map[string]store.Menu // IVR menus by id (menu.go)
 	evbuf      []router.Event
 	nextID     uint64
 	closing    bool
@@ -195,6 +197,15 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		}
 		for _, w := range wfs {
 			c.ApplyWorkflow(w)
+		}
+	}
+	if ms, ok := cfg.Store.(store.MenuStore); ok {
+		menus, err := ms.ListMenus(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load menus: %w", err)
+		}
+		for _, m := range menus {
+			c.ApplyMenu(m)
 		}
 	}
 	return c, nil

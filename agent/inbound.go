@@ -35,7 +35,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	case "echo":
 		c.echo(ctx, tc)
 		return
-	case "queue", "direct", "ivr", "workflow":
+	case "queue", "direct", "ivr", "workflow", "menu":
 	default:
 		log.Info("no route", "status", 404)
 		_ = tc.Reject(404, "Not Found")
@@ -81,6 +81,8 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		})
 	case "ivr":
 		c.runIVR(ctx, cl)
+	case "menu":
+		c.runMenu(ctx, cl, t.menu)
 	}
 	select {
 	case <-tc.Done():
@@ -106,7 +108,7 @@ func (c *Core) newInbound(tc TrunkCall, t target) *call {
 	}
 	now := c.now()
 	kind := t.kind
-	if kind == "ivr" {
+	if kind == "ivr" || kind == "menu" {
 		kind = "direct"
 	}
 	if kind == "workflow" {

@@ -111,12 +111,18 @@ func (c *Core) runIVR(ctx context.Context, cl *call) {
 	}
 	digits := make(chan rune, 16) // the caller types ahead at most this much; more is dropped
 	c.locked(func() { cl.digits = digits })
-	done := cl.tc.Done()
 	defer c.locked(func() {
 		if cl.digits == digits { // voicemail may have taken the call's digits since
 			cl.digits = nil
 		}
 	})
+	c.extensionIVR(ctx, cl, digits)
+}
+
+// extensionIVR runs the extension menu on an answered call whose digits
+// arrive on digits.
+func (c *Core) extensionIVR(ctx context.Context, cl *call, digits chan rune) {
+	done := cl.tc.Done()
 	for try := range ivrTries {
 		clip := c.cfg.Prompts.Extension
 		if try > 0 {

@@ -130,6 +130,15 @@ func (s *configSync) load(ctx context.Context, c postgres.Change) error {
 			return err
 		}
 		core.ApplyWorkflow(w)
+	case "menu":
+		m, err := st.GetMenu(ctx, c.ID)
+		if gone(err) {
+			core.RemoveMenu(c.ID)
+			return nil
+		} else if err != nil {
+			return err
+		}
+		core.ApplyMenu(m)
 	case "activity":
 		as, err := st.ListActivities(ctx)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -17,6 +18,7 @@ import (
 	"switchboard/certs"
 	"switchboard/events"
 	"switchboard/media"
+	"switchboard/media/promptlib"
 	"switchboard/media/rtpleg"
 	"switchboard/metrics"
 	"switchboard/recordings"
@@ -149,6 +151,13 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.recordings, err = openRecordings(cfg, log); err != nil {
 		return nil, err
 	}
+	prompts, err := promptlib.Open(filepath.Join(cfg.DataDir, "prompts")) // PROTOCOL §10: IVR menus' prompts
+	if err != nil {
+		if prompts == nil {
+			return nil, err
+		}
+		log.Warn("some prompts could not be loaded", "err", err)
+	}
 	var dialer agent.Dialer = trunkDialer{t: g.trunk, pool: g.pool, callerID: func(ext string) string { return g.core.CallerIDOf(ext) }}
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
@@ -156,6 +165,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		ParkSlots: cfg.Park.Slots, ParkTimeout: cfg.Park.Timeout,
 		Voicemail:  agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
 		Recordings: g.recordings,
+		PromptLib:  prompts,
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +176,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.adminLimit = console.NewAuthLimiter()
 	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
 	if g.console, err = console.New(console.Config{
-		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Token: cfg.AdminToken, WS: wsCfg,
+		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Prompts: prompts, Token: cfg.AdminToken, WS: wsCfg,
 		Recordings:  recordingDeleter{g.recordings},
 		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
@@ -190,6 +200,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	for _, p := range []string{"GET /api/tasks", "POST /api/tasks", "GET /api/tasks/", "DELETE /api/tasks/"} {
 		g.http.Handle(p, tasks)
 	}
+	g.http.Handle("PUT /api/prompts/{id}", g.adminOnly(console.PromptAPI(prompts)))
 	g.http.Handle("GET /admin", adminui.Handler())
 	g.http.Handle("GET /admin/", adminui.Handler())
 	g.quality = metrics.NewCallQuality()

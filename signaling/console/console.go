@@ -51,6 +51,7 @@ type Config struct {
 	// Recordings serves recording.delete (PROTOCOL §12); nil means the
 	// method answers that recordings are off.
 	Recordings RecordingDeleter
+	Prompts    Prompts // uploaded prompts (menus.go); nil means none
 	// Token, when set (-admin-token), is the admin token; otherwise tokens
 	// are checked with Store.CheckAdminToken.
 	Token string
@@ -185,6 +186,7 @@ func (c *Console) newSession(ctx context.Context, conn *ws.Conn) ws.Session {
 	s.registerVoicemail()
 	s.registerTasks()
 	s.registerRecordings()
+	s.registerMenus()
 	return ws.Gate("auth", s)
 }
 
