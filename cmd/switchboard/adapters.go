@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	"switchboard/agent"
+	"switchboard/events"
 	"switchboard/media/rtpleg"
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
@@ -81,3 +82,12 @@ func (f floor) HangupCall(id string) error {
 	}
 	return err
 }
+
+// supervisorFloor is what a supervisor's floor.subscribe streams (PROTOCOL
+// §12): the admin state and the hub's events.
+type supervisorFloor struct {
+	floor
+	hub *events.Hub
+}
+
+func (f supervisorFloor) Subscribe(buffer int) *events.Subscription { return f.hub.Subscribe(buffer) }

@@ -32,6 +32,9 @@ type Config struct {
 	// a cap of its own, 256 at once and 16 per address.
 	Admission *ws.Admission
 	Logger    *slog.Logger // nil means slog.Default()
+	// Floor is what floor.subscribe streams to supervisors (PROTOCOL §12);
+	// nil means floor.subscribe answers -32002.
+	Floor Floor
 }
 
 // Server is the /ws/agent handler.
@@ -91,6 +94,8 @@ type session struct {
 
 	mu      sync.Mutex
 	agentID string // guarded by mu; set by login
+
+	floor floorSub // floor.subscribe's stream (floor.go)
 }
 
 func (s *Server) newSession(ctx context.Context, c *ws.Conn) ws.Session {
@@ -107,6 +112,7 @@ type closer struct {
 
 // Closed implements ws.Closer.
 func (c *closer) Closed(error) {
+	c.ss.closeFloor()
 	if id := c.ss.agent(); id != "" {
 		c.ss.s.cfg.Core.Disconnected(id, c.ss.conn)
 	}
@@ -135,6 +141,7 @@ func (ss *session) register() {
 	core := ss.s.cfg.Core
 	m := &ss.mux
 	ss.registerVoicemail()
+	ss.registerFloor()
 	m.Register("login", ws.Typed(func(ctx context.Context, p loginParams) (agent.LoginResult, error) {
 		if p.Agent == "" {
 			return agent.LoginResult{}, ws.InvalidParams("agent: required")
