@@ -58,6 +58,9 @@ type Config struct {
 	// agents; Agents defaults to Calls/2, and exactly Calls calls are
 	// placed (one pair per agent), each held for Hold.
 	Merge bool
+	// Record: seeding puts the queue with record: true (PROTOCOL §12), so
+	// every call is recorded by the gateway (needs a gateway -data).
+	Record bool
 
 	// Progress receives one line per second; nil means none.
 	Progress io.Writer

@@ -28,7 +28,7 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 	if cfg.Merge {
 		capacity = 2
 	}
-	q := map[string]any{"id": cfg.Prefix, "name": "sbload " + cfg.Prefix, "timeout_seconds": 15, "allow_busy_agents": cfg.Merge}
+	q := map[string]any{"id": cfg.Prefix, "name": "sbload " + cfg.Prefix, "timeout_seconds": 15, "allow_busy_agents": cfg.Merge, "record": cfg.Record}
 	if err := c.Call(ctx, "queue.put", q, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}

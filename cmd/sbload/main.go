@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		acceptDelay = fs.Duration("accept-delay", 200*time.Millisecond, "how long an agent waits before accepting an offer")
 		bridgeWait  = fs.Duration("bridge-timeout", 20*time.Second, "max wait from 200 OK until the caller hears its agent")
 		merge       = fs.Bool("merge", false, "merged calls: each agent (capacity 2) takes two calls and merges them (mixing path); places exactly -calls calls, -agents defaults to -calls/2")
+		record      = fs.Bool("record", false, "-seed puts the queue with record: true: the gateway records every call (PROTOCOL §12), to compare its CPU with a run without")
 		jsonOut     = fs.String("json", "", "write the JSON report to this file ('-' = stdout)")
 		quiet       = fs.Bool("quiet", false, "no progress line")
 		logLevel    = fs.String("log-level", "warn", "log level: debug, info, warn, error")
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		GatewaySIP: sip, GatewayHTTP: strings.TrimSuffix(*httpURL, "/"), AdminToken: *token, GatewayPID: *pid,
 		Seed: *seed, Prefix: *prefix, Number: *number, Agents: *agents,
 		Calls: *calls, Rate: *rate, Duration: *duration, Hold: *hold, AcceptDelay: *acceptDelay, BridgeTimeout: *bridgeWait,
-		Merge:  *merge,
+		Merge: *merge, Record: *record,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if !*quiet {
