@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
 
@@ -97,6 +98,7 @@ func TestMissedOfferPrompt(t *testing.T) {
 	fake.notifyAll("agent.updated", agent)
 	webtest.WaitVisible(t, ctx, "#missed-bar", 0)
 	webtest.Click(t, ctx, "#missed-available")
+	phonetest.PassAudioSetup(t, ctx) // going available asks for the audio check first
 	webtest.WaitTrue(t, ctx, `sb.state.agent.activity === 'available' && !document.querySelector('#missed-bar').checkVisibility()`, 5*time.Second, `JSON.stringify(sb.state.agent)`)
 	if got := fake.activity(); got != "available" {
 		t.Errorf("gateway's activity %q, want available", got)

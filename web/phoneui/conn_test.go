@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
 
@@ -81,6 +82,7 @@ func TestConnectionStates(t *testing.T) {
 		webtest.WaitTrue(t, ctx, `!document.querySelector('`+card+`') && `+banner+`.hidden`, 5*time.Second, describe...)
 		screenshot(t, ctx, "call-lost")
 		webtest.Click(t, ctx, "button.restore-activity")
+		phonetest.PassAudioSetup(t, ctx) // going available asks for the audio check first
 		webtest.WaitTrue(t, ctx, `sb.state.agent.activity === 'available'`, 5*time.Second, `JSON.stringify(sb.state.agent)`)
 		if got := fake.activity(); got != "available" {
 			t.Errorf("gateway's activity %q, want available", got)

@@ -741,6 +741,11 @@
       sel.value = (state.agent && state.agent.activity) || 'unavailable';
       return;
     }
+    if (!sb.setup.allows(want)) { // devices.js: the audio check first, then this change again
+      sel.value = (state.agent && state.agent.activity) || 'unavailable';
+      sb.setup.require(want);
+      return;
+    }
     sel.dataset.pending = want;
     try {
       const a = await client.request('activity.set', { activity: want });

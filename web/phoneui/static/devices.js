@@ -4,6 +4,14 @@
 // onto the call's sender) with a live level meter, and the speaker
 // (audiooutput, setSinkId on the call audio and the ring) with a test tone
 // and "I heard the tone". sb.state.setup: '' | 'ok' once both were checked.
+//
+// Going available needs a passed check (issue 17, "agent setup check"):
+// app.js asks sb.setup.allows(activity) before activity.set; when the
+// check has not passed, sb.setup.require(activity) opens the dialog with
+// the reason, and once microphone and speaker pass, the page goes on to the
+// activity the agent chose. The pass is kept for this tab
+// (sessionStorage, so a reload or a reconnect does not ask again) and is
+// dropped when the agent picks another device or the microphone is lost.
 (() => {
   const sb = window.sb;
   const state = sb.state;
@@ -13,7 +21,13 @@
   const spkSel = $('#setup-speaker');
   const meter = $('#setup-level');
   const test = { stream: null, ctx: null, timer: 0, micOK: false, spkOK: false, toneEl: null };
-  state.setup = '';
+  const KEY = 'switchboard.audioSetup';
+  const stored = () => { try { return sessionStorage.getItem(KEY) === 'ok'; } catch (e) { return false; } };
+  const store = (ok) => { try { if (ok) sessionStorage.setItem(KEY, 'ok'); else sessionStorage.removeItem(KEY); } catch (e) { /* no storage: the check is asked again */ } };
+  state.setup = stored() ? 'ok' : '';
+  test.micOK = test.spkOK = state.setup === 'ok';
+  document.body.dataset.setup = state.setup;
+  let pending = ''; // the activity chosen before the check passed
   const canSink = typeof HTMLMediaElement.prototype.setSinkId === 'function';
 
   function fill(sel, devices, kind, chosen) {
@@ -88,7 +102,26 @@
     const ok = test.micOK && test.spkOK;
     state.setup = ok ? 'ok' : '';
     document.body.dataset.setup = state.setup;
+    store(ok);
+    if (ok && pending) {
+      const want = pending;
+      pending = '';
+      $('#setup-status').textContent = `Microphone and speaker work: going ${want}.`;
+      dlg.close();
+      const sel = $('#activity');
+      sel.value = want;
+      sel.dispatchEvent(new Event('change')); // the same path as choosing it
+      return;
+    }
     $('#setup-status').textContent = ok ? 'Microphone and speaker work: you can go available.' : '';
+  }
+
+  // reset drops a passed check (a lost microphone, another device).
+  function reset() {
+    test.micOK = test.spkOK = false;
+    state.setup = '';
+    document.body.dataset.setup = '';
+    store(false);
   }
 
   async function applySpeaker() {
@@ -98,8 +131,8 @@
     state.speaker = id;
   }
 
-  async function open() {
-    $('#setup-why').textContent = 'Check your microphone and speaker before taking calls.';
+  async function open(why) {
+    $('#setup-why').textContent = typeof why === 'string' && why ? why : 'Check your microphone and speaker before taking calls.';
     let devices = [];
     try {
       devices = await navigator.mediaDevices.enumerateDevices();
@@ -109,6 +142,7 @@
     fill(micSel, devices, 'audioinput', sb.mic.deviceId);
     const speakers = fill(spkSel, devices, 'audiooutput', state.speaker);
     spkSel.closest('label').hidden = !canSink || speakers === 0;
+    if (state.setup === 'ok') $('#setup-status').textContent = 'Checked in this tab: microphone and speaker work.';
     if (!dlg.open) dlg.showModal();
     startMeter();
   }
@@ -117,6 +151,7 @@
     sb.mic.deviceId = micSel.value;
     test.micOK = false;
     done();
+    store(false);
     startMeter();
     sb.mic.stop();
     sb.renegotiate(); // the call's sender gets the chosen microphone
@@ -124,6 +159,7 @@
   spkSel.addEventListener('change', () => {
     test.spkOK = false;
     done();
+    store(false);
     applySpeaker();
   });
   $('#setup-tone').addEventListener('click', tone);
@@ -134,9 +170,25 @@
   });
   $('#setup-open').addEventListener('click', open);
   $('#setup-close').addEventListener('click', () => dlg.close());
-  dlg.addEventListener('close', stopMeter);
+  dlg.addEventListener('close', () => {
+    stopMeter();
+    if (pending) {
+      pending = '';
+      sb.util.showStatus('activity: check your microphone and speaker (Audio setup) before going available', 'error');
+    }
+  });
   sb.onLogin(() => {
     $('#setup-open').hidden = false;
   });
-  sb.setup = { open };
+  sb.setup = {
+    open,
+    reset,
+    allows: (activity) => activity !== 'available' || state.setup === 'ok',
+    // require opens the check for an activity that needs it; done() goes on to it.
+    require(activity) {
+      pending = activity;
+      $('#setup-status').textContent = '';
+      open(`Before you go ${activity}, check your microphone and speaker: speak until the bar moves, then play the test tone.`);
+    },
+  };
 })();

@@ -44,6 +44,7 @@
     if (opt) opt.disabled = kind !== 'ok';
     document.body.dataset.mic = kind;
     sb.util.gateOffers(); // no microphone, no Accept
+    if (kind === 'lost' && sb.setup) sb.setup.reset(); // the audio check is asked again
     if (bad) enforce();
   }
 
