@@ -24,15 +24,7 @@ func TestCompareBothTargets(t *testing.T) {
 	if err != nil {
 		t.Skip("rtpengine not installed (Debian package rtpengine-daemon); CI installs it")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found: cannot build cmd/switchboard")
-	}
-	sb := filepath.Join(t.TempDir(), "switchboard")
-	build := exec.Command(goBin, "build", "-o", sb, "switchboard/cmd/switchboard")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/switchboard: %v\n%s", err, out)
-	}
+	sb := buildSwitchboard(t)
 	var progress bytes.Buffer
 	cmp, err := Compare(t.Context(), CompareConfig{
 		SwitchboardBin: sb, RTPEngineBin: rtpe, Points: []int{3}, Runs: 1,
@@ -83,5 +75,69 @@ func TestCompareBothTargets(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(table.String())
+	}
+}
+
+// buildSwitchboard builds cmd/switchboard from this tree into a temp dir.
+func buildSwitchboard(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not found: cannot build cmd/switchboard")
+	}
+	sb := filepath.Join(t.TempDir(), "switchboard")
+	build := exec.Command(goBin, "build", "-o", sb, "switchboard/cmd/switchboard")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/switchboard: %v\n%s", err, out)
+	}
+	return sb
+}
+
+// TestCompareRecording is issue 16's overhead run in miniature: targets
+// switchboard-record and switchboard, 3 calls each; the recording target
+// must leave one WAV per call (and the plain one none), every call must
+// bridge with audio both ways, and the table must have the ratio row
+// switchboard-record ÷ switchboard.
+func TestCompareRecording(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts switchboard twice")
+	}
+	sb := buildSwitchboard(t)
+	var progress bytes.Buffer
+	cmp, err := Compare(t.Context(), CompareConfig{
+		SwitchboardBin: sb, Targets: []string{CompareSwitchboardRecord, TargetSwitchboard}, Points: []int{3}, Runs: 1,
+		Rate: 20, Window: 3 * time.Second, IdleBusyPercent: 100, IdleWait: time.Millisecond, Progress: &progress,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("Compare: %v\n%s", err, progress.String())
+	}
+	if len(cmp.Points) != 2 {
+		t.Fatalf("%d points, want 2", len(cmp.Points))
+	}
+	for _, p := range cmp.Points {
+		if p.Error != "" || p.Report == nil {
+			t.Fatalf("%s: error %q\n%s", p.Target, p.Error, progress.String())
+		}
+		if r := p.Report; r.Succeeded != 3 || r.Failed != 0 {
+			t.Errorf("%s: %d succeeded, %d failed (%v)", p.Target, r.Succeeded, r.Failed, r.Failures)
+		}
+		want := 0
+		if p.Target == CompareSwitchboardRecord {
+			want = 3
+			// 3 calls × ≥ 3 s of 2-channel G.711 (16,000 bytes/s).
+			if p.RecordedMiB < 3*3*16000.0/(1<<20) {
+				t.Errorf("%s: %.3f MiB recorded, want ≥ 3 calls × 3 s", p.Target, p.RecordedMiB)
+			}
+		}
+		if p.Recordings != want {
+			t.Errorf("%s: %d recordings, want %d", p.Target, p.Recordings, want)
+		}
+	}
+	var table bytes.Buffer
+	cmp.WriteTable(&table)
+	row := regexp.MustCompile(`(?m)^ratio switchboard-record ÷ switchboard .*\n  paced +3 calls run 1: CPU per call [0-9.]+×, RSS per call [0-9.]+×$`)
+	if !row.MatchString(table.String()) {
+		t.Errorf("no ratio row:\n%s", table.String())
 	}
 }

@@ -21,6 +21,7 @@ type targetProc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	dir    string
+	ports  *portBlock // its media range, held until stop
 
 	// What the run needs to drive it.
 	pid  int
@@ -53,10 +54,14 @@ func startSwitchboard(ctx context.Context, bin string, stderr io.Writer) (*targe
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := rtpRange(rtc)
-	p := &targetProc{dir: dir, sip: netip.AddrPortFrom(loopback4, uint16(sip)), http: fmt.Sprintf("http://127.0.0.1:%d", hp)}
+	block, err := lockPortBlock(sip, hp, rtc)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	p := &targetProc{dir: dir, ports: block, sip: netip.AddrPortFrom(loopback4, uint16(sip)), http: fmt.Sprintf("http://127.0.0.1:%d", hp)}
 	args := []string{"-media-ip", "127.0.0.1", "-sip-addr", p.sip.String(), "-http-addr", fmt.Sprintf("127.0.0.1:%d", hp),
-		"-webrtc-port", strconv.Itoa(rtc), "-rtp-ports", fmt.Sprintf("%d-%d", lo, hi), "-data", dir,
+		"-webrtc-port", strconv.Itoa(rtc), "-rtp-ports", fmt.Sprintf("%d-%d", block.lo, block.hi), "-data", dir,
 		"-admin-token", compareToken, "-log-level", "warn",
 		"-sip-rate", "100000"} // every call comes from one source address
 	if err := p.start(bin, args, stderr); err != nil {
@@ -90,11 +95,15 @@ func startRTPEngine(ctx context.Context, bin string, stderr io.Writer) (*targetP
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := rtpRange(ng)
-	p := &targetProc{dir: dir, ng: netip.AddrPortFrom(loopback4, uint16(ng))}
+	block, err := lockPortBlock(ng)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	p := &targetProc{dir: dir, ports: block, ng: netip.AddrPortFrom(loopback4, uint16(ng))}
 	args := []string{"--config-file=none", "--table=-1", "--interface=127.0.0.1", "--listen-ng=" + p.ng.String(),
 		"--foreground", "--log-stderr", "--log-level=4", "--pidfile=" + dir + "/rtpengine.pid",
-		"--port-min=" + strconv.Itoa(lo), "--port-max=" + strconv.Itoa(hi)}
+		"--port-min=" + strconv.Itoa(block.lo), "--port-max=" + strconv.Itoa(block.hi)}
 	if err := p.start(bin, args, stderr); err != nil {
 		return nil, err
 	}
@@ -121,16 +130,6 @@ func startRTPEngine(ctx context.Context, bin string, stderr io.Writer) (*targetP
 
 var loopback4 = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 
-// rtpRange is a 10,000-port media range that does not hold avoid (a
-// control port already taken).
-func rtpRange(avoid int) (lo, hi int) {
-	lo = 40000
-	if avoid >= 40000 && avoid < 50000 {
-		lo = 50000
-	}
-	return lo, lo + 9998
-}
-
 func freeLoopbackPort(network string) (int, error) {
 	if network == "udp" {
 		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -153,6 +152,7 @@ func (p *targetProc) start(bin string, args []string, stderr io.Writer) error {
 	p.cmd.Stdout, p.cmd.Stderr = stderr, stderr
 	if err := p.cmd.Start(); err != nil {
 		_ = os.RemoveAll(p.dir)
+		p.ports.release()
 		return err
 	}
 	p.pid = p.cmd.Process.Pid
@@ -191,4 +191,5 @@ func (p *targetProc) stop() {
 		<-p.exited
 	}
 	_ = os.RemoveAll(p.dir)
+	p.ports.release()
 }

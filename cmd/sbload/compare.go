@@ -15,10 +15,10 @@ import (
 )
 
 type compareFlags struct {
-	sb, rtpe, points, shapes, shape, jsonOut string
-	runs                                     int
-	window, idleWait                         time.Duration
-	idleBusy                                 float64
+	sb, rtpe, targets, points, shapes, shape, jsonOut string
+	runs                                              int
+	window, idleWait                                  time.Duration
+	idleBusy                                          float64
 }
 
 // runCompare is sbload -compare: the side-by-side table of both targets.
@@ -27,6 +27,9 @@ func runCompare(ctx context.Context, f compareFlags, base loadgen.Config, stdout
 		SwitchboardBin: f.sb, RTPEngineBin: f.rtpe, Runs: f.runs, Rate: base.Rate, Window: f.window,
 		AcceptDelay: base.AcceptDelay, IdleBusyPercent: f.idleBusy, IdleWait: f.idleWait,
 		Progress: base.Progress, Logger: base.Logger,
+	}
+	for _, t := range strings.Split(f.targets, ",") {
+		cc.Targets = append(cc.Targets, strings.TrimSpace(t))
 	}
 	for _, p := range strings.Split(f.points, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))

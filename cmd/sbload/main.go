@@ -41,12 +41,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		compare     = fs.Bool("compare", false, "side by side: for every -points and -shapes, start a fresh switchboard (-switchboard-bin) and a fresh rtpengine (-rtpengine-bin) and drive each with the same load, -runs times, after waiting for an idle machine")
 		sbBin       = fs.String("switchboard-bin", "", "-compare: the switchboard binary (go build ./cmd/switchboard)")
 		rtpeBin     = fs.String("rtpengine-bin", "/usr/bin/rtpengine", "-compare: the rtpengine binary (Debian rtpengine-daemon)")
+		targets     = fs.String("targets", "switchboard,rtpengine", "-compare: comma-separated targets (switchboard, switchboard-record = recording every call, rtpengine); the ratio rows divide each by the last")
 		points      = fs.String("points", "200", "-compare: comma-separated concurrent calls per point")
 		runs        = fs.Int("runs", 2, "-compare: runs per point (the target order alternates)")
 		shapes      = fs.String("shapes", "", "-compare: comma-separated shapes (default: -shape)")
 		window      = fs.Duration("window", 20*time.Second, "-compare: steady window; each call is held for the ramp (calls/rate) plus this")
 		idleBusy    = fs.Float64("idle-busy", 15, "-compare: the machine counts as idle below this busy % (all cores) for 3 s")
-		idleWait    = fs.Duration("idle-wait", 2*time.Minute, "-compare: longest wait for an idle machine before a point")
+		idleWait    = fs.Duration("idle-wait", 2*time.Minute, "-compare: longest wait for an idle machine before a point (then the point runs, marked not idle)")
 		sipAddr     = fs.String("gateway-sip", "127.0.0.1:5060", "gateway SIP address (UDP)")
 		httpURL     = fs.String("gateway-http", "http://127.0.0.1:8080", "gateway HTTP base URL (websockets)")
 		token       = fs.String("admin-token", "", "admin console token (needed by -seed)")
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *compare {
 		return runCompare(ctx, compareFlags{
-			sb: *sbBin, rtpe: *rtpeBin, points: *points, runs: *runs, shapes: *shapes, shape: *shape, window: *window,
+			sb: *sbBin, rtpe: *rtpeBin, targets: *targets, points: *points, runs: *runs, shapes: *shapes, shape: *shape, window: *window,
 			idleBusy: *idleBusy, idleWait: *idleWait, jsonOut: *jsonOut,
 		}, cfg, stdout)
 	}
