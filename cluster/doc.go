@@ -18,7 +18,13 @@
 // Concurrency: all types are safe for concurrent use. Elect runs until its
 // context ends; its caller waits for it.
 //
-// Not here yet: the facts/decisions stream between nodes and the leader,
-// the router's rebuild from the nodes' reports, cross-node bridging (see
-// docs/PROTOCOL.md §N).
+// Floor is the leader's side of "one router" (pure: no I/O, no clock):
+// one router.Router fed with every node's Facts (msg.go), whose events
+// become Decisions addressed to the node that acts on them, each carrying
+// the term's fencing token. A new leader's Floor rebuilds from the nodes'
+// Reports before it routes; NodeLost ends what a dead node held (node_lost
+// to the other end of its bridged calls).
+//
+// Not here yet: cross-node bridging (SIP/RTP between nodes) and the agent
+// core acting on decisions (see docs/CLUSTER.md).
 package cluster

@@ -1,0 +1,136 @@
+package cluster
+
+import "time"
+
+// FactType says what a Fact reports.
+type FactType string
+
+// Facts a node sends the leader (in the order they happened on the node).
+const (
+	// FactReport is a node's whole state, sent in answer to a leader's
+	// DecHello (Token is the hello's): the agents logged in on it and the
+	// calls waiting on it. The leader ignores every other fact of a node
+	// until that node's report under the leader's term.
+	FactReport FactType = "report"
+	// FactAgent: Agent connected or disconnected on Node, or its activity.
+	FactAgent FactType = "agent"
+	// FactTask: a call on Node needs an agent (Task).
+	FactTask FactType = "task"
+	// FactCancel: the caller of Task.ID hung up before an agent accepted.
+	FactCancel FactType = "cancel"
+	// FactAccept / FactReject: Agent accepted or declined Reservation.
+	FactAccept FactType = "accept"
+	FactReject FactType = "reject"
+	// FactEnded: the call Task.ID ended (an accepted task, or a call added
+	// with FactCall). Both ends of a bridged call send it; the second is a
+	// no-op.
+	FactEnded FactType = "ended"
+	// FactCall: Agent holds a call that came from no task (it dialled out);
+	// Task.ID names it for its FactEnded.
+	FactCall FactType = "call"
+	// FactWrapupDone: Agent ended its wrap-up.
+	FactWrapupDone FactType = "wrapup_done"
+)
+
+// Fact is one message from a node to the leader.
+type Fact struct {
+	Type        FactType  `json:"type"`
+	Node        string    `json:"node"`
+	Token       int64     `json:"token,omitempty"`     // report: the term it answers
+	Agent       string    `json:"agent,omitempty"`     // agent, accept, reject, call, wrapup_done
+	Connected   bool      `json:"connected,omitempty"` // agent
+	Activity    string    `json:"activity,omitempty"`  // agent: available, unavailable, …
+	Reservation string    `json:"reservation,omitempty"`
+	Task        *TaskFact `json:"task,omitempty"`
+	Report      *Report   `json:"report,omitempty"`
+}
+
+// TaskFact is a call that needs an agent (router.Task without Payload).
+type TaskFact struct {
+	ID         string         `json:"id"`
+	Kind       string         `json:"kind,omitempty"` // queue, direct, transfer
+	Queue      string         `json:"queue,omitempty"`
+	Extension  string         `json:"extension,omitempty"`
+	Workflow   string         `json:"workflow,omitempty"`
+	Priority   int            `json:"priority,omitempty"`
+	Arrived    time.Time      `json:"arrived,omitzero"`
+	Channel    string         `json:"channel,omitempty"`
+	Exclude    []string       `json:"exclude,omitempty"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+}
+
+// Report is a node's state for a new leader's rebuild.
+type Report struct {
+	Agents []AgentReport `json:"agents"`
+	// Waiting are the node's calls that wait for an agent (a call whose
+	// offer was made under an older term counts as waiting: the node
+	// withdrew that offer when it got the hello).
+	Waiting []TaskFact `json:"waiting"`
+}
+
+// AgentReport is one agent logged in on the reporting node.
+type AgentReport struct {
+	ID        string `json:"id"`
+	Connected bool   `json:"connected"`
+	Activity  string `json:"activity"`
+	// Calls are every call the agent holds, wherever its caller is
+	// (bridged calls included): each counts in its load until its
+	// FactEnded.
+	Calls []CallReport `json:"calls,omitempty"`
+}
+
+// CallReport is one call of a reported agent.
+type CallReport struct {
+	ID   string `json:"id"`
+	Node string `json:"node"` // the node of its caller (the agent's own for a local call)
+}
+
+// DecisionType says what the leader decided.
+type DecisionType string
+
+// Decisions the leader sends to the node that acts on them (To). Each
+// carries the leader's fencing Token; the node acts only if Fence admits it.
+const (
+	// DecHello opens a term: withdraw offers of older terms and send a
+	// FactReport with this Token.
+	DecHello DecisionType = "hello"
+	// DecOffer: ring Agent (on AgentNode) for Task (its caller on
+	// TaskNode) until Expires. Sent to the agent's node, and to the task's
+	// node when it is another one (so it knows where the call will go).
+	DecOffer DecisionType = "offer"
+	// DecWithdraw: the offer Reservation ended unaccepted (Reason: timeout,
+	// rejected, canceled, or why it was rescinded); stop ringing.
+	DecWithdraw DecisionType = "withdraw"
+	// DecAccepted: to the task's node: bridge the caller of Task to Agent
+	// on AgentNode (over SIP and RTP when AgentNode is another node).
+	DecAccepted DecisionType = "accepted"
+	// DecFallback: to the task's node: Task reaches no agent (Reason, as
+	// router's task.fallback).
+	DecFallback DecisionType = "fallback"
+	// DecActivity: to the agent's node: set Agent's activity (Reason rona
+	// after an unanswered offer).
+	DecActivity DecisionType = "activity"
+	// DecNodeLost: the other end of the call Task was on a node that died;
+	// end it with reason node_lost.
+	DecNodeLost DecisionType = "node_lost"
+)
+
+// Decision is one message from the leader to a node.
+type Decision struct {
+	Type        DecisionType `json:"type"`
+	Token       int64        `json:"token"`
+	To          string       `json:"to"` // the node that acts on it
+	Task        string       `json:"task,omitempty"`
+	Reservation string       `json:"reservation,omitempty"`
+	Agent       string       `json:"agent,omitempty"`
+	AgentNode   string       `json:"agent_node,omitempty"`
+	TaskNode    string       `json:"task_node,omitempty"`
+	Kind        string       `json:"kind,omitempty"`
+	Queue       string       `json:"queue,omitempty"`
+	Activity    string       `json:"activity,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+	Expires     time.Time    `json:"expires,omitzero"`
+}
+
+// ReasonNodeLost is the call.ended reason of a call whose other node died.
+const ReasonNodeLost = "node_lost"
