@@ -72,7 +72,7 @@ func (c *Core) RemoveAgent(id string) {
 	if sess != nil {
 		sess.conn.Close("agent removed")
 		if sess.leg != nil {
-			_ = sess.leg.Close()
+			c.infoIf(sess.leg.Close(), "browser leg close failed", "agent_id", ag.cfg.ID)
 		}
 	}
 	_ = ag.sw.Close() // impossible by construction: media.Switch.Close always returns nil

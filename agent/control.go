@@ -183,7 +183,7 @@ func (c *Core) DTMF(agentID, callID, digits string) error {
 	if !ok {
 		return fmt.Errorf("call %s carries no DTMF: %w", callID, ErrState)
 	}
-	c.async(func() { _ = tl.SendDTMF(digits, 100*time.Millisecond) })
+	c.async(func() { c.infoIf(tl.SendDTMF(digits, 100*time.Millisecond), "DTMF not sent", "call", callID) })
 	return nil
 }
 

@@ -312,7 +312,7 @@ func (c *Core) Close() error {
 			conn.Close("shutdown")
 		}
 		for _, l := range legs {
-			_ = l.Close()
+			c.infoIf(l.Close(), "browser leg close failed at shutdown")
 		}
 		for _, sw := range sws {
 			_ = sw.Close() // impossible by construction: media.Switch.Close always returns nil

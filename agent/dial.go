@@ -92,7 +92,7 @@ func (c *Core) startOutbound(agentID, to, kind string, consultFor *call) (*call,
 	ctx, cancel := context.WithCancel(context.Background())
 	cl.cancelDial = cancel
 	if internal {
-		caller, callee := newInternalCall(&c.wg, cl.id, number, from)
+		caller, callee := newInternalCall(&c.wg, c.log, cl.id, number, from)
 		caller.d.ringing = func() {}
 		callee.callerName, callee.extra = ag.cfg.Name, c.consultAttrsLocked(ag, consultFor)
 		cl.tc = caller
@@ -136,9 +136,9 @@ func (c *Core) runInternalDial(ctx context.Context, cl *call, caller *internalEn
 		<-caller.Done()
 	case <-caller.Done():
 	case <-ctx.Done():
-		_ = caller.Hangup("canceled")
+		c.infoIf(caller.Hangup("canceled"), "hangup failed", "call", cl.id)
 	case <-ring.C: // PROTOCOL §14: unanswered after RingTimeout
-		_ = caller.Hangup(reasonRingTimeout)
+		c.infoIf(caller.Hangup(reasonRingTimeout), "hangup failed", "call", cl.id)
 	}
 	c.endDial(cl, caller.EndReason)
 }
@@ -178,7 +178,7 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 		c.locked(func() { c.endCallLocked(cl, dialFailReason(err, "dial_failed: "+err.Error())) })
 		return
 	}
-	ended, _ := locked2(c, func() (bool, error) {
+	ended, _ := locked2(c, func() (bool, error) { // the error is always nil
 		cl.tc = tc
 		if cl.leg == nil {
 			cl.leg = tc.Leg()
@@ -186,7 +186,7 @@ func (c *Core) runTrunkDial(ctx context.Context, cl *call, to, from string) {
 		return cl.ended, nil
 	})
 	if ended {
-		_ = tc.Hangup("canceled")
+		c.infoIf(tc.Hangup("canceled"), "hangup failed", "call", cl.id)
 		return
 	}
 	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })

@@ -27,7 +27,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 		return t, false
 	})
 	if closing {
-		_ = tc.Reject(503, "Service Unavailable")
+		c.infoIf(tc.Reject(503, "Service Unavailable"), "reject failed", "sip_call_id", tc.ID(), "status", 503)
 		return
 	}
 	log := c.log.With("sip_call_id", tc.ID(), "number", tc.Number(), "from", tc.From())
@@ -38,12 +38,12 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	case "queue", "direct", "ivr", "workflow", "menu":
 	default:
 		log.Info("no route", "status", 404)
-		_ = tc.Reject(404, "Not Found")
+		c.infoIf(tc.Reject(404, "Not Found"), "reject failed", "sip_call_id", tc.ID(), "status", 404)
 		return
 	}
 	cl := c.newInbound(tc, t)
 	if cl == nil {
-		_ = tc.Reject(503, "Service Unavailable")
+		c.infoIf(tc.Reject(503, "Service Unavailable"), "reject failed", "sip_call_id", tc.ID(), "status", 503)
 		return
 	}
 	tc.OnDTMF(func(d rune) { c.onDTMF(cl, d) })
@@ -73,7 +73,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 			}
 		})
 	case "direct":
-		_ = tc.Ringing()
+		c.infoIf(tc.Ringing(), "180 Ringing not sent", "call", cl.id)
 		c.locked(func() {
 			if !cl.ended {
 				c.addTaskLocked(cl, router.Task{Kind: router.KindDirect, TargetExtension: t.ext})
@@ -219,7 +219,7 @@ func (c *Core) announceAndHangupLocked(cl *call, clip *media.Clip, reason string
 		case <-c.stop:
 		}
 		c.locked(func() { c.endCallLocked(cl, reason) })
-		_ = tc.Hangup(reason)
+		c.infoIf(tc.Hangup(reason), "hangup failed", "call", cl.id)
 	})
 }
 

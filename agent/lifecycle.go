@@ -201,7 +201,7 @@ func (c *Core) hangupLocked(cl *call, reason string) {
 		return
 	}
 	tc := cl.tc
-	c.async(func() { _ = tc.Hangup(reason) })
+	c.async(func() { c.infoIf(tc.Hangup(reason), "hangup failed", "call", cl.id) })
 }
 
 // seconds builds the four durations of a call at now: wait (arrival to

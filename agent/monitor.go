@@ -81,7 +81,7 @@ func (c *Core) Monitor(supervisorID, callID, mode string) (MonitorResult, error)
 	}
 	if cl.mon == nil {
 		mon := &monitoring{sup: sup, mode: m, done: make(chan struct{})}
-		supEnd, agEnd := newPipe(&mon.wg, mon.done)
+		supEnd, agEnd := newPipe(&mon.wg, mon.done, c.log.With("call", cl.id, "monitor", sup.cfg.ID))
 		in, err := cl.ag.sw.Monitor(cl.id, agEnd, media.PCMU, m)
 		if err == nil {
 			agEnd.SetSink(in)

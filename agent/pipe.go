@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,8 @@ import (
 // a media.Switch holds its lock while it writes to a leg, and a synchronous
 // pipe between two switches could deadlock them.
 
-// pipeSlots is how many packets a pipe buffers; more are dropped (counted).
+// pipeSlots is how many packets a pipe buffers; more are dropped (counted,
+// and logged when the pipe ends, with the packets its sink refused).
 const pipeSlots = 8
 
 type pipePacket struct {
@@ -33,16 +35,19 @@ type pipeLeg struct {
 	sink    atomic.Pointer[media.PacketWriter]
 	queue   chan *pipePacket // to this end's delivery goroutine: packets written by the peer
 	free    chan *pipePacket
-	dropped atomic.Uint64
+	dropped atomic.Uint64 // the queue was full
+	refused uint64        // the sink returned an error (deliver's own)
+	lastErr error         // the sink's last error (deliver's own)
 	onDTMF  atomic.Pointer[func(rune)]
 	done    chan struct{} // the dialog's: closed when the call ends
+	log     *slog.Logger
 }
 
 // newPipe returns two connected pipe legs whose goroutines run until done
-// is closed.
-func newPipe(wg *sync.WaitGroup, done chan struct{}) (a, b *pipeLeg) {
+// is closed, then log on log what they could not deliver.
+func newPipe(wg *sync.WaitGroup, done chan struct{}, log *slog.Logger) (a, b *pipeLeg) {
 	mk := func() *pipeLeg {
-		p := &pipeLeg{queue: make(chan *pipePacket, pipeSlots), free: make(chan *pipePacket, pipeSlots), done: done}
+		p := &pipeLeg{queue: make(chan *pipePacket, pipeSlots), free: make(chan *pipePacket, pipeSlots), done: done, log: log}
 		for range pipeSlots {
 			p.free <- new(pipePacket)
 		}
@@ -56,16 +61,24 @@ func newPipe(wg *sync.WaitGroup, done chan struct{}) (a, b *pipeLeg) {
 	return a, b
 }
 
-// deliver hands packets written by the peer to this end's sink.
+// deliver hands packets written by the peer to this end's sink. A sink's
+// error is counted, not logged per packet; the counts are logged once at
+// the end.
 func (p *pipeLeg) deliver() {
 	for {
 		select {
 		case pp := <-p.queue:
 			if s := p.sink.Load(); s != nil {
-				_ = (*s).WritePacket(&pp.pkt)
+				if err := (*s).WritePacket(&pp.pkt); err != nil {
+					p.refused++
+					p.lastErr = err
+				}
 			}
 			p.free <- pp
 		case <-p.done:
+			if d := p.dropped.Load(); d > 0 || p.refused > 0 {
+				p.log.Info("internal media pipe lost packets", "dropped_packets", d, "refused_packets", p.refused, "err", p.lastErr)
+			}
 			return
 		}
 	}
@@ -202,9 +215,9 @@ func (e *internalEnd) Hangup(reason string) error {
 
 // newInternalCall makes the two ends of an internal call from `from` to
 // number.
-func newInternalCall(wg *sync.WaitGroup, id, number, from string) (caller, callee *internalEnd) {
+func newInternalCall(wg *sync.WaitGroup, log *slog.Logger, id, number, from string) (caller, callee *internalEnd) {
 	d := &internalDialog{answered: make(chan struct{}), failed: make(chan struct{}), done: make(chan struct{})}
-	a, b := newPipe(wg, d.done)
+	a, b := newPipe(wg, d.done, log.With("call", id))
 	caller = &internalEnd{d: d, leg: a, id: id + "-a", number: number, from: from}
 	callee = &internalEnd{d: d, leg: b, id: id + "-b", number: number, from: from, callee: true}
 	return caller, callee

@@ -63,7 +63,11 @@ func (c *Core) startRecordingLocked(cl *call) {
 	w := c.cfg.Recordings.Create(id, legCodec(cl.leg))
 	if err := ag.sw.Record(cl.id, w); err != nil {
 		c.log.Warn("recording not started", "call", cl.id, "agent_id", ag.cfg.ID, "err", err)
-		c.async(func() { _, _ = w.Close() })
+		c.async(func() {
+			if _, err := w.Close(); err != nil {
+				c.log.Warn("recording file not closed", "recording", id, "err", err)
+			}
+		})
 		return
 	}
 	cl.rec = &recPart{id: id, agent: ag.cfg.ID, w: w}

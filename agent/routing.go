@@ -136,7 +136,7 @@ func (c *Core) fallbackLocked(cl *call, reason string) {
 	}
 	if !cl.answered {
 		tc := cl.tc
-		c.async(func() { _ = tc.Reject(486, "Busy Here") })
+		c.async(func() { c.infoIf(tc.Reject(486, "Busy Here"), "reject failed", "call", cl.id, "status", 486) })
 		return
 	}
 	c.announceAndHangupLocked(cl, c.cfg.Prompts.Unavailable, cl.outcome)

@@ -54,7 +54,7 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 		return LoginResult{}, err
 	}
 	if old != nil && old.conn != conn {
-		_ = old.conn.Notify("session.replaced", map[string]string{"reason": "logged in elsewhere"})
+		c.infoIf(old.conn.Notify("session.replaced", map[string]string{"reason": "logged in elsewhere"}), "session.replaced not sent", "agent_id", agentID)
 		old.conn.Close("session replaced")
 	}
 	c.log.Info("agent logged in", "agent_id", agentID, "takeover", old != nil, "calls", len(res.Calls))
@@ -84,18 +84,18 @@ func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []b
 		return old, nil
 	})
 	if err != nil {
-		_ = leg.Close()
+		c.infoIf(leg.Close(), "browser leg close failed", "agent_id", agentID)
 		return nil, err
 	}
 	if old != nil {
-		_ = old.Close()
+		c.infoIf(old.Close(), "browser leg close failed", "agent_id", agentID)
 	}
 	c.async(func() {
 		select {
 		case <-leg.Done():
 			c.browserGone(agentID, leg)
 		case <-c.stop:
-			_ = leg.Close()
+			c.infoIf(leg.Close(), "browser leg close failed", "agent_id", agentID)
 		}
 	})
 	return answer, nil
@@ -105,7 +105,7 @@ func (c *Core) Offer(ctx context.Context, agentID string, conn Notifier, sdp []b
 // dropped socket: the session's connection is closed, which leads to
 // Disconnected.
 func (c *Core) browserGone(agentID string, leg BrowserLeg) {
-	conn, _ := locked2(c, func() (Notifier, error) {
+	conn, _ := locked2(c, func() (Notifier, error) { // the error is always nil
 		ag := c.agents[agentID]
 		if ag == nil || ag.sess == nil || ag.sess.leg != leg {
 			return nil, nil
@@ -164,7 +164,7 @@ func (c *Core) Disconnected(agentID string, conn Notifier) {
 	}
 	c.log.Info("agent disconnected", "agent_id", agentID)
 	if leg != nil {
-		_ = leg.Close()
+		c.infoIf(leg.Close(), "browser leg close failed", "agent_id", agentID)
 	}
 }
 

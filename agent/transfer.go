@@ -109,7 +109,7 @@ func (c *Core) dialAndBridgeLocked(cl *call, to string) {
 	from := cl.remote
 	c.async(func() {
 		tc, err := c.dialRinging(ctx, to, from, func(int, TrunkLeg) {})
-		gone, _ := locked2(c, func() (bool, error) {
+		gone, _ := locked2(c, func() (bool, error) { // the error is always nil
 			if err != nil {
 				c.endCallLocked(out, dialFailReason(err, "dial_failed"))
 				if !cl.ended {
@@ -130,7 +130,7 @@ func (c *Core) dialAndBridgeLocked(cl *call, to string) {
 		case err != nil:
 			return
 		case gone:
-			_ = tc.Hangup("caller_gone")
+			c.infoIf(tc.Hangup("caller_gone"), "hangup failed", "call", out.id)
 			return
 		}
 		<-tc.Done()

@@ -278,7 +278,7 @@ func (c *Core) storeVoicemail(v store.Voicemail, path, end string, dropped uint6
 	defer cancel()
 	if err := c.vm.AddVoicemail(ctx, v); err != nil {
 		c.log.Error("voicemail not stored", "voicemail", v.ID, "err", err)
-		_ = os.Remove(path)
+		c.warnIf(os.Remove(path), "voicemail file not removed", "voicemail", v.ID, "path", path)
 		return
 	}
 	c.log.Info("voicemail stored", "voicemail", v.ID, "agent_id", v.Agent, "queue", v.Queue,

@@ -34,7 +34,7 @@ func (c *Core) fileGreeting(agentID string) *media.Clip {
 		}
 		return nil
 	}
-	defer f.Close()
+	defer f.Close() // read only: Close has nothing to report
 	pcm, err := media.LoadWAV(f)
 	if err != nil {
 		c.log.Warn("voicemail greeting unreadable", "agent_id", agentID, "err", err)
