@@ -18,7 +18,7 @@ func BenchmarkWritePacket(b *testing.B) {
 			// The browser runs in a child process, so allocs/op counts the
 			// gateway's side only.
 			e := newEngine(b, webrtcleg.Config{Logger: discardLogger()})
-			leg := webrtclegtest.StartFarm(b, farmEnv, engine{e}, 1)[0]
+			leg := webrtclegtest.StartFarm(b, farmEnv, engine(e), 1)[0]
 			var pcm [media.FrameSamples]int16
 			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
 			p := media.Packet{Payload: media.Encode(tc.codec, make([]byte, media.FrameSamples), pcm[:]), Codec: tc.codec}
@@ -47,6 +47,6 @@ func TestBrowserFarm(t *testing.T) { webrtclegtest.ServeBrowserFarm(t, farmEnv) 
 // gateway (webrtclegtest.BenchIdleLegs).
 func BenchmarkIdleLegs(b *testing.B) {
 	webrtclegtest.BenchIdleLegs(b, farmEnv, func(b *testing.B) webrtclegtest.Engine {
-		return engine{newEngine(b, webrtcleg.Config{Logger: discardLogger()})}
+		return engine(newEngine(b, webrtcleg.Config{Logger: discardLogger()}))
 	})
 }

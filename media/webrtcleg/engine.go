@@ -21,6 +21,7 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/browserleg"
+	"switchboard/media/webrtcleg/internal/pionkit"
 )
 
 // Defaults for Config's zero values.
@@ -126,10 +127,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		if ip.IsLoopback() {
 			// TESTING.md: loopback only, both ways.
-			se.SetIncludeLoopbackCandidate(true)
-			se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-			se.SetIPFilter(func(a net.IP) bool { return a.IsLoopback() })
-			se.SetRemoteIPFilter(func(a net.IP) bool { return a.IsLoopback() })
+			pionkit.LoopbackOnly(&se)
 		} else {
 			want := net.IP(ip.AsSlice())
 			se.SetIPFilter(func(a net.IP) bool { return a.Equal(want) })
@@ -175,7 +173,7 @@ func New(cfg Config) (*Engine, error) {
 	se.SetFireOnTrackBeforeFirstRTP(true)
 
 	var me webrtc.MediaEngine
-	for _, c := range []webrtc.RTPCodecParameters{codecParameters(media.PCMU), codecParameters(media.PCMA)} {
+	for _, c := range []webrtc.RTPCodecParameters{pionkit.G711(media.PCMU), pionkit.G711(media.PCMA)} {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			_ = e.mux.Close()
 			return nil, fmt.Errorf("register codec %s: %w", c.MimeType, err)
@@ -317,10 +315,10 @@ func (l *Leg) negotiate(ctx context.Context, offer []byte, offered []media.Codec
 		return nil, fmt.Errorf("add audio track: %w", err)
 	}
 	// The leg's codec first, then the other law if the browser offered it.
-	prefs := []webrtc.RTPCodecParameters{codecParameters(l.codec)}
+	prefs := []webrtc.RTPCodecParameters{pionkit.G711(l.codec)}
 	for _, c := range offered {
 		if c != l.codec {
-			prefs = append(prefs, codecParameters(c))
+			prefs = append(prefs, pionkit.G711(c))
 			break
 		}
 	}
@@ -335,27 +333,7 @@ func (l *Leg) negotiate(ctx context.Context, offer []byte, offered []media.Codec
 	if err != nil {
 		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", ErrInvalidOffer, err)}
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return nil, fmt.Errorf("set local description: %w", err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("gather ice candidates: %w", context.Cause(ctx))
-	}
-	return []byte(pc.LocalDescription().SDP), nil
-}
-
-func codecParameters(c media.Codec) webrtc.RTPCodecParameters {
-	mime := webrtc.MimeTypePCMU
-	if c == media.PCMA {
-		mime = webrtc.MimeTypePCMA
-	}
-	return webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: media.SampleRate},
-		PayloadType:        webrtc.PayloadType(c.PayloadType()),
-	}
+	return pionkit.LocalDescription(ctx, pc, answer)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

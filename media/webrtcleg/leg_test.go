@@ -1,7 +1,6 @@
 package webrtcleg_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,15 +9,7 @@ import (
 )
 
 // engine adapts *webrtcleg.Engine to the conformance suite.
-type engine struct{ *webrtcleg.Engine }
-
-func (e engine) Accept(ctx context.Context, offer []byte) (webrtclegtest.Leg, []byte, error) {
-	leg, answer, err := e.Engine.Accept(ctx, offer)
-	if err != nil {
-		return nil, nil, err
-	}
-	return leg, answer, nil
-}
+func engine(e *webrtcleg.Engine) webrtclegtest.Engine { return webrtclegtest.Adapt[*webrtcleg.Leg](e) }
 
 // TestConformance runs the behaviour every browser-leg engine must show.
 func TestConformance(t *testing.T) {
@@ -28,7 +19,7 @@ func TestConformance(t *testing.T) {
 			if disc > 0 {
 				cfg.KeepaliveInterval = disc * 2 / 5
 			}
-			return engine{newEngine(t, cfg)}
+			return engine(newEngine(t, cfg))
 		},
 		AfterAudio: func(t *testing.T, leg webrtclegtest.Leg) {
 			if !webrtcleg.Tapped(leg.(*webrtcleg.Leg)) {

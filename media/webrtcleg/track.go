@@ -7,6 +7,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
+	"switchboard/media/webrtcleg/internal/pionkit"
 )
 
 // localTrack is the leg's outgoing audio track. Unlike
@@ -29,7 +30,7 @@ type trackBinding struct {
 // Bind implements webrtc.TrackLocal: it picks the leg's codec among the
 // negotiated ones.
 func (t *localTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	want := codecParameters(t.codec)
+	want := pionkit.G711(t.codec)
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, want.MimeType) && c.ClockRate == want.ClockRate {
 			t.binding.Store(&trackBinding{

@@ -1,7 +1,6 @@
 package lean_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -12,22 +11,14 @@ import (
 )
 
 // engine adapts *lean.Engine to the conformance suite.
-type engine struct{ *lean.Engine }
-
-func (e engine) Accept(ctx context.Context, offer []byte) (webrtclegtest.Leg, []byte, error) {
-	leg, answer, err := e.Engine.Accept(ctx, offer)
-	if err != nil {
-		return nil, nil, err
-	}
-	return leg, answer, nil
-}
+func engine(e *lean.Engine) webrtclegtest.Engine { return webrtclegtest.Adapt[*lean.Leg](e) }
 
 // TestConformance runs the behaviour every browser-leg engine must show,
 // plus the offers only an ICE-lite, passive-DTLS engine refuses.
 func TestConformance(t *testing.T) {
 	webrtclegtest.Suite{
 		New: func(t testing.TB, disc, fail time.Duration) webrtclegtest.Engine {
-			return engine{newEngine(t, lean.Config{DisconnectedTimeout: disc, FailedTimeout: fail})}
+			return engine(newEngine(t, lean.Config{DisconnectedTimeout: disc, FailedTimeout: fail}))
 		},
 		MoreBadOffers: func(good string) []webrtclegtest.BadOffer {
 			return []webrtclegtest.BadOffer{

@@ -14,7 +14,7 @@ import (
 // takes the browser's, and measures the browser's stream: packets, no loss,
 // the round trip from the browser's report blocks, a high MOS.
 func TestSRTCPReports(t *testing.T) {
-	e := engine{newEngine(t, lean.Config{RTCPInterval: 200 * time.Millisecond})}
+	e := engine(newEngine(t, lean.Config{RTCPInterval: 200 * time.Millisecond}))
 	b, leg, _ := webrtclegtest.Connect(t, e, webrtclegtest.Options{})
 	l := leg.(*lean.Leg)
 	b.SendTone(1000)

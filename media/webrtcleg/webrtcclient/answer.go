@@ -20,14 +20,5 @@ func (c *Client) Answer(ctx context.Context, offer []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtcclient: answer: %w", err)
 	}
-	gathered := webrtc.GatheringCompletePromise(c.pc)
-	if err := c.pc.SetLocalDescription(answer); err != nil {
-		return nil, fmt.Errorf("webrtcclient: local description: %w", err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("webrtcclient: gathering: %w", ctx.Err())
-	}
-	return []byte(c.pc.LocalDescription().SDP), nil
+	return c.local(ctx, answer)
 }

@@ -8,13 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
+	"switchboard/media/webrtcleg/internal/pionkit"
 )
 
 // Config tunes a Client. The zero value offers PCMU only, without pion's
@@ -66,39 +64,14 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtcclient: listen: %w", err)
 	}
-	quiet := logging.NewDefaultLoggerFactory()
-	quiet.DefaultLogLevel = logging.LogLevelDisabled
-
-	var se webrtc.SettingEngine
-	se.LoggerFactory = quiet
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if !cfg.AnyInterface {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-		se.SetRemoteIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	se.SetICEUDPMux(ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: udp, Logger: quiet.NewLogger("mux")}))
-
-	var me webrtc.MediaEngine
-	params := codecParams(cfg.Codec)
-	if err := me.RegisterCodec(params, webrtc.RTPCodecTypeAudio); err != nil {
-		_ = udp.Close()
-		return nil, fmt.Errorf("webrtcclient: codec: %w", err)
-	}
-	reg := &interceptor.Registry{}
-	if cfg.Interceptors {
-		if err := webrtc.RegisterDefaultInterceptors(&me, reg); err != nil {
-			_ = udp.Close()
-			return nil, fmt.Errorf("webrtcclient: interceptors: %w", err)
-		}
-	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(reg))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	params := pionkit.G711(cfg.Codec)
+	pc, err := pionkit.NewPeer(pionkit.Peer{
+		Conn: udp, Codecs: []webrtc.RTPCodecParameters{params},
+		Interceptors: cfg.Interceptors, AnyInterface: cfg.AnyInterface,
+	})
 	if err != nil {
 		_ = udp.Close()
-		return nil, fmt.Errorf("webrtcclient: peer connection: %w", err)
+		return nil, fmt.Errorf("webrtcclient: %w", err)
 	}
 	c := &Client{cfg: cfg, pc: pc, conn: udp, connected: make(chan struct{}), closing: make(chan struct{})}
 	c.pkt = rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: cfg.Codec.PayloadType(), SequenceNumber: 1000, Timestamp: 50000}}
@@ -135,16 +108,16 @@ func (c *Client) Offer(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtcclient: offer: %w", err)
 	}
-	gathered := webrtc.GatheringCompletePromise(c.pc)
-	if err := c.pc.SetLocalDescription(offer); err != nil {
-		return nil, fmt.Errorf("webrtcclient: local description: %w", err)
+	return c.local(ctx, offer)
+}
+
+// local sets desc as the local description and returns it complete.
+func (c *Client) local(ctx context.Context, desc webrtc.SessionDescription) ([]byte, error) {
+	sdp, err := pionkit.LocalDescription(ctx, c.pc, desc)
+	if err != nil {
+		return nil, fmt.Errorf("webrtcclient: %w", err)
 	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("webrtcclient: gathering: %w", ctx.Err())
-	}
-	return []byte(c.pc.LocalDescription().SDP), nil
+	return sdp, nil
 }
 
 // SetAnswer applies the gateway's answer; it does not wait for the
@@ -220,15 +193,4 @@ func (c *Client) Close() error {
 	})
 	c.wg.Wait()
 	return err
-}
-
-func codecParams(c media.Codec) webrtc.RTPCodecParameters {
-	mime := webrtc.MimeTypePCMU
-	if c == media.PCMA {
-		mime = webrtc.MimeTypePCMA
-	}
-	return webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: media.SampleRate},
-		PayloadType:        webrtc.PayloadType(c.PayloadType()),
-	}
 }

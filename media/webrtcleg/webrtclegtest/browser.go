@@ -9,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
 	"switchboard/media/tone"
+	"switchboard/media/webrtcleg/internal/pionkit"
 )
 
 // ConnectTimeout bounds SetAnswer's wait for ICE and DTLS.
@@ -94,37 +92,20 @@ func NewBrowserWith(t testing.TB, opts Options) *Browser {
 	}
 	conn := &cutConn{PacketConn: udp}
 
-	var se webrtc.SettingEngine
-	quiet := logging.NewDefaultLoggerFactory()
-	quiet.DefaultLogLevel = logging.LogLevelDisabled
-	se.LoggerFactory = quiet
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetRemoteIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetICEUDPMux(ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: quiet.NewLogger("mux")}))
-
-	var me webrtc.MediaEngine
+	var codecs []webrtc.RTPCodecParameters
 	if !opts.NoOpus {
-		must(t, me.RegisterCodec(webrtc.RTPCodecParameters{
+		codecs = append(codecs, webrtc.RTPCodecParameters{
 			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
 			PayloadType:        111,
-		}, webrtc.RTPCodecTypeAudio))
+		})
 	}
 	for _, c := range opts.Codecs {
-		must(t, me.RegisterCodec(g711(c), webrtc.RTPCodecTypeAudio))
+		codecs = append(codecs, pionkit.G711(c))
 	}
-	reg := &interceptor.Registry{}
-	if !opts.Bare {
-		must(t, webrtc.RegisterDefaultInterceptors(&me, reg))
-	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&me), webrtc.WithInterceptorRegistry(reg))
-	pc, err := api.NewPeerConnection(opts.configuration())
+	pc, err := pionkit.NewPeer(pionkit.Peer{Conn: conn, Codecs: codecs, Interceptors: !opts.Bare, Configuration: opts.configuration()})
 	if err != nil {
 		_ = conn.Close()
-		t.Fatalf("browser peer connection: %v", err)
+		t.Fatalf("browser: %v", err)
 	}
 	b := &Browser{
 		t: t, pc: pc, conn: conn, codec: opts.Codecs[0],
@@ -133,7 +114,7 @@ func NewBrowserWith(t testing.TB, opts Options) *Browser {
 	}
 	t.Cleanup(b.Close)
 
-	b.track, err = webrtc.NewTrackLocalStaticRTP(g711(b.codec).RTPCodecCapability, "mic", "browser")
+	b.track, err = webrtc.NewTrackLocalStaticRTP(pionkit.G711(b.codec).RTPCodecCapability, "mic", "browser")
 	must(t, err)
 	if _, err := pc.AddTransceiverFromTrack(b.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
 		t.Fatalf("browser add track: %v", err)
@@ -181,14 +162,13 @@ func (b *Browser) Offer() []byte {
 	b.t.Helper()
 	offer, err := b.pc.CreateOffer(nil)
 	must(b.t, err)
-	gathered := webrtc.GatheringCompletePromise(b.pc)
-	must(b.t, b.pc.SetLocalDescription(offer))
-	select {
-	case <-gathered:
-	case <-time.After(ConnectTimeout):
-		b.t.Fatalf("browser: ICE gathering did not complete")
+	ctx, cancel := context.WithTimeout(context.Background(), ConnectTimeout)
+	defer cancel()
+	sdp, err := pionkit.LocalDescription(ctx, b.pc, offer)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
 	}
-	return []byte(b.pc.LocalDescription().SDP)
+	return sdp
 }
 
 // SetAnswer applies the gateway's answer and waits until the browser is
@@ -386,17 +366,6 @@ func (c *cutConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		return len(p), nil
 	}
 	return c.PacketConn.WriteTo(p, addr)
-}
-
-func g711(c media.Codec) webrtc.RTPCodecParameters {
-	mime := webrtc.MimeTypePCMU
-	if c == media.PCMA {
-		mime = webrtc.MimeTypePCMA
-	}
-	return webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: media.SampleRate},
-		PayloadType:        webrtc.PayloadType(c.PayloadType()),
-	}
 }
 
 func must(t testing.TB, err error) {

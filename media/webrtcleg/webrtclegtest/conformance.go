@@ -432,3 +432,24 @@ func (s Suite) engineClose(t *testing.T) {
 		t.Errorf("second Engine.Close: %v", err)
 	}
 }
+
+// Concrete is an engine whose Accept returns its own leg type, as
+// *webrtcleg.Engine and *lean.Engine do.
+type Concrete[L Leg] interface {
+	Accept(ctx context.Context, offer []byte) (L, []byte, error)
+	Addr() netip.AddrPort
+	Close() error
+}
+
+// Adapt makes a Concrete engine an Engine for the suite.
+func Adapt[L Leg](e Concrete[L]) Engine { return adapted[L]{e} }
+
+type adapted[L Leg] struct{ Concrete[L] }
+
+func (a adapted[L]) Accept(ctx context.Context, offer []byte) (Leg, []byte, error) {
+	leg, answer, err := a.Concrete.Accept(ctx, offer)
+	if err != nil {
+		return nil, nil, err // not a nil L in a non-nil Leg
+	}
+	return leg, answer, nil
+}
