@@ -26,8 +26,15 @@ func (s *SQLite) PutMenu(ctx context.Context, m store.Menu) (store.Menu, error) 
 		return store.Menu{}, e
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, t := range m.Targets() {
+		fields, targets := m.SortedDigits(), m.Targets() // the options' targets by digit, then the fallback
+		for i, t := range targets {
 			if err := targetExists(ctx, tx, t, m.ID); err != nil {
+				if ve, ok := errors.AsType[*store.ValidationError](err); ok { // name the field (the console shows it there)
+					ve.Field = "fallback"
+					if i < len(fields) {
+						ve.Field = "options." + fields[i] + ".target"
+					}
+				}
 				return err
 			}
 		}

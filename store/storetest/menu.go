@@ -54,10 +54,10 @@ func Menus(t *testing.T, be Backend) {
 		field  string
 		reason string
 	}{
-		{"unknown queue", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "queue:nope"}}}, "target", "unknown queue nope"},
-		{"unknown workflow", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "workflow:nope"}}}, "target", "unknown workflow nope"},
-		{"unknown menu", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "ivr:menu:nope"}}}, "target", "unknown menu nope"},
-		{"unknown fallback", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "queue:sales"}}, Fallback: "queue:nope"}, "target", "unknown queue nope"},
+		{"unknown queue", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "queue:nope"}}}, "options.1.target", "unknown queue nope"},
+		{"unknown workflow", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "workflow:nope"}}}, "options.1.target", "unknown workflow nope"},
+		{"unknown menu", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "ivr:menu:nope"}}}, "options.1.target", "unknown menu nope"},
+		{"unknown fallback", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "queue:sales"}}, Fallback: "queue:nope"}, "fallback", "unknown queue nope"},
 		{"echo", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "echo"}}}, "options.1.target", "echo is not a menu target"},
 		{"bad target", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"1": {Target: "voicemail"}}}, "options.1.target", "must be queue:<id>"},
 		{"two digits", store.Menu{ID: "x", Prompt: "p", Options: map[string]store.MenuOption{"12": {Target: "queue:sales"}}}, "options", "one digit"},
