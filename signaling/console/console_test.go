@@ -259,16 +259,7 @@ func TestValidationErrors(t *testing.T) {
 		{"events.list", `{"since":"x"}`, "since: "},
 	}
 	for i, tt := range tests {
-		t.Run(tt.method+" "+tt.params, func(t *testing.T) {
-			id := fmt.Sprint(1000 + i)
-			r, err := c.RawCall(t.Context(), id, []byte(`{"jsonrpc":"2.0","id":`+id+`,"method":"`+tt.method+`","params":`+tt.params+`}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Error == nil || r.Error.Code != ws.CodeInvalidParams || r.Error.Data == nil || !strings.HasPrefix(r.Error.Data.Reason, tt.reason) {
-				t.Errorf("%s %s = %s %+v, want -32602 with reason %q", tt.method, tt.params, r.Result, r.Error, tt.reason)
-			}
-		})
+		t.Run(tt.method+" "+tt.params, func(t *testing.T) { wantInvalidRaw(t, c, 1000+i, tt.method, tt.params, tt.reason) })
 	}
 	// Nothing was written or applied.
 	var as []store.Agent

@@ -2,7 +2,9 @@ package console_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -160,5 +162,36 @@ func isClosed(c *wstest.Client) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// httpDo sends method url with body and returns the status, the body and
+// the Content-Type.
+func httpDo(t *testing.T, method, url string, body io.Reader) (int, []byte, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header.Get("Content-Type")
+}
+
+// wantInvalidRaw sends params (raw JSON) and wants -32602 with a reason
+// starting with reason.
+func wantInvalidRaw(t *testing.T, c *wstest.Client, id int, method, params, reason string) {
+	t.Helper()
+	n := fmt.Sprint(id)
+	r, err := c.RawCall(t.Context(), n, []byte(`{"jsonrpc":"2.0","id":`+n+`,"method":"`+method+`","params":`+params+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Error == nil || r.Error.Code != ws.CodeInvalidParams || r.Error.Data == nil || !strings.HasPrefix(r.Error.Data.Reason, reason) {
+		t.Errorf("%s %s = %s %+v, want -32602 with reason %q", method, params, r.Result, r.Error, reason)
 	}
 }

@@ -57,17 +57,8 @@ func menuEnv(t *testing.T) (*env, *menuApplier, *httptest.Server) {
 
 func putPrompt(t *testing.T, srv *httptest.Server, id string, body io.Reader) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, srv.URL+"/api/prompts/"+id, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, b, _ := httpDo(t, http.MethodPut, srv.URL+"/api/prompts/"+id, body)
+	return code, string(b)
 }
 
 // TestMenusAndPrompts (PROTOCOL §10, docs §K "IVR menus and prompts"):
@@ -177,16 +168,7 @@ func TestMenuValidation(t *testing.T) {
 		{"prompt.delete", `{}`, "id: required"},
 	}
 	for i, tt := range tests {
-		t.Run(tt.method+" "+tt.params, func(t *testing.T) {
-			id := fmt.Sprint(2000 + i)
-			r, err := c.RawCall(t.Context(), id, []byte(`{"jsonrpc":"2.0","id":`+id+`,"method":"`+tt.method+`","params":`+tt.params+`}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Error == nil || r.Error.Code != ws.CodeInvalidParams || r.Error.Data == nil || !strings.HasPrefix(r.Error.Data.Reason, tt.reason) {
-				t.Errorf("%s %s = %s %+v %+v, want -32602 with reason %q", tt.method, tt.params, r.Result, r.Error, r.Error.Data, tt.reason)
-			}
-		})
+		t.Run(tt.method+" "+tt.params, func(t *testing.T) { wantInvalidRaw(t, c, 2000+i, tt.method, tt.params, tt.reason) })
 	}
 	var ms []store.Menu
 	c.MustCall("menu.list", nil, &ms)

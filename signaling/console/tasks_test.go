@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -179,26 +178,16 @@ func TestTaskAPI(t *testing.T) {
 	t.Cleanup(srv.Close)
 	do := func(method, path, body string) (int, map[string]any, []any) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		code, b, ct := httpDo(t, method, srv.URL+path, strings.NewReader(body))
+		if ct != "application/json" {
 			t.Errorf("%s %s: Content-Type %q", method, path, ct)
 		}
 		var obj map[string]any
 		var arr []any
-		if json.Unmarshal(buf.Bytes(), &obj) != nil && json.Unmarshal(buf.Bytes(), &arr) != nil {
-			t.Errorf("%s %s: body not JSON: %s", method, path, buf.String())
+		if json.Unmarshal(b, &obj) != nil && json.Unmarshal(b, &arr) != nil {
+			t.Errorf("%s %s: body not JSON: %s", method, path, b)
 		}
-		return resp.StatusCode, obj, arr
+		return code, obj, arr
 	}
 	reason := func(obj map[string]any) string {
 		er, _ := obj["error"].(map[string]any)
