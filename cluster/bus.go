@@ -33,7 +33,7 @@ type Bus struct {
 // NewBus makes the bus under key prefix.
 func NewBus(rdb *redis.Client, prefix string) *Bus { return &Bus{rdb: rdb, prefix: prefix} }
 
-func (b *Bus) factsKey() string           { return b.prefix + ":facts" }
+func (b *Bus) factsKey() string          { return b.prefix + ":facts" }
 func (b *Bus) decKey(node string) string { return b.prefix + ":dec:" + node }
 
 // SendFact appends f to the facts stream.
