@@ -115,7 +115,10 @@ func (r *Router) mayTake(a *agent, q *queue, ch string, nb bool) bool {
 	return !nb || a.nb < a.maxNB // rule 3
 }
 
+// markAgent re-files a in its queues (refresh) after a change to its state
+// or load, and queues it for the next settle, which may offer it work.
 func (r *Router) markAgent(a *agent) {
+	r.refresh(a)
 	if !a.dirty {
 		a.dirty = true
 		r.dirtyAgents = append(r.dirtyAgents, a)
@@ -303,7 +306,6 @@ func (r *Router) cancelOffers(a *agent, reason string, now time.Time) {
 		r.endReservation(res, ReservationCanceled, reason, now)
 		r.requeue(res.t, reason, now)
 	}
-	r.refresh(a)
 	r.markAgent(a)
 }
 

@@ -215,7 +215,6 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 		}
 		if old.AllowBusyAgents != cfg.AllowBusyAgents || old.Simultaneous != cfg.Simultaneous {
 			for _, m := range q.members {
-				r.refresh(m.a)
 				r.markAgent(m.a)
 			}
 		}
@@ -228,7 +227,6 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 	r.queues[cfg.ID] = q
 	for _, a := range r.listing[cfg.ID] {
 		r.join(a, q)
-		r.refresh(a)
 		r.markAgent(a)
 	}
 	r.settle(now)
@@ -240,9 +238,9 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 // that comes back gets the fallback then.
 func (r *Router) RemoveQueue(id QueueID, now time.Time) error {
 	r.advance(now)
-	q, ok := r.queues[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownQueue, id)
+	q, err := lookup(r.queues, id, ErrUnknownQueue)
+	if err != nil {
+		return err
 	}
 	delete(r.queues, id)
 	q.removed = true
@@ -318,7 +316,6 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 		a.chCap[ch] = c
 	}
 	r.setQueues(a, cfg.Queues)
-	r.refresh(a)
 	r.markAgent(a)
 	r.settle(now)
 	return nil
@@ -328,9 +325,9 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 // their tasks re-offered; accepted calls stay until CallEnded.
 func (r *Router) RemoveAgent(id AgentID, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	delete(r.agents, id)
 	if a.ext != "" {
@@ -414,9 +411,9 @@ func (r *Router) leaveAll(a *agent) {
 // cancels the agent's offers (rule 9) and re-offers their tasks.
 func (r *Router) SetConnected(id AgentID, connected bool, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	if a.connected == connected {
 		return nil
@@ -431,7 +428,6 @@ func (r *Router) SetConnected(id AgentID, connected bool, now time.Time) error {
 		r.emit(Event{Type: AgentDisconnected, At: now, Agent: id})
 		r.cancelOffers(a, ReasonDisconnected, now)
 	}
-	r.refresh(a)
 	r.markAgent(a)
 	r.settle(now)
 	return nil
@@ -441,9 +437,9 @@ func (r *Router) SetConnected(id AgentID, connected bool, now time.Time) error {
 // offers (rule 9) and re-offers their tasks.
 func (r *Router) SetActivity(id AgentID, act Activity, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	if act <= ActivityUnknown || act > ActivityOffline {
 		return fmt.Errorf("%w: activity %d", ErrInvalid, int(act))
@@ -466,7 +462,6 @@ func (r *Router) setActivity(a *agent, act Activity, reason string, now time.Tim
 	} else {
 		r.cancelOffers(a, ReasonActivity, now)
 	}
-	r.refresh(a)
 	r.markAgent(a)
 }
 

@@ -129,89 +129,89 @@ func TestV2Rule2BlockingWorkStopsQueueWork(t *testing.T) {
 	}
 }
 
-// Luware scenario 1: "Agent1 accepts a blocking task, and the next task is
-// not offered to it." With and without a free second agent.
-func TestV2LuwareScenario1BlockingTask(t *testing.T) {
+// aloneAndWithSecond runs f as two subtests: the agent under test alone,
+// and with a free second agent (second).
+func aloneAndWithSecond(t *testing.T, f func(t *testing.T, second bool)) {
 	for _, second := range []bool{false, true} {
 		name := "alone"
 		if second {
 			name = "with a free second agent"
 		}
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t)
-			h.queue(Queue{ID: "q", Simultaneous: true})
-			h.agentCfg(AgentConfig{ID: "Agent1", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 4}})
-			h.task("t1", "q", "chat", false)
-			h.wantOffer("t1", "Agent1")
-			h.accept("t1")
-			if second {
-				h.tick(time.Second)
-				h.agentCfg(AgentConfig{ID: "Agent2", Queues: []QueueID{"q"}})
-			}
-			for _, nb := range []bool{false, true} {
-				id := TaskID("next-blocking")
-				if nb {
-					id = "next-nonblocking"
-				}
-				h.task(id, "q", "chat", nb)
-				_, got := h.offerOf(id)
-				if got == "Agent1" {
-					t.Fatalf("%s offered to Agent1 holding a blocking task", id)
-				}
-				if second && got != "Agent2" && !nb {
-					t.Fatalf("%s offered to %q, want Agent2", id, got)
-				}
-			}
-			if !second {
-				h.wantWaiting("next-blocking")
-				h.wantWaiting("next-nonblocking")
-			}
-		})
+		t.Run(name, func(t *testing.T) { f(t, second) })
 	}
+}
+
+// Luware scenario 1: "Agent1 accepts a blocking task, and the next task is
+// not offered to it." With and without a free second agent.
+func TestV2LuwareScenario1BlockingTask(t *testing.T) {
+	aloneAndWithSecond(t, func(t *testing.T, second bool) {
+		h := newHarness(t)
+		h.queue(Queue{ID: "q", Simultaneous: true})
+		h.agentCfg(AgentConfig{ID: "Agent1", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 4}})
+		h.task("t1", "q", "chat", false)
+		h.wantOffer("t1", "Agent1")
+		h.accept("t1")
+		if second {
+			h.tick(time.Second)
+			h.agentCfg(AgentConfig{ID: "Agent2", Queues: []QueueID{"q"}})
+		}
+		for _, nb := range []bool{false, true} {
+			id := TaskID("next-blocking")
+			if nb {
+				id = "next-nonblocking"
+			}
+			h.task(id, "q", "chat", nb)
+			_, got := h.offerOf(id)
+			if got == "Agent1" {
+				t.Fatalf("%s offered to Agent1 holding a blocking task", id)
+			}
+			if second && got != "Agent2" && !nb {
+				t.Fatalf("%s offered to %q, want Agent2", id, got)
+			}
+		}
+		if !second {
+			h.wantWaiting("next-blocking")
+			h.wantWaiting("next-nonblocking")
+		}
+	})
 }
 
 // Luware scenario 2: "With a limit of 2, Agent1 gets two non-blocking tasks
 // and not a third." With and without a free second agent.
 func TestV2LuwareScenario2NonBlockingLimit(t *testing.T) {
-	for _, second := range []bool{false, true} {
-		name := "alone"
+	aloneAndWithSecond(t, func(t *testing.T, second bool) {
+		h := newHarness(t)
+		h.queue(Queue{ID: "q", Simultaneous: true})
+		h.agentCfg(AgentConfig{ID: "Agent1", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 8}})
 		if second {
-			name = "with a free second agent"
+			h.tick(time.Second)
+			h.agentCfg(AgentConfig{ID: "Agent2", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 8}})
 		}
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t)
-			h.queue(Queue{ID: "q", Simultaneous: true})
-			h.agentCfg(AgentConfig{ID: "Agent1", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 8}})
-			if second {
-				h.tick(time.Second)
-				h.agentCfg(AgentConfig{ID: "Agent2", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 8}})
+		got := map[AgentID]int{}
+		for i := range 5 {
+			id := TaskID("t" + string(rune('1'+i)))
+			h.tick(time.Second)
+			h.task(id, "q", "chat", true)
+			if _, a := h.offerOf(id); a != "" {
+				h.accept(id)
+				got[a]++
 			}
-			got := map[AgentID]int{}
-			for i := range 5 {
-				id := TaskID("t" + string(rune('1'+i)))
-				h.tick(time.Second)
-				h.task(id, "q", "chat", true)
-				if _, a := h.offerOf(id); a != "" {
-					h.accept(id)
-					got[a]++
-				}
-				if got["Agent1"] > 2 {
-					t.Fatalf("Agent1 got a third non-blocking task")
-				}
+			if got["Agent1"] > 2 {
+				t.Fatalf("Agent1 got a third non-blocking task")
 			}
-			if got["Agent1"] != 2 {
-				t.Fatalf("Agent1 got %d non-blocking tasks, want 2", got["Agent1"])
+		}
+		if got["Agent1"] != 2 {
+			t.Fatalf("Agent1 got %d non-blocking tasks, want 2", got["Agent1"])
+		}
+		if second {
+			if got["Agent2"] != 2 {
+				t.Fatalf("Agent2 got %d, want 2", got["Agent2"])
 			}
-			if second {
-				if got["Agent2"] != 2 {
-					t.Fatalf("Agent2 got %d, want 2", got["Agent2"])
-				}
-				h.wantWaiting("t5")
-			} else {
-				h.wantWaiting("t3")
-			}
-		})
-	}
+			h.wantWaiting("t5")
+		} else {
+			h.wantWaiting("t3")
+		}
+	})
 }
 
 // Rule 3: "An agent whose only work is non-blocking tasks may be offered

@@ -93,16 +93,15 @@ func validChannel(ch string) bool {
 // task.canceled. An accepted task is ended with CallEnded instead.
 func (r *Router) CancelTask(id TaskID, now time.Time) error {
 	r.advance(now)
-	t, ok := r.tasks[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+	t, err := lookup(r.tasks, id, ErrUnknownTask)
+	if err != nil {
+		return err
 	}
 	if t.state == stateAssigned {
 		return fmt.Errorf("%w: %q", ErrTaskAssigned, id)
 	}
 	if res := t.res; res != nil {
 		r.endReservation(res, ReservationCanceled, ReasonCanceled, now)
-		r.refresh(res.a)
 		r.markAgent(res.a)
 	}
 	t.unwait()
@@ -116,9 +115,9 @@ func (r *Router) CancelTask(id TaskID, now time.Time) error {
 // Accept turns a live offer into a call counted in the agent's load.
 func (r *Router) Accept(id ReservationID, now time.Time) error {
 	r.advance(now)
-	res, ok := r.res[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownReservation, id)
+	res, err := lookup(r.res, id, ErrUnknownReservation)
+	if err != nil {
+		return err
 	}
 	a, t := res.a, res.t
 	if t.channel() == "" {
@@ -142,14 +141,13 @@ func (r *Router) Accept(id ReservationID, now time.Time) error {
 // fallback (rule 7).
 func (r *Router) Reject(id ReservationID, now time.Time) error {
 	r.advance(now)
-	res, ok := r.res[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownReservation, id)
+	res, err := lookup(r.res, id, ErrUnknownReservation)
+	if err != nil {
+		return err
 	}
 	a, t := res.a, res.t
 	t.exclude = append(t.exclude, a.id)
 	r.endReservation(res, ReservationRejected, "", now)
-	r.refresh(a)
 	r.markAgent(a)
 	r.requeue(t, ReasonRejected, now)
 	r.settle(now)
@@ -163,7 +161,6 @@ func (r *Router) timeout(res *reservation, now time.Time) {
 	a, t := res.a, res.t
 	t.exclude = append(t.exclude, a.id)
 	r.endReservation(res, ReservationTimeout, "", now)
-	r.refresh(a)
 	r.markAgent(a)
 	if !a.removed {
 		r.setActivity(a, ActivityUnavailable, ReasonRONA, now)
@@ -180,9 +177,9 @@ func (r *Router) Complete(id TaskID, now time.Time) error { return r.CallEnded(i
 // the agent is in wrap-up (rule 8).
 func (r *Router) CallEnded(id TaskID, now time.Time) error {
 	r.advance(now)
-	t, ok := r.tasks[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+	t, err := lookup(r.tasks, id, ErrUnknownTask)
+	if err != nil {
+		return err
 	}
 	if t.state != stateAssigned {
 		return fmt.Errorf("%w: %q", ErrNotAssigned, id)
@@ -202,7 +199,6 @@ func (r *Router) CallEnded(id TaskID, now time.Time) error {
 		} else if a.calls+a.tasks == 0 && !a.wrapup {
 			a.idleSince = now
 		}
-		r.refresh(a)
 		r.markAgent(a)
 	}
 	r.settle(now)
@@ -213,9 +209,9 @@ func (r *Router) CallEnded(id TaskID, now time.Time) error {
 // when the agent is not in wrap-up.
 func (r *Router) WrapupDone(id AgentID, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	if a.wrapup {
 		r.endWrapup(a, ReasonWrapupDone, now)
@@ -229,9 +225,9 @@ func (r *Router) WrapupDone(id AgentID, now time.Time) error {
 // has reached the capacity.
 func (r *Router) AddCall(id AgentID, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	if a.load() >= a.capacity {
 		return fmt.Errorf("%w: %q has %d of %d", ErrAtCapacity, id, a.load(), a.capacity)
@@ -245,9 +241,9 @@ func (r *Router) AddCall(id AgentID, now time.Time) error {
 // EndCall ends a call added with AddCall.
 func (r *Router) EndCall(id AgentID, now time.Time) error {
 	r.advance(now)
-	a, ok := r.agents[id]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
 	}
 	if a.outbound == 0 {
 		return fmt.Errorf("%w: %q", ErrNoCall, id)
@@ -257,7 +253,6 @@ func (r *Router) EndCall(id AgentID, now time.Time) error {
 	if a.calls+a.tasks == 0 && !a.wrapup {
 		a.idleSince = now
 	}
-	r.refresh(a)
 	r.markAgent(a)
 	r.settle(now)
 	return nil
@@ -281,7 +276,6 @@ func (r *Router) endWrapup(a *agent, reason string, now time.Time) {
 	if a.calls+a.tasks == 0 {
 		a.idleSince = now
 	}
-	r.refresh(a)
 	r.markAgent(a)
 }
 

@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -265,3 +266,13 @@ const (
 	DefaultDirectOfferTimeout = 60 * time.Second
 	DefaultQueueOfferTimeout  = 15 * time.Second
 )
+
+// lookup returns m[id], or an error wrapping unknown (ErrUnknownAgent, ...)
+// that names id.
+func lookup[K ~string, V any](m map[K]V, id K, unknown error) (V, error) {
+	v, ok := m[id]
+	if !ok {
+		return v, fmt.Errorf("%w: %q", unknown, id)
+	}
+	return v, nil
+}
