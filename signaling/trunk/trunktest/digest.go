@@ -9,9 +9,14 @@ import (
 )
 
 // checkDigest verifies a request's Authorization digest (RFC 2617, MD5,
-// with or without qop=auth) against realm, user, password and nonce.
-func checkDigest(req *sip.Request, method, realm, user, password, nonce string) bool {
-	h := req.GetHeader("Authorization")
+// with or without qop=auth; Proxy-Authorization when proxy) against realm,
+// user, password and nonce.
+func checkDigest(req *sip.Request, method string, proxy bool, realm, user, password, nonce string) bool {
+	name := "Authorization"
+	if proxy {
+		name = "Proxy-Authorization"
+	}
+	h := req.GetHeader(name)
 	if h == nil {
 		return false
 	}

@@ -57,8 +57,9 @@ func NewPhone(t testing.TB, transport string) *Phone {
 	return newPhone(t, transport, nil, nil)
 }
 
-// newPhone builds a phone; setup (may be nil) adds handlers before it serves.
-func newPhone(t testing.TB, transport string, tlsConf *tls.Config, setup func(*sipgo.Server)) *Phone {
+// newPhone builds a phone; setup (may be nil) adds or replaces handlers
+// before it serves.
+func newPhone(t testing.TB, transport string, tlsConf *tls.Config, setup func(*sipgo.Server, *Phone)) *Phone {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := []sipgo.UserAgentOption{sipgo.WithUserAgent("trunktest"), sipgo.WithUserAgentHostname("127.0.0.1"),
@@ -76,9 +77,6 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config, setup func(*s
 		t.Fatalf("trunktest: server: %v", err)
 	}
 	p := &Phone{t: t, transport: transport, ua: ua, srv: srv}
-	if setup != nil {
-		setup(srv)
-	}
 	var port int
 	var serve func() // started once every handler is in place
 	ctx, cancel := context.WithCancel(context.Background())
@@ -124,6 +122,9 @@ func newPhone(t testing.TB, transport string, tlsConf *tls.Config, setup func(*s
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil))
 	})
+	if setup != nil {
+		setup(srv, p)
+	}
 	if serve != nil {
 		p.wg.Go(serve)
 	}

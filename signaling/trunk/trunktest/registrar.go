@@ -19,6 +19,11 @@ type RegistrarConfig struct {
 	Realm, Username, Password string // digest credentials a REGISTER must carry (401 first)
 	Expires                   int    // granted seconds; 0 means what was asked
 	Refuse                    int    // when set, every authenticated REGISTER gets this code (e.g. 403)
+	// Callee, when set, answers the INVITEs sent to the registrar (the
+	// carrier's outbound side: calls the registered account places) as a
+	// UAS with this script, e.g. with digest Password and ProxyAuth.
+	// Otherwise they get 486.
+	Callee *UASConfig
 }
 
 // Registration is one REGISTER the registrar accepted.
@@ -39,6 +44,8 @@ type Registrar struct {
 	cfg   RegistrarConfig
 	nonce string
 
+	callee *UAS // when cfg.Callee is set
+
 	mu       sync.Mutex // guards following
 	regs     []Registration
 	requests int
@@ -49,9 +56,22 @@ type Registrar struct {
 func NewRegistrar(t testing.TB, transport string, cfg RegistrarConfig) *Registrar {
 	t.Helper()
 	r := &Registrar{cfg: cfg, nonce: sip.GenerateTagN(16), regCh: make(chan Registration, 64)}
-	r.Phone = newPhone(t, transport, nil, func(srv *sipgo.Server) { srv.OnRegister(r.onRegister) })
+	r.Phone = newPhone(t, transport, nil, func(srv *sipgo.Server, p *Phone) {
+		srv.OnRegister(r.onRegister)
+		if cfg.Callee != nil {
+			cc := *cfg.Callee
+			cc.Transport = transport
+			r.callee = newUASState(cc)
+			r.callee.addr = p.addr
+			r.callee.install(srv, p.client, "carrier", p.dialogs.ReadBye)
+		}
+	})
 	return r
 }
+
+// Callee returns the UAS answering INVITEs sent to the registrar, or nil
+// without RegistrarConfig.Callee.
+func (r *Registrar) Callee() *UAS { return r.callee }
 
 // Registered delivers each accepted REGISTER (buffered; extra ones dropped).
 func (r *Registrar) Registered() <-chan Registration { return r.regCh }
@@ -129,7 +149,7 @@ func (r *Registrar) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 
 // authorized checks REGISTER digest credentials (RFC 2617, MD5).
 func (r *Registrar) authorized(req *sip.Request) bool {
-	return checkDigest(req, "REGISTER", r.cfg.Realm, r.cfg.Username, r.cfg.Password, r.nonce)
+	return checkDigest(req, "REGISTER", false, r.cfg.Realm, r.cfg.Username, r.cfg.Password, r.nonce)
 }
 
 // CallContact places a call to a registered Contact, as a carrier

@@ -35,6 +35,19 @@ type UASConfig struct {
 	// SessionExpires, when set, goes into the 200 as Session-Expires (with
 	// Require: timer), e.g. "90;refresher=uac" (RFC 4028).
 	SessionExpires string
+	// ProxyAuth challenges with 407 and Proxy-Authenticate (RFC 3261
+	// §22.3) instead of 401, as many carriers do for INVITE.
+	ProxyAuth bool
+	// FinalFor overrides Final for the numbers (Request-URI users) it
+	// names, e.g. {"5550503": 503}.
+	FinalFor map[string]int
+}
+
+// InviteSeen is one INVITE as the UAS received it.
+type InviteSeen struct {
+	Number     string // Request-URI user
+	From       string // From user
+	Authorized bool   // it carried valid digest credentials
 }
 
 // UAS is a scripted SIP callee on 127.0.0.1 for tests of outbound calls.
@@ -55,6 +68,14 @@ type UAS struct {
 	dropped  int
 	canceled int
 	updates  []time.Time // when each UPDATE arrived
+	invites  []InviteSeen
+}
+
+// Invites returns every INVITE received, in order.
+func (u *UAS) Invites() []InviteSeen {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]InviteSeen(nil), u.invites...)
 }
 
 // Updates returns when each UPDATE arrived.
@@ -77,6 +98,10 @@ func (c *UASCall) Bye(ctx context.Context) error { return c.dlg.Bye(ctx) }
 // Done is closed when the call ends (BYE either way).
 func (c *UASCall) Done() <-chan struct{} { return c.dlg.Context().Done() }
 
+func newUASState(cfg UASConfig) *UAS {
+	return &UAS{cfg: cfg, calls: make(chan *UASCall, 16), pracks: make(chan string, 4), counts: map[string]int{}, nonce: sip.GenerateTagN(24)}
+}
+
 // NewUAS starts a UAS; t.Cleanup closes it.
 func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	t.Helper()
@@ -94,7 +119,8 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	if err != nil {
 		t.Fatalf("trunktest: uas server: %v", err)
 	}
-	u := &UAS{cfg: cfg, ua: ua, calls: make(chan *UASCall, 16), pracks: make(chan string, 4), counts: map[string]int{}, nonce: sip.GenerateTagN(24)}
+	u := newUASState(cfg)
+	u.ua = ua
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	var port int
@@ -128,8 +154,19 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	if err != nil {
 		t.Fatalf("trunktest: uas client: %v", err)
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "uas", Host: "127.0.0.1", Port: port}}
-	if cfg.Transport == "tcp" {
+	u.install(srv, client, "uas", nil)
+	serve()
+	t.Cleanup(u.Close)
+	return u
+}
+
+// install puts the UAS's handlers (INVITE, ACK, BYE, UPDATE, PRACK) on
+// srv; its dialogs send through client with a Contact of user at u.addr.
+// otherBye (may be nil) is tried for a BYE that matches no UAS dialog
+// (a registrar's own outgoing calls).
+func (u *UAS) install(srv *sipgo.Server, client *sipgo.Client, user string, otherBye func(*sip.Request, sip.ServerTransaction) error) {
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(u.addr.Port())}}
+	if u.cfg.Transport == "tcp" {
 		contact.Address.UriParams = sip.NewParams()
 		contact.Address.UriParams.Add("transport", "tcp")
 	}
@@ -168,13 +205,10 @@ func NewUAS(t testing.TB, cfg UASConfig) *UAS {
 	})
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		u.count("BYE")
-		if err := u.dialogs.ReadBye(req, tx); err != nil {
+		if err := u.dialogs.ReadBye(req, tx); err != nil && (otherBye == nil || otherBye(req, tx) != nil) {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		}
 	})
-	serve()
-	t.Cleanup(u.Close)
-	return u
 }
 
 // URI returns the UAS as an outbound trunk URI, e.g.
@@ -206,6 +240,9 @@ func (u *UAS) Canceled() int {
 // Close stops the UAS and waits for its goroutines. It is idempotent.
 func (u *UAS) Close() {
 	u.once.Do(func() {
+		if u.ua == nil {
+			return // a registrar's callee: the registrar owns the user agent
+		}
 		u.cancel()
 		u.ua.Close()
 		u.wg.Wait()
@@ -219,10 +256,21 @@ func (u *UAS) count(method string) {
 }
 
 func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	u.count("INVITE")
-	if u.cfg.Password != "" && !u.authorized(req) {
-		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
-		res.AppendHeader(sip.NewHeader("WWW-Authenticate",
+	seen := InviteSeen{Number: req.Recipient.User, Authorized: u.cfg.Password != "" && u.authorized(req)}
+	if f := req.From(); f != nil {
+		seen.From = f.Address.User
+	}
+	u.mu.Lock()
+	u.counts["INVITE"]++
+	u.invites = append(u.invites, seen)
+	u.mu.Unlock()
+	if u.cfg.Password != "" && !seen.Authorized {
+		code, reason, hdr := 401, "Unauthorized", "WWW-Authenticate"
+		if u.cfg.ProxyAuth {
+			code, reason, hdr = 407, "Proxy Authentication Required", "Proxy-Authenticate"
+		}
+		res := sip.NewResponseFromRequest(req, code, reason, nil)
+		res.AppendHeader(sip.NewHeader(hdr,
 			fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, u.cfg.Realm, u.nonce)))
 		_ = tx.Respond(res)
 		return
@@ -260,8 +308,12 @@ func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			_ = dlg.Respond(code, "Ringing", nil)
 		}
 	}
+	final := u.cfg.Final
+	if f, ok := u.cfg.FinalFor[req.Recipient.User]; ok {
+		final = f
+	}
 	wait := u.cfg.AnswerDelay
-	if u.cfg.Final < 0 {
+	if final < 0 {
 		wait = time.Minute
 	}
 	select {
@@ -277,10 +329,10 @@ func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	switch {
-	case u.cfg.Final < 0:
+	case final < 0:
 		return
-	case u.cfg.Final != 0 && u.cfg.Final != 200:
-		_ = dlg.Respond(u.cfg.Final, reasonOf(u.cfg.Final), nil)
+	case final != 0 && final != 200:
+		_ = dlg.Respond(final, reasonOf(final), nil)
 		return
 	}
 	ok := sip.NewSDPResponseFromRequest(dlg.InviteRequest, answer)
@@ -304,6 +356,8 @@ func (u *UAS) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 func reasonOf(code int) string {
 	switch code {
+	case 503:
+		return "Service Unavailable"
 	case 486:
 		return "Busy Here"
 	case 404:
@@ -316,5 +370,5 @@ func reasonOf(code int) string {
 
 // authorized checks the INVITE's digest credentials (RFC 2617).
 func (u *UAS) authorized(req *sip.Request) bool {
-	return checkDigest(req, "INVITE", u.cfg.Realm, u.cfg.Username, u.cfg.Password, u.nonce)
+	return checkDigest(req, "INVITE", u.cfg.ProxyAuth, u.cfg.Realm, u.cfg.Username, u.cfg.Password, u.nonce)
 }
