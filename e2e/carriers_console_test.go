@@ -150,23 +150,10 @@ func TestConsoleCarriersBothWays(t *testing.T) {
 	}
 
 	// A call from the registration-based carrier to the registered Contact.
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	ctx, cancel = context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	d, err := reg.CallContact(ctx, first, "5000", rtp.Offer())
-	if err != nil {
-		t.Fatalf("carrier call to the registered Contact: %v", err)
-	}
-	if err := rtp.SetAnswer(d.AnswerSDP()); err != nil {
-		t.Fatal(err)
-	}
-	rtp.PlayTone(toneReg)
+	rc := callFromRegistrar(t, reg, first, "5000", toneReg)
 	a.accept(t)
-	hears(t, "agent (registered carrier's caller)", a.classify, toneReg)
-	hears(t, "registered carrier's caller", rtp.Classify, toneAgent)
-	if err := d.Bye(ctx); err != nil {
-		t.Fatalf("bye: %v", err)
-	}
+	talking(t, "registered carrier's call", rc, toneReg, a)
+	rc.bye(t)
 	a.WS.WaitNotification("call.ended", 10*time.Second)
 	p.calls("regcarrier", "0 / 1 / 0")
 
@@ -207,6 +194,24 @@ func TestConsoleCarriersBothWays(t *testing.T) {
 	a.callOp(t, "call.hangup", out.ID)
 	a.WS.WaitNotification("call.ended", 10*time.Second)
 	p.calls("regcarrier", "0 / 1 / 1")
+}
+
+// callFromRegistrar has the registrar's carrier call number on the
+// registered Contact r, sending toneHz once answered.
+func callFromRegistrar(t *testing.T, reg *trunktest.Registrar, r trunktest.Registration, number string, toneHz float64) *caller {
+	t.Helper()
+	rtp := rtplegtest.NewPhone(t, media.PCMU)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	d, err := reg.CallContact(ctx, r, number, rtp.Offer())
+	if err != nil {
+		t.Fatalf("carrier call to the registered Contact: %v", err)
+	}
+	if err := rtp.SetAnswer(d.AnswerSDP()); err != nil {
+		t.Fatalf("carrier call to the registered Contact: answer SDP: %v", err)
+	}
+	rtp.PlayTone(toneHz)
+	return &caller{SIP: reg.Phone, RTP: rtp, Dlg: d}
 }
 
 // answered waits for the next call a UAS answered.

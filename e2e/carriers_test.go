@@ -89,17 +89,8 @@ func TestCarriersFailoverCallerIDAndRegistration(t *testing.T) {
 	if v := g.metric(t, `switchboard_trunk_registered{trunk="reg"}`); v != 1 {
 		t.Errorf("switchboard_trunk_registered{trunk=\"reg\"} = %v, want 1", v)
 	}
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	d, err := reg.CallContact(t.Context(), first, "5000", rtp.Offer())
-	if err != nil {
-		t.Fatalf("carrier call to the registered Contact: %v", err)
-	}
-	if err := rtp.SetAnswer(d.AnswerSDP()); err != nil {
-		t.Fatal(err)
-	}
-	rtp.PlayTone(toneCaller1)
+	rc := callFromRegistrar(t, reg, first, "5000", toneCaller1)
 	a.accept(t)
-	hears(t, "agent (caller of the registered carrier)", a.classify, toneCaller1)
-	hears(t, "caller of the registered carrier", rtp.Classify, toneAgent)
-	_ = d.Bye(t.Context())
+	talking(t, "the registered carrier's call", rc, toneCaller1, a)
+	rc.bye(t)
 }
