@@ -23,6 +23,8 @@ type v2Floor struct {
 	free   []AgentID
 	skills map[AgentID][]int // expression queues selected by the agent's skills
 	listed map[AgentID][]QueueID
+	ext    map[AgentID]string
+	buf    []QueueID // members' result, reused: PutAgent copies it
 	next   int
 }
 
@@ -37,18 +39,19 @@ func benchTaskV2(id string, q QueueID, i int) Task {
 	return t
 }
 
-// membership: listed queues plus the expression queues the skills select.
+// membership: listed queues plus the expression queues the skills select,
+// in a buffer the next call reuses (the router copies what it keeps).
 func (f *v2Floor) members(id AgentID) []QueueID {
-	qs := append([]QueueID(nil), f.listed[id]...)
+	f.buf = append(f.buf[:0], f.listed[id]...)
 	for _, k := range f.skills[id] {
-		qs = append(qs, benchQueue(k))
+		f.buf = append(f.buf, benchQueue(k))
 	}
-	return qs
+	return f.buf
 }
 
 func newV2Floor(b *testing.B) *v2Floor {
 	b.Helper()
-	f := &v2Floor{r: New(Config{}), now: t0, skills: map[AgentID][]int{}, listed: map[AgentID][]QueueID{}}
+	f := &v2Floor{r: New(Config{}), now: t0, skills: map[AgentID][]int{}, listed: map[AgentID][]QueueID{}, ext: map[AgentID]string{}}
 	for i := range benchQueues {
 		must(b, f.r.PutQueue(Queue{ID: benchQueue(i), Simultaneous: i%4 < 2}, f.now))
 	}
@@ -61,7 +64,8 @@ func newV2Floor(b *testing.B) *v2Floor {
 		f.listed[id] = []QueueID{benchQueue(even(i)), benchQueue(even(i + 7))}
 		f.skills[id] = []int{odd(i + 13)}
 		f.now = f.now.Add(time.Millisecond)
-		must(b, f.r.PutAgent(AgentConfig{ID: id, Extension: strconv.Itoa(10000 + i), Queues: f.members(id)}, f.now))
+		f.ext[id] = strconv.Itoa(10000 + i)
+		must(b, f.r.PutAgent(AgentConfig{ID: id, Extension: f.ext[id], Queues: f.members(id)}, f.now))
 		must(b, f.r.SetConnected(id, true, f.now))
 		if i%2 == 0 {
 			must(b, f.r.AddCall(id, f.now))
@@ -91,7 +95,7 @@ func BenchmarkV2AgentFreesUp(b *testing.B) {
 	r := f.r
 	var evs []Event
 	var got []TaskID
-	before := r.Decisions()
+	before := startMark(r)
 	half := benchQueues / 2
 	b.ReportAllocs()
 	i := 0
@@ -131,7 +135,7 @@ func BenchmarkV2TaskArrives(b *testing.B) {
 	f := newV2Floor(b)
 	r := f.r
 	var evs []Event
-	before := r.Decisions()
+	before := startMark(r)
 	half := benchQueues / 2
 	b.ReportAllocs()
 	i := 0
@@ -158,7 +162,7 @@ func BenchmarkV2RejectReoffer(b *testing.B) {
 	r := f.r
 	var evs []Event
 	half := benchQueues / 2
-	before := r.Decisions()
+	before := startMark(r)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -188,7 +192,7 @@ func BenchmarkV2AttributeChange(b *testing.B) {
 	r := f.r
 	var evs []Event
 	half := benchQueues / 2
-	before := r.Decisions()
+	before := startMark(r)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -197,7 +201,7 @@ func BenchmarkV2AttributeChange(b *testing.B) {
 		f.now = f.now.Add(time.Millisecond)
 		old := f.skills[id]
 		f.skills[id] = append(old, k)
-		_ = r.PutAgent(AgentConfig{ID: id, Extension: strconv.Itoa(10000 + 2*(i%len(f.free)) + 1), Queues: f.members(id)}, f.now)
+		_ = r.PutAgent(AgentConfig{ID: id, Extension: f.ext[id], Queues: f.members(id)}, f.now)
 		evs = r.Drain(evs[:0])
 		if len(evs) == 0 || evs[0].Type != ReservationCreated || evs[0].Queue != benchQueue(k) {
 			qs, _ := r.Queue(benchQueue(k))
@@ -209,7 +213,7 @@ func BenchmarkV2AttributeChange(b *testing.B) {
 			_ = r.Accept(e.Reservation, f.now)
 		}
 		f.skills[id] = old[:len(old):len(old)]
-		_ = r.PutAgent(AgentConfig{ID: id, Extension: strconv.Itoa(10000 + 2*(i%len(f.free)) + 1), Queues: f.members(id)}, f.now)
+		_ = r.PutAgent(AgentConfig{ID: id, Extension: f.ext[id], Queues: f.members(id)}, f.now)
 		for _, e := range evs {
 			_ = r.Complete(e.Task, f.now)
 			f.next++

@@ -368,8 +368,10 @@ func (r *Router) setQueues(a *agent, qs []QueueID) {
 	}
 	clear(a.mem[len(keep):])
 	a.mem = keep
-	a.queueIDs = append(a.queueIDs[:0], qs...)
-	for _, qid := range a.queueIDs {
+	for _, qid := range qs {
+		if slices.Contains(a.queueIDs, qid) {
+			continue // listed and joined already
+		}
 		l := r.listing[qid]
 		if l == nil {
 			l = map[AgentID]*agent{}
@@ -380,6 +382,7 @@ func (r *Router) setQueues(a *agent, qs []QueueID) {
 			r.join(a, q)
 		}
 	}
+	a.queueIDs = append(a.queueIDs[:0], qs...)
 }
 
 func (a *agent) memberOf(q *queue) bool {
