@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 )
 
 // maxPayload is the largest payload WritePacket accepts (and the read
@@ -38,7 +39,7 @@ type Leg struct {
 	lastWrite   time.Time // when it was sent
 	xcode       [maxPayload]byte
 
-	sink    atomic.Pointer[sinkBox]
+	sink    browserleg.Sink
 	onState atomic.Pointer[func(State)]
 	state   atomic.Uint32 // State last reported
 
@@ -62,13 +63,7 @@ type Leg struct {
 	states     sync.WaitGroup // the state loop
 	inCallback atomic.Bool    // the state loop is inside the OnState callback
 
-	stats legStats
-}
-
-type sinkBox struct{ w media.PacketWriter }
-
-type legStats struct {
-	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
+	stats browserleg.Counters
 }
 
 // newLeg makes a leg without its PeerConnection; bind attaches it.
@@ -86,7 +81,6 @@ func newLeg(e *Engine, codec media.Codec) *Leg {
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
 	l.state.Store(uint32(StateConnecting))
-	l.sink.Store(&sinkBox{media.Discard})
 	return l
 }
 
@@ -124,7 +118,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 			return ErrClosed
 		default:
 		}
-		l.stats.dropped.Add(1)
+		l.stats.Dropped.Add(1)
 		return nil
 	}
 	payload := p.Payload
@@ -161,11 +155,11 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	l.hdr.PayloadType = b.pt
 	l.hdr.Marker = marker
 	if _, err := b.stream.WriteRTP(&l.hdr, payload); err != nil {
-		l.stats.writeErrors.Add(1)
+		l.stats.WriteErrors.Add(1)
 		return fmt.Errorf("write rtp: %w", err)
 	}
-	l.stats.sent.Add(1)
-	l.stats.sentBytes.Add(uint64(len(payload)))
+	l.stats.Sent.Add(1)
+	l.stats.SentBytes.Add(uint64(len(payload)))
 	return nil
 }
 
@@ -178,10 +172,7 @@ func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
 
 // SetSink atomically replaces where the browser's audio goes (nil discards).
 func (l *Leg) SetSink(sink media.PacketWriter) {
-	if sink == nil {
-		sink = media.Discard
-	}
-	l.sink.Store(&sinkBox{sink})
+	l.sink.Set(sink)
 }
 
 // OnState sets the callback for state changes: Connected, Disconnected,
@@ -194,17 +185,7 @@ func (l *Leg) Done() <-chan struct{} { return l.done }
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
-	return Stats{
-		State:           State(l.state.Load()),
-		PacketsSent:     l.stats.sent.Load(),
-		BytesSent:       l.stats.sentBytes.Load(),
-		PacketsReceived: l.stats.received.Load(),
-		BytesReceived:   l.stats.receivedBytes.Load(),
-		PacketsDropped:  l.stats.dropped.Load(),
-		PacketsIgnored:  l.stats.ignored.Load(),
-		WriteErrors:     l.stats.writeErrors.Load(),
-		SinkErrors:      l.stats.sinkErrors.Load(),
-	}
+	return l.stats.Stats(State(l.state.Load()))
 }
 
 // Close tears the PeerConnection down and waits for the leg's goroutines
@@ -277,7 +258,7 @@ func (l *Leg) deliver(b []byte, hdr *rtp.Header, pkt *media.Packet) {
 	n := len(b)
 	hl, err := hdr.Unmarshal(b)
 	if err != nil {
-		l.stats.ignored.Add(1)
+		l.stats.Ignored.Add(1)
 		return
 	}
 	end := n
@@ -286,7 +267,7 @@ func (l *Leg) deliver(b []byte, hdr *rtp.Header, pkt *media.Packet) {
 	}
 	codec := media.CodecForPayloadType(hdr.PayloadType)
 	if codec == media.CodecUnknown || end <= hl {
-		l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
+		l.stats.Ignored.Add(1) // comfort noise, DTMF events, empty
 		return
 	}
 	*pkt = media.Packet{
@@ -296,10 +277,10 @@ func (l *Leg) deliver(b []byte, hdr *rtp.Header, pkt *media.Packet) {
 		Timestamp:      hdr.Timestamp,
 		Marker:         hdr.Marker,
 	}
-	l.stats.received.Add(1)
-	l.stats.receivedBytes.Add(uint64(end - hl))
-	if err := l.sink.Load().w.WritePacket(pkt); err != nil {
-		l.stats.sinkErrors.Add(1)
+	l.stats.Received.Add(1)
+	l.stats.ReceivedBytes.Add(uint64(end - hl))
+	if err := l.sink.WritePacket(pkt); err != nil {
+		l.stats.SinkErrors.Add(1)
 	}
 }
 
@@ -320,7 +301,7 @@ func (l *Leg) readLoop(tr *webrtc.TrackRemote) {
 				return
 			default:
 			}
-			l.stats.ignored.Add(1)
+			l.stats.Ignored.Add(1)
 			continue
 		}
 		l.deliver(buf[:n], &hdr, &pkt)
@@ -359,7 +340,7 @@ func (l *Leg) report(s State) {
 	case StateFailed:
 		l.log.Warn("webrtc leg failed")
 	case StateClosed:
-		l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
+		l.log.Info("webrtc leg closed", "packets_sent", l.stats.Sent.Load(), "packets_received", l.stats.Received.Load())
 	}
 	if s.Final() {
 		l.doneOnce.Do(func() { close(l.done) })

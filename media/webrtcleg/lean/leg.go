@@ -78,7 +78,7 @@ type Leg struct {
 	rx   *srtp.Context
 	rhdr rtp.Header
 	pkt  media.Packet
-	sink atomic.Pointer[sinkBox]
+	sink browserleg.Sink
 
 	// DTLS, until detached.
 	dmu      sync.Mutex // guards following
@@ -106,14 +106,7 @@ type Leg struct {
 	rtcp    rtcpState // SRTCP reports and the browser stream's statistics (rtcp.go)
 	hdrSSRC uint32    // our SSRC (fixed at creation)
 
-	stats legStats
-}
-
-type sinkBox struct{ w media.PacketWriter }
-
-type legStats struct {
-	sent, sentBytes, received, receivedBytes, dropped, ignored, writeErrors, sinkErrors atomic.Uint64
-	rtcpIn, rtcpOut                                                                     atomic.Uint64
+	stats browserleg.Counters
 }
 
 func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
@@ -133,7 +126,6 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	l.hdrSSRC = l.hdr.SSRC
 	l.state.Store(uint32(browserleg.StateConnecting))
-	l.sink.Store(&sinkBox{media.Discard})
 	return l
 }
 
@@ -165,7 +157,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	}
 	remote := l.remote.Load()
 	if l.tx == nil || remote == nil || final(State(l.state.Load())) {
-		l.stats.dropped.Add(1)
+		l.stats.Dropped.Add(1)
 		return nil
 	}
 	now := time.Now()
@@ -174,7 +166,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	// stream, on the wall clock after a pause (with the marker bit).
 	seq, ts, ok, anchored := l.tl.Map(1, p.SequenceNumber, p.Timestamp, uint32(len(payload)))
 	if !ok {
-		l.stats.dropped.Add(1)
+		l.stats.Dropped.Add(1)
 		return nil // reordered behind packets already sent in its place
 	}
 	marker := p.Marker
@@ -197,7 +189,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	l.hdr.Marker = marker
 	hl, err := l.hdr.MarshalTo(l.plain[:])
 	if err != nil {
-		l.stats.writeErrors.Add(1)
+		l.stats.WriteErrors.Add(1)
 		return fmt.Errorf("write rtp: %w", err)
 	}
 	n := len(payload)
@@ -211,11 +203,11 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 		_, err = l.e.conn.WriteToUDPAddrPort(out, *remote)
 	}
 	if err != nil {
-		l.stats.writeErrors.Add(1)
+		l.stats.WriteErrors.Add(1)
 		return fmt.Errorf("write rtp: %w", err)
 	}
-	l.stats.sent.Add(1)
-	l.stats.sentBytes.Add(uint64(n))
+	l.stats.Sent.Add(1)
+	l.stats.SentBytes.Add(uint64(n))
 	return nil
 }
 
@@ -227,10 +219,7 @@ func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
 // discards). The sink is called from the engine's read loop with one
 // reused Packet whose payload is valid during the call only.
 func (l *Leg) SetSink(sink media.PacketWriter) {
-	if sink == nil {
-		sink = media.Discard
-	}
-	l.sink.Store(&sinkBox{sink})
+	l.sink.Set(sink)
 }
 
 // OnState sets the callback for state changes: Connected, Disconnected,
@@ -243,19 +232,7 @@ func (l *Leg) Done() <-chan struct{} { return l.done }
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
-	return Stats{
-		State:           State(l.state.Load()),
-		PacketsSent:     l.stats.sent.Load(),
-		BytesSent:       l.stats.sentBytes.Load(),
-		PacketsReceived: l.stats.received.Load(),
-		BytesReceived:   l.stats.receivedBytes.Load(),
-		PacketsDropped:  l.stats.dropped.Load(),
-		PacketsIgnored:  l.stats.ignored.Load(),
-		WriteErrors:     l.stats.writeErrors.Load(),
-		SinkErrors:      l.stats.sinkErrors.Load(),
-		RTCPReceived:    l.stats.rtcpIn.Load(),
-		RTCPSent:        l.stats.rtcpOut.Load(),
-	}
+	return l.stats.Stats(State(l.state.Load()))
 }
 
 // Close ends the leg and waits for its goroutines (a Close made from the
@@ -312,12 +289,12 @@ func (l *Leg) receiveRTP(b []byte) {
 	}
 	hl, err := l.rhdr.Unmarshal(b)
 	if err != nil {
-		l.stats.ignored.Add(1)
+		l.stats.Ignored.Add(1)
 		return
 	}
 	out, err := l.rx.DecryptRTP(b, b, &l.rhdr)
 	if err != nil {
-		l.stats.ignored.Add(1) // not authentic, replayed, or garbage
+		l.stats.Ignored.Add(1) // not authentic, replayed, or garbage
 		return
 	}
 	l.alive.Store(true)
@@ -339,7 +316,7 @@ func (l *Leg) receiveRTP(b []byte) {
 		codec = media.PCMA
 	}
 	if codec == media.CodecUnknown || end <= hl {
-		l.stats.ignored.Add(1) // comfort noise, DTMF events, empty
+		l.stats.Ignored.Add(1) // comfort noise, DTMF events, empty
 		return
 	}
 	l.pkt = media.Packet{
@@ -349,10 +326,10 @@ func (l *Leg) receiveRTP(b []byte) {
 		Timestamp:      l.rhdr.Timestamp,
 		Marker:         l.rhdr.Marker,
 	}
-	l.stats.received.Add(1)
-	l.stats.receivedBytes.Add(uint64(end - hl))
-	if err := l.sink.Load().w.WritePacket(&l.pkt); err != nil {
-		l.stats.sinkErrors.Add(1)
+	l.stats.Received.Add(1)
+	l.stats.ReceivedBytes.Add(uint64(end - hl))
+	if err := l.sink.WritePacket(&l.pkt); err != nil {
+		l.stats.SinkErrors.Add(1)
 	}
 }
 
@@ -458,7 +435,7 @@ func (l *Leg) dispatch() {
 		case browserleg.StateFailed:
 			l.log.Warn("webrtc leg failed")
 		case browserleg.StateClosed:
-			l.log.Info("webrtc leg closed", "packets_sent", l.stats.sent.Load(), "packets_received", l.stats.received.Load())
+			l.log.Info("webrtc leg closed", "packets_sent", l.stats.Sent.Load(), "packets_received", l.stats.Received.Load())
 		}
 		if fn := l.onState.Load(); fn != nil && *fn != nil {
 			l.inCallback.Store(true)

@@ -44,12 +44,12 @@ func (l *Leg) receiveRTCPLocked(b []byte) {
 	}
 	out, err := l.rx.DecryptRTCP(l.rtcp.plain[:0], b, &l.rtcp.rhdr)
 	if err != nil || l.rtcp.rcv.HandleRTCP(out, l.hdrSSRC, time.Now()) != nil {
-		l.stats.ignored.Add(1)
+		l.stats.Ignored.Add(1)
 		return
 	}
 	l.alive.Store(true)
 	l.heardN.Add(1)
-	l.stats.rtcpIn.Add(1)
+	l.stats.RTCPReceived.Add(1)
 }
 
 // sendRTCP sends our SR (RR before any RTP) with a block about the
@@ -64,15 +64,15 @@ func (l *Leg) sendRTCP(now time.Time) {
 	}
 	r.lastSent = now
 	_, rtpTime := l.tl.Last()
-	s := report.Sender{SSRC: l.hdr.SSRC, Packets: uint32(l.stats.sent.Load()), Octets: uint32(l.stats.sentBytes.Load()), RTPTime: rtpTime}
+	s := report.Sender{SSRC: l.hdr.SSRC, Packets: uint32(l.stats.Sent.Load()), Octets: uint32(l.stats.SentBytes.Load()), RTPTime: rtpTime}
 	pkt := report.AppendCompound(r.buf[:0], now, s, &r.rcv, cname)
 	out, err := l.tx.EncryptRTCP(r.out[:0], pkt, &r.whdr)
 	if err == nil {
 		_, err = l.e.conn.WriteToUDPAddrPort(out, *remote)
 	}
 	if err != nil {
-		l.stats.writeErrors.Add(1)
+		l.stats.WriteErrors.Add(1)
 		return
 	}
-	l.stats.rtcpOut.Add(1)
+	l.stats.RTCPSent.Add(1)
 }
