@@ -295,6 +295,10 @@ func (s Suite) continuity(t *testing.T) {
 			if !cur.Marker {
 				t.Errorf("packet %d: no marker after the pause", i)
 			}
+		case cur.Marker && wall > 2*media.FrameDuration && dts > media.FrameSamples && dts <= uint32(wall*media.SampleRate/time.Second)+800:
+			// The tone's sender stalled (a loaded machine: a 60-80 ms
+			// scheduling gap): that is a pause too, and the timestamp
+			// follows the wall clock across it, with the marker.
 		default:
 			t.Errorf("packet %d: ts advanced %d (marker %v) after %v", i, dts, cur.Marker, wall)
 		}
