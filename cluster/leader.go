@@ -174,6 +174,12 @@ func (l *Leader) Lead(ctx context.Context, token int64) error {
 		if err := l.poll(ctx, f, known, hello, log); err != nil {
 			return err
 		}
+		l.mu.Lock()
+		v := f.View(l.cfg.Now())
+		l.mu.Unlock()
+		if err := l.cfg.Bus.PutView(ctx, v, max(2*time.Second, 4*l.cfg.Poll)); err != nil {
+			log.Warn("cluster: floor view not published", "err", err)
+		}
 	}
 	return ctx.Err()
 }

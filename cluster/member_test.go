@@ -234,6 +234,19 @@ func TestLeaderRoutesAndFailsOver(t *testing.T) {
 	if rebuilt > 5*time.Second {
 		t.Errorf("rebuild took %v, want within 5 s", rebuilt)
 	}
+	// Every node reads the whole floor from the new term's view; a deposed
+	// term cannot overwrite it.
+	bus2 := cluster.NewBus(n2.rdb, "sb")
+	wantX := cluster.FloorAgent{ID: "x", Node: "n2", Connected: true, Activity: "available", Load: 1}
+	viewOK := func() bool {
+		v, ok, _ := bus2.View(context.Background())
+		return ok && v.Token == second && v.Ready && len(v.Agents) == 1 && v.Agents[0] == wantX
+	}
+	n2.waitFor("the new term's floor view", viewOK)
+	must(t, bus2.PutView(context.Background(), cluster.FloorView{Token: first}, time.Second))
+	if !viewOK() {
+		t.Error("the deposed term overwrote the floor view")
+	}
 	n2.waitFor("hello of the second term", func() bool { return len(n2.terms) == 2 })
 	// A paused old leader resumes and offers c9 to x: refused by the fence.
 	old := cluster.NewBus(n1.rdb, "sb")

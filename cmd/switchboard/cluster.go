@@ -71,9 +71,10 @@ func clusterFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why stri
 // into the presence set, campaigns for the router lease, and keeps a
 // snapshot of both for `state` and the admin page.
 //
-// What it does NOT do yet: the leader does not route for the other nodes
-// (each node still routes its own calls to its own agents), so holding the
-// lease changes no call's path. See docs/CLUSTER.md.
+// With a floorLink (clusterfloor.go) the leader keeps the whole floor's
+// agents; it does not route for the other nodes yet (each node still
+// routes its own calls to its own agents), so holding the lease changes no
+// call's path. See docs/CLUSTER.md.
 type clusterNode struct {
 	cfg      ClusterConfig
 	rdb      *redis.Client
@@ -81,6 +82,8 @@ type clusterNode struct {
 	presence *cluster.Presence
 	hub      *events.Hub
 	log      *slog.Logger
+	bus      *cluster.Bus
+	link     *floorLink // set by run
 
 	closeOnce sync.Once
 
@@ -97,6 +100,9 @@ type ClusterView struct {
 	Token    int64         `json:"token"`     // the lease holder's fencing token
 	IsLeader bool          `json:"is_leader"` // this node holds the lease
 	Nodes    []ClusterPeer `json:"nodes"`     // live nodes (heartbeat not expired), by id
+	// Floor is the whole floor as the leader sees it (every node's agents);
+	// nil until a leader has published it.
+	Floor *cluster.FloorView `json:"floor,omitempty"`
 }
 
 // ClusterPeer is one live node.
@@ -124,15 +130,23 @@ func newClusterNode(ctx context.Context, cfg ClusterConfig, hub *events.Hub, log
 		_ = rdb.Close()
 		return nil, err
 	}
-	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log}
+	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log, bus: cluster.NewBus(rdb, clusterPrefix)}
 	n.view = ClusterView{Node: cfg.NodeID, Addr: cfg.NodeAddr, Nodes: []ClusterPeer{}}
 	return n, nil
 }
 
-// run heartbeats and campaigns until ctx ends, then leaves the presence
-// set, releases a held lease and closes the Redis client.
-func (n *clusterNode) run(ctx context.Context) {
+// run joins the floor (src: this node's core and configuration),
+// heartbeats and campaigns until ctx ends, then leaves the presence set,
+// releases a held lease and closes the Redis client.
+func (n *clusterNode) run(ctx context.Context, src floorSource) {
 	var wg sync.WaitGroup
+	link, err := newFloorLink(n, src) // before the first heartbeat: no hello is missed
+	if err != nil {
+		n.log.Error("cluster: floor link", "err", err)
+	} else {
+		n.link = link
+		wg.Go(func() { link.run(ctx, n.hub) })
+	}
 	wg.Go(func() {
 		_ = n.lease.Elect(ctx, n.lead)
 	})
@@ -154,7 +168,15 @@ func (n *clusterNode) lead(ctx context.Context, token int64) {
 	n.mu.Unlock()
 	n.log.Info("cluster: leading", "node", n.cfg.NodeID, "token", token)
 	n.hub.Publish(events.Event{Type: "cluster.leader", Detail: map[string]any{"node": n.cfg.NodeID, "token": token}})
-	<-ctx.Done()
+	if n.link != nil {
+		// An error ends the term early: lead returns, the lease is no longer
+		// renewed, and a new term (maybe ours again) starts after the TTL.
+		if err := n.link.leader.Lead(ctx, token); err != nil && ctx.Err() == nil {
+			n.log.Warn("cluster: term ended", "token", token, "err", err)
+		}
+	} else {
+		<-ctx.Done()
+	}
 	n.mu.Lock()
 	n.token = 0
 	n.mu.Unlock()
@@ -185,8 +207,15 @@ func (n *clusterNode) beat(ctx context.Context) {
 func (n *clusterNode) refresh(ctx context.Context) {
 	leader, tok, lerr := n.lease.Leader(ctx)
 	nodes, nerr := n.presence.Nodes(ctx)
+	fv, fok, ferr := n.bus.View(ctx)
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if ferr == nil {
+		n.view.Floor = nil
+		if fok {
+			n.view.Floor = &fv
+		}
+	}
 	if lerr == nil {
 		n.view.Leader, n.view.Token = leader, tok
 	} else if !errors.Is(lerr, context.Canceled) {

@@ -250,7 +250,7 @@ func (g *gateway) run(ctx context.Context) error {
 		wg.Go(func() { g.sync.run(ctx) })
 	}
 	if g.cluster != nil {
-		wg.Go(func() { g.cluster.run(ctx) })
+		wg.Go(func() { g.cluster.run(ctx, floorSource{core: g.core, cfg: g.store}) })
 	}
 	wg.Go(func() { errc <- g.recordings.RunRetention(ctx, 0) })
 	<-ctx.Done()

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"switchboard/agent"
+	"switchboard/cluster"
+	"switchboard/events"
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// floorSource is what the cluster wiring reads from this node: the core's
+// floor (its agents, their calls) and the stored configuration (the
+// leader's router is set up from it).
+type floorSource struct {
+	core interface{ State() agent.FloorState }
+	cfg  interface {
+		ListAgents(ctx context.Context) ([]store.Agent, error)
+		ListQueues(ctx context.Context) ([]store.Queue, error)
+	}
+}
+
+// floorLink is this node's part of the one floor (PROTOCOL §13, package
+// cluster): a Member that sends the leader the facts of this node's
+// agents (from the event hub) and answers a new term's hello with a
+// report of them; and, while this node holds the lease, the Leader.
+//
+// Built: agents' presence and calls reach the leader, which keeps the
+// whole floor (published as cluster.floor in every node's `state`) and
+// rebuilds it from the reports after a leader's loss. Not built: calls
+// routed through the leader (each node still routes its own calls to its
+// own agents) and cross-node bridging; see docs/CLUSTER.md.
+type floorLink struct {
+	node   string
+	src    floorSource
+	member *cluster.Member
+	leader *cluster.Leader
+	log    *slog.Logger
+}
+
+func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
+	bus := cluster.NewBus(n.rdb, clusterPrefix)
+	fl := &floorLink{node: n.cfg.NodeID, src: src, log: n.log}
+	var err error
+	fl.member, err = cluster.NewMember(cluster.MemberConfig{
+		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
+		Report: fl.report, Act: fl.act, Logger: n.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	fl.leader, err = cluster.NewLeader(cluster.LeaderConfig{
+		Bus: bus, Presence: n.presence, Node: n.cfg.NodeID, Setup: fl.setup,
+		Poll: max(100*time.Millisecond, n.cfg.Lease/6), Logger: n.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fl, nil
+}
+
+// run reads decisions and forwards the hub's agent and call events as
+// facts until ctx ends.
+func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
+	sub := hub.Subscribe(1024) // lossy: a dropped subscription is renewed, and the next report repairs
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = fl.member.Run(ctx) })
+	for {
+		select {
+		case <-ctx.Done():
+			sub.Close()
+			wg.Wait()
+			return
+		case e, ok := <-sub.C:
+			if !ok {
+				fl.log.Warn("cluster: event subscription dropped; renewed")
+				sub = hub.Subscribe(1024)
+				continue
+			}
+			if e.Type == "config.changed" {
+				fl.reconfigure(ctx)
+			}
+			if f, ok := fl.fact(e); ok {
+				if err := fl.member.Send(ctx, f); err != nil && ctx.Err() == nil {
+					fl.log.Warn("cluster: fact not sent", "type", f.Type, "err", err)
+				}
+			}
+		}
+	}
+}
+
+// fact maps one of this node's events to a fact for the leader.
+func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
+	switch e.Type {
+	case "agent.connected", "agent.disconnected", "agent.activity":
+		for _, a := range fl.src.core.State().Agents {
+			if a.ID == e.Agent {
+				return cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}, true
+			}
+		}
+	case "call.answered":
+		if e.Agent != "" && e.Call != "" {
+			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
+		}
+	case "call.ended":
+		if e.Call != "" {
+			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
+		}
+	}
+	return cluster.Fact{}, false
+}
+
+// callID names a call of this node on the floor (call ids are per node).
+func (fl *floorLink) callID(id string) string { return fl.node + "/" + id }
+
+// routerActivity maps an activity id to the router's: a custom activity
+// counts as unavailable.
+func routerActivity(id string) string {
+	if _, ok := router.ParseActivity(id); ok {
+		return id
+	}
+	return router.ActivityUnavailable.String()
+}
+
+// report is this node's state for a new term: its logged-in agents and
+// their calls.
+func (fl *floorLink) report() cluster.Report {
+	r := cluster.Report{Agents: []cluster.AgentReport{}, Waiting: []cluster.TaskFact{}}
+	for _, a := range fl.src.core.State().Agents {
+		if !a.Connected && len(a.Calls) == 0 {
+			continue
+		}
+		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}
+		for _, c := range a.Calls {
+			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node})
+		}
+		r.Agents = append(r.Agents, ar)
+	}
+	return r
+}
+
+// act carries out a decision. No call is routed through the leader yet,
+// so only a term's hello (answered by the Member with the report) comes.
+func (fl *floorLink) act(d cluster.Decision) {
+	if d.Type != cluster.DecHello {
+		fl.log.Debug("cluster: decision ignored (cross-node routing not built)", "type", d.Type, "task", d.Task)
+	}
+}
+
+// setup puts the stored queues and agents into a new term's router.
+func (fl *floorLink) setup(rt *router.Router, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	qs, err := fl.src.cfg.ListQueues(ctx)
+	if err != nil {
+		fl.log.Warn("cluster: leader setup: queues", "err", err)
+	}
+	for _, q := range qs {
+		order, _ := router.ParseOrder(q.Order)
+		_ = rt.PutQueue(router.Queue{
+			ID: router.QueueID(q.ID), Priority: q.Priority, OfferTimeout: time.Duration(q.TimeoutSeconds) * time.Second,
+			Wrapup: time.Duration(q.WrapupSeconds) * time.Second, AllowBusyAgents: q.AllowBusyAgents,
+			Order: order, Simultaneous: q.SimultaneousTasks,
+		}, now) // the node's core refused the same queue already, with a log
+	}
+	as, err := fl.src.cfg.ListAgents(ctx)
+	if err != nil {
+		fl.log.Warn("cluster: leader setup: agents", "err", err)
+	}
+	for _, a := range as {
+		qids := make([]router.QueueID, len(a.Queues))
+		for i, q := range a.Queues {
+			qids[i] = router.QueueID(q)
+		}
+		_ = rt.PutAgent(router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity,
+			Queues: qids, Channels: a.Channels, MaxNonBlocking: a.MaxNonBlocking}, now)
+	}
+}
+
+// reconfigure puts the stored configuration into the current term's
+// router again (after a configuration change).
+func (fl *floorLink) reconfigure(ctx context.Context) {
+	if err := fl.leader.Configure(ctx, fl.setup); err != nil {
+		fl.log.Warn("cluster: leader reconfigure", "err", err)
+	}
+}
