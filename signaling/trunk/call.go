@@ -300,7 +300,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		if err := c.applyLateAnswer(); err != nil {
 			// RFC 3264 §5: an ACK without a usable answer ends the call.
 			c.log.Info("late offer not answered", "err", err)
-			_ = c.Hangup(ReasonBadAnswer)
+			infoIf(c.log, c.Hangup(ReasonBadAnswer), "hangup failed", "reason", ReasonBadAnswer)
 			return fmt.Errorf("answer call %s: %w", c.id, err)
 		}
 	}

@@ -95,7 +95,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	leg, err := t.cfg.Media.Open()
 	if err != nil {
 		log.Error("invite refused: no rtp leg", "err", err)
-		_ = dlg.Respond(503, "Service Unavailable", nil)
+		infoIf(log, dlg.Respond(503, "Service Unavailable", nil), "response not sent", "code", 503)
 		return
 	}
 	t.applyInboundSRTP(leg, req) // the carrier's srtp policy (carriers_calls.go)
@@ -110,7 +110,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		leg.Close()
 		code, reason := statusOf(err, 488, "Not Acceptable Here")
 		log.Info("invite refused: sdp", "code", code, "reason", reason)
-		_ = dlg.Respond(code, reason, nil, sip.NewHeader("Accept", "application/sdp"))
+		infoIf(log, dlg.Respond(code, reason, nil, sip.NewHeader("Accept", "application/sdp")), "response not sent", "code", code)
 		return
 	}
 
@@ -119,7 +119,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !t.attachInbound(c, req) {
 		leg.Close()
 		log.Info("invite refused: trunk at max_calls")
-		_ = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "30"))
+		infoIf(log, dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "30")), "response not sent", "code", 503)
 		return
 	}
 	c.lateOffer = late
@@ -128,7 +128,7 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.dialogID = dlg.ID
 	if !t.addCall(c) {
 		leg.Close()
-		_ = dlg.Respond(503, "Service Unavailable", nil)
+		infoIf(log, dlg.Respond(503, "Service Unavailable", nil), "response not sent", "code", 503)
 		return
 	}
 	log.Info("call offered", "number", c.number, "from", c.from, "rtp", leg.String())
@@ -147,14 +147,16 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	t.calls.Go(func() {
 		h := t.cfg.Handler
 		if h == nil {
-			h = HandlerFunc(func(_ context.Context, c *Call) { _ = c.Reject(404, "Not Found") })
+			h = HandlerFunc(func(_ context.Context, c *Call) {
+				infoIf(c.log, c.Reject(404, "Not Found"), "reject failed", "code", 404)
+			})
 		}
 		h.HandleCall(ctx, c)
 		c.mu.Lock()
 		final := c.final
 		c.mu.Unlock()
 		if !final {
-			_ = c.Reject(480, "Temporarily Unavailable")
+			infoIf(c.log, c.Reject(480, "Temporarily Unavailable"), "reject failed", "code", 480)
 		}
 	})
 	// sipgo terminates the transaction when this handler returns: stay
@@ -338,12 +340,12 @@ func (t *Trunk) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 			if req.Transport() != "UDP" {
 				continue
 			}
-			_ = tx.Respond(res)
+			infoIf(c.log, tx.Respond(res), "re-invite 200 not retransmitted")
 			interval = min(2*interval, sip.T2)
 			retx.Reset(interval)
 		case <-deadline.C:
 			c.log.Warn("re-invite not acknowledged: hanging up")
-			_ = c.Hangup(ReasonNoAck)
+			infoIf(c.log, c.Hangup(ReasonNoAck), "hangup failed", "reason", ReasonNoAck)
 			return
 		case <-c.done:
 			return

@@ -390,7 +390,7 @@ func (c *Call) dlgAnswered(res *sip.Response) error {
 	if sdpErr != nil {
 		// Confirmed dialog we cannot use: hang it up (RFC 3264 §5).
 		c.log.Warn("answer sdp refused: hanging up", "err", sdpErr)
-		_ = c.Hangup("bad answer sdp")
+		infoIf(c.log, c.Hangup("bad answer sdp"), "hangup failed", "reason", "bad answer sdp")
 		code, reason := statusOf(sdpErr, 488, "Not Acceptable Here")
 		return &DialError{Code: code, Reason: reason, Err: sdpErr}
 	}
@@ -411,7 +411,7 @@ func (c *Call) dialFailed(ctx context.Context, err error) error {
 			c.mu.Lock()
 			c.state = StateAnswered
 			c.mu.Unlock()
-			_ = c.bye()
+			infoIf(c.log, c.bye(), "bye after the crossed answer failed")
 		}
 	}
 	c.mu.Lock()

@@ -96,10 +96,10 @@ func (c *Call) sendReliable(code int, reason string, body []byte, hdrs []sip.Hea
 				return
 			case <-deadline.C:
 				c.log.Warn("no PRACK for a reliable provisional: rejecting", "rseq", rseq)
-				_ = c.Reject(500, "No PRACK")
+				infoIf(c.log, c.Reject(500, "No PRACK"), "reject failed", "code", 500)
 				return
 			case <-retx.C:
-				_ = c.srvDlg.Respond(code, reason, body, hdrs...)
+				infoIf(c.log, c.srvDlg.Respond(code, reason, body, hdrs...), "reliable provisional not retransmitted", "code", code, "rseq", rseq)
 				interval = min(2*interval, sip.T2)
 				retx.Reset(interval)
 			}

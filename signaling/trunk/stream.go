@@ -99,7 +99,7 @@ func (c *streamConn) deliver(msg []byte) {
 	case v.drop:
 	case v.code > 0:
 		if res := statelessResponse(msg, v.code, v.reason, v.hdrs...); res != nil {
-			_, _ = c.Write(res)
+			c.writeOrLog(res)
 		}
 	default:
 		c.pending = v.data
@@ -156,7 +156,8 @@ func (c *streamConn) frame() ([]byte, error) {
 	if crlfs > 0 {
 		c.last = time.Now()
 		if crlfs >= 2 {
-			_, _ = c.Conn.Write(crlf)
+			_, err := c.Conn.Write(crlf)
+			infoIf(c.log, err, "keep-alive pong not sent", "src", c.src)
 		}
 	}
 	if len(c.buf) == 0 {
@@ -167,7 +168,7 @@ func (c *streamConn) frame() ([]byte, error) {
 	n, code, reason := frameLen(c.buf)
 	if code > 0 {
 		if res := statelessResponse(c.buf, code, reason); res != nil {
-			_, _ = c.Write(res)
+			c.writeOrLog(res)
 		}
 		return nil, errors.New(reason)
 	}
@@ -238,6 +239,13 @@ func (c *streamConn) Write(b []byte) (int, error) {
 		n = len(b)
 	}
 	return n, err
+}
+
+// writeOrLog sends a stateless response; a failed write is logged (the
+// connection is broken and its next read fails, which closes it).
+func (c *streamConn) writeOrLog(res []byte) {
+	_, err := c.Write(res)
+	infoIf(c.log, err, "stateless response not sent", "src", c.src)
 }
 
 // SetReadDeadline is ours: the idle and read deadlines are set in fill.

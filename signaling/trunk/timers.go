@@ -192,12 +192,12 @@ func (c *Call) sessionTimerLoop() {
 		}
 		if !weRefresh {
 			c.log.Info("session expired without refresh: hanging up", "session_expires_s", int(d/time.Second))
-			_ = c.Hangup(ReasonSessionExpired)
+			infoIf(c.log, c.Hangup(ReasonSessionExpired), "hangup failed", "reason", ReasonSessionExpired)
 			return
 		}
 		if err := c.sendRefresh(); err != nil {
 			c.log.Warn("session refresh failed: hanging up", "err", err)
-			_ = c.Hangup(ReasonSessionExpired)
+			infoIf(c.log, c.Hangup(ReasonSessionExpired), "hangup failed", "reason", ReasonSessionExpired)
 			return
 		}
 	}

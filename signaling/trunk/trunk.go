@@ -391,7 +391,7 @@ func (t *Trunk) HangupAll() {
 	t.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range calls {
-		wg.Go(func() { _ = c.Hangup("shutdown") })
+		wg.Go(func() { infoIf(c.log, c.Hangup("shutdown"), "hangup failed", "reason", "shutdown") })
 	}
 	wg.Wait()
 }
