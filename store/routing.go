@@ -128,7 +128,7 @@ func NormalizeQueueRouting(q *QueueRouting) *ValidationError {
 func Members(q Queue, agents []Agent) []string {
 	var e *attrexpr.Expr
 	if q.TargetWorkers != "" {
-		e, _ = attrexpr.Compile(q.TargetWorkers)
+		e, _ = attrexpr.Compile(q.TargetWorkers) // validated when written; one that fails is nil: selects nobody, as documented
 	}
 	out := []string{}
 	for _, a := range agents {

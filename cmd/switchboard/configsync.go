@@ -28,12 +28,12 @@ type configSync struct {
 }
 
 func newConfigSync(g *gateway, dsn string) (*configSync, error) {
-	ch, err := postgres.NewChanges(dsn)
+	ch, err := postgres.NewChanges(dsn, g.log)
 	if err != nil {
 		return nil, err
 	}
 	b := make([]byte, 8)
-	_, _ = rand.Read(b)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return &configSync{g: g, ch: ch, self: hex.EncodeToString(b), sub: g.hub.Subscribe(1024), ready: make(chan struct{})}, nil
 }
 
@@ -42,7 +42,7 @@ func (s *configSync) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		var once sync.Once
-		_ = s.ch.Listen(ctx, s.apply, func() {
+		_ = s.ch.Listen(ctx, s.apply, func() { // returns ctx.Err() only: run ends with ctx
 			s.g.log.Warn("config sync reconnected: changes made meanwhile on other nodes apply here after a restart")
 		},
 			func() { once.Do(func() { close(s.ready) }); s.g.log.Info("config sync listening") })
@@ -70,7 +70,9 @@ func (s *configSync) run(ctx context.Context) {
 		}
 	})
 	wg.Wait()
-	_ = s.ch.Close()
+	if err := s.ch.Close(); err != nil {
+		s.g.log.Info("config sync close", "err", err)
+	}
 }
 
 // apply applies another node's change to this node.

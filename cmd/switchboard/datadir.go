@@ -26,15 +26,18 @@ func lockDataDir(dir string) (release func(), err error) {
 		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+		f.Close() // read nothing, wrote nothing: the flock error is the one returned
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w: %s is held by another switchboard process", errDataDirInUse, path)
 		}
 		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
 	}
+	// The pid is for the operator, best effort; the lock is the flock.
 	_ = f.Truncate(0)
-	_, _ = fmt.Fprintf(f, "%d\n", os.Getpid()) // for the operator; the lock is the flock
+	_, _ = fmt.Fprintf(f, "%d\n", os.Getpid())
 	return func() {
+		// Nothing to report: closing the file drops the flock in any case,
+		// and so does the process's end.
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		_ = f.Close()
 	}, nil

@@ -221,7 +221,10 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		g.http.Handle("GET /debug/pprof/profile", g.adminOnly(http.HandlerFunc(pprof.Profile)))
 		g.http.Handle("GET /debug/pprof/trace", g.adminOnly(http.HandlerFunc(pprof.Trace)))
 	}
-	g.http.RegisterOnShutdown(func() { _ = g.phone.Close(); _ = g.console.Close() })
+	g.http.RegisterOnShutdown(func() {
+		g.warnIf(g.phone.Close(), "phone websocket close")
+		g.warnIf(g.console.Close(), "console websocket close")
+	})
 	if cfg.Store != "" {
 		if g.sync, err = newConfigSync(g, cfg.Store); err != nil {
 			return nil, err
@@ -267,28 +270,36 @@ func (g *gateway) run(ctx context.Context) error {
 	return err
 }
 
-// close releases what newGateway opened.
+// warnIf logs an error of the shutdown, which goes on regardless.
+func (g *gateway) warnIf(err error, what string) {
+	if err != nil {
+		g.log.Warn(what, "err", err)
+	}
+}
+
+// close releases what newGateway opened; an error is logged, and the rest
+// is released all the same.
 func (g *gateway) close() {
 	if g.core != nil {
-		_ = g.core.Close()
+		g.warnIf(g.core.Close(), "core close")
 	}
 	if g.trunk != nil {
-		_ = g.trunk.Close()
+		g.warnIf(g.trunk.Close(), "trunk close")
 	}
 	if g.webrtc != nil {
-		_ = g.webrtc.Close()
+		g.warnIf(g.webrtc.Close(), "webrtc close")
 	}
 	if g.pacer != nil {
-		_ = g.pacer.Close()
+		g.warnIf(g.pacer.Close(), "pacer close")
 	}
 	if g.cluster != nil {
 		g.cluster.close()
 	}
 	if g.hub != nil {
-		_ = g.hub.Close()
+		g.warnIf(g.hub.Close(), "hub close")
 	}
 	if g.store != nil {
-		_ = g.store.Close()
+		g.warnIf(g.store.Close(), "store close")
 	}
 	if g.unlockData != nil {
 		g.unlockData()

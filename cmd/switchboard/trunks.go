@@ -144,7 +144,7 @@ func (d trunkDialer) Dial(ctx context.Context, to, from string, onProgress func(
 	}
 	c, err := d.t.DialRequest(ctx, req, leg, progress)
 	if err != nil {
-		_ = leg.Close()
+		_ = leg.Close() // an RTP leg never used: the dial error is the one returned
 		return nil, err
 	}
 	return trunkCall{c}, nil

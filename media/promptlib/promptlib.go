@@ -138,7 +138,7 @@ func (l *Library) Put(id string, wav []byte) (Prompt, error) {
 		return Prompt{}, err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
+		_ = os.Remove(tmp) // the rename error is the one returned; a leftover .tmp is overwritten by the next upload
 		return Prompt{}, err
 	}
 	l.m[id] = entry{clip: media.NewClip(pcm), samples: len(pcm)}

@@ -119,7 +119,7 @@ func (p *Pool) Open() (*Leg, error) {
 		}
 		rtcpConn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
 		if err != nil {
-			_ = conn.Close()
+			_ = conn.Close() // a socket just opened and never used: nothing to report
 			p.release(port)
 			continue
 		}

@@ -68,7 +68,7 @@ func (l *Leg) Start(sink media.PacketWriter) {
 	}
 	l.lastRecv.Store(int64(time.Since(l.epoch)))
 	if l.timeout > 0 {
-		_ = l.conn.SetReadDeadline(time.Now().Add(l.timeout))
+		_ = l.conn.SetReadDeadline(time.Now().Add(l.timeout)) // fails only on a closed socket, and then so does readLoop's read
 	}
 	l.wg.Go(l.readLoop)
 	l.wg.Go(l.rtcpReadLoop)
@@ -131,7 +131,7 @@ func (l *Leg) checkTimeout() bool {
 	if now-last >= l.timeout {
 		return true
 	}
-	_ = l.conn.SetReadDeadline(l.epoch.Add(last + l.timeout))
+	_ = l.conn.SetReadDeadline(l.epoch.Add(last + l.timeout)) // as in Start: the next read reports a closed socket
 	return false
 }
 
@@ -179,7 +179,7 @@ func (l *Leg) handle(r *receiver, data []byte, src netip.AddrPort) {
 		Marker:         r.rtp.Marker,
 	}
 	if sb := l.sink.Load(); sb != nil {
-		_ = sb.w.WritePacket(&r.out)
+		_ = sb.w.WritePacket(&r.out) // per packet: a sink reports its own failures (a switch input never fails; a bridged leg ends its call)
 	}
 }
 

@@ -115,7 +115,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("listen media udp %s port %d: %w", ip, cfg.UDPPort, err)
 		}
 		// Every agent's audio shares this socket: give it room for bursts
-		// (the kernel caps these at net.core.[rw]mem_max).
+		// (the kernel caps these at net.core.[rw]mem_max, without an error).
 		_ = conn.SetReadBuffer(socketBuffer)
 		_ = conn.SetWriteBuffer(socketBuffer)
 		e.addr = conn.LocalAddr().(*net.UDPAddr).AddrPort()
@@ -150,7 +150,7 @@ func New(cfg Config) (*Engine, error) {
 		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
 			External: []string{cfg.PublicIP.Unmap().String()}, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
 		}); err != nil {
-			_ = e.mux.Close()
+			_ = e.mux.Close() // never used: the error below is the one returned
 			return nil, fmt.Errorf("public ip %s: %w", cfg.PublicIP, err)
 		}
 	}
@@ -164,7 +164,7 @@ func New(cfg Config) (*Engine, error) {
 	// the kernel for it, and keeps it, per PeerConnection).
 	nw, err := stdnet.NewNet()
 	if err != nil {
-		_ = e.mux.Close()
+		_ = e.mux.Close() // never used: the error below is the one returned
 		return nil, fmt.Errorf("list network interfaces: %w", err)
 	}
 	se.SetNet(nw)
@@ -175,13 +175,13 @@ func New(cfg Config) (*Engine, error) {
 	var me webrtc.MediaEngine
 	for _, c := range []webrtc.RTPCodecParameters{pionkit.G711(media.PCMU), pionkit.G711(media.PCMA)} {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
-			_ = e.mux.Close()
+			_ = e.mux.Close() // never used: the error below is the one returned
 			return nil, fmt.Errorf("register codec %s: %w", c.MimeType, err)
 		}
 	}
 	e.se, e.me = se, &me
 	if _, err := e.certificate(); err != nil {
-		_ = e.mux.Close()
+		_ = e.mux.Close() // never used: the error below is the one returned
 		return nil, err
 	}
 	log.Info("webrtc engine listening", "addr", e.addr.String())
@@ -292,12 +292,12 @@ func (e *Engine) Accept(ctx context.Context, offer []byte) (*Leg, []byte, error)
 	}
 	l.bind(pc)
 	if err := e.track(l); err != nil {
-		_ = pc.Close()
+		_ = pc.Close() // never negotiated: the track error is the one returned
 		return nil, nil, err
 	}
 	answer, err := l.negotiate(ctx, offer, codecs)
 	if err != nil {
-		_ = l.Close()
+		_ = l.Close() // the negotiation error is the one returned
 		return nil, nil, err
 	}
 	l.log.Info("webrtc leg answered", "codec", codec.String())

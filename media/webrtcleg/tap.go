@@ -77,7 +77,7 @@ func (t *rtpTap) claim(l *Leg) bool {
 	}
 	// Non-blocking drain: a deadline in the past makes Read return at once
 	// when the buffer is empty.
-	_ = t.buf.SetReadDeadline(time.Unix(1, 0))
+	_ = t.buf.SetReadDeadline(time.Unix(1, 0)) // packetio.Buffer.SetReadDeadline always returns nil
 	for {
 		n, err := t.buf.Read(t.drain)
 		if err != nil {
@@ -85,7 +85,7 @@ func (t *rtpTap) claim(l *Leg) bool {
 		}
 		l.deliver(t.drain[:n], &t.hdr, &t.pkt)
 	}
-	_ = t.buf.SetReadDeadline(time.Time{})
+	_ = t.buf.SetReadDeadline(time.Time{}) // always nil, as above
 	t.drain = nil
 	t.leg = l
 	return true

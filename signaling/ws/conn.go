@@ -150,7 +150,7 @@ func (c *Conn) enqueue(m outMsg) error {
 		// The writer is most likely stuck on a full socket, where no close
 		// frame can pass anyway: drop the socket now rather than at the
 		// write deadline.
-		_ = c.ws.NetConn().Close()
+		_ = c.ws.NetConn().Close() // a socket being dropped: shutdown above holds the cause
 		return errSendQueueFull
 	}
 }
@@ -180,7 +180,7 @@ func (c *Conn) writeLoop() {
 				c.writeClose()
 				return
 			}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)) // fails only on a closed socket, and then so does the write below
 			if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
 				c.shutdown(websocket.CloseAbnormalClosure, "", fmt.Errorf("write: %w", err))
 				return
@@ -207,7 +207,9 @@ func (c *Conn) writeClose() {
 	if len(text) > 120 { // control frames carry at most 125 bytes
 		text = text[:120]
 	}
-	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(c.cfg.WriteTimeout))
+	if err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		c.log.Debug("close frame not sent", "code", code, "err", err) // the peer went first: it closes either way
+	}
 }
 
 // readLoop is the only reader; it dispatches requests to sess until the
@@ -215,7 +217,7 @@ func (c *Conn) writeClose() {
 func (c *Conn) readLoop(ctx context.Context, sess Session) error {
 	c.ws.SetReadLimit(c.cfg.MaxMessage)
 	wait := 2 * c.cfg.PingInterval
-	_ = c.ws.SetReadDeadline(time.Now().Add(wait))
+	_ = c.ws.SetReadDeadline(time.Now().Add(wait)) // fails only on a closed socket, and then so does the read below
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(wait))
 	})
@@ -228,7 +230,7 @@ func (c *Conn) readLoop(ctx context.Context, sess Session) error {
 			}
 			return err
 		}
-		_ = c.ws.SetReadDeadline(time.Now().Add(wait))
+		_ = c.ws.SetReadDeadline(time.Now().Add(wait)) // as above: the next read reports a closed socket
 		select {
 		case <-c.done:
 			return c.Cause()

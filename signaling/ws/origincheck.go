@@ -21,6 +21,6 @@ func (h *Handler) OriginCheck() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
-		_ = json.NewEncoder(w).Encode(map[string]string{"reason": "origin not allowed", "origin": r.Header.Get("Origin")})
+		_ = json.NewEncoder(w).Encode(map[string]string{"reason": "origin not allowed", "origin": r.Header.Get("Origin")}) // the client went away: nothing to do
 	})
 }

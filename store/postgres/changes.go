@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -27,17 +28,22 @@ type Change struct {
 // connections of its own (outside the store's pool).
 type Changes struct {
 	dsn string
+	log *slog.Logger
 
 	mu   sync.Mutex
 	conn *pgx.Conn // NOTIFY; reconnected after an error
 }
 
-// NewChanges makes the announcer/listener of the database dsn.
-func NewChanges(dsn string) (*Changes, error) {
+// NewChanges makes the announcer/listener of the database dsn; log (nil
+// means slog.Default()) gets the listener's lost connections.
+func NewChanges(dsn string, log *slog.Logger) (*Changes, error) {
 	if _, err := pgx.ParseConfig(dsn); err != nil {
 		return nil, fmt.Errorf("postgres changes: dsn: %w", err)
 	}
-	return &Changes{dsn: dsn}, nil
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Changes{dsn: dsn, log: log}, nil
 }
 
 // Notify announces ch to every listening node.
@@ -55,7 +61,7 @@ func (c *Changes) Notify(ctx context.Context, ch Change) error {
 		}
 	}
 	if _, err := c.conn.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, string(b)); err != nil {
-		_ = c.conn.Close(ctx)
+		_ = c.conn.Close(ctx) // a broken connection, dropped: the Exec error is the one returned
 		c.conn = nil
 		return fmt.Errorf("postgres changes: notify: %w", err)
 	}
@@ -83,7 +89,7 @@ func (c *Changes) Listen(ctx context.Context, apply func(Change), onGap func(), 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		_ = err
+		c.log.Warn("config change listener lost its connection: retrying in 1 s", "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -19,7 +19,7 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	pc, ok := dc.(*stdlib.Conn)
 	if !ok {
-		_ = dc.Close()
+		_ = dc.Close() // never used: the type error is the one returned
 		return nil, fmt.Errorf("postgres: unexpected driver connection %T", dc)
 	}
 	return &conn{pc}, nil

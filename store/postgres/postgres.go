@@ -54,12 +54,12 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*sqlite.SQLite,
 	pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
-		_ = db.Close()
+		_ = db.Close() // a pool that never connected: the ping error is the one returned
 		return nil, fmt.Errorf("open store: postgres %s: %w", cfg.Host, err)
 	}
 	s, err := sqlite.OpenDB(ctx, db, Dialect, logger)
 	if err != nil {
-		_ = db.Close()
+		_ = db.Close() // the open error is the one returned
 		return nil, err
 	}
 	return s, nil

@@ -75,7 +75,7 @@ func getAgentRouting(ctx context.Context, q querier, a *store.Agent) error {
 	if err := getRoutingDoc(ctx, q, "agent_routing", "agent_id", a.ID, &a.AgentRouting); err != nil {
 		return err
 	}
-	_ = store.NormalizeAgentRouting(&a.AgentRouting)
+	_ = store.NormalizeAgentRouting(&a.AgentRouting) // validated when written: only the defaults apply here
 	return nil
 }
 
@@ -87,7 +87,7 @@ func listAgentRouting(ctx context.Context, q querier, agents []store.Agent, byID
 		return nil
 	})
 	for i := range agents {
-		_ = store.NormalizeAgentRouting(&agents[i].AgentRouting)
+		_ = store.NormalizeAgentRouting(&agents[i].AgentRouting) // as above
 	}
 	return err
 }
@@ -100,7 +100,7 @@ func getQueueRouting(ctx context.Context, qr querier, q *store.Queue) error {
 	if err := getRoutingDoc(ctx, qr, "queue_routing", "queue_id", q.ID, &q.QueueRouting); err != nil {
 		return err
 	}
-	_ = store.NormalizeQueueRouting(&q.QueueRouting)
+	_ = store.NormalizeQueueRouting(&q.QueueRouting) // validated when written: only the defaults apply here
 	return nil
 }
 
@@ -116,7 +116,7 @@ func listQueueRouting(ctx context.Context, qr querier, queues []store.Queue) err
 		return nil
 	})
 	for i := range queues {
-		_ = store.NormalizeQueueRouting(&queues[i].QueueRouting)
+		_ = store.NormalizeQueueRouting(&queues[i].QueueRouting) // as above
 	}
 	return err
 }

@@ -26,7 +26,7 @@ func (s *SQLite) SetPassword(ctx context.Context, agentID, password string) erro
 		if err != nil {
 			return fmt.Errorf("set password %s: %w", agentID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, _ := res.RowsAffected(); n == 0 { // both drivers (SQLite, pgx) support RowsAffected
 			return fmt.Errorf("agent %s: %w", agentID, store.ErrNotFound)
 		}
 		return nil
@@ -40,7 +40,7 @@ func (s *SQLite) CheckPassword(ctx context.Context, agentID, password string) (b
 	err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM agents WHERE id = ?`, agentID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as a real check so ids cannot be probed.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // the time is wanted, not the answer
 		return false, nil
 	}
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *SQLite) CheckPassword(ctx context.Context, agentID, password string) (b
 	return bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) == nil, nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("switchboard-dummy"), store.BcryptCost)
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("switchboard-dummy"), store.BcryptCost) // a short constant at a valid cost: never fails
 
 const adminTokenKey = "admin_token_sha256"
 

@@ -144,7 +144,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*SQLite, error)
 	db.SetConnMaxLifetime(0)
 	s := &SQLite{db: db, log: logger, path: path}
 	if err := s.migrate(ctx); err != nil {
-		_ = db.Close()
+		_ = db.Close() // the migration error is the one returned
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
@@ -254,12 +254,12 @@ func (s *SQLite) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if s.dialect.LockTx != "" {
 		if _, err := tx.ExecContext(ctx, s.dialect.LockTx); err != nil {
-			_ = tx.Rollback()
+			_ = tx.Rollback() // the lock error is the one returned; database/sql discards a connection whose rollback fails
 			return fmt.Errorf("begin: write lock: %w", err)
 		}
 	}
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+		_ = tx.Rollback() // fn's error is the one returned (as above)
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -94,7 +94,7 @@ func (s *SQLite) MarkVoicemail(ctx context.Context, id string, heard bool) (stor
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, _ := res.RowsAffected(); n == 0 { // both drivers (SQLite, pgx) support RowsAffected
 			return fmt.Errorf("voicemail %s: %w", id, store.ErrNotFound)
 		}
 		return nil

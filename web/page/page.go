@@ -108,6 +108,6 @@ func Handler(cfg Config) http.Handler {
 		if r.Method == http.MethodHead {
 			return
 		}
-		_, _ = w.Write(pg.html)
+		_, _ = w.Write(pg.html) // the client went away: nothing to do
 	})
 }

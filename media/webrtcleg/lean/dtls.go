@@ -179,6 +179,9 @@ func (l *Leg) detachDTLS(notify bool) {
 	if !notify {
 		c.detached.Store(true)
 	}
+	// The DTLS session's close (a close_notify at most, over a dtlsConn
+	// whose Close always returns nil) has nobody left to report to: the
+	// leg is done with it either way.
 	_ = conn.Close()
 	_ = c.Close()
 }

@@ -148,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen media udp %s port %d: %w", bind, cfg.UDPPort, err)
 	}
+	// Best effort: Linux caps these at net.core.[rw]mem_max without an error.
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
 	e.conn = conn
@@ -159,7 +160,7 @@ func New(cfg Config) (*Engine, error) {
 	e.loopback = ip.IsLoopback()
 	e.cert, err = selfsign.GenerateSelfSigned()
 	if err != nil {
-		_ = conn.Close()
+		_ = conn.Close() // never used: the certificate error is the one returned
 		return nil, fmt.Errorf("generate dtls certificate: %w", err)
 	}
 	sum := sha256.Sum256(e.cert.Certificate[0])
@@ -230,7 +231,7 @@ func (e *Engine) Accept(ctx context.Context, raw []byte) (*Leg, []byte, error) {
 	e.byUfrag[l.ufrag] = l
 	e.mu.Unlock()
 	if err := l.startDTLS(); err != nil {
-		_ = l.Close()
+		_ = l.Close() // Leg.Close always returns nil
 		return nil, nil, err
 	}
 	l.log.Info("webrtc leg answered", "codec", codec.String())
@@ -325,7 +326,7 @@ func (e *Engine) handleSTUN(b []byte, from netip.AddrPort, known *Leg) {
 	if err != nil {
 		return
 	}
-	_, _ = e.conn.WriteToUDPAddrPort(out.Raw, from)
+	_, _ = e.conn.WriteToUDPAddrPort(out.Raw, from) // per packet: a lost response is a lost check, which the browser repeats (RFC 8445 §6.2.1)
 }
 
 // register maps addr to l (moving it from another leg if needed).
@@ -377,7 +378,7 @@ func (e *Engine) ticker() {
 // crypto/rand bytes, RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters).
 func randomString(n int) string {
 	b := make([]byte, n)
-	_, _ = rand.Read(b)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	s := base64.RawStdEncoding.EncodeToString(b)
 	return strings.NewReplacer("+", "a", "/", "b").Replace(s[:n])
 }
