@@ -19,7 +19,9 @@ func seed(ctx context.Context, cfg Config) (ids, passwords []string, err error) 
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// Every agent.put hashes a password (bcrypt, ≈ 50–100 ms of a core):
+	// on a busy shared machine 200 agents can take minutes.
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second+time.Duration(cfg.Agents)*time.Second)
 	defer cancel()
 	if err := c.Call(ctx, "auth", map[string]string{"token": cfg.AdminToken}, nil); err != nil {
 		return nil, nil, fmt.Errorf("seed: %w", err)
