@@ -171,7 +171,7 @@ func (cl *call) markAccepted(now time.Time) {
 func (c *Core) agentViewLocked(ag *agentRT) AgentView {
 	v := AgentView{
 		ID: ag.cfg.ID, Name: ag.cfg.Name, Extension: ag.cfg.Extension, Capacity: ag.cfg.Capacity,
-		Queues: slices.Clone(ag.cfg.Queues), Activity: "offline",
+		Queues: slices.Clone(ag.cfg.Queues), Activity: "offline", Role: ag.cfg.Role,
 	}
 	if v.Queues == nil {
 		v.Queues = []string{}

@@ -19,6 +19,9 @@ type AgentView struct {
 	Wrapup      bool     `json:"wrapup"`
 	WrapupUntil string   `json:"wrapup_until,omitempty"`
 	Queues      []string `json:"queues"`
+	// Role is "agent" or "supervisor" (PROTOCOL §12): the softphone shows
+	// a supervisor the floor panel.
+	Role string `json:"role,omitempty"`
 }
 
 // CallView is the Call object of PROTOCOL.md section 4. State adds

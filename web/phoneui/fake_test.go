@@ -61,6 +61,7 @@ type fakeGateway struct {
 	agent    map[string]any
 	parked   map[string]map[string]any // slot -> parked call (park_test.go)
 	vms      []map[string]any          // voicemail messages, newest first (voicemail_test.go)
+	floor    map[string]any            // floor.subscribe's state (supervisor_test.go)
 	down     bool                      // refuse websockets with 503, as a gateway that is down (conn_test.go)
 }
 
@@ -265,6 +266,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		return res, rerr, after
 	}
 	if res, rerr, after, ok := f.handlePark(c, method, p); ok { // park_test.go
+		return res, rerr, after
+	}
+	if res, rerr, after, ok := f.handleFloor(c, method, p); ok { // supervisor_test.go
 		return res, rerr, after
 	}
 	if res, rerr, ok := f.handleVoicemail(method, p); ok { // voicemail_test.go
