@@ -17,6 +17,7 @@ var sections = []string{
 	"sections/floor.js",
 	"sections/trunks.js",
 	"sections/workflows.js",
+	"sections/menus.js", // inside the workflows section
 	"sections/tasks.js",
 	"sections/parked.js",
 	"sections/voicemail.js",

@@ -64,6 +64,10 @@ type fakeConsole struct {
 	parked    []any                     // state.parked (parked_test.go)
 	stats     map[string]any            // the stats answer (wallboard_test.go)
 	statsAt   []time.Time               // when each stats request came
+	menus     map[string]map[string]any // menu.* (fake_menus_test.go)
+	prompts   map[string]float64        // prompt id -> seconds
+	tasks     []map[string]any          // task.* in creation order
+	cancelErr *rpcError                 // task.cancel's answer when set
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -286,7 +290,7 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		if parked == nil {
 			parked = []any{}
 		}
-		return map[string]any{"agents": agents, "queues": queues, "calls": calls, "parked": parked}, nil, nil
+		return map[string]any{"agents": agents, "queues": queues, "calls": calls, "parked": parked, "tasks": f.liveTasks()}, nil, nil
 	case "records.list":
 		if f.records != nil {
 			return f.records, nil, nil
@@ -302,6 +306,10 @@ func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any,
 		return f.stats, nil, nil
 	case "workflow.put", "workflow.list", "workflow.delete", "activity.put", "activity.list", "activity.delete":
 		return f.routingMethod(method, p)
+	case "menu.put", "menu.list", "menu.delete", "prompt.list", "prompt.delete":
+		return f.menuMethod(method, p) // fake_menus_test.go
+	case "task.create", "task.list", "task.cancel":
+		return f.taskMethod(method, p)
 	case "trunk.put", "trunk.list", "trunk.delete":
 		return f.trunk(method, p) // fake_trunks_test.go
 	}
@@ -364,6 +372,7 @@ func startConsole(t *testing.T) (context.Context, *httptest.Server, *fakeConsole
 	mux := http.NewServeMux()
 	mux.Handle("/ws/admin", fake)
 	mux.Handle("/admin", Handler())
+	mux.Handle("/api/prompts/", fake.promptAPI())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()

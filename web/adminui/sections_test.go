@@ -70,7 +70,9 @@ func TestSections(t *testing.T) {
 	if got := webtest.Eval[string](t, ctx, visible); got != "floor" {
 		t.Errorf("load of #nope: visible %q, want floor", got)
 	}
-	// Sections whose server methods are not there yet say so.
+	// The Tasks section (sections/tasks.js) and the menus inside Workflows and menus.
 	webtest.Click(t, ctx, `#section-nav a[data-section=tasks]`)
-	webtest.WaitVisible(t, ctx, `#section-tasks [data-testid=not-available]`, 0)
+	webtest.WaitVisible(t, ctx, `#section-tasks #task-form`, 0)
+	webtest.Click(t, ctx, `#section-nav a[data-section=workflows]`)
+	webtest.WaitVisible(t, ctx, `#section-workflows #menu-form`, 0)
 }

@@ -271,6 +271,7 @@
     state.calls = {};
     for (const c of st.calls || []) if (c && c.id) state.calls[c.id] = c;
     state.parked = Array.isArray(st.parked) ? st.parked : []; // PROTOCOL §11 (sections/parked.js)
+    state.tasks = Array.isArray(st.tasks) ? st.tasks : []; // PROTOCOL §10 live tasks (sections/tasks.js, floor.js)
     for (const a of Object.values(state.agents)) {
       for (const c of a.calls || []) {
         if (!c || !c.id) continue;
@@ -630,34 +631,32 @@
   }
 
   function wireForm(form, build, method, after) {
+    formSubmit(form, build, async (params) => {
+      const res = await client.request(method, params);
+      after(res || params);
+      resetForm(form);
+    });
+  }
+
+  // formSubmit wires a section's form: typing clears that field's error;
+  // submit clears all, build(form) (may throw localError), then await
+  // run(params); errors are shown by field (showFormError) and the submit
+  // button is disabled meanwhile.
+  function formSubmit(form, build, run) {
     form.addEventListener('input', (e) => {
       const field = e.target.closest('.field');
-      if (!field) return;
-      const err = $('.field-error', field);
+      const err = field && field.querySelector(':scope > .field-error');
       if (err) err.textContent = '';
       if (e.target.removeAttribute) e.target.removeAttribute('aria-invalid');
     });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
       clearErrors(form);
       let params;
-      try {
-        params = build(form);
-      } catch (err) {
-        showFormError(form, err);
-        return;
-      }
+      try { params = build(form); } catch (err) { showFormError(form, err); return; }
       const submit = $('button[type=submit]', form);
       submit.disabled = true;
-      try {
-        const res = await client.request(method, params);
-        after(res || params);
-        resetForm(form);
-      } catch (err) {
-        showFormError(form, err);
-      } finally {
-        submit.disabled = false;
-      }
+      try { await run(params); } catch (err) { showFormError(form, err); } finally { submit.disabled = false; }
     });
   }
 
@@ -884,7 +883,8 @@
   }
 
   // Helpers for section files.
-  Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells });
+  Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells,
+    deleteButton, armedButton, clearErrors, showFormError, localError, formSubmit });
 
   // Core sections; the others are files under sections/ (adminui.go lists them).
   sbAdmin.section({ id: 'agents', title: 'Agents', order: 20 });

@@ -1,5 +1,6 @@
 // ---- Floor: the live wallboard and live calls (first section) -----------------
-// A tile per queue (waiting, longest wait, idle and busy agents; from `stats`:
+// A tile per queue (waiting, longest wait, idle and busy agents, tasks of other
+// channels waiting and assigned from state.tasks; from `stats`:
 // service level, answered, abandoned, average wait) in type large enough to read
 // across a room, floor totals (offered, answered, abandoned, service level, calls
 // by state) and agents by activity, then the live calls table of index.html
@@ -76,7 +77,10 @@
       const longest = live.waiting > 0 && live.oldest ? admin.timer(live.oldest) : '—';
       const br = breaches(s, live);
       const cls = 'wall-queue' + (live.waiting > 0 && live.idle === 0 ? ' wall-alert' : '') + (br.length ? ' wall-breach' : '');
-      const attrs = { class: cls, 'data-queue': q.id, 'data-waiting': String(live.waiting), 'data-breach': br.join(' '), 'aria-label': `Queue ${q.name || q.id}` };
+      const qt = (state.tasks || []).filter((t) => t.queue === q.id); // PROTOCOL §10 tasks of other channels
+      const tw = qt.filter((t) => t.state === 'pending' || t.state === 'reserved').length;
+      const attrs = { class: cls, 'data-queue': q.id, 'data-waiting': String(live.waiting), 'data-breach': br.join(' '), 'aria-label': `Queue ${q.name || q.id}`,
+        'data-tasks': String(qt.length), 'data-tasks-waiting': String(tw) };
       if (s) attrs['data-sl'] = String(Math.round(s.service_level * 100));
       return h('article', attrs,
         h('h3', { class: 'wall-name' }, q.name || q.id),
@@ -88,7 +92,9 @@
           tile('abandoned', s ? num(s.abandoned) : '—', 'wall-abandoned'),
           tile('avg wait', s ? secs(s.avg_wait_seconds) : '—', 'wall-avgwait'),
           tile('idle agents', String(live.idle), 'wall-idle'),
-          tile('busy agents', String(live.busy), 'wall-busy')));
+          tile('busy agents', String(live.busy), 'wall-busy'),
+          tile('tasks waiting', String(tw), 'wall-tasks-waiting'),
+          tile('tasks assigned', String(qt.length - tw), 'wall-tasks-assigned')));
     }));
     if (!queues.length) board.append(h('p', { class: 'muted' }, 'No queues yet.'));
 
@@ -99,6 +105,7 @@
       tile('agents on calls', stats ? num(stats.agents.on_call) : count((a) => (a.calls || []).length > 0), 'wall-oncall'),
       tile('agents logged in', count((a) => a.connected), 'wall-connected'),
       tile('live calls', String(Object.keys(state.calls).length), 'wall-calls'),
+      tile('live tasks', String((state.tasks || []).length), 'wall-tasks'),
     ];
     if (stats) {
       const qs = stats.queues || [];

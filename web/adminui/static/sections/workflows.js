@@ -2,6 +2,7 @@
 // workflow.put/list/delete with a JSON editor for the filters, and custom
 // activities (activity.put/list/delete; built-ins listed, not deletable).
 // Lists are polled every 2 s while authenticated, as sections/trunks.js does.
+// IVR menus and prompts are added to this section by sections/menus.js.
 (() => {
   const admin = window.sbAdmin;
   const $ = (sel, root = document) => root.querySelector(sel);
@@ -29,7 +30,6 @@
     <div class="actions"><button id="activity-submit" type="submit" class="primary">Save activity</button></div>
     <p class="form-error" data-form="activity" data-testid="activity-error"></p>
   </form>
-  <p class="muted">IVR menus and prompts: not available in this console yet.</p>
 ` });
   const wfBody = $('#workflows-table tbody');
   const actBody = $('#activities-table tbody');
