@@ -2,54 +2,35 @@ package adminui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gorilla/websocket"
 
 	"switchboard/web/webtest"
 )
 
-type rpcError struct {
-	Code    int            `json:"code"`
-	Message string         `json:"message"`
-	Data    map[string]any `json:"data,omitempty"`
-}
+type rpcError = webtest.RPCError
 
 func invalid(reason string) *rpcError {
 	return &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": reason}}
-}
-
-type fakeConn struct {
-	mu         sync.Mutex // guards following
-	ws         *websocket.Conn
-	subscribed bool
-}
-
-func (c *fakeConn) send(v any) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	return c.ws.WriteJSON(v)
 }
 
 // fakeConsole speaks PROTOCOL.md section 6 on /ws/admin, keeping agents,
 // queues and routes in memory with the validation rules that matter here.
 type fakeConsole struct {
 	token string
-	wg    sync.WaitGroup
+	srv   webtest.RPCServer
 
 	mu        sync.Mutex // guards following
-	conns     map[*fakeConn]bool
+	authed    map[*webtest.RPCConn]bool
+	subs      map[*webtest.RPCConn]bool // event.subscribe done
 	auths     int
 	agents    map[string]map[string]any // config, with "password"
 	queues    map[string]map[string]any
@@ -71,87 +52,53 @@ type fakeConsole struct {
 }
 
 func newFakeConsole(token string) *fakeConsole {
-	return &fakeConsole{token: token, conns: map[*fakeConn]bool{}, agents: map[string]map[string]any{},
+	f := &fakeConsole{token: token, authed: map[*webtest.RPCConn]bool{}, subs: map[*webtest.RPCConn]bool{}, agents: map[string]map[string]any{},
 		queues: map[string]map[string]any{}, routes: map[string]map[string]any{},
 		live: map[string]map[string]any{}, waiting: map[string][]any{}}
+	f.srv.Handle = f.serve
+	return f
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 var extRE = regexp.MustCompile(`^[0-9]{2,8}$`)
 
-func (f *fakeConsole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	ws, err := up.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	c := &fakeConn{ws: ws}
+func (f *fakeConsole) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv.ServeHTTP(w, r) }
+
+// serve answers auth, refuses everything before it, and hands the rest to
+// handle; a change is followed by its config.changed event.
+func (f *fakeConsole) serve(c *webtest.RPCConn, method string, p map[string]any) (any, *rpcError, func()) {
 	f.mu.Lock()
-	f.conns[c] = true
-	f.wg.Add(1)
+	authed := f.authed[c]
 	f.mu.Unlock()
-	defer func() {
+	switch {
+	case method == "auth":
+		if tok, _ := p["token"].(string); tok != f.token {
+			return nil, &rpcError{Code: -32001, Message: "auth failed", Data: map[string]any{"reason": "bad token"}}, nil
+		}
 		f.mu.Lock()
-		delete(f.conns, c)
+		f.authed[c] = true
+		f.auths++
 		f.mu.Unlock()
-		ws.Close()
-		f.wg.Done()
-	}()
-	authed := false
-	for {
-		var msg struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-			Params map[string]any  `json:"params"`
-		}
-		if err := ws.ReadJSON(&msg); err != nil {
-			return
-		}
-		var result any
-		var rerr *rpcError
-		var changed map[string]any
-		if !authed && msg.Method != "auth" {
-			rerr = &rpcError{Code: -32001, Message: "auth required"}
-		} else if msg.Method == "auth" {
-			if tok, _ := msg.Params["token"].(string); tok != f.token {
-				rerr = &rpcError{Code: -32001, Message: "auth failed", Data: map[string]any{"reason": "bad token"}}
-			} else {
-				authed = true
-				f.mu.Lock()
-				f.auths++
-				f.mu.Unlock()
-				result = map[string]any{}
-			}
-		} else {
-			result, rerr, changed = f.handle(c, msg.Method, msg.Params)
-		}
-		reply := map[string]any{"jsonrpc": "2.0", "id": msg.ID}
-		if rerr != nil {
-			reply["error"] = rerr
-		} else {
-			reply["result"] = result
-		}
-		if c.send(reply) != nil {
-			return
-		}
-		if changed != nil {
-			f.event(map[string]any{"type": "config.changed", "detail": changed})
-		}
+		return map[string]any{}, nil, nil
+	case !authed:
+		return nil, &rpcError{Code: -32001, Message: "auth required"}, nil
 	}
+	result, rerr, changed := f.handle(c, method, p)
+	if changed == nil {
+		return result, rerr, nil
+	}
+	return result, rerr, func() { f.event(map[string]any{"type": "config.changed", "detail": changed}) }
 }
 
 // event sends an event notification to every subscribed connection.
 func (f *fakeConsole) event(ev map[string]any) {
 	ev["at"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")
-	f.mu.Lock()
-	conns := slices.Collect(maps.Keys(f.conns))
-	f.mu.Unlock()
-	for _, c := range conns {
-		c.mu.Lock()
-		sub := c.subscribed
-		c.mu.Unlock()
+	for _, c := range f.srv.Conns() {
+		f.mu.Lock()
+		sub := f.subs[c]
+		f.mu.Unlock()
 		if sub {
-			c.send(map[string]any{"jsonrpc": "2.0", "method": "event", "params": ev})
+			_ = c.Notify("event", ev) // a closing socket: the page reconnects
 		}
 	}
 }
@@ -167,16 +114,14 @@ func (f *fakeConsole) publicAgent(a map[string]any) map[string]any {
 	return out
 }
 
-func (f *fakeConsole) handle(c *fakeConn, method string, p map[string]any) (any, *rpcError, map[string]any) {
+func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any) (any, *rpcError, map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.methods = append(f.methods, method)
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	switch method {
 	case "subscribe":
-		c.mu.Lock()
-		c.subscribed = true
-		c.mu.Unlock()
+		f.subs[c] = true
 		f.subscribe++
 		return map[string]any{}, nil, nil
 	case "agent.put":
@@ -326,18 +271,9 @@ func (f *fakeConsole) setLive(agent string, live map[string]any, queue string, w
 	f.event(map[string]any{"type": "agent.activity", "agent": agent, "activity": live["activity"]})
 }
 
-func (f *fakeConsole) dropAll() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
-		c.ws.Close()
-	}
-}
+func (f *fakeConsole) dropAll() { f.srv.DropAll() }
 
-func (f *fakeConsole) close() {
-	f.dropAll()
-	f.wg.Wait()
-}
+func (f *fakeConsole) close() { f.srv.Close() }
 
 // count is how many requests of the method the fake got.
 func (f *fakeConsole) count(method string) int {

@@ -40,7 +40,7 @@ func (f *fakeGateway) handleTransfer(c *fakeConn, method string, p map[string]an
 			"merged_with": []any{}, "consult_for": cl["id"]}
 		f.calls["c3"] = k
 		held, out := clone(cl), clone(k)
-		return out, nil, func() { c.notify("call.updated", held) }, true
+		return out, nil, func() { c.Notify("call.updated", held) }, true
 	case "complete", "cancel":
 		orig, kid := cl, str("call")
 		if id, _ := cl["consult_for"].(string); id != "" {
@@ -63,10 +63,10 @@ func (f *fakeGateway) handleTransfer(c *fakeConn, method string, p map[string]an
 		out := clone(orig)
 		return out, nil, func() {
 			for _, id := range ended {
-				c.notify("call.ended", map[string]any{"id": id, "reason": "transferred"})
+				c.Notify("call.ended", map[string]any{"id": id, "reason": "transferred"})
 			}
 			if str("mode") == "cancel" {
-				c.notify("call.updated", out)
+				c.Notify("call.updated", out)
 			}
 		}, true
 	}

@@ -2,21 +2,15 @@ package phoneui
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"switchboard/web/webtest"
 )
 
-// rpcError is a JSON-RPC error object.
-type rpcError struct {
-	Code    int            `json:"code"`
-	Message string         `json:"message"`
-	Data    map[string]any `json:"data,omitempty"`
-}
+type rpcError = webtest.RPCError
 
 // request is one request the page sent.
 type request struct {
@@ -24,29 +18,15 @@ type request struct {
 	Params map[string]any
 }
 
-// fakeConn is one websocket of the page; writes are serialized by mu.
-type fakeConn struct {
-	mu sync.Mutex // guards following
-	ws *websocket.Conn
-}
-
-func (c *fakeConn) send(v any) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	return c.ws.WriteJSON(v)
-}
-
-func (c *fakeConn) notify(method string, params any) error {
-	return c.send(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
-}
+// fakeConn is one websocket of the page.
+type fakeConn = webtest.RPCConn
 
 // fakeGateway speaks PROTOCOL.md section 4 on /ws/agent with a script of
 // its own: the first login is followed by two offers, accepting holds the
 // other active call, resume swaps. webrtc.offer is refused (no media here).
 type fakeGateway struct {
-	t  *testing.T
-	wg sync.WaitGroup
+	t   *testing.T
+	srv webtest.RPCServer
 	// answer, if set, answers webrtc.offer; nil refuses it.
 	answer     func(offer string) (string, error)
 	iceServers []any         // login result ice_servers when set
@@ -54,7 +34,6 @@ type fakeGateway struct {
 	grace      int           // login result reconnect_grace_seconds (0 means 30)
 
 	mu       sync.Mutex // guards following
-	conns    map[*fakeConn]bool
 	logins   int
 	requests []request
 	calls    map[string]map[string]any // id -> Call
@@ -66,7 +45,8 @@ type fakeGateway struct {
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
-	f := &fakeGateway{t: t, conns: map[*fakeConn]bool{}, calls: map[string]map[string]any{}}
+	f := &fakeGateway{t: t, calls: map[string]map[string]any{}}
+	f.srv.Handle = f.record
 	f.agent = map[string]any{"id": "a1", "name": "Alice", "extension": "1001", "activity": "available",
 		"capacity": 2, "load": 0, "connected": true, "wrapup": false}
 	return f
@@ -82,49 +62,15 @@ func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
 	}
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	ws, err := up.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	c := &fakeConn{ws: ws}
+	f.srv.ServeHTTP(w, r)
+}
+
+// record notes the request and answers it by handle.
+func (f *fakeGateway) record(c *fakeConn, method string, p map[string]any) (any, *rpcError, func()) {
 	f.mu.Lock()
-	f.conns[c] = true
-	f.wg.Add(1)
+	f.requests = append(f.requests, request{method, p})
 	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		delete(f.conns, c)
-		f.mu.Unlock()
-		ws.Close()
-		f.wg.Done()
-	}()
-	for {
-		var msg struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-			Params map[string]any  `json:"params"`
-		}
-		if err := ws.ReadJSON(&msg); err != nil {
-			return
-		}
-		f.mu.Lock()
-		f.requests = append(f.requests, request{msg.Method, msg.Params})
-		f.mu.Unlock()
-		result, rerr, after := f.handle(c, msg.Method, msg.Params)
-		reply := map[string]any{"jsonrpc": "2.0", "id": msg.ID}
-		if rerr != nil {
-			reply["error"] = rerr
-		} else {
-			reply["result"] = result
-		}
-		if c.send(reply) != nil {
-			return
-		}
-		if after != nil {
-			after()
-		}
-	}
+	return f.handle(c, method, p)
 }
 
 // handle answers one request; after (if any) runs once the answer is sent.
@@ -161,10 +107,10 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 				return
 			}
 			exp := stamp(time.Now().Add(60 * time.Second))
-			c.notify("reservation.created", map[string]any{"id": "r1", "call": "c1", "kind": "queue",
+			c.Notify("reservation.created", map[string]any{"id": "r1", "call": "c1", "kind": "queue",
 				"from": "+15551230001", "to": "5000", "queue": "sales", "expires_at": exp,
 				"attributes": map[string]any{"caller_name": "Ada Lovelace"}})
-			c.notify("reservation.created", map[string]any{"id": "r2", "call": "c2", "kind": "direct",
+			c.Notify("reservation.created", map[string]any{"id": "r2", "call": "c2", "kind": "direct",
 				"from": "1002", "to": "1001", "expires_at": exp})
 		}
 	case "webrtc.offer":
@@ -203,19 +149,19 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 			return nil, &rpcError{Code: -32602, Message: "invalid params", Data: map[string]any{"reason": "reservation: unknown"}}, nil
 		}
 		for _, h := range held {
-			c.notify("call.updated", h) // the gateway holds the other call first
+			c.Notify("call.updated", h) // the gateway holds the other call first
 		}
 		f.calls[nc["id"].(string)] = nc
 		res := str("reservation")
 		out := copyCall(nc)
 		return out, nil, func() {
-			c.notify("reservation.ended", map[string]any{"id": res, "reason": "accepted"})
-			c.notify("call.updated", out)
+			c.Notify("reservation.ended", map[string]any{"id": res, "reason": "accepted"})
+			c.Notify("call.updated", out)
 		}
 	case "reservation.reject":
 		res := str("reservation")
 		return map[string]any{}, nil, func() {
-			c.notify("reservation.ended", map[string]any{"id": res, "reason": "rejected"})
+			c.Notify("reservation.ended", map[string]any{"id": res, "reason": "rejected"})
 		}
 	case "call.resume", "call.hold", "call.mute", "call.unmute", "call.hangup":
 		cl := call(str("call"))
@@ -244,11 +190,11 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		}
 		out := copyCall(cl)
 		for _, n := range notes {
-			c.notify("call.updated", n)
+			c.Notify("call.updated", n)
 		}
 		return out, nil, func() {
 			if method == "call.hangup" {
-				c.notify("call.ended", map[string]any{"id": out["id"], "reason": "agent"})
+				c.Notify("call.ended", map[string]any{"id": out["id"], "reason": "agent"})
 			}
 		}
 	case "call.dial":
@@ -278,28 +224,13 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 }
 
 // notifyAll sends a notification on every websocket.
-func (f *fakeGateway) notifyAll(method string, params any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
-		_ = c.notify(method, params)
-	}
-}
+func (f *fakeGateway) notifyAll(method string, params any) { f.srv.NotifyAll(method, params) }
 
 // dropAll closes every websocket, as a gateway restart would.
-func (f *fakeGateway) dropAll() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
-		c.ws.Close()
-	}
-}
+func (f *fakeGateway) dropAll() { f.srv.DropAll() }
 
 // close closes every websocket and waits for their handlers.
-func (f *fakeGateway) close() {
-	f.dropAll()
-	f.wg.Wait()
-}
+func (f *fakeGateway) close() { f.srv.Close() }
 
 func (f *fakeGateway) find(method string) []request {
 	f.mu.Lock()

@@ -31,9 +31,7 @@ func (f *fakeGateway) parkedList() []any {
 // broadcastParked sends park.updated to every page (under f.mu).
 func (f *fakeGateway) broadcastParked() {
 	list := f.parkedList()
-	for c := range f.conns {
-		c.notify("park.updated", map[string]any{"parked": list})
-	}
+	f.srv.NotifyAll("park.updated", map[string]any{"parked": list})
 }
 
 // handlePark answers call.park (the call leaves the agent into slot 700)
@@ -52,7 +50,7 @@ func (f *fakeGateway) handlePark(c *fakeConn, method string, p map[string]any) (
 		delete(f.calls, str("call"))
 		f.parked["700"] = cl
 		return map[string]any{"call": cl["id"], "slot": "700"}, nil, func() {
-			c.notify("call.ended", map[string]any{"id": cl["id"], "reason": "parked"})
+			c.Notify("call.ended", map[string]any{"id": cl["id"], "reason": "parked"})
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.broadcastParked()

@@ -16,12 +16,7 @@ import (
 )
 
 func TestDeps(t *testing.T) {
-	deptest.Check(t, ".", map[string]string{
-		"github.com/gorilla/websocket": "gorilla/websocket lives only in signaling/ws (tests may use it)",
-		"github.com/pion/webrtc/v4":    "pion/webrtc lives only in media/webrtcleg",
-		"github.com/emiago/sipgo":      "sipgo lives only in signaling/trunk",
-		"github.com/chromedp/chromedp": "chromedp is for tests only",
-	})
+	deptest.Check(t, ".", deptest.WebPage)
 }
 
 func TestHandler(t *testing.T) {

@@ -66,7 +66,7 @@ func (f *fakeGateway) handleFloor(c *fakeConn, method string, p map[string]any) 
 	}
 	monitored := func(call, mode string) func() {
 		return func() {
-			c.notify("event", map[string]any{"type": "call.monitored", "at": stamp(time.Now()), "call": call, "agent": "b1",
+			c.Notify("event", map[string]any{"type": "call.monitored", "at": stamp(time.Now()), "call": call, "agent": "b1",
 				"detail": map[string]any{"supervisor": "a1", "mode": mode}})
 		}
 	}
