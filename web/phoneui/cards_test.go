@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"switchboard/web/webtest"
 )
 
@@ -105,10 +103,10 @@ func TestCallCards(t *testing.T) {
 		t.Errorf("hang up button %.0f px high, want >= 40", hgt)
 	}
 	// One click on "More actions" shows Transfer and Park.
-	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(card+" .card-more summary"), chromedp.NodeVisible))
+	webtest.Press(t, ctx, card+" .card-more summary")
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+card+` button.transfer').checkVisibility() && document.querySelector('`+card+` button.park').checkVisibility()`, 5*time.Second)
 	// Keypad opens the dialpad with one click.
-	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(card+" button.keypad"), chromedp.NodeVisible))
+	webtest.Press(t, ctx, card+" button.keypad")
 	webtest.WaitTrue(t, ctx, `document.querySelector('#dialpad').checkVisibility() && document.activeElement.matches('#dialpad button')`, 5*time.Second)
 
 	webtest.Click(t, ctx, `.toast[data-reservation="r2"] button.accept`)

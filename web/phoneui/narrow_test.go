@@ -19,7 +19,7 @@ func TestNarrow(t *testing.T) {
 	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
 	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#calls .call-card').length === 1`, 5*time.Second)
-	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#calls .call-card .card-more summary`), chromedp.NodeVisible))
+	webtest.Press(t, ctx, `#calls .call-card .card-more summary`)
 	webtest.Eval[bool](t, ctx, `(document.querySelector('#dialpad-panel').open = true, true)`)
 	webtest.WaitTrue(t, ctx, `document.querySelector('#dialpad').checkVisibility()`, 5*time.Second)
 	width := webtest.Eval[float64](t, ctx, `document.documentElement.scrollWidth`)

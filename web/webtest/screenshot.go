@@ -21,7 +21,7 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	tctx, cancel := context.WithTimeout(ctx, Scaled(0))
 	defer cancel()
 	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
 	if err != nil {

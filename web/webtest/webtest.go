@@ -136,7 +136,7 @@ func BrowserWith(t testing.TB, extra ...string) context.Context {
 // Do runs the actions on ctx's tab within DefaultTimeout and fails t on error.
 func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	tctx, cancel := context.WithTimeout(ctx, Scaled(0))
 	defer cancel()
 	if err := chromedp.Do(tctx, actions...); err != nil {
 		t.Fatalf("chromedp: %v", err)
@@ -164,15 +164,56 @@ func WaitNotPresent(t testing.TB, ctx context.Context, selector string, timeout 
 	}
 }
 
-// Click waits for the element of the CSS selector to be visible and clicks it.
+// Click reveals the element of the CSS selector (see reveal) and clicks it
+// as Press does.
 func Click(t testing.TB, ctx context.Context, selector string) {
 	t.Helper()
 	if err := run(ctx, 0, reveal(selector)); err != nil {
 		t.Fatalf("click %q: %v", selector, err)
 	}
-	if err := run(ctx, 0, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible)); err != nil {
-		t.Fatalf("click %q: %v", selector, err)
+	Press(t, ctx, selector)
+}
+
+// Press clicks the element of the CSS selector with the mouse, as a user
+// would, once it is visible, on top at its centre and not moving: a click
+// computed on a layout that is still shifting (a toast that leaves, a card
+// that grows) would land on whatever is there a moment later. A node that a
+// redraw replaced between the lookup and the click is looked up again. It
+// fails t when no click lands within DefaultTimeout (times Slack).
+func Press(t testing.TB, ctx context.Context, selector string) {
+	t.Helper()
+	deadline := time.Now().Add(Scaled(0))
+	var err error
+	for time.Now().Before(deadline) {
+		left := time.Until(deadline)
+		if err = runFor(ctx, left, chromedp.Poll[chromedp.Void](steady(selector),
+			chromedp.WithPollingTimeout(left), chromedp.WithPollingInterval(30*time.Millisecond))); err != nil {
+			break
+		}
+		if err = runFor(ctx, time.Until(deadline), chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible)); err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "given id") { // only a replaced node is worth another look
+			break
+		}
 	}
+	t.Fatalf("click %q: %v", selector, err)
+}
+
+// steady is a JavaScript expression, for Poll, that is true when the element
+// of selector is visible, is what the page shows at its centre, and has kept
+// its box across two animation frames.
+func steady(selector string) string {
+	return fmt.Sprintf(`new Promise((done) => {
+		const box = () => { const e = document.querySelector(%q); if (!e || !e.checkVisibility()) return null; const r = e.getBoundingClientRect(); return [e, r.x, r.y, r.width, r.height]; };
+		const a = box(); if (!a) return done(false);
+		requestAnimationFrame(() => requestAnimationFrame(() => {
+			const b = box(); if (!b || b[0] !== a[0] || b.slice(1).join() !== a.slice(1).join()) return done(false);
+			b[0].scrollIntoView({block: 'nearest'});
+			const r = b[0].getBoundingClientRect(), top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+			done(!!top && (top === b[0] || b[0].contains(top)));
+		}));
+	})`, selector)
 }
 
 // SetValue sets the value of the input of the CSS selector, as if typed, and
@@ -192,7 +233,7 @@ func SetValue(t testing.TB, ctx context.Context, selector, value string) {
 // error.
 func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	tctx, cancel := context.WithTimeout(ctx, Scaled(0))
 	defer cancel()
 	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -207,10 +248,8 @@ func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 // that matters).
 func WaitTrue(t testing.TB, ctx context.Context, expr string, timeout time.Duration, describe ...string) {
 	t.Helper()
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	err := run(ctx, timeout+time.Second, chromedp.Poll[chromedp.Void](expr,
+	timeout = Scaled(timeout)
+	err := runFor(ctx, timeout+time.Second, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err == nil {
 		return
@@ -243,12 +282,14 @@ func reveal(selector string) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// run runs one action within timeout (0 = DefaultTimeout).
+// run runs one action within timeout (0 = DefaultTimeout), times Slack.
 func run(ctx context.Context, timeout time.Duration, a chromedp.Action[chromedp.Void]) error {
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
+	return runFor(ctx, Scaled(timeout), a)
+}
+
+// runFor runs one action within exactly d.
+func runFor(ctx context.Context, d time.Duration, a chromedp.Action[chromedp.Void]) error {
+	tctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return chromedp.Do(tctx, a)
 }

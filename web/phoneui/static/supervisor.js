@@ -161,36 +161,69 @@
     monBox.dataset.call = m ? m.call : '';
     monBox.dataset.mode = m ? m.mode : '';
     if (!m) {
-      monBox.replaceChildren(h('span', { class: 'muted' }, 'You are not monitoring a call.'));
+      patchChildren(monBox, [h('span', { class: 'muted' }, 'You are not monitoring a call.')]);
       return;
     }
     const lc = liveCall(m.call);
     const whose = lc ? `${lc.agent.name || lc.agent.id}'s call with ${who(lc.call)}` : `call ${m.call}`;
-    monBox.replaceChildren(
+    patchChildren(monBox, [
       h('div', { class: 'sup-mon-text' }, h('span', { class: 'sup-mode-badge', 'data-mode': m.mode }, m.mode), ' ', `${DOING[m.mode] || m.mode} ${whose}`,
         lc && lc.call.answered_at ? h('span', { class: 'muted' }, ' · ', timer(lc.call.answered_at, 'sup-mon-timer')) : ''),
-      actions(m.call, lc ? lc.agent.name || lc.agent.id : ''));
+      actions(m.call, lc ? lc.agent.name || lc.agent.id : '')]);
   }
 
-  // actions are the monitor buttons of one call.
+  // actions are the monitor buttons of one call; a click on any of them is
+  // handled once for the panel (onClick), so a redraw that updates a button
+  // in place keeps it working.
   function actions(call, agentName) {
     const m = fl.monitoring && fl.monitoring.call === call ? fl.monitoring.mode : '';
     const box = h('div', { class: 'sup-actions', role: 'group', 'aria-label': `Monitor ${agentName ? agentName + "'s" : 'the'} call` });
     for (const [mode, label] of MODES) {
       box.append(h('button', {
-        type: 'button', class: 'monitor-' + mode + (m === mode ? ' on' : ''), 'data-mode': mode,
+        type: 'button', class: 'monitor-' + mode + (m === mode ? ' on' : ''), dataset: { mode, act: 'monitor', call },
         'aria-pressed': m === mode ? 'true' : 'false', disabled: fl.busy,
         title: { listen: 'Hear the caller and the agent; nobody hears you', whisper: 'The agent hears you too; the caller does not', barge: 'Caller and agent both hear you' }[mode],
-        onclick: () => monitor(call, mode),
       }, label));
     }
-    if (m) box.append(h('button', { type: 'button', class: 'monitor-stop', disabled: fl.busy, onclick: stop }, 'Stop'));
+    if (m) box.append(h('button', { type: 'button', class: 'monitor-stop', dataset: { act: 'stop', call }, disabled: fl.busy }, 'Stop'));
     return box;
+  }
+
+  function onClick(e) {
+    const b = e.target.closest('button[data-act]');
+    if (!b || b.disabled || !body.contains(b)) return;
+    if (b.dataset.act === 'monitor') monitor(b.dataset.call, b.dataset.mode);
+    else if (b.dataset.act === 'stop') stop();
+  }
+
+  // patch makes el look like fresh (its attributes, text and children) in
+  // place, so nodes that stay on the floor stay the same nodes: a button
+  // under the supervisor's pointer or focus is not swapped for a copy while a
+  // refresh lands. Children pair by position when tag and key (data-call,
+  // data-agent, data-group, data-queue) match; others are replaced.
+  const keyOf = (n) => (n.nodeType === 1 ? n.tagName + (n.dataset.call || n.dataset.agent || n.dataset.group || n.dataset.queue || '') : '#' + n.nodeType);
+  function patch(el, fresh) {
+    if (el.nodeType !== 1) {
+      if (el.nodeValue !== fresh.nodeValue) el.nodeValue = fresh.nodeValue;
+      return;
+    }
+    for (const a of [...el.attributes]) if (!fresh.hasAttribute(a.name)) el.removeAttribute(a.name);
+    for (const a of fresh.attributes) if (el.getAttribute(a.name) !== a.value) el.setAttribute(a.name, a.value);
+    patchChildren(el, [...fresh.childNodes]);
+  }
+  function patchChildren(el, fresh) {
+    fresh.forEach((f, i) => {
+      const old = el.childNodes[i];
+      if (old && keyOf(old) === keyOf(f)) patch(old, f);
+      else if (old) el.replaceChild(f, old);
+      else el.append(f);
+    });
+    while (el.childNodes.length > fresh.length) el.lastChild.remove();
   }
 
   function renderQueues(st) {
     const qs = [...(st.queues || [])].sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id));
-    queuesList.replaceChildren(...qs.map((q) => {
+    const items = qs.map((q) => {
       const waiting = q.waiting || 0;
       const li = h('li', { class: 'sup-queue' + (waiting > 0 ? ' waiting' : '') + (waiting > 0 && !q.idle_agents ? ' alert' : ''), dataset: { queue: q.id, waiting: String(waiting) } },
         h('span', { class: 'sup-queue-name' }, q.name || q.id),
@@ -198,8 +231,9 @@
         waiting > 0 && q.longest_wait_since ? h('span', { class: 'sup-queue-longest' }, 'longest ', timer(q.longest_wait_since)) : h('span', { class: 'sup-queue-longest muted' }, 'no wait'),
         h('span', { class: 'sup-queue-agents muted' }, `${q.idle_agents || 0} idle · ${q.busy_agents || 0} busy`));
       return li;
-    }));
-    if (!qs.length) queuesList.append(h('li', { class: 'muted' }, 'No queues.'));
+    });
+    if (!qs.length) items.push(h('li', { class: 'muted' }, 'No queues.'));
+    patchChildren(queuesList, items);
   }
 
   function callRow(c, a, mine) {
@@ -223,7 +257,7 @@
       groups.get(g).push(a);
     }
     const keys = [...groups.keys()].sort((x, y) => groupRank(x) - groupRank(y) || x.localeCompare(y));
-    agentsBox.replaceChildren(...keys.map((g) => {
+    const items = keys.map((g) => {
       const list = groups.get(g).sort((x, y) => (x.name || x.id).localeCompare(y.name || y.id));
       const hid = 'sup-group-' + g.replace(/[^a-z0-9_-]/gi, '_');
       return h('section', { class: 'sup-group', dataset: { group: g }, 'aria-labelledby': hid },
@@ -238,18 +272,20 @@
               h('span', { class: 'sup-agent-activity' }, a.wrapup ? 'wrap-up' : a.activity || '')),
             calls.length ? h('ul', { class: 'sup-calls', 'aria-label': `Calls of ${a.name || a.id}` }, ...calls.map((c) => callRow(c, a, mine))) : '');
         })));
-    }));
-    if (!keys.length) agentsBox.append(h('p', { class: 'muted' }, 'No agents.'));
+    });
+    if (!keys.length) items.push(h('p', { class: 'muted' }, 'No agents.'));
+    patchChildren(agentsBox, items);
   }
 
-  // render redraws the panel; a focused button keeps the focus (same call,
-  // same action) across the redraw.
+  // render redraws the panel in place (patch): a focused button that stays
+  // keeps the focus; one that a redraw replaced gives it to its twin (same
+  // call, same action).
   function render() {
     const f = document.activeElement;
     const row = f && body.contains(f) ? f.closest('[data-call]') : null;
     const keep = row && f.tagName === 'BUTTON' ? { call: row.dataset.call, cls: f.className.split(' ')[0], mon: monBox.contains(f) } : null;
     draw();
-    if (!keep) return;
+    if (!keep || document.activeElement === f) return;
     const scope = keep.mon ? monBox : body.querySelector(`.sup-call[data-call="${CSS.escape(keep.call)}"]`);
     const again = scope && scope.querySelector('button.' + keep.cls);
     if (again) again.focus();
@@ -298,6 +334,7 @@
     }
   });
   sb.onAgent(onSupervisor);
+  body.addEventListener('click', onClick);
   sb.onNotify((method, p) => {
     if (method !== 'event' || !p || !isSupervisor()) return;
     if (p.type === 'call.monitored' && p.detail && p.detail.supervisor === me()) {
