@@ -7,7 +7,6 @@ import (
 )
 
 func TestDeps(t *testing.T) {
-	bad := deptest.Merge(deptest.MediaLeaf, deptest.NoPionWebRTC)
-	deptest.Check(t, "switchboard/media", bad)
-	deptest.Check(t, "switchboard/media/mediatest", bad)
+	deptest.Check(t, "switchboard/media", deptest.Media)
+	deptest.Check(t, "switchboard/media/mediatest", deptest.Media)
 }
