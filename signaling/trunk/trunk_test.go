@@ -82,6 +82,48 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
+// echoCapture is an Echo handler that hands each call to the test first.
+func echoCapture() (trunk.Handler, <-chan *trunk.Call) {
+	calls := make(chan *trunk.Call, 1)
+	return trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
+		calls <- c
+		trunk.Echo(ctx, c)
+	}), calls
+}
+
+// callEcho calls "echo" on tr from a new UDP SIP phone offering a new PCMU
+// RTP phone; the context is ctxT's.
+func callEcho(t *testing.T, tr *trunk.Trunk) (context.Context, *rtplegtest.Phone, *trunktest.Dialog) {
+	t.Helper()
+	rtp := rtplegtest.NewPhone(t, media.PCMU)
+	ctx := ctxT(t)
+	d, err := trunktest.NewPhone(t, "udp").Call(ctx, tr.Addr(), "echo", rtp.Offer())
+	if err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	return ctx, rtp, d
+}
+
+// ringing starts an INVITE to "ring" on tr under ctx, waits for its answer
+// in the background under wctx (its end sends CANCEL), and returns once the
+// 180 came; wait returns what Wait returned.
+func ringing(t *testing.T, tr *trunk.Trunk, ctx, wctx context.Context) (wait func() error) {
+	t.Helper()
+	iv, err := trunktest.NewPhone(t, "udp").StartInvite(ctx, tr.Addr(), "ring", rtplegtest.NewPhone(t, media.PCMU).Offer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var werr error
+	wg.Go(func() { _, werr = iv.Wait(wctx) })
+	for code := range iv.Provisional() {
+		if code == 180 {
+			break
+		}
+	}
+	return func() error { wg.Wait(); return werr }
+}
+
 func TestEchoTone(t *testing.T) {
 	for _, tc := range []struct {
 		transport string
@@ -122,11 +164,8 @@ func itoa(pt uint8) string {
 }
 
 func TestByeFromTrunk(t *testing.T) {
-	calls := make(chan *trunk.Call, 1)
-	tr := startTrunk(t, trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
-		calls <- c
-		trunk.Echo(ctx, c)
-	}))
+	h, calls := echoCapture()
+	tr := startTrunk(t, h)
 	rtp := rtplegtest.NewPhone(t, media.PCMU)
 	sp := trunktest.NewPhone(t, "udp")
 	sp.CallerName = "Ada Lovelace"
@@ -160,25 +199,11 @@ func TestCancelBeforeAnswer(t *testing.T) {
 		<-ctx.Done()
 		ended <- c.EndReason()
 	}))
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
 	ctx := ctxT(t)
-	iv, err := sp.StartInvite(ctx, tr.Addr(), "ring", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
 	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var werr error
-	wg.Go(func() { _, werr = iv.Wait(wctx) })
-	for code := range iv.Provisional() {
-		if code == 180 {
-			break
-		}
-	}
+	wait := ringing(t, tr, ctx, wctx)
 	cancel() // sends CANCEL
-	wg.Wait()
-	if werr == nil {
+	if wait() == nil {
 		t.Fatal("Wait after CANCEL = nil, want error")
 	}
 	select {
@@ -195,45 +220,21 @@ func TestCancelBeforeAnswer(t *testing.T) {
 // TestCancel487 checks the final answer a CANCELed INVITE gets.
 func TestCancel487(t *testing.T) {
 	tr := startTrunk(t, routes)
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
 	ctx := ctxT(t)
-	iv, err := sp.StartInvite(ctx, tr.Addr(), "ring", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan error, 1)
-	var wg sync.WaitGroup
 	wctx, cancel := context.WithCancelCause(ctx)
-	wg.Go(func() { _, err := iv.Wait(wctx); got <- err })
-	for code := range iv.Provisional() {
-		if code == 180 {
-			break
-		}
-	}
+	wait := ringing(t, tr, ctx, wctx)
 	cancel(errors.New("test cancel"))
-	wg.Wait()
-	err = <-got
 	// sipgo's WaitAnswer returns the 487 as the cause of a successful CANCEL.
-	if err == nil {
+	if wait() == nil {
 		t.Fatal("want an error after CANCEL")
 	}
 	waitFor(t, "call to end", 5*time.Second, func() bool { return tr.ActiveCalls() == 0 })
 }
 
 func TestReInviteHold(t *testing.T) {
-	calls := make(chan *trunk.Call, 1)
-	tr := startTrunk(t, trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
-		calls <- c
-		trunk.Echo(ctx, c)
-	}))
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
-	ctx := ctxT(t)
-	d, err := sp.Call(ctx, tr.Addr(), "echo", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, calls := echoCapture()
+	tr := startTrunk(t, h)
+	ctx, rtp, d := callEcho(t, tr)
 	c := <-calls
 	_ = rtp.SetAnswer(d.AnswerSDP())
 	rtp.PlayTone(1000)
@@ -288,13 +289,7 @@ func TestDTMF(t *testing.T) {
 		c.OnDTMF(func(d rune) { mu.Lock(); got.Store(got.Load().(string) + string(d)); mu.Unlock() })
 		trunk.Echo(ctx, c)
 	}))
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
-	ctx := ctxT(t)
-	d, err := sp.Call(ctx, tr.Addr(), "echo", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rtp, d := callEcho(t, tr)
 	_ = rtp.SetAnswer(d.AnswerSDP())
 	rtp.PlayTone(1000)
 	if err := rtp.SendDTMF("12"); err != nil {
@@ -402,15 +397,9 @@ func TestOutOfDialogRequests(t *testing.T) {
 
 func TestDrain(t *testing.T) {
 	tr := startTrunk(t, routes)
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
-	ctx := ctxT(t)
-	d, err := sp.Call(ctx, tr.Addr(), "echo", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, d := callEcho(t, tr)
 	tr.Drain()
-	_, err = sp.Call(ctx, tr.Addr(), "echo", rtplegtest.NewPhone(t, media.PCMU).Offer())
+	_, err := trunktest.NewPhone(t, "udp").Call(ctx, tr.Addr(), "echo", rtplegtest.NewPhone(t, media.PCMU).Offer())
 	if se, ok := errors.AsType[*trunktest.StatusError](err); !ok || se.Code != 503 {
 		t.Fatalf("INVITE while draining = %v, want 503", err)
 	}
@@ -430,23 +419,9 @@ func TestRTPTimeoutSendsBye(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := make(chan *trunk.Call, 1)
-	tr, err := trunk.New(trunk.Config{Listen: "127.0.0.1:0", Media: pool, Logger: testLogger(t),
-		Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) { calls <- c; trunk.Echo(ctx, c) })})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = tr.Run(rctx) })
-	defer func() { cancel(); wg.Wait() }()
-	rtp := rtplegtest.NewPhone(t, media.PCMU)
-	sp := trunktest.NewPhone(t, "udp")
-	ctx := ctxT(t)
-	d, err := sp.Call(ctx, tr.Addr(), "echo", rtp.Offer())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, calls := echoCapture()
+	tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Logger: testLogger(t), Handler: h})
+	ctx, _, d := callEcho(t, tr)
 	c := <-calls
 	select { // the phone sends no RTP: the leg times out and we BYE
 	case <-d.Done():
