@@ -30,11 +30,12 @@ type Floor struct {
 	accepted  map[router.TaskID]peer    // accepted tasks: agent and its node at accept
 	calls     map[string]callRef        // calls counted with AddCall, by call id
 
-	expect   map[string]bool // nodes whose report is awaited (rebuilding while non-nil)
-	until    time.Time       // rebuild deadline
-	reports  []Fact          // held until the rebuild ends
-	pending  []Fact          // facts of reported nodes, held until the rebuild ends
-	reported map[string]bool // nodes that reported in this term
+	expect   map[string]bool               // nodes whose report is awaited (rebuilding while non-nil)
+	until    time.Time                     // rebuild deadline
+	reports  []Fact                        // held until the rebuild ends
+	pending  []Fact                        // facts of reported nodes, held until the rebuild ends
+	reported map[string]bool               // nodes that reported in this term
+	told     map[router.AgentID][]Decision // lost calls to tell their agent when it logs in again
 
 	evbuf []router.Event
 	out   []Decision
@@ -50,6 +51,7 @@ type callRef struct {
 	agent     router.AgentID
 	agentNode string
 	taskNode  string
+	info      *CallInfo
 }
 
 // NewFloor starts the floor of the term with token.
@@ -58,7 +60,7 @@ func NewFloor(cfg router.Config, token int64) *Floor {
 		rt: router.New(cfg), token: token, pfx: strconv.FormatInt(token, 10) + ".",
 		agentNode: map[router.AgentID]string{}, taskNode: map[router.TaskID]string{},
 		accepted: map[router.TaskID]peer{}, calls: map[string]callRef{},
-		reported: map[string]bool{},
+		reported: map[string]bool{}, told: map[router.AgentID][]Decision{},
 	}
 }
 
@@ -200,7 +202,7 @@ func (f *Floor) applyReports(reps []Fact, now time.Time) {
 				if _, dup := f.calls[c.ID]; dup || f.rt.AddCall(id, now) != nil {
 					continue
 				}
-				f.calls[c.ID] = callRef{agent: id, agentNode: r.Node, taskNode: c.Node}
+				f.calls[c.ID] = callRef{agent: id, agentNode: r.Node, taskNode: c.Node, info: c.Info}
 			}
 			f.setPresence(id, a.Connected, a.Activity, now)
 		}
@@ -231,6 +233,9 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if fa.Connected || f.agentNode[id] == fa.Node {
 			f.agentNode[id] = fa.Node // a login on another node moves the agent
 			f.setPresence(id, fa.Connected, fa.Activity, now)
+		}
+		if fa.Connected {
+			f.tell(id, fa.Node)
 		}
 		return nil
 	case FactTask:
@@ -270,7 +275,7 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if err := f.rt.AddCall(id, now); err != nil {
 			return err
 		}
-		f.calls[fa.Task.ID] = callRef{agent: id, agentNode: fa.Node, taskNode: fa.Node}
+		f.calls[fa.Task.ID] = callRef{agent: id, agentNode: fa.Node, taskNode: fa.Node, info: fa.Call}
 		return nil
 	case FactWrapupDone:
 		return f.rt.WrapupDone(router.AgentID(fa.Agent), now)
@@ -318,69 +323,6 @@ func (f *Floor) ended(call string, now time.Time) error {
 		return f.rt.CallEnded(id, now)
 	}
 	return nil // already ended (the other end said so first)
-}
-
-// NodeLost ends what lived on a node that died: its agents are
-// disconnected (their offers withdrawn, their queue calls offered to
-// others), its waiting calls are cancelled, and each call bridged between
-// it and a surviving node ends with a DecNodeLost to the survivor.
-func (f *Floor) NodeLost(node string, now time.Time) {
-	f.advanceRebuild(now)
-	if f.expect != nil {
-		delete(f.expect, node)
-		if len(f.expect) == 0 {
-			f.endRebuild(now)
-		}
-	}
-	lost := func(to, call string, agent router.AgentID) {
-		if to != node {
-			f.out = append(f.out, Decision{Type: DecNodeLost, Token: f.token, To: to, Task: call, Agent: string(agent), Reason: ReasonNodeLost})
-		}
-	}
-	for _, id := range sortedKeys(f.accepted) {
-		p := f.accepted[id]
-		tn := f.taskNode[id]
-		if p.node != node && tn != node {
-			continue
-		}
-		if p.node == node {
-			lost(tn, string(id), p.agent)
-		} else {
-			lost(p.node, string(id), p.agent)
-		}
-		_ = f.rt.CallEnded(id, now)
-	}
-	for _, id := range sortedKeys(f.calls) {
-		c := f.calls[id]
-		if c.agentNode != node && c.taskNode != node {
-			continue
-		}
-		if c.agentNode == node {
-			lost(c.taskNode, id, c.agent)
-		} else {
-			lost(c.agentNode, id, c.agent)
-		}
-		delete(f.calls, id)
-		_ = f.rt.EndCall(c.agent, now)
-	}
-	for _, id := range sortedKeys(f.taskNode) {
-		if f.taskNode[id] == node {
-			_ = f.rt.CancelTask(id, now) // waiting or offered
-		}
-	}
-	for _, id := range sortedKeys(f.agentNode) {
-		if f.agentNode[id] == node {
-			_ = f.rt.SetConnected(id, false, now)
-		}
-	}
-	f.drain()
-	f.out = slices.DeleteFunc(f.out, func(d Decision) bool { return d.To == node }) // nobody there to act
-	for id, n := range f.agentNode {
-		if n == node {
-			delete(f.agentNode, id)
-		}
-	}
-	delete(f.reported, node)
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {

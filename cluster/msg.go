@@ -43,6 +43,18 @@ type Fact struct {
 	Reservation string    `json:"reservation,omitempty"`
 	Task        *TaskFact `json:"task,omitempty"`
 	Report      *Report   `json:"report,omitempty"`
+	Call        *CallInfo `json:"call,omitempty"` // call: what the call is, for a node_lost report
+}
+
+// CallInfo is what the floor keeps of a call, so that the survivors can
+// report it (call.ended reason node_lost, and its record) if its node dies.
+type CallInfo struct {
+	Queue    string    `json:"queue,omitempty"`
+	Kind     string    `json:"kind,omitempty"`
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Started  time.Time `json:"started,omitzero"`  // the call arrived (or was dialled)
+	Answered time.Time `json:"answered,omitzero"` // an agent took it
 }
 
 // TaskFact is a call that needs an agent (router.Task without Payload).
@@ -81,8 +93,9 @@ type AgentReport struct {
 
 // CallReport is one call of a reported agent.
 type CallReport struct {
-	ID   string `json:"id"`
-	Node string `json:"node"` // the node of its caller (the agent's own for a local call)
+	ID   string    `json:"id"`
+	Node string    `json:"node"` // the node of its caller (the agent's own for a local call)
+	Info *CallInfo `json:"info,omitempty"`
 }
 
 // DecisionType says what the leader decided.
@@ -113,6 +126,12 @@ const (
 	// DecNodeLost: the other end of the call Task was on a node that died;
 	// end it with reason node_lost.
 	DecNodeLost DecisionType = "node_lost"
+	// DecLost: to every surviving node: the call Task (Agent's, with
+	// Call) lived on Node, which died; report it ended with reason
+	// node_lost. The one decision with Record set also stores its call
+	// record. With Tell set (to the node an agent of the dead node logged
+	// in on again), only tell Agent that its call ended.
+	DecLost DecisionType = "lost"
 )
 
 // Decision is one message from the leader to a node.
@@ -130,6 +149,10 @@ type Decision struct {
 	Activity    string       `json:"activity,omitempty"`
 	Reason      string       `json:"reason,omitempty"`
 	Expires     time.Time    `json:"expires,omitzero"`
+	Node        string       `json:"node,omitempty"` // lost: the node that died
+	Call        *CallInfo    `json:"call,omitempty"` // lost: what the call was
+	Record      bool         `json:"record,omitempty"`
+	Tell        bool         `json:"tell,omitempty"`
 }
 
 // ReasonNodeLost is the call.ended reason of a call whose other node died.

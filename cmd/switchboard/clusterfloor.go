@@ -17,10 +17,14 @@ import (
 // floor (its agents, their calls) and the stored configuration (the
 // leader's router is set up from it).
 type floorSource struct {
-	core interface{ State() agent.FloorState }
-	cfg  interface {
+	core interface {
+		State() agent.FloorState
+		NotifyCallEnded(agent, call, reason string) bool
+	}
+	cfg interface {
 		ListAgents(ctx context.Context) ([]store.Agent, error)
 		ListQueues(ctx context.Context) ([]store.Queue, error)
+		AppendRecord(ctx context.Context, r store.CallRecord) error
 	}
 }
 
@@ -39,12 +43,13 @@ type floorLink struct {
 	src    floorSource
 	member *cluster.Member
 	leader *cluster.Leader
+	hub    *events.Hub // where lost calls of a dead node are reported
 	log    *slog.Logger
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 	bus := cluster.NewBus(n.rdb, clusterPrefix)
-	fl := &floorLink{node: n.cfg.NodeID, src: src, log: n.log}
+	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, log: n.log}
 	var err error
 	fl.member, err = cluster.NewMember(cluster.MemberConfig{
 		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
@@ -104,10 +109,15 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 		}
 	case "call.answered":
 		if e.Agent != "" && e.Call != "" {
-			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
+			info := &cluster.CallInfo{Queue: e.Queue, Kind: e.Kind, From: e.From, To: e.To, Started: e.At, Answered: e.At}
+			if cv, ok := fl.liveCall(e.Call); ok {
+				info.Started = parseTime(cv.StartedAt, e.At)
+			}
+			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}, Call: info}, true
 		}
 	case "call.ended":
-		if e.Call != "" {
+		if e.Call != "" && e.Detail[lostNodeKey] == nil { // a lost call reported here lived elsewhere
+
 			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
 	}
@@ -136,17 +146,22 @@ func (fl *floorLink) report() cluster.Report {
 		}
 		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}
 		for _, c := range a.Calls {
-			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node})
+			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node, Info: callInfo(c)})
 		}
 		r.Agents = append(r.Agents, ar)
 	}
 	return r
 }
 
-// act carries out a decision. No call is routed through the leader yet,
-// so only a term's hello (answered by the Member with the report) comes.
+// act carries out a decision: a term's hello (the Member answers it with
+// the report) and a lost node's calls (clusterlost.go). No call is routed
+// through the leader yet: the other decisions are logged and ignored.
 func (fl *floorLink) act(d cluster.Decision) {
-	if d.Type != cluster.DecHello {
+	switch d.Type {
+	case cluster.DecHello:
+	case cluster.DecLost:
+		fl.lost(d)
+	default:
 		fl.log.Debug("cluster: decision ignored (cross-node routing not built)", "type", d.Type, "task", d.Task)
 	}
 }

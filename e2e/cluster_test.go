@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"switchboard/internal/pgtest"
+	"switchboard/internal/redistest"
+	"switchboard/signaling/ws/wstest"
+)
+
+// clusterNodes starts gateways ids on one PostgreSQL store and one Redis
+// (-cluster, lease 1 s), the first alone so that it leads; seed runs on
+// it before the others start (they read the configuration at start).
+func clusterNodes(t *testing.T, ids []string, seed func(g *gateway)) map[string]*gateway {
+	t.Helper()
+	rs := redistest.Start(t)
+	pg := pgtest.Start(t)
+	pg.NewDB(t)
+	nodes := map[string]*gateway{}
+	for i, id := range ids {
+		nodes[id] = startGW(t, "-store", pg.URL("t1"), "-cluster", rs.URL(), "-node-id", id, "-cluster-lease", "1s")
+		if i == 0 {
+			waitFor(t, 5*time.Second, id+" leads", func() bool { return clusterOf(t, nodes[id]).IsLeader })
+			seed(nodes[id])
+		}
+	}
+	return nodes
+}
+
+// clusterView is the cluster member of `state`.
+type clusterView struct {
+	Leader   string `json:"leader"`
+	Token    int64  `json:"token"`
+	IsLeader bool   `json:"is_leader"`
+	Floor    *struct {
+		Token  int64 `json:"token"`
+		Ready  bool  `json:"ready"`
+		Agents []struct {
+			ID        string `json:"id"`
+			Node      string `json:"node"`
+			Connected bool   `json:"connected"`
+			Load      int    `json:"load"`
+		} `json:"agents"`
+	} `json:"floor"`
+}
+
+func clusterOf(t *testing.T, g *gateway) clusterView {
+	t.Helper()
+	c := g.admin(t)
+	defer c.Close()
+	var st struct {
+		Cluster *clusterView `json:"cluster"`
+	}
+	c.MustCall("state", map[string]any{}, &st)
+	if st.Cluster == nil {
+		t.Fatal("state has no cluster member")
+	}
+	return *st.Cluster
+}
+
+// onFloor says where g's published floor has agent id connected, and its
+// load ("" when it is not connected there).
+func onFloor(t *testing.T, g *gateway, id string) (node string, load int) {
+	t.Helper()
+	f := clusterOf(t, g).Floor
+	if f == nil || !f.Ready {
+		return "", 0
+	}
+	for _, a := range f.Agents {
+		if a.ID == id && a.Connected {
+			return a.Node, a.Load
+		}
+	}
+	return "", 0
+}
+
+// nextEvent waits for the admin event of type typ matching ok.
+func nextEvent(t *testing.T, adm *wstest.Client, timeout time.Duration, typ string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("no %s event within %v", typ, timeout)
+		}
+		n := adm.WaitNotification("event", left)
+		var e map[string]any
+		decode(t, n.Params, &e)
+		if e["type"] == typ && ok(e) {
+			return e
+		}
+	}
+}
+
+// PROTOCOL §13, a node dies: three gateway binaries on PostgreSQL and
+// Redis; agent x on n2 talks to a SIP caller of n2 (tones both ways).
+// SIGKILL of n2: both survivors report the call ended with reason
+// node_lost (call.ended on their admin event streams), exactly one call
+// record says answered:node_lost, and x logs in again on n3, is told its
+// call ended (node_lost), shows on n3 with no load, and takes a new call
+// there with audio both ways.
+func TestClusterNodeLost(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
+	})
+	x := nodes["n2"].login(t, "x", toneAgent)
+	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	c := nodes["n2"].dial(t, "5000", toneCaller1)
+	call := x.accept(t)
+	talking(t, "n2's call", c, toneCaller1, x)
+	waitFor(t, 5*time.Second, "x busy on the floor", func() bool { n, l := onFloor(t, nodes["n1"], "x"); return n == "n2" && l == 1 })
+	adm := map[string]*wstest.Client{}
+	for _, id := range []string{"n1", "n3"} {
+		adm[id] = nodes[id].admin(t)
+		adm[id].MustCall("subscribe", map[string]any{}, nil)
+	}
+
+	killed := time.Now()
+	_ = nodes["n2"].cmd.Process.Kill() // SIGKILL: no BYE, no leave, no release
+	<-nodes["n2"].exited
+	floorID := "n2/" + call
+	for _, id := range []string{"n1", "n3"} {
+		e := nextEvent(t, adm[id], 5*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == floorID })
+		if e["reason"] != "node_lost" || e["agent"] != "x" || e["queue"] != "sales" || e["kind"] != "queue" {
+			t.Errorf("%s: call.ended %v, want reason node_lost, agent x, queue sales", id, e)
+		}
+		t.Logf("%s reports n2's call %s ended node_lost %v after SIGKILL", id, call, time.Since(killed).Round(time.Millisecond))
+	}
+	var recs []struct {
+		Call    string  `json:"call"`
+		Agent   string  `json:"agent"`
+		Outcome string  `json:"outcome"`
+		Talk    float64 `json:"talk_seconds"`
+	}
+	waitFor(t, 5*time.Second, "the lost call's record", func() bool {
+		recs = recs[:0]
+		adm["n3"].MustCall("records.list", map[string]any{"agent": "x"}, &recs)
+		return len(recs) > 0
+	})
+	if len(recs) != 1 || recs[0].Call != floorID || recs[0].Outcome != "answered:node_lost" || recs[0].Talk <= 0 {
+		t.Errorf("records of x: %+v, want one answered:node_lost record of %s", recs, floorID)
+	}
+
+	// x logs in again on n3: told of its lost call, free on the floor, and
+	// takes n3's next call.
+	x3 := nodes["n3"].login(t, "x", toneAgent2)
+	x3.expect(t, 5*time.Second, notif{"call.ended", func(p map[string]any) bool {
+		return p["id"] == call && p["reason"] == "node_lost"
+	}})
+	waitFor(t, 5*time.Second, "x on n3, free", func() bool { n, l := onFloor(t, nodes["n1"], "x"); return n == "n3" && l == 0 })
+	c3 := nodes["n3"].dial(t, "5000", toneCaller2)
+	x3.accept(t)
+	talking(t, "n3's call", c3, toneCaller2, x3)
+
+}
