@@ -21,11 +21,12 @@ var sections = []string{
 	"sections/tasks.js",
 	"sections/parked.js",
 	"sections/voicemail.js",
+	"sections/records.js",
 	"sections/narrow.js", // not a section: labels table cells for narrow screens
 }
 
 var handler = page.Handler(page.Config{Name: "adminui", Files: static, Scripts: sections, Permissions: "microphone=()",
-	ExtraCSP: []string{"media-src blob:"}, // voicemail playback (sections/voicemail.js)
+	ExtraCSP: []string{"media-src blob:"}, // voicemail and recording playback (sections/voicemail.js, records.js)
 })
 
 // Handler returns the handler of the admin console page (see page.Handler

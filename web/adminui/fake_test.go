@@ -49,6 +49,8 @@ type fakeConsole struct {
 	prompts   map[string]float64        // prompt id -> seconds
 	tasks     []map[string]any          // task.* in creation order
 	cancelErr *rpcError                 // task.cancel's answer when set
+	recDel    []string                  // recording.delete ids (recordings_test.go)
+	recGone   map[string]bool           // deleted recordings: 404
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -154,7 +156,10 @@ func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any
 			queues = qs
 		}
 		a := map[string]any{"id": id, "name": str("name"), "extension": ext, "capacity": capacity, "queues": queues}
-		for _, k := range []string{"attributes", "channels", "max_nonblocking"} { // PROTOCOL §10
+		if r := str("role"); r != "" && r != "agent" && r != "supervisor" {
+			return nil, invalid(`role: must be "agent" or "supervisor"`), nil
+		}
+		for _, k := range []string{"attributes", "channels", "max_nonblocking", "caller_id", "role", "voicemail", "record"} { // PROTOCOL §10-§12
 			if v, ok := p[k]; ok {
 				a[k] = v
 			}
@@ -257,6 +262,8 @@ func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any
 		return f.taskMethod(method, p)
 	case "trunk.put", "trunk.list", "trunk.delete":
 		return f.trunk(method, p) // fake_trunks_test.go
+	case "recording.delete":
+		return f.recordingDelete(str("id")) // recordings_test.go
 	}
 	return nil, &rpcError{Code: -32601, Message: "method not found"}, nil
 }
@@ -309,6 +316,7 @@ func startConsole(t *testing.T) (context.Context, *httptest.Server, *fakeConsole
 	mux.Handle("/ws/admin", fake)
 	mux.Handle("/admin", Handler())
 	mux.Handle("/api/prompts/", fake.promptAPI())
+	mux.Handle("/api/recordings/", fake.recordingAPI())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()

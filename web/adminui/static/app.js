@@ -365,6 +365,25 @@
     }, (e) => showStatus(`delete ${label}: ${errText(e)}`, 'error'));
   }
 
+  // playWav fetches a WAV of the admin HTTP API with the admin token and
+  // plays it in player (an <audio> the section owns); a refusal is written
+  // to errEl. The last blob URL of each player is released.
+  async function playWav(path, player, errEl) {
+    errEl.textContent = '';
+    const resp = await fetch(path, { headers: { Authorization: 'Bearer ' + (sessionStorage.getItem(TOKEN_KEY) || '') }, cache: 'no-store' });
+    if (!resp.ok) {
+      errEl.textContent = `play: ${resp.status} ${(await resp.text()).trim()}`;
+      return false;
+    }
+    if (player.dataset.url) URL.revokeObjectURL(player.dataset.url);
+    player.dataset.url = player.src = URL.createObjectURL(await resp.blob());
+    player.hidden = false;
+    try {
+      await player.play();
+    } catch (e) { /* the controls start it */ }
+    return true;
+  }
+
   function agentRowCells(n) {
     return Array.from({ length: n }, () => h('td'));
   }
@@ -710,6 +729,10 @@
     }
     const mnb = intField(f, 'max_nonblocking', 1);
     if (mnb !== undefined) p.max_nonblocking = mnb;
+    p.caller_id = f.elements.caller_id.value.trim(); // PROTOCOL §9-§12
+    p.role = f.elements.role.value;
+    p.voicemail = f.elements.voicemail.checked;
+    p.record = f.elements.record.checked;
     return p;
   }, 'agent.put', (a) => {
     state.agents[a.id] = Object.assign({}, state.agents[a.id] || {}, a);
@@ -735,6 +758,10 @@
     el.attributes.value = a.attributes && Object.keys(a.attributes).length ? JSON.stringify(a.attributes) : '';
     el.channels.value = a.channels && Object.keys(a.channels).length ? JSON.stringify(a.channels) : '';
     el.max_nonblocking.value = a.max_nonblocking ?? '';
+    el.caller_id.value = a.caller_id || '';
+    el.role.value = a.role === 'supervisor' ? 'supervisor' : 'agent';
+    el.voicemail.checked = a.voicemail !== false; // default true
+    el.record.checked = !!a.record;
     $('.form-mode', agentForm).textContent = `Edit agent ${id}`;
     el.name.focus();
   }
@@ -755,6 +782,10 @@
     p.target_workers = f.elements.target_workers.value.trim(); // PROTOCOL §10
     p.order = f.elements.order.value;
     p.simultaneous_tasks = f.elements.simultaneous_tasks.checked;
+    const sl = intField(f, 'sl_seconds', 1); // PROTOCOL §12
+    if (sl !== undefined) p.sl_seconds = sl;
+    p.record = f.elements.record.checked;
+    p.voicemail = f.elements.voicemail.checked;
     return p;
   }, 'queue.put', (q) => {
     state.queues[q.id] = Object.assign({}, state.queues[q.id] || {}, q);
@@ -780,6 +811,9 @@
     el.target_workers.value = q.target_workers || '';
     el.order.value = q.order || 'fifo';
     el.simultaneous_tasks.checked = !!q.simultaneous_tasks;
+    el.sl_seconds.value = q.sl_seconds ?? '';
+    el.record.checked = !!q.record;
+    el.voicemail.checked = !!q.voicemail;
     $('.form-mode', queueForm).textContent = `Edit queue ${id}`;
     el.name.focus();
   }
@@ -817,39 +851,6 @@
   $('#queue-new').addEventListener('click', () => resetForm(queueForm));
   $('#route-new').addEventListener('click', () => resetForm(routeForm));
 
-  $('#records-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const f = e.target;
-    const err = $('.form-error', f);
-    err.textContent = '';
-    const p = {};
-    const iso = (v) => (v ? new Date(v).toISOString() : undefined);
-    p.since = iso(f.elements.since.value) || new Date(Date.now() - 24 * 3600 * 1000).toISOString();
-    p.until = iso(f.elements.until.value) || new Date().toISOString();
-    if (f.elements.agent.value.trim()) p.agent = f.elements.agent.value.trim();
-    if (f.elements.queue.value.trim()) p.queue = f.elements.queue.value.trim();
-    if (f.elements.limit.value) p.limit = Number(f.elements.limit.value);
-    try {
-      const res = await client.request('records.list', p);
-      const list = Array.isArray(res) ? res : (res && res.records) || [];
-      const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '');
-      // Started in the browser's local time with its zone (issue 17 item 10).
-      const when = (iso) => {
-        const d = new Date(iso);
-        return isNaN(d) ? h('span', {}, String(iso || '')) : h('time', { datetime: d.toISOString() }, localTime.format(d));
-      };
-      $('#records-table tbody').replaceChildren(...list.map((r) => h('tr', { dataset: { call: r.call || r.id || '' } },
-        ...[when(r.started_at || r.at), r.call || r.id || '', r.from || '', r.to || '', r.agent || '', r.queue || '', r.kind || '', r.outcome || r.reason || '',
-          num(r.wait_seconds), num(r.ring_seconds), num(r.talk_seconds), num(r.hold_seconds)].map((v, i) =>
-          h('td', { class: ['rec-started', 'rec-call', 'rec-from', 'rec-to'][i] }, typeof v === 'object' ? v : String(v))))));
-    } catch (e2) {
-      err.textContent = errText(e2);
-    }
-  });
-
-  const localTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' });
-  $('#records-zone').textContent = `(${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
-
   // ---- login ----------------------------------------------------------------
 
   $('#auth-form').addEventListener('submit', (e) => {
@@ -884,12 +885,11 @@
 
   // Helpers for section files.
   Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells,
-    deleteButton, armedButton, clearErrors, showFormError, localError, formSubmit });
+    deleteButton, armedButton, playWav, clearErrors, showFormError, localError, formSubmit });
 
   // Core sections; the others are files under sections/ (adminui.go lists them).
   sbAdmin.section({ id: 'agents', title: 'Agents', order: 20 });
   sbAdmin.section({ id: 'queues', title: 'Queues', order: 30 });
   sbAdmin.section({ id: 'routes', title: 'Routes', order: 40 });
-  sbAdmin.section({ id: 'records', title: 'Records', order: 80 });
   sbAdmin.section({ id: 'events', title: 'Events', order: 90 });
 })();

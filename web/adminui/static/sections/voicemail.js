@@ -20,7 +20,6 @@
   const errEl = el.querySelector('.form-error[data-form=voicemail]');
   let list = [];
   let last = 0;
-  let url = '';
 
   const len = (s) => {
     const n = Math.round(s || 0);
@@ -28,21 +27,7 @@
   };
 
   async function play(m) {
-    errEl.textContent = '';
-    const tok = sessionStorage.getItem('switchboard.adminToken') || '';
-    const resp = await fetch(`/api/voicemail/${encodeURIComponent(m.id)}.wav`, { headers: { Authorization: 'Bearer ' + tok }, cache: 'no-store' });
-    if (!resp.ok) {
-      errEl.textContent = `play: ${resp.status} ${(await resp.text()).trim()}`;
-      return;
-    }
-    if (url) URL.revokeObjectURL(url);
-    url = URL.createObjectURL(await resp.blob());
-    player.src = url;
-    player.dataset.id = m.id;
-    player.hidden = false;
-    try {
-      await player.play();
-    } catch (e) { /* the controls start it */ }
+    if (await admin.playWav(`/api/voicemail/${encodeURIComponent(m.id)}.wav`, player, errEl)) player.dataset.id = m.id;
   }
 
   function render() {
