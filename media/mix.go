@@ -2,7 +2,7 @@ package media
 
 // tick is the Switch's pacer callback: one frame for every output that the
 // fast path does not feed.
-func (s *Switch) tick() {
+func (s *Switch) tick(catchUp bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -10,10 +10,10 @@ func (s *Switch) tick() {
 	}
 	s.recordTickLocked()
 	// Which outputs get a frame from this tick, and so which inputs it needs.
-	agentDue := s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil)
+	agentDue := s.agent.out != nil && s.dueLocked(&s.agent, s.fastToAgent != nil, catchUp)
 	needAgent := false
 	for _, c := range s.calls {
-		c.due = s.dueLocked(&c.party, s.fastToCall == c)
+		c.due = s.dueLocked(&c.party, s.fastToCall == c, catchUp)
 		if c.due && (c.st == StateActive && !c.muted || c.st == StateMerged) {
 			needAgent = true
 		}
@@ -99,12 +99,13 @@ func (s *Switch) tick() {
 
 // dueLocked reports whether the pacer writes a frame to p this tick. An
 // output fed by the fast path is skipped, unless the fast path has left it
-// empty for fillAfter ticks (then silence is due: the caller of a stalled
-// agent still hears something) or it switched to the fast path during this
+// empty for fillAfter on-time ticks (then silence is due: the caller of a
+// stalled agent still hears something; catch-up ticks do not count, their
+// packets are only delayed) or it switched to the fast path during this
 // interval before any fast packet came (the pacer still owes this interval's
 // frame). An output the fast path fed earlier in this interval, before a
 // switch to the mixing path, is skipped once: that interval has its frame.
-func (s *Switch) dueLocked(p *party, fast bool) bool {
+func (s *Switch) dueLocked(p *party, fast, catchUp bool) bool {
 	wrote, prev := p.wrote, p.fastPrev
 	p.wrote, p.fastPrev = false, fast
 	if fast && !prev && !wrote {
@@ -115,7 +116,9 @@ func (s *Switch) dueLocked(p *party, fast bool) bool {
 			p.missed = 0
 			return false
 		}
-		p.missed++
+		if !catchUp {
+			p.missed++
+		}
 		if p.missed >= fillAfter {
 			s.emitSilenceLocked(p)
 		}

@@ -161,7 +161,7 @@ func (s *Switch) monitorsPopLocked() {
 		if c.mon == nil {
 			continue
 		}
-		c.mon.due = s.dueLocked(&c.mon.party, false)
+		c.mon.due = s.dueLocked(&c.mon.party, false, false)
 		if c.mon.decoded {
 			c.mon.jb.pop(c.mon.frame[:])
 		} else {

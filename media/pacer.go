@@ -47,7 +47,7 @@ type Pacer struct {
 
 type pacerEntry struct {
 	id uint64
-	fn func()
+	fn func(catchUp bool)
 }
 
 type pacerShard struct {
@@ -99,6 +99,16 @@ var entryIDs atomic.Uint64
 // run once if its worker had already started the frame; cancel may be called
 // from inside fn and more than once.
 func (p *Pacer) Register(fn func()) (cancel func()) {
+	return p.RegisterFrame(func(bool) { fn() })
+}
+
+// RegisterFrame is Register for a frame function that is told whether its
+// frame is a catch-up: the worker woke half a frame (10 ms) or more after
+// the frame's deadline (the process or the machine stalled), so it runs the
+// missed frames back to back and nothing else had a chance to run between
+// them. A Switch does not count such frames as intervals the fast path left
+// empty (mix.go). A Manual pacer's frames are never catch-ups.
+func (p *Pacer) RegisterFrame(fn func(catchUp bool)) (cancel func()) {
 	id := entryIDs.Add(1)
 	sh := p.shards[int(p.next.Add(1))%len(p.shards)]
 	sh.mu.Lock()
@@ -123,7 +133,7 @@ func (p *Pacer) Register(fn func()) (cancel func()) {
 
 // tick runs every registered function of the shard once. Only one goroutine
 // runs a given shard at a time.
-func (sh *pacerShard) tick() {
+func (sh *pacerShard) tick(catchUp bool) {
 	sh.mu.Lock()
 	if sh.localVersion != sh.version || sh.local == nil {
 		sh.local = append(sh.local[:0], sh.entries...)
@@ -131,7 +141,7 @@ func (sh *pacerShard) tick() {
 	}
 	sh.mu.Unlock()
 	for _, e := range sh.local {
-		e.fn()
+		e.fn(catchUp)
 	}
 }
 
@@ -145,7 +155,7 @@ func (p *Pacer) Tick() {
 	p.tickMu.Lock()
 	defer p.tickMu.Unlock()
 	p.ticks.Add(1)
-	p.shards[0].tick()
+	p.shards[0].tick(false)
 }
 
 // maxCatchUp is how many frames a late worker produces back to back before it
@@ -173,7 +183,7 @@ func (p *Pacer) run(i int, sh *pacerShard, start time.Time) {
 		if i == 0 {
 			p.ticks.Add(1)
 		}
-		sh.tick()
+		sh.tick(time.Since(deadline) >= FrameDuration/2)
 	}
 }
 
