@@ -10,7 +10,7 @@ run:
 	go run ./cmd/switchboard
 
 # Screenshots of every softphone and console state the Chromium tests reach
-# (incoming offer, cards, transfer, connection states, audio setup, panels,
+# (incoming offer, cards, task offers and task cards with wrap-up, transfer, connection states, audio setup, panels,
 # narrow layouts …; every test of both pages' packages) written to artifacts/screenshots/*.png, for a person to
 # look at. Needs Debian's chromium.
 screenshots:

@@ -42,6 +42,7 @@ type fakeGateway struct {
 	vms      []map[string]any          // voicemail messages, newest first (voicemail_test.go)
 	floor    map[string]any            // floor.subscribe's state (supervisor_test.go)
 	down     bool                      // refuse websockets with 503, as a gateway that is down (conn_test.go)
+	tasks    fakeTasks                 // tasks of any channel (tasks_test.go)
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
@@ -86,6 +87,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		}
 		return out
 	}
+	if res, rerr, after, ok := f.handleTasks(c, method, p); ok { // tasks_test.go: before the calls' reservation.accept
+		return res, rerr, after
+	}
 	switch method {
 	case "login":
 		if str("agent") != "a1" || str("password") != "pw" {
@@ -98,7 +102,8 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		}
 		first := f.logins == 1
 		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1",
-			"queue_names": map[string]any{"sales": "Sales line"}, "reconnect_grace_seconds": cmp.Or(f.grace, 30)}
+			"queue_names": map[string]any{"sales": "Sales line", "chat": "Web chat"}, "reconnect_grace_seconds": cmp.Or(f.grace, 30),
+			"tasks": f.tasks.held()}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}

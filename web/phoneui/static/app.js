@@ -533,24 +533,40 @@
       h('div', { class: 'toast-nomic', 'data-testid': 'toast-nomic', hidden: true },
         'Your microphone is not working, so this call cannot be answered: the caller would hear silence. Reject it, or fix the microphone.'),
       h('div', { class: 'toast-actions' }, accept, ' ', reject));
+    wireOffer(el, id, {
+      gate: micWorks, // gateOffers says why
+      accepted: (res) => res && res.id && upsertCall(res),
+      focus: (kind, res) => sb.focusAfter && sb.focusAfter(kind, res && res.id),
+    });
+    return el;
+  }
+
+  // wireOffer makes an offer's button.accept and button.reject send
+  // reservation.accept / reject: while one is asked both are disabled; on
+  // success the offer goes, accepted(result) runs on an accept, and the
+  // focus moves (focus('accept'|'reject', result)) when it was on the offer
+  // (or dropped to <body>). what names the offer in an error ("accept task").
+  function wireOffer(el, id, { gate = () => true, accepted = () => {}, focus = () => {}, what = '' } = {}) {
+    const accept = $('button.accept', el);
+    const reject = $('button.reject', el);
     const act = async (method) => {
-      if (method === 'reservation.accept' && !micWorks()) return; // gateOffers says why
+      if (method === 'reservation.accept' && !gate()) return;
       const focused = el.contains(document.activeElement); // before disabling drops it
       accept.disabled = reject.disabled = true;
+      const kind = method === 'reservation.accept' ? 'accept' : 'reject';
       try {
         const res = await client.request(method, { reservation: id });
         delete state.reservations[id];
-        if (method === 'reservation.accept' && res && res.id) upsertCall(res);
+        if (kind === 'accept') accepted(res);
         renderToasts();
-        if ((focused || document.activeElement === document.body) && sb.focusAfter) sb.focusAfter(method === 'reservation.accept' ? 'accept' : 'reject', res && res.id);
+        if (focused || document.activeElement === document.body) focus(kind, res);
       } catch (e) {
-        showStatus(`${method === 'reservation.accept' ? 'accept' : 'reject'}: ${errText(e)}`, 'error');
+        showStatus(`${kind}${what ? ' ' + what : ''}: ${errText(e)}`, 'error');
         accept.disabled = reject.disabled = false;
       }
     };
     accept.addEventListener('click', () => act('reservation.accept'));
     reject.addEventListener('click', () => act('reservation.reject'));
-    return el;
   }
 
   function renderToasts() {
@@ -558,7 +574,7 @@
     for (const el of $$('.toast', box)) if (!state.reservations[el.dataset.reservation]) el.remove();
     for (const r of Object.values(state.reservations)) {
       if ($$('.toast', box).some((el) => el.dataset.reservation === r.id)) continue;
-      const el = makeToast(r);
+      const el = r.kind === 'task' && sb.tasks ? sb.tasks.makeOffer(r) : makeToast(r); // tasks.js: a task offer
       box.append(el);
       // Focus goes to the offer when it rings (issue 17 item 7), unless the
       // agent is typing somewhere.
@@ -574,7 +590,7 @@
   const micWorks = () => !sb.mic || ['ok', 'unknown', 'checking'].includes(state.mic);
   function gateOffers() {
     const ok = micWorks();
-    for (const el of $$('#toasts .toast')) {
+    for (const el of $$('#toasts .toast:not([data-kind=task])')) { // a task needs no microphone
       $('button.accept', el).disabled = !ok;
       $('.toast-nomic', el).hidden = ok;
     }
@@ -648,7 +664,7 @@
   sb.onNotify = (fn) => (sb.onNotify.hooks = sb.onNotify.hooks || []).push(fn);
   sb.callMethod = (method, params, label) => callMethod(method, params, label);
   // For cards.js, conn.js, keys.js and devices.js.
-  sb.util = { gateOffers, h, elapsed, talkSince, queueName, kindLabel, callerName, openTransfer, showStatus, errText, renderCalls, activeCall };
+  sb.util = { gateOffers, h, elapsed, talkSince, queueName, kindLabel, callerName, openTransfer, showStatus, errText, renderCalls, activeCall, countdown, renderToasts, wireOffer };
 
   async function callMethod(method, params, label) {
     try {
@@ -669,7 +685,8 @@
     for (const c of calls) trackHold(c);
     const active = calls.filter((c) => c.state === 'active');
     if (sb.cards) sb.cards.render(calls); // cards.js: one card per call
-    $('#no-calls').hidden = calls.length > 0;
+    if (sb.tasks) sb.tasks.render(); // tasks.js: the task cards, after the calls
+    $('#no-calls').hidden = calls.length > 0 || !!(sb.tasks && sb.tasks.count());
     $('#merge-submit').disabled = state.mergeSelection.length !== 2;
     $('#merge-submit').hidden = state.mergeSelection.length === 0; // shown once a call is selected for merge
     document.body.dataset.activeCall = active.length ? active[0].id : '';
@@ -725,6 +742,7 @@
     state.agent = null;
     state.calls = {};
     state.reservations = {};
+    if (sb.tasks) sb.tasks.clear();
     renderCalls();
     renderToasts();
     showPhone(false);

@@ -1,6 +1,6 @@
 // ---- Keyboard shortcuts and focus (issue 17 item 7) -------------------------
 // A answer, R reject, E hang up, H hold or resume, M mute or unmute,
-// T transfer, D dialpad, ? this help (dialog#keys-help, also the header's
+// T transfer, C complete a task (tasks.js), D dialpad, ? this help (dialog#keys-help, also the header's
 // "Shortcuts" button). Shortcuts act only when no field has the focus and no
 // Ctrl/Alt/Meta is held. Focus: the ringing offer's Accept (app.js), then the
 // answered call's card after Accept, the next offer or the calls after
@@ -50,6 +50,7 @@
       sb.util.openTransfer(c.id);
       return true;
     },
+    c: () => !!sb.tasks && sb.tasks.completeKey(),
     d: () => {
       const d = $('#dialpad-panel');
       d.open = true;
@@ -87,8 +88,8 @@
         return;
       }
     }
-    if (next) next.focus();
-    else if ($('#calls .call-card button:not([hidden])')) $('#calls .call-card button:not([hidden])').focus();
-    else $('#calls-heading').focus();
+    // The first primary button that shows (a hidden box's buttons take no focus).
+    const first = $$('#calls .card-primary button').find((b) => !b.hidden && !b.disabled && b.checkVisibility());
+    (next || first || $('#calls-heading')).focus();
   };
 })();
