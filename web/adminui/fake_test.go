@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -188,6 +189,9 @@ func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any
 		id := str("id")
 		if !idRE.MatchString(id) {
 			return nil, invalid("id: must match [a-z0-9._-]{1,64}"), nil
+		}
+		if tw := str("target_workers"); strings.Count(tw, "(") != strings.Count(tw, ")") { // as attrexpr's compiler refuses it
+			return nil, invalid("target_workers: invalid expression: unexpected token EOF"), nil
 		}
 		q := maps.Clone(p)
 		f.queues[id] = q

@@ -723,7 +723,10 @@
     p.queues = $$('input[name=queues]:checked', f).map((i) => i.value);
     for (const name of ['attributes', 'channels']) { // PROTOCOL §10, JSON objects
       const v = f.elements[name].value.trim();
-      if (v === '') continue;
+      if (v === '') { // omitted keeps the stored value; a field emptied on edit clears it
+        if (f.dataset.editing) p[name] = {};
+        continue;
+      }
       try { p[name] = JSON.parse(v); } catch (e) { throw localError(name, 'not valid JSON'); }
       if (!p[name] || typeof p[name] !== 'object' || Array.isArray(p[name])) throw localError(name, 'must be a JSON object');
     }

@@ -38,17 +38,12 @@
   if (!admin || !wfBody || !actBody) return;
 
   const td = (...kids) => { const c = document.createElement('td'); c.append(...kids); return c; };
-  const delButton = (method, id, after) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'delete';
-    b.textContent = 'Delete';
-    b.addEventListener('click', async () => {
-      if (b.dataset.armed !== 'yes') { b.dataset.armed = 'yes'; b.textContent = 'Confirm'; return; }
-      try { await admin.rpc(method, { id }); after(); } catch (e) { admin.showStatus(admin.errText(e), 'error'); }
-    });
-    return b;
-  };
+  // Two clicks within 3 s (app.js deleteButton); the rows are kept while the
+  // lists do not change, so a poll between the clicks keeps the button armed.
+  const delButton = (method, id, after) => admin.deleteButton(`${method.split('.')[0]} ${id}`, async () => {
+    await admin.rpc(method, { id });
+    await after();
+  });
   const describe = (f) => `${f.name || '(unnamed)'} → ` + (f.targets || []).map((t) =>
     t.queue + (t.timeout_seconds ? ` (${t.timeout_seconds} s)` : '')).join(', ');
 
@@ -56,6 +51,9 @@
     if (!admin.state.authed) return;
     try {
       const [wfs, acts] = await Promise.all([admin.rpc('workflow.list', {}), admin.rpc('activity.list', {})]);
+      const sig = JSON.stringify([wfs, acts]);
+      if (sig === refresh.sig) return; // unchanged: the rows (and an armed Delete) stay
+      refresh.sig = sig;
       wfBody.replaceChildren(...wfs.map((w) => {
         const tr = document.createElement('tr');
         tr.dataset.workflow = w.id;
