@@ -231,30 +231,11 @@ func TestVoicemailEndToEnd(t *testing.T) {
 // another rate than the gateway's, which resamples).
 func wavTone(freq, secs float64) []byte {
 	const rate = 16000
-	n := int(rate * secs)
-	b := make([]byte, 44+2*n)
-	copy(b, "RIFF")
-	le := func(o int, v uint32, size int) {
-		for i := range size {
-			b[o+i] = byte(v >> (8 * i))
-		}
+	pcm := make([]int16, int(rate*secs))
+	for i := range pcm {
+		pcm[i] = int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/rate))
 	}
-	le(4, uint32(36+2*n), 4)
-	copy(b[8:], "WAVEfmt ")
-	le(16, 16, 4)
-	le(20, 1, 2)
-	le(22, 1, 2)
-	le(24, rate, 4)
-	le(28, rate*2, 4)
-	le(32, 2, 2)
-	le(34, 16, 2)
-	copy(b[36:], "data")
-	le(40, uint32(2*n), 4)
-	for i := range n {
-		v := int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/rate))
-		le(44+2*i, uint32(uint16(v)), 2)
-	}
-	return b
+	return media.EncodeWAV(rate, pcm)
 }
 
 // putGreeting uploads an agent's greeting with its http_token.

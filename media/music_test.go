@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/go-audio/audio"
@@ -149,3 +150,24 @@ var errBoom = errors.New("boom")
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errBoom }
+
+// TestEncodeWAV: what EncodeWAV writes, LoadWAV reads back sample for
+// sample (8 kHz; LoadWAV rounds through float, 1 LSB), and the header
+// holds the rate and sizes.
+func TestEncodeWAV(t *testing.T) {
+	pcm := []int16{0, 1, -1, 20000, -20000, 1234}
+	b := media.EncodeWAV(media.SampleRate, pcm)
+	if len(b) != 44+2*len(pcm) {
+		t.Fatalf("len = %d, want %d", len(b), 44+2*len(pcm))
+	}
+	got, err := media.LoadWAV(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(got, pcm, func(a, b int16) bool { return a-b <= 1 && b-a <= 1 }) {
+		t.Errorf("LoadWAV(EncodeWAV(pcm)) = %v, want %v", got, pcm)
+	}
+	if h := media.WAVHeader(16000, 10); !bytes.Equal(h[24:32], []byte{0x80, 0x3e, 0, 0, 0, 0x7d, 0, 0}) || h[40] != 10 || h[4] != 46 {
+		t.Errorf("WAVHeader(16000, 10) = % x", h)
+	}
+}

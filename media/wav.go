@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -120,4 +121,32 @@ func clamp16(v int32) int16 {
 		return math.MinInt16
 	}
 	return int16(v)
+}
+
+// WAVHeader is the 44-byte RIFF/WAVE header of dataBytes of mono 16-bit
+// integer PCM at rate Hz.
+func WAVHeader(rate int, dataBytes uint32) []byte {
+	h := make([]byte, 44)
+	copy(h[0:], "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], 36+dataBytes)
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], 1) // integer PCM
+	binary.LittleEndian.PutUint16(h[22:], 1) // mono
+	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
+	binary.LittleEndian.PutUint32(h[28:], uint32(2*rate))
+	binary.LittleEndian.PutUint16(h[32:], 2)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], dataBytes)
+	return h
+}
+
+// EncodeWAV is pcm, mono 16-bit at rate Hz, as a RIFF/WAVE file.
+func EncodeWAV(rate int, pcm []int16) []byte {
+	b := append(WAVHeader(rate, uint32(2*len(pcm))), make([]byte, 2*len(pcm))...)
+	for i, v := range pcm {
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	}
+	return b
 }

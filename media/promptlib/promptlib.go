@@ -10,7 +10,6 @@ package promptlib
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -134,7 +133,7 @@ func (l *Library) Put(id string, wav []byte) (Prompt, error) {
 	}
 	path := filepath.Join(l.dir, id+".wav")
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, encodeWAV(pcm), 0o600); err != nil {
+	if err := os.WriteFile(tmp, media.EncodeWAV(media.SampleRate, pcm), 0o600); err != nil {
 		return Prompt{}, err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -186,25 +185,4 @@ func (l *Library) Delete(id string) error {
 
 func samplesDuration(n int) time.Duration {
 	return time.Duration(n) * time.Second / media.SampleRate
-}
-
-// encodeWAV is pcm as a RIFF/WAVE file: 8 kHz mono 16-bit integer PCM.
-func encodeWAV(pcm []int16) []byte {
-	var b bytes.Buffer
-	data := uint32(2 * len(pcm))
-	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) } // a bytes.Buffer does not fail
-	b.WriteString("RIFF")
-	le(36 + data)
-	b.WriteString("WAVEfmt ")
-	le(uint32(16))
-	le(uint16(1)) // integer PCM
-	le(uint16(1)) // mono
-	le(uint32(media.SampleRate))
-	le(uint32(2 * media.SampleRate))
-	le(uint16(2))
-	le(uint16(16))
-	b.WriteString("data")
-	le(data)
-	le(pcm)
-	return b.Bytes()
 }

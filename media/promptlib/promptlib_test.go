@@ -22,7 +22,7 @@ func wavTone(freq, secs float64, rate, chans int) []byte {
 			pcm[i*chans+c] = v
 		}
 	}
-	b := encodeWAV(pcm)
+	b := media.EncodeWAV(media.SampleRate, pcm)
 	binary.LittleEndian.PutUint16(b[22:], uint16(chans))
 	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
 	binary.LittleEndian.PutUint32(b[28:], uint32(rate*2*chans))

@@ -58,24 +58,6 @@ type Recorder struct {
 	dropped atomic.Uint64
 }
 
-// wavHeader is the 44-byte header; sizes are patched on Close.
-func wavHeader(dataBytes uint32) []byte {
-	h := make([]byte, 44)
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], 36+dataBytes)
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], 1) // mono
-	binary.LittleEndian.PutUint32(h[24:], media.SampleRate)
-	binary.LittleEndian.PutUint32(h[28:], media.SampleRate*2)
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], dataBytes)
-	return h
-}
-
 // Create creates path (it must not exist) and starts recording into it.
 func Create(path string, cfg Config) (*Recorder, error) {
 	if cfg.Max <= 0 {
@@ -88,7 +70,7 @@ func Create(path string, cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wavrec: %w", err)
 	}
-	if _, err := f.Write(wavHeader(0)); err != nil {
+	if _, err := f.Write(media.WAVHeader(media.SampleRate, 0)); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("wavrec: %w", err)
 	}
@@ -191,7 +173,7 @@ func (r *Recorder) Close() (time.Duration, error) {
 	err := r.err
 	data := uint32(2 * r.taken.Load())
 	if err == nil {
-		_, err = r.f.WriteAt(wavHeader(data), 0)
+		_, err = r.f.WriteAt(media.WAVHeader(media.SampleRate, data), 0) // sizes patched on Close
 	}
 	if err == nil {
 		err = r.f.Sync()

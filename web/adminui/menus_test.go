@@ -2,7 +2,6 @@ package adminui
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,26 +11,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/media"
 	"switchboard/web/webtest"
 )
 
 // wavFile writes secs of silence as an 8 kHz mono 16-bit WAV under dir.
 func wavFile(t *testing.T, dir, name string, secs float64) string {
 	t.Helper()
-	n := int(8000 * secs)
-	b := make([]byte, 44+2*n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 8000)
-	binary.LittleEndian.PutUint32(b[28:], 16000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
+	b := media.EncodeWAV(media.SampleRate, make([]int16, int(media.SampleRate*secs)))
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package phoneui
 
 import (
-	"encoding/binary"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/media"
 	"switchboard/web/webtest"
 )
 
@@ -39,24 +39,11 @@ func (f *fakeGateway) handleVoicemail(method string, p map[string]any) (any, *rp
 
 // testWAV is secs of a 440 Hz tone as an 8 kHz 16-bit mono WAV.
 func testWAV(secs float64) []byte {
-	n := int(8000 * secs)
-	b := make([]byte, 44+2*n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 8000)
-	binary.LittleEndian.PutUint32(b[28:], 16000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
-	for i := range n {
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(int16(8000*math.Sin(2*math.Pi*440*float64(i)/8000))))
+	pcm := make([]int16, int(media.SampleRate*secs))
+	for i := range pcm {
+		pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/media.SampleRate))
 	}
-	return b
+	return media.EncodeWAV(media.SampleRate, pcm)
 }
 
 // TestVoicemailPanel: the panel lists the login's messages with the
