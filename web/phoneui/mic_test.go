@@ -24,14 +24,7 @@ func startPhone(t *testing.T, script string, flags ...string) (context.Context, 
 	t.Helper()
 	ctx := webtest.BrowserWith(t, flags...)
 	fake := newFakeGateway(t)
-	mux := http.NewServeMux()
-	mux.Handle("/ws/agent", fake)
-	mux.Handle("/", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	srv := servePhone(t, fake, nil)
 	if script != "" {
 		webtest.Do(t, ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
@@ -41,6 +34,23 @@ func startPhone(t *testing.T, script string, flags ...string) (context.Context, 
 	return ctx, srv, fake
 }
 
+// servePhone serves the softphone and fake (on mux, when not nil, beside
+// the test's own handlers) on 127.0.0.1 until the end of the test.
+func servePhone(t *testing.T, fake *fakeGateway, mux *http.ServeMux) *httptest.Server {
+	if mux == nil {
+		mux = http.NewServeMux()
+	}
+	mux.Handle("/ws/agent", fake)
+	mux.Handle("/", Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		fake.close()
+	})
+	return srv
+}
+
+// loginPhone opens the page at url and logs in as a1.
 func loginPhone(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	webtest.Do(t, ctx, chromedp.Navigate(url))

@@ -1,14 +1,10 @@
 package phoneui
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"switchboard/web/webtest"
 )
@@ -85,26 +81,13 @@ func (f *fakeGateway) handlePark(c *fakeConn, method string, p map[string]any) (
 // the parked panel shows the slot from park.updated, the only source of the
 // list), and one click on Pick up brings the call back active.
 func TestParkedPanel(t *testing.T) {
-	ctx := webtest.Browser(t)
-	fake := newFakeGateway(t)
-	mux := http.NewServeMux()
-	mux.Handle("/ws/agent", fake)
-	mux.Handle("/", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	ctx, srv, fake := startPhone(t, "")
 	describe := []string{`document.querySelector('#side-panels').outerHTML`, `document.querySelector('#status').innerText`}
 	wait := func(expr string) {
 		t.Helper()
 		webtest.WaitTrue(t, ctx, expr, 5*time.Second, describe...)
 	}
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	loginPhone(t, ctx, srv.URL+"/")
 	wait(`document.querySelectorAll('#toasts .toast').length === 2`)
 	wait(`document.querySelector('#panel-parked .parked-empty') && !document.querySelector('#panel-parked .parked-empty').hidden`)
 

@@ -77,14 +77,7 @@ func TestHandler(t *testing.T) {
 func TestSoftphone(t *testing.T) {
 	ctx := webtest.Browser(t)
 	fake := newFakeGateway(t)
-	mux := http.NewServeMux()
-	mux.Handle("/ws/agent", fake)
-	mux.Handle("/", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	srv := servePhone(t, fake, nil)
 	describe := []string{`document.querySelector('main').outerHTML`, `document.querySelector('#status').innerText`}
 	wait := func(expr string) {
 		t.Helper()
@@ -241,20 +234,10 @@ func TestSoftphoneAudio(t *testing.T) {
 	fake := newFakeGateway(t)
 	peer := newAnswerer(t)
 	fake.answer = peer.answer
-	mux := http.NewServeMux()
-	mux.Handle("/ws/agent", fake)
-	mux.Handle("/", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	srv := servePhone(t, fake, nil)
 	describe := []string{`JSON.stringify({rtc: window.sb.state.rtc, err: window.sb.state.lastError})`}
 
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw")
-	webtest.Click(t, ctx, "#login-submit")
+	loginPhone(t, ctx, srv.URL+"/")
 	webtest.WaitTrue(t, ctx, `window.sb.state.rtc === 'connected'`, 10*time.Second, describe...)
 	webtest.WaitTrue(t, ctx, `window.sb.pc.getStats().then(stats => {
 		for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0 && s.audioLevel > 0) return true;

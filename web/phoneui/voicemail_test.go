@@ -3,11 +3,8 @@ package phoneui
 import (
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"switchboard/media"
 	"switchboard/web/webtest"
@@ -60,7 +57,6 @@ func TestVoicemailPanel(t *testing.T) {
 	}
 	var auth []string
 	mux := http.NewServeMux()
-	mux.Handle("/ws/agent", fake)
 	mux.HandleFunc("GET /voicemail/{name}", func(w http.ResponseWriter, r *http.Request) {
 		auth = append(auth, r.Header.Get("Authorization"))
 		if r.Header.Get("Authorization") != "Bearer tok-a1" {
@@ -70,22 +66,13 @@ func TestVoicemailPanel(t *testing.T) {
 		w.Header().Set("Content-Type", "audio/wav")
 		_, _ = w.Write(testWAV(1.5))
 	})
-	mux.Handle("/", Handler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		fake.close()
-	})
+	srv := servePhone(t, fake, mux)
 	wait := func(expr string) {
 		t.Helper()
 		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#panel-voicemail').outerHTML`, `document.querySelector('#status').innerText`)
 	}
 	row := func(id string) string { return `#panel-voicemail li.voicemail[data-id="` + id + `"]` }
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	loginPhone(t, ctx, srv.URL+"/")
 	wait(`document.querySelectorAll('#panel-voicemail li.voicemail').length === 2 && document.querySelector('#panel-voicemail summary').textContent === 'Voicemail (1 new)'`)
 	wait(`document.querySelector('` + row("vm2") + ` .vm-box').textContent === '(queue sales)' && document.querySelector('` + row("vm2") + ` .vm-seconds').textContent === '0:03'`)
 
