@@ -2,14 +2,14 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"switchboard/internal/sipptest"
 )
 
 // sippUAS is `sipp -sn uas -rtp_echo` running as a child process: the
@@ -38,10 +38,7 @@ func (s *sippUAS) output() string {
 // calls on 127.0.0.1; the test is skipped if sipp is missing.
 func startSIPpUAS(t *testing.T, calls int) *sippUAS {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
+	bin := sipptest.Bin(t)
 	s := &sippUAS{Port: freePort(t, "udp"), exited: make(chan struct{})}
 	mport := freePort(t, "udp")
 	for mport == s.Port || mport == s.Port+2 || mport+2 == s.Port {
@@ -76,7 +73,7 @@ func startSIPpUAS(t *testing.T, calls int) *sippUAS {
 			t.Fatalf("sipp exited early: %v\n%s", s.err, s.output())
 		default:
 		}
-		return udpBound(s.Port) // read, not bound: a probe bind could steal the port from sipp
+		return sipptest.UDPBound(s.Port) // read, not bound: a probe bind could steal the port from sipp
 	})
 	return s
 }
@@ -132,21 +129,4 @@ func TestOutboundThroughTrunkSIPp(t *testing.T) {
 	a.callOp(t, "call.hangup", out2.ID)
 	sipp.wait(t, 30*time.Second)
 	c.bye(t)
-}
-
-// udpBound reports whether some socket holds UDP port on 127.0.0.1 or the
-// wildcard address, from /proc/net/udp.
-func udpBound(port int) bool {
-	b, err := os.ReadFile("/proc/net/udp")
-	if err != nil {
-		return false
-	}
-	suffix := fmt.Sprintf(":%04X", port)
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) > 1 && strings.HasSuffix(f[1], suffix) && (strings.HasPrefix(f[1], "0100007F") || strings.HasPrefix(f[1], "00000000")) {
-			return true
-		}
-	}
-	return false
 }

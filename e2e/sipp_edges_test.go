@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"switchboard/internal/sipptest"
 )
 
 // The SIP edges of PROTOCOL §14 and issue 13 as SIPp scenarios
@@ -36,10 +38,7 @@ type sippRun struct {
 // is skipped if sipp is missing.
 func startScenario(t *testing.T, g *gateway, file, service string, extra ...string) *sippRun {
 	t.Helper()
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
+	bin := sipptest.Bin(t)
 	sf, err := filepath.Abs(filepath.Join("..", "testdata", "sipp", file))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"switchboard/internal/sipptest"
 )
 
 var (
@@ -184,21 +186,12 @@ func (g *child) digits() string {
 	return b.String()
 }
 
-func needSIPp(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
-	return p
-}
-
 func runSIPp(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	base := []string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "60", "-timeout_error", "-p", strconv.Itoa(freePort(t))}
-	cmd := exec.CommandContext(ctx, needSIPp(t), append(base, args...)...)
+	cmd := exec.CommandContext(ctx, sipptest.Bin(t), append(base, args...)...)
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -207,7 +200,7 @@ func runSIPp(t *testing.T, dir string, args ...string) (string, error) {
 }
 
 func TestSIPpEcho(t *testing.T) {
-	needSIPp(t)
+	sipptest.Bin(t)
 	for i, transport := range []string{"u1", "t1"} {
 		t.Run(transport, func(t *testing.T) {
 			g := startGateway(t, 30000+i*2000, "-sip-rate", "1000") // 50 calls/s from one source: over the default 20
@@ -232,7 +225,7 @@ func TestSIPpEcho(t *testing.T) {
 // DTMF digits (PINs) are logged only at debug (PROTOCOL §14): at info the
 // gateway receives them without a log line; at debug it logs each digit.
 func TestSIPpDTMF(t *testing.T) {
-	needSIPp(t)
+	sipptest.Bin(t)
 	dir := t.TempDir()
 	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"switchboard/internal/sipptest"
 	"switchboard/signaling/ws/wstest"
 )
 
@@ -140,7 +141,7 @@ func TestBinaryNoSilentOutageOnEMFILE(t *testing.T) {
 // 503 with Retry-After, as SIPp's testdata/sipp/options_draining.xml
 // expects; before, it got 200 and an SBC kept sending calls.
 func TestBinarySIPpOptionsWhileDraining(t *testing.T) {
-	needSIPp(t)
+	sipptest.Bin(t)
 	g := startGateway(t, 48000)
 	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: g.sipPort}
 	call := dialEchoErr("127.0.0.1", dst, "drain-call")

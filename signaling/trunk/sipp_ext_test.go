@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"switchboard/internal/repotest"
+	"switchboard/internal/sipptest"
 	"switchboard/media/rtpleg"
 	"switchboard/signaling/trunk"
 )
@@ -58,10 +59,7 @@ func (r *extRoutes) last() (endedCall, bool) {
 // the test when SIPp reports a failed call.
 func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout time.Duration) {
 	t.Helper()
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
+	sipp := sipptest.Bin(t)
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	// Own SIP and media ports: scenarios run in parallel, and SIPp's

@@ -2,7 +2,6 @@ package trunk_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -13,16 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/sipptest"
 	"switchboard/signaling/trunk"
 )
 
 // TestSIPpDTMFInProcess plays SIPp's RFC 2833 pcap to an in-process trunk
 // running Echo and checks the digits reach Call.OnDTMF.
 func TestSIPpDTMFInProcess(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
+	sipp := sipptest.Bin(t)
 	var mu sync.Mutex
 	var digits strings.Builder
 	tr := startTrunk(t, trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
@@ -70,10 +67,7 @@ func freeUDPPort(t *testing.T) int {
 // TestSIPpDialEcho dials `sipp -sn uas -rtp_echo` through the trunk and
 // checks the gateway's tone comes back.
 func TestSIPpDialEcho(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not on PATH: install the Debian package sip-tester to run the SIPp tests")
-	}
+	sipp := sipptest.Bin(t)
 	port, mport := freeUDPPort(t), freeUDPPort(t)
 	for mport == port || mport == port+2 || mport+2 == port {
 		mport = freeUDPPort(t)
@@ -97,7 +91,7 @@ func TestSIPpDialEcho(t *testing.T) {
 			t.Fatalf("sipp exited early: %v\n%s", err, out.String())
 		default:
 		}
-		return udpBound(port) // read, not bound: a probe bind could steal the port from sipp
+		return sipptest.UDPBound(port) // read, not bound: a probe bind could steal the port from sipp
 	})
 	tr, pool := dialTrunk(t, "sip:127.0.0.1:"+strconv.Itoa(port)+";transport=udp", "", "", 0)
 	leg := openLeg(t, pool)
@@ -120,21 +114,4 @@ func TestSIPpDialEcho(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatalf("sipp did not finish\n%s", out.String())
 	}
-}
-
-// udpBound reports whether some socket holds UDP port on 127.0.0.1 or the
-// wildcard address, from /proc/net/udp.
-func udpBound(port int) bool {
-	b, err := os.ReadFile("/proc/net/udp")
-	if err != nil {
-		return false
-	}
-	suffix := fmt.Sprintf(":%04X", port)
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) > 1 && strings.HasSuffix(f[1], suffix) && (strings.HasPrefix(f[1], "0100007F") || strings.HasPrefix(f[1], "00000000")) {
-			return true
-		}
-	}
-	return false
 }
