@@ -144,18 +144,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	c.TrunkURI = *trunk
 	c.TrunkUser, c.TrunkPassword = *trunkUser, *trunkPassword
-	for s := range strings.SplitSeq(*trunkAllow, ",") {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		p, err := parsePrefix(s)
-		if err != nil {
-			bad("trunk-allow", s, err.Error())
-			continue
-		}
-		c.TrunkAllow = append(c.TrunkAllow, p)
-	}
+	c.TrunkAllow = commaList("trunk-allow", *trunkAllow, bad, parsePrefix)
 	if *rtpTimeout <= 0 {
 		bad("rtp-timeout", rtpTimeout.String(), "must be positive")
 	}
@@ -165,15 +154,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	c.ReconnectGrace = *reconnectGrace
 	c.MOHFile = *moh
-	for s := range strings.SplitSeq(*allowedOrigins, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
-				bad("allowed-origins", s, "an origin is scheme://host[:port], e.g. https://agents.example.com")
-				continue
-			}
-			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(s, "/"))
+	c.AllowedOrigins = commaList("allowed-origins", *allowedOrigins, bad, func(s string) (string, error) {
+		if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+			return "", errors.New("an origin is scheme://host[:port], e.g. https://agents.example.com")
 		}
-	}
+		return strings.TrimSuffix(s, "/"), nil
+	})
 	if *webrtcPort < 0 || *webrtcPort > 65535 {
 		bad("webrtc-port", strconv.Itoa(*webrtcPort), "must be a port 0-65535")
 	} else if *webrtcPort != 0 && *webrtcPort >= c.RTPPortMin && *webrtcPort <= c.RTPPortMax {
@@ -252,6 +238,25 @@ func parsePortRange(s string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("range holds %d ports, need at least %d", hi-lo+1, minRTPPorts)
 	}
 	return lo, hi, nil
+}
+
+// commaList parses the comma-separated items of a flag's value (spaces
+// trimmed, empty items skipped) with parse; an item it refuses is reported
+// by bad and left out.
+func commaList[T any](flag, value string, bad func(flag, val, why string), parse func(string) (T, error)) []T {
+	var out []T
+	for s := range strings.SplitSeq(value, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		v, err := parse(s)
+		if err != nil {
+			bad(flag, s, err.Error())
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // parsePrefix accepts a CIDR or a bare IP (a /32 or /128).

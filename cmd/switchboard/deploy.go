@@ -80,16 +80,12 @@ func deployFlags(fs *flag.FlagSet, getenv func(string) string) func(c *Config, b
 		} else {
 			d.SIPTLSAddr = ap
 		}
-		for s := range strings.SplitSeq(*acmeDoms, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
+		d.ACMEDomains = commaList("acme-domains", *acmeDoms, bad, func(s string) (string, error) {
 			if strings.ContainsAny(s, " /:*@") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
-				bad("acme-domains", s, "not a DNS host name")
-				continue
+				return "", errors.New("not a DNS host name")
 			}
-			d.ACMEDomains = append(d.ACMEDomains, strings.ToLower(s))
-		}
+			return strings.ToLower(s), nil
+		})
 		if len(d.ACMEDomains) > 0 && d.TLSCert != "" {
 			bad("acme-domains", *acmeDoms, "use either -acme-domains or -tls-cert, not both")
 		}
@@ -118,32 +114,13 @@ func deployFlags(fs *flag.FlagSet, getenv func(string) string) func(c *Config, b
 				d.PublicIP = ip.Unmap()
 			}
 		}
-		for s := range strings.SplitSeq(*iceServers, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			if err := validateICEURL(s); err != nil {
-				bad("ice-servers", s, err.Error())
-				continue
-			}
-			d.ICEServers = append(d.ICEServers, s)
-		}
+		d.ICEServers = commaList("ice-servers", *iceServers, bad, func(s string) (string, error) { return s, validateICEURL(s) })
 		if p, err := rtpleg.ParseSRTPPolicy(*trunkSRTP); err != nil {
 			bad("trunk-srtp", *trunkSRTP, "want off, optional or required")
 		} else {
 			d.TrunkSRTP = p
 		}
-		for p := range strings.SplitSeq(*proxies, ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			pfx, err := parsePrefix(p)
-			if err != nil {
-				bad("trusted-proxies", p, err.Error())
-				continue
-			}
-			d.TrustedProxies = append(d.TrustedProxies, pfx)
-		}
+		d.TrustedProxies = commaList("trusted-proxies", *proxies, bad, parsePrefix)
 		d.TURNSecret = *turnSecret
 		if d.TURNSecret != "" && !hasTURN(d.ICEServers) {
 			bad("turn-secret", "…", "needs a turn: or turns: URL in -ice-servers")
