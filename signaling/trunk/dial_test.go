@@ -94,6 +94,15 @@ func (a *legAudio) heard(freq float64) bool {
 	return tone.Classify(a.pcm[len(a.pcm)-1600:], freq) == tone.VerdictTone
 }
 
+// dialUAS runs a trunk dialing a new UAS with cfg (no credentials, the
+// default RTP timeout) and opens a leg on the trunk's pool.
+func dialUAS(t *testing.T, cfg trunktest.UASConfig) (*trunktest.UAS, *trunk.Trunk, *rtpleg.Leg) {
+	t.Helper()
+	uas := trunktest.NewUAS(t, cfg)
+	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
+	return uas, tr, openLeg(t, pool)
+}
+
 func openLeg(t *testing.T, pool *rtpleg.Pool) *rtpleg.Leg {
 	t.Helper()
 	leg, err := pool.Open()
@@ -129,9 +138,7 @@ func (p *progress) has(code int) bool {
 
 func TestDialToneBothWays(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Provisional: []int{180}, AnswerDelay: 100 * time.Millisecond, Answer: phone.Answer})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Provisional: []int{180}, AnswerDelay: 100 * time.Millisecond, Answer: phone.Answer})
 	audio := newLegAudio(t, leg, 440)
 	var prog progress
 	ctx := ctxT(t)
@@ -182,9 +189,7 @@ func TestDialToneBothWays(t *testing.T) {
 func TestDialEarlyMedia(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
 	phone.PlayTone(1000) // the callee's "ringback" plays from the start
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Provisional: []int{183}, EarlyMedia: true, AnswerDelay: 1500 * time.Millisecond, Answer: phone.Answer})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	_, tr, leg := dialUAS(t, trunktest.UASConfig{Provisional: []int{183}, EarlyMedia: true, AnswerDelay: 1500 * time.Millisecond, Answer: phone.Answer})
 	audio := newLegAudio(t, leg, 440)
 	var heardEarly bool
 	var heardAt time.Time
@@ -272,9 +277,7 @@ func TestDialDigestAuth(t *testing.T) {
 		}
 	})
 	t.Run("no credentials", func(t *testing.T) {
-		uas := trunktest.NewUAS(t, cfg)
-		tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-		leg := openLeg(t, pool)
+		_, tr, leg := dialUAS(t, cfg)
 		leg.Start(media.Discard)
 		_, err := tr.Dial(ctxT(t), "5551234", "", leg, nil)
 		if de, ok := errors.AsType[*trunk.DialError](err); !ok || de.Code != 401 {
@@ -284,9 +287,7 @@ func TestDialDigestAuth(t *testing.T) {
 }
 
 func TestDialCancel(t *testing.T) {
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Provisional: []int{180}, Final: -1})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Provisional: []int{180}, Final: -1})
 	leg.Start(media.Discard)
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
@@ -315,9 +316,7 @@ func TestDialCancel(t *testing.T) {
 // TestDialHangupBeforeAnswer: Hangup (and so HangupAll) of a ringing
 // outbound call sends CANCEL and makes Dial fail.
 func TestDialHangupBeforeAnswer(t *testing.T) {
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Provisional: []int{180}, Final: -1})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Provisional: []int{180}, Final: -1})
 	leg.Start(media.Discard)
 	ringing := make(chan struct{})
 	var wg sync.WaitGroup
@@ -343,9 +342,7 @@ func TestDialHangupBeforeAnswer(t *testing.T) {
 
 func TestDialRemoteBye(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Answer: phone.Answer})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Answer: phone.Answer})
 	leg.Start(media.Discard)
 	ctx := ctxT(t)
 	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
@@ -369,9 +366,7 @@ func TestDialRemoteBye(t *testing.T) {
 
 func TestDialReAcksRetransmitted200(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
-	uas := trunktest.NewUAS(t, trunktest.UASConfig{Answer: phone.Answer, DropACKs: 1})
-	tr, pool := dialTrunk(t, uas.URI(), "", "", 0)
-	leg := openLeg(t, pool)
+	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Answer: phone.Answer, DropACKs: 1})
 	leg.Start(media.Discard)
 	ctx := ctxT(t)
 	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
