@@ -121,6 +121,7 @@ func isBusy(err error) bool {
 
 // onPacket feeds audio from the gateway to the bound call's agent-side rx.
 func (a *agent) onPacket(p *media.Packet, at time.Time) {
+	a.run.delivered.Add(1)
 	if a.run.cfg.Merge {
 		if g := a.grp.Load(); g != nil && g.merged.Load() {
 			g.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])

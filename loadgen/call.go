@@ -30,8 +30,9 @@ type call struct {
 	hdr    [12]byte // outgoing RTP header; only the pacer touches it after start
 	buf    [12 + media.FrameSamples]byte
 
-	callerRx rx // what the caller hears (the agent's tone)
-	agentRx  rx // what the agent hears (the caller's tone)
+	delivered *atomic.Int64 // the run's count of RTP packets the target delivered (nil: baseline)
+	callerRx  rx            // what the caller hears (the agent's tone)
+	agentRx   rx            // what the agent hears (the caller's tone)
 
 	grp atomic.Pointer[group] // Config.Merge: the agent's pair this call is in
 	mix mixRx                 // Config.Merge: what the caller hears once merged
@@ -139,6 +140,9 @@ func (c *call) readLoop() {
 		if n < 12 || b[0]>>6 != 2 {
 			continue
 		}
+		if c.delivered != nil { // nil for the loopback baseline's pairs
+			c.delivered.Add(1)
+		}
 		off := 12 + 4*int(b[0]&0x0f)
 		if b[0]&0x10 != 0 && n >= off+4 {
 			off += 4 + 4*int(binary.BigEndian.Uint16(b[off+2:]))
@@ -214,6 +218,7 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	var rwg sync.WaitGroup
 	defer rwg.Wait()
 	defer c.conn.Close()
+	c.delivered = &r.delivered
 	rwg.Go(c.readLoop)
 
 	start := time.Now()

@@ -59,6 +59,11 @@ func TestCompareBothTargets(t *testing.T) {
 		if r.Gateway.PID == 0 || r.Gateway.CPUPerCallPercent <= 0 {
 			t.Errorf("%s: gateway pid %d, CPU per call %.3f %%: the target's process was not measured", name, r.Gateway.PID, r.Gateway.CPUPerCallPercent)
 		}
+		// Every party sends 50 packets/s: 100 delivered per call and second
+		// when nothing is lost or skipped.
+		if dl := r.Gateway.DeliveredPPS / r.Gateway.SteadyCalls; dl < 50 || dl > 110 || r.Gateway.CPUPerDeliveredMicros <= 0 {
+			t.Errorf("%s: %.0f packets delivered per call and second, %.1f µs per packet: want about 100 and a CPU figure", name, dl, r.Gateway.CPUPerDeliveredMicros)
+		}
 	}
 	for _, k := range []string{"switchboard/paced", "rtpengine/paced", "switchboard/independent", "rtpengine/independent"} {
 		if !seen[k] {
@@ -68,7 +73,7 @@ func TestCompareBothTargets(t *testing.T) {
 	var table bytes.Buffer
 	cmp.WriteTable(&table)
 	for _, shape := range []string{ShapePaced, ShapeIndependent} {
-		ratioRow := regexp.MustCompile(`(?m)^  ` + shape + ` +3 calls run 1: CPU per call [0-9.]+×, RSS per call [0-9.]+×$`)
+		ratioRow := regexp.MustCompile(`(?m)^  ` + shape + ` +3 calls run 1: CPU per call [0-9.]+×, per packet delivered [0-9.]+×, RSS per call [0-9.]+×$`)
 		if !ratioRow.MatchString(table.String()) {
 			t.Errorf("no ratio row for %s:\n%s", shape, table.String())
 		}
@@ -136,7 +141,7 @@ func TestCompareRecording(t *testing.T) {
 	}
 	var table bytes.Buffer
 	cmp.WriteTable(&table)
-	row := regexp.MustCompile(`(?m)^ratio switchboard-record ÷ switchboard .*\n  paced +3 calls run 1: CPU per call [0-9.]+×, RSS per call [0-9.]+×$`)
+	row := regexp.MustCompile(`(?m)^ratio switchboard-record ÷ switchboard .*\n  paced +3 calls run 1: CPU per call [0-9.]+×, per packet delivered [0-9.]+×, RSS per call [0-9.]+×$`)
 	if !row.MatchString(table.String()) {
 		t.Errorf("no ratio row:\n%s", table.String())
 	}

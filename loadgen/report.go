@@ -66,9 +66,19 @@ type GatewayFigures struct {
 	// CPUPerPacketMicros is CPU time per forwarded packet (4 packets per
 	// call per 20 ms: in and out on each leg count as 2 forwarded).
 	CPUPerPacketMicros float64 `json:"cpu_per_forwarded_packet_us"`
-	RSSIdleKiB         int64   `json:"rss_idle_kib"`   // before the agents logged in
-	RSSAgentsKiB       int64   `json:"rss_agents_kib"` // agents logged in, no calls
-	RSSSteadyKiB       int64   `json:"rss_steady_kib"` // peak in the steady window
+	// DeliveredPPS is the RTP packets per second the generator received
+	// from the target in the window (callers and agents): 100 per call
+	// when every party sends on time; less when the generator itself,
+	// starved on a busy machine, sends late and skips frames.
+	DeliveredPPS float64 `json:"delivered_pps"`
+	// CPUPerDeliveredMicros is CPU time per packet delivered: the
+	// figure to compare between targets measured one after the other on
+	// a machine whose load changes (it does not count the frames the
+	// generator failed to send as work the target was spared).
+	CPUPerDeliveredMicros float64 `json:"cpu_per_delivered_packet_us"`
+	RSSIdleKiB            int64   `json:"rss_idle_kib"`   // before the agents logged in
+	RSSAgentsKiB          int64   `json:"rss_agents_kib"` // agents logged in, no calls
+	RSSSteadyKiB          int64   `json:"rss_steady_kib"` // peak in the steady window
 	// RSSPerCallKiB is (RSSSteady − RSSIdle) / SteadyCalls: a call here
 	// includes its agent's PeerConnection.
 	RSSPerCallKiB float64 `json:"rss_per_call_kib"`
@@ -262,7 +272,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	if threshold == 0 {
 		return
 	}
-	var secs, calls, gwTicks, selfTicks, otherTicks float64
+	var secs, calls, gwTicks, selfTicks, otherTicks, delivered float64
 	var rss int64
 	for i := 1; i < len(samples); i++ {
 		a, b := samples[i-1], samples[i]
@@ -273,6 +283,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 		secs += d
 		calls += float64(count(a)+count(b)) / 2 * d
 		gwTicks += float64(b.Gateway.Ticks - a.Gateway.Ticks)
+		delivered += float64(b.Delivered - a.Delivered)
 		selfTicks += float64(b.Self.Ticks - a.Self.Ticks)
 		otherTicks += float64(b.Machine-a.Machine) - float64(b.Self.Ticks-a.Self.Ticks) - float64(b.Gateway.Ticks-a.Gateway.Ticks)
 		rss = max(rss, b.Gateway.RSSKiB)
@@ -283,6 +294,7 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	g := &rep.Gateway
 	g.SteadySeconds = round(secs)
 	g.SteadyCalls = round(calls / secs)
+	g.DeliveredPPS = round(delivered / secs)
 	rep.GeneratorCPUPercent = round(selfTicks / clockTicks / secs * 100)
 	rep.OtherCPUPercent = round(max(0, otherTicks) / clockTicks / secs * 100)
 	if g.PID == 0 {
@@ -292,6 +304,9 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	g.CPUPerCallPercent = round(g.CPUPercent / g.SteadyCalls)
 	// 50 packets/s in each direction, each received and sent once.
 	g.CPUPerPacketMicros = round(g.CPUPercent / 100 * 1e6 / (g.SteadyCalls * 100))
+	if delivered > 0 {
+		g.CPUPerDeliveredMicros = round(gwTicks / clockTicks * 1e6 / delivered)
+	}
 	g.RSSSteadyKiB = rss
 	base := g.RSSIdleKiB
 	if base == 0 {
@@ -389,6 +404,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 	} else {
 		p("gateway pid %d, steady window %.0f s at %.1f bridged calls", g.PID, g.SteadySeconds, g.SteadyCalls)
 		p("  CPU                  %.1f%% of one core, %.3f%% per call, %.1f µs per forwarded packet", g.CPUPercent, g.CPUPerCallPercent, g.CPUPerPacketMicros)
+		p("  delivered            %.0f packets/s (%.0f per call), %.1f µs of CPU per packet delivered", g.DeliveredPPS, g.DeliveredPPS/max(g.SteadyCalls, 1), g.CPUPerDeliveredMicros)
 		p("  RSS                  idle %.1f MiB, agents in %.1f MiB, steady %.1f MiB, %.0f KiB per call",
 			float64(g.RSSIdleKiB)/1024, float64(g.RSSAgentsKiB)/1024, float64(g.RSSSteadyKiB)/1024, g.RSSPerCallKiB)
 	}

@@ -156,6 +156,9 @@ type runner struct {
 	done          atomic.Int64
 	failed        atomic.Int64
 	unknownOffers atomic.Int64
+	// delivered counts the RTP packets the target delivered to every
+	// caller and agent (audio, before any check).
+	delivered atomic.Int64
 
 	mu      sync.Mutex // guards following
 	results []callResult
@@ -172,6 +175,8 @@ type sample struct {
 	Merged  int64
 	Active  int64
 	Placed  int64
+	// Delivered is runner.delivered at At.
+	Delivered int64
 }
 
 func (r *runner) callByFrom(from string) *call {
@@ -411,7 +416,7 @@ func (r *runner) sampleLoop(pid int, done <-chan struct{}) {
 	start := time.Now()
 	var prev sample
 	for {
-		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Merged: r.merged.Load(), Active: r.active.Load(), Placed: r.placed.Load()}
+		s := sample{At: time.Now(), Bridged: r.bridged.Load(), Merged: r.merged.Load(), Active: r.active.Load(), Placed: r.placed.Load(), Delivered: r.delivered.Load()}
 		if pid != 0 {
 			s.Gateway, _ = readProc(pid)
 		}
