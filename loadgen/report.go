@@ -127,7 +127,9 @@ func (rep *Report) placing(samples []sample, start, end time.Time) {
 		p.GatewayRSSPeakKiB = max(p.GatewayRSSPeakKiB, b.Gateway.RSSKiB)
 	}
 	p.Placed = int64(rep.Attempted)
-	p.CallsPerSecond = round(float64(p.Placed) / p.Seconds)
+	if p.Seconds > 0 { // a run cancelled at once: no window (+Inf would fail the JSON)
+		p.CallsPerSecond = round(float64(p.Placed) / p.Seconds)
+	}
 	if secs > 0 && rep.Gateway.PID != 0 {
 		p.GatewayCPUPercent = round(ticks / clockTicks / secs * 100)
 		if placed > 0 {
