@@ -29,6 +29,9 @@ func (c *Core) lookupLocked(agentID, callID string) (*agentRT, *call, error) {
 // not answered yet, the trunk side is answered.
 func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, error) {
 	cl, v, needAnswer, err := c.acceptUnderLock(agentID, resID)
+	if fw, ok := err.(floorWait); ok {
+		cl, v, needAnswer, err = c.floorAcceptWait(ctx, fw)
+	}
 	if err != nil {
 		return CallView{}, err
 	}
@@ -58,6 +61,9 @@ func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, er
 	}
 	if cl == nil || cl.resAg != ag {
 		return nil, CallView{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	if cl.floorTask != "" {
+		return c.floorAcceptLocked(ag, cl, resID)
 	}
 	now := c.now()
 	if err := c.rt.Accept(router.ReservationID(resID), now); err != nil {
@@ -93,6 +99,10 @@ func (c *Core) Reject(agentID, resID string) error {
 	}
 	if cl == nil || cl.resAg != ag {
 		return fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+	}
+	if cl.floorTask != "" {
+		c.cfg.Floor.Reject(ag.cfg.ID, resID) // the floor's withdraw follows
+		return nil
 	}
 	err := c.rt.Reject(router.ReservationID(resID), c.now())
 	c.flushLocked()

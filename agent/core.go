@@ -25,9 +25,12 @@ type Config struct {
 	Music   *media.Music // music on hold; nil means media.DefaultMusic()
 	Prompts prompts.Set  // IVR prompts and announcements; zero means the built-in ones
 	Store   Store        // required: floor configuration, passwords, call records (store.go)
-	Hub     *events.Hub  // nil: events are not published
-	Legs    LegFactory   // browser legs; nil means webrtc.offer fails
-	Dialer  Dialer       // outbound trunk; nil means outside numbers are refused
+	// Floor, with -cluster, routes the plain queue calls instead of the
+	// core's own router (floor.go); nil routes everything here.
+	Floor  FloorRouter
+	Hub    *events.Hub // nil: events are not published
+	Legs   LegFactory  // browser legs; nil means webrtc.offer fails
+	Dialer Dialer      // outbound trunk; nil means outside numbers are refused
 	// Grace is how long a dropped agent's calls wait on hold for a re-login;
 	// 0 means 30 s.
 	Grace time.Duration
@@ -89,14 +92,15 @@ type Core struct {
 	calls      map[string]*call
 	byTask     map[router.TaskID]*call
 	byRes      map[router.ReservationID]*call
-	graces     map[*agentRT]struct{} // agents in their grace period
-	queued     map[*call]struct{}    // calls that have been in a queue: their wait is bounded (waitUntil)
-	parked     map[string]*parking   // by slot (park.go)
-	vm         store.VoicemailStore  // nil: voicemail off (voicemail.go)
-	recording  map[*call]struct{}    // callers leaving a message, at most maxRecordings
-	tokens     map[string]*agentRT   // sessions' http_token (voicemail_box.go)
-	tasks      taskTable             // tasks of any channel (task.go)
-	menus      map[string]store.Menu // IVR menus by id (menu.go)
+	byFloor    map[router.TaskID]*call // calls waiting for the floor's router (floor.go)
+	graces     map[*agentRT]struct{}   // agents in their grace period
+	queued     map[*call]struct{}      // calls that have been in a queue: their wait is bounded (waitUntil)
+	parked     map[string]*parking     // by slot (park.go)
+	vm         store.VoicemailStore    // nil: voicemail off (voicemail.go)
+	recording  map[*call]struct{}      // callers leaving a message, at most maxRecordings
+	tokens     map[string]*agentRT     // sessions' http_token (voicemail_box.go)
+	tasks      taskTable               // tasks of any channel (task.go)
+	menus      map[string]store.Menu   // IVR menus by id (menu.go)
 	evbuf      []router.Event
 	nextID     uint64
 	closing    bool
@@ -136,21 +140,22 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		cfg.Prompts = p
 	}
 	c := &Core{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		kick:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
-		rt:     router.New(cfg.Router),
-		agents: map[string]*agentRT{},
-		byExt:  map[string]*agentRT{},
-		queues: map[string]store.Queue{},
-		routes: map[string]string{},
-		calls:  map[string]*call{},
-		byTask: map[router.TaskID]*call{},
-		byRes:  map[router.ReservationID]*call{},
-		graces: map[*agentRT]struct{}{},
-		queued: map[*call]struct{}{},
+		cfg:     cfg,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		rt:      router.New(cfg.Router),
+		agents:  map[string]*agentRT{},
+		byExt:   map[string]*agentRT{},
+		queues:  map[string]store.Queue{},
+		routes:  map[string]string{},
+		calls:   map[string]*call{},
+		byTask:  map[router.TaskID]*call{},
+		byRes:   map[router.ReservationID]*call{},
+		byFloor: map[router.TaskID]*call{},
+		graces:  map[*agentRT]struct{}{},
+		queued:  map[*call]struct{}{},
 	}
 	if err := c.parkInit(); err != nil {
 		return nil, err
@@ -258,7 +263,7 @@ func (c *Core) Advance() {
 		}
 	}
 	for cl := range c.queued {
-		if cl.ended || cl.ag != nil || cl.task == "" {
+		if cl.ended || cl.ag != nil || (cl.task == "" && cl.floorTask == "") {
 			delete(c.queued, cl)
 			continue
 		}
@@ -274,6 +279,13 @@ func (c *Core) Advance() {
 // announcement, then BYE.
 func (c *Core) queueTimeoutLocked(cl *call) {
 	c.log.Info("queue wait exceeded", "call", cl.id, "queue", cl.queue)
+	if cl.floorTask != "" {
+		c.floorCancelLocked(cl)
+		if !c.queueVoicemailLocked(cl) {
+			c.fallbackLocked(cl, "queue_timeout")
+		}
+		return
+	}
 	c.warnIf(c.rt.CancelTask(cl.task, c.now()), "router refused task cancel", "call", cl.id, "task", cl.task)
 	c.flushLocked()
 	delete(c.byTask, cl.task)

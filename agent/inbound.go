@@ -171,6 +171,10 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 	if t.Queue != "" {
 		c.queued[cl] = struct{}{}
 	}
+	if c.cfg.Floor != nil && t.Kind == router.KindQueue && t.Workflow == "" {
+		c.floorTaskLocked(cl, t)
+		return
+	}
 	if err := c.rt.AddTask(t, c.now()); err != nil {
 		c.log.Warn("router refused task", "call", cl.id, "err", err)
 		delete(c.byTask, t.ID)

@@ -157,6 +157,9 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 		cl.consult.consultFor = nil
 		cl.consult = nil
 	}
+	if cl.floorTask != "" {
+		c.floorCancelLocked(cl)
+	}
 	if cl.task != "" && cl.ag == nil {
 		// The router withdraws a live offer (reservation.ended canceled to
 		// the agent): flush while the task still maps to this call.

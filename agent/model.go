@@ -60,13 +60,17 @@ type call struct {
 	tc        TrunkCall
 	leg       Leg
 
-	task    router.TaskID // live router task ("" if none)
-	arrived time.Time     // kept across re-queueing
-	res     router.ReservationID
-	resAg   *agentRT
-	resAt   time.Time
-	ag      *agentRT // the agent the call is on
-	routed  bool     // counts in ag's router load as an outbound call (AddCall)
+	task router.TaskID // live router task ("" if none)
+	// floorTask is the call's task on the floor's router while it waits
+	// for an agent there (floor.go); floorAcc is a pending accept's answer.
+	floorTask router.TaskID
+	floorAcc  chan error
+	arrived   time.Time // kept across re-queueing
+	res       router.ReservationID
+	resAg     *agentRT
+	resAt     time.Time
+	ag        *agentRT // the agent the call is on
+	routed    bool     // counts in ag's router load as an outbound call (AddCall)
 
 	state    string
 	muted    bool

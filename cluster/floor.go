@@ -36,6 +36,8 @@ type Floor struct {
 	pending  []Fact                        // facts of reported nodes, held until the rebuild ends
 	reported map[string]bool               // nodes that reported in this term
 	told     map[router.AgentID][]Decision // lost calls to tell their agent when it logs in again
+	taskInfo map[router.TaskID]*CallInfo   // what each task's call is (FactTask's Call)
+	local    bool                          // offer a task only to agents on its node (SetLocalOnly)
 
 	evbuf []router.Event
 	out   []Decision
@@ -60,9 +62,14 @@ func NewFloor(cfg router.Config, token int64) *Floor {
 		rt: router.New(cfg), token: token, pfx: strconv.FormatInt(token, 10) + ".",
 		agentNode: map[router.AgentID]string{}, taskNode: map[router.TaskID]string{},
 		accepted: map[router.TaskID]peer{}, calls: map[string]callRef{},
-		reported: map[string]bool{}, told: map[router.AgentID][]Decision{},
+		reported: map[string]bool{}, told: map[router.AgentID][]Decision{}, taskInfo: map[router.TaskID]*CallInfo{},
 	}
 }
+
+// SetLocalOnly makes the floor offer each new task only to agents logged
+// in on the task's own node (the agents known elsewhere are excluded), for
+// nodes that cannot bridge a call to another node.
+func (f *Floor) SetLocalOnly(on bool) { f.local = on }
 
 // Token is the term's fencing token.
 func (f *Floor) Token() int64 { return f.token }
@@ -257,8 +264,14 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if fa.Type == FactReject {
 			return f.rt.Reject(res.ID, now)
 		}
+		if err := f.rt.Accept(res.ID, now); err != nil {
+			return err
+		}
 		f.accepted[res.Task] = peer{agent: res.Agent, node: fa.Node}
-		return f.rt.Accept(res.ID, now)
+		if in := f.taskInfo[res.Task]; in != nil {
+			in.Answered = now
+		}
+		return nil
 	case FactEnded:
 		if fa.Task == nil {
 			return fmt.Errorf("cluster: ended without a call")
@@ -296,11 +309,21 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 	for i, a := range t.Exclude {
 		ex[i] = router.AgentID(a)
 	}
+	if f.local {
+		for _, a := range sortedKeys(f.agentNode) {
+			if f.agentNode[a] != fa.Node {
+				ex = append(ex, a)
+			}
+		}
+	}
 	id := router.TaskID(t.ID)
 	if _, dup := f.taskNode[id]; dup {
 		return fmt.Errorf("cluster: %w: %q", router.ErrDuplicateTask, t.ID)
 	}
 	f.taskNode[id] = fa.Node // before AddTask: its events need the node
+	if fa.Call != nil {
+		f.taskInfo[id] = fa.Call
+	}
 	err := f.rt.AddTask(router.Task{
 		ID: id, Kind: kind, Queue: router.QueueID(t.Queue), TargetExtension: t.Extension,
 		Workflow: router.WorkflowID(t.Workflow), Priority: t.Priority, Arrived: t.Arrived,
@@ -308,6 +331,7 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 	}, now)
 	if err != nil {
 		delete(f.taskNode, id)
+		delete(f.taskInfo, id)
 	}
 	return err
 }

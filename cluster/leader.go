@@ -21,6 +21,9 @@ type LeaderConfig struct {
 	// Setup puts the floor's configuration (queues, agents, workflows)
 	// into a new term's router; nil puts nothing.
 	Setup func(rt *router.Router, now time.Time)
+	// LocalOnly offers each task only to agents on its own node
+	// (Floor.SetLocalOnly): for nodes that do not bridge between nodes.
+	LocalOnly bool
 	// Rebuild bounds the wait for the nodes' reports; 0 means 2 s.
 	Rebuild time.Duration
 	// Poll is how often presence is read (lost and new nodes); 0 means 500 ms.
@@ -101,6 +104,7 @@ func (l *Leader) Lead(ctx context.Context, token int64) error {
 	}
 	now := l.cfg.Now()
 	f := NewFloor(l.cfg.Router, token)
+	f.SetLocalOnly(l.cfg.LocalOnly)
 	if l.cfg.Setup != nil {
 		l.cfg.Setup(f.Router(), now)
 	}

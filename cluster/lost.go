@@ -40,7 +40,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 		}
 		switch {
 		case p.node == node && tn == node:
-			f.gone(node, string(id), p.agent, nil, survivors)
+			f.gone(node, string(id), p.agent, f.taskInfo[id], survivors)
 		case p.node == node:
 			lost(tn, string(id), p.agent)
 		default:

@@ -34,9 +34,10 @@ type clusterView struct {
 	Token    int64  `json:"token"`
 	IsLeader bool   `json:"is_leader"`
 	Floor    *struct {
-		Token  int64 `json:"token"`
-		Ready  bool  `json:"ready"`
-		Agents []struct {
+		Token   int64 `json:"token"`
+		Ready   bool  `json:"ready"`
+		Waiting int   `json:"waiting"`
+		Agents  []struct {
 			ID        string `json:"id"`
 			Node      string `json:"node"`
 			Connected bool   `json:"connected"`

@@ -72,9 +72,8 @@ func clusterFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why stri
 // snapshot of both for `state` and the admin page.
 //
 // With a floorLink (clusterfloor.go) the leader keeps the whole floor's
-// agents; it does not route for the other nodes yet (each node still
-// routes its own calls to its own agents), so holding the lease changes no
-// call's path. See docs/CLUSTER.md.
+// agents and routes every node's plain queue calls (to agents on the
+// call's own node: no bridging between nodes yet). See docs/CLUSTER.md.
 type clusterNode struct {
 	cfg      ClusterConfig
 	rdb      *redis.Client
@@ -84,6 +83,7 @@ type clusterNode struct {
 	log      *slog.Logger
 	bus      *cluster.Bus
 	link     *floorLink // set by run
+	hook     *floorHook // the core's agent.FloorRouter
 
 	closeOnce sync.Once
 
@@ -131,6 +131,7 @@ func newClusterNode(ctx context.Context, cfg ClusterConfig, hub *events.Hub, log
 		return nil, err
 	}
 	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log, bus: cluster.NewBus(rdb, clusterPrefix)}
+	n.hook = newFloorHook(cfg.NodeID, log)
 	n.view = ClusterView{Node: cfg.NodeID, Addr: cfg.NodeAddr, Nodes: []ClusterPeer{}}
 	return n, nil
 }

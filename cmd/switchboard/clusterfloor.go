@@ -20,6 +20,7 @@ type floorSource struct {
 	core interface {
 		State() agent.FloorState
 		NotifyCallEnded(agent, call, reason string) bool
+		floorCore
 	}
 	cfg interface {
 		ListAgents(ctx context.Context) ([]store.Agent, error)
@@ -35,21 +36,23 @@ type floorSource struct {
 //
 // Built: agents' presence and calls reach the leader, which keeps the
 // whole floor (published as cluster.floor in every node's `state`) and
-// rebuilds it from the reports after a leader's loss. Not built: calls
-// routed through the leader (each node still routes its own calls to its
-// own agents) and cross-node bridging; see docs/CLUSTER.md.
+// rebuilds it from the reports after a leader's loss; the plain queue
+// calls are routed by the leader to agents on the call's own node
+// (clusterroute.go); a dead node's calls are reported (clusterlost.go).
+// Not built: cross-node bridging; see docs/CLUSTER.md.
 type floorLink struct {
 	node   string
 	src    floorSource
 	member *cluster.Member
 	leader *cluster.Leader
 	hub    *events.Hub // where lost calls of a dead node are reported
+	hook   *floorHook  // the core's queue calls and answers to offers
 	log    *slog.Logger
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 	bus := cluster.NewBus(n.rdb, clusterPrefix)
-	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, log: n.log}
+	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, log: n.log}
 	var err error
 	fl.member, err = cluster.NewMember(cluster.MemberConfig{
 		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
@@ -59,7 +62,7 @@ func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 		return nil, err
 	}
 	fl.leader, err = cluster.NewLeader(cluster.LeaderConfig{
-		Bus: bus, Presence: n.presence, Node: n.cfg.NodeID, Setup: fl.setup,
+		Bus: bus, Presence: n.presence, Node: n.cfg.NodeID, Setup: fl.setup, LocalOnly: true,
 		Poll: max(100*time.Millisecond, n.cfg.Lease/6), Logger: n.log,
 	})
 	if err != nil {
@@ -80,6 +83,8 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 			sub.Close()
 			wg.Wait()
 			return
+		case f := <-fl.hook.ch:
+			fl.send(ctx, f)
 		case e, ok := <-sub.C:
 			if !ok {
 				fl.log.Warn("cluster: event subscription dropped; renewed")
@@ -90,10 +95,27 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 				fl.reconfigure(ctx)
 			}
 			if f, ok := fl.fact(e); ok {
-				if err := fl.member.Send(ctx, f); err != nil && ctx.Err() == nil {
-					fl.log.Warn("cluster: fact not sent", "type", f.Type, "err", err)
-				}
+				fl.drainHook(ctx) // the core queued those before it published e
+				fl.send(ctx, f)
 			}
+		}
+	}
+}
+
+func (fl *floorLink) send(ctx context.Context, f cluster.Fact) {
+	if err := fl.member.Send(ctx, f); err != nil && ctx.Err() == nil {
+		fl.log.Warn("cluster: fact not sent", "type", f.Type, "err", err)
+	}
+}
+
+// drainHook sends the facts the core has queued so far.
+func (fl *floorLink) drainHook(ctx context.Context) {
+	for {
+		select {
+		case f := <-fl.hook.ch:
+			fl.send(ctx, f)
+		default:
+			return
 		}
 	}
 }
@@ -108,7 +130,7 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 			}
 		}
 	case "call.answered":
-		if e.Agent != "" && e.Call != "" {
+		if e.Agent != "" && e.Call != "" && !fl.hook.isRouted(fl.callID(e.Call), false) { // the floor counts its own
 			info := &cluster.CallInfo{Queue: e.Queue, Kind: e.Kind, From: e.From, To: e.To, Started: e.At, Answered: e.At}
 			if cv, ok := fl.liveCall(e.Call); ok {
 				info.Started = parseTime(cv.StartedAt, e.At)
@@ -117,6 +139,7 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 		}
 	case "call.ended":
 		if e.Call != "" && e.Detail[lostNodeKey] == nil { // a lost call reported here lived elsewhere
+			fl.hook.isRouted(fl.callID(e.Call), true)
 
 			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
@@ -139,7 +162,7 @@ func routerActivity(id string) string {
 // report is this node's state for a new term: its logged-in agents and
 // their calls.
 func (fl *floorLink) report() cluster.Report {
-	r := cluster.Report{Agents: []cluster.AgentReport{}, Waiting: []cluster.TaskFact{}}
+	r := cluster.Report{Agents: []cluster.AgentReport{}, Waiting: fl.waiting()}
 	for _, a := range fl.src.core.State().Agents {
 		if !a.Connected && len(a.Calls) == 0 {
 			continue
@@ -153,16 +176,18 @@ func (fl *floorLink) report() cluster.Report {
 	return r
 }
 
-// act carries out a decision: a term's hello (the Member answers it with
-// the report) and a lost node's calls (clusterlost.go). No call is routed
-// through the leader yet: the other decisions are logged and ignored.
+// act carries out a decision: routing (clusterroute.go; a term's hello
+// also withdraws the older terms' offers, and the Member answers it with
+// the report) and a lost node's calls (clusterlost.go). A bridged call's
+// node_lost cannot come: calls are not bridged between nodes yet.
 func (fl *floorLink) act(d cluster.Decision) {
 	switch d.Type {
-	case cluster.DecHello:
 	case cluster.DecLost:
 		fl.lost(d)
+	case cluster.DecNodeLost:
+		fl.log.Warn("cluster: node_lost of a bridged call (bridging not built)", "task", d.Task)
 	default:
-		fl.log.Debug("cluster: decision ignored (cross-node routing not built)", "type", d.Type, "task", d.Task)
+		fl.route(d)
 	}
 }
 

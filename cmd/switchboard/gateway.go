@@ -159,6 +159,10 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		log.Warn("some prompts could not be loaded", "err", err)
 	}
 	var dialer agent.Dialer = trunkDialer{t: g.trunk, pool: g.pool, callerID: func(ext string) string { return g.core.CallerIDOf(ext) }}
+	var floorRouter agent.FloorRouter // -cluster: the leader routes the queue calls (clusterroute.go)
+	if g.cluster != nil {
+		floorRouter = g.cluster.hook
+	}
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
@@ -166,6 +170,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		Voicemail:  agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
 		Recordings: g.recordings,
 		PromptLib:  prompts,
+		Floor:      floorRouter,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,247 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/events"
+	"switchboard/media"
+	"switchboard/router"
+)
+
+// FloorRouter is the cluster's router (PROTOCOL §13). With one in Config,
+// the core hands its plain queue calls (a queue target, no workflow) to
+// the floor instead of its own router, and acts on the leader's decisions
+// through FloorOffer, FloorWithdraw, FloorAccepted and FloorFallback. Its
+// methods are called under the core's lock: they must not block.
+type FloorRouter interface {
+	// Task: call waits for an agent (t.ID is the core's task id).
+	Task(call string, t router.Task)
+	// Cancel: the call stopped waiting before an agent accepted it.
+	Cancel(call string)
+	// Accept, Reject: the agent answered the floor's offer res.
+	Accept(agent, res string)
+	Reject(agent, res string)
+}
+
+// floorWait is acceptUnderLock's answer for a floor offer: the accept went
+// to the leader, whose decision ends it.
+type floorWait struct {
+	cl *call
+	ch chan error
+}
+
+func (floorWait) Error() string { return "accept waits for the floor" }
+
+// floorTaskLocked hands cl's queue task to the floor (addTaskLocked has
+// named it and bounded its wait, for the core's own router).
+func (c *Core) floorTaskLocked(cl *call, t router.Task) {
+	delete(c.byTask, t.ID)
+	cl.task = ""
+	cl.floorTask = t.ID
+	cl.queue = string(t.Queue)
+	c.byFloor[t.ID] = cl
+	cl.setState(stateWaiting, c.now())
+	c.cfg.Floor.Task(cl.id, t)
+	c.publishLocked(events.Event{Type: events.TaskCreated, Call: cl.id, Task: string(t.ID), Queue: cl.queue, Kind: "queue", From: cl.remote, To: cl.dialled})
+}
+
+// floorCancelLocked takes cl off the floor (hung up, or waited too long):
+// the floor withdraws a live offer; the agent here is told at once.
+func (c *Core) floorCancelLocked(cl *call) {
+	delete(c.byFloor, cl.floorTask)
+	cl.floorTask = ""
+	c.cfg.Floor.Cancel(cl.id)
+	if cl.res != "" {
+		c.floorUnofferLocked(cl, "canceled")
+	}
+}
+
+// floorUnofferLocked ends cl's offer on this node.
+func (c *Core) floorUnofferLocked(cl *call, reason string) {
+	now := c.now()
+	res, ag := cl.res, cl.resAg
+	delete(c.byRes, res)
+	cl.ringDur += now.Sub(cl.resAt)
+	cl.res, cl.resAg = "", nil
+	if cl.floorAcc != nil {
+		cl.floorAcc <- fmt.Errorf("reservation %s %s: %w", res, reason, ErrNotFound)
+		cl.floorAcc = nil
+	}
+	if !cl.ended && cl.ag == nil {
+		cl.setState(stateWaiting, now)
+	}
+	if ag != nil {
+		c.notifyLocked(ag, "reservation.ended", EndedView{ID: string(res), Reason: reason})
+		c.ringingLocked(ag)
+	}
+}
+
+// floorCallLocked is the call id waiting for the floor, or nil.
+func (c *Core) floorCallLocked(id string) *call {
+	cl := c.calls[id]
+	if cl == nil || cl.floorTask == "" || cl.ended || cl.ag != nil {
+		return nil
+	}
+	return cl
+}
+
+// FloorOffer rings agent for call (the leader's offer res, until
+// expires). An error means the call or the agent is not (or no longer)
+// here.
+func (c *Core) FloorOffer(call, res, agent string, expires time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ag := c.floorCallLocked(call), c.agents[agent]
+	if cl == nil || ag == nil {
+		return fmt.Errorf("floor offer %s of call %s to %s: %w", res, call, agent, ErrNotFound)
+	}
+	if cl.res != "" {
+		c.floorUnofferLocked(cl, "rescinded") // the leader's latest offer counts
+	}
+	now := c.now()
+	cl.res, cl.resAg, cl.resAt = router.ReservationID(res), ag, now
+	c.byRes[cl.res] = cl
+	cl.setState(stateRinging, now)
+	c.notifyLocked(ag, "reservation.created", cl.reservationView(expires))
+	c.ringingLocked(ag)
+	c.publishLocked(events.Event{Type: events.ReservationCreated, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: cl.queue, Kind: "queue", From: cl.remote, To: cl.dialled})
+	return nil
+}
+
+// FloorWithdraw ends the floor's offer res (reason timeout, rejected,
+// canceled or rescinded); the call waits on.
+func (c *Core) FloorWithdraw(res, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.byRes[router.ReservationID(res)]
+	if cl == nil || cl.floorTask == "" {
+		return
+	}
+	ev := map[string]string{"timeout": events.ReservationTimeout, "rejected": events.ReservationRejected}[reason]
+	if ev == "" {
+		ev = events.ReservationCanceled
+	}
+	agent := cl.resAg.cfg.ID
+	c.floorUnofferLocked(cl, reason)
+	c.publishLocked(events.Event{Type: ev, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: cl.queue, Reason: reason})
+}
+
+// FloorWithdrawAll ends every floor offer on this node (a new leader's
+// term: the old term's offers are void; the calls wait for the new one).
+func (c *Core) FloorWithdrawAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cl := range c.byFloor {
+		if cl.res != "" {
+			c.floorUnofferLocked(cl, "rescinded")
+		}
+	}
+}
+
+// FloorAccepted puts call on agent, whose accept of res the leader took:
+// what Accept does for a call of this node's router. The agent counts the
+// call in its load here too (as a call from no task).
+func (c *Core) FloorAccepted(call, res, agent string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ag := c.floorCallLocked(call), c.agents[agent]
+	if cl == nil || ag == nil {
+		return fmt.Errorf("floor accept of call %s by %s: %w", call, agent, ErrNotFound)
+	}
+	now := c.now()
+	delete(c.byFloor, cl.floorTask)
+	cl.floorTask = ""
+	if cl.res != "" {
+		delete(c.byRes, cl.res)
+		cl.ringDur += now.Sub(cl.resAt)
+	}
+	cl.res, cl.resAg = "", nil
+	ch := cl.floorAcc
+	cl.floorAcc = nil
+	cl.markAccepted(now)
+	delete(c.queued, cl)
+	err := c.attachLocked(ag, cl, media.StateHeld)
+	if err == nil {
+		if c.rt.AddCall(router.AgentID(agent), now) == nil {
+			cl.routed = true
+		}
+		c.startRecordingLocked(cl)
+		c.activateLocked(cl)
+		c.publishCallLocked(events.CallAnswered, cl)
+	}
+	c.notifyLocked(ag, "reservation.ended", EndedView{ID: res, Reason: "accepted"})
+	c.ringingLocked(ag)
+	c.notifyAgentLocked(ag)
+	c.flushLocked()
+	if ch != nil {
+		ch <- err
+	}
+	return err
+}
+
+// FloorFallback gives call its fallback (reason as the router's
+// task.fallback): no agent on the floor can take it.
+func (c *Core) FloorFallback(call, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.floorCallLocked(call)
+	if cl == nil {
+		return
+	}
+	delete(c.byFloor, cl.floorTask)
+	cl.floorTask = ""
+	if cl.res != "" {
+		c.floorUnofferLocked(cl, "canceled")
+	}
+	c.fallbackLocked(cl, reason)
+}
+
+// FloorWaiting lists the calls waiting for the floor (for a new term's
+// report), by call id.
+func (c *Core) FloorWaiting() map[string]router.Task {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]router.Task, len(c.byFloor))
+	for id, cl := range c.byFloor {
+		out[cl.id] = router.Task{ID: id, Kind: router.KindQueue, Queue: router.QueueID(cl.queue), Arrived: cl.arrived}
+	}
+	return out
+}
+
+// floorAcceptLocked sends an agent's accept of a floor offer to the leader;
+// Accept waits for the leader's answer (floorAcceptWait).
+func (c *Core) floorAcceptLocked(ag *agentRT, cl *call, res string) (*call, CallView, bool, error) {
+	if cl.floorAcc != nil {
+		return nil, CallView{}, false, fmt.Errorf("reservation %s: accept already sent: %w", res, ErrState)
+	}
+	ch := make(chan error, 1)
+	cl.floorAcc = ch
+	c.cfg.Floor.Accept(ag.cfg.ID, res)
+	return cl, CallView{}, false, floorWait{cl: cl, ch: ch}
+}
+
+// floorAcceptWait waits for the leader's answer to an accept (at most 5 s).
+func (c *Core) floorAcceptWait(ctx context.Context, fw floorWait) (*call, CallView, bool, error) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	var err error
+	select {
+	case err = <-fw.ch:
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-t.C:
+		err = errors.New("the floor did not answer the accept")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if fw.cl.floorAcc == fw.ch {
+			fw.cl.floorAcc = nil
+		}
+		return nil, CallView{}, false, err
+	}
+	return fw.cl, fw.cl.view(), !fw.cl.answered, nil
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/agent"
+	"switchboard/cluster"
+	"switchboard/router"
+)
+
+// floorQueue bounds the facts the core has handed to the floor and the
+// floor link has not sent yet.
+const floorQueue = 4096
+
+// floorHook is the core's agent.FloorRouter with -cluster: the core's
+// plain queue calls, and its agents' answers to the floor's offers, become
+// facts for the leader. It is called under the core's lock, so it only
+// queues them; the floor link sends them in order (run).
+type floorHook struct {
+	node string
+	ch   chan cluster.Fact
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	routed map[string]bool // calls (floor ids) handed to the floor and not ended
+}
+
+func newFloorHook(node string, log *slog.Logger) *floorHook {
+	return &floorHook{node: node, ch: make(chan cluster.Fact, floorQueue), log: log, routed: map[string]bool{}}
+}
+
+func (h *floorHook) put(f cluster.Fact) {
+	select {
+	case h.ch <- f:
+	default: // the next term's report repairs the floor
+		h.log.Warn("cluster: fact queue full; fact dropped", "type", f.Type)
+	}
+}
+
+// Task implements agent.FloorRouter: the call waits in queue t.Queue.
+func (h *floorHook) Task(call string, t router.Task) {
+	id := h.node + "/" + call
+	h.mu.Lock()
+	again := h.routed[id]
+	h.routed[id] = true
+	h.mu.Unlock()
+	if again { // queued again (its agent's session dropped): its floor task ends first
+		h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}})
+	}
+	h.put(cluster.Fact{Type: cluster.FactTask,
+		Task: &cluster.TaskFact{ID: id, Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived},
+		Call: &cluster.CallInfo{Queue: string(t.Queue), Kind: "queue", Started: t.Arrived}})
+}
+
+// Cancel implements agent.FloorRouter.
+func (h *floorHook) Cancel(call string) {
+	h.put(cluster.Fact{Type: cluster.FactCancel, Task: &cluster.TaskFact{ID: h.node + "/" + call}})
+}
+
+// Accept implements agent.FloorRouter.
+func (h *floorHook) Accept(agent, res string) {
+	h.put(cluster.Fact{Type: cluster.FactAccept, Agent: agent, Reservation: res})
+}
+
+// Reject implements agent.FloorRouter.
+func (h *floorHook) Reject(agent, res string) {
+	h.put(cluster.Fact{Type: cluster.FactReject, Agent: agent, Reservation: res})
+}
+
+// isRouted reports whether the floor routes the call (floor id); ended
+// forgets it.
+func (h *floorHook) isRouted(id string, ended bool) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.routed[id]
+	if ended {
+		delete(h.routed, id)
+	}
+	return r
+}
+
+// floorCore is what the floor link drives in the core.
+type floorCore interface {
+	FloorOffer(call, res, agent string, expires time.Time) error
+	FloorWithdraw(res, reason string)
+	FloorWithdrawAll()
+	FloorAccepted(call, res, agent string) error
+	FloorFallback(call, reason string)
+	FloorWaiting() map[string]router.Task
+	SetActivity(agent, activity string) (agent.AgentView, error)
+}
+
+// route acts on the leader's routing decisions for this node's calls and
+// agents. Only local delivery is built: an offer for a call on another
+// node is rejected at once (the leader offers locally only: LocalOnly).
+func (fl *floorLink) route(d cluster.Decision) {
+	core := fl.src.core
+	call := strings.TrimPrefix(d.Task, fl.node+"/")
+	here := d.AgentNode == fl.node && d.TaskNode == fl.node
+	switch d.Type {
+	case cluster.DecHello:
+		core.FloorWithdrawAll() // the older terms' offers are void
+	case cluster.DecOffer:
+		if d.AgentNode != fl.node {
+			return // the agent's node rings it
+		}
+		if !here {
+			fl.log.Info("cluster: offer across nodes refused (cross-node bridging not built)", "task", d.Task, "agent_id", d.Agent)
+			fl.hook.Reject(d.Agent, d.Reservation)
+			return
+		}
+		if err := core.FloorOffer(call, d.Reservation, d.Agent, d.Expires); err != nil {
+			fl.log.Info("cluster: offer not delivered", "task", d.Task, "err", err)
+			fl.hook.Reject(d.Agent, d.Reservation)
+		}
+	case cluster.DecWithdraw:
+		core.FloorWithdraw(d.Reservation, d.Reason)
+	case cluster.DecAccepted:
+		if !here {
+			fl.log.Warn("cluster: accepted across nodes (cross-node bridging not built)", "task", d.Task, "agent_node", d.AgentNode)
+			return
+		}
+		if err := core.FloorAccepted(call, d.Reservation, d.Agent); err != nil {
+			fl.log.Info("cluster: accepted call not bridged", "task", d.Task, "err", err) // its call.ended frees the agent
+		}
+	case cluster.DecFallback:
+		core.FloorFallback(call, d.Reason)
+	case cluster.DecActivity:
+		if _, err := core.SetActivity(d.Agent, d.Activity); err != nil {
+			fl.log.Info("cluster: activity not set", "agent_id", d.Agent, "err", err)
+		}
+	}
+}
+
+// waiting is this node's calls waiting for the floor, for a report.
+func (fl *floorLink) waiting() []cluster.TaskFact {
+	ws := fl.src.core.FloorWaiting()
+	out := make([]cluster.TaskFact, 0, len(ws))
+	for call, t := range ws {
+		out = append(out, cluster.TaskFact{ID: fl.callID(call), Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived})
+	}
+	return out
+}

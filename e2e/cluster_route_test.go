@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// floorRes says whether an offer's reservation id was made by the floor's
+// router in the term of token ("<token>.<router id>"; a node's own router
+// makes "r<n>").
+func floorRes(t *testing.T, res string, token int64) {
+	t.Helper()
+	if !strings.HasPrefix(res, strconv.FormatInt(token, 10)+".") {
+		t.Fatalf("reservation %q was not made by the leader's router of term %d", res, token)
+	}
+}
+
+// PROTOCOL §13, one router: three gateway binaries on PostgreSQL and
+// Redis, leader n1, agent x (capacity 1) on n2. A queue call landing on
+// n2 is offered to x by the leader's router (its reservation is the
+// term's), x takes it (tones both ways). A second call waits on the floor
+// while x is busy. SIGKILL of the leader: a new leader within 5 s, rebuilt
+// from n2's report (x busy, the call waiting), still does not offer it to
+// x; once x's call ends, x gets it from the new term and talks to it.
+func TestClusterLeaderRoutes(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
+			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
+	})
+	x := nodes["n2"].login(t, "x", toneAgent)
+	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	term := clusterOf(t, nodes["n1"]).Token
+
+	a := nodes["n2"].dial(t, "5000", toneCaller1)
+	res, _ := x.reservation(t)
+	floorRes(t, res, term)
+	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	talking(t, "call A", a, toneCaller1, x)
+	waitFor(t, 5*time.Second, "x busy on the floor", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 1 })
+
+	b := nodes["n2"].dial(t, "5000", toneCaller2)
+	waitFor(t, 5*time.Second, "call B waiting on the floor", func() bool { f := clusterOf(t, nodes["n1"]).Floor; return f != nil && f.Waiting == 1 })
+	x.noOffer(t, time.Second) // busy x is not offered B
+
+	killed := time.Now()
+	_ = nodes["n1"].cmd.Process.Kill() // SIGKILL of the leader: no release
+	<-nodes["n1"].exited
+	var next clusterView
+	waitFor(t, 5*time.Second, "a new leader", func() bool {
+		next = clusterOf(t, nodes["n2"])
+		return next.Token > term && next.Leader != "" && next.Leader != "n1"
+	})
+	elected := time.Since(killed)
+	waitFor(t, 5*time.Second-time.Since(killed), "the new term's floor rebuilt", func() bool {
+		v := clusterOf(t, nodes["n3"])
+		f := v.Floor
+		if f == nil || !f.Ready || f.Token != next.Token || f.Waiting != 1 {
+			return false
+		}
+		n, l := onFloor(t, nodes["n3"], "x")
+		return n == "n2" && l == 1
+	})
+	t.Logf("SIGKILL of leader n1 (term %d): %s leads term %d after %v; floor rebuilt (x busy, B waiting) after %v",
+		term, next.Leader, next.Token, elected.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
+	x.noOffer(t, time.Second) // the rebuilt floor knows x is busy
+	talking(t, "call A after the leader's loss", a, toneCaller1, x)
+
+	a.bye(t)
+	res, _ = x.reservation(t)
+	floorRes(t, res, next.Token)
+	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	talking(t, "call B", b, toneCaller2, x)
+}
