@@ -2,6 +2,8 @@ package agent
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"switchboard/router"
 	"switchboard/store"
@@ -21,6 +23,7 @@ func (c *Core) ApplyActivity(a store.Activity) {
 		c.activities = map[string]store.Activity{}
 	}
 	c.activities[a.ID] = a
+	c.activitiesUpdatedLocked()
 	for _, ag := range c.agents {
 		if ag.activity == a.ID {
 			c.warnIf(c.rt.SetActivity(router.AgentID(ag.cfg.ID), customRouterActivity(a), c.now()), "router refused activity", "agent_id", ag.cfg.ID, "activity", a.ID)
@@ -36,6 +39,7 @@ func (c *Core) RemoveActivity(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.activities, id)
+	c.activitiesUpdatedLocked()
 	for _, ag := range c.agents {
 		if ag.activity == id {
 			ag.activity = ""
@@ -44,6 +48,26 @@ func (c *Core) RemoveActivity(id string) {
 		}
 	}
 	c.flushLocked()
+}
+
+// activitiesLocked lists the custom activities by id (login and state
+// results).
+func (c *Core) activitiesLocked() []store.Activity {
+	out := make([]store.Activity, 0, len(c.activities))
+	for _, a := range c.activities {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b store.Activity) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// activitiesUpdatedLocked sends activities.updated {activities} to every
+// logged-in agent, so the softphone's activity list follows the console.
+func (c *Core) activitiesUpdatedLocked() {
+	params := map[string]any{"activities": c.activitiesLocked()}
+	for _, ag := range c.agents {
+		c.notifyLocked(ag, "activities.updated", params)
+	}
 }
 
 func customRouterActivity(a store.Activity) router.Activity {

@@ -32,3 +32,30 @@ func TestCustomActivities(t *testing.T) {
 		t.Fatalf("after its activity was deleted: %q, want unavailable", got)
 	}
 }
+
+// The softphone learns the custom activities: the login result lists them
+// by id, and every logged-in agent gets activities.updated when one is
+// added or removed.
+func TestActivitiesListedToAgents(t *testing.T) {
+	h := newHarness(t)
+	h.c.ApplyActivity(store.Activity{ID: "lunch", Name: "Lunch", Available: false})
+	a1 := h.connect("a1")
+	if got := a1.login.Activities; len(got) != 1 || got[0].ID != "lunch" || got[0].Name != "Lunch" || got[0].Available {
+		t.Fatalf("login activities %+v, want [lunch]", got)
+	}
+	updates := func() [][]store.Activity {
+		var out [][]store.Activity
+		for _, n := range a1.conn.all() {
+			if n.method == "activities.updated" {
+				out = append(out, n.params.(map[string]any)["activities"].([]store.Activity))
+			}
+		}
+		return out
+	}
+	h.c.ApplyActivity(store.Activity{ID: "backoffice", Name: "Back office", Available: true})
+	h.c.RemoveActivity("lunch")
+	got := updates()
+	if len(got) != 2 || len(got[0]) != 2 || got[0][0].ID != "backoffice" || got[0][1].ID != "lunch" || len(got[1]) != 1 || got[1][0].ID != "backoffice" {
+		t.Fatalf("activities.updated %+v, want [backoffice lunch] then [backoffice]", got)
+	}
+}

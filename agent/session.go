@@ -41,7 +41,7 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 			c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
 		}
 		c.flushLocked()
-		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(),
+		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
 			Tasks: c.agentTasksLocked(ag)}
 		res.HTTPToken = c.newTokenLocked(ag)
 		for _, cl := range ag.calls {

@@ -236,7 +236,7 @@ func (c *Core) AgentState(agentID string) (LoginResult, error) {
 	if ag == nil {
 		return LoginResult{}, ErrUnknownAgent
 	}
-	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(),
+	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
 		Tasks: c.agentTasksLocked(ag)}
 	for _, cl := range ag.calls {
 		res.Calls = append(res.Calls, cl.view())

@@ -89,6 +89,10 @@ type LoginResult struct {
 	// hold after its connection drops.
 	GraceSeconds int          `json:"reconnect_grace_seconds"`
 	Tasks        []store.Task `json:"tasks"` // PROTOCOL §10: the agent's offered, assigned and wrapping tasks
+	// Activities are the custom activities (PROTOCOL §10) an agent may
+	// choose with activity.set besides the four built-ins, by id; the
+	// softphone lists them. activities.updated {activities} follows changes.
+	Activities []store.Activity `json:"activities"`
 }
 
 // ICEServer is one RTCIceServer handed to the softphone (PROTOCOL §8).

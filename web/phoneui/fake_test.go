@@ -43,6 +43,7 @@ type fakeGateway struct {
 	floor    map[string]any            // floor.subscribe's state (supervisor_test.go)
 	down     bool                      // refuse websockets with 503, as a gateway that is down (conn_test.go)
 	tasks    fakeTasks                 // tasks of any channel (tasks_test.go)
+	acts     []any                     // login result activities (recording_test.go)
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
@@ -104,6 +105,10 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		res := map[string]any{"agent": f.agent, "calls": calls, "reservations": []any{}, "parked": f.parkedList(), "http_token": "tok-a1",
 			"queue_names": map[string]any{"sales": "Sales line", "chat": "Web chat"}, "reconnect_grace_seconds": cmp.Or(f.grace, 30),
 			"tasks": f.tasks.held()}
+		res["activities"] = f.acts
+		if f.acts == nil {
+			res["activities"] = []any{}
+		}
 		if f.iceServers != nil {
 			res["ice_servers"] = f.iceServers
 		}
@@ -220,6 +225,9 @@ func (f *fakeGateway) handle(c *fakeConn, method string, p map[string]any) (resu
 		return res, rerr, after
 	}
 	if res, rerr, after, ok := f.handleFloor(c, method, p); ok { // supervisor_test.go
+		return res, rerr, after
+	}
+	if res, rerr, after, ok := f.handleRecording(c, method, p); ok { // recording_test.go
 		return res, rerr, after
 	}
 	if res, rerr, ok := f.handleVoicemail(method, p); ok { // voicemail_test.go

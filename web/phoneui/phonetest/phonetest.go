@@ -38,7 +38,8 @@ func GoAvailable(t testing.TB, ctx context.Context) {
 // tone and confirms it was heard.
 func PassAudioSetup(t testing.TB, ctx context.Context) {
 	t.Helper()
-	describe := []string{`document.querySelector('#setup-mic-result').innerText`, `document.querySelector('#setup-status').innerText`}
+	describe := []string{`document.querySelector('#setup-mic-result').innerText`, `document.querySelector('#setup-status').innerText`,
+		`document.querySelector('#status').innerText`, `JSON.stringify({mic: sb.state.mic, setup: sb.state.setup, activity: document.body.dataset.activity, pending: document.querySelector('#activity').dataset.pending})`}
 	webtest.WaitTrue(t, ctx, `document.querySelector('#setup').open`, 5*time.Second, describe...)
 	webtest.WaitTrue(t, ctx, `document.querySelector('#setup-mic-result').innerText === 'Microphone works.' || document.body.dataset.setup === 'ok'`, 15*time.Second, describe...)
 	if webtest.Eval[bool](t, ctx, `document.body.dataset.setup === 'ok'`) {

@@ -43,6 +43,9 @@
   };
   const sb = { state, pc: null, ws: null, rpc: (method, params) => client.request(method, params) };
   window.sb = sb;
+  // sb.takesCalls(activity): does the router offer work in it? available,
+  // or a custom activity that is available (activities.js keeps the list).
+  sb.takesCalls = (id) => id === 'available' || !!(sb.activities && sb.activities.available(id));
   // sb.onConnection(fn(state)) runs on every connection state change.
   sb.onConnection = (fn) => (sb.onConnection.hooks = sb.onConnection.hooks || []).push(fn);
 
@@ -754,6 +757,7 @@
   $('#activity').addEventListener('change', async (e) => {
     const sel = e.target;
     const want = sel.value;
+    if (sb.takesCalls(want)) await sb.mic.settled(); // a microphone check under way decides first
     if (!sb.mic.allows(want)) {
       showStatus('activity: ' + sb.mic.message(), 'error');
       sel.value = (state.agent && state.agent.activity) || 'unavailable';

@@ -62,7 +62,8 @@
           h('div', { class: 'call-hold-timer', 'data-testid': 'call-hold-timer', hidden: true }),
           h('div', { class: 'call-badges' },
             h('span', { class: 'badge badge-muted', 'data-testid': 'badge-muted', hidden: true }, 'Muted'),
-            h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'Merged')))),
+            h('span', { class: 'badge badge-merged', 'data-testid': 'badge-merged', hidden: true }, 'Merged'),
+            h('span', { class: 'badge badge-recording', 'data-testid': 'badge-recording', role: 'status', hidden: true })))),
       h('div', { class: 'card-consult', 'data-testid': 'card-consult', hidden: true },
         h('p', { class: 'consult-text', 'data-testid': 'consult-text' }),
         btn('transfer-complete primary', 'Complete transfer', () => call('call.transfer', 'complete transfer', { mode: 'complete' })),
@@ -72,7 +73,10 @@
         btn('resume', 'Resume', () => call('call.resume', 'resume'), { title: 'Resume this call (the other active call is held)', 'aria-keyshortcuts': 'H' }),
         btn('mute', 'Mute', () => call('call.mute', 'mute'), { 'aria-keyshortcuts': 'M' }),
         btn('unmute', 'Unmute', () => call('call.unmute', 'unmute'), { 'aria-keyshortcuts': 'M' }),
-        btn('hangup', 'Hang up', () => call('call.hangup', 'hang up'), { 'aria-keyshortcuts': 'E' })),
+        btn('hangup', 'Hang up', () => call('call.hangup', 'hang up'), { 'aria-keyshortcuts': 'E' }),
+        // PROTOCOL §12: pause for card numbers; both channels are silent meanwhile.
+        btn('record-pause', 'Pause recording', () => call('call.record.pause', 'pause recording'), { title: 'Pause the recording (for card numbers)' }),
+        btn('record-resume', 'Resume recording', () => call('call.record.resume', 'resume recording'))),
       h('details', { class: 'card-more', 'data-testid': 'card-more' },
         h('summary', {}, 'More actions'),
         h('div', { class: 'card-secondary' },
@@ -113,6 +117,10 @@
     set(li, '.call-hold-timer', held ? 'on hold ' + elapsed(state.heldSince[c.id]) : '');
     $('.badge-muted', li).hidden = !c.muted;
     $('.badge-merged', li).hidden = !(Array.isArray(c.merged_with) && c.merged_with.length > 0);
+    const rec = c.recording === 'on' || c.recording === 'paused' ? c.recording : '';
+    li.dataset.recording = rec || 'off';
+    $('.badge-recording', li).hidden = !rec;
+    set(li, '.badge-recording', rec === 'paused' ? 'Recording paused' : rec ? 'Recording' : '');
 
     // Warm transfer (issue 17 item 2): both the caller's card and the
     // consult's card offer Complete and Cancel.
@@ -140,6 +148,8 @@
     $('button.transfer', li).hidden = !live || inTransfer;
     $('button.park', li).hidden = !live || inTransfer;
     $('button.keypad', li).hidden = st !== 'active';
+    $('button.record-pause', li).hidden = !live || rec !== 'on';
+    $('button.record-resume', li).hidden = !live || rec !== 'paused';
     const merge = $('input.merge-select', li);
     merge.disabled = !live;
     merge.checked = live && state.mergeSelection.includes(c.id);

@@ -183,7 +183,7 @@
   sb.setup = {
     open,
     reset,
-    allows: (activity) => activity !== 'available' || state.setup === 'ok',
+    allows: (activity) => !sb.takesCalls(activity) || state.setup === 'ok',
     // require opens the check for an activity that needs it; done() goes on to it.
     require(activity) {
       pending = activity;

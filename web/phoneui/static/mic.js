@@ -52,7 +52,7 @@
   function enforce() {
     if (['ok', 'unknown', 'checking'].includes(state.mic)) return;
     const ag = state.agent;
-    if (!ag || ag.activity !== 'available' || !state.loggedIn || enforce.pending) return;
+    if (!ag || !sb.takesCalls(ag.activity) || !state.loggedIn || enforce.pending) return;
     enforce.pending = true;
     sb.rpc('activity.set', { activity: 'unavailable' })
       .then((a) => sb.applyAgent(a && a.id ? a : { activity: 'unavailable' }))
@@ -97,8 +97,19 @@
     stop,
     enforce,
     get stream() { return stream; },
-    allows: (activity) => activity !== 'available' || state.mic === 'ok',
-    message: () => (messages[state.mic] ? messages[state.mic]('') : ''),
+    allows: (activity) => !sb.takesCalls(activity) || state.mic === 'ok',
+    message: () => (messages[state.mic] ? messages[state.mic]('') : 'the microphone is still being checked: try again in a moment'),
+    // settled resolves once no check is under way (state not unknown or
+    // checking), or after ms: app.js waits for it before it judges a change
+    // to an activity that takes calls, so choosing one while the page (re)opens
+    // the microphone is not refused for nothing.
+    settled(ms = 5000) {
+      const end = Date.now() + ms;
+      return new Promise((done) => {
+        const look = () => (!['unknown', 'checking'].includes(state.mic) || Date.now() >= end ? done(state.mic) : setTimeout(look, 50));
+        look();
+      });
+    },
   };
 
   $('#mic-retry').addEventListener('click', () => {
