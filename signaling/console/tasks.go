@@ -57,18 +57,7 @@ func (s *session) registerTasks() {
 		t, err := createTask(ctx, s.c.cfg.Store, tm, p)
 		return t, taskWSError(err)
 	}))
-	s.Register("task.get", ws.Typed(func(ctx context.Context, p taskIDParams) (store.Task, error) {
-		tm, err := s.taskManager()
-		if err != nil {
-			return store.Task{}, err
-		}
-		id, err := p.id()
-		if err != nil {
-			return store.Task{}, err
-		}
-		t, err := tm.Task(id)
-		return t, taskWSError(err)
-	}))
+	s.Register("task.get", s.taskByID(TaskManager.Task))
 	s.Register("task.list", ws.Typed(func(ctx context.Context, p taskListParams) ([]store.Task, error) {
 		tm, err := s.taskManager()
 		if err != nil {
@@ -79,7 +68,13 @@ func (s *session) registerTasks() {
 		}
 		return tm.Tasks(p.State), nil
 	}))
-	s.Register("task.cancel", ws.Typed(func(ctx context.Context, p taskIDParams) (store.Task, error) {
+	s.Register("task.cancel", s.taskByID(TaskManager.CancelTask))
+}
+
+// taskByID is a method on one task named by its params' id: op (a
+// TaskManager method expression) with the task manager and the id.
+func (s *session) taskByID(op func(tm TaskManager, id string) (store.Task, error)) ws.MethodFunc {
+	return ws.Typed(func(ctx context.Context, p taskIDParams) (store.Task, error) {
 		tm, err := s.taskManager()
 		if err != nil {
 			return store.Task{}, err
@@ -88,9 +83,9 @@ func (s *session) registerTasks() {
 		if err != nil {
 			return store.Task{}, err
 		}
-		t, err := tm.CancelTask(id)
+		t, err := op(tm, id)
 		return t, taskWSError(err)
-	}))
+	})
 }
 
 func contains(xs []string, x string) bool {
