@@ -146,13 +146,16 @@ func (s *Server) guard(ln net.Listener, name string) net.Listener {
 }
 
 // Addr returns the bound listen address once Run has bound it, or nil.
-func (s *Server) Addr() net.Addr {
+func (s *Server) Addr() net.Addr { return s.bound(&s.ln) }
+
+// bound is *ln's address once Run has set it, or nil.
+func (s *Server) bound(ln *net.Listener) net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ln == nil {
+	if *ln == nil {
 		return nil
 	}
-	return s.ln.Addr()
+	return (*ln).Addr()
 }
 
 // Ready is closed once Run has bound its listener (or failed to).

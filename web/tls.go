@@ -114,14 +114,7 @@ func (s *Server) httpsPort() string {
 
 // TLSAddr returns the bound HTTPS address once Run has bound it, or nil
 // (also when TLS is off).
-func (s *Server) TLSAddr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tlsLn == nil {
-		return nil
-	}
-	return s.tlsLn.Addr()
-}
+func (s *Server) TLSAddr() net.Addr { return s.bound(&s.tlsLn) }
 
 // runTLS serves the plain listener (redirects, probes) and the HTTPS one
 // until ctx ends or Shutdown is called.
