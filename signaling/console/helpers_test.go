@@ -100,16 +100,11 @@ func newEnvWith(t testing.TB, tweak func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	e.console = c
-	e.srv = httptest.NewServer(c)
 	t.Cleanup(func() {
-		e.srv.CloseClientConnections()
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-		e.srv.Close()
 		_ = e.hub.Close()
 		_ = st.Close()
-	})
+	}) // runs after Serve's cleanup: the console is closed first
+	e.srv = wstest.Serve(t, c)
 	return e
 }
 

@@ -78,14 +78,7 @@ func newServer(t *testing.T, cfg ws.Config, gate string) *server {
 		t.Fatal(err)
 	}
 	s.h = h
-	s.srv = httptest.NewServer(h)
-	t.Cleanup(func() {
-		s.srv.CloseClientConnections()
-		if err := h.Close(); err != nil {
-			t.Error(err)
-		}
-		s.srv.Close()
-	})
+	s.srv = wstest.Serve(t, h)
 	return s
 }
 

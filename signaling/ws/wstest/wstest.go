@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,3 +312,22 @@ const (
 	ClosePolicyViolation = websocket.ClosePolicyViolation
 	CloseMessageTooBig   = websocket.CloseMessageTooBig
 )
+
+// Serve serves h (a ws.Handler or a server built on one) on a loopback
+// httptest server until the end of the test; then it drops the client
+// connections, closes h (an error fails t) and the server.
+func Serve(t testing.TB, h interface {
+	http.Handler
+	Close() error
+}) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		if err := h.Close(); err != nil {
+			t.Error(err)
+		}
+		srv.Close()
+	})
+	return srv
+}
