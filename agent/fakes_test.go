@@ -21,24 +21,6 @@ type stepClock struct{ n atomic.Int64 }
 
 func (s *stepClock) now() int { return int(s.n.Load()) }
 
-// fakeClock is Config.Now, moved by the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // recPkt is one packet a fake leg received, decoded.
 type recPkt struct {
 	step int

@@ -11,6 +11,7 @@ import (
 
 	"switchboard/events"
 	"switchboard/media"
+	"switchboard/media/mediatest"
 	"switchboard/media/prompts"
 	"switchboard/media/tone"
 	"switchboard/recordings"
@@ -84,7 +85,7 @@ type harness struct {
 	t      *testing.T
 	c      *Core
 	pacer  *media.Pacer
-	clock  *fakeClock
+	clock  *mediatest.WallClock
 	steps  *stepClock
 	st     *fakeStore
 	legs   *fakeLegs
@@ -119,7 +120,7 @@ func newHarness(t *testing.T, edit ...func(*setup)) *harness {
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := &harness{
-		t: t, clock: &fakeClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}, steps: &stepClock{},
+		t: t, clock: mediatest.NewWallClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)), steps: &stepClock{},
 		agents: map[string]*agentH{}, hub: events.NewHub(),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())

@@ -34,9 +34,7 @@ func TestMain(m *testing.M) {
 // returns when its context ends, with every call hung up.
 func TestRunTimersAndClose(t *testing.T) {
 	h := newHarness(t, func(s *setup) { s.queues[0].TimeoutSeconds = 1 })
-	h.clock.mu.Lock()
-	h.clock.t = time.Now()
-	h.clock.mu.Unlock()
+	h.clock.Set(time.Now())
 	stopClock := make(chan struct{})
 	clockDone := make(chan struct{})
 	go func() { // the fake clock follows real time while Run runs

@@ -1,7 +1,8 @@
 // Package mediatest provides synthetic legs for testing the media plane
 // without sockets: a Leg that records what it receives (decoded, with the
 // sequence numbers and timestamps a real leg would stamp), a Feeder that
-// pushes 20 ms tone packets into an input, and a Clock the test advances.
+// pushes 20 ms tone packets into an input, a Clock of steps the test
+// advances, and a WallClock (a time.Now the test moves).
 //
 // Everything is safe for concurrent use; none of it starts goroutines.
 package mediatest
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"switchboard/media"
 	"switchboard/media/tone"
@@ -24,6 +26,36 @@ func (c *Clock) Advance() int { return int(c.n.Add(1)) }
 
 // Now returns the current step.
 func (c *Clock) Now() int { return int(c.n.Load()) }
+
+// WallClock is a time.Now the test moves.
+type WallClock struct {
+	mu sync.Mutex // guards t
+	t  time.Time
+}
+
+// NewWallClock is a WallClock at t.
+func NewWallClock(t time.Time) *WallClock { return &WallClock{t: t} }
+
+// Now is the clock's time.
+func (c *WallClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set puts the clock at t.
+func (c *WallClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Add moves the clock by d.
+func (c *WallClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 // Received is one packet as a Leg saw it.
 type Received struct {

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
 	"switchboard/media"
+	"switchboard/media/mediatest"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
 )
@@ -35,24 +35,6 @@ func feedClock(w media.PacketWriter, codec media.Codec, n int, seq uint16, ts ui
 	}
 }
 
-// fakeClock is a wall clock the test advances.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestSendContinuity checks the outgoing stream across a change of feeder,
 // a pause, and a hold (re-offer sendonly, then sendrecv): one SSRC, sequence
 // numbers +1 each packet, timestamps +160 while continuous, a forward jump
@@ -61,9 +43,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 func TestSendContinuity(t *testing.T) {
 	capt := newCapture(t)
 	l := openLeg(t, newTestPool(t, 0))
-	clk := &fakeClock{t: time.Now()}
+	clk := mediatest.NewWallClock(time.Now())
 	l.send.now = clk.Now // before the first packet
-	frame := func() { clk.Advance(media.FrameDuration) }
+	frame := func() { clk.Add(media.FrameDuration) }
 	offer := func(dir string) []byte {
 		return sdpOffer(capt.addr(), "0", "a="+dir)
 	}
@@ -74,7 +56,7 @@ func TestSendContinuity(t *testing.T) {
 
 	feedClock(l, media.PCMU, 10, 100, 5000, frame) // feeder 1
 	feedClock(l, media.PCMA, 10, 60000, 1, frame)  // feeder 2, other codec: transcoded
-	clk.Advance(300 * time.Millisecond)            // a pause
+	clk.Add(300 * time.Millisecond)                // a pause
 	feedClock(l, media.PCMU, 5, 0, 0, frame)
 	if _, err := l.Answer(offer("sendonly")); err != nil { // remote holds us: we are recvonly
 		t.Fatal(err)
@@ -132,13 +114,13 @@ func TestSendContinuity(t *testing.T) {
 func TestSendKeepsGaps(t *testing.T) {
 	capt := newCapture(t)
 	l := openLeg(t, newTestPool(t, 0))
-	clk := &fakeClock{t: time.Now()}
+	clk := mediatest.NewWallClock(time.Now())
 	l.send.now = clk.Now
 	if _, err := l.Answer(sdpOffer(capt.addr(), "0")); err != nil {
 		t.Fatal(err)
 	}
 	l.Start(nil)
-	frame := func() { clk.Advance(media.FrameDuration) }
+	frame := func() { clk.Add(media.FrameDuration) }
 	payload := make([]byte, media.FrameSamples)
 	write := func(seq uint16, ts uint32, n int) {
 		_ = l.WritePacket(&media.Packet{Payload: payload[:n], Codec: media.PCMU, SequenceNumber: seq, Timestamp: ts})
