@@ -42,6 +42,17 @@ func oneQueue(t *testing.T, g *gateway, queue map[string]any, agents ...agentSpe
 	g.seed(t, []map[string]any{q}, agents, map[string]string{"5000": "queue:sales", "6000": "ivr:extension"})
 }
 
+// salesCall is how most call scenarios begin: agent a1 (1001, sending
+// toneAgent) alone in oneQueue's sales, logged in, accepts a call to 5000
+// from a caller sending toneCaller1.
+func salesCall(t *testing.T, g *gateway) (a *agentClient, c *caller, call string) {
+	t.Helper()
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	a = g.login(t, "a1", toneAgent)
+	c = g.dial(t, "5000", toneCaller1)
+	return a, c, a.accept(t)
+}
+
 // Scenario 1: a queue call to an idle agent.
 func TestQueueCallToIdleAgent(t *testing.T) {
 	g := startGateway(t)
@@ -59,10 +70,7 @@ func TestQueueCallToIdleAgent(t *testing.T) {
 // Scenario 2: a direct call while on a queue call; swap.
 func TestSecondCallHoldsFirst(t *testing.T) {
 	g := startGateway(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c1 := g.dial(t, "5000", toneCaller1)
-	call1 := a.accept(t)
+	a, c1, call1 := salesCall(t, g)
 	hears(t, "caller 1", c1.classify, toneAgent)
 
 	p2 := g.dialAsync(t, "1001", toneCaller2)
@@ -145,10 +153,7 @@ func TestCapacityFull(t *testing.T) {
 // Scenario 6: mute and merge.
 func TestMuteAndMerge(t *testing.T) {
 	g := startGateway(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c1 := g.dial(t, "5000", toneCaller1)
-	call1 := a.accept(t)
+	a, c1, call1 := salesCall(t, g)
 	hears(t, "caller 1", c1.classify, toneAgent)
 
 	a.callOp(t, "call.mute", call1)
@@ -175,10 +180,7 @@ func TestMuteAndMerge(t *testing.T) {
 // Scenario 7: the held caller hangs up; only that leg ends.
 func TestHeldCallerHangsUp(t *testing.T) {
 	g := startGateway(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c1 := g.dial(t, "5000", toneCaller1)
-	a.accept(t)
+	a, c1, _ := salesCall(t, g)
 	p2 := g.dialAsync(t, "1001", toneCaller2)
 	a.accept(t)
 	c2 := p2.wait(t)

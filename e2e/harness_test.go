@@ -313,20 +313,7 @@ func (g *gateway) login(t *testing.T, id string, toneHz float64) *agentClient {
 	}
 	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, &lr)
 	a.HTTPToken = lr.HTTPToken
-	a.Br = webrtclegtest.NewBrowser(t, media.PCMU)
-	var ans struct {
-		SDP string `json:"sdp"`
-	}
-	a.WS.MustCall("webrtc.offer", map[string]string{"sdp": string(a.Br.Offer())}, &ans)
-	a.Br.SetAnswer([]byte(ans.SDP))
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := a.Br.WaitConnected(ctx, 10*time.Second); err != nil {
-		t.Fatalf("agent %s: webrtc: %v", id, err)
-	}
-	if toneHz > 0 {
-		a.Br.SendTone(toneHz)
-	}
+	a.connect(t)
 	a.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
 	return a
 }

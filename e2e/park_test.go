@@ -63,10 +63,7 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 func TestParkTimeoutReturnsToParker(t *testing.T) {
 	t.Parallel()
 	g := startGW(t, "-park-timeout", "2s")
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a1 := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a1.accept(t)
+	a1, c, call := salesCall(t, g)
 	talking(t, "before the park", c, toneCaller1, a1)
 	a1.park(t, call)
 	hearsMusic(t, "parked caller", c.classify)
@@ -84,10 +81,7 @@ func TestParkTimeoutReturnsToParker(t *testing.T) {
 func TestParkReturnFallsToVoicemail(t *testing.T) {
 	t.Parallel()
 	g := startGW(t, "-park-timeout", "2s")
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a1 := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a1.accept(t)
+	a1, c, call := salesCall(t, g)
 	talking(t, "before the park", c, toneCaller1, a1)
 	a1.park(t, call)
 	p := a1.offer(t)

@@ -44,10 +44,7 @@ func (g *gateway) metric(t *testing.T, sample string) float64 {
 // gateway sends nothing to the sprayer, and the drops are counted.
 func TestRTPSprayFromOtherHost(t *testing.T) {
 	g := startGW(t)
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	a.accept(t)
+	a, c, _ := salesCall(t, g)
 	hears(t, "agent", a.classify, toneCaller1)
 
 	spray := rtplegtest.NewPhoneAt(t, media.PCMU, netip.MustParseAddr("127.0.0.5"))
@@ -94,10 +91,7 @@ func TestRTPFromNATPort(t *testing.T) {
 // silent holder the call is still up after 8 s, and resumes.
 func TestOldStyleHoldKeepsCall(t *testing.T) {
 	g := startGW(t, "-rtp-timeout", "5s")
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	a.accept(t)
+	a, c, _ := salesCall(t, g)
 	talking(t, "before hold", c, toneCaller1, a)
 	c.RTP.Silence()
 	c.RTP.Advertise(netip.AddrPortFrom(netip.IPv4Unspecified(), c.RTP.Addr().Port()))

@@ -13,10 +13,7 @@ import (
 func TestBlindTransferToOutsideNumber(t *testing.T) {
 	sipp := startSIPpUAS(t, 1)
 	g := startGateway(t, "-trunk", "sip:127.0.0.1:"+strconv.Itoa(sipp.Port)+";transport=udp")
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a.accept(t)
+	a, c, call := salesCall(t, g)
 	hears(t, "caller", c.classify, toneAgent)
 
 	a.WS.MustCall("call.transfer", map[string]string{"call": call, "to": "5551234", "mode": "blind"}, nil)
