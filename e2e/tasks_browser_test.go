@@ -48,12 +48,17 @@ func (p *phonePage) acceptQueueCall(g *gateway, toneHz float64) (*caller, string
 // call then reaches the agent beside the chat (non-blocking work does not
 // stop a call, rule 3; capacity 2) and is accepted: the page shows the call
 // card and the task card, as the gateway's state has them. Complete on the
-// task card completes the task (no wrap-up: rule 5), the call goes on.
+// task card completes the task (no wrap-up: rule 5), the call goes on. Once
+// the call ends, a blocking e-mail of a queue with 3 s of wrap-up is
+// accepted and completed in the page: the card shows the wrap-up and its
+// end (the agent's wrapup_until), and when the wrap-up runs out the gateway
+// completes the task and the card goes.
 func TestSoftphoneTaskBesideCallE2E(t *testing.T) {
 	t.Parallel()
 	g := startGW(t)
-	g.seed(t, []map[string]any{{"id": "chat", "name": "Web chat", "simultaneous_tasks": true}, {"id": "sales", "name": "Sales"}},
-		[]agentSpec{{ID: "a1", Ext: "1001", Queues: []string{"chat", "sales"}}}, map[string]string{"5010": "queue:sales"})
+	g.seed(t, []map[string]any{{"id": "chat", "name": "Web chat", "simultaneous_tasks": true}, {"id": "sales", "name": "Sales"},
+		{"id": "email", "name": "E-mail", "wrapup_seconds": 3}},
+		[]agentSpec{{ID: "a1", Ext: "1001", Queues: []string{"chat", "sales", "email"}}}, map[string]string{"5010": "queue:sales"})
 	ctx := webtest.Browser(t)
 	p := &phonePage{t: t, ctx: ctx}
 	text := func(sel string) string {
@@ -144,5 +149,31 @@ func TestSoftphoneTaskBesideCallE2E(t *testing.T) {
 	}
 	if s := text("#status"); !strings.Contains(s, "Chat task") || !strings.Contains(s, "completed") {
 		t.Errorf("status %q does not say the chat completed", s)
+	}
+
+	// A blocking e-mail with wrap-up, after the call.
+	webtest.Click(t, ctx, `#calls .call-card[data-call="`+call2+`"] button.hangup`)
+	c2.ended(t, "caller 2 hung up from the page", 10*time.Second)
+	code, task, _ = apiTasks(t, g, "POST", "/api/tasks", g.Token, `{"channel": "email", "queue": "email", "attributes": {"subject": "Refund", "from": "ann@example.test"}}`)
+	if code != http.StatusCreated || task["block_agent"] != true {
+		t.Fatalf("POST e-mail = %d %v", code, task)
+	}
+	mail := task["id"].(string)
+	offer = `#toasts .toast[data-kind="task"][data-task="` + mail + `"]`
+	p.wait(`!!document.querySelector('`+offer+`')`, 10*time.Second)
+	if got := text(offer); !strings.Contains(got, "Email task") || !strings.Contains(got, "Blocking") || !strings.Contains(got, "Refund") {
+		t.Errorf("e-mail offer %q", got)
+	}
+	webtest.Click(t, ctx, offer+" button.accept")
+	card = `#calls .task-card[data-task="` + mail + `"]`
+	p.wait(`document.querySelector('`+card+`')?.dataset.state === 'assigned'`, 5*time.Second)
+	webtest.Click(t, ctx, card+" button.task-complete")
+	p.wait(`document.querySelector('`+card+`')?.dataset.state === 'wrapping' && /ends in 00:0[1-3]|ending/.test(document.querySelector('`+card+` .task-wrapup-end').innerText)`, 5*time.Second)
+	if st, _ := taskState(t, g, mail); st != "wrapping" {
+		t.Fatalf("e-mail is %s after Complete, want wrapping", st)
+	}
+	p.wait(`!document.querySelector('`+card+`') && !document.querySelector('#wrapup-bar').checkVisibility()`, 10*time.Second)
+	if st, _ := taskState(t, g, mail); st != "completed" {
+		t.Errorf("e-mail is %s after the wrap-up, want completed", st)
 	}
 }

@@ -113,7 +113,7 @@ func (f *fakeGateway) handleTasks(c *fakeConn, method string, p map[string]any) 
 		var agent map[string]any
 		if ft.wrap[str("task")] {
 			t["state"] = "wrapping"
-			f.agent["wrapup"] = true
+			f.agent["wrapup"], f.agent["wrapup_until"] = true, stamp(time.Now().Add(30*time.Second))
 			agent = maps.Clone(f.agent)
 		}
 		out := maps.Clone(t)
@@ -125,6 +125,7 @@ func (f *fakeGateway) handleTasks(c *fakeConn, method string, p map[string]any) 
 		}, true
 	case "wrapup.done":
 		f.agent["wrapup"] = false
+		delete(f.agent, "wrapup_until")
 		var done []map[string]any
 		for _, id := range ft.order {
 			if t := ft.byID[id]; t["state"] == "wrapping" {
@@ -160,7 +161,8 @@ func oneCall(t *testing.T, ctx context.Context) {
 // running timer; the card survives a reconnect (login's tasks); the C key
 // completes it. A blocking e-mail task of a queue with wrap-up is rejected
 // once, offered again, accepted and completed: its card shows the wrap-up
-// with its timer until "Wrap-up done" (wrapup.done) ends it. axe-core finds
+// with its timer and its end (wrapup_until) until "Wrap-up done" (wrapup.done)
+// ends it. axe-core finds
 // no serious or critical violation with the offer, the two cards, and the
 // wrap-up shown.
 func TestTaskCards(t *testing.T) {
@@ -291,8 +293,9 @@ func TestTaskCards(t *testing.T) {
 	if !webtest.Eval[bool](t, ctx, `document.activeElement.matches('`+tcard2+` button.task-wrapup-done')`) {
 		t.Error("the focus did not move from Complete to Wrap-up done")
 	}
-	got = text(tcard2)
-	has("wrapping card", got, "Wrap-up", "wrap-up 00:0", "Wrap-up done")
+	// The wrap-up's end, from the agent's wrapup_until (30 s ahead in the fake).
+	wait(`/^ends in 00:(2\d|30)$/.test(document.querySelector('` + tcard2 + ` .task-wrapup-end').innerText)`)
+	has("wrapping card", text(tcard2), "Wrap-up", "wrap-up 00:0", "Wrap-up done")
 	if webtest.Eval[bool](t, ctx, `document.querySelector('`+tcard2+` button.task-complete').checkVisibility()`) {
 		t.Error("Complete still shown while wrapping")
 	}

@@ -7,8 +7,9 @@
 // (who, what, timers, big primary actions) with the attributes as a
 // key: value list, a running timer and Complete (task.complete). A task of a
 // queue with wrap-up comes back "wrapping": the card says so, with the
-// wrap-up timer and "Wrap-up done" (wrapup.done); the gateway completes the
-// task when the agent's wrap-up ends (wrapup.done or the timer) and sends
+// wrap-up timer, when it ends (the agent's wrapup_until) and "Wrap-up done"
+// (wrapup.done); the gateway completes the task when the agent's wrap-up
+// ends (wrapup.done or the timer) and sends
 // task.updated. Every text is set with textContent (attributes come from
 // integrations). README.md lists the selectors.
 (() => {
@@ -151,7 +152,8 @@
         div('card-time', {}, div('task-state'), div('task-timer', { 'aria-label': 'Time on this task' }), div('task-age muted'), div('task-badges'))),
       div('task-attrs-slot'),
       div('card-wrapup', { hidden: true }, h('p', { class: 'task-wrapup-text' }),
-        h('span', { class: 'task-wrapup-timer', 'data-testid': 'task-wrapup-timer' })),
+        h('span', { class: 'task-wrapup-timer', 'data-testid': 'task-wrapup-timer' }),
+        h('span', { class: 'task-wrapup-end', 'data-testid': 'task-wrapup-end' })),
       div('card-primary'));
     const primary = $('.card-primary', li);
     primary.append(
@@ -205,6 +207,12 @@
     set(li, '.task-timer', end ? span(t.assigned_at || t.created_at, end) : elapsed(t.assigned_at || t.created_at));
     set(li, '.task-age', t.created_at ? 'age ' + elapsed(t.created_at) : '');
     set(li, '.task-wrapup-timer', wrapping ? 'wrap-up ' + elapsed(t.completed_at || t.seen_wrapping) : '');
+    // The wrap-up's end: the agent's wrapup_until (docs/PROTOCOL.md; read on
+    // every tick, so an agent.updated shows within 0.5 s).
+    const until = wrapping && state.agent && state.agent.wrapup && Date.parse(state.agent.wrapup_until);
+    const left = until ? Math.max(0, Math.ceil((until - Date.now()) / 1000)) : -1;
+    $('.task-wrapup-end', li).hidden = left < 0;
+    set(li, '.task-wrapup-end', left < 0 ? '' : left > 0 ? `ends in ${elapsed(new Date(Date.now() - left * 1000).toISOString())}` : 'ending…');
   }
 
   function render() {
