@@ -254,34 +254,46 @@ func (e *Engine) forget(l *Leg) {
 	l.addrs = nil
 }
 
-// readLoop drains the shared socket: one map lookup by source address,
-// then the leg handles the packet on this goroutine.
+// readLoop drains the shared socket, every datagram queued in one
+// recvmmsg (batch_linux.go): one map lookup by source address each, then
+// the leg handles the packet on this goroutine.
 func (e *Engine) readLoop() {
-	buf := make([]byte, readBufferSize)
+	r, err := newBatchReader(e.conn)
+	if err != nil {
+		e.log.Error("webrtc engine cannot read its socket", "error", err)
+		return
+	}
 	for {
-		n, from, err := e.conn.ReadFromUDPAddrPort(buf)
+		n, err := r.read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		if n == 0 {
-			continue
-		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		e.mu.RLock()
-		l := e.byAddr[from]
-		e.mu.RUnlock()
-		b := buf[:n]
-		if l == nil {
-			if b[0] < 4 {
-				e.handleSTUN(b, from, nil)
+		for i := range n {
+			b, from := r.packet(i)
+			if len(b) == 0 || !from.IsValid() {
+				continue
 			}
-			continue
+			e.dispatch(b, from)
 		}
-		l.receive(b, from)
 	}
+}
+
+// dispatch hands one datagram to the leg its source address belongs to;
+// STUN from an unknown address may be a new leg's first binding request.
+func (e *Engine) dispatch(b []byte, from netip.AddrPort) {
+	e.mu.RLock()
+	l := e.byAddr[from]
+	e.mu.RUnlock()
+	if l == nil {
+		if b[0] < 4 {
+			e.handleSTUN(b, from, nil)
+		}
+		return
+	}
+	l.receive(b, from)
 }
 
 // handleSTUN answers a browser's binding request (RFC 8445 §7.3 as a lite
