@@ -162,7 +162,8 @@ func oneCall(t *testing.T, ctx context.Context) {
 // completes it. A blocking e-mail task of a queue with wrap-up is rejected
 // once, offered again, accepted and completed: its card shows the wrap-up
 // with its timer and its end (wrapup_until) until "Wrap-up done" (wrapup.done)
-// ends it. axe-core finds
+// ends it. An assigned task canceled by the console leaves with the reason
+// in the status. axe-core finds
 // no serious or critical violation with the offer, the two cards, and the
 // wrap-up shown.
 func TestTaskCards(t *testing.T) {
@@ -312,6 +313,16 @@ func TestTaskCards(t *testing.T) {
 	if webtest.Eval[bool](t, ctx, `document.activeElement === document.body`) {
 		t.Error("focus dropped to <body> when the card went")
 	}
+
+	// An assigned task the console cancels (task.cancel): the card goes and
+	// the status says why.
+	fake.offerTask("rt4", "tk3", "chat", "chat", map[string]any{"customer": "Bo"}, false, false, 0)
+	webtest.Click(t, ctx, `#toasts .toast[data-reservation="rt4"] button.accept`)
+	wait(`document.querySelector('#calls .task-card[data-task="tk3"]')?.dataset.state === 'assigned'`)
+	fake.notifyAll("task.updated", map[string]any{"id": "tk3", "channel": "chat", "state": "canceled", "reason": "canceled", "queue": "chat",
+		"attributes": map[string]any{"customer": "Bo", "channel": "chat"}, "block_agent": false})
+	wait(`!document.querySelector('#calls .task-card[data-task="tk3"]')`)
+	has("status", text("#status .status-msg.error"), "Chat task", "Bo", "canceled (canceled)")
 }
 
 // TestTaskCardsNarrow (issue 17 item 9 with tasks): at 360 px a task offer
