@@ -175,7 +175,9 @@ func Click(t testing.TB, ctx context.Context, selector string) {
 }
 
 // Press clicks the element of the CSS selector with the mouse, as a user
-// would, once it is visible, on top at its centre and not moving: a click
+// would, once it is visible, enabled, on top at its centre and not moving
+// (a user waits for a greyed-out button too: the softphone's Accept is
+// disabled while the microphone is being opened). A click
 // computed on a layout that is still shifting (a toast that leaves, a card
 // that grows) would land on whatever is there a moment later. A node that a
 // redraw replaced between the lookup and the click is looked up again. It
@@ -201,11 +203,11 @@ func Press(t testing.TB, ctx context.Context, selector string) {
 }
 
 // steady is a JavaScript expression, for Poll, that is true when the element
-// of selector is visible, is what the page shows at its centre, and has kept
+// of selector is visible and enabled, is what the page shows at its centre, and has kept
 // its box across two animation frames.
 func steady(selector string) string {
 	return fmt.Sprintf(`new Promise((done) => {
-		const box = () => { const e = document.querySelector(%q); if (!e || !e.checkVisibility()) return null; const r = e.getBoundingClientRect(); return [e, r.x, r.y, r.width, r.height]; };
+		const box = () => { const e = document.querySelector(%q); if (!e || !e.checkVisibility() || e.matches(':disabled')) return null; const r = e.getBoundingClientRect(); return [e, r.x, r.y, r.width, r.height]; };
 		const a = box(); if (!a) return done(false);
 		requestAnimationFrame(() => requestAnimationFrame(() => {
 			const b = box(); if (!b || b[0] !== a[0] || b.slice(1).join() !== a.slice(1).join()) return done(false);
