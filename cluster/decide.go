@@ -54,11 +54,9 @@ func (f *Floor) decide(e router.Event) {
 		d.Type, d.To = DecFallback, tn
 		f.out = append(f.out, d)
 		delete(f.taskNode, e.Task)
-		delete(f.taskInfo, e.Task)
 	case router.TaskCanceled, router.TaskCompleted:
 		delete(f.taskNode, e.Task)
 		delete(f.accepted, e.Task)
-		delete(f.taskInfo, e.Task)
 	case router.AgentActivity:
 		if e.Reason == router.ReasonRONA && an != "" {
 			d.Type, d.To, d.Activity = DecActivity, an, e.Activity.String()

@@ -36,7 +36,6 @@ type Floor struct {
 	pending  []Fact                        // facts of reported nodes, held until the rebuild ends
 	reported map[string]bool               // nodes that reported in this term
 	told     map[router.AgentID][]Decision // lost calls to tell their agent when it logs in again
-	taskInfo map[router.TaskID]*CallInfo   // what each task's call is (FactTask's Call)
 	local    bool                          // offer a task only to agents on its node (SetLocalOnly)
 
 	evbuf []router.Event
@@ -53,7 +52,6 @@ type callRef struct {
 	agent     router.AgentID
 	agentNode string
 	taskNode  string
-	info      *CallInfo
 }
 
 // NewFloor starts the floor of the term with token.
@@ -62,7 +60,7 @@ func NewFloor(cfg router.Config, token int64) *Floor {
 		rt: router.New(cfg), token: token, pfx: strconv.FormatInt(token, 10) + ".",
 		agentNode: map[router.AgentID]string{}, taskNode: map[router.TaskID]string{},
 		accepted: map[router.TaskID]peer{}, calls: map[string]callRef{},
-		reported: map[string]bool{}, told: map[router.AgentID][]Decision{}, taskInfo: map[router.TaskID]*CallInfo{},
+		reported: map[string]bool{}, told: map[router.AgentID][]Decision{},
 	}
 }
 
@@ -209,7 +207,7 @@ func (f *Floor) applyReports(reps []Fact, now time.Time) {
 				if _, dup := f.calls[c.ID]; dup || f.rt.AddCall(id, now) != nil {
 					continue
 				}
-				f.calls[c.ID] = callRef{agent: id, agentNode: r.Node, taskNode: c.Node, info: c.Info}
+				f.calls[c.ID] = callRef{agent: id, agentNode: r.Node, taskNode: c.Node}
 			}
 			f.setPresence(id, a.Connected, a.Activity, now)
 		}
@@ -268,9 +266,6 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 			return err
 		}
 		f.accepted[res.Task] = peer{agent: res.Agent, node: fa.Node}
-		if in := f.taskInfo[res.Task]; in != nil {
-			in.Answered = now
-		}
 		return nil
 	case FactEnded:
 		if fa.Task == nil {
@@ -288,7 +283,7 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if err := f.rt.AddCall(id, now); err != nil {
 			return err
 		}
-		f.calls[fa.Task.ID] = callRef{agent: id, agentNode: fa.Node, taskNode: fa.Node, info: fa.Call}
+		f.calls[fa.Task.ID] = callRef{agent: id, agentNode: fa.Node, taskNode: fa.Node}
 		return nil
 	case FactWrapupDone:
 		return f.rt.WrapupDone(router.AgentID(fa.Agent), now)
@@ -321,9 +316,6 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 		return fmt.Errorf("cluster: %w: %q", router.ErrDuplicateTask, t.ID)
 	}
 	f.taskNode[id] = fa.Node // before AddTask: its events need the node
-	if fa.Call != nil {
-		f.taskInfo[id] = fa.Call
-	}
 	err := f.rt.AddTask(router.Task{
 		ID: id, Kind: kind, Queue: router.QueueID(t.Queue), TargetExtension: t.Extension,
 		Workflow: router.WorkflowID(t.Workflow), Priority: t.Priority, Arrived: t.Arrived,
@@ -331,7 +323,6 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 	}, now)
 	if err != nil {
 		delete(f.taskNode, id)
-		delete(f.taskInfo, id)
 	}
 	return err
 }

@@ -230,31 +230,35 @@ func TestFloorRONA(t *testing.T) {
 }
 
 // A node dies with a call that lived on it alone (caller and agent x on
-// b): every survivor is told to report it ended with node_lost, exactly
-// one of them stores its record, and x, logging in again on c, is told
-// of its lost call there; its load is back to 0.
+// b): NodeLost ends it (x's load is released) without a word, and its
+// ledger's report (CallsLost) tells every survivor to report it ended
+// with node_lost, exactly one of them storing its record; x, logging in
+// again on c, is told of its lost call there, once. A waiting call of
+// the ledger (no agent) is reported but told to nobody.
 func TestFloorNodeLostLocalCall(t *testing.T) {
 	f := newFloor(t)
 	f.Expect([]string{"a", "b", "c"}, t0)
-	info := &cluster.CallInfo{Queue: "sales", Kind: "queue", From: "sip:caller@x", Started: t0, Answered: t0.Add(time.Second)}
+	info := cluster.CallInfo{Queue: "sales", Kind: "queue", From: "sip:caller@x", Started: t0, Answered: t0.Add(time.Second)}
 	must(t, f.Apply(report("a", 7, []cluster.AgentReport{avail("y")}), t0))
-	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x", cluster.CallReport{ID: "b/c8", Node: "b", Info: info})}), t0))
+	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x", cluster.CallReport{ID: "b/c8", Node: "b"})}), t0))
 	must(t, f.Apply(report("c", 7, nil), t0))
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactCall, Node: "a", Agent: "y", Task: &cluster.TaskFact{ID: "a/c1"}}, t0))
 	expectDecisions(t, f)
 	f.NodeLost("b", t0.Add(2*time.Second))
-	ds := expectDecisions(t, f, "lost>a:b/c8/x node_lost", "lost>c:b/c8/x node_lost")
-	if !ds[0].Record || ds[1].Record || ds[0].Tell || ds[1].Tell {
-		t.Errorf("record/tell: %+v", ds)
-	}
-	if ds[0].Node != "b" || ds[0].Call == nil || ds[0].Call.Queue != "sales" || !ds[0].Call.Answered.Equal(info.Answered) {
-		t.Errorf("lost call carries %+v (node %q), want b's call info", ds[0].Call, ds[0].Node)
-	}
+	expectDecisions(t, f)
 	if s, _ := f.Router().Agent("x"); s.Connected || s.Load != 0 {
 		t.Errorf("x after its node died: %+v", s)
 	}
 	if s, _ := f.Router().Agent("y"); s.Load != 1 {
 		t.Errorf("y's call on a was touched by b's loss: %+v", s)
+	}
+	f.CallsLost("b", []cluster.LostCall{{ID: "b/c9", Info: cluster.CallInfo{Queue: "sales", Kind: "queue"}}, {ID: "b/c8", Agent: "x", Info: info}})
+	ds := expectDecisions(t, f, "lost>a:b/c8/x node_lost", "lost>c:b/c8/x node_lost", "lost>a:b/c9/ node_lost", "lost>c:b/c9/ node_lost")
+	if !ds[0].Record || ds[1].Record || ds[0].Tell || ds[1].Tell || !ds[2].Record {
+		t.Errorf("record/tell: %+v", ds)
+	}
+	if ds[0].Node != "b" || ds[0].Call == nil || ds[0].Call.Queue != "sales" || !ds[0].Call.Answered.Equal(info.Answered) {
+		t.Errorf("lost call carries %+v (node %q), want b's call info", ds[0].Call, ds[0].Node)
 	}
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "available"}, t0.Add(3*time.Second)))
 	ds = expectDecisions(t, f, "lost>c:b/c8/x node_lost")

@@ -222,6 +222,12 @@ func (l *Leader) poll(ctx context.Context, f *Floor, known map[string]bool, hell
 		log.Info("cluster: node lost", "lost", n)
 		f.NodeLost(n, now)
 	}
+	rebuilding := f.Rebuilding()
+	l.mu.Unlock()
+	if !rebuilding { // the survivors are known: report the dead nodes' calls
+		l.takeLedgers(ctx, f, nodes, log)
+	}
+	l.mu.Lock()
 	ds := l.takeLocked()
 	l.mu.Unlock()
 	if err := l.cfg.Bus.SendDecisions(ctx, ds); err != nil {
@@ -229,4 +235,31 @@ func (l *Leader) poll(ctx context.Context, f *Floor, known map[string]bool, hell
 	}
 	slices.Sort(fresh)
 	return hello(fresh)
+}
+
+// takeLedgers takes the call ledger of every node not alive (whenever it
+// died, even before this term) and reports its calls (Floor.CallsLost).
+func (l *Leader) takeLedgers(ctx context.Context, f *Floor, alive map[string]string, log *slog.Logger) {
+	ns, err := l.cfg.Bus.LedgerNodes(ctx)
+	if err != nil {
+		log.Warn("cluster: call ledgers unreadable", "err", err)
+		return
+	}
+	slices.Sort(ns)
+	for _, n := range ns {
+		if _, ok := alive[n]; ok {
+			continue
+		}
+		calls, err := l.cfg.Bus.TakeCalls(ctx, n, f.Token())
+		if err != nil {
+			log.Warn("cluster: call ledger not taken", "lost", n, "err", err)
+			continue
+		}
+		if len(calls) > 0 {
+			log.Info("cluster: dead node's calls reported", "lost", n, "calls", len(calls))
+		}
+		l.mu.Lock()
+		f.CallsLost(n, calls)
+		l.mu.Unlock()
+	}
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"switchboard/router"
@@ -13,11 +14,9 @@ const maxTold = 16
 // NodeLost ends what lived on a node that died: its agents are
 // disconnected (their offers withdrawn, their queue calls offered to
 // others), its waiting calls are cancelled, each call bridged between it
-// and a surviving node ends with a DecNodeLost to the survivor, and each
-// call that lived on it alone is reported to every surviving node
-// (DecLost, one of them storing its record). An agent of the dead node is
-// told of its lost calls (DecLost with Tell) on the node it logs in on
-// again, in this term.
+// and a surviving node ends with a DecNodeLost to the survivor, and the
+// calls that lived on it alone end (their agents' load is released).
+// Those are reported with CallsLost, from the node's ledger.
 func (f *Floor) NodeLost(node string, now time.Time) {
 	f.advanceRebuild(now)
 	if f.expect != nil {
@@ -26,7 +25,6 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 			f.endRebuild(now)
 		}
 	}
-	survivors := slices.DeleteFunc(sortedKeys(f.reported), func(n string) bool { return n == node })
 	lost := func(to, call string, agent router.AgentID) {
 		if to != node {
 			f.out = append(f.out, Decision{Type: DecNodeLost, Token: f.token, To: to, Task: call, Agent: string(agent), Reason: ReasonNodeLost})
@@ -39,8 +37,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 			continue
 		}
 		switch {
-		case p.node == node && tn == node:
-			f.gone(node, string(id), p.agent, f.taskInfo[id], survivors)
+		case p.node == node && tn == node: // reported from the ledger
 		case p.node == node:
 			lost(tn, string(id), p.agent)
 		default:
@@ -54,8 +51,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 			continue
 		}
 		switch {
-		case c.agentNode == node && c.taskNode == node:
-			f.gone(node, id, c.agent, c.info, survivors)
+		case c.agentNode == node && c.taskNode == node: // reported from the ledger
 		case c.agentNode == node:
 			lost(c.taskNode, id, c.agent)
 		default:
@@ -84,21 +80,31 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 	delete(f.reported, node)
 }
 
-// gone reports call, which lived on node alone, to every survivor (the
-// first stores its record) and keeps it for its agent's next login (or
-// tells the agent at once when it is already logged in elsewhere).
-func (f *Floor) gone(node, call string, agent router.AgentID, info *CallInfo, survivors []string) {
-	d := Decision{Type: DecLost, Token: f.token, Task: call, Agent: string(agent), Node: node, Call: info, Reason: ReasonNodeLost}
-	for i, s := range survivors {
-		d.To, d.Record = s, i == 0
-		f.out = append(f.out, d)
-	}
-	d.To, d.Record, d.Tell = "", false, true
-	if len(f.told[agent]) < maxTold {
-		f.told[agent] = append(f.told[agent], d)
-	}
-	if n := f.agentNode[agent]; n != "" && n != node {
-		f.tell(agent, n)
+// CallsLost reports the calls that lived on node, which died (its ledger,
+// PutCall), to every surviving node (DecLost; the first stores the
+// record), and keeps each agent's for its next login (DecLost with Tell
+// to the node it logs in on, in this term; at once when it already has).
+func (f *Floor) CallsLost(node string, calls []LostCall) {
+	survivors := slices.DeleteFunc(sortedKeys(f.reported), func(n string) bool { return n == node })
+	slices.SortFunc(calls, func(a, b LostCall) int { return strings.Compare(a.ID, b.ID) })
+	for _, c := range calls {
+		info := c.Info
+		d := Decision{Type: DecLost, Token: f.token, Task: c.ID, Agent: c.Agent, Node: node, Call: &info, Reason: ReasonNodeLost}
+		for i, s := range survivors {
+			d.To, d.Record = s, i == 0
+			f.out = append(f.out, d)
+		}
+		agent := router.AgentID(c.Agent)
+		if agent == "" {
+			continue
+		}
+		d.To, d.Record, d.Tell = "", false, true
+		if len(f.told[agent]) < maxTold {
+			f.told[agent] = append(f.told[agent], d)
+		}
+		if n := f.agentNode[agent]; n != "" && n != node {
+			f.tell(agent, n)
+		}
 	}
 }
 

@@ -43,11 +43,11 @@ type Fact struct {
 	Reservation string    `json:"reservation,omitempty"`
 	Task        *TaskFact `json:"task,omitempty"`
 	Report      *Report   `json:"report,omitempty"`
-	Call        *CallInfo `json:"call,omitempty"` // call: what the call is, for a node_lost report
 }
 
-// CallInfo is what the floor keeps of a call, so that the survivors can
-// report it (call.ended reason node_lost, and its record) if its node dies.
+// CallInfo is what a node's call ledger keeps of a call (LostCall), so
+// that the survivors can report it (call.ended reason node_lost, and its
+// record) if the node dies.
 type CallInfo struct {
 	Queue    string    `json:"queue,omitempty"`
 	Kind     string    `json:"kind,omitempty"`
@@ -93,9 +93,8 @@ type AgentReport struct {
 
 // CallReport is one call of a reported agent.
 type CallReport struct {
-	ID   string    `json:"id"`
-	Node string    `json:"node"` // the node of its caller (the agent's own for a local call)
-	Info *CallInfo `json:"info,omitempty"`
+	ID   string `json:"id"`
+	Node string `json:"node"` // the node of its caller (the agent's own for a local call)
 }
 
 // DecisionType says what the leader decided.

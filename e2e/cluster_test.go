@@ -100,11 +100,14 @@ func nextEvent(t *testing.T, adm *wstest.Client, timeout time.Duration, typ stri
 // node_lost (call.ended on their admin event streams), exactly one call
 // record says answered:node_lost, and x logs in again on n3, is told its
 // call ended (node_lost), shows on n3 with no load, and takes a new call
-// there with audio both ways.
+// there with audio both ways. Then the leader n1 dies with a call of its
+// own: the new leader reports it too (from n1's ledger), and n3's call
+// goes on.
 func TestClusterNodeLost(t *testing.T) {
 	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
-			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}, {ID: "y", Ext: "200", Queues: []string{"sales"}}},
+			map[string]string{"5000": "queue:sales"})
 	})
 	x := nodes["n2"].login(t, "x", toneAgent)
 	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
@@ -155,4 +158,29 @@ func TestClusterNodeLost(t *testing.T) {
 	x3.accept(t)
 	talking(t, "n3's call", c3, toneCaller2, x3)
 
+	// The leader dies with a call: y on n1 talks to n1's caller; SIGKILL
+	// of n1. The new term (n3, the only survivor) never heard of that
+	// call from n1, and still reports it, from n1's call ledger in Redis.
+	y := nodes["n1"].login(t, "y", toneAgent)
+	waitFor(t, 5*time.Second, "y on n1 on the floor", func() bool { n, _ := onFloor(t, nodes["n3"], "y"); return n == "n1" })
+	c1 := nodes["n1"].dial(t, "5000", toneCaller1)
+	call1 := y.accept(t)
+	talking(t, "n1's call", c1, toneCaller1, y)
+	killed = time.Now()
+	_ = nodes["n1"].cmd.Process.Kill()
+	<-nodes["n1"].exited
+	e := nextEvent(t, adm["n3"], 5*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == "n1/"+call1 })
+	if e["reason"] != "node_lost" || e["agent"] != "y" || e["queue"] != "sales" {
+		t.Errorf("n3: call.ended %v, want reason node_lost, agent y, queue sales", e)
+	}
+	t.Logf("n3 reports the dead leader n1's call %s ended node_lost %v after SIGKILL", call1, time.Since(killed).Round(time.Millisecond))
+	waitFor(t, 5*time.Second, "the dead leader's call's record", func() bool {
+		recs = recs[:0]
+		adm["n3"].MustCall("records.list", map[string]any{"agent": "y"}, &recs)
+		return len(recs) > 0
+	})
+	if len(recs) != 1 || recs[0].Call != "n1/"+call1 || recs[0].Outcome != "answered:node_lost" {
+		t.Errorf("records of y: %+v, want one answered:node_lost record of n1/%s", recs, call1)
+	}
+	talking(t, "n3's call after both deaths", c3, toneCaller2, x3)
 }

@@ -47,12 +47,13 @@ type floorLink struct {
 	leader *cluster.Leader
 	hub    *events.Hub // where lost calls of a dead node are reported
 	hook   *floorHook  // the core's queue calls and answers to offers
+	bus    *cluster.Bus
 	log    *slog.Logger
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 	bus := cluster.NewBus(n.rdb, clusterPrefix)
-	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, log: n.log}
+	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, bus: bus, log: n.log}
 	var err error
 	fl.member, err = cluster.NewMember(cluster.MemberConfig{
 		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
@@ -77,6 +78,7 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 	sub := hub.Subscribe(1024) // lossy: a dropped subscription is renewed, and the next report repairs
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = fl.member.Run(ctx) })
+	fl.ownLost(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -84,7 +86,7 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 			wg.Wait()
 			return
 		case f := <-fl.hook.ch:
-			fl.send(ctx, f)
+			fl.sendHook(ctx, f)
 		case e, ok := <-sub.C:
 			if !ok {
 				fl.log.Warn("cluster: event subscription dropped; renewed")
@@ -94,6 +96,7 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 			if e.Type == "config.changed" {
 				fl.reconfigure(ctx)
 			}
+			fl.ledger(ctx, e)
 			if f, ok := fl.fact(e); ok {
 				fl.drainHook(ctx) // the core queued those before it published e
 				fl.send(ctx, f)
@@ -113,7 +116,7 @@ func (fl *floorLink) drainHook(ctx context.Context) {
 	for {
 		select {
 		case f := <-fl.hook.ch:
-			fl.send(ctx, f)
+			fl.sendHook(ctx, f)
 		default:
 			return
 		}
@@ -131,16 +134,11 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 		}
 	case "call.answered":
 		if e.Agent != "" && e.Call != "" && !fl.hook.isRouted(fl.callID(e.Call), false) { // the floor counts its own
-			info := &cluster.CallInfo{Queue: e.Queue, Kind: e.Kind, From: e.From, To: e.To, Started: e.At, Answered: e.At}
-			if cv, ok := fl.liveCall(e.Call); ok {
-				info.Started = parseTime(cv.StartedAt, e.At)
-			}
-			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}, Call: info}, true
+			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
 	case "call.ended":
 		if e.Call != "" && e.Detail[lostNodeKey] == nil { // a lost call reported here lived elsewhere
 			fl.hook.isRouted(fl.callID(e.Call), true)
-
 			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
 	}
@@ -169,7 +167,7 @@ func (fl *floorLink) report() cluster.Report {
 		}
 		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}
 		for _, c := range a.Calls {
-			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node, Info: callInfo(c)})
+			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node})
 		}
 		r.Agents = append(r.Agents, ar)
 	}

@@ -39,6 +39,10 @@ func (fl *floorLink) lost(d cluster.Decision) {
 		answered = started
 	}
 	wait, talk := answered.Sub(started).Seconds(), now.Sub(answered).Seconds()
+	outcome := "answered:" + cluster.ReasonNodeLost
+	if info.Answered.IsZero() { // it waited for an agent
+		wait, talk, outcome = now.Sub(started).Seconds(), 0, cluster.ReasonNodeLost
+	}
 	var zero float64
 	fl.hub.Publish(events.Event{
 		Type: events.CallEnded, At: now, Call: d.Task, Agent: d.Agent, Queue: info.Queue, Kind: info.Kind,
@@ -56,7 +60,7 @@ func (fl *floorLink) lost(d cluster.Decision) {
 	}
 	rec := store.CallRecord{
 		Call: d.Task, Agent: d.Agent, Queue: info.Queue, Kind: info.Kind, Direction: dir, From: info.From, To: info.To,
-		StartedAt: started, EndedAt: now, WaitSeconds: wait, TalkSeconds: talk, Outcome: "answered:" + cluster.ReasonNodeLost,
+		StartedAt: started, EndedAt: now, WaitSeconds: wait, TalkSeconds: talk, Outcome: outcome,
 	}
 	go func() { // act must not block on the store
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -67,6 +71,50 @@ func (fl *floorLink) lost(d cluster.Decision) {
 	}()
 }
 
+// ledger keeps this node's live calls in its ledger in Redis (the
+// leader that outlives the node reports them: cluster.Bus.PutCall).
+func (fl *floorLink) ledger(ctx context.Context, e events.Event) {
+	var err error
+	switch {
+	case e.Type == events.CallAnswered && e.Agent != "" && e.Call != "":
+		info := cluster.CallInfo{Queue: e.Queue, Kind: e.Kind, From: e.From, To: e.To, Started: e.At, Answered: e.At}
+		if cv, ok := fl.liveCall(e.Call); ok {
+			info.Started = parseTime(cv.StartedAt, e.At)
+		}
+		err = fl.bus.PutCall(ctx, fl.node, cluster.LostCall{ID: fl.callID(e.Call), Agent: e.Agent, Info: info})
+	case e.Type == events.CallEnded && e.Call != "" && e.Detail[lostNodeKey] == nil:
+		err = fl.bus.DelCall(ctx, fl.node, fl.callID(e.Call))
+	}
+	if err != nil && ctx.Err() == nil {
+		fl.log.Warn("cluster: call ledger", "call", e.Call, "err", err)
+	}
+}
+
+// sendHook sends a fact the core queued; a call handed to the floor goes
+// into the ledger first (waiting, no agent).
+func (fl *floorLink) sendHook(ctx context.Context, f cluster.Fact) {
+	if f.Type == cluster.FactTask && f.Task != nil {
+		c := cluster.LostCall{ID: f.Task.ID, Info: cluster.CallInfo{Queue: f.Task.Queue, Kind: f.Task.Kind, Started: f.Task.Arrived}}
+		if err := fl.bus.PutCall(ctx, fl.node, c); err != nil && ctx.Err() == nil {
+			fl.log.Warn("cluster: call ledger", "call", c.ID, "err", err)
+		}
+	}
+	fl.send(ctx, f)
+}
+
+// ownLost reports the calls this node's ledger still holds from its last
+// run (they died with it), before it joins the floor.
+func (fl *floorLink) ownLost(ctx context.Context) {
+	calls, err := fl.bus.TakeCalls(ctx, fl.node, 0)
+	if err != nil {
+		fl.log.Warn("cluster: own call ledger unreadable", "err", err)
+	}
+	for _, c := range calls {
+		info := c.Info
+		fl.lost(cluster.Decision{Type: cluster.DecLost, Task: c.ID, Agent: c.Agent, Node: fl.node, Call: &info, Record: true, Reason: cluster.ReasonNodeLost})
+	}
+}
+
 // liveCall is this node's live call id, if any.
 func (fl *floorLink) liveCall(id string) (agent.CallView, bool) {
 	for _, c := range fl.src.core.State().Calls {
@@ -75,12 +123,6 @@ func (fl *floorLink) liveCall(id string) (agent.CallView, bool) {
 		}
 	}
 	return agent.CallView{}, false
-}
-
-// callInfo is what the floor keeps of a live call of this node.
-func callInfo(c agent.CallView) *cluster.CallInfo {
-	return &cluster.CallInfo{Queue: c.Queue, Kind: c.Kind, From: c.Remote, Started: parseTime(c.StartedAt, time.Time{}),
-		Answered: parseTime(c.AnsweredAt, time.Time{})}
 }
 
 // parseTime reads a wire time (events.TimeFormat), or def.

@@ -51,8 +51,7 @@ func (h *floorHook) Task(call string, t router.Task) {
 		h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}})
 	}
 	h.put(cluster.Fact{Type: cluster.FactTask,
-		Task: &cluster.TaskFact{ID: id, Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived},
-		Call: &cluster.CallInfo{Queue: string(t.Queue), Kind: "queue", Started: t.Arrived}})
+		Task: &cluster.TaskFact{ID: id, Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived}})
 }
 
 // Cancel implements agent.FloorRouter.
