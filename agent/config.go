@@ -207,6 +207,7 @@ func (c *Core) stateLocked() FloorState {
 			AllowBusyAgents: q.AllowBusyAgents, Priority: q.Priority}
 		if s, ok := c.rt.Queue(router.QueueID(id)); ok {
 			v.Waiting, v.Offered, v.Idle, v.Busy = s.Waiting, s.Offered, s.Idle, s.Busy
+			c.floorQueueLocked(id, &v, &s.OldestWait)
 			if !s.OldestWait.IsZero() {
 				v.LongestWait = ts(s.OldestWait)
 				v.LongestWaitSecs = now.Sub(s.OldestWait).Seconds()

@@ -211,6 +211,24 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 	return out
 }
 
+// floorQueueLocked adds this node's calls waiting for the floor in queue
+// id to its view (they are not in the core's own router).
+func (c *Core) floorQueueLocked(id string, v *QueueView, oldest *time.Time) {
+	for _, cl := range c.byFloor {
+		if cl.queue != id {
+			continue
+		}
+		if cl.res != "" {
+			v.Offered++
+			continue
+		}
+		v.Waiting++
+		if oldest.IsZero() || cl.arrived.Before(*oldest) {
+			*oldest = cl.arrived
+		}
+	}
+}
+
 // floorAcceptLocked sends an agent's accept of a floor offer to the leader;
 // Accept waits for the leader's answer (floorAcceptWait).
 func (c *Core) floorAcceptLocked(ag *agentRT, cl *call, res string) (*call, CallView, bool, error) {

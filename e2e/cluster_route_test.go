@@ -17,11 +17,31 @@ func floorRes(t *testing.T, res string, token int64) {
 	}
 }
 
+// queueWaiting is queue id's waiting count in g's own state.
+func queueWaiting(t *testing.T, g *gateway, id string) int {
+	t.Helper()
+	c := g.admin(t)
+	defer c.Close()
+	var st struct {
+		Queues []struct {
+			ID      string `json:"id"`
+			Waiting int    `json:"waiting"`
+		} `json:"queues"`
+	}
+	c.MustCall("state", map[string]any{}, &st)
+	for _, q := range st.Queues {
+		if q.ID == id {
+			return q.Waiting
+		}
+	}
+	return -1
+}
+
 // PROTOCOL §13, one router: three gateway binaries on PostgreSQL and
 // Redis, leader n1, agent x (capacity 1) on n2. A queue call landing on
 // n2 is offered to x by the leader's router (its reservation is the
 // term's), x takes it (tones both ways). A second call waits on the floor
-// while x is busy. SIGKILL of the leader: a new leader within 5 s, rebuilt
+// while x is busy (n2's own state counts it waiting in sales). SIGKILL of the leader: a new leader within 5 s, rebuilt
 // from n2's report (x busy, the call waiting), still does not offer it to
 // x; once x's call ends, x gets it from the new term and talks to it.
 func TestClusterLeaderRoutes(t *testing.T) {
@@ -43,6 +63,9 @@ func TestClusterLeaderRoutes(t *testing.T) {
 	b := nodes["n2"].dial(t, "5000", toneCaller2)
 	waitFor(t, 5*time.Second, "call B waiting on the floor", func() bool { f := clusterOf(t, nodes["n1"]).Floor; return f != nil && f.Waiting == 1 })
 	x.noOffer(t, time.Second) // busy x is not offered B
+	if w := queueWaiting(t, nodes["n2"], "sales"); w != 1 {
+		t.Errorf("n2's state shows %d waiting in sales, want its floor call B", w)
+	}
 
 	killed := time.Now()
 	_ = nodes["n1"].cmd.Process.Kill() // SIGKILL of the leader: no release
