@@ -58,6 +58,17 @@ func (t *taskRT) view() store.Task {
 	return v
 }
 
+// taskViewLocked is the task as the gateway shows it: its view with
+// Blocking as rule 1 of §10 has it in the task's current queue, so the
+// softphone's badge tells the truth (block_agent false blocks in a queue
+// without simultaneous_tasks).
+func (c *Core) taskViewLocked(t *taskRT) store.Task {
+	v := t.view()
+	q, ok := c.queues[v.Queue]
+	v.Blocking = v.BlockAgent || !ok || !q.SimultaneousTasks
+	return v
+}
+
 // CreateTask creates a task (task.create, POST /api/tasks) and routes it.
 // The queue must exist; a workflow the router does not know ends the task
 // at once (canceled, reason unknown_workflow).
@@ -113,7 +124,7 @@ func (c *Core) CreateTask(p store.TaskParams) (store.Task, error) {
 	}
 	c.flushLocked()
 	c.log.Info("task created", "task", id, "channel", p.Channel, "queue", t.v.Queue, "workflow", p.Workflow, "state", t.v.State)
-	return t.view(), nil
+	return c.taskViewLocked(t), nil
 }
 
 // Task returns a task by id: live ones and the last MaxDoneTasks finished.
@@ -124,7 +135,7 @@ func (c *Core) Task(id string) (store.Task, error) {
 	if t == nil {
 		return store.Task{}, taskNotFound("task " + id)
 	}
-	return t.view(), nil
+	return c.taskViewLocked(t), nil
 }
 
 // Tasks lists the tasks the core knows (live and recently finished), by
@@ -139,7 +150,7 @@ func (c *Core) tasksLocked(keep func(*taskRT) bool) []store.Task {
 	out := []store.Task{}
 	for _, t := range c.taskTab().byID {
 		if keep(t) {
-			out = append(out, t.view())
+			out = append(out, c.taskViewLocked(t))
 		}
 	}
 	slices.SortFunc(out, func(a, b store.Task) int {
@@ -164,7 +175,7 @@ func (c *Core) CancelTask(id string) (store.Task, error) {
 	if err := c.cancelTaskLocked(t, "canceled"); err != nil {
 		return store.Task{}, err
 	}
-	return t.view(), nil
+	return c.taskViewLocked(t), nil
 }
 
 func (c *Core) cancelTaskLocked(t *taskRT, reason string) error {
@@ -220,7 +231,7 @@ func (c *Core) AcceptTask(agentID, resID string) (v store.Task, ok bool, err err
 		Reservation: resID, Detail: map[string]any{"channel": t.v.Channel}})
 	c.notifyTaskLocked(t)
 	c.log.Info("task assigned", "task", t.v.ID, "agent_id", agentID)
-	return t.view(), true, nil
+	return c.taskViewLocked(t), true, nil
 }
 
 // RejectTask declines a task offer (reservation.reject); ok as AcceptTask.
@@ -271,7 +282,7 @@ func (c *Core) CompleteTask(agentID, taskID string) (store.Task, error) {
 	} else {
 		c.finishTaskLocked(t, store.TaskCompleted, "", now)
 	}
-	return t.view(), nil
+	return c.taskViewLocked(t), nil
 }
 
 // wrapsUp reports whether a queue's tasks get wrap-up (rule 5).
@@ -314,7 +325,7 @@ func (c *Core) notifyTaskLocked(t *taskRT) {
 	if ag == nil {
 		ag = t.resAg
 	}
-	c.notifyLocked(ag, "task.updated", t.view())
+	c.notifyLocked(ag, "task.updated", c.taskViewLocked(t))
 }
 
 // finishTaskLocked ends a task: its final state, its record, the

@@ -25,7 +25,7 @@ func (c *Core) onTaskEventLocked(t *taskRT, e router.Event) {
 		t.res, t.resAg, t.resExp = e.Reservation, ag, e.Expires
 		t.v.State = store.TaskReserved
 		t.v.Agent = ag.cfg.ID
-		c.notifyLocked(ag, "reservation.created", t.reservationView())
+		c.notifyLocked(ag, "reservation.created", c.taskReservationViewLocked(t))
 	case router.ReservationAccepted:
 		// AcceptTask did the rest.
 		if ag != nil {
@@ -84,8 +84,8 @@ func (c *Core) wrapupEndedLocked(ag *agentRT, now time.Time) {
 	}
 }
 
-func (t *taskRT) reservationView() ReservationView {
-	v := t.view()
+func (c *Core) taskReservationViewLocked(t *taskRT) ReservationView {
+	v := c.taskViewLocked(t)
 	return ReservationView{
 		ID: string(t.res), Kind: "task", Queue: t.v.Queue, ExpiresAt: ts(t.resExp),
 		Attributes: v.Attributes, Task: &v,
@@ -96,7 +96,7 @@ func (c *Core) taskReservationsLocked(ag *agentRT) []ReservationView {
 	var out []ReservationView
 	for _, t := range c.taskTab().byID {
 		if t.resAg == ag && t.res != "" {
-			out = append(out, t.reservationView())
+			out = append(out, c.taskReservationViewLocked(t))
 		}
 	}
 	return out

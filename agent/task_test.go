@@ -203,3 +203,29 @@ func TestTaskCancelTimeoutRefusals(t *testing.T) {
 		}
 	}
 }
+
+// The views carry Blocking as rule 1 has it: block_agent false makes a task
+// non-blocking only in a queue with simultaneous_tasks ("chat" here);
+// elsewhere ("support") it still blocks, and the offer says so.
+func TestTaskViewBlocking(t *testing.T) {
+	h := newHarness(t, chatSetup)
+	a1 := h.login("a1")
+	cases := []struct {
+		queue string
+		block *bool
+		want  bool
+	}{{"chat", noBlock(), false}, {"chat", nil, true}, {"support", noBlock(), true}, {"support", nil, true}}
+	for _, tc := range cases {
+		tk := h.createTask(store.TaskParams{Channel: "email", Queue: tc.queue, BlockAgent: tc.block})
+		if tk.Blocking != tc.want {
+			t.Errorf("queue %s block_agent %v: Blocking %v, want %v", tc.queue, tc.block != nil && *tc.block, tk.Blocking, tc.want)
+		}
+		rv := h.nextOffer(a1)
+		if rv.Task == nil || rv.Task.ID != tk.ID || rv.Task.Blocking != tc.want {
+			t.Errorf("queue %s: offer %+v, want task %s with Blocking %v", tc.queue, rv.Task, tk.ID, tc.want)
+		}
+		if _, err := h.c.CancelTask(tk.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -38,6 +38,10 @@ type Task struct {
 	Workflow string `json:"workflow,omitempty"`
 	Priority int    `json:"priority,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// Blocking is what §10 rule 1 makes of block_agent in the task's
+	// current queue: false only for block_agent false in a queue with
+	// simultaneous_tasks (the views the gateway sends set it).
+	Blocking bool `json:"blocking"`
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds; unset times are

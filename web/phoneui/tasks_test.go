@@ -358,3 +358,23 @@ func TestTaskCardsNarrow(t *testing.T) {
 	}
 	screenshot(t, ctx, "task-narrow-360")
 }
+
+// The blocking badge follows the gateway's blocking (rule 1 of §10): a
+// block_agent false task in a queue without simultaneous_tasks blocks, and
+// the offer says "Blocking", not "Non-blocking".
+func TestTaskBadgeFollowsGateway(t *testing.T) {
+	ctx, srv, fake := startPhone(t, "")
+	loginPhone(t, ctx, srv.URL+"/")
+	fake.mu.Lock()
+	fake.tasks.byID = map[string]map[string]any{"tk9": {"id": "tk9", "channel": "chat", "attributes": map[string]any{"channel": "chat"},
+		"queue": "sales", "block_agent": false, "blocking": true, "created_at": stamp(time.Now())}}
+	fake.tasks.res, fake.tasks.wrap = map[string]string{}, map[string]bool{}
+	fake.tasks.order = []string{"tk9"}
+	fake.mu.Unlock()
+	fake.offerTask("rt9", "tk9", "chat", "sales", nil, false, false, 0)
+	offer := `#toasts .toast[data-reservation="rt9"]`
+	webtest.WaitVisible(t, ctx, offer, 0)
+	if !webtest.Eval[bool](t, ctx, `!!document.querySelector('`+offer+` .badge-blocking') && !document.querySelector('`+offer+` .badge-nonblocking')`) {
+		t.Errorf("offer badges %q, want Blocking", webtest.Eval[string](t, ctx, `document.querySelector('`+offer+`').innerText`))
+	}
+}

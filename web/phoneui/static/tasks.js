@@ -67,8 +67,11 @@
     return h('div', { class: 'task-attrs-box' }, dl, h('p', { class: 'task-attrs-more muted' }, `and ${entries.length - max} more attributes`));
   }
 
+  // nonBlocking: the gateway's blocking (rule 1 of §10 in the task's queue)
+  // when it sends one, else block_agent.
+  const nonBlocking = (t) => (typeof t.blocking === 'boolean' ? !t.blocking : t.block_agent === false);
   function blockingBadge(t) {
-    return t.block_agent === false
+    return nonBlocking(t)
       ? h('span', { class: 'badge badge-nonblocking', 'data-testid': 'badge-nonblocking', title: 'You can take calls and other work beside this task' }, 'Non-blocking')
       : h('span', { class: 'badge badge-blocking', 'data-testid': 'badge-blocking', title: 'You get no other queue work while you hold this task' }, 'Blocking');
   }
@@ -184,7 +187,7 @@
     set(li, '.task-channel', kindText(t));
     set(li, '.task-queue', queueText(t));
     set(li, '.task-state', wrapping ? 'Wrap-up' : 'Working');
-    const attrs = JSON.stringify([t.attributes || {}, t.block_agent]);
+    const attrs = JSON.stringify([t.attributes || {}, nonBlocking(t)]);
     if (li.dataset.attrs !== attrs) { // rebuilt only when they change (a tick keeps the nodes)
       li.dataset.attrs = attrs;
       $('.task-attrs-slot', li).replaceChildren(attrList(t, MAX_ATTRS));
