@@ -28,3 +28,6 @@ func (r *batchReader) read() (int, error) {
 }
 
 func (r *batchReader) packet(int) ([]byte, netip.AddrPort) { return r.buf[:r.n], r.from }
+
+// forceReadBuffer is Linux only (batch_linux.go).
+func forceReadBuffer(*net.UDPConn, int) {}
