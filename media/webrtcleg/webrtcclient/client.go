@@ -70,7 +70,7 @@ func New(cfg Config) (*Client, error) {
 		Interceptors: cfg.Interceptors, AnyInterface: cfg.AnyInterface,
 	})
 	if err != nil {
-		_ = udp.Close()
+		_ = udp.Close() // never used: the peer error is the one returned
 		return nil, fmt.Errorf("webrtcclient: %w", err)
 	}
 	c := &Client{cfg: cfg, pc: pc, conn: udp, connected: make(chan struct{}), closing: make(chan struct{})}
@@ -80,7 +80,7 @@ func New(cfg Config) (*Client, error) {
 		_, err = pc.AddTransceiverFromTrack(c.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 	}
 	if err != nil {
-		_ = c.Close()
+		_ = c.Close() // the track error is the one returned
 		return nil, fmt.Errorf("webrtcclient: track: %w", err)
 	}
 	var once sync.Once

@@ -70,21 +70,21 @@ func New(cfg Config) (*Client, error) {
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 	c := &Client{ua: ua, conn: conn, addr: netip.AddrPortFrom(listen.Addr(), uint16(port))}
-	c.wg.Go(func() { _ = srv.ServeUDP(conn) })
+	c.wg.Go(func() { _ = srv.ServeUDP(conn) }) // ends with Close's closed socket: nothing to report
 	c.client, err = sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(port), sipgo.WithClientLogger(log))
 	if err != nil {
-		_ = c.Close()
+		_ = c.Close() // the client error is the one returned
 		return nil, fmt.Errorf("trunkclient: client: %w", err)
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "sbload", Host: host, Port: port}}
 	c.dialogs = sipgo.NewDialogClientCache(c.client, contact)
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		if err := c.dialogs.ReadBye(req, tx); err != nil {
-			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil)) // best effort: the peer retransmits
 		}
 	})
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil))
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil)) // best effort: the peer retransmits
 	})
 	return c, nil
 }
@@ -96,7 +96,7 @@ func (c *Client) Addr() netip.AddrPort { return c.addr }
 func (c *Client) Close() error {
 	c.once.Do(func() {
 		c.ua.Close()
-		_ = c.conn.Close()
+		_ = c.conn.Close() // only ServeUDP reads it, and it is stopping
 	})
 	c.wg.Wait()
 	return nil
@@ -129,7 +129,7 @@ func (c *Client) Call(ctx context.Context, target netip.AddrPort, number, from s
 		if de, ok := errors.AsType[*sipgo.ErrDialogResponse](err); ok {
 			return nil, &StatusError{Code: de.Res.StatusCode, Reason: de.Res.Reason}
 		}
-		_ = dlg.Close()
+		_ = dlg.Close() // the answer error is the one returned
 		return nil, fmt.Errorf("trunkclient: wait answer: %w", err)
 	}
 	d := &Dialog{dlg: dlg, AnsweredAt: time.Now()}
@@ -148,7 +148,7 @@ func (d *Dialog) Done() <-chan struct{} { return d.dlg.Context().Done() }
 // Bye hangs up and releases the dialog.
 func (d *Dialog) Bye(ctx context.Context) error {
 	err := d.dlg.Bye(ctx)
-	_ = d.dlg.Close()
+	_ = d.dlg.Close() // releases the dialog's cache entry; the BYE's error is the one returned
 	return err
 }
 

@@ -145,7 +145,7 @@ func (c *Client) Call(ctx context.Context, method string, params, out any) error
 		return err
 	}
 	c.writeMu.Lock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_ = c.conn.SetWriteDeadline(time.Now().Add(10 * time.Second)) // fails only on a closed conn, and then so does the write
 	err = c.conn.WriteMessage(websocket.TextMessage, msg)
 	c.writeMu.Unlock()
 	if err != nil {
