@@ -176,22 +176,25 @@ func callID(req *sip.Request) string {
 	return ""
 }
 
-func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte) *Call {
-	c := &Call{
-		t:          t,
-		id:         callID(req),
-		number:     dialled(req),
-		remote:     sourceAddr(req),
-		leg:        leg,
-		answer:     answer,
-		done:       make(chan struct{}),
-		finalSent:  make(chan struct{}),
-		started:    time.Now(),
-		state:      StateOffered,
-		ackWait:    map[uint32]chan []byte{},
-		reinv:      make(chan struct{}, 1),
-		lateAnswer: make(chan []byte, 1),
+// newCall is a call on leg in StateOffered, started now, with the
+// channels both directions use; the caller fills in the rest.
+func (t *Trunk) newCall(leg *rtpleg.Leg) *Call {
+	return &Call{
+		t:         t,
+		leg:       leg,
+		done:      make(chan struct{}),
+		finalSent: make(chan struct{}),
+		started:   time.Now(),
+		state:     StateOffered,
+		ackWait:   map[uint32]chan []byte{},
+		reinv:     make(chan struct{}, 1),
 	}
+}
+
+func (t *Trunk) newInboundCall(req *sip.Request, leg *rtpleg.Leg, answer []byte) *Call {
+	c := t.newCall(leg)
+	c.id, c.number, c.remote, c.answer = callID(req), dialled(req), sourceAddr(req), answer
+	c.lateAnswer = make(chan []byte, 1)
 	// Ringing can last long without RTP (a direct call rings 60 s, and
 	// carriers rarely send early media): the inactivity timeout counts from
 	// the answer, as for outbound calls. Otherwise a silent caller is ended

@@ -222,21 +222,8 @@ func (t *Trunk) dialCarrier(ctx context.Context, car *carrier, sl *slot, to, fro
 	req.SetBody(leg.Offer())
 
 	waitCtx, waitCancel := context.WithCancel(ctx)
-	c := &Call{
-		t:         t,
-		number:    to,
-		from:      from,
-		fromURI:   fromHdr.Address.String(),
-		outbound:  true,
-		leg:       leg,
-		done:      make(chan struct{}),
-		finalSent: make(chan struct{}),
-		started:   time.Now(),
-		state:     StateOffered,
-		ackWait:   map[uint32]chan []byte{},
-		reinv:     make(chan struct{}, 1),
-		cancel:    waitCancel,
-	}
+	c := t.newCall(leg)
+	c.number, c.from, c.fromURI, c.outbound, c.cancel = to, from, fromHdr.Address.String(), true, waitCancel
 	c.keepLeg.Store(true) // until answered: a failed attempt leaves the leg to the next carrier
 	if ap, err := netip.ParseAddr(host); err == nil {
 		c.remote = netip.AddrPortFrom(ap.Unmap(), uint16(car.cfg.port()))
