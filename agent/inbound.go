@@ -50,26 +50,19 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	log = log.With("call", cl.id)
 	log.Info("call arrived", "route", t.kind, "queue", t.queue, "extension", t.ext)
 	switch t.kind {
-	case "queue":
+	case "queue", "workflow":
 		if err := c.answer(ctx, cl); err != nil {
 			log.Info("answer failed", "err", err)
 			break
 		}
-		c.locked(func() {
-			if !cl.ended {
-				c.playLocked(cl, c.cfg.Music.Source())
-				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Queue: router.QueueID(t.queue)})
-			}
-		})
-	case "workflow":
-		if err := c.answer(ctx, cl); err != nil {
-			log.Info("answer failed", "err", err)
-			break
+		task := router.Task{Kind: router.KindQueue, Queue: router.QueueID(t.queue)}
+		if t.kind == "workflow" {
+			task = router.Task{Kind: router.KindQueue, Workflow: router.WorkflowID(t.workflow), Attributes: cl.attrs}
 		}
 		c.locked(func() {
 			if !cl.ended {
 				c.playLocked(cl, c.cfg.Music.Source())
-				c.addTaskLocked(cl, router.Task{Kind: router.KindQueue, Workflow: router.WorkflowID(t.workflow), Attributes: cl.attrs})
+				c.addTaskLocked(cl, task)
 			}
 		})
 	case "direct":

@@ -63,15 +63,7 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 			c.ringingLocked(ag)
 		}
 	case router.ReservationRejected, router.ReservationTimeout, router.ReservationCanceled:
-		reason := map[router.EventType]string{
-			router.ReservationRejected: "rejected", router.ReservationTimeout: "timeout",
-		}[e.Type]
-		if reason == "" {
-			reason = "canceled"
-			if e.Reason != router.ReasonCanceled && e.Reason != "" {
-				reason = "rescinded"
-			}
-		}
+		reason := reservationEndReason(e)
 		delete(c.byRes, e.Reservation)
 		if cl != nil && cl.res == e.Reservation {
 			cl.ringDur += e.At.Sub(cl.resAt)
@@ -140,4 +132,19 @@ func (c *Core) fallbackLocked(cl *call, reason string) {
 		return
 	}
 	c.announceAndHangupLocked(cl, c.cfg.Prompts.Unavailable, cl.outcome)
+}
+
+// reservationEndReason is reservation.ended's reason for a rejected, timed
+// out or canceled reservation (PROTOCOL §4): rejected, timeout, canceled,
+// or rescinded when the router withdrew it for another reason.
+func reservationEndReason(e router.Event) string {
+	switch {
+	case e.Type == router.ReservationRejected:
+		return "rejected"
+	case e.Type == router.ReservationTimeout:
+		return "timeout"
+	case e.Reason != router.ReasonCanceled && e.Reason != "":
+		return "rescinded"
+	}
+	return "canceled"
 }

@@ -32,15 +32,7 @@ func (c *Core) onTaskEventLocked(t *taskRT, e router.Event) {
 			c.notifyLocked(ag, "reservation.ended", EndedView{ID: string(e.Reservation), Reason: "accepted"})
 		}
 	case router.ReservationRejected, router.ReservationTimeout, router.ReservationCanceled:
-		reason := map[router.EventType]string{
-			router.ReservationRejected: "rejected", router.ReservationTimeout: "timeout",
-		}[e.Type]
-		if reason == "" {
-			reason = "canceled"
-			if e.Reason != router.ReasonCanceled && e.Reason != "" {
-				reason = "rescinded"
-			}
-		}
+		reason := reservationEndReason(e)
 		if t.res == e.Reservation {
 			t.res, t.resAg = "", nil
 			if t.v.State == store.TaskReserved {
