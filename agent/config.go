@@ -2,8 +2,8 @@ package agent
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -183,11 +183,7 @@ func (c *Core) stateLocked() FloorState {
 	now := c.now()
 	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}, Parked: c.parkedLocked(),
 		Tasks: c.tasksLocked(liveTask)}
-	ids := make([]string, 0, len(c.agents))
-	for id := range c.agents {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(c.agents))
 	for _, id := range ids {
 		ag := c.agents[id]
 		fa := FloorAgent{AgentView: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
@@ -196,11 +192,7 @@ func (c *Core) stateLocked() FloorState {
 		}
 		st.Agents = append(st.Agents, fa)
 	}
-	qids := make([]string, 0, len(c.queues))
-	for id := range c.queues {
-		qids = append(qids, id)
-	}
-	sort.Strings(qids)
+	qids := slices.Sorted(maps.Keys(c.queues))
 	for _, id := range qids {
 		q := c.queues[id]
 		v := QueueView{ID: q.ID, Name: q.Name, TimeoutSeconds: q.TimeoutSeconds, WrapupSeconds: q.WrapupSeconds,
@@ -215,11 +207,7 @@ func (c *Core) stateLocked() FloorState {
 		}
 		st.Queues = append(st.Queues, v)
 	}
-	cids := make([]string, 0, len(c.calls))
-	for id := range c.calls {
-		cids = append(cids, id)
-	}
-	sort.Strings(cids)
+	cids := slices.Sorted(maps.Keys(c.calls))
 	for _, id := range cids {
 		st.Calls = append(st.Calls, c.calls[id].stateView())
 	}

@@ -1,8 +1,9 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -120,11 +121,7 @@ func gaugeMap(ch chan<- prometheus.Metric, d *prometheus.Desc, m map[string]int,
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	return keys
 }
 
