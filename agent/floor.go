@@ -12,8 +12,8 @@ import (
 )
 
 // FloorRouter is the cluster's router (PROTOCOL §13). With one in Config,
-// the core hands its plain queue calls (a queue target, no workflow) to
-// the floor instead of its own router, and acts on the leader's decisions
+// the core hands its plain queue calls (a queue target, no workflow) and
+// its direct calls (an extension) to the floor instead of its own router, and acts on the leader's decisions
 // through FloorOffer, FloorWithdraw, FloorAccepted and FloorFallback. Its
 // methods are called under the core's lock: they must not block.
 type FloorRouter interface {
@@ -40,12 +40,14 @@ func (floorWait) Error() string { return "accept waits for the floor" }
 func (c *Core) floorTaskLocked(cl *call, t router.Task) {
 	delete(c.byTask, t.ID)
 	cl.task = ""
-	cl.floorTask = t.ID
-	cl.queue = string(t.Queue)
+	cl.floorTask, cl.floorSpec = t.ID, t
+	if t.Queue != "" {
+		cl.queue = string(t.Queue)
+	}
 	c.byFloor[t.ID] = cl
 	cl.setState(stateWaiting, c.now())
 	c.cfg.Floor.Task(cl.id, t)
-	c.publishLocked(events.Event{Type: events.TaskCreated, Call: cl.id, Task: string(t.ID), Queue: cl.queue, Kind: "queue", From: cl.remote, To: cl.dialled})
+	c.publishLocked(events.Event{Type: events.TaskCreated, Call: cl.id, Task: string(t.ID), Queue: string(t.Queue), Kind: t.Kind.String(), From: cl.remote, To: cl.dialled})
 }
 
 // floorCancelLocked takes cl off the floor (hung up, or waited too long):
@@ -107,7 +109,7 @@ func (c *Core) FloorOffer(call, res, agent string, expires time.Time) error {
 	cl.setState(stateRinging, now)
 	c.notifyLocked(ag, "reservation.created", cl.reservationView(expires))
 	c.ringingLocked(ag)
-	c.publishLocked(events.Event{Type: events.ReservationCreated, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: cl.queue, Kind: "queue", From: cl.remote, To: cl.dialled})
+	c.publishLocked(events.Event{Type: events.ReservationCreated, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: string(cl.floorSpec.Queue), Kind: cl.floorSpec.Kind.String(), From: cl.remote, To: cl.dialled})
 	return nil
 }
 
@@ -196,6 +198,12 @@ func (c *Core) FloorFallback(call, reason string) {
 	if cl.res != "" {
 		c.floorUnofferLocked(cl, "canceled")
 	}
+	if reason == router.ReasonExcluded { // its agent is on another node (the floor offers locally only)
+		reason = router.ReasonDisconnected
+	}
+	if cl.floorSpec.Kind == router.KindDirect && c.voicemailFallbackLocked(cl, router.Event{Reason: reason, Extension: cl.floorSpec.TargetExtension}) {
+		return
+	}
 	c.fallbackLocked(cl, reason)
 }
 
@@ -205,8 +213,8 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make(map[string]router.Task, len(c.byFloor))
-	for id, cl := range c.byFloor {
-		out[cl.id] = router.Task{ID: id, Kind: router.KindQueue, Queue: router.QueueID(cl.queue), Arrived: cl.arrived}
+	for _, cl := range c.byFloor {
+		out[cl.id] = cl.floorSpec
 	}
 	return out
 }
@@ -215,7 +223,7 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 // id to its view (they are not in the core's own router).
 func (c *Core) floorQueueLocked(id string, v *QueueView, oldest *time.Time) {
 	for _, cl := range c.byFloor {
-		if cl.queue != id {
+		if string(cl.floorSpec.Queue) != id {
 			continue
 		}
 		if cl.res != "" {

@@ -164,7 +164,7 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 	if t.Queue != "" {
 		c.queued[cl] = struct{}{}
 	}
-	if c.cfg.Floor != nil && t.Kind == router.KindQueue && t.Workflow == "" {
+	if c.cfg.Floor != nil && (t.Kind == router.KindQueue && t.Workflow == "" || t.Kind == router.KindDirect) {
 		c.floorTaskLocked(cl, t)
 		return
 	}

@@ -64,6 +64,7 @@ type call struct {
 	// floorTask is the call's task on the floor's router while it waits
 	// for an agent there (floor.go); floorAcc is a pending accept's answer.
 	floorTask router.TaskID
+	floorSpec router.Task // what was handed to the floor
 	floorAcc  chan error
 	arrived   time.Time // kept across re-queueing
 	res       router.ReservationID

@@ -96,3 +96,46 @@ func TestClusterLeaderRoutes(t *testing.T) {
 	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
 	talking(t, "call B", b, toneCaller2, x)
 }
+
+// Direct calls go through the leader's router too, so it sees every offer
+// an agent has: agent x (capacity 1, no voicemail) on n2 rings for queue
+// call A; a direct call to x's extension on n2 meanwhile gets 486 (x is at
+// capacity with A's live reservation) instead of a second offer. Once A
+// has ended, a direct call to x on n2 is offered with the leader's
+// reservation id and talks; one on n1 (x is on n2: no bridging yet) gets
+// 486 and never rings x.
+func TestClusterDirectCalls(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
+			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}, NoVoicemail: true}},
+			map[string]string{"5000": "queue:sales", "100": "extension:100"})
+	})
+	x := nodes["n2"].login(t, "x", toneAgent)
+	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	term := clusterOf(t, nodes["n1"]).Token
+
+	a := nodes["n2"].dial(t, "5000", toneCaller1)
+	resA, _ := x.reservation(t)
+	floorRes(t, resA, term)
+	if code := nodes["n2"].dialAsync(t, "100", toneCaller2).status(t); code != 486 {
+		t.Fatalf("direct call to x while it rings for A: %d, want 486", code)
+	}
+	x.WS.MustCall("reservation.accept", map[string]string{"reservation": resA}, nil)
+	talking(t, "call A", a, toneCaller1, x)
+	a.bye(t)
+	waitFor(t, 5*time.Second, "x free on the floor", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
+
+	d := nodes["n2"].dialAsync(t, "100", toneCaller2)
+	resD, _ := x.reservation(t)
+	floorRes(t, resD, term)
+	x.WS.MustCall("reservation.accept", map[string]string{"reservation": resD}, nil)
+	c := d.wait(t)
+	talking(t, "direct call on n2", c, toneCaller2, x)
+	c.bye(t)
+	waitFor(t, 5*time.Second, "x free again", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
+
+	if code := nodes["n1"].dialAsync(t, "100", toneCaller2).status(t); code != 486 {
+		t.Fatalf("direct call on n1 to x on n2: %d, want 486", code)
+	}
+	x.noOffer(t, 500*time.Millisecond)
+}

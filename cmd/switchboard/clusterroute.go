@@ -51,7 +51,7 @@ func (h *floorHook) Task(call string, t router.Task) {
 		h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}})
 	}
 	h.put(cluster.Fact{Type: cluster.FactTask,
-		Task: &cluster.TaskFact{ID: id, Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived}})
+		Task: &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived}})
 }
 
 // Cancel implements agent.FloorRouter.
@@ -139,7 +139,7 @@ func (fl *floorLink) waiting() []cluster.TaskFact {
 	ws := fl.src.core.FloorWaiting()
 	out := make([]cluster.TaskFact, 0, len(ws))
 	for call, t := range ws {
-		out = append(out, cluster.TaskFact{ID: fl.callID(call), Kind: "queue", Queue: string(t.Queue), Priority: t.Priority, Arrived: t.Arrived})
+		out = append(out, cluster.TaskFact{ID: fl.callID(call), Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived})
 	}
 	return out
 }
