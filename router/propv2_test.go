@@ -262,6 +262,9 @@ func (m *v2Model) checkOffer(e Event, t *v2Task, a *v2Agent) {
 }
 
 func (m *v2Model) checkState() {
+	for _, e := range indexErrors(m.r) {
+		m.failf("indexes: %s", e)
+	}
 	live := m.r.Tasks("")
 	if len(live) != len(m.tasks) {
 		m.failf("router has %d live tasks, shadow %d", len(live), len(m.tasks))

@@ -12,13 +12,12 @@ import (
 type Router struct {
 	cfg Config
 
-	agents  map[AgentID]*agent
-	byExt   map[string]*agent
-	queues  map[QueueID]*queue
-	listing map[QueueID]map[AgentID]*agent // agents whose config names the queue
-	tasks   map[TaskID]*task
-	res     map[ReservationID]*reservation
-	flows   map[WorkflowID]*Workflow
+	agents map[AgentID]*agent
+	byExt  map[string]*agent
+	queues map[QueueID]*queue
+	tasks  map[TaskID]*task
+	res    map[ReservationID]*reservation
+	flows  map[WorkflowID]*Workflow
 
 	timers iheap[*timer]
 
@@ -27,6 +26,7 @@ type Router struct {
 	dirtyAgents []*agent
 	scratchT    []*task
 	scratchM    []*membership
+	spareM      []*membership // left memberships, reused by join (at most maxSpare)
 
 	seq    uint64 // task arrival tie-break
 	tseq   uint64 // timer tie-break
@@ -88,6 +88,7 @@ type membership struct {
 	q       *queue
 	idleIdx int
 	busyIdx int
+	memIdx  int // in q.members
 }
 
 type queue struct {
@@ -97,7 +98,7 @@ type queue struct {
 	nWait   int
 	idle    iheap[*membership] // load 0, no wrap-up: longest idle first
 	busy    iheap[*membership] // 0 < load < capacity, no wrap-up
-	members map[AgentID]*membership
+	members []*membership      // unordered; each knows its index (memIdx)
 }
 
 type taskState int
@@ -163,14 +164,13 @@ func New(cfg Config) *Router {
 		cfg.DefaultOfferTimeout = DefaultQueueOfferTimeout
 	}
 	return &Router{
-		cfg:     cfg,
-		agents:  map[AgentID]*agent{},
-		byExt:   map[string]*agent{},
-		queues:  map[QueueID]*queue{},
-		listing: map[QueueID]map[AgentID]*agent{},
-		tasks:   map[TaskID]*task{},
-		flows:   map[WorkflowID]*Workflow{},
-		res:     map[ReservationID]*reservation{},
+		cfg:    cfg,
+		agents: map[AgentID]*agent{},
+		byExt:  map[string]*agent{},
+		queues: map[QueueID]*queue{},
+		tasks:  map[TaskID]*task{},
+		flows:  map[WorkflowID]*Workflow{},
+		res:    map[ReservationID]*reservation{},
 		timers: iheap[*timer]{
 			less: func(a, b *timer) bool {
 				if !a.at.Equal(b.at) {
@@ -221,13 +221,18 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 		r.settle(now)
 		return nil
 	}
-	q := &queue{cfg: cfg, members: map[AgentID]*membership{}}
+	q := &queue{cfg: cfg}
 	q.idle = iheap[*membership]{less: idleLess, idx: func(m *membership) *int { return &m.idleIdx }}
 	q.busy = iheap[*membership]{less: busyLess, idx: func(m *membership) *int { return &m.busyIdx }}
 	r.queues[cfg.ID] = q
-	for _, a := range r.listing[cfg.ID] {
-		r.join(a, q)
-		r.markAgent(a)
+	// The agents whose membership names the queue join it: a scan of the
+	// agents, once per new queue (queues are created far more rarely than
+	// memberships change, which then keep no per-queue listing).
+	for _, a := range r.agents {
+		if slices.Contains(a.queueIDs, cfg.ID) {
+			r.join(a, q)
+			r.markAgent(a)
+		}
 	}
 	r.settle(now)
 	return nil
@@ -256,6 +261,7 @@ func (r *Router) RemoveQueue(id QueueID, now time.Time) error {
 		}
 	}
 	clear(q.members)
+	q.members = nil
 	for _, sb := range q.subs {
 		for sb.h.Len() > 0 {
 			r.fallback(sb.h.items[0], ReasonUnknownQueue, now)
@@ -333,9 +339,6 @@ func (r *Router) RemoveAgent(id AgentID, now time.Time) error {
 	if a.ext != "" {
 		delete(r.byExt, a.ext)
 	}
-	for _, qid := range a.queueIDs {
-		delete(r.listing[qid], a.id)
-	}
 	a.removed = true
 	r.leaveAll(a)
 	r.cancelOffers(a, ReasonAgentRemoved, now)
@@ -346,15 +349,10 @@ func (r *Router) RemoveAgent(id AgentID, now time.Time) error {
 
 // setQueues replaces the agent's membership set, keeping the memberships
 // that stay (a membership recompute that changes nothing costs no
-// allocation).
+// allocation). A queue that does not exist yet is joined when it is put.
 func (r *Router) setQueues(a *agent, qs []QueueID) {
 	if slices.Equal(a.queueIDs, qs) {
 		return
-	}
-	for _, qid := range a.queueIDs {
-		if !slices.Contains(qs, qid) {
-			delete(r.listing[qid], a.id)
-		}
 	}
 	keep := a.mem[:0]
 	for _, m := range a.mem {
@@ -362,22 +360,14 @@ func (r *Router) setQueues(a *agent, qs []QueueID) {
 			keep = append(keep, m)
 			continue
 		}
-		m.q.idle.remove(m)
-		m.q.busy.remove(m)
-		delete(m.q.members, a.id)
+		r.leave(m)
 	}
 	clear(a.mem[len(keep):])
 	a.mem = keep
 	for _, qid := range qs {
 		if slices.Contains(a.queueIDs, qid) {
-			continue // listed and joined already
+			continue // joined already (or the queue does not exist)
 		}
-		l := r.listing[qid]
-		if l == nil {
-			l = map[AgentID]*agent{}
-			r.listing[qid] = l
-		}
-		l[a.id] = a
 		if q, ok := r.queues[qid]; ok && !a.memberOf(q) {
 			r.join(a, q)
 		}
@@ -394,17 +384,46 @@ func (a *agent) memberOf(q *queue) bool {
 	return false
 }
 
+// maxSpare bounds the memberships kept for reuse.
+const maxSpare = 256
+
 func (r *Router) join(a *agent, q *queue) {
-	m := &membership{a: a, q: q, idleIdx: -1, busyIdx: -1}
-	q.members[a.id] = m
+	var m *membership
+	if n := len(r.spareM); n > 0 {
+		m = r.spareM[n-1]
+		r.spareM[n-1] = nil
+		r.spareM = r.spareM[:n-1]
+	} else {
+		m = new(membership)
+	}
+	*m = membership{a: a, q: q, idleIdx: -1, busyIdx: -1, memIdx: len(q.members)}
+	q.members = append(q.members, m)
 	a.mem = append(a.mem, m)
+}
+
+// leave takes m out of its queue's indexes and members; the caller drops
+// it from a.mem. Nothing else points at a membership, so it is kept for
+// reuse.
+func (r *Router) leave(m *membership) {
+	q := m.q
+	q.idle.remove(m)
+	q.busy.remove(m)
+	last := len(q.members) - 1
+	if i := m.memIdx; i != last {
+		q.members[i] = q.members[last]
+		q.members[i].memIdx = i
+	}
+	q.members[last] = nil
+	q.members = q.members[:last]
+	if len(r.spareM) < maxSpare {
+		*m = membership{}
+		r.spareM = append(r.spareM, m)
+	}
 }
 
 func (r *Router) leaveAll(a *agent) {
 	for _, m := range a.mem {
-		m.q.idle.remove(m)
-		m.q.busy.remove(m)
-		delete(m.q.members, a.id)
+		r.leave(m)
 	}
 	clear(a.mem)
 	a.mem = a.mem[:0]
@@ -470,5 +489,6 @@ func (r *Router) setActivity(a *agent, act Activity, reason string, now time.Tim
 
 func (r *Router) newReservationID() ReservationID {
 	r.resSeq++
-	return ReservationID("r" + strconv.FormatUint(r.resSeq, 10))
+	var b [24]byte
+	return ReservationID(strconv.AppendUint(append(b[:0], 'r'), r.resSeq, 10)) // one allocation
 }

@@ -213,8 +213,8 @@ func (r *Router) Members(id QueueID) []AgentID {
 		return nil
 	}
 	out := make([]AgentID, 0, len(q.members))
-	for aid := range q.members {
-		out = append(out, aid)
+	for _, m := range q.members {
+		out = append(out, m.a.id)
 	}
 	slices.Sort(out)
 	return out
