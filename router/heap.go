@@ -1,7 +1,8 @@
 package router
 
 // iheap is an indexed binary min-heap: each element records its own position
-// (through idx) so it can be removed or re-ordered in O(log n).
+// (through idx) so it can be removed or re-ordered in O(log n). It orders
+// the timers and the waiting tasks; memberships have their own (memheap.go).
 type iheap[T any] struct {
 	items []T
 	less  func(a, b T) bool
@@ -9,8 +10,6 @@ type iheap[T any] struct {
 }
 
 func (h *iheap[T]) Len() int { return len(h.items) }
-
-func (h *iheap[T]) has(x T) bool { return *h.idx(x) >= 0 }
 
 func (h *iheap[T]) push(x T) {
 	*h.idx(x) = len(h.items)
@@ -41,30 +40,6 @@ func (h *iheap[T]) remove(x T) {
 		if !h.down(i) {
 			h.up(i)
 		}
-	}
-}
-
-// fix restores order after x's key changed.
-func (h *iheap[T]) fix(x T) {
-	i := *h.idx(x)
-	if i < 0 {
-		return
-	}
-	if !h.down(i) {
-		h.up(i)
-	}
-}
-
-// set puts x in the heap (or re-orders it) when in is true and takes it out
-// otherwise.
-func (h *iheap[T]) set(x T, in bool) {
-	switch {
-	case in && h.has(x):
-		h.fix(x)
-	case in:
-		h.push(x)
-	default:
-		h.remove(x)
 	}
 }
 

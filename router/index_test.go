@@ -38,8 +38,8 @@ func indexErrors(r *Router) []string {
 			if q.idle.has(m) != idle || q.busy.has(m) != busy {
 				fail("queue %s agent %s: idle %v busy %v, recomputed %v %v", qid, a.id, q.idle.has(m), q.busy.has(m), idle, busy)
 			}
-			if idle && m.since != a.idleSince.UnixNano() {
-				fail("queue %s agent %s: idle key %d, idle since %d", qid, a.id, m.since, a.idleSince.UnixNano())
+			if (idle || busy) && (m.since != a.idleSince.UnixNano() || m.work != a.work()) {
+				fail("queue %s agent %s: keys since %d work %d, recomputed %d %d", qid, a.id, m.since, m.work, a.idleSince.UnixNano(), a.work())
 			}
 		}
 		errs = append(errs, heapErrors(string(qid)+" idle", &q.idle)...)
@@ -76,13 +76,13 @@ func indexErrors(r *Router) []string {
 	return errs
 }
 
-func heapErrors[T comparable](name string, h *iheap[T]) []string {
+func heapErrors(name string, h *mheap) []string {
 	var errs []string
-	for i, x := range h.items {
-		if *h.idx(x) != i {
-			errs = append(errs, fmt.Sprintf("%s: item %d has index %d", name, i, *h.idx(x)))
+	for i, m := range h.items {
+		if *h.pos(m) != i {
+			errs = append(errs, fmt.Sprintf("%s: item %d has index %d", name, i, *h.pos(m)))
 		}
-		if i > 0 && h.less(x, h.items[(i-1)/2]) {
+		if i > 0 && h.less(m, h.items[(i-1)/mArity]) {
 			errs = append(errs, fmt.Sprintf("%s: item %d before its parent", name, i))
 		}
 	}

@@ -38,22 +38,6 @@ func cmpTasks(a, b *task) int {
 	return cmp.Compare(a.seq, b.seq)
 }
 
-// idleLess: longest idle first, ties by agent id.
-func idleLess(a, b *membership) bool {
-	if a.since != b.since {
-		return a.since < b.since
-	}
-	return a.a.id < b.a.id
-}
-
-// busyLess: least loaded first, then longest idle, then id.
-func busyLess(a, b *membership) bool {
-	if la, lb := a.a.work(), b.a.work(); la != lb {
-		return la < lb
-	}
-	return idleLess(a, b)
-}
-
 func cmpAgents(a, b *agent) int {
 	// Completely free agents first (rule 3), then longest idle, then id.
 	ia, ib := a.work() == 0, b.work() == 0
@@ -82,9 +66,10 @@ func (r *Router) refresh(a *agent) {
 	idle := ready && work == 0
 	since := a.idleSince.UnixNano()
 	for _, m := range a.mem {
-		m.since = since
-		m.q.idle.set(m, idle)
-		m.q.busy.set(m, ready && work > 0 && r.busyOK(a, m.q))
+		changed := m.since != since || m.work != work
+		m.since, m.work = since, work
+		m.q.idle.set(m, idle, changed)
+		m.q.busy.set(m, ready && work > 0 && r.busyOK(a, m.q), changed)
 	}
 }
 

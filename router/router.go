@@ -85,6 +85,7 @@ func (a *agent) ready() bool {
 type membership struct {
 	a       *agent
 	since   int64 // a.idleSince in ns, copied by refresh (heap key without a pointer chase)
+	work    int   // a.work(), copied by refresh (busy heap key)
 	q       *queue
 	idleIdx int
 	busyIdx int
@@ -96,9 +97,9 @@ type queue struct {
 	removed bool
 	subs    []*sub // waiting tasks by (channel, requested non-blocking)
 	nWait   int
-	idle    iheap[*membership] // load 0, no wrap-up: longest idle first
-	busy    iheap[*membership] // 0 < load < capacity, no wrap-up
-	members []*membership      // unordered; each knows its index (memIdx)
+	idle    mheap         // load 0, no wrap-up: longest idle first
+	busy    mheap         // 0 < load < capacity, no wrap-up: least work, then longest idle
+	members []*membership // unordered; each knows its index (memIdx)
 }
 
 type taskState int
@@ -222,8 +223,7 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 		return nil
 	}
 	q := &queue{cfg: cfg}
-	q.idle = iheap[*membership]{less: idleLess, idx: func(m *membership) *int { return &m.idleIdx }}
-	q.busy = iheap[*membership]{less: busyLess, idx: func(m *membership) *int { return &m.busyIdx }}
+	q.busy.busy = true
 	r.queues[cfg.ID] = q
 	// The agents whose membership names the queue join it: a scan of the
 	// agents, once per new queue (queues are created far more rarely than
