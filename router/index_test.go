@@ -73,6 +73,44 @@ func indexErrors(r *Router) []string {
 			fail("spare membership still in use: %+v", m)
 		}
 	}
+	errs = append(errs, spareErrors(r)...)
+	return errs
+}
+
+// spareErrors: a recycled task or reservation is zeroed, kept once, and
+// neither live nor waiting to be recycled (none is, between calls).
+func spareErrors(r *Router) []string {
+	var errs []string
+	if len(r.endedT)+len(r.endedR) > 0 {
+		errs = append(errs, fmt.Sprintf("%d tasks and %d reservations not recycled after settle", len(r.endedT), len(r.endedR)))
+	}
+	if len(r.spareT) > maxSpare || len(r.spareR) > maxSpare {
+		errs = append(errs, fmt.Sprintf("%d spare tasks, %d spare reservations, bound %d", len(r.spareT), len(r.spareR), maxSpare))
+	}
+	seenT := map[*task]bool{}
+	for _, t := range r.spareT {
+		if seenT[t] || t.cfg.ID != "" || t.q != nil || t.res != nil || t.ended {
+			errs = append(errs, fmt.Sprintf("spare task kept twice or not zeroed: %+v", *t))
+		}
+		seenT[t] = true
+	}
+	for _, t := range r.tasks {
+		if seenT[t] || t.ended {
+			errs = append(errs, fmt.Sprintf("live task %s is spare or ended", t.cfg.ID))
+		}
+	}
+	seenR := map[*reservation]bool{}
+	for _, res := range r.spareR {
+		if seenR[res] || res.id != "" || res.t != nil || res.a != nil {
+			errs = append(errs, fmt.Sprintf("spare reservation kept twice or not zeroed: %+v", *res))
+		}
+		seenR[res] = true
+	}
+	for _, res := range r.res {
+		if seenR[res] || res.t.res != res || res.t.ended {
+			errs = append(errs, fmt.Sprintf("live reservation %s is spare or its task does not hold it", res.id))
+		}
+	}
 	return errs
 }
 

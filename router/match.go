@@ -159,6 +159,7 @@ func (r *Router) settle(now time.Time) {
 		}
 		r.dirtyAgents = r.dirtyAgents[:0]
 	}
+	r.recycle()
 }
 
 // offerTask offers a waiting queue task to the longest idle eligible member
@@ -214,7 +215,8 @@ func (r *Router) offer(t *task, a *agent, now time.Time) {
 			timeout = r.cfg.DefaultOfferTimeout
 		}
 	}
-	res := &reservation{id: r.newReservationID(), t: t, a: a}
+	res := r.newReservation()
+	*res = reservation{id: r.newReservationID(), t: t, a: a}
 	r.tseq++
 	res.tm = timer{at: now.Add(timeout), seq: r.tseq, idx: -1, res: res}
 	r.timers.push(&res.tm)
@@ -251,6 +253,7 @@ func (r *Router) endReservation(res *reservation, typ EventType, reason string, 
 		}
 	}
 	t.res = nil
+	r.endedR = append(r.endedR, res)
 	if t.channel() == "" {
 		a.vres--
 	} else {
@@ -348,7 +351,7 @@ func (r *Router) routeDirect(t *task, now time.Time) {
 func (r *Router) fallback(t *task, reason string, now time.Time) {
 	t.unwait()
 	r.timers.remove(&t.escT)
-	delete(r.tasks, t.cfg.ID)
+	r.endTask(t)
 	r.decisions++
 	r.emit(Event{Type: TaskFallback, At: now, Task: t.cfg.ID, Queue: t.queueID(), Kind: t.cfg.Kind,
 		Extension: t.cfg.TargetExtension, Reason: reason, Channel: t.cfg.Channel, Payload: t.cfg.Payload})

@@ -27,6 +27,12 @@ type Router struct {
 	scratchT    []*task
 	scratchM    []*membership
 	spareM      []*membership // left memberships, reused by join (at most maxSpare)
+	// Ended tasks and reservations, recycled when settle ends (no caller
+	// holds them then), and the recycled ones, reused by AddTask and offer.
+	endedT []*task
+	endedR []*reservation
+	spareT []*task
+	spareR []*reservation
 
 	seq    uint64 // task arrival tie-break
 	tseq   uint64 // timer tie-break
@@ -126,6 +132,7 @@ type task struct {
 	res     *reservation
 	agent   *agent // assigned
 	dirty   bool
+	ended   bool // out of r.tasks, waiting to be recycled (recycle.go)
 	exclude []AgentID
 }
 
@@ -384,7 +391,7 @@ func (a *agent) memberOf(q *queue) bool {
 	return false
 }
 
-// maxSpare bounds the memberships kept for reuse.
+// maxSpare bounds the memberships, tasks and reservations kept for reuse.
 const maxSpare = 256
 
 func (r *Router) join(a *agent, q *queue) {

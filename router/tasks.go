@@ -43,7 +43,8 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 		in.Arrived = now
 	}
 	r.seq++
-	t := &task{cfg: in, seq: r.seq, idx: -1, prio: in.Priority}
+	t := r.newTask()
+	*t = task{cfg: in, seq: r.seq, idx: -1, prio: in.Priority}
 	t.escT.idx, t.escT.esc = -1, t
 	t.exclude = append([]AgentID(nil), in.Exclude...)
 	t.cfg.Exclude = nil
@@ -106,7 +107,7 @@ func (r *Router) CancelTask(id TaskID, now time.Time) error {
 	}
 	t.unwait()
 	r.timers.remove(&t.escT)
-	delete(r.tasks, id)
+	r.endTask(t)
 	r.emit(Event{Type: TaskCanceled, At: now, Task: id, Queue: t.queueID(), Kind: t.cfg.Kind, Channel: t.cfg.Channel, Payload: t.cfg.Payload})
 	r.settle(now)
 	return nil
@@ -185,7 +186,7 @@ func (r *Router) CallEnded(id TaskID, now time.Time) error {
 		return fmt.Errorf("%w: %q", ErrNotAssigned, id)
 	}
 	a := t.agent
-	delete(r.tasks, id)
+	r.endTask(t)
 	if t.channel() == "" {
 		a.calls--
 	} else {
