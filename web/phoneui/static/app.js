@@ -372,96 +372,6 @@
     setRTC('new');
   }
 
-  // ---- ring (WebAudio, no file) -----------------------------------------
-
-  const ring = {
-    ctx: null,
-    timer: 0,
-    set(on) {
-      if (on === state.ringing) return;
-      state.ringing = on;
-      document.body.dataset.ringing = on ? 'yes' : 'no';
-      clearInterval(this.timer);
-      if (on) {
-        this.burst();
-        this.timer = setInterval(() => this.burst(), 3000);
-      }
-    },
-    burst() {
-      try {
-        const AC = window.AudioContext || window.webkitAudioContext;
-        if (!AC) return;
-        this.ctx = this.ctx || new AC();
-        const ctx = this.ctx;
-        if (ctx.state === 'suspended') ctx.resume().catch(() => {});
-        const t = ctx.currentTime + 0.02;
-        const gain = ctx.createGain();
-        gain.gain.setValueAtTime(0, t);
-        // Two 0.4 s rings 0.2 s apart (440 + 480 Hz), quiet.
-        for (const start of [0, 0.6]) {
-          gain.gain.setValueAtTime(0, t + start);
-          gain.gain.linearRampToValueAtTime(0.08, t + start + 0.02);
-          gain.gain.setValueAtTime(0.08, t + start + 0.38);
-          gain.gain.linearRampToValueAtTime(0, t + start + 0.4);
-        }
-        gain.connect(ctx.destination);
-        for (const f of [440, 480]) {
-          const o = ctx.createOscillator();
-          o.frequency.value = f;
-          o.connect(gain);
-          o.start(t);
-          o.stop(t + 1.05);
-        }
-      } catch (e) {
-        // No audio output: the toast still shows the offer.
-      }
-    },
-  };
-
-  // Ringback in the agent's ear while one of its outbound calls rings and
-  // the far end sends no early media (North American 440 + 480 Hz, 2 s on,
-  // 4 s off). The gateway sends nothing before the answer unless the far end
-  // has early media; this fills the gap the way a desk phone does.
-  const ringback = {
-    timer: 0,
-    on: false,
-    set(on) {
-      if (on === this.on) return;
-      this.on = on;
-      document.body.dataset.ringback = on ? 'yes' : 'no';
-      clearInterval(this.timer);
-      if (on) {
-        this.burst();
-        this.timer = setInterval(() => this.burst(), 6000);
-      }
-    },
-    burst() {
-      try {
-        const AC = window.AudioContext || window.webkitAudioContext;
-        if (!AC) return;
-        ring.ctx = ring.ctx || new AC();
-        const ctx = ring.ctx;
-        if (ctx.state === 'suspended') ctx.resume().catch(() => {});
-        const t = ctx.currentTime + 0.02;
-        const gain = ctx.createGain();
-        gain.gain.setValueAtTime(0, t);
-        gain.gain.linearRampToValueAtTime(0.05, t + 0.03);
-        gain.gain.setValueAtTime(0.05, t + 1.97);
-        gain.gain.linearRampToValueAtTime(0, t + 2);
-        gain.connect(ctx.destination);
-        for (const f of [440, 480]) {
-          const o = ctx.createOscillator();
-          o.frequency.value = f;
-          o.connect(gain);
-          o.start(t);
-          o.stop(t + 2.05);
-        }
-      } catch (e) {
-        // No audio output.
-      }
-    },
-  };
-
   // ---- offers (toasts) ----------------------------------------------------
 
   // queueName is the queue's name from the login result's queue_names (the
@@ -584,7 +494,7 @@
       const typing = document.activeElement && document.activeElement.matches('input, select, textarea');
       if (!typing) $('button.accept', el).focus();
     }
-    ring.set(Object.keys(state.reservations).length > 0);
+    sb.ring?.set(Object.keys(state.reservations).length > 0); // ring.js (loads after this file)
     gateOffers();
   }
 
@@ -682,7 +592,7 @@
   }
 
   function renderCalls() {
-    ringback.set(Object.values(state.calls).some((c) => c.direction === 'outbound' && c.state === 'ringing'));
+    sb.ring?.back(Object.values(state.calls).some((c) => c.direction === 'outbound' && c.state === 'ringing')); // ring.js
     const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
     state.mergeSelection = state.mergeSelection.filter((id) => state.calls[id]);
     for (const c of calls) trackHold(c);
@@ -733,7 +643,7 @@
       return;
     }
     $('#login-submit').disabled = true;
-    ring.ctx = ring.ctx || (window.AudioContext ? new AudioContext() : null); // unlock audio within the click
+    sb.ring.unlock(); // audio may start only within a click (ring.js)
     client.start({ agent, password });
   });
 
