@@ -1,6 +1,7 @@
 package router
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -235,4 +236,48 @@ func countType(evs []Event, t EventType) int {
 		}
 	}
 	return n
+}
+
+// BenchmarkV2QueueRecompute is the router's share of a membership
+// recompute after a queue's target_workers changes: as the core does
+// (agent/membership.go, setTargetLocked), every one of the 15,000 agents is
+// put again with its recomputed membership; here the expression queue of
+// the free half that a skill selects gains (next op: loses) the 300 free
+// agents whose skills now select it, and the other 14,700 are put
+// unchanged. One op is one queue change; evaluating the expression over
+// the agents (router/attrexpr, BenchmarkRecomputeQueue) comes on top.
+func BenchmarkV2QueueRecompute(b *testing.B) {
+	f := newV2Floor(b)
+	r := f.r
+	half := benchQueues / 2
+	k := half + 1
+	with, without := map[AgentID][]int{}, map[AgentID][]int{}
+	ids := make([]AgentID, 0, benchAgents)
+	for i := range benchAgents {
+		id := AgentID("a" + strconv.Itoa(i))
+		ids = append(ids, id)
+		if i%50 == 1 && !slices.Contains(f.skills[id], k) {
+			without[id] = f.skills[id]
+			with[id] = append(slices.Clip(f.skills[id]), k)
+		}
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		sel := with
+		if n%2 == 1 {
+			sel = without
+		}
+		for id, s := range sel {
+			f.skills[id] = s
+		}
+		for _, id := range ids {
+			_ = r.PutAgent(AgentConfig{ID: id, Extension: f.ext[id], Queues: f.members(id)}, f.now)
+		}
+		n++
+	}
+	if s, _ := r.Queue(benchQueue(k)); n%2 == 1 && s.Members < len(with) {
+		b.Fatalf("queue %s has %d members after the change, want at least %d", benchQueue(k), s.Members, len(with))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*benchAgents), "ns/agent")
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -304,6 +305,12 @@ func (r *Router) PutAgent(cfg AgentConfig, now time.Time) error {
 		return fmt.Errorf("%w: %q belongs to %q", ErrDuplicateExtension, cfg.Extension, o.id)
 	}
 	a, ok := r.agents[cfg.ID]
+	if ok && a.ext == cfg.Extension && a.capacity == cfg.Capacity && a.maxNB == cfg.MaxNonBlocking &&
+		maps.Equal(a.chCap, cfg.Channels) && slices.Equal(a.queueIDs, cfg.Queues) {
+		// Put again unchanged (a recompute that changed nothing): between
+		// calls the state is stable, so there is nothing to re-file or offer.
+		return nil
+	}
 	if !ok {
 		a = &agent{id: cfg.ID, activity: ActivityOffline, idleSince: now, chn: map[string]int{}}
 		a.wrapT.idx = -1
