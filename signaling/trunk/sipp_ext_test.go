@@ -2,7 +2,9 @@ package trunk_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -70,10 +72,15 @@ func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout tim
 	}
 	cmd := exec.CommandContext(ctx, sipp, "-sf", repotest.Testdata(t, "sipp/"+name), "-s", number,
 		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(mport), "-m", "1",
-		"-nostdin", "-timeout", strconv.Itoa(int(timeout/time.Second)), "-timeout_error", tr.Addr().String())
+		"-nostdin", "-trace_msg", "-timeout", strconv.Itoa(int(timeout/time.Second)), "-timeout_error", tr.Addr().String())
 	cmd.Dir = t.TempDir()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("sipp %s: %v\n%s", name, err, tail(string(out), 3000))
+		msgs, _ := filepath.Glob(filepath.Join(cmd.Dir, "*_messages.log"))
+		var trace []byte
+		if len(msgs) > 0 {
+			trace, _ = os.ReadFile(msgs[0]) // the messages SIPp saw, for the failure's cause
+		}
+		t.Fatalf("sipp %s: %v\n%s\nmessages:\n%s", name, err, tail(string(out), 3000), tail(string(trace), 6000))
 	}
 }
 
