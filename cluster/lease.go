@@ -131,7 +131,7 @@ func (l *Lease) hold(ctx context.Context, tok int64, tick *time.Ticker, lead fun
 		select {
 		case <-ctx.Done():
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			_ = l.Release(rctx, tok)
+			_ = l.Release(rctx, tok) // best effort on the way out: an unreleased lease expires after its TTL
 			rcancel()
 			return
 		case <-done:

@@ -43,7 +43,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 		default:
 			lost(p.node, string(id), p.agent)
 		}
-		_ = f.rt.CallEnded(id, now)
+		_ = f.rt.CallEnded(id, now) // an error means the router no longer holds it: the state this wants
 	}
 	for _, id := range sortedKeys(f.calls) {
 		c := f.calls[id]
@@ -58,7 +58,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 			lost(c.agentNode, id, c.agent)
 		}
 		delete(f.calls, id)
-		_ = f.rt.EndCall(c.agent, now)
+		_ = f.rt.EndCall(c.agent, now) // likewise: an agent the router has no call for is already done
 	}
 	for _, id := range sortedKeys(f.taskNode) {
 		if f.taskNode[id] == node {
@@ -67,7 +67,7 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 	}
 	for _, id := range sortedKeys(f.agentNode) {
 		if f.agentNode[id] == node {
-			_ = f.rt.SetConnected(id, false, now)
+			_ = f.rt.SetConnected(id, false, now) // an agent the router lost meanwhile is no less disconnected
 		}
 	}
 	f.drain()

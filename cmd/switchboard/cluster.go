@@ -122,12 +122,12 @@ func newClusterNode(ctx context.Context, cfg ClusterConfig, hub *events.Hub, log
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
-		_ = rdb.Close()
+		_ = rdb.Close() // the client never worked: the returned error says why
 		return nil, fmt.Errorf("-cluster %s: redis does not answer: %w", redactDSN(cfg.Redis), err)
 	}
 	lease, err := cluster.NewLease(rdb, clusterPrefix, cfg.NodeID, cfg.Lease)
 	if err != nil {
-		_ = rdb.Close()
+		_ = rdb.Close() // unused client; the returned error says why
 		return nil, err
 	}
 	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log, bus: cluster.NewBus(rdb, clusterPrefix)}
@@ -149,18 +149,24 @@ func (n *clusterNode) run(ctx context.Context, src floorSource) {
 		wg.Go(func() { link.run(ctx, n.hub) })
 	}
 	wg.Go(func() {
-		_ = n.lease.Elect(ctx, n.lead)
+		if err := n.lease.Elect(ctx, n.lead); err != nil && ctx.Err() == nil {
+			n.log.Error("cluster: router lease campaign ended", "err", err)
+		}
 	})
 	wg.Go(func() { n.beat(ctx) })
 	wg.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	_ = n.presence.Leave(lctx, n.cfg.NodeID)
+	if err := n.presence.Leave(lctx, n.cfg.NodeID); err != nil {
+		n.log.Info("cluster: presence not left (it expires by itself)", "err", err)
+	}
 	cancel()
 	n.close()
 }
 
 // close closes the Redis client (once).
-func (n *clusterNode) close() { n.closeOnce.Do(func() { _ = n.rdb.Close() }) }
+func (n *clusterNode) close() {
+	n.closeOnce.Do(func() { _ = n.rdb.Close() }) // on the way out: nothing left to report to
+}
 
 // lead runs while this node holds the router lease.
 func (n *clusterNode) lead(ctx context.Context, token int64) {
