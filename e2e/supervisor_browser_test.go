@@ -1,21 +1,44 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/media/tone"
 	"switchboard/web/webtest"
 )
+
+// notParties is pcm with the frames that carry the caller's or the agent's
+// own tone (a 700 or 1500 Hz sine) silenced: what is left can only be the
+// supervisor's page (Chromium's fake beep). The agent's tone has been seen
+// reaching the caller in short runs a second or more after the agent went
+// silent (an open question for the media switch, not this test's subject).
+func notParties(pcm []int16) []int16 {
+	out := append([]int16(nil), pcm...)
+	for i := 0; i+160 <= len(out); i += 160 {
+		f := out[i : i+160]
+		if tone.Ratio(f, toneAgent) > 0.5 || tone.Ratio(f, toneCaller1) > 0.5 {
+			clear(f)
+		}
+	}
+	return out
+}
 
 // pageBeepAbsent fails t if who hears Chromium's fake microphone beep (the
 // supervisor's page) at any time during window.
 func pageBeepAbsent(t *testing.T, who string, recent func(time.Duration) []int16, window time.Duration) {
 	t.Helper()
 	for end := time.Now().Add(window); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if ok, desc := beepStats(recent(1200 * time.Millisecond)); ok {
-			t.Fatalf("%s hears the supervisor's microphone but must not: %s", who, desc)
+		pcm := recent(1200 * time.Millisecond)
+		if ok, desc := beepStats(notParties(pcm)); ok {
+			var rms []string
+			for i := 0; i+160 <= len(pcm); i += 160 {
+				rms = append(rms, fmt.Sprintf("%.0f", tone.RMS(pcm[i:i+160])))
+			}
+			t.Fatalf("%s hears the supervisor's microphone but must not: %s; frame RMS %v", who, desc, rms)
 		}
 	}
 }
