@@ -177,7 +177,7 @@ func Click(t testing.TB, ctx context.Context, selector string) {
 // Press clicks the element of the CSS selector with the mouse, as a user
 // would, once it is visible, enabled, on top at its centre and not moving
 // (a user waits for a greyed-out button too: the softphone's Accept is
-// disabled while the microphone is being opened). A click
+// disabled while the microphone does not work). A click
 // computed on a layout that is still shifting (a toast that leaves, a card
 // that grows) would land on whatever is there a moment later. A node that a
 // redraw replaced between the lookup and the click is looked up again. It

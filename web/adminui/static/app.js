@@ -365,6 +365,12 @@
     }, (e) => showStatus(`delete ${label}: ${errText(e)}`, 'error'));
   }
 
+  // mmss is a length in seconds as m:ss (recordings, voicemail).
+  const mmss = (secs) => {
+    const n = Math.round(secs || 0);
+    return `${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}`;
+  };
+
   // playWav fetches a WAV of the admin HTTP API with the admin token and
   // plays it in player (an <audio> the section owns); a refusal is written
   // to errEl. The last blob URL of each player is released.
@@ -888,7 +894,7 @@
 
   // Helpers for section files.
   Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells,
-    deleteButton, armedButton, playWav, clearErrors, showFormError, localError, formSubmit });
+    deleteButton, armedButton, playWav, mmss, clearErrors, showFormError, localError, formSubmit });
 
   // Core sections; the others are files under sections/ (adminui.go lists them).
   sbAdmin.section({ id: 'agents', title: 'Agents', order: 20 });

@@ -17,10 +17,7 @@
   el.querySelector('#records-zone').textContent = `(${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
 
   const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '');
-  const len = (s) => {
-    const n = Math.round(s || 0);
-    return `${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}`;
-  };
+  const len = admin.mmss;
   const when = (iso) => {
     const d = new Date(iso);
     return isNaN(d) ? String(iso || '') : h('time', { datetime: d.toISOString() }, localTime.format(d));

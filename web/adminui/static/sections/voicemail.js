@@ -21,10 +21,7 @@
   let list = [];
   let last = 0;
 
-  const len = (s) => {
-    const n = Math.round(s || 0);
-    return `${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}`;
-  };
+  const len = admin.mmss;
 
   async function play(m) {
     if (await admin.playWav(`/api/voicemail/${encodeURIComponent(m.id)}.wav`, player, errEl)) player.dataset.id = m.id;
