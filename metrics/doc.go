@@ -15,7 +15,11 @@
 //	media_frames_mixed_total              counter
 //	media_frames_dropped_total            counter
 //	media_late_packets_total              counter
-//	media_counter_total{name}             counter any other media counter
+//	media_counter_total{name}             counter any other media counter: concealed_frames,
+//	                                              webrtc_dropped_<reason> (browser datagrams the
+//	                                              WebRTC engine did not deliver: unknown_source,
+//	                                              no_keys, rtp_header, srtp_auth, srtp_replay,
+//	                                              srtp_other, not_audio, rtcp)
 //	rtp_dropped_total{reason}             counter RTP datagrams trunk legs dropped (source, probation, malformed, unnegotiated)
 //	call_mos, call_loss_percent, call_jitter_ms, call_rtt_ms {party}
 //	                                      histograms, one observation per party of each ended call (CallQuality)

@@ -31,6 +31,7 @@ var _ agent.TrunkLeg = (*rtpleg.Leg)(nil)
 type webrtcEngine interface {
 	agent.LegFactory
 	Addr() netip.AddrPort
+	Dropped() map[string]uint64 // browser datagrams not delivered, by reason
 	Close() error
 }
 

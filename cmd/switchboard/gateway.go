@@ -317,6 +317,9 @@ func (g *gateway) metrics() metrics.Snapshot {
 	c := g.pacer.Counters().Snapshot()
 	s.Media = metrics.Media{FastPathPacketsForwarded: c.Forwarded, FramesMixed: c.Mixed, FramesDropped: c.Dropped, LatePackets: c.Late,
 		Other: map[string]float64{"concealed_frames": float64(c.Concealed)}}
+	for reason, n := range g.webrtc.Dropped() {
+		s.Media.Other["webrtc_dropped_"+reason] = float64(n)
+	}
 	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
 	s.RTPDropped = g.pool.Dropped()
 	s.TrunkRegistered = g.trunk.Registered()

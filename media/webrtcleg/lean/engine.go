@@ -106,6 +106,8 @@ type Engine struct {
 
 	rtcpInt time.Duration // SRTCP report interval
 
+	drops dropCounters // browser datagrams not delivered, by reason (drops.go)
+
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup // read loop, ticker
@@ -296,6 +298,8 @@ func (e *Engine) dispatch(b []byte, from netip.AddrPort) {
 	if l == nil {
 		if b[0] < 4 {
 			e.handleSTUN(b, from, nil)
+		} else {
+			e.drops[dropUnknownSource].Add(1)
 		}
 		return
 	}

@@ -117,6 +117,13 @@ func (r *receiveRig) once(tb testing.TB) {
 
 // send sends the next SRTP packet from the browser socket.
 func (r *receiveRig) send(tb testing.TB) {
+	if _, err := r.cli.WriteToUDPAddrPort(r.encrypt(tb), r.to); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// encrypt returns the next SRTP packet in r.enc.
+func (r *receiveRig) encrypt(tb testing.TB) []byte {
 	r.hdr.SequenceNumber++
 	r.hdr.Timestamp += 160
 	n, _ := r.hdr.MarshalTo(r.plain)
@@ -124,10 +131,11 @@ func (r *receiveRig) send(tb testing.TB) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := r.cli.WriteToUDPAddrPort(out, r.to); err != nil {
-		tb.Fatal(err)
-	}
+	return out
 }
+
+// next returns a copy of the next SRTP packet, not sent.
+func (r *receiveRig) next(tb testing.TB) []byte { return append([]byte(nil), r.encrypt(tb)...) }
 
 // BenchmarkReceiveBurst: 16 SRTP packets sent back to back, then the sink
 // waited for: what the engine costs per packet when datagrams queue up

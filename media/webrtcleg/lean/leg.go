@@ -285,16 +285,17 @@ func (l *Leg) receiveRTP(b []byte) {
 		return
 	}
 	if l.rx == nil {
+		l.drop(dropNoKeys)
 		return
 	}
 	hl, err := l.rhdr.Unmarshal(b)
 	if err != nil {
-		l.stats.Ignored.Add(1)
+		l.drop(dropHeader)
 		return
 	}
 	out, err := l.rx.DecryptRTP(b, b, &l.rhdr)
 	if err != nil {
-		l.stats.Ignored.Add(1) // not authentic, replayed, or garbage
+		l.drop(srtpDropReason(err)) // not authentic, replayed, or garbage
 		return
 	}
 	l.alive.Store(true)
@@ -316,7 +317,7 @@ func (l *Leg) receiveRTP(b []byte) {
 		codec = media.PCMA
 	}
 	if codec == media.CodecUnknown || end <= hl {
-		l.stats.Ignored.Add(1) // comfort noise, DTMF events, empty
+		l.drop(dropNotAudio) // comfort noise, DTMF events, empty
 		return
 	}
 	l.pkt = media.Packet{

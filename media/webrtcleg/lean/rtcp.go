@@ -40,11 +40,12 @@ func (l *Leg) Quality() media.Quality { return l.rtcp.rcv.Quality() }
 // its reports (rmu held). It does not allocate.
 func (l *Leg) receiveRTCPLocked(b []byte) {
 	if l.rx == nil {
+		l.drop(dropNoKeys)
 		return
 	}
 	out, err := l.rx.DecryptRTCP(l.rtcp.plain[:0], b, &l.rtcp.rhdr)
 	if err != nil || l.rtcp.rcv.HandleRTCP(out, l.hdrSSRC, time.Now()) != nil {
-		l.stats.Ignored.Add(1)
+		l.drop(dropRTCP)
 		return
 	}
 	l.alive.Store(true)
