@@ -1,8 +1,9 @@
 // Package browserleg holds what the browser-leg engines share, so that
 // neither imports the other: the connection State a leg reports, the Stats
 // counters, the offer errors with their protocol reasons (OfferError), the
-// default ICE timeouts both engines use, and the mapping of an SDP audio
-// format to a G.711 codec (CodecForFormat).
+// default ICE timeouts both engines use, the mapping of an SDP audio format
+// to a G.711 codec (CodecForFormat), and how a leg reports a state change
+// (Notifier: the OnState callback, Done and the transition's log line).
 //
 // media/webrtcleg (the pion/webrtc engine) and media/webrtcleg/lean (the
 // shipped engine) both import it; it links no pion/webrtc (its deptest

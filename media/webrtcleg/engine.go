@@ -239,7 +239,7 @@ func (e *Engine) track(l *Leg) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return ErrClosed
+		return browserleg.ErrClosed
 	}
 	e.legs[l] = struct{}{}
 	return nil
@@ -308,7 +308,7 @@ func (e *Engine) Accept(ctx context.Context, offer []byte) (*Leg, []byte, error)
 func (l *Leg) negotiate(ctx context.Context, offer []byte, offered []media.Codec) ([]byte, error) {
 	pc := l.pc
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(offer)}); err != nil {
-		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", ErrInvalidOffer, err)}
+		return nil, &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", browserleg.ErrInvalidOffer, err)}
 	}
 	sender, err := pc.AddTrack(l.out)
 	if err != nil {
@@ -331,7 +331,7 @@ func (l *Leg) negotiate(ctx context.Context, offer []byte, offered []media.Codec
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
-		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", ErrInvalidOffer, err)}
+		return nil, &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", browserleg.ErrInvalidOffer, err)}
 	}
 	return pionkit.LocalDescription(ctx, pc, answer)
 }

@@ -39,9 +39,9 @@ type Leg struct {
 	lastWrite   time.Time // when it was sent
 	xcode       [maxPayload]byte
 
-	sink    browserleg.Sink
-	onState atomic.Pointer[func(State)]
-	state   atomic.Uint32 // State last reported
+	sink   browserleg.Sink
+	notify browserleg.Notifier // OnState and Done
+	state  atomic.Uint32       // State last reported
 
 	// Received RTP: pion's SRTP session writes each stream into an rtpTap
 	// (bufferFactory); OnTrack claims the track's tap, which then calls
@@ -55,13 +55,10 @@ type Leg struct {
 	// reads the current state from pion.
 	stateKick chan struct{}
 
-	closing    chan struct{} // closed by Close
-	closeOnce  sync.Once
-	done       chan struct{} // closed on a final state
-	doneOnce   sync.Once
-	readers    sync.WaitGroup // the fallback read loop
-	states     sync.WaitGroup // the state loop
-	inCallback atomic.Bool    // the state loop is inside the OnState callback
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	readers   sync.WaitGroup // the fallback read loop
+	states    sync.WaitGroup // the state loop
 
 	stats browserleg.Counters
 }
@@ -76,11 +73,10 @@ func newLeg(e *Engine, codec media.Codec) *Leg {
 		taps:      make(map[uint32]*rtpTap, 1),
 		stateKick: make(chan struct{}, 1),
 		closing:   make(chan struct{}),
-		done:      make(chan struct{}),
 	}
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
-	l.state.Store(uint32(StateConnecting))
+	l.state.Store(uint32(browserleg.StateConnecting))
 	return l
 }
 
@@ -115,7 +111,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	if b == nil || State(l.state.Load()).Final() {
 		select {
 		case <-l.closing:
-			return ErrClosed
+			return browserleg.ErrClosed
 		default:
 		}
 		l.stats.Dropped.Add(1)
@@ -178,10 +174,10 @@ func (l *Leg) SetSink(sink media.PacketWriter) {
 // OnState sets the callback for state changes: Connected, Disconnected,
 // Failed and Closed (Connecting is never reported). It runs on the leg's
 // state goroutine, one call at a time, in order; it may call Close.
-func (l *Leg) OnState(fn func(State)) { l.onState.Store(&fn) }
+func (l *Leg) OnState(fn func(State)) { l.notify.OnState(fn) }
 
 // Done is closed once the leg reaches Failed or Closed.
-func (l *Leg) Done() <-chan struct{} { return l.done }
+func (l *Leg) Done() <-chan struct{} { return l.notify.Done() }
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
@@ -210,10 +206,10 @@ func (l *Leg) Close() error {
 		}
 	})
 	l.readers.Wait()
-	if !l.inCallback.Load() {
+	if !l.notify.InCallback() {
 		l.states.Wait()
 	}
-	l.doneOnce.Do(func() { close(l.done) })
+	l.notify.Finish()
 	return err
 }
 
@@ -310,18 +306,18 @@ func (l *Leg) readLoop(tr *webrtc.TrackRemote) {
 
 // stateLoop reports pion's connection state changes, in order, to OnState.
 func (l *Leg) stateLoop() {
-	last := StateConnecting
+	last := browserleg.StateConnecting
 	for {
 		select {
 		case <-l.stateKick:
 		case <-l.closing:
-			if last != StateClosed {
-				l.report(StateClosed)
+			if last != browserleg.StateClosed {
+				l.report(browserleg.StateClosed)
 			}
 			return
 		}
 		s := fromPion(l.pc.ConnectionState())
-		if s == last || s == StateConnecting || s == StateUnknown || last.Final() {
+		if s == last || s == browserleg.StateConnecting || s == browserleg.StateUnknown || last.Final() {
 			continue
 		}
 		last = s
@@ -332,40 +328,26 @@ func (l *Leg) stateLoop() {
 // report publishes s and calls the OnState callback (on the state loop).
 func (l *Leg) report(s State) {
 	l.state.Store(uint32(s))
-	switch s {
-	case StateConnected:
-		l.log.Info("webrtc leg connected")
-	case StateDisconnected:
-		l.log.Warn("webrtc leg disconnected")
-	case StateFailed:
-		l.log.Warn("webrtc leg failed")
-	case StateClosed:
-		l.log.Info("webrtc leg closed", "packets_sent", l.stats.Sent.Load(), "packets_received", l.stats.Received.Load())
-	}
 	if s.Final() {
-		l.doneOnce.Do(func() { close(l.done) })
+		l.notify.Finish()
 	}
-	if fn := l.onState.Load(); fn != nil && *fn != nil {
-		l.inCallback.Store(true)
-		defer l.inCallback.Store(false)
-		(*fn)(s)
-	}
+	l.notify.Report(l.log, s, &l.stats)
 }
 
 func fromPion(s webrtc.PeerConnectionState) State {
 	switch s {
 	case webrtc.PeerConnectionStateNew, webrtc.PeerConnectionStateConnecting:
-		return StateConnecting
+		return browserleg.StateConnecting
 	case webrtc.PeerConnectionStateConnected:
-		return StateConnected
+		return browserleg.StateConnected
 	case webrtc.PeerConnectionStateDisconnected:
-		return StateDisconnected
+		return browserleg.StateDisconnected
 	case webrtc.PeerConnectionStateFailed:
-		return StateFailed
+		return browserleg.StateFailed
 	case webrtc.PeerConnectionStateClosed:
-		return StateClosed
+		return browserleg.StateClosed
 	}
-	return StateUnknown
+	return browserleg.StateUnknown
 }
 
 var _ media.PacketWriter = (*Leg)(nil)

@@ -18,11 +18,11 @@ const maxOfferSize = 64 << 10
 // order. The error is an *OfferError.
 func offerCodecs(offer []byte) ([]media.Codec, error) {
 	if len(offer) == 0 || len(offer) > maxOfferSize {
-		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: size %d", ErrInvalidOffer, len(offer))}
+		return nil, &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: size %d", browserleg.ErrInvalidOffer, len(offer))}
 	}
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(string(offer)); err != nil {
-		return nil, &OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", ErrInvalidOffer, err)}
+		return nil, &browserleg.OfferError{Reason: "invalid_sdp", Err: fmt.Errorf("%w: %w", browserleg.ErrInvalidOffer, err)}
 	}
 	for _, md := range sd.MediaDescriptions {
 		if md.MediaName.Media != "audio" {
@@ -40,9 +40,9 @@ func offerCodecs(offer []byte) ([]media.Codec, error) {
 			}
 		}
 		if len(codecs) == 0 {
-			return nil, &OfferError{Reason: "no_common_codec", Err: ErrNoCommonCodec}
+			return nil, &browserleg.OfferError{Reason: "no_common_codec", Err: browserleg.ErrNoCommonCodec}
 		}
 		return codecs, nil
 	}
-	return nil, &OfferError{Reason: "no_audio", Err: ErrNoAudio}
+	return nil, &browserleg.OfferError{Reason: "no_audio", Err: browserleg.ErrNoAudio}
 }

@@ -90,14 +90,11 @@ type Leg struct {
 
 	// State and its callback.
 	state       atomic.Uint32
-	onState     atomic.Pointer[func(State)]
-	smu         sync.Mutex // guards following
+	notify      browserleg.Notifier // OnState and Done
+	smu         sync.Mutex          // guards following
 	pending     []State
 	dispatching bool
 	cbwg        sync.WaitGroup // the callback dispatcher
-	inCallback  atomic.Bool
-	done        chan struct{}
-	doneOnce    sync.Once
 	closedFlag  atomic.Bool
 	closeOnce   sync.Once
 
@@ -115,7 +112,6 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 		ufrag: randomString(8), pwd: randomString(24), remoteUfrag: o.ufrag,
 		fingerprint: o.fingerprints,
 		created:     time.Now(),
-		done:        make(chan struct{}),
 		enc:         make([]byte, 0, rtpHeaderMax+maxPayload+srtpOverhead+16),
 	}
 	l.lastHeard = l.created
@@ -225,10 +221,10 @@ func (l *Leg) SetSink(sink media.PacketWriter) {
 // OnState sets the callback for state changes: Connected, Disconnected,
 // Failed and Closed (Connecting is never reported). Calls are made one at a
 // time, in order, from a goroutine of the leg; the callback may call Close.
-func (l *Leg) OnState(fn func(State)) { l.onState.Store(&fn) }
+func (l *Leg) OnState(fn func(State)) { l.notify.OnState(fn) }
 
 // Done is closed once the leg reaches Failed or Closed.
-func (l *Leg) Done() <-chan struct{} { return l.done }
+func (l *Leg) Done() <-chan struct{} { return l.notify.Done() }
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
@@ -253,7 +249,7 @@ func (l *Leg) Close() error {
 		l.e.forget(l)
 	})
 	l.wg.Wait()
-	if !l.inCallback.Load() {
+	if !l.notify.InCallback() {
 		l.cbwg.Wait()
 	}
 	return nil
@@ -407,7 +403,7 @@ func (l *Leg) setState(s State) {
 	}
 	l.state.Store(uint32(s))
 	if s == browserleg.StateFailed || s == browserleg.StateClosed {
-		l.doneOnce.Do(func() { close(l.done) })
+		l.notify.Finish()
 	}
 	l.pending = append(l.pending, s)
 	if !l.dispatching {
@@ -428,21 +424,7 @@ func (l *Leg) dispatch() {
 		s := l.pending[0]
 		l.pending = l.pending[1:]
 		l.smu.Unlock()
-		switch s {
-		case browserleg.StateConnected:
-			l.log.Info("webrtc leg connected")
-		case browserleg.StateDisconnected:
-			l.log.Warn("webrtc leg disconnected")
-		case browserleg.StateFailed:
-			l.log.Warn("webrtc leg failed")
-		case browserleg.StateClosed:
-			l.log.Info("webrtc leg closed", "packets_sent", l.stats.Sent.Load(), "packets_received", l.stats.Received.Load())
-		}
-		if fn := l.onState.Load(); fn != nil && *fn != nil {
-			l.inCallback.Store(true)
-			(*fn)(s)
-			l.inCallback.Store(false)
-		}
+		l.notify.Report(l.log, s, &l.stats)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"switchboard/media/webrtcleg"
+	"switchboard/media/browserleg"
 )
 
 // A browser farm: N test browsers in a child test process, so that a
@@ -121,7 +121,7 @@ func StartFarm(b *testing.B, env string, e Engine, n int) []Leg {
 	}
 	WaitFor(b, "all legs connected", 30*time.Second, func() bool {
 		for _, l := range legs {
-			if l.Stats().State != webrtcleg.StateConnected {
+			if l.Stats().State != browserleg.StateConnected {
 				return false
 			}
 		}
@@ -174,7 +174,7 @@ func MeasureIdle(b *testing.B, env string, e Engine, n int, window time.Duration
 	cpu := cpuTime() - cpu0
 	wall := time.Since(t0)
 	for i, l := range legs {
-		if st := l.Stats().State; st != webrtcleg.StateConnected {
+		if st := l.Stats().State; st != browserleg.StateConnected {
 			b.Fatalf("leg %d %v after the idle window", i, st)
 		}
 	}
