@@ -196,7 +196,7 @@ func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 		}
 	})
 	exited := false
-	waitFor(t, 15*time.Second, "gateway /healthz", func() bool {
+	waitFor(t, 60*time.Second, "gateway /healthz", func() bool {
 		select {
 		case <-g.exited:
 			exited = true

@@ -6,8 +6,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// BcryptCost is the cost of password hashes.
-const BcryptCost = bcrypt.DefaultCost
+// BcryptCost is the cost of password hashes: bcrypt.DefaultCost (10) in
+// every build that ships (see cost.go and cost_race.go).
+const BcryptCost = bcryptCost
 
 // HashPassword returns the bcrypt hash of password, for Agent.PasswordHash.
 // Passwords must be 1 to 72 bytes (bcrypt's limit).

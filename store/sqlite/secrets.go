@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"switchboard/store"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -40,7 +41,7 @@ func (s *SQLite) CheckPassword(ctx context.Context, agentID, password string) (b
 	err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM agents WHERE id = ?`, agentID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as a real check so ids cannot be probed.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // the time is wanted, not the answer
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) // the time is wanted, not the answer
 		return false, nil
 	}
 	if err != nil {
@@ -52,7 +53,12 @@ func (s *SQLite) CheckPassword(ctx context.Context, agentID, password string) (b
 	return bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) == nil, nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("switchboard-dummy"), store.BcryptCost) // a short constant at a valid cost: never fails
+// dummyHash is made on first use, not at package init (where every start of
+// the binary paid for it): a short constant at a valid cost, so it never fails.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("switchboard-dummy"), store.BcryptCost)
+	return h
+})
 
 const adminTokenKey = "admin_token_sha256"
 
