@@ -190,7 +190,7 @@ func reexecInNetns(t *testing.T, name string) {
 	cmd.Env = append(os.Environ(), envNetns+"=1", envBinary+"="+bin)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+name)) {
-		t.Fatalf("%s in a private network namespace: %v\n%s", name, err, tail(string(out), 6000))
+		t.Fatalf("%s in a private network namespace: %v\n%s\n(the test's own lines:)\n%s", name, err, tail(string(out), 6000), ownLines(string(out)))
 	}
 	t.Logf("%s passed in a private network namespace", name)
 }
@@ -200,4 +200,16 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// ownLines is the re-executed test's output without the gateway's log lines,
+// which can push its failure out of the tail.
+func ownLines(out string) string {
+	var b strings.Builder
+	for l := range strings.Lines(out) {
+		if !strings.Contains(l, "gateway: {") {
+			b.WriteString(l)
+		}
+	}
+	return tail(b.String(), 6000)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pion/sdp/v3"
 
 	"switchboard/media"
+	"switchboard/media/mediatest"
 	"switchboard/media/tone"
 )
 
@@ -250,39 +251,58 @@ func (p *Phone) Close() {
 	})
 }
 
+// sendLoop sends a frame per 20 ms of wall clock (mediatest.Pacing): after
+// a stall it catches up at once, and its RTP clock runs on over any frames
+// it skips. Before, a stalled test phone sent fewer frames than its tone
+// lasted (1.24 s of a 2 s voicemail tone on a loaded CI machine).
 func (p *Phone) sendLoop() {
 	tick := time.NewTicker(media.FrameDuration)
 	defer tick.Stop()
 	var pcm [media.FrameSamples]int16
 	var enc [media.FrameSamples]byte
+	pace := mediatest.NewPacing(time.Now())
 	for {
 		select {
 		case <-p.stop:
 			return
 		case <-tick.C:
 		}
-		p.mu.Lock()
-		remote, sine, pt := p.remote, p.sine, p.remotePT
-		lose := false
-		if sine != nil {
-			sine.Fill(pcm[:])
-			p.sent++
-			lose = p.dropEvery > 0 && p.sent%p.dropEvery == 0
+		send, skip := pace.Due(time.Now())
+		if skip > 0 {
+			p.sendMu.Lock()
+			p.pkt.Timestamp += uint32(skip) * media.FrameSamples
+			p.sendMu.Unlock()
 		}
-		p.mu.Unlock()
-		p.sendMu.Lock()
-		switch {
-		case sine == nil || !remote.IsValid() || p.inDTMF:
-		case lose:
-			p.pkt.SequenceNumber++ // lost on the way
-		default:
-			p.pkt.PayloadType = pt
-			p.pkt.Payload = media.Encode(p.codec, enc[:], pcm[:])
-			p.writeLocked(remote)
+		for range send {
+			p.sendFrame(&pcm, &enc)
 		}
-		p.pkt.Timestamp += media.FrameSamples // the clock runs during pauses too
-		p.sendMu.Unlock()
 	}
+}
+
+// sendFrame sends the next 20 ms (or nothing, while silent), and advances
+// the RTP clock either way.
+func (p *Phone) sendFrame(pcm *[media.FrameSamples]int16, enc *[media.FrameSamples]byte) {
+	p.mu.Lock()
+	remote, sine, pt := p.remote, p.sine, p.remotePT
+	lose := false
+	if sine != nil {
+		sine.Fill(pcm[:])
+		p.sent++
+		lose = p.dropEvery > 0 && p.sent%p.dropEvery == 0
+	}
+	p.mu.Unlock()
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	switch {
+	case sine == nil || !remote.IsValid() || p.inDTMF:
+	case lose:
+		p.pkt.SequenceNumber++ // lost on the way
+	default:
+		p.pkt.PayloadType = pt
+		p.pkt.Payload = media.Encode(p.codec, enc[:], pcm[:])
+		p.writeLocked(remote)
+	}
+	p.pkt.Timestamp += media.FrameSamples // the clock runs during pauses too
 }
 
 // writeLocked sends p.pkt and advances the sequence number.

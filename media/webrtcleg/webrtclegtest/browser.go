@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"switchboard/media"
+	"switchboard/media/mediatest"
 	"switchboard/media/tone"
 	"switchboard/media/webrtcleg/internal/pionkit"
 )
@@ -217,25 +218,30 @@ func (b *Browser) send() {
 		payload [media.FrameSamples]byte
 		pkt     = rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 1000, Timestamp: 50000}}
 	)
+	pace := mediatest.NewPacing(time.Now()) // catches up after a stall, as a browser's audio clock does
 	for {
 		select {
 		case <-tick.C:
 		case <-b.closing:
 			return
 		}
-		f := float64(b.freq.Load())
-		if f == 0 {
-			clear(pcm[:])
-		} else {
-			if sine.Freq != f {
-				sine = tone.Sine{Freq: f}
+		send, skip := pace.Due(time.Now())
+		pkt.Timestamp += uint32(skip) * media.FrameSamples
+		for range send {
+			f := float64(b.freq.Load())
+			if f == 0 {
+				clear(pcm[:])
+			} else {
+				if sine.Freq != f {
+					sine = tone.Sine{Freq: f}
+				}
+				sine.Fill(pcm[:])
 			}
-			sine.Fill(pcm[:])
+			pkt.Payload = media.Encode(b.codec, payload[:], pcm[:])
+			_ = b.track.WriteRTP(&pkt) // errors only while closing
+			pkt.SequenceNumber++
+			pkt.Timestamp += media.FrameSamples
 		}
-		pkt.Payload = media.Encode(b.codec, payload[:], pcm[:])
-		_ = b.track.WriteRTP(&pkt) // errors only while closing
-		pkt.SequenceNumber++
-		pkt.Timestamp += media.FrameSamples
 	}
 }
 
