@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"switchboard/events"
+	"switchboard/view"
 )
 
 // twoCalls logs a1 in and gives it call 1 (700 Hz, then held) and call 2
 // (1100 Hz, active).
-func twoCalls(t *testing.T, h *harness) (a1 *agentH, fc1, fc2 *fakeCall, cv1, cv2 CallView) {
+func twoCalls(t *testing.T, h *harness) (a1 *agentH, fc1, fc2 *fakeCall, cv1, cv2 view.Call) {
 	t.Helper()
 	a1 = h.login("a1")
 	fc1 = h.call("5000", freqCaller1)
@@ -36,7 +37,7 @@ func TestMute(t *testing.T) {
 	silent(t, "muted caller", fc.leg.heard(from, to))
 	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
 	h.waitEvent(events.CallMuted, func(e events.Event) bool { return e.Call == cv.ID })
-	if n := h.waitNote(a1, "call.updated", func(p any) bool { return p.(CallView).Muted }); n == nil {
+	if n := h.waitNote(a1, "call.updated", func(p any) bool { return p.(view.Call).Muted }); n == nil {
 		t.Error("no call.updated muted")
 	}
 	if _, err := h.c.Mute("a1", cv.ID, false); err != nil {

@@ -10,6 +10,7 @@ import (
 	"switchboard/media"
 	"switchboard/router"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // ApplyAgent creates or updates an agent; the change takes effect for the
@@ -173,20 +174,20 @@ func parseTarget(s string) target {
 
 // State is the admin console's live view: every agent with every call,
 // every queue with its waiting calls, every call.
-func (c *Core) State() FloorState {
+func (c *Core) State() view.Floor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.stateLocked()
 }
 
-func (c *Core) stateLocked() FloorState {
+func (c *Core) stateLocked() view.Floor {
 	now := c.now()
-	st := FloorState{Agents: []FloorAgent{}, Queues: []QueueView{}, Calls: []CallView{}, Parked: c.parkedLocked(),
+	st := view.Floor{Agents: []view.FloorAgent{}, Queues: []view.Queue{}, Calls: []view.Call{}, Parked: c.parkedLocked(),
 		Tasks: c.tasksLocked(liveTask)}
 	ids := slices.Sorted(maps.Keys(c.agents))
 	for _, id := range ids {
 		ag := c.agents[id]
-		fa := FloorAgent{AgentView: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag)}
+		fa := view.FloorAgent{Agent: c.agentViewLocked(ag), Calls: []view.Call{}, Reservations: c.reservationsLocked(ag)}
 		for _, cl := range ag.calls {
 			fa.Calls = append(fa.Calls, cl.stateView())
 		}
@@ -195,7 +196,7 @@ func (c *Core) stateLocked() FloorState {
 	qids := slices.Sorted(maps.Keys(c.queues))
 	for _, id := range qids {
 		q := c.queues[id]
-		v := QueueView{ID: q.ID, Name: q.Name, TimeoutSeconds: q.TimeoutSeconds, WrapupSeconds: q.WrapupSeconds,
+		v := view.Queue{ID: q.ID, Name: q.Name, TimeoutSeconds: q.TimeoutSeconds, WrapupSeconds: q.WrapupSeconds,
 			AllowBusyAgents: q.AllowBusyAgents, Priority: q.Priority}
 		if s, ok := c.rt.Queue(router.QueueID(id)); ok {
 			v.Waiting, v.Offered, v.Idle, v.Busy = s.Waiting, s.Offered, s.Idle, s.Busy
@@ -214,8 +215,8 @@ func (c *Core) stateLocked() FloorState {
 	return st
 }
 
-func (c *Core) reservationsLocked(ag *agentRT) []ReservationView {
-	out := []ReservationView{}
+func (c *Core) reservationsLocked(ag *agentRT) []view.Reservation {
+	out := []view.Reservation{}
 	for _, cl := range c.byRes {
 		if cl.resAg == ag {
 			exp := time.Time{}
@@ -226,7 +227,7 @@ func (c *Core) reservationsLocked(ag *agentRT) []ReservationView {
 		}
 	}
 	out = append(out, c.taskReservationsLocked(ag)...)
-	slices.SortFunc(out, func(a, b ReservationView) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b view.Reservation) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"switchboard/events"
+	"switchboard/view"
 )
 
 // The console paths that change live state (issue 20): removing an agent or
@@ -12,7 +13,7 @@ import (
 
 // talking puts a queue call to number through to the agent and returns it
 // with its call view once both sides hear each other.
-func (h *harness) talking(a *agentH, number string, freq float64) (*fakeCall, CallView) {
+func (h *harness) talking(a *agentH, number string, freq float64) (*fakeCall, view.Call) {
 	h.t.Helper()
 	fc := h.call(number, freq)
 	cv := h.accept(a, h.nextOffer(a))

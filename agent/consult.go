@@ -1,13 +1,17 @@
 package agent
 
-import "time"
+import (
+	"time"
+
+	"switchboard/view"
+)
 
 // What the softphone's call cards show beyond PROTOCOL §4 (issue 17): the
 // caller's name, when the call was held, the warm-transfer links between a
 // caller and its consult call, and queue names instead of ids.
 
 // cardView fills v's card fields from the call.
-func (cl *call) cardView(v *CallView) {
+func (cl *call) cardView(v *view.Call) {
 	if cl.state == stateHeld {
 		v.HeldAt = ts(cl.holdSince)
 	}

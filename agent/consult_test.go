@@ -2,6 +2,8 @@ package agent
 
 import (
 	"testing"
+
+	"switchboard/view"
 )
 
 // TestCardFields (issue 17 items 2 and 6): the login result names the
@@ -28,7 +30,7 @@ func TestCardFields(t *testing.T) {
 	if k.ConsultFor != cv.ID {
 		t.Errorf("consult call consult_for %q, want %q", k.ConsultFor, cv.ID)
 	}
-	var orig CallView
+	var orig view.Call
 	for _, c := range h.agentView("a1").Calls {
 		if c.ID == cv.ID {
 			orig = c

@@ -9,6 +9,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // lookupLocked finds an agent's own call.
@@ -27,13 +28,13 @@ func (c *Core) lookupLocked(agentID, callID string) (*agentRT, *call, error) {
 // Accept accepts an offer: the call goes onto the agent's switch as the
 // active call (the agent's other active call is held first) and, for a call
 // not answered yet, the trunk side is answered.
-func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, error) {
+func (c *Core) Accept(ctx context.Context, agentID, resID string) (view.Call, error) {
 	cl, v, needAnswer, err := c.acceptUnderLock(agentID, resID)
 	if fw, ok := err.(floorWait); ok {
 		cl, v, needAnswer, err = c.floorAcceptWait(ctx, fw)
 	}
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	c.log.Info("call accepted", "call", cl.id, "agent_id", agentID)
 	if needAnswer {
@@ -42,7 +43,7 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 				c.endCallLocked(cl, "answer_failed")
 				c.hangupLocked(cl, "answer_failed")
 			})
-			return CallView{}, fmt.Errorf("answer call %s: %w", cl.id, err)
+			return view.Call{}, fmt.Errorf("answer call %s: %w", cl.id, err)
 		}
 	}
 	return v, nil
@@ -51,16 +52,16 @@ func (c *Core) Accept(ctx context.Context, agentID, resID string) (CallView, err
 // acceptUnderLock is Accept's part under the lock (which it takes); it
 // returns the call, its view and whether the trunk side still needs
 // answering.
-func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, error) {
+func (c *Core) acceptUnderLock(agentID, resID string) (*call, view.Call, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.byRes[router.ReservationID(resID)]
 	ag := c.agents[agentID]
 	if ag == nil {
-		return nil, CallView{}, false, ErrUnknownAgent
+		return nil, view.Call{}, false, ErrUnknownAgent
 	}
 	if cl == nil || cl.resAg != ag {
-		return nil, CallView{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+		return nil, view.Call{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
 	}
 	if cl.floorTask != "" {
 		return c.floorAcceptLocked(ag, cl, resID)
@@ -68,7 +69,7 @@ func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, er
 	now := c.now()
 	if err := c.rt.Accept(router.ReservationID(resID), now); err != nil {
 		c.flushLocked()
-		return nil, CallView{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
+		return nil, view.Call{}, false, fmt.Errorf("reservation %s: %w", resID, ErrNotFound)
 	}
 	delete(c.byRes, cl.res)
 	cl.ringDur += now.Sub(cl.resAt)
@@ -77,7 +78,7 @@ func (c *Core) acceptUnderLock(agentID, resID string) (*call, CallView, bool, er
 	delete(c.queued, cl) // on an agent now: its queue wait is over
 	if err := c.attachLocked(ag, cl, media.StateHeld); err != nil {
 		c.flushLocked()
-		return nil, CallView{}, false, err
+		return nil, view.Call{}, false, err
 	}
 	c.startRecordingLocked(cl)
 	c.activateLocked(cl)
@@ -113,7 +114,7 @@ func (c *Core) Reject(agentID, resID string) error {
 }
 
 // Hold puts one of the agent's calls on hold.
-func (c *Core) Hold(agentID, callID string) (CallView, error) {
+func (c *Core) Hold(agentID, callID string) (view.Call, error) {
 	return c.callOp(agentID, callID, func(cl *call) error {
 		if cl.state == stateRinging && cl.direction == "outbound" {
 			return fmt.Errorf("call %s is still ringing: %w", cl.id, ErrState)
@@ -124,7 +125,7 @@ func (c *Core) Hold(agentID, callID string) (CallView, error) {
 }
 
 // Resume makes a held call the active one, holding the other (swap).
-func (c *Core) Resume(agentID, callID string) (CallView, error) {
+func (c *Core) Resume(agentID, callID string) (view.Call, error) {
 	return c.callOp(agentID, callID, func(cl *call) error {
 		if cl.state == stateRinging {
 			return fmt.Errorf("call %s is still ringing: %w", cl.id, ErrState)
@@ -135,7 +136,7 @@ func (c *Core) Resume(agentID, callID string) (CallView, error) {
 }
 
 // Mute makes the caller hear silence while the agent still hears them.
-func (c *Core) Mute(agentID, callID string, muted bool) (CallView, error) {
+func (c *Core) Mute(agentID, callID string, muted bool) (view.Call, error) {
 	return c.callOp(agentID, callID, func(cl *call) error {
 		if cl.muted == muted {
 			return nil
@@ -157,12 +158,12 @@ func (c *Core) Mute(agentID, callID string, muted bool) (CallView, error) {
 }
 
 // Hangup ends one of the agent's calls.
-func (c *Core) Hangup(agentID, callID string) (CallView, error) {
+func (c *Core) Hangup(agentID, callID string) (view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	c.endCallLocked(cl, "agent_hangup")
 	c.hangupLocked(cl, "agent_hangup")
@@ -203,7 +204,7 @@ func isDTMF(d rune) bool {
 
 // Merge joins calls of the agent into a conference: every merged caller
 // hears the agent and the others.
-func (c *Core) Merge(agentID string, callIDs []string) ([]CallView, error) {
+func (c *Core) Merge(agentID string, callIDs []string) ([]view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(callIDs) < 2 {
@@ -233,7 +234,7 @@ func (c *Core) Merge(agentID string, callIDs []string) ([]CallView, error) {
 		c.warnIf(ag.sw.SetState(cl.id, media.StateMerged), "switch refused state", "call", cl.id, "state", "merged")
 		cl.setState(stateActive, now)
 	}
-	out := make([]CallView, 0, len(cls))
+	out := make([]view.Call, 0, len(cls))
 	ids := make([]string, 0, len(cls))
 	for _, cl := range cls {
 		ids = append(ids, cl.id)
@@ -257,12 +258,12 @@ func containsCall(cls []*call, x *call) bool {
 }
 
 // WrapupDone ends the agent's wrap-up.
-func (c *Core) WrapupDone(agentID string) (AgentView, error) {
+func (c *Core) WrapupDone(agentID string) (view.Agent, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ag := c.agents[agentID]
 	if ag == nil {
-		return AgentView{}, ErrUnknownAgent
+		return view.Agent{}, ErrUnknownAgent
 	}
 	c.warnIf(c.rt.WrapupDone(router.AgentID(agentID), c.now()), "router refused wrap-up done", "agent_id", agentID)
 	c.flushLocked()
@@ -270,19 +271,19 @@ func (c *Core) WrapupDone(agentID string) (AgentView, error) {
 }
 
 // SetActivity changes the agent's activity.
-func (c *Core) SetActivity(agentID, activity string) (AgentView, error) {
+func (c *Core) SetActivity(agentID, activity string) (view.Agent, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	act, custom, err := c.resolveActivityLocked(activity)
 	if err != nil {
-		return AgentView{}, err
+		return view.Agent{}, err
 	}
 	ag := c.agents[agentID]
 	if ag == nil {
-		return AgentView{}, ErrUnknownAgent
+		return view.Agent{}, ErrUnknownAgent
 	}
 	if err := c.rt.SetActivity(router.AgentID(agentID), act, c.now()); err != nil {
-		return AgentView{}, err
+		return view.Agent{}, err
 	}
 	ag.activity = custom
 	c.flushLocked()
@@ -291,15 +292,15 @@ func (c *Core) SetActivity(agentID, activity string) (AgentView, error) {
 
 // callOp runs fn on one of the agent's calls under the lock and returns
 // the call's view.
-func (c *Core) callOp(agentID, callID string, fn func(cl *call) error) (CallView, error) {
+func (c *Core) callOp(agentID, callID string, fn func(cl *call) error) (view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	if err := fn(cl); err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	c.notifyCallLocked(cl)
 	return cl.view(), nil

@@ -9,18 +9,19 @@ import (
 
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // Dial places a call for an agent: to another agent's extension, into a
 // queue ("queue:<id>"), or to an outside number through the trunk. The
 // agent's active call is held first. The call is returned ringing; its
 // progress arrives as call.updated notifications.
-func (c *Core) Dial(ctx context.Context, agentID, to string) (CallView, error) {
+func (c *Core) Dial(ctx context.Context, agentID, to string) (view.Call, error) {
 	cl, err := c.startOutbound(agentID, to, "outbound", nil)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
-	return locked2(c, func() (CallView, error) { return cl.view(), nil })
+	return locked2(c, func() (view.Call, error) { return cl.view(), nil })
 }
 
 // startOutbound registers an outbound call of the agent toward to and

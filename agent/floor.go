@@ -9,6 +9,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // FloorRouter is the cluster's router (PROTOCOL §13). With one in Config,
@@ -221,7 +222,7 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 
 // floorQueueLocked adds this node's calls waiting for the floor in queue
 // id to its view (they are not in the core's own router).
-func (c *Core) floorQueueLocked(id string, v *QueueView, oldest *time.Time) {
+func (c *Core) floorQueueLocked(id string, v *view.Queue, oldest *time.Time) {
 	for _, cl := range c.byFloor {
 		if string(cl.floorSpec.Queue) != id {
 			continue
@@ -239,18 +240,18 @@ func (c *Core) floorQueueLocked(id string, v *QueueView, oldest *time.Time) {
 
 // floorAcceptLocked sends an agent's accept of a floor offer to the leader;
 // Accept waits for the leader's answer (floorAcceptWait).
-func (c *Core) floorAcceptLocked(ag *agentRT, cl *call, res string) (*call, CallView, bool, error) {
+func (c *Core) floorAcceptLocked(ag *agentRT, cl *call, res string) (*call, view.Call, bool, error) {
 	if cl.floorAcc != nil {
-		return nil, CallView{}, false, fmt.Errorf("reservation %s: accept already sent: %w", res, ErrState)
+		return nil, view.Call{}, false, fmt.Errorf("reservation %s: accept already sent: %w", res, ErrState)
 	}
 	ch := make(chan error, 1)
 	cl.floorAcc = ch
 	c.cfg.Floor.Accept(ag.cfg.ID, res)
-	return cl, CallView{}, false, floorWait{cl: cl, ch: ch}
+	return cl, view.Call{}, false, floorWait{cl: cl, ch: ch}
 }
 
 // floorAcceptWait waits for the leader's answer to an accept (at most 5 s).
-func (c *Core) floorAcceptWait(ctx context.Context, fw floorWait) (*call, CallView, bool, error) {
+func (c *Core) floorAcceptWait(ctx context.Context, fw floorWait) (*call, view.Call, bool, error) {
 	t := time.NewTimer(5 * time.Second)
 	defer t.Stop()
 	var err error
@@ -267,7 +268,7 @@ func (c *Core) floorAcceptWait(ctx context.Context, fw floorWait) (*call, CallVi
 		if fw.cl.floorAcc == fw.ch {
 			fw.cl.floorAcc = nil
 		}
-		return nil, CallView{}, false, err
+		return nil, view.Call{}, false, err
 	}
 	return fw.cl, fw.cl.view(), !fw.cl.answered, nil
 }

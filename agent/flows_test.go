@@ -50,7 +50,7 @@ func TestQueueCallToIdleAgent(t *testing.T) {
 	h.waitFor("agent free", func() bool { return h.agentView("a1").Load == 0 })
 	av := h.agentView("a1")
 	if !av.Wrapup || av.WrapupUntil == "" {
-		t.Errorf("after a support call: %+v, want wrap-up", av.AgentView)
+		t.Errorf("after a support call: %+v, want wrap-up", av.Agent)
 	}
 	e := h.waitEvent(events.CallEnded, func(e events.Event) bool { return e.Call == cv.ID })
 	if *e.WaitSeconds != 4 || *e.TalkSeconds != 10 || *e.HoldSeconds != 0 || *e.RingSeconds != 4 {

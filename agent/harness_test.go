@@ -16,6 +16,7 @@ import (
 	"switchboard/media/tone"
 	"switchboard/recordings"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // Party tones: callers 700 and 1100 Hz, agent a1 1500 Hz; a2 and a3 have
@@ -319,13 +320,13 @@ func (h *harness) waitNote(a *agentH, method string, match func(any) bool) any {
 }
 
 // nextOffer waits for the agent's next reservation.created.
-func (h *harness) nextOffer(a *agentH) ReservationView {
+func (h *harness) nextOffer(a *agentH) view.Reservation {
 	h.t.Helper()
-	var rv ReservationView
+	var rv view.Reservation
 	h.waitFor(a.id+" offer", func() bool {
 		ns := a.notes("reservation.created")
 		if len(ns) > a.seen {
-			rv = ns[a.seen].(ReservationView)
+			rv = ns[a.seen].(view.Reservation)
 			a.seen++
 			return true
 		}
@@ -342,7 +343,7 @@ func (h *harness) noOffer(a *agentH) {
 	}
 }
 
-func (h *harness) accept(a *agentH, rv ReservationView) CallView {
+func (h *harness) accept(a *agentH, rv view.Reservation) view.Call {
 	h.t.Helper()
 	v, err := h.c.Accept(h.t.Context(), a.id, rv.ID)
 	if err != nil {
@@ -372,18 +373,18 @@ func (a *agentH) callEnded(id string) (string, bool) {
 }
 
 // lastAgentNote is the last agent.updated the agent received.
-func (a *agentH) lastAgentNote() (AgentView, bool) {
+func (a *agentH) lastAgentNote() (view.Agent, bool) {
 	ns := a.notes("agent.updated")
 	if len(ns) == 0 {
-		return AgentView{}, false
+		return view.Agent{}, false
 	}
-	return ns[len(ns)-1].(AgentView), true
+	return ns[len(ns)-1].(view.Agent), true
 }
 
 // floor returns the admin view.
-func (h *harness) floor() FloorState { return h.c.State() }
+func (h *harness) floor() view.Floor { return h.c.State() }
 
-func (h *harness) agentView(id string) FloorAgent {
+func (h *harness) agentView(id string) view.FloorAgent {
 	h.t.Helper()
 	for _, a := range h.floor().Agents {
 		if a.ID == id {
@@ -391,10 +392,10 @@ func (h *harness) agentView(id string) FloorAgent {
 		}
 	}
 	h.t.Fatalf("agent %s not in State()", id)
-	return FloorAgent{}
+	return view.FloorAgent{}
 }
 
-func (h *harness) queueView(id string) QueueView {
+func (h *harness) queueView(id string) view.Queue {
 	h.t.Helper()
 	for _, q := range h.floor().Queues {
 		if q.ID == id {
@@ -402,7 +403,7 @@ func (h *harness) queueView(id string) QueueView {
 		}
 	}
 	h.t.Fatalf("queue %s not in State()", id)
-	return QueueView{}
+	return view.Queue{}
 }
 
 // callState is the state of a call of the agent ("" if it has no such call).

@@ -7,6 +7,7 @@ import (
 	"switchboard/media"
 	"switchboard/router"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // agentRT is an agent at run time: its configuration, its session (nil while
@@ -107,11 +108,11 @@ type call struct {
 	// agent, and what was measured when the call ended.
 	agentQBase   media.Quality
 	agentQLeg    BrowserLeg
-	finalQuality *QualityView
+	finalQuality *view.Quality
 }
 
-func (cl *call) view() CallView {
-	v := CallView{
+func (cl *call) view() view.Call {
+	v := view.Call{
 		ID: cl.id, State: cl.state, Muted: cl.muted, Direction: cl.direction, Kind: cl.kind,
 		Remote: cl.remote, Queue: cl.queue, StartedAt: ts(cl.created), MergedWith: []string{},
 		AnsweredAt: ts(cl.acceptedAt), Supervisor: cl.supervisorView(), Recording: cl.recordingState(),
@@ -132,9 +133,9 @@ func (cl *call) view() CallView {
 	return v
 }
 
-func (cl *call) reservationView(expires time.Time) ReservationView {
+func (cl *call) reservationView(expires time.Time) view.Reservation {
 	to := cl.dialled
-	return ReservationView{
+	return view.Reservation{
 		ID: string(cl.res), Call: cl.id, Kind: cl.kind, From: cl.remote, To: to, Queue: cl.queue,
 		ExpiresAt: ts(expires), Attributes: cl.attributes(),
 	}
@@ -173,8 +174,8 @@ func (cl *call) markAccepted(now time.Time) {
 }
 
 // agentView builds the Agent object from the router's snapshot.
-func (c *Core) agentViewLocked(ag *agentRT) AgentView {
-	v := AgentView{
+func (c *Core) agentViewLocked(ag *agentRT) view.Agent {
+	v := view.Agent{
 		ID: ag.cfg.ID, Name: ag.cfg.Name, Extension: ag.cfg.Extension, Capacity: ag.cfg.Capacity,
 		Queues: slices.Clone(ag.cfg.Queues), Activity: "offline", Role: ag.cfg.Role,
 	}

@@ -7,6 +7,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // Supervision (PROTOCOL §12): an agent with role "supervisor" monitors
@@ -25,12 +26,6 @@ import (
 // EventCallMonitored is published on each change: Detail {supervisor, mode}
 // ("off" when it stops); Agent is the monitored agent.
 const EventCallMonitored = "call.monitored"
-
-// SupervisorView is Call.supervisor (whisper and barge only).
-type SupervisorView struct {
-	Agent string `json:"agent"`
-	Mode  string `json:"mode"`
-}
 
 // MonitorResult answers call.monitor.
 type MonitorResult struct {
@@ -156,9 +151,9 @@ func (c *Core) monitoredLocked(cl *call, supervisor, mode string) {
 }
 
 // supervisorView is Call.supervisor: nil for listen (the agent is not told).
-func (cl *call) supervisorView() *SupervisorView {
+func (cl *call) supervisorView() *view.Supervisor {
 	if cl.mon == nil || cl.mon.mode == media.MonitorListen {
 		return nil
 	}
-	return &SupervisorView{Agent: cl.mon.sup.cfg.ID, Mode: cl.mon.mode.String()}
+	return &view.Supervisor{Agent: cl.mon.sup.cfg.ID, Mode: cl.mon.mode.String()}
 }

@@ -10,6 +10,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // Park (PROTOCOL §11): call.park takes an answered call off its agent into
@@ -76,15 +77,6 @@ func ParseParkSlots(s string) ([]string, error) {
 		return nil, fmt.Errorf("no slots")
 	}
 	return out, nil
-}
-
-// ParkedView is one entry of state.parked and park.updated.
-type ParkedView struct {
-	Slot  string `json:"slot"`
-	Call  string `json:"call"`
-	By    string `json:"by"`
-	Since string `json:"since"`
-	From  string `json:"from,omitempty"` // addition: the caller's number
 }
 
 // ParkResult answers call.park.
@@ -161,12 +153,12 @@ func (c *Core) Park(agentID, callID string) (ParkResult, error) {
 
 // Pickup gives the call parked in slot to the agent as its active call
 // (its own active call is held first).
-func (c *Core) Pickup(agentID, slot string) (CallView, error) {
+func (c *Core) Pickup(agentID, slot string) (view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl, err := c.pickupLocked(agentID, slot)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	return cl.view(), nil
 }
@@ -260,12 +252,12 @@ func (c *Core) parkDeadlineLocked(next time.Time, ok bool) (time.Time, bool) {
 }
 
 // parkedLocked is state.parked, by slot.
-func (c *Core) parkedLocked() []ParkedView {
-	out := make([]ParkedView, 0, len(c.parked))
+func (c *Core) parkedLocked() []view.Parked {
+	out := make([]view.Parked, 0, len(c.parked))
 	for _, p := range c.parked {
-		out = append(out, ParkedView{Slot: p.slot, Call: p.cl.id, By: p.by.cfg.ID, Since: ts(p.since), From: p.cl.remote})
+		out = append(out, view.Parked{Slot: p.slot, Call: p.cl.id, By: p.by.cfg.ID, Since: ts(p.since), From: p.cl.remote})
 	}
-	slices.SortFunc(out, func(a, b ParkedView) int { return strings.Compare(a.Slot, b.Slot) })
+	slices.SortFunc(out, func(a, b view.Parked) int { return strings.Compare(a.Slot, b.Slot) })
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/events"
+	"switchboard/view"
 )
 
 func TestParseParkSlots(t *testing.T) {
@@ -30,9 +31,9 @@ func parkSetup(s *setup) {
 	s.agents[0].Capacity = 1
 }
 
-func parkedOf(n any) []ParkedView {
+func parkedOf(n any) []view.Parked {
 	m, _ := n.(map[string]any)
-	p, _ := m["parked"].([]ParkedView)
+	p, _ := m["parked"].([]view.Parked)
 	return p
 }
 

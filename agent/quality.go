@@ -1,16 +1,10 @@
 package agent
 
-import "switchboard/media"
+import (
+	"switchboard/media"
 
-// QualityView is a call's audio quality per party (PROTOCOL §9 "Call
-// quality"): what the gateway received from the caller (the trunk leg) and
-// from the agent (the browser leg, counted from when the call reached the
-// agent), each combined with that party's RTCP reports. It rides on
-// call.ended events, call records and the live calls of the admin state.
-type QualityView struct {
-	Caller media.Quality `json:"caller"`
-	Agent  media.Quality `json:"agent"`
-}
+	"switchboard/view"
+)
 
 // qualityReporter is what a leg that measures its incoming stream offers
 // (rtpleg and the lean browser leg do; the pion engine does not).
@@ -43,11 +37,11 @@ func (cl *call) markAgentQualityLocked() {
 
 // qualityLocked measures the call now; nil when no leg measures anything.
 // Once the call has ended it returns what was measured at the end.
-func (cl *call) qualityLocked() *QualityView {
+func (cl *call) qualityLocked() *view.Quality {
 	if cl.finalQuality != nil {
 		return cl.finalQuality
 	}
-	var q QualityView
+	var q view.Quality
 	cq, okC := legQuality(cl.leg)
 	q.Caller = cq
 	okA := false
@@ -66,9 +60,9 @@ func (cl *call) qualityLocked() *QualityView {
 	return &q
 }
 
-// qualityOrNil keeps an absent quality out of JSON (a nil *QualityView in
+// qualityOrNil keeps an absent quality out of JSON (a nil *view.Quality in
 // an interface is not nil).
-func qualityOrNil(q *QualityView) any {
+func qualityOrNil(q *view.Quality) any {
 	if q == nil {
 		return nil
 	}
@@ -76,7 +70,7 @@ func qualityOrNil(q *QualityView) any {
 }
 
 // stateView is the call's view in the admin state: with its quality so far.
-func (cl *call) stateView() CallView {
+func (cl *call) stateView() view.Call {
 	v := cl.view()
 	v.Quality = cl.qualityLocked()
 	return v

@@ -7,6 +7,7 @@ import (
 	"switchboard/media/wavrec"
 	"switchboard/recordings"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // Recording (PROTOCOL §12): a call of a queue or an agent with record: true
@@ -152,16 +153,16 @@ func waitParts(wait []chan struct{}, d time.Duration) {
 
 // PauseRecording pauses the recording of one of the agent's calls (both
 // channels silence, for card numbers).
-func (c *Core) PauseRecording(agentID, callID string) (CallView, error) {
+func (c *Core) PauseRecording(agentID, callID string) (view.Call, error) {
 	return c.setRecordPaused(agentID, callID, true)
 }
 
 // ResumeRecording resumes a paused recording.
-func (c *Core) ResumeRecording(agentID, callID string) (CallView, error) {
+func (c *Core) ResumeRecording(agentID, callID string) (view.Call, error) {
 	return c.setRecordPaused(agentID, callID, false)
 }
 
-func (c *Core) setRecordPaused(agentID, callID string, paused bool) (CallView, error) {
+func (c *Core) setRecordPaused(agentID, callID string, paused bool) (view.Call, error) {
 	return c.callOp(agentID, callID, func(cl *call) error {
 		if cl.rec == nil || cl.ag == nil {
 			return fmt.Errorf("call %s is not recorded: %w", callID, ErrState)

@@ -11,6 +11,7 @@ import (
 	"switchboard/media/wavrec"
 	"switchboard/recordings"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // recordSetup records queue sales and agent a3, in a temp directory.
@@ -50,12 +51,12 @@ func TestRecordingQueueCall(t *testing.T) {
 	const n = 50
 	type seg struct {
 		name          string
-		do            func() CallView
+		do            func() view.Call
 		caller, agent bool
 		state         string
 	}
-	op := func(f func(a, c string) (CallView, error)) func() CallView {
-		return func() CallView {
+	op := func(f func(a, c string) (view.Call, error)) func() view.Call {
+		return func() view.Call {
 			v, err := f("a1", cv.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -64,7 +65,7 @@ func TestRecordingQueueCall(t *testing.T) {
 		}
 	}
 	segs := []seg{
-		{"talking", func() CallView { return cv }, true, true, RecordingOn},
+		{"talking", func() view.Call { return cv }, true, true, RecordingOn},
 		{"held", op(h.c.Hold), true, false, RecordingOn},
 		{"resumed", op(h.c.Resume), true, true, RecordingOn},
 		{"paused", op(h.c.PauseRecording), false, false, RecordingPaused},

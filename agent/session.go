@@ -8,6 +8,7 @@ import (
 	"switchboard/events"
 
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // Login authenticates an agent and binds conn as its session. A second
@@ -41,7 +42,7 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 			c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
 		}
 		c.flushLocked()
-		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
+		res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []view.Call{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
 			Tasks: c.agentTasksLocked(ag)}
 		res.HTTPToken = c.newTokenLocked(ag)
 		for _, cl := range ag.calls {

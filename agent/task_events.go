@@ -6,6 +6,7 @@ import (
 	"switchboard/events"
 	"switchboard/router"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // onTaskEventLocked acts on a router event about a task of any channel:
@@ -76,16 +77,16 @@ func (c *Core) wrapupEndedLocked(ag *agentRT, now time.Time) {
 	}
 }
 
-func (c *Core) taskReservationViewLocked(t *taskRT) ReservationView {
+func (c *Core) taskReservationViewLocked(t *taskRT) view.Reservation {
 	v := c.taskViewLocked(t)
-	return ReservationView{
+	return view.Reservation{
 		ID: string(t.res), Kind: "task", Queue: t.v.Queue, ExpiresAt: ts(t.resExp),
 		Attributes: v.Attributes, Task: &v,
 	}
 }
 
-func (c *Core) taskReservationsLocked(ag *agentRT) []ReservationView {
-	var out []ReservationView
+func (c *Core) taskReservationsLocked(ag *agentRT) []view.Reservation {
+	var out []view.Reservation
 	for _, t := range c.taskTab().byID {
 		if t.resAg == ag && t.res != "" {
 			out = append(out, c.taskReservationViewLocked(t))

@@ -8,6 +8,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // Transfer moves one of the agent's calls (PROTOCOL.md section 4,
@@ -22,7 +23,7 @@ import (
 //     bridged and the agent leaves both calls;
 //   - mode "cancel" (addition): the consult call ends and the agent gets the
 //     caller back.
-func (c *Core) Transfer(ctx context.Context, agentID, callID, to, mode string) (CallView, error) {
+func (c *Core) Transfer(ctx context.Context, agentID, callID, to, mode string) (view.Call, error) {
 	switch mode {
 	case "warm":
 		return c.warmTransfer(agentID, callID, to)
@@ -32,36 +33,36 @@ func (c *Core) Transfer(ctx context.Context, agentID, callID, to, mode string) (
 		return c.cancelTransfer(agentID, callID)
 	case "blind", "":
 	default:
-		return CallView{}, fmt.Errorf("transfer mode %q: want blind, warm, complete or cancel: %w", mode, ErrBadTarget)
+		return view.Call{}, fmt.Errorf("transfer mode %q: want blind, warm, complete or cancel: %w", mode, ErrBadTarget)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ag, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	if !cl.answered || cl.state == stateRinging {
-		return CallView{}, fmt.Errorf("call %s is not answered: %w", callID, ErrState)
+		return view.Call{}, fmt.Errorf("call %s is not answered: %w", callID, ErrState)
 	}
 	var task router.Task
 	switch {
 	case strings.HasPrefix(to, "queue:"):
 		q := strings.TrimPrefix(to, "queue:")
 		if _, ok := c.queues[q]; !ok {
-			return CallView{}, fmt.Errorf("queue %q: %w", q, ErrBadTarget)
+			return view.Call{}, fmt.Errorf("queue %q: %w", q, ErrBadTarget)
 		}
 		task = router.Task{Kind: router.KindTransfer, Queue: router.QueueID(q)}
 	case c.byExt[to] != nil:
 		if c.byExt[to] == ag {
-			return CallView{}, fmt.Errorf("cannot transfer to yourself: %w", ErrBadTarget)
+			return view.Call{}, fmt.Errorf("cannot transfer to yourself: %w", ErrBadTarget)
 		}
 		task = router.Task{Kind: router.KindTransfer, TargetExtension: to}
 	case validNumber(to):
 		if c.cfg.Dialer == nil {
-			return CallView{}, ErrNoTrunk
+			return view.Call{}, ErrNoTrunk
 		}
 	default:
-		return CallView{}, fmt.Errorf("to %q: not an extension, queue:<id> or phone number: %w", to, ErrBadTarget)
+		return view.Call{}, fmt.Errorf("to %q: not an extension, queue:<id> or phone number: %w", to, ErrBadTarget)
 	}
 	v := c.leaveLocked(ag, cl, to)
 	if task.Kind == router.KindUnknown {
@@ -84,7 +85,7 @@ func (c *Core) Transfer(ctx context.Context, agentID, callID, to, mode string) (
 }
 
 // leaveLocked takes the agent off a call that goes on without it.
-func (c *Core) leaveLocked(ag *agentRT, cl *call, to string) CallView {
+func (c *Core) leaveLocked(ag *agentRT, cl *call, to string) view.Call {
 	c.releaseLocked(cl)
 	c.publishLocked(events.Event{Type: events.CallTransferred, Agent: ag.cfg.ID, Call: cl.id, To: to, Queue: cl.queue, Kind: cl.kind})
 	c.notifyLocked(ag, "call.ended", EndedView{ID: cl.id, Reason: "transferred"})
@@ -151,7 +152,7 @@ func (c *Core) bridgeLocked(a, b *call) {
 }
 
 // warmTransfer holds the caller and dials the target as a consult call.
-func (c *Core) warmTransfer(agentID, callID, to string) (CallView, error) {
+func (c *Core) warmTransfer(agentID, callID, to string) (view.Call, error) {
 	cl, err := locked2(c, func() (*call, error) {
 		_, cl, err := c.lookupLocked(agentID, callID)
 		if err == nil && (!cl.answered || cl.state == stateRinging) {
@@ -163,11 +164,11 @@ func (c *Core) warmTransfer(agentID, callID, to string) (CallView, error) {
 		return cl, err
 	})
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	k, err := c.startOutbound(agentID, to, "outbound", cl)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -179,22 +180,22 @@ func (c *Core) warmTransfer(agentID, callID, to string) (CallView, error) {
 
 // completeTransfer bridges the caller with the consulted party; the agent
 // leaves both calls.
-func (c *Core) completeTransfer(agentID, callID string) (CallView, error) {
+func (c *Core) completeTransfer(agentID, callID string) (view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ag, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	if cl.consultFor != nil { // the id of the consult call works too
 		cl = cl.consultFor
 	}
 	k := cl.consult
 	if k == nil || k.ended {
-		return CallView{}, fmt.Errorf("call %s has no consult call: %w", callID, ErrState)
+		return view.Call{}, fmt.Errorf("call %s has no consult call: %w", callID, ErrState)
 	}
 	if !k.answered {
-		return CallView{}, fmt.Errorf("consult call %s is not answered yet: %w", k.id, ErrState)
+		return view.Call{}, fmt.Errorf("consult call %s is not answered yet: %w", k.id, ErrState)
 	}
 	cl.consult, k.consultFor = nil, nil
 	v := c.leaveLocked(ag, cl, k.remote)
@@ -204,12 +205,12 @@ func (c *Core) completeTransfer(agentID, callID string) (CallView, error) {
 }
 
 // cancelTransfer ends the consult call and gives the agent the caller back.
-func (c *Core) cancelTransfer(agentID, callID string) (CallView, error) {
+func (c *Core) cancelTransfer(agentID, callID string) (view.Call, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, cl, err := c.lookupLocked(agentID, callID)
 	if err != nil {
-		return CallView{}, err
+		return view.Call{}, err
 	}
 	if cl.consultFor != nil {
 		cl = cl.consultFor
@@ -236,7 +237,7 @@ func (c *Core) AgentState(agentID string) (LoginResult, error) {
 	if ag == nil {
 		return LoginResult{}, ErrUnknownAgent
 	}
-	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []CallView{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
+	res := LoginResult{Agent: c.agentViewLocked(ag), Calls: []view.Call{}, Reservations: c.reservationsLocked(ag), Parked: c.parkedLocked(), QueueNames: c.queueNamesLocked(), GraceSeconds: c.graceSeconds(), Activities: c.activitiesLocked(),
 		Tasks: c.agentTasksLocked(ag)}
 	for _, cl := range ag.calls {
 		res.Calls = append(res.Calls, cl.view())

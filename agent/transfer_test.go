@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"switchboard/events"
+	"switchboard/view"
 )
 
 // Scenario 8a: blind transfer to another agent's extension.
@@ -85,7 +86,7 @@ func TestBlindTransferToQueue(t *testing.T) {
 }
 
 // warmSetup: a1 talks to a caller and consults a2.
-func warmSetup(t *testing.T, h *harness) (a1, a2 *agentH, fc *fakeCall, cv, k CallView) {
+func warmSetup(t *testing.T, h *harness) (a1, a2 *agentH, fc *fakeCall, cv, k view.Call) {
 	t.Helper()
 	a1 = h.login("a1")
 	a2 = h.login("a2")

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // ShortAbandonSeconds: callers who hang up sooner count in neither
@@ -44,47 +45,12 @@ type Queue struct {
 	SLSeconds int // 0 means store.DefaultSLSeconds
 }
 
-// Live is the part of the admin `state` the wallboard reads (the JSON
-// shape of agent.FloorState).
-type Live struct {
-	Agents []LiveAgent `json:"agents"`
-	Queues []LiveQueue `json:"queues"`
-	Calls  []LiveCall  `json:"calls"`
-	Parked []struct {
-		Call string `json:"call"`
-	} `json:"parked"`
-}
-
-// LiveAgent is an agent of the floor.
-type LiveAgent struct {
-	ID       string     `json:"id"`
-	Activity string     `json:"activity"`
-	Wrapup   bool       `json:"wrapup"`
-	Calls    []LiveCall `json:"calls"`
-}
-
-// LiveQueue is a queue of the floor.
-type LiveQueue struct {
-	ID                 string  `json:"id"`
-	Waiting            int     `json:"waiting"`
-	LongestWaitSeconds float64 `json:"longest_wait_seconds"`
-}
-
-// LiveCall is a call of the floor.
-type LiveCall struct {
-	ID         string `json:"id"`
-	State      string `json:"state"`
-	Queue      string `json:"queue"`
-	StartedAt  string `json:"started_at"`
-	AnsweredAt string `json:"answered_at"`
-}
-
 // Input is everything Compute reads.
 type Input struct {
 	Since   time.Time
 	Queues  []Queue
 	Records []store.CallRecord
-	Live    Live
+	Live    view.Floor // the admin `state`: queues waiting, agents, live calls
 }
 
 // QueueStats is one entry of Stats.Queues.
@@ -160,7 +126,7 @@ func Compute(in Input) Stats {
 	}
 	for _, lq := range in.Live.Queues {
 		if a := byID[lq.ID]; a != nil {
-			a.Waiting, a.LongestWaitSeconds = lq.Waiting, lq.LongestWaitSeconds
+			a.Waiting, a.LongestWaitSeconds = lq.Waiting, lq.LongestWaitSecs
 		}
 	}
 	for _, r := range in.Records {
@@ -239,8 +205,8 @@ func Compute(in Input) Stats {
 
 // liveCalls is every call of the floor once: the floor's list, plus any
 // agent call it lacks.
-func liveCalls(l Live) []LiveCall {
-	out := make([]LiveCall, 0, len(l.Calls))
+func liveCalls(l view.Floor) []view.Call {
+	out := make([]view.Call, 0, len(l.Calls))
 	seen := make(map[string]bool, len(l.Calls))
 	for _, c := range l.Calls {
 		if !seen[c.ID] {

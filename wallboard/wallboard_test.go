@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/store"
+	"switchboard/view"
 	"switchboard/wallboard"
 )
 
@@ -28,7 +29,7 @@ func TestQueueCounts(t *testing.T) {
 		name    string
 		sl      int
 		records []store.CallRecord
-		live    []wallboard.LiveCall
+		live    []view.Call
 		want    wallboard.QueueStats // ID, Name, SLSeconds filled in
 	}{
 		{name: "nothing", want: wallboard.QueueStats{ServiceLevel: 1}},
@@ -57,18 +58,18 @@ func TestQueueCounts(t *testing.T) {
 			want: wallboard.QueueStats{ServiceLevel: 1}},
 		{name: "duplicate record counts once", records: []store.CallRecord{rec("a", "remote hangup", 8, 0), rec("a", "remote hangup", 8, 0)},
 			want: wallboard.QueueStats{Offered: 1, Abandoned: 1, ServiceLevel: 0}},
-		{name: "live answered", live: []wallboard.LiveCall{{ID: "l", State: "active", Queue: "q", StartedAt: at(time.Hour), AnsweredAt: at(time.Hour + 30*time.Second)}},
+		{name: "live answered", live: []view.Call{{ID: "l", State: "active", Queue: "q", StartedAt: at(time.Hour), AnsweredAt: at(time.Hour + 30*time.Second)}},
 			want: wallboard.QueueStats{Offered: 1, Answered: 1, ServiceLevel: 0, AvgWaitSeconds: 30}},
-		{name: "live waiting, live before since", live: []wallboard.LiveCall{{ID: "l", State: "waiting", Queue: "q", StartedAt: at(time.Hour)},
+		{name: "live waiting, live before since", live: []view.Call{{ID: "l", State: "waiting", Queue: "q", StartedAt: at(time.Hour)},
 			{ID: "m", State: "active", Queue: "q", StartedAt: at(-time.Hour), AnsweredAt: at(-time.Minute)}},
 			want: wallboard.QueueStats{Offered: 1, ServiceLevel: 1}},
 		{name: "live and recorded counts as the record", records: []store.CallRecord{rec("a", "answered:agent_hangup", 2, 7)},
-			live: []wallboard.LiveCall{{ID: "a", State: "active", Queue: "q", StartedAt: at(time.Hour), AnsweredAt: at(time.Hour + time.Minute)}},
+			live: []view.Call{{ID: "a", State: "active", Queue: "q", StartedAt: at(time.Hour), AnsweredAt: at(time.Hour + time.Minute)}},
 			want: wallboard.QueueStats{Offered: 1, Answered: 1, AnsweredWithinSL: 1, ServiceLevel: 1, AvgWaitSeconds: 2, AvgTalkSeconds: 7}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := wallboard.Compute(wallboard.Input{Since: since, Queues: []wallboard.Queue{{ID: "q", Name: "Q", SLSeconds: tc.sl}},
-				Records: tc.records, Live: wallboard.Live{Calls: tc.live}})
+				Records: tc.records, Live: view.Floor{Calls: tc.live}})
 			want := tc.want
 			want.ID, want.Name, want.SLSeconds = "q", "Q", max(tc.sl, 20)
 			if len(got.Queues) != 1 || got.Queues[0] != want {
@@ -91,16 +92,16 @@ func TestScriptedFloor(t *testing.T) {
 		sales(rec("c6", "caller_hangup", 5, 0)),            // abandoned (5 s is not "within 5 s")
 		sales(rec("c7", "fallback_queue_timeout", 60, 0)),  // offered only
 	}
-	live := wallboard.Live{
-		Queues: []wallboard.LiveQueue{{ID: "sales", Waiting: 1, LongestWaitSeconds: 14.25}, {ID: "support", Waiting: 2, LongestWaitSeconds: 41.5}},
-		Agents: []wallboard.LiveAgent{
-			{ID: "a1", Activity: "available"},
-			{ID: "a2", Activity: "available", Calls: []wallboard.LiveCall{{ID: "L1", State: "active", Queue: "sales", StartedAt: at(2 * time.Hour), AnsweredAt: at(2*time.Hour + 8*time.Second)}}},
-			{ID: "a3", Activity: "break", Wrapup: true},
-			{ID: "a4", Activity: "available", Calls: []wallboard.LiveCall{{ID: "L4", State: "held", StartedAt: at(time.Hour)}, {ID: "L5", State: "ringing", StartedAt: at(time.Hour)}}},
-			{ID: "a5", Activity: "offline", Calls: []wallboard.LiveCall{{ID: "L6", State: "ringing", Queue: "support", StartedAt: at(time.Hour)}}},
+	live := view.Floor{
+		Queues: []view.Queue{{ID: "sales", Waiting: 1, LongestWaitSecs: 14.25}, {ID: "support", Waiting: 2, LongestWaitSecs: 41.5}},
+		Agents: []view.FloorAgent{
+			{Agent: view.Agent{ID: "a1", Activity: "available"}},
+			{Agent: view.Agent{ID: "a2", Activity: "available"}, Calls: []view.Call{{ID: "L1", State: "active", Queue: "sales", StartedAt: at(2 * time.Hour), AnsweredAt: at(2*time.Hour + 8*time.Second)}}},
+			{Agent: view.Agent{ID: "a3", Activity: "break", Wrapup: true}},
+			{Agent: view.Agent{ID: "a4", Activity: "available"}, Calls: []view.Call{{ID: "L4", State: "held", StartedAt: at(time.Hour)}, {ID: "L5", State: "ringing", StartedAt: at(time.Hour)}}},
+			{Agent: view.Agent{ID: "a5", Activity: "offline"}, Calls: []view.Call{{ID: "L6", State: "ringing", Queue: "support", StartedAt: at(time.Hour)}}},
 		},
-		Calls: []wallboard.LiveCall{
+		Calls: []view.Call{
 			{ID: "L1", State: "active", Queue: "sales", StartedAt: at(2 * time.Hour), AnsweredAt: at(2*time.Hour + 8*time.Second)},
 			{ID: "L2", State: "waiting", Queue: "sales", StartedAt: at(3 * time.Hour)},
 			{ID: "L3", State: "waiting", Queue: "support", StartedAt: at(3 * time.Hour)},
@@ -108,9 +109,7 @@ func TestScriptedFloor(t *testing.T) {
 			{ID: "L8", State: "parked", StartedAt: at(time.Hour)},
 		},
 	}
-	live.Parked = append(live.Parked, struct {
-		Call string `json:"call"`
-	}{"L8"})
+	live.Parked = append(live.Parked, view.Parked{Call: "L8"})
 	got := wallboard.Compute(wallboard.Input{Since: since, Records: records, Live: live,
 		Queues: []wallboard.Queue{{ID: "sales", Name: "Sales"}, {ID: "support", Name: "Support", SLSeconds: 30}}})
 	want := wallboard.Stats{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
+	"switchboard/view"
 )
 
 // The agent core speaks to the trunk, the browser legs and the admin
@@ -57,23 +59,25 @@ func (f leanFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg
 	return leg, answer, nil
 }
 
-// floor adapts the core to console.Floor. console may not import agent
-// (its deptest), so its Floor.State is the JSON-ready value as any; the
-// typed agent.FloorState is what gateway.metrics reads.
-// With -cluster, State adds a "cluster" member (cluster.go's ClusterView).
+// floor adapts the core to console.Floor and softphone.Floor (the admin
+// `state`, view.Floor). With -cluster, State adds the "cluster" member
+// (cluster.go's ClusterView).
 type floor struct {
 	core    *agent.Core
 	cluster *clusterNode // nil on a single node
 }
 
-func (f floor) State() any {
-	if f.cluster == nil {
-		return f.core.State()
+func (f floor) State() view.Floor {
+	st := f.core.State()
+	if f.cluster != nil {
+		var err error
+		if st.Cluster, err = json.Marshal(f.cluster.View()); err != nil {
+			// Only a floor time outside years 0-9999 fails; state goes
+			// out without the member.
+			f.cluster.log.Warn("state: cluster view", "err", err)
+		}
 	}
-	return struct {
-		agent.FloorState
-		Cluster ClusterView `json:"cluster"`
-	}{f.core.State(), f.cluster.View()}
+	return st
 }
 
 func (f floor) HangupCall(id string) error {

@@ -6,11 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/events"
 	"switchboard/router"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // floorSource is what the cluster wiring reads from this node: the core's
@@ -18,7 +18,7 @@ import (
 // leader's router is set up from it).
 type floorSource struct {
 	core interface {
-		State() agent.FloorState
+		State() view.Floor
 		NotifyCallEnded(agent, call, reason string) bool
 		floorCore
 	}

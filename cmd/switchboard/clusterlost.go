@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/events"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // lostNodeKey is the Detail key of a call.ended that reports a call of a
@@ -116,13 +116,13 @@ func (fl *floorLink) ownLost(ctx context.Context) {
 }
 
 // liveCall is this node's live call id, if any.
-func (fl *floorLink) liveCall(id string) (agent.CallView, bool) {
+func (fl *floorLink) liveCall(id string) (view.Call, bool) {
 	for _, c := range fl.src.core.State().Calls {
 		if c.ID == id {
 			return c, true
 		}
 	}
-	return agent.CallView{}, false
+	return view.Call{}, false
 }
 
 // parseTime reads a wire time (events.TimeFormat), or def.

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // floorQueue bounds the facts the core has handed to the floor and the
@@ -89,7 +89,7 @@ type floorCore interface {
 	FloorAccepted(call, res, agent string) error
 	FloorFallback(call, reason string)
 	FloorWaiting() map[string]router.Task
-	SetActivity(agent, activity string) (agent.AgentView, error)
+	SetActivity(agent, activity string) (view.Agent, error)
 }
 
 // route acts on the leader's routing decisions for this node's calls and

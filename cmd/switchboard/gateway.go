@@ -29,6 +29,7 @@ import (
 	"switchboard/signaling/ws"
 	"switchboard/store"
 	"switchboard/store/sqlite"
+	"switchboard/view"
 	"switchboard/web"
 	"switchboard/web/adminui"
 	"switchboard/web/phoneui"
@@ -327,7 +328,7 @@ func (g *gateway) metrics() metrics.Snapshot {
 }
 
 // floorMetrics counts the admin state for /metrics.
-func floorMetrics(st agent.FloorState) metrics.Snapshot {
+func floorMetrics(st view.Floor) metrics.Snapshot {
 	s := metrics.Snapshot{AgentsByActivity: map[string]int{}, CallsByState: map[string]int{}, WaitingByQueue: map[string]int{}}
 	for _, a := range st.Agents {
 		s.AgentsByActivity[a.Activity]++

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 
-	"switchboard/agent"
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/metrics"
+	"switchboard/view"
 )
 
 // qualityBuffer is the event subscription's buffer for the quality
@@ -30,7 +30,7 @@ func observeQuality(ctx context.Context, sub *events.Subscription, q *metrics.Ca
 			if e.Type != events.CallEnded {
 				continue
 			}
-			qv, ok := e.Quality.(*agent.QualityView)
+			qv, ok := e.Quality.(*view.Quality)
 			if !ok || qv == nil {
 				continue
 			}

@@ -101,6 +101,15 @@ var (
 		"github.com/emiago/sipgo/...": "sipgo lives only in signaling/trunk",
 		"switchboard/agent":           "the orchestrator plugs in through Applier and Floor",
 	}
+	// View holds the protocol's JSON objects that agent builds and the
+	// signaling packages and the wallboard read: it stays below all of them.
+	View = Merge(StoreLeaf, map[string]string{
+		"switchboard/cluster/...":   "the cluster view is cmd's, passed as JSON",
+		"switchboard/router":        "views are what the core shows, not how it routes",
+		"switchboard/wallboard/...": "the wallboard reads views, not the reverse",
+		"switchboard/web/...":       "views know no HTTP",
+		"modernc.org/sqlite/...":    "views hold no persistence",
+	})
 	// Media is the media root and mediatest.
 	Media = Merge(MediaLeaf, NoPionWebRTC)
 	// WebRTCLeg is the pion engine (the oracle) and webrtclegtest.

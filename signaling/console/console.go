@@ -14,6 +14,7 @@ import (
 	"switchboard/signaling/authlimit"
 	"switchboard/signaling/ws"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // Applier receives configuration changes as soon as they are committed,
@@ -28,12 +29,11 @@ type Applier interface {
 	RemoveRoute(number string)
 }
 
-// Floor is the live state. State returns a JSON-ready value shaped
-// {agents: [Agent + calls], queues: [Queue + waiting], calls: [Call]}.
+// Floor is the live state: State is the `state` result (view.Floor).
 // HangupCall ends a call; for an unknown id it returns an error wrapping
 // ErrNoSuchCall.
 type Floor interface {
-	State() any
+	State() view.Floor
 	HangupCall(id string) error
 }
 

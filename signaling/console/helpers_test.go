@@ -17,6 +17,7 @@ import (
 	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
 	"switchboard/store/sqlite"
+	"switchboard/view"
 )
 
 const token = "test-token"
@@ -55,8 +56,8 @@ type fakeFloor struct {
 	hung []string
 }
 
-func (f *fakeFloor) State() any {
-	return map[string]any{"agents": []any{}, "queues": []any{}, "calls": []map[string]any{{"id": "c1", "state": "active"}}}
+func (f *fakeFloor) State() view.Floor {
+	return view.Floor{Agents: []view.FloorAgent{}, Queues: []view.Queue{}, Calls: []view.Call{{ID: "c1", State: "active"}}}
 }
 
 func (f *fakeFloor) HangupCall(id string) error {

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"switchboard/signaling/ws"
@@ -47,15 +46,7 @@ func (s *session) stats(ctx context.Context, p statsParams) (wallboard.Stats, er
 		return wallboard.Stats{}, s.fail("stats", err)
 	}
 	if f := s.c.cfg.Floor; f != nil {
-		// The floor's state is read through its JSON shape, so the console
-		// needs no agent types (and any Floor that speaks the shape works).
-		b, err := json.Marshal(f.State())
-		if err == nil {
-			err = json.Unmarshal(b, &in.Live)
-		}
-		if err != nil {
-			return wallboard.Stats{}, s.fail("stats", err)
-		}
+		in.Live = f.State()
 	}
 	return wallboard.Compute(in), nil
 }

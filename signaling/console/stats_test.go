@@ -9,31 +9,31 @@ import (
 	"switchboard/signaling/console"
 	"switchboard/signaling/ws"
 	"switchboard/store"
+	"switchboard/view"
 )
 
-type stateFloor struct{ state any }
+type stateFloor struct{ state view.Floor }
 
-func (f stateFloor) State() any                 { return f.state }
+func (f stateFloor) State() view.Floor          { return f.state }
 func (f stateFloor) HangupCall(id string) error { return console.ErrNoSuchCall }
 
 // TestStats: stats through the websocket, from stored records and the
 // floor's state, with exactly the contract's keys.
 func TestStats(t *testing.T) {
 	now := time.Now().UTC()
-	floor := stateFloor{map[string]any{
-		"agents": []any{
-			map[string]any{"id": "bob", "activity": "available", "wrapup": false, "calls": []any{
-				map[string]any{"id": "L1", "state": "active", "queue": "sales", "started_at": now.Add(-time.Minute).Format(time.RFC3339Nano),
-					"answered_at": now.Add(-50 * time.Second).Format(time.RFC3339Nano)}}},
-			map[string]any{"id": "ann", "activity": "break", "wrapup": true, "calls": []any{}},
+	l1 := view.Call{ID: "L1", State: "active", Queue: "sales", StartedAt: now.Add(-time.Minute).Format(time.RFC3339Nano),
+		AnsweredAt: now.Add(-50 * time.Second).Format(time.RFC3339Nano)}
+	floor := stateFloor{view.Floor{
+		Agents: []view.FloorAgent{
+			{Agent: view.Agent{ID: "bob", Activity: "available"}, Calls: []view.Call{l1}},
+			{Agent: view.Agent{ID: "ann", Activity: "break", Wrapup: true}, Calls: []view.Call{}},
 		},
-		"queues": []any{map[string]any{"id": "sales", "waiting": 1, "longest_wait_seconds": 33.5}},
-		"calls": []any{
-			map[string]any{"id": "L1", "state": "active", "queue": "sales", "started_at": now.Add(-time.Minute).Format(time.RFC3339Nano),
-				"answered_at": now.Add(-50 * time.Second).Format(time.RFC3339Nano)},
-			map[string]any{"id": "L2", "state": "waiting", "queue": "sales", "started_at": now.Add(-33 * time.Second).Format(time.RFC3339Nano)},
+		Queues: []view.Queue{{ID: "sales", Waiting: 1, LongestWaitSecs: 33.5}},
+		Calls: []view.Call{
+			l1,
+			{ID: "L2", State: "waiting", Queue: "sales", StartedAt: now.Add(-33 * time.Second).Format(time.RFC3339Nano)},
 		},
-		"parked": []any{},
+		Parked: []view.Parked{},
 	}}
 	e := newEnv(t, func(c *console.Config) { c.Floor = floor })
 	c := e.admin()

@@ -6,6 +6,7 @@ import (
 
 	"switchboard/events"
 	"switchboard/signaling/ws"
+	"switchboard/view"
 )
 
 // floor.subscribe (PROTOCOL §12): a supervisor's socket gets the admin
@@ -18,7 +19,7 @@ import (
 // Floor is the live floor a supervisor may watch: the admin state and
 // the hub's events.
 type Floor interface {
-	State() any
+	State() view.Floor
 	Subscribe(buffer int) *events.Subscription
 }
 

@@ -11,13 +11,14 @@ import (
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // testFloor is a Floor over a hub with a fixed state.
 type testFloor struct{ hub *events.Hub }
 
-func (f testFloor) State() any {
-	return map[string]any{"agents": []any{}, "queues": []any{}, "calls": []map[string]any{{"id": "c1", "state": "active"}}}
+func (f testFloor) State() view.Floor {
+	return view.Floor{Agents: []view.FloorAgent{}, Queues: []view.Queue{}, Calls: []view.Call{{ID: "c1", State: "active"}}}
 }
 
 func (f testFloor) Subscribe(n int) *events.Subscription { return f.hub.Subscribe(n) }

@@ -10,6 +10,7 @@ import (
 	"switchboard/agent"
 	"switchboard/signaling/authlimit"
 	"switchboard/signaling/ws"
+	"switchboard/view"
 )
 
 // Config configures the agent websocket.
@@ -187,7 +188,7 @@ func (ss *session) register() {
 	}))
 	m.Register("activity.set", ws.Typed(func(ctx context.Context, p struct {
 		Activity string `json:"activity"`
-	}) (agent.AgentView, error) {
+	}) (view.Agent, error) {
 		v, err := core.SetActivity(ss.agent(), p.Activity)
 		if errors.Is(err, agent.ErrBadTarget) {
 			return v, ws.InvalidParams("activity: must be available, unavailable, break, offline or a custom activity's id (activity.list)")
@@ -214,20 +215,20 @@ func (ss *session) register() {
 		}
 		return struct{}{}, toWS(core.Reject(ss.agent(), p.Reservation))
 	}))
-	callOps := map[string]func(a, c string) (agent.CallView, error){
+	callOps := map[string]func(a, c string) (view.Call, error){
 		"call.hold":   core.Hold,
 		"call.resume": core.Resume,
-		"call.mute":   func(a, c string) (agent.CallView, error) { return core.Mute(a, c, true) },
-		"call.unmute": func(a, c string) (agent.CallView, error) { return core.Mute(a, c, false) },
+		"call.mute":   func(a, c string) (view.Call, error) { return core.Mute(a, c, true) },
+		"call.unmute": func(a, c string) (view.Call, error) { return core.Mute(a, c, false) },
 		"call.hangup": core.Hangup,
 		// PROTOCOL §12: pause a recording for card numbers.
 		"call.record.pause":  core.PauseRecording,
 		"call.record.resume": core.ResumeRecording,
 	}
 	for name, op := range callOps {
-		m.Register(name, ws.Typed(func(ctx context.Context, p callParams) (agent.CallView, error) {
+		m.Register(name, ws.Typed(func(ctx context.Context, p callParams) (view.Call, error) {
 			if p.Call == "" {
-				return agent.CallView{}, ws.InvalidParams("call: required")
+				return view.Call{}, ws.InvalidParams("call: required")
 			}
 			v, err := op(ss.agent(), p.Call)
 			return v, toWS(err)
@@ -258,9 +259,9 @@ func (ss *session) register() {
 	}))
 	m.Register("call.pickup", ws.Typed(func(ctx context.Context, p struct {
 		Slot string `json:"slot"`
-	}) (agent.CallView, error) {
+	}) (view.Call, error) {
 		if p.Slot == "" {
-			return agent.CallView{}, ws.InvalidParams("slot: required")
+			return view.Call{}, ws.InvalidParams("slot: required")
 		}
 		v, err := core.Pickup(ss.agent(), p.Slot)
 		return v, toWS(err)
@@ -276,9 +277,9 @@ func (ss *session) register() {
 	}))
 	m.Register("call.dial", ws.Typed(func(ctx context.Context, p struct {
 		To string `json:"to"`
-	}) (agent.CallView, error) {
+	}) (view.Call, error) {
 		if p.To == "" {
-			return agent.CallView{}, ws.InvalidParams("to: required")
+			return view.Call{}, ws.InvalidParams("to: required")
 		}
 		v, err := core.Dial(ctx, ss.agent(), p.To)
 		return v, toWS(err)
@@ -287,9 +288,9 @@ func (ss *session) register() {
 		Call string `json:"call"`
 		To   string `json:"to"`
 		Mode string `json:"mode"`
-	}) (agent.CallView, error) {
+	}) (view.Call, error) {
 		if p.Call == "" {
-			return agent.CallView{}, ws.InvalidParams("call: required")
+			return view.Call{}, ws.InvalidParams("call: required")
 		}
 		if p.Mode == "" {
 			p.Mode = "blind"
@@ -297,25 +298,25 @@ func (ss *session) register() {
 		switch p.Mode {
 		case "blind", "warm":
 			if p.To == "" {
-				return agent.CallView{}, ws.InvalidParams("to: required for a " + p.Mode + " transfer")
+				return view.Call{}, ws.InvalidParams("to: required for a " + p.Mode + " transfer")
 			}
 		case "complete", "cancel":
 		default:
-			return agent.CallView{}, ws.InvalidParams("mode: must be blind, warm, complete or cancel")
+			return view.Call{}, ws.InvalidParams("mode: must be blind, warm, complete or cancel")
 		}
 		v, err := core.Transfer(ctx, ss.agent(), p.Call, p.To, p.Mode)
 		return v, toWS(err)
 	}))
 	m.Register("call.merge", ws.Typed(func(ctx context.Context, p struct {
 		Calls []string `json:"calls"`
-	}) ([]agent.CallView, error) {
+	}) ([]view.Call, error) {
 		if len(p.Calls) < 2 {
 			return nil, ws.InvalidParams("calls: two call ids required")
 		}
 		v, err := core.Merge(ss.agent(), p.Calls)
 		return v, toWS(err)
 	}))
-	m.Register("wrapup.done", ws.Typed(func(ctx context.Context, p callParams) (agent.AgentView, error) {
+	m.Register("wrapup.done", ws.Typed(func(ctx context.Context, p callParams) (view.Agent, error) {
 		v, err := core.WrapupDone(ss.agent())
 		return v, toWS(err)
 	}))

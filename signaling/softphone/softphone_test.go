@@ -14,6 +14,7 @@ import (
 	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
 	"switchboard/store/sqlite"
+	"switchboard/view"
 )
 
 // newServer runs the agent websocket on a real core and store with one
@@ -91,7 +92,7 @@ func TestLoginAndActivity(t *testing.T) {
 	if res.Agent.ID != "a1" || !res.Agent.Connected || res.Calls == nil {
 		t.Fatalf("login result %+v", res)
 	}
-	var av agent.AgentView
+	var av view.Agent
 	c.MustCall("activity.set", map[string]string{"activity": "available"}, &av)
 	if av.Activity != "available" {
 		t.Errorf("activity.set result %+v", av)
