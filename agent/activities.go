@@ -64,10 +64,7 @@ func (c *Core) activitiesLocked() []store.Activity {
 // activitiesUpdatedLocked sends activities.updated {activities} to every
 // logged-in agent, so the softphone's activity list follows the console.
 func (c *Core) activitiesUpdatedLocked() {
-	params := map[string]any{"activities": c.activitiesLocked()}
-	for _, ag := range c.agents {
-		c.notifyLocked(ag, "activities.updated", params)
-	}
+	c.notifyAllLocked("activities.updated", map[string]any{"activities": c.activitiesLocked()})
 }
 
 func customRouterActivity(a store.Activity) router.Activity {

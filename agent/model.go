@@ -205,6 +205,13 @@ func (c *Core) notifyLocked(ag *agentRT, method string, params any) {
 	}
 }
 
+// notifyAllLocked sends a notification to every logged-in agent.
+func (c *Core) notifyAllLocked(method string, params any) {
+	for _, ag := range c.agents {
+		c.notifyLocked(ag, method, params)
+	}
+}
+
 func (c *Core) notifyCallLocked(cl *call) {
 	if cl.ag != nil {
 		c.notifyLocked(cl.ag, "call.updated", cl.view())

@@ -263,10 +263,7 @@ func (c *Core) parkedLocked() []view.Parked {
 
 // parkUpdatedLocked sends park.updated {parked} to every logged-in agent.
 func (c *Core) parkUpdatedLocked() {
-	params := map[string]any{"parked": c.parkedLocked()}
-	for _, ag := range c.agents {
-		c.notifyLocked(ag, "park.updated", params)
-	}
+	c.notifyAllLocked("park.updated", map[string]any{"parked": c.parkedLocked()})
 }
 
 // isParkSlotLocked reports whether to is a parked slot's number (call.dial
