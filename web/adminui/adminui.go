@@ -14,7 +14,11 @@ var static embed.FS
 // order (a section's place in the navigation is its own order field). Adding
 // a section is a new file there plus one line here (README.md).
 var sections = []string{
+	"sections/forms.js", // not a section: the form helpers the sections wire their forms with
 	"sections/floor.js",
+	"sections/agents.js",
+	"sections/queues.js",
+	"sections/routes.js",
 	"sections/trunks.js",
 	"sections/workflows.js",
 	"sections/menus.js", // inside the workflows section

@@ -365,6 +365,26 @@
     }, (e) => showStatus(`delete ${label}: ${errText(e)}`, 'error'));
   }
 
+  // configTable redraws the table of a configuration list (agents, queues,
+  // routes): #LIST-count, and in #LIST-table a row per entry of state[list]
+  // sorted by its key (the field param) with n cells that fill(tr, entry)
+  // writes, then Edit (edit(key) loads the form) and Delete (two clicks:
+  // KIND.delete {[param]: key}). It returns the sorted entries.
+  function configTable(kind, list, param, n, edit, fill) {
+    const keyOf = (o) => String(o[param]);
+    const items = Object.values(state[list]).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    $(`#${list}-count`).textContent = `(${items.length})`;
+    keyedRows($(`#${list}-table tbody`), kind, items, keyOf, (key) => h('tr', { 'data-testid': kind + '-row' }, ...cells(n),
+      h('td', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'edit', 'data-testid': 'edit', onclick: () => edit(key) }, 'Edit'), ' ',
+        deleteButton(`${kind} ${key}`, async () => {
+          await client.request(kind + '.delete', { [param]: key });
+          delete state[list][key];
+          render();
+        }))), fill);
+    return items;
+  }
+
   // mmss is a length in seconds as m:ss (recordings, voicemail).
   const mmss = (secs) => {
     const n = Math.round(secs || 0);
@@ -390,46 +410,9 @@
     return true;
   }
 
-  function agentRowCells(n) {
+  // cells makes n empty table cells (a new row's, filled by setCells).
+  function cells(n) {
     return Array.from({ length: n }, () => h('td'));
-  }
-
-  function renderAgents() {
-    const agents = Object.values(state.agents).sort((a, b) => a.id.localeCompare(b.id));
-    $('#agents-count').textContent = `(${agents.length})`;
-    keyedRows($('#agents-table tbody'), 'agent', agents, (a) => a.id,
-      (id) => {
-        const tr = h('tr', { 'data-testid': 'agent-row' }, ...agentRowCells(8));
-        tr.append(h('td', { class: 'row-actions' },
-          h('button', { type: 'button', class: 'edit', 'data-testid': 'edit', onclick: () => editAgent(id) }, 'Edit'), ' ',
-          deleteButton(`agent ${id}`, async () => {
-            await client.request('agent.delete', { id });
-            delete state.agents[id];
-            render();
-          })));
-        return tr;
-      },
-      (tr, a) => {
-        const calls = Array.isArray(a.calls) ? a.calls : [];
-        const queues = Array.isArray(a.queues) ? a.queues : [];
-        tr.dataset.activity = a.activity || '';
-        tr.dataset.connected = a.connected ? 'yes' : 'no';
-        tr.dataset.calls = String(calls.length);
-        setCells(tr, [
-          h('span', { class: 'agent-id' }, a.id),
-          h('span', { class: 'agent-name' }, a.name || ''),
-          h('span', { class: 'agent-extension' }, a.extension || ''),
-          h('span', { class: 'agent-queues' }, queues.join(', ')),
-          [h('span', { class: `agent-activity activity-${a.activity || 'unknown'}` }, a.activity || '?'), a.wrapup ? h('span', { class: 'badge agent-wrapup' }, 'wrap-up') : null],
-          h('span', { class: 'agent-connected' }, a.connected ? 'yes' : 'no'),
-          h('span', { class: 'agent-load' }, `${a.load ?? 0}/${a.capacity ?? '?'}`),
-          h('ul', { class: 'agent-calls' }, ...calls.map((c) =>
-            h('li', { class: 'agent-call', dataset: { call: c.id, state: c.state || '' } },
-              stateBadge(c.state || '?'), ' ', c.remote || '', c.kind ? ` (${c.kind}${c.queue ? ' ' + c.queue : ''})` : '', ' ',
-              timer(c.started_at), c.muted ? h('span', { class: 'badge' }, 'muted') : null,
-              Array.isArray(c.merged_with) && c.merged_with.length ? h('span', { class: 'badge' }, 'merged') : null))),
-        ]);
-      });
   }
 
   function count(v) {
@@ -468,74 +451,12 @@
     return { waiting, oldest: oldest === null ? '' : new Date(oldest).toISOString(), idle, busy };
   }
 
-  function renderQueues() {
-    const queues = Object.values(state.queues).sort((a, b) => a.id.localeCompare(b.id));
-    $('#queues-count').textContent = `(${queues.length})`;
-    keyedRows($('#queues-table tbody'), 'queue', queues, (q) => q.id,
-      (id) => {
-        const tr = h('tr', { 'data-testid': 'queue-row' }, ...agentRowCells(10));
-        tr.append(h('td', { class: 'row-actions' },
-          h('button', { type: 'button', class: 'edit', 'data-testid': 'edit', onclick: () => editQueue(id) }, 'Edit'), ' ',
-          deleteButton(`queue ${id}`, async () => {
-            await client.request('queue.delete', { id });
-            delete state.queues[id];
-            render();
-          })));
-        return tr;
-      },
-      (tr, q) => {
-        const live = queueLive(q);
-        tr.dataset.waiting = String(live.waiting);
-        setCells(tr, [
-          h('span', { class: 'queue-id' }, q.id),
-          h('span', { class: 'queue-name' }, q.name || ''),
-          h('span', { class: 'queue-timeout' }, q.timeout_seconds ? `${q.timeout_seconds} s` : 'default'),
-          h('span', { class: 'queue-wrapup' }, q.wrapup_seconds ? `${q.wrapup_seconds} s` : '—'),
-          h('span', { class: 'queue-allow-busy' }, q.allow_busy_agents ? 'allowed' : 'no'),
-          h('span', { class: 'queue-priority' }, String(q.priority ?? 0)),
-          h('span', { class: 'queue-waiting' }, String(live.waiting)),
-          live.waiting > 0 && live.oldest ? h('span', { class: 'queue-longest' }, timer(live.oldest)) : h('span', { class: 'queue-longest' }, '—'),
-          h('span', { class: 'queue-idle' }, String(live.idle)),
-          h('span', { class: 'queue-busy' }, String(live.busy)),
-        ]);
-      });
-    // The agent form's queue checkboxes follow the queue list.
-    const box = $('#agent-queues');
-    const checked = new Set($$('input[name=queues]:checked', box).map((i) => i.value));
-    const have = $$('input[name=queues]', box).map((i) => i.value).join(',');
-    if (have !== queues.map((q) => q.id).join(',')) {
-      box.replaceChildren(...(queues.length ? queues.map((q) =>
-        h('label', {}, h('input', { type: 'checkbox', name: 'queues', value: q.id, checked: checked.has(q.id) }), ' ', q.id)) : [h('span', { class: 'muted' }, 'no queues yet')]));
-    }
-  }
-
-  function renderRoutes() {
-    const routes = Object.values(state.routes).sort((a, b) => String(a.number).localeCompare(String(b.number)));
-    $('#routes-count').textContent = `(${routes.length})`;
-    keyedRows($('#routes-table tbody'), 'route', routes, (r) => String(r.number),
-      (number) => h('tr', { 'data-testid': 'route-row' }, h('td'), h('td'), h('td', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'edit', 'data-testid': 'edit', onclick: () => editRoute(number) }, 'Edit'), ' ',
-        deleteButton(`route ${number}`, async () => {
-          await client.request('route.delete', { number });
-          delete state.routes[number];
-          render();
-        }))),
-      (tr, r) => setCells(tr, [h('span', { class: 'route-number' }, String(r.number)), h('span', { class: 'route-target' }, r.target || '')]));
-    const dl = $('#route-targets');
-    const opts = ['ivr:extension', 'echo', ...Object.keys(state.queues).map((q) => 'queue:' + q),
-      ...Object.values(state.agents).filter((a) => a.extension).map((a) => 'extension:' + a.extension)];
-    if (dl.dataset.opts !== opts.join(',')) {
-      dl.dataset.opts = opts.join(',');
-      dl.replaceChildren(...opts.map((o) => h('option', { value: o })));
-    }
-  }
-
   function renderCalls() {
     const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
     $('#calls-count').textContent = `(${calls.length})`;
     keyedRows($('#calls-table tbody'), 'call', calls, (c) => c.id,
       (id) => {
-        const tr = h('tr', { 'data-testid': 'call-row' }, ...agentRowCells(7));
+        const tr = h('tr', { 'data-testid': 'call-row' }, ...cells(7));
         // Hanging up a live call asks for a second click (issue 17 item 10).
         const b = armedButton('hangup danger', 'hangup', 'Hang up', 'Confirm hang up',
           () => client.request('call.hangup', { call: id }), (e) => showStatus(`hang up ${id}: ${errText(e)}`, 'error'));
@@ -558,12 +479,11 @@
   }
   for (const f of $$('input.table-filter')) f.addEventListener('input', applyFilters);
 
+  // render redraws the live calls, then each section (onRender hooks: the
+  // agents, queues and routes tables are sections/ files too), then applies
+  // the table filters.
   function render() {
-    renderQueues();
-    renderAgents();
-    renderRoutes();
     renderCalls();
-    applyFilters();
     for (const fn of renderHooks) {
       try {
         fn(state);
@@ -571,6 +491,7 @@
         console.error('section render', e);
       }
     }
+    applyFilters();
   }
 
   setInterval(() => {
@@ -595,270 +516,6 @@
     $('#events-count').textContent = `(${feed.children.length}${state.events > MAX_EVENTS ? ` of ${state.events}` : ''})`;
     scheduleRefresh(ev.type === 'config.changed');
   }
-
-  // ---- forms and validation errors ------------------------------------------
-
-  const ALIASES = {
-    queue: 'queues', queue_ids: 'queues', queueids: 'queues',
-    timeout: 'timeout_seconds', offer_timeout: 'timeout_seconds', wrapup: 'wrapup_seconds', wrap_up: 'wrapup_seconds',
-    allow_busy: 'allow_busy_agents', busy: 'allow_busy_agents', ext: 'extension', agent: 'id', route: 'number', dialled: 'number',
-  };
-
-  function fieldNames(form) {
-    return [...new Set($$('.field[data-field]', form).map((f) => f.dataset.field))];
-  }
-
-  // fieldFor finds which field of form a validation reason is about: data.field,
-  // then the text before ':' ("extension: 1001 already used"), then the first
-  // field named in the reason.
-  function fieldFor(form, err) {
-    const names = fieldNames(form);
-    const pick = (w) => {
-      if (!w) return '';
-      const k = String(w).toLowerCase().trim().replace(/\[.*$/, '').replace(/\s+/g, '_');
-      if (names.includes(k)) return k;
-      if (ALIASES[k] && names.includes(ALIASES[k])) return ALIASES[k];
-      return '';
-    };
-    let f = pick(err.data && err.data.field);
-    if (f) return f;
-    const reason = err.reason || err.message || '';
-    const colon = reason.indexOf(':');
-    if (colon > 0) f = pick(reason.slice(0, colon));
-    if (f) return f;
-    const words = reason.toLowerCase().split(/[^a-z0-9_]+/).filter(Boolean);
-    for (const w of words) {
-      f = pick(w);
-      if (f) return f;
-    }
-    return '';
-  }
-
-  function clearErrors(form) {
-    for (const el of $$('.field-error', form)) el.textContent = '';
-    for (const el of $$('[aria-invalid]', form)) el.removeAttribute('aria-invalid');
-    const fe = $('.form-error', form);
-    if (fe) fe.textContent = '';
-  }
-
-  function showFormError(form, err) {
-    const f = err.rpc && (err.code === -32602 || err.reason) ? fieldFor(form, err) : '';
-    if (f) {
-      $(`.field-error[data-field="${f}"]`, form).textContent = err.reason || err.message;
-      const input = $(`[name="${f}"]`, form);
-      if (input) {
-        input.setAttribute('aria-invalid', 'true');
-        input.focus();
-      }
-      return;
-    }
-    $('.form-error', form).textContent = errText(err);
-  }
-
-  function wireForm(form, build, method, after) {
-    formSubmit(form, build, async (params) => {
-      const res = await client.request(method, params);
-      after(res || params);
-      resetForm(form);
-    });
-  }
-
-  // formSubmit wires a section's form: typing clears that field's error;
-  // submit clears all, build(form) (may throw localError), then await
-  // run(params); errors are shown by field (showFormError) and the submit
-  // button is disabled meanwhile.
-  function formSubmit(form, build, run) {
-    form.addEventListener('input', (e) => {
-      const field = e.target.closest('.field');
-      const err = field && field.querySelector(':scope > .field-error');
-      if (err) err.textContent = '';
-      if (e.target.removeAttribute) e.target.removeAttribute('aria-invalid');
-    });
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      clearErrors(form);
-      let params;
-      try { params = build(form); } catch (err) { showFormError(form, err); return; }
-      const submit = $('button[type=submit]', form);
-      submit.disabled = true;
-      try { await run(params); } catch (err) { showFormError(form, err); } finally { submit.disabled = false; }
-    });
-  }
-
-  function localError(field, reason) {
-    return Object.assign(new Error(reason), { rpc: true, code: -32602, reason: `${field}: ${reason}`, data: { field } });
-  }
-
-  function intField(form, name, min) {
-    const v = form.elements[name].value.trim();
-    if (v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || (min !== undefined && n < min)) throw localError(name, `must be a whole number${min !== undefined ? ` ≥ ${min}` : ''}`);
-    return n;
-  }
-
-  function resetForm(form) {
-    form.reset();
-    clearErrors(form);
-    delete form.dataset.editing;
-    const id = form.elements.id || form.elements.number;
-    if (id) id.readOnly = false;
-    const mode = $('.form-mode', form);
-    // getAttribute: form.id is the form's <input name="id"> (issue 17 item 10).
-    const formID = form.getAttribute('id');
-    mode.textContent = { 'agent-form': 'Add agent', 'queue-form': 'Add queue', 'route-form': 'Add route' }[formID];
-    if (formID === 'agent-form') form.elements.password.placeholder = '';
-  }
-
-  function flash(sel) {
-    const tr = $(sel);
-    if (!tr) return;
-    tr.classList.remove('flash');
-    void tr.offsetWidth;
-    tr.classList.add('flash');
-  }
-
-  const agentForm = $('#agent-form');
-  wireForm(agentForm, (f) => {
-    const p = { id: f.elements.id.value.trim(), name: f.elements.name.value.trim(), extension: f.elements.extension.value.trim() };
-    if (!p.id) throw localError('id', 'required');
-    const pw = f.elements.password.value;
-    if (pw) p.password = pw;
-    const cap = intField(f, 'capacity', 1);
-    if (cap !== undefined) p.capacity = cap;
-    p.queues = $$('input[name=queues]:checked', f).map((i) => i.value);
-    for (const name of ['attributes', 'channels']) { // PROTOCOL §10, JSON objects
-      const v = f.elements[name].value.trim();
-      if (v === '') { // omitted keeps the stored value; a field emptied on edit clears it
-        if (f.dataset.editing) p[name] = {};
-        continue;
-      }
-      try { p[name] = JSON.parse(v); } catch (e) { throw localError(name, 'not valid JSON'); }
-      if (!p[name] || typeof p[name] !== 'object' || Array.isArray(p[name])) throw localError(name, 'must be a JSON object');
-    }
-    const mnb = intField(f, 'max_nonblocking', 1);
-    if (mnb !== undefined) p.max_nonblocking = mnb;
-    p.caller_id = f.elements.caller_id.value.trim(); // PROTOCOL §9-§12
-    p.role = f.elements.role.value;
-    p.voicemail = f.elements.voicemail.checked;
-    p.record = f.elements.record.checked;
-    return p;
-  }, 'agent.put', (a) => {
-    state.agents[a.id] = Object.assign({}, state.agents[a.id] || {}, a);
-    render();
-    flash(`#agents-table tr[data-agent="${CSS.escape(a.id)}"]`);
-    showStatus(`agent ${a.id} saved`);
-  });
-
-  function editAgent(id) {
-    const a = state.agents[id];
-    if (!a) return;
-    resetForm(agentForm);
-    agentForm.dataset.editing = id;
-    const el = agentForm.elements;
-    el.id.value = a.id;
-    el.id.readOnly = true;
-    el.name.value = a.name || '';
-    el.extension.value = a.extension || '';
-    el.capacity.value = a.capacity ?? '';
-    el.password.placeholder = 'unchanged';
-    const qs = new Set(a.queues || []);
-    for (const cb of $$('input[name=queues]', agentForm)) cb.checked = qs.has(cb.value);
-    el.attributes.value = a.attributes && Object.keys(a.attributes).length ? JSON.stringify(a.attributes) : '';
-    el.channels.value = a.channels && Object.keys(a.channels).length ? JSON.stringify(a.channels) : '';
-    el.max_nonblocking.value = a.max_nonblocking ?? '';
-    el.caller_id.value = a.caller_id || '';
-    el.role.value = a.role === 'supervisor' ? 'supervisor' : 'agent';
-    el.voicemail.checked = a.voicemail !== false; // default true
-    el.record.checked = !!a.record;
-    $('.form-mode', agentForm).textContent = `Edit agent ${id}`;
-    el.name.focus();
-  }
-
-  const queueForm = $('#queue-form');
-  wireForm(queueForm, (f) => {
-    const p = { id: f.elements.id.value.trim(), name: f.elements.name.value.trim() };
-    if (!p.id) throw localError('id', 'required');
-    const t = intField(f, 'timeout_seconds', 1);
-    if (t !== undefined) p.timeout_seconds = t;
-    const w = intField(f, 'wrapup_seconds', 0);
-    if (w !== undefined) p.wrapup_seconds = w;
-    const pr = intField(f, 'priority');
-    if (pr !== undefined) p.priority = pr;
-    const mw = intField(f, 'max_wait_seconds', 1);
-    if (mw !== undefined) p.max_wait_seconds = mw;
-    p.allow_busy_agents = f.elements.allow_busy_agents.checked;
-    p.target_workers = f.elements.target_workers.value.trim(); // PROTOCOL §10
-    p.order = f.elements.order.value;
-    p.simultaneous_tasks = f.elements.simultaneous_tasks.checked;
-    const sl = intField(f, 'sl_seconds', 1); // PROTOCOL §12
-    if (sl !== undefined) p.sl_seconds = sl;
-    p.record = f.elements.record.checked;
-    p.voicemail = f.elements.voicemail.checked;
-    return p;
-  }, 'queue.put', (q) => {
-    state.queues[q.id] = Object.assign({}, state.queues[q.id] || {}, q);
-    render();
-    flash(`#queues-table tr[data-queue="${CSS.escape(q.id)}"]`);
-    showStatus(`queue ${q.id} saved`);
-  });
-
-  function editQueue(id) {
-    const q = state.queues[id];
-    if (!q) return;
-    resetForm(queueForm);
-    queueForm.dataset.editing = id;
-    const el = queueForm.elements;
-    el.id.value = q.id;
-    el.id.readOnly = true;
-    el.name.value = q.name || '';
-    el.timeout_seconds.value = q.timeout_seconds ?? '';
-    el.wrapup_seconds.value = q.wrapup_seconds ?? '';
-    el.priority.value = q.priority ?? '';
-    el.max_wait_seconds.value = q.max_wait_seconds ?? '';
-    el.allow_busy_agents.checked = !!q.allow_busy_agents;
-    el.target_workers.value = q.target_workers || '';
-    el.order.value = q.order || 'fifo';
-    el.simultaneous_tasks.checked = !!q.simultaneous_tasks;
-    el.sl_seconds.value = q.sl_seconds ?? '';
-    el.record.checked = !!q.record;
-    el.voicemail.checked = !!q.voicemail;
-    $('.form-mode', queueForm).textContent = `Edit queue ${id}`;
-    el.name.focus();
-  }
-
-  const routeForm = $('#route-form');
-  wireForm(routeForm, (f) => {
-    const p = { number: f.elements.number.value.trim(), target: f.elements.target.value.trim() };
-    if (!p.number) throw localError('number', 'required');
-    if (!p.target) throw localError('target', 'required');
-    return p;
-  }, 'route.put', (r) => {
-    state.routes[String(r.number)] = r;
-    render();
-    flash(`#routes-table tr[data-route="${CSS.escape(String(r.number))}"]`);
-    showStatus(`route ${r.number} saved`);
-  });
-
-  async function editRoute(number) {
-    let r = state.routes[number];
-    try {
-      r = (await client.request('route.get', { number })) || r;
-    } catch (e) {
-      // route.get is optional: the table's copy will do.
-    }
-    if (!r) return;
-    resetForm(routeForm);
-    routeForm.elements.number.value = r.number;
-    routeForm.elements.number.readOnly = true;
-    routeForm.elements.target.value = r.target || '';
-    $('.form-mode', routeForm).textContent = `Edit route ${number}`;
-    routeForm.elements.target.focus();
-  }
-
-  $('#agent-new').addEventListener('click', () => resetForm(agentForm));
-  $('#queue-new').addEventListener('click', () => resetForm(queueForm));
-  $('#route-new').addEventListener('click', () => resetForm(routeForm));
 
   // ---- login ----------------------------------------------------------------
 
@@ -892,13 +549,11 @@
     client.start(saved);
   }
 
-  // Helpers for section files.
-  Object.assign(sbAdmin, { h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells,
-    deleteButton, armedButton, playWav, mmss, clearErrors, showFormError, localError, formSubmit });
+  // Helpers for section files (sections/forms.js adds the form helpers).
+  Object.assign(sbAdmin, { $, $$, h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells, cells,
+    deleteButton, armedButton, configTable, playWav, mmss, render });
 
-  // Core sections; the others are files under sections/ (adminui.go lists them).
-  sbAdmin.section({ id: 'agents', title: 'Agents', order: 20 });
-  sbAdmin.section({ id: 'queues', title: 'Queues', order: 30 });
-  sbAdmin.section({ id: 'routes', title: 'Routes', order: 40 });
+  // The events feed is app.js's; the other sections are files under
+  // sections/ (adminui.go lists them).
   sbAdmin.section({ id: 'events', title: 'Events', order: 90 });
 })();
