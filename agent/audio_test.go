@@ -27,8 +27,7 @@ func twoCalls(t *testing.T, h *harness) (a1 *agentH, fc1, fc2 *fakeCall, cv1, cv
 func TestMute(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	v, err := h.c.Mute("a1", cv.ID, true)
 	if err != nil || !v.Muted {
 		t.Fatalf("Mute = %+v, %v", v, err)
@@ -113,8 +112,7 @@ func TestHeldCallerHangsUp(t *testing.T) {
 		t.Errorf("load %d, want 1", av.Load)
 	}
 	// And the agent hanging up the held call (the swap back first).
-	fc3 := h.call("1001", freqCaller1)
-	cv3 := h.accept(a1, h.nextOffer(a1))
+	fc3, cv3 := h.answered(a1, "1001", freqCaller1)
 	_ = fc3
 	if _, err := h.c.Hangup("a1", cv2.ID); err != nil { // held now
 		t.Fatal(err)

@@ -15,8 +15,7 @@ import (
 // with its call view once both sides hear each other.
 func (h *harness) talking(a *agentH, number string, freq float64) (*fakeCall, view.Call) {
 	h.t.Helper()
-	fc := h.call(number, freq)
-	cv := h.accept(a, h.nextOffer(a))
+	fc, cv := h.answered(a, number, freq)
 	from, to := h.listen()
 	hearsOnly(h.t, "agent before", a.leg.heard(from, to), freq)
 	return fc, cv

@@ -18,8 +18,7 @@ func TestCardFields(t *testing.T) {
 	if got := a1.login.QueueNames; got["sales"] != "Sales" || got["support"] != "Support" {
 		t.Errorf("login queue_names = %v", got)
 	}
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	if cv.Queue != "sales" || cv.HeldAt != "" || cv.Consult != "" {
 		t.Errorf("accepted call %+v", cv)
 	}

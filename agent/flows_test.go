@@ -90,17 +90,14 @@ func TestQueueCallToIdleAgent(t *testing.T) {
 func TestWrapupTimer(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5001", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5001", freqCaller1)
 	fc.callerHangup()
 	h.waitFor("ended", func() bool { _, ok := a1.callEnded(cv.ID); return ok })
 	fc2 := h.call("5001", freqCaller2)
 	h.waitFor("answer", func() bool { return fc2.snap().answered })
-	h.clock.Add(29 * time.Second)
-	h.c.Advance()
+	h.advance(29 * time.Second)
 	h.noOffer(a1)
-	h.clock.Add(2 * time.Second)
-	h.c.Advance()
+	h.advance(2 * time.Second)
 	rv := h.nextOffer(a1)
 	if rv.From != fc2.from {
 		t.Errorf("offer %+v", rv)
@@ -115,8 +112,7 @@ func TestWrapupTimer(t *testing.T) {
 func TestSecondDirectCallAndSwap(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc1 := h.call("5000", freqCaller1)
-	cv1 := h.accept(a1, h.nextOffer(a1))
+	fc1, cv1 := h.answered(a1, "5000", freqCaller1)
 	fc2 := h.call("1001", freqCaller2)
 	rv2 := h.nextOffer(a1)
 	if rv2.Kind != "direct" || rv2.To != "1001" {
@@ -170,8 +166,7 @@ func TestSecondDirectCallAndSwap(t *testing.T) {
 func TestQueueCallWaitsForFreeAgent(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc1 := h.call("1001", freqCaller1) // a direct call keeps a1 busy
-	cv1 := h.accept(a1, h.nextOffer(a1))
+	fc1, cv1 := h.answered(a1, "1001", freqCaller1) // a direct call keeps a1 busy
 	fc2 := h.call("5000", freqCaller2)
 	h.waitFor("answer", func() bool { return fc2.snap().answered })
 	h.step(3)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -352,6 +353,22 @@ func (h *harness) accept(a *agentH, rv view.Reservation) view.Call {
 	return v
 }
 
+// advance moves the fake clock on by d and has the core act on what fell
+// due (Advance).
+func (h *harness) advance(d time.Duration) {
+	h.clock.Add(d)
+	h.c.Advance()
+}
+
+// answered places a call to number, the caller sending a tone of freq,
+// and has the agent accept the offer it gets: the fake caller and the
+// agent's view of the call.
+func (h *harness) answered(a *agentH, number string, freq float64) (*fakeCall, view.Call) {
+	h.t.Helper()
+	fc := h.call(number, freq)
+	return fc, h.accept(a, h.nextOffer(a))
+}
+
 // reservationEnded reports whether the agent was told the offer ended with
 // reason.
 func (a *agentH) reservationEnded(id, reason string) bool {
@@ -386,24 +403,23 @@ func (h *harness) floor() view.Floor { return h.c.State() }
 
 func (h *harness) agentView(id string) view.FloorAgent {
 	h.t.Helper()
-	for _, a := range h.floor().Agents {
-		if a.ID == id {
-			return a
-		}
-	}
-	h.t.Fatalf("agent %s not in State()", id)
-	return view.FloorAgent{}
+	return inState(h.t, "agent "+id, h.floor().Agents, func(a view.FloorAgent) bool { return a.ID == id })
 }
 
 func (h *harness) queueView(id string) view.Queue {
 	h.t.Helper()
-	for _, q := range h.floor().Queues {
-		if q.ID == id {
-			return q
-		}
+	return inState(h.t, "queue "+id, h.floor().Queues, func(q view.Queue) bool { return q.ID == id })
+}
+
+// inState is the element of the State() list s that match picks; it fails
+// t when there is none.
+func inState[T any](t testing.TB, what string, s []T, match func(T) bool) T {
+	t.Helper()
+	i := slices.IndexFunc(s, match)
+	if i < 0 {
+		t.Fatalf("%s not in State()", what)
 	}
-	h.t.Fatalf("queue %s not in State()", id)
-	return view.Queue{}
+	return s[i]
 }
 
 // callState is the state of a call of the agent ("" if it has no such call).

@@ -97,8 +97,7 @@ func TestIVR(t *testing.T) {
 func TestSessionTakeover(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	old := a1
 	n := h.connect("a1")
 	if !old.conn.isClosed() {
@@ -128,8 +127,7 @@ func TestDisconnectAndRelogin(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
 	a2 := h.login("a2")
-	fc1 := h.call("1001", freqCaller1)
-	cv1 := h.accept(a1, h.nextOffer(a1))
+	fc1, cv1 := h.answered(a1, "1001", freqCaller1)
 	// a2 is made busy so the queue call goes to a1.
 	h.call("1002", freqCaller2)
 	h.accept(a2, h.nextOffer(a2))
@@ -150,8 +148,7 @@ func TestDisconnectAndRelogin(t *testing.T) {
 	if st := h.callState("a1", cv1.ID); st != "held" {
 		t.Errorf("call %q, want held", st)
 	}
-	h.clock.Add(20 * time.Second)
-	h.c.Advance()
+	h.advance(20 * time.Second)
 	n := h.login("a1")
 	if len(n.login.Calls) != 1 || n.login.Calls[0].ID != cv1.ID || n.login.Calls[0].State != "held" {
 		t.Errorf("login calls %+v", n.login.Calls)
@@ -189,8 +186,7 @@ func TestDisconnectReroutesOffer(t *testing.T) {
 func TestGraceOver(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fcd := h.call("1001", freqCaller2)
-	cvd := h.accept(a1, h.nextOffer(a1))
+	fcd, cvd := h.answered(a1, "1001", freqCaller2)
 	if _, err := h.c.Hold("a1", cvd.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -199,13 +195,11 @@ func TestGraceOver(t *testing.T) {
 	q := h.st.queues[0]
 	q.AllowBusyAgents = true
 	h.c.ApplyQueue(q)
-	fcq := h.call("5000", freqCaller1)
-	cvq := h.accept(a1, h.nextOffer(a1))
+	fcq, cvq := h.answered(a1, "5000", freqCaller1)
 	h.c.Disconnected("a1", a1.conn)
 	a2 := h.login("a2")
 	h.noOffer(a2)
-	h.clock.Add(31 * time.Second)
-	h.c.Advance()
+	h.advance(31 * time.Second)
 	rv := h.nextOffer(a2)
 	if rv.Call != cvq.ID {
 		t.Errorf("a2 offer %+v, want the requeued call %s", rv, cvq.ID)

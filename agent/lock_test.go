@@ -85,8 +85,7 @@ func TestInternalRingTimeout(t *testing.T) {
 func TestTransferRingTimeout(t *testing.T) {
 	h := newHarness(t, func(s *setup) { s.ring = 300 * time.Millisecond })
 	a := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a, h.nextOffer(a))
+	fc, cv := h.answered(a, "5000", freqCaller1)
 	if _, err := h.c.Transfer(t.Context(), "a1", cv.ID, "+33123456789", "blind"); err != nil {
 		t.Fatal(err)
 	}

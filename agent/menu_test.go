@@ -25,16 +25,24 @@ func menuHarness(t *testing.T, fallback string) *harness {
 	return h
 }
 
+// menuCall logs a1 in and places a call to the menu, once the caller
+// hears its prompt.
+func menuCall(t *testing.T, fallback string) (*harness, *agentH, *fakeCall) {
+	t.Helper()
+	h := menuHarness(t, fallback)
+	a1 := h.login("a1")
+	fc := h.call("8000", freqCaller1)
+	h.heardTone(fc, freqPromptMenu, "menu prompt")
+	return h, a1, fc
+}
+
 // IVR menus (PROTOCOL §10): the uploaded prompt plays; a valid digit
 // routes with the option's attributes and ivr {menu: digit}; a wrong digit
 // plays the invalid prompt and the menu prompt again; after retries the
 // fallback target takes the call, or goodbye and BYE without one.
 func TestMenu(t *testing.T) {
 	t.Run("valid digit", func(t *testing.T) {
-		h := menuHarness(t, "")
-		a1 := h.login("a1")
-		fc := h.call("8000", freqCaller1)
-		h.heardTone(fc, freqPromptMenu, "menu prompt")
+		h, a1, fc := menuCall(t, "")
 		fc.press("1")
 		rv := h.nextOffer(a1)
 		ivr, _ := rv.Attributes["ivr"].(map[string]any)
@@ -43,10 +51,7 @@ func TestMenu(t *testing.T) {
 		}
 	})
 	t.Run("wrong digit, then silence, then the fallback", func(t *testing.T) {
-		h := menuHarness(t, "queue:sales")
-		a1 := h.login("a1")
-		fc := h.call("8000", freqCaller1)
-		h.heardTone(fc, freqPromptMenu, "menu prompt")
+		h, a1, fc := menuCall(t, "queue:sales")
 		fc.press("5")
 		h.heardTone(fc, freqPromptInvalid, "not valid")
 		h.heardTone(fc, freqPromptMenu, "menu prompt again")
@@ -56,10 +61,7 @@ func TestMenu(t *testing.T) {
 		}
 	})
 	t.Run("no fallback: goodbye", func(t *testing.T) {
-		h := menuHarness(t, "")
-		a1 := h.login("a1")
-		fc := h.call("8000", freqCaller1)
-		h.heardTone(fc, freqPromptMenu, "menu prompt")
+		h, a1, fc := menuCall(t, "")
 		h.heardTone(fc, freqPromptGoodbye, "goodbye after two silent tries")
 		h.waitFor("BYE", func() bool { return fc.snap().hangups == 1 })
 		h.noOffer(a1)

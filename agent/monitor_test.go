@@ -23,8 +23,7 @@ func TestMonitorModes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	a1leg, a2leg := h.agents["a1"].leg, h.agents["a2"].leg
 
 	if _, err := h.c.Monitor("a3", cv.ID, "listen"); !errors.Is(err, ErrState) {
@@ -103,16 +102,14 @@ func TestMonitorHoldsOwnCall(t *testing.T) {
 	h := newHarness(t, supervisorSetup)
 	a1 := h.connect("a1")
 	a2 := h.login("a2")
-	own := h.call("5000", freqCaller2)
-	ov := h.accept(a2, h.nextOffer(a2))
+	own, ov := h.answered(a2, "5000", freqCaller2)
 	if _, err := h.c.SetActivity("a2", "unavailable"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.c.SetActivity("a1", "available"); err != nil {
 		t.Fatal(err)
 	}
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	if _, err := h.c.Monitor("a2", cv.ID, "listen"); err != nil {
 		t.Fatal(err)
 	}

@@ -18,11 +18,9 @@ func TestOfferTimeoutGoesToNextAgent(t *testing.T) {
 	fc := h.call("5000", freqCaller1)
 	rv := h.nextOffer(a1) // idle longest
 	h.noOffer(a2)
-	h.clock.Add(14 * time.Second)
-	h.c.Advance()
+	h.advance(14 * time.Second)
 	h.noOffer(a2)
-	h.clock.Add(time.Second)
-	h.c.Advance()
+	h.advance(time.Second)
 	if !a1.reservationEnded(rv.ID, "timeout") {
 		t.Errorf("a1 notes %v, want reservation.ended timeout", a1.notes("reservation.ended"))
 	}
@@ -97,8 +95,7 @@ func TestDirectRejectAndTimeout(t *testing.T) {
 
 	fc2 := h.call("1001", freqCaller2)
 	rv2 := h.nextOffer(a1)
-	h.clock.Add(61 * time.Second)
-	h.c.Advance()
+	h.advance(61 * time.Second)
 	h.waitFor("486 on timeout", func() bool { return fc2.snap().rejected == 486 })
 	if !a1.reservationEnded(rv2.ID, "timeout") {
 		t.Error("no reservation.ended timeout")

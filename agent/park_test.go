@@ -47,8 +47,7 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 	if _, err := h.c.SetActivity("a2", "unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	if _, err := h.c.Park("a1", "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Park(unknown) = %v", err)
 	}
@@ -112,16 +111,13 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 func TestParkTimeoutReturnsToParker(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("7000", freqCaller1) // extension:1001
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "7000", freqCaller1) // extension:1001
 	if _, err := h.c.Park("a1", cv.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Add(119 * time.Second)
-	h.c.Advance()
+	h.advance(119 * time.Second)
 	h.noOffer(a1)
-	h.clock.Add(time.Second)
-	h.c.Advance()
+	h.advance(time.Second)
 	rv := h.nextOffer(a1)
 	if rv.Kind != "park_return" || rv.Call != cv.ID {
 		t.Fatalf("offer after the timeout = %+v, want park_return of %s", rv, cv.ID)
@@ -152,8 +148,7 @@ func TestParkTimeoutReturnsToParker(t *testing.T) {
 func TestParkedCallerHangsUp(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("7000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "7000", freqCaller1)
 	if _, err := h.c.Park("a1", cv.ID); err != nil {
 		t.Fatal(err)
 	}

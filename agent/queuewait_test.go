@@ -19,13 +19,11 @@ func TestQueueMaxWait(t *testing.T) {
 	if q := h.queueView("sales"); q.Waiting != 1 {
 		t.Fatalf("queue %+v, want 1 waiting", q)
 	}
-	h.clock.Add(59 * time.Second)
-	h.c.Advance()
+	h.advance(59 * time.Second)
 	if q := h.queueView("sales"); q.Waiting != 1 {
 		t.Fatalf("after 59 s: queue %+v, want the call still waiting", q)
 	}
-	h.clock.Add(time.Second)
-	h.c.Advance()
+	h.advance(time.Second)
 	var seen bool
 	h.waitFor("announcement", func() bool {
 		pcm := fc.leg.heard(h.steps.now()-5, h.steps.now()+1)

@@ -119,8 +119,7 @@ func TestRecordingQueueCall(t *testing.T) {
 	}
 
 	// A call of an unrecorded queue: no recording, and pause is refused.
-	fc2 := h.call("5001", freqCaller1)
-	cv2 := h.accept(a1, h.nextOffer(a1))
+	fc2, cv2 := h.answered(a1, "5001", freqCaller1)
 	if cv2.Recording != RecordingOff {
 		t.Errorf("support call Call.recording = %q, want off", cv2.Recording)
 	}
@@ -142,8 +141,7 @@ func TestRecordingPerAgentPart(t *testing.T) {
 	h := newHarness(t, edit, func(s *setup) { s.agents[0].Record = true })
 	a1 := h.login("a1")
 	a3 := h.login("a3")
-	fc := h.call("7000", freqCaller1) // extension 1001: a1, not a queue call
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "7000", freqCaller1) // extension 1001: a1, not a queue call
 	h.step(30)
 	if _, err := h.c.Transfer(h.t.Context(), "a1", cv.ID, "1003", "blind"); err != nil {
 		t.Fatal(err)

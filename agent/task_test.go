@@ -174,13 +174,11 @@ func TestTaskCancelTimeoutRefusals(t *testing.T) {
 	h.waitFor("canceled record", func() bool { r, ok := h.st.record(tk.ID); return ok && r.Outcome == "canceled_canceled" })
 
 	to := h.createTask(store.TaskParams{Channel: "email", Queue: "support", TimeoutSeconds: 5})
-	h.clock.Add(4900 * time.Millisecond)
-	h.c.Advance()
+	h.advance(4900 * time.Millisecond)
 	if got := h.taskState(to.ID); got != store.TaskPending {
 		t.Fatalf("at 4.9 s %s, want pending", got)
 	}
-	h.clock.Add(100 * time.Millisecond)
-	h.c.Advance()
+	h.advance(100 * time.Millisecond)
 	if v, _ := h.c.Task(to.ID); v.State != store.TaskCanceled || v.Reason != "timeout" {
 		t.Fatalf("at 5 s %+v, want canceled (timeout)", v)
 	}

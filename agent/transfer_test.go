@@ -13,8 +13,7 @@ func TestBlindTransferToExtension(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
 	a2 := h.login("a2")
-	fc := h.call("1001", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "1001", freqCaller1)
 	v, err := h.c.Transfer(t.Context(), "a1", cv.ID, "1002", "blind")
 	if err != nil || v.State != "ended" {
 		t.Fatalf("Transfer = %+v, %v", v, err)
@@ -61,8 +60,7 @@ func TestBlindTransferToQueue(t *testing.T) {
 	a2 := h.login("a2")
 	h.call("1002", freqCaller2) // keeps a2 busy
 	cvb := h.accept(a2, h.nextOffer(a2))
-	fc := h.call("1001", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "1001", freqCaller1)
 	if _, err := h.c.Transfer(t.Context(), "a1", cv.ID, "queue:sales", "blind"); err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +217,7 @@ func TestDialQueue(t *testing.T) {
 func TestDialOutside(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	v, err := h.c.Dial(t.Context(), "a1", "+4930123456")
 	if err != nil {
 		t.Fatal(err)

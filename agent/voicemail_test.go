@@ -207,8 +207,7 @@ func TestVoicemailCauses(t *testing.T) {
 						t.Fatal(err)
 					}
 				} else {
-					h.clock.Add(61 * time.Second)
-					h.c.Advance()
+					h.advance(61 * time.Second)
 				}
 			case "busy":
 				a1 = h.login("a1")
@@ -338,8 +337,7 @@ func TestVoicemailOffAndQueueBox(t *testing.T) {
 	a2 := h.connect("a2")
 	q := h.call("5000", freqCaller2)
 	h.waitFor("queued", func() bool { return q.snap().answered })
-	h.clock.Add(30 * time.Second)
-	h.c.Advance()
+	h.advance(30 * time.Second)
 	h.recorderOf(q)
 	h.speak(60)
 	q.callerHangup()
@@ -428,8 +426,7 @@ func TestVoicemailBoxMethods(t *testing.T) {
 func TestVoicemailTransferAndInternalDial(t *testing.T) {
 	h, vs, dir := vmHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	cv := h.accept(a1, h.nextOffer(a1))
+	fc, cv := h.answered(a1, "5000", freqCaller1)
 	if _, err := h.c.Transfer(t.Context(), "a1", cv.ID, "1003", "blind"); err != nil {
 		t.Fatal(err)
 	}

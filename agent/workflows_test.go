@@ -23,11 +23,9 @@ func TestWorkflowCallEscalates(t *testing.T) {
 	a1 := h.login("a1")
 	h.call("5006", freqCaller1)
 	h.waitEvent(events.TaskCreated, func(events.Event) bool { return true })
-	h.clock.Add(2900 * time.Millisecond)
-	h.c.Advance()
+	h.advance(2900 * time.Millisecond)
 	h.noOffer(a1)
-	h.clock.Add(100 * time.Millisecond)
-	h.c.Advance()
+	h.advance(100 * time.Millisecond)
 	rv := h.nextOffer(a1)
 	if rv.Queue != "sales" {
 		t.Fatalf("offer %+v, want from sales", rv)

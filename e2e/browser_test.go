@@ -28,6 +28,14 @@ func (p *phonePage) wait(expr string, timeout time.Duration) {
 		`JSON.stringify(window.sb && window.sb.state && {conn: window.sb.state.connection, rtc: window.sb.state.rtc, err: window.sb.state.lastError})`)
 }
 
+// acceptToast waits for the one offer toast of kind ("queue", "direct")
+// and presses its Accept.
+func (p *phonePage) acceptToast(kind string) {
+	p.t.Helper()
+	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="`+kind+`"]').length === 1`, 10*time.Second)
+	webtest.Click(p.t, p.ctx, `#toasts .toast[data-kind="`+kind+`"] button.accept`)
+}
+
 // rows returns id -> state of the page's call list.
 func (p *phonePage) rows() map[string]string {
 	p.t.Helper()
@@ -80,20 +88,14 @@ func TestBrowserSoftphone(t *testing.T) {
 	row := func(id string) string { return `#calls .call-card[data-call="` + id + `"]` }
 
 	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/"))
-	webtest.WaitVisible(t, ctx, "#login-agent", 0)
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	phonetest.Login(t, ctx, "a1", "pw-a1")
 	p.wait(`window.sb.pc && window.sb.pc.connectionState === 'connected'`, 15*time.Second)
 	p.wait(`document.querySelector('#rtc-state').dataset.state === 'connected'`, 5*time.Second)
 	phonetest.GoAvailable(t, ctx) // passes the audio check, as an agent does
 
 	// A queue call: one toast, accepted; the page hears the caller.
 	c1 := g.dial(t, "5000", toneCaller1)
-	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
-	res1 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
-	webtest.Click(t, ctx, `.toast[data-reservation="`+res1+`"] button.accept`)
+	p.acceptToast("queue")
 	p.wait(`document.querySelectorAll('#toasts .toast').length === 0`, 5*time.Second)
 	p.wait(`document.querySelectorAll('#calls .call-card[data-state="active"]').length === 1`, 5*time.Second)
 	call1 := webtest.Eval[string](t, ctx, `document.querySelector('#calls .call-card[data-state="active"]').dataset.call`)
@@ -104,9 +106,7 @@ func TestBrowserSoftphone(t *testing.T) {
 
 	// A second (direct) call: a toast, accepted; call 1 is held.
 	p2 := g.dialAsync(t, "1001", toneCaller2)
-	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="direct"]').length === 1`, 10*time.Second)
-	res2 := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
-	webtest.Click(t, ctx, `.toast[data-reservation="`+res2+`"] button.accept`)
+	p.acceptToast("direct")
 	c2 := p2.wait(t)
 	p.wait(`document.querySelectorAll('#calls .call-card').length === 2`, 5*time.Second)
 	call2 := webtest.Eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#calls .call-card[data-call]')].map(r => r.dataset.call).find(id => id !== %q)`, call1))

@@ -159,10 +159,7 @@ func (a *agentClient) transfer(t *testing.T, call, to, mode string) callView {
 // the login result.
 func (g *gateway) relogin(t *testing.T, id string, toneHz float64) (*agentClient, loginResult) {
 	t.Helper()
-	a := &agentClient{ID: id, tne: toneHz}
-	a.WS = wstest.Dial(t, wstest.URL(g.HTTP, "/ws/agent"), nil)
-	var res loginResult
-	a.WS.MustCall("login", map[string]string{"agent": id, "password": "pw-" + id}, &res)
+	a, res := g.loginOnly(t, id, toneHz)
 	a.connect(t)
 	return a, res
 }

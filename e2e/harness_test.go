@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"switchboard/internal/repotest"
+	"switchboard/internal/waittest"
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
@@ -241,13 +242,7 @@ func (g *gateway) Logged(parts ...string) bool {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waittest.For(t, what, timeout, cond)
 }
 
 // admin opens an authenticated admin console connection.

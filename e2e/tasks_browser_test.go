@@ -29,8 +29,7 @@ func taskState(t *testing.T, g *gateway, id string) (state, agent string) {
 func (p *phonePage) acceptQueueCall(g *gateway, toneHz float64) (*caller, string) {
 	p.t.Helper()
 	c := g.dial(p.t, "5010", toneHz)
-	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
-	webtest.Click(p.t, p.ctx, `#toasts .toast[data-kind="queue"] button.accept`)
+	p.acceptToast("queue")
 	p.wait(`document.querySelectorAll('#calls .call-card[data-state="active"]').length === 1`, 5*time.Second)
 	id := webtest.Eval[string](p.t, p.ctx, `document.querySelector('#calls .call-card').dataset.call`)
 	p.matchesGateway(g, "a1", map[string]string{id: "active"})

@@ -224,19 +224,13 @@ func TestBrowserSoftphoneHTTPS(t *testing.T) {
 	if !webtest.Eval[bool](t, ctx, `window.isSecureContext && location.protocol === 'https:'`) {
 		t.Fatal("the page over HTTPS is not a secure context")
 	}
-	webtest.WaitVisible(t, ctx, "#login-agent", 0)
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	phonetest.Login(t, ctx, "a1", "pw-a1")
 	p.wait(`window.sb.pc && window.sb.pc.connectionState === 'connected'`, 15*time.Second)
 	p.wait(`window.sb.pc.getSenders().some(s => s.track && s.track.kind === 'audio' && s.track.readyState === 'live')`, 5*time.Second)
 	phonetest.GoAvailable(t, ctx) // passes the audio check, as an agent does
 
 	c := g.dial(t, "5000", toneCaller1)
-	p.wait(`document.querySelectorAll('#toasts .toast[data-kind="queue"]').length === 1`, 10*time.Second)
-	res := webtest.Eval[string](t, ctx, `document.querySelector('#toasts .toast').dataset.reservation`)
-	webtest.Click(t, ctx, `.toast[data-reservation="`+res+`"] button.accept`)
+	p.acceptToast("queue")
 	p.wait(`document.querySelectorAll('#calls .call-card[data-state="active"]').length === 1`, 5*time.Second)
 	p.wait(inboundAudio, 10*time.Second)
 	hearsPage(t, "caller (page over HTTPS)", c)

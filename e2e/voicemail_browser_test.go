@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
 
@@ -28,11 +29,7 @@ func TestBrowserVoicemail(t *testing.T) {
 	waitFor(t, 10*time.Second, "the first message", func() bool { return len(g.voicemailList(t, nil)) == 1 })
 
 	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/"))
-	webtest.WaitVisible(t, ctx, "#login-agent", 0)
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw-a1")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	phonetest.Login(t, ctx, "a1", "pw-a1")
 	p.wait(`document.querySelectorAll('#panel-voicemail li.voicemail[data-heard="no"]').length === 1`, 10*time.Second)
 	p.wait(`document.querySelector('#panel-voicemail').open && document.querySelector('#panel-voicemail summary').textContent === 'Voicemail (1 new)'`, 2*time.Second)
 	first := webtest.Eval[string](t, ctx, `document.querySelector('#panel-voicemail li.voicemail').dataset.id`)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/waittest"
 	"switchboard/media"
 	"switchboard/media/mediatest"
 	"switchboard/media/tone"
@@ -124,15 +125,5 @@ func TestPacerRealTime(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", timeout)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatal(t.Context().Err())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	waittest.For(t, "the condition", timeout, cond)
 }

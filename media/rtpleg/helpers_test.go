@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/waittest"
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
@@ -44,13 +45,7 @@ func openLeg(t testing.TB, p *Pool) *Leg {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waittest.For(t, what, timeout, cond)
 }
 
 // sdpOffer builds a plain offer toward addr with the given m= formats and

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchboard/events"
+	"switchboard/internal/waittest"
 	"switchboard/signaling/console"
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
@@ -141,15 +142,10 @@ func wantErr(t *testing.T, c *wstest.Client, method string, params any, code int
 	}
 }
 
+// waitFor polls cond until it holds, for 10 s at the most.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waittest.For(t, what, 10*time.Second, cond)
 }
 
 func isClosed(c *wstest.Client) bool {

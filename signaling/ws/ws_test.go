@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"switchboard/internal/waittest"
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
 )
@@ -84,15 +85,10 @@ func newServer(t *testing.T, cfg ws.Config, gate string) *server {
 
 func (s *server) url() string { return wstest.URL(s.srv.URL, "/") }
 
+// waitFor polls cond until it holds, for 10 s at the most.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waittest.For(t, what, 10*time.Second, cond)
 }
 
 func TestEchoAndNotifications(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
 
@@ -54,10 +55,7 @@ func servePhone(t *testing.T, fake *fakeGateway, mux *http.ServeMux) *httptest.S
 func loginPhone(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	webtest.Do(t, ctx, chromedp.Navigate(url))
-	webtest.SetValue(t, ctx, "#login-agent", "a1")
-	webtest.SetValue(t, ctx, "#login-password", "pw")
-	webtest.Click(t, ctx, "#login-submit")
-	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+	phonetest.Login(t, ctx, "a1", "pw")
 }
 
 // TestMicrophoneGate (issue 17 item 1, issue 12): without a working

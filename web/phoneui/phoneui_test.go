@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/deptest"
+	"switchboard/internal/waittest"
 	"switchboard/web/webtest"
 )
 
@@ -213,17 +214,7 @@ func TestSoftphone(t *testing.T) {
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("test ended waiting for %s", what)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	waittest.For(t, what, timeout, cond)
 }
 
 // TestSoftphoneAudio checks the page's WebRTC path against a pion answerer:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/sdp/v3"
 
+	"switchboard/internal/waittest"
 	"switchboard/media"
 	"switchboard/media/browserleg"
 )
@@ -87,16 +88,10 @@ func Connect(t testing.TB, e Engine, opts Options) (*Browser, Leg, []byte) {
 	return b, leg, answer
 }
 
-// WaitFor polls cond every 10 ms until it holds or timeout passes.
+// WaitFor polls cond until it holds or timeout passes (waittest.For).
 func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waittest.For(t, what, timeout, cond)
 }
 
 // Candidates returns the RTP (component 1) ICE candidate addresses of an SDP.

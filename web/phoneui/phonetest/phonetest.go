@@ -2,7 +2,7 @@
 // tests (web/webtest), for the tests of package phoneui and of e2e that
 // need an agent past them.
 //
-// [GoAvailable] chooses "available" in the page the way an agent does and,
+// [Login] signs in from the login form. [GoAvailable] chooses "available" in the page the way an agent does and,
 // when the page asks for the audio check first (issue 17: no going available
 // without a passed microphone and speaker check), passes it as an agent
 // would with Chromium's fake microphone: the level meter must move, the test
@@ -17,6 +17,17 @@ import (
 
 	"switchboard/web/webtest"
 )
+
+// Login signs in from the page's login form as agent with password and
+// waits until the page shows the phone view.
+func Login(t testing.TB, ctx context.Context, agent, password string) {
+	t.Helper()
+	webtest.WaitVisible(t, ctx, "#login-agent", 0)
+	webtest.SetValue(t, ctx, "#login-agent", agent)
+	webtest.SetValue(t, ctx, "#login-password", password)
+	webtest.Click(t, ctx, "#login-submit")
+	webtest.WaitVisible(t, ctx, "#phone-view", 0)
+}
 
 // GoAvailable sets the agent available from the page's activity control,
 // passing the audio check if the page opens it, and waits until the page
