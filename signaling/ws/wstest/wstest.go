@@ -11,16 +11,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"switchboard/signaling/ws"
+	"switchboard/signaling/ws/wsclient"
 )
 
 // Notification is a server-to-client message without id.
@@ -30,41 +27,22 @@ type Notification struct {
 }
 
 // Response is a raw JSON-RPC response.
-type Response struct {
-	ID     json.RawMessage `json:"id"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-		Data    *struct {
-			Reason string `json:"reason"`
-		} `json:"data"`
-	} `json:"error"`
-}
+type Response = wsclient.Response
 
-// Client is a test JSON-RPC client.
+// Client is a test JSON-RPC client: a wsclient.Client that fails t on a
+// message that is not JSON, hands notifications to a channel and returns
+// JSON-RPC errors as *ws.Error.
 type Client struct {
-	t    testing.TB
-	conn *websocket.Conn
-	next atomic.Int64
+	*wsclient.Client
+	t testing.TB
 
 	// Notifications carries every notification, in order. Buffer 4096; when
 	// full the reader blocks (tests that flood must drain it).
 	Notifications chan Notification
-
-	mu       sync.Mutex // guards following
-	pending  map[string]chan Response
-	closeErr error
-
-	writeMu sync.Mutex // serializes writes
-	done    chan struct{}
-	wg      sync.WaitGroup
 }
 
 // URL turns an httptest server URL (http://...) and a path into a ws:// URL.
-func URL(serverURL, path string) string {
-	return "ws" + strings.TrimPrefix(serverURL, "http") + path
-}
+func URL(serverURL, path string) string { return wsclient.URL(serverURL, path) }
 
 // Dial connects to url (ws://...) with optional headers (e.g. Origin) and
 // fails t on error.
@@ -102,147 +80,46 @@ func DialFrom(t testing.TB, url string, header http.Header, from string) (*Clien
 
 // start wraps an open connection in a Client and starts its reader.
 func start(t testing.TB, conn *websocket.Conn) *Client {
-	c := &Client{
-		t: t, conn: conn,
-		Notifications: make(chan Notification, 4096),
-		pending:       map[string]chan Response{},
-		done:          make(chan struct{}),
-	}
-	c.wg.Go(c.readLoop)
+	c := &Client{t: t, Notifications: make(chan Notification, 4096)}
+	c.Client = wsclient.New(conn, wsclient.Options{
+		OnNotify: func(method string, params json.RawMessage) {
+			c.Notifications <- Notification{Method: method, Params: params}
+		},
+		OnInvalid: func(data []byte) { t.Errorf("wstest: server sent invalid JSON %q", data) },
+	})
 	t.Cleanup(c.Close)
 	return c
 }
 
 // Close closes the connection and waits for the reader. Idempotent.
-func (c *Client) Close() {
-	_ = c.conn.Close()
-	c.wg.Wait()
-}
-
-// Done is closed when the connection has ended.
-func (c *Client) Done() <-chan struct{} { return c.done }
+func (c *Client) Close() { _ = c.Client.Close() } // the error is the socket's own close, of no interest to a test
 
 // CloseError returns the error that ended the connection (a
 // *websocket.CloseError carries the server's status code), or nil.
-func (c *Client) CloseError() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closeErr
-}
+func (c *Client) CloseError() error { return c.Err() }
 
 // CloseCode returns the close status the server sent, or -1.
 func (c *Client) CloseCode() int {
 	var ce *websocket.CloseError
-	if errors.As(c.CloseError(), &ce) {
+	if errors.As(c.Err(), &ce) {
 		return ce.Code
 	}
 	return -1
 }
 
-func (c *Client) readLoop() {
-	defer close(c.done)
-	for {
-		_, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.mu.Lock()
-			c.closeErr = err
-			for _, ch := range c.pending {
-				close(ch)
-			}
-			c.pending = map[string]chan Response{}
-			c.mu.Unlock()
-			return
-		}
-		var probe struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-			Params json.RawMessage `json:"params"`
-		}
-		if err := json.Unmarshal(data, &probe); err != nil {
-			c.t.Errorf("wstest: server sent invalid JSON %q", data)
-			continue
-		}
-		if probe.Method != "" && probe.ID == nil {
-			c.Notifications <- Notification{Method: probe.Method, Params: probe.Params}
-			continue
-		}
-		var r Response
-		if err := json.Unmarshal(data, &r); err != nil {
-			c.t.Errorf("wstest: bad response %q: %v", data, err)
-			continue
-		}
-		c.mu.Lock()
-		ch := c.pending[string(r.ID)]
-		delete(c.pending, string(r.ID))
-		if ch == nil {
-			ch = c.pending["null"] // answers to undecodable requests carry id null
-			delete(c.pending, "null")
-		}
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- r
-		}
-	}
-}
-
-// WriteRaw sends one text message as is.
-func (c *Client) WriteRaw(data []byte) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	return c.conn.WriteMessage(websocket.TextMessage, data)
-}
-
-// RawCall sends data and waits for the response carrying id (use "null" for
-// messages the server cannot attribute).
-func (c *Client) RawCall(ctx context.Context, id string, data []byte) (Response, error) {
-	ch := make(chan Response, 1)
-	c.mu.Lock()
-	c.pending[id] = ch
-	c.mu.Unlock()
-	if err := c.WriteRaw(data); err != nil {
-		return Response{}, err
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return Response{}, fmt.Errorf("connection closed: %w", c.CloseError())
-		}
-		return r, nil
-	case <-ctx.Done():
-		return Response{}, ctx.Err()
-	}
-}
-
 // Call sends a request and decodes its result into out (may be nil). A
 // JSON-RPC error is returned as *ws.Error.
 func (c *Client) Call(ctx context.Context, method string, params, out any) error {
-	id := strconv.FormatInt(c.next.Add(1), 10)
-	p, err := json.Marshal(params)
-	if err != nil {
-		return err
-	}
-	if params == nil {
-		p = nil
-	}
-	msg, err := ws.Encode(ws.Request{ID: json.RawMessage(id), Method: method, Params: p})
-	if err != nil {
-		return err
-	}
-	r, err := c.RawCall(ctx, id, msg)
-	if err != nil {
-		return err
-	}
-	if r.Error != nil {
-		e := &ws.Error{Code: r.Error.Code, Message: r.Error.Message}
-		if r.Error.Data != nil {
-			e.Reason = r.Error.Data.Reason
+	err := c.Client.Call(ctx, method, params, out)
+	var e *wsclient.Error
+	if errors.As(err, &e) {
+		we := &ws.Error{Code: e.Code, Message: e.Message}
+		if e.Data != nil {
+			we.Reason = e.Data.Reason
 		}
-		return e
+		return we
 	}
-	if out != nil {
-		return json.Unmarshal(r.Result, out)
-	}
-	return nil
+	return err
 }
 
 // MustCall is Call failing t on any error.
