@@ -14,15 +14,22 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
 
-// sharedJS is the JSON-RPC websocket client every page uses
-// (newRPCClient, RPCError), inlined before the page's own app.js.
-//
-//go:embed static/rpc.js
-var sharedJS []byte
+// rpcJS is the JSON-RPC websocket client every page uses (newRPCClient,
+// RPCError); domJS the DOM helpers (sbPage: h, errText, elapsed).
+var (
+	//go:embed static/rpc.js
+	rpcJS []byte
+	//go:embed static/dom.js
+	domJS []byte
+)
+
+// sharedJS goes before each page's own app.js, in the same script block.
+var sharedJS = slices.Concat(rpcJS, []byte("\n"), domJS)
 
 // Config describes one page.
 type Config struct {

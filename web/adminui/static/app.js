@@ -8,19 +8,7 @@
   const TOKEN_KEY = 'switchboard.adminToken';
   const MAX_EVENTS = 200;
 
-  function h(tag, attrs = {}, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k === 'dataset') Object.assign(el.dataset, v);
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else if (v === true) el.setAttribute(k, '');
-      else el.setAttribute(k, String(v));
-    }
-    for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-    return el;
-  }
+  const { h, errText, elapsed } = sbPage; // web/page/static/dom.js
 
   const state = {
     connection: 'idle',
@@ -103,12 +91,6 @@
   };
 
   // ---- status ---------------------------------------------------------------
-
-  function errText(err) {
-    if (!err) return 'unknown error';
-    if (err.rpc) return err.reason ? `${err.message}: ${err.reason}` : err.message;
-    return err.message || String(err);
-  }
 
   function showStatus(text, kind = 'info') {
     const box = $('#status');
@@ -282,16 +264,6 @@
   }
 
   // ---- rendering ------------------------------------------------------------
-
-  function elapsed(since) {
-    const t = Date.parse(since);
-    if (Number.isNaN(t)) return '';
-    const s = Math.max(0, Math.floor((Date.now() - t) / 1000));
-    const hh = Math.floor(s / 3600);
-    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-    const ss = String(s % 60).padStart(2, '0');
-    return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-  }
 
   function timer(since) {
     return h('span', { class: 'timer', dataset: { since: since || '' } }, elapsed(since));

@@ -6,20 +6,7 @@
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
-  // h builds an element: h('button', {class: 'x', dataset: {a: 1}, onclick}, 'text', child).
-  function h(tag, attrs = {}, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k === 'dataset') Object.assign(el.dataset, v);
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else if (v === true) el.setAttribute(k, '');
-      else el.setAttribute(k, String(v));
-    }
-    for (const c of children) if (c !== null && c !== undefined) el.append(c);
-    return el;
-  }
+  const { h, errText, elapsed } = sbPage; // web/page/static/dom.js
 
   const state = {
     connection: 'idle', // idle | connecting | open | reconnecting | closed
@@ -50,12 +37,6 @@
   sb.onConnection = (fn) => (sb.onConnection.hooks = sb.onConnection.hooks || []).push(fn);
 
   // ---- status area ------------------------------------------------------
-
-  function errText(err) {
-    if (!err) return 'unknown error';
-    if (err.rpc) return err.reason ? `${err.message}: ${err.reason}` : err.message;
-    return err.message || String(err);
-  }
 
   function showStatus(text, kind = 'info') {
     const box = $('#status');
@@ -552,16 +533,6 @@
     } else {
       delete state.heldSince[c.id];
     }
-  }
-
-  function elapsed(since) {
-    const t = Date.parse(since);
-    if (Number.isNaN(t)) return '';
-    const s = Math.max(0, Math.floor((Date.now() - t) / 1000));
-    const hh = Math.floor(s / 3600);
-    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-    const ss = String(s % 60).padStart(2, '0');
-    return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
   }
 
   // Parked calls of the floor (PROTOCOL §11): state.parked, rendered by the
