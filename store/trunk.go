@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -80,13 +81,8 @@ func NormalizeTrunk(t *Trunk) *ValidationError {
 	if t.Port < 0 || t.Port > 65535 {
 		return Invalid("port", "%d out of range 0..65535", t.Port)
 	}
-	t.Transport = strings.ToLower(t.Transport)
-	switch t.Transport {
-	case "":
-		t.Transport = "udp"
-	case "udp", "tcp", "tls":
-	default:
-		return Invalid("transport", "%q must be udp, tcp or tls", truncate(t.Transport))
+	if err := oneOf("transport", &t.Transport, "udp", "tcp", "tls"); err != nil {
+		return err
 	}
 	if e := checkToken("username", t.Username); e != nil {
 		return e
@@ -135,13 +131,8 @@ func NormalizeTrunk(t *Trunk) *ValidationError {
 		}
 		t.Allow[i] = p.String()
 	}
-	t.SRTP = strings.ToLower(t.SRTP)
-	switch t.SRTP {
-	case "":
-		t.SRTP = "off"
-	case "off", "optional", "required":
-	default:
-		return Invalid("srtp", "%q must be off, optional or required", truncate(t.SRTP))
+	if err := oneOf("srtp", &t.SRTP, "off", "optional", "required"); err != nil {
+		return err
 	}
 	if t.MaxCalls < 0 || t.MaxCalls > MaxTrunkCalls {
 		return Invalid("max_calls", "%d out of range 0..%d", t.MaxCalls, MaxTrunkCalls)
@@ -188,4 +179,18 @@ func CheckCallerID(s string) *ValidationError {
 		return Invalid("caller_id", "%q must be 1 to 64 digits, letters or +*#._- (+ only first)", truncate(s))
 	}
 	return nil
+}
+
+// oneOf lowercases *v and checks that it is one of values; empty means the
+// first, the default.
+func oneOf(field string, v *string, values ...string) *ValidationError {
+	*v = strings.ToLower(*v)
+	if *v == "" {
+		*v = values[0]
+	}
+	if slices.Contains(values, *v) {
+		return nil
+	}
+	last := len(values) - 1
+	return Invalid(field, "%q must be %s or %s", truncate(*v), strings.Join(values[:last], ", "), values[last])
 }

@@ -3,10 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
+	"strings"
+
 	"switchboard/store"
 )
 
@@ -58,25 +57,17 @@ func (s *SQLite) DeleteActivity(ctx context.Context, id string) error {
 
 // ListActivities returns the built-ins, then the custom activities by id.
 func (s *SQLite) ListActivities(ctx context.Context) ([]store.Activity, error) {
-	out := slices.Clone(store.BuiltInActivities)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, doc FROM activities ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list activities: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, doc string
-		if err := rows.Scan(&id, &doc); err != nil {
-			return nil, err
-		}
-		var a store.Activity
-		if err := json.Unmarshal([]byte(doc), &a); err != nil {
-			return nil, errors.Join(fmt.Errorf("activity %s: stored document", id), err)
-		}
+	var custom []store.Activity
+	err := listDocs(ctx, s.db, "activities", "id", "activity", func(id string, a store.Activity) error {
 		a.ID = id
-		out = append(out, a)
+		custom = append(custom, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	slices.SortFunc(custom, func(a, b store.Activity) int { return strings.Compare(a.ID, b.ID) })
+	return append(slices.Clone(store.BuiltInActivities), custom...), nil
 }
 
 var _ store.ActivityStore = (*SQLite)(nil)

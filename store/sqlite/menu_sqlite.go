@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -102,11 +101,7 @@ func (s *SQLite) DeleteMenu(ctx context.Context, id string) error {
 // ListMenus returns every menu, by id.
 func (s *SQLite) ListMenus(ctx context.Context) ([]store.Menu, error) {
 	out := []store.Menu{}
-	err := listRoutingDocs(ctx, s.db, "menus", "id", func(id string, doc []byte) error {
-		var m store.Menu
-		if err := json.Unmarshal(doc, &m); err != nil {
-			return fmt.Errorf("menu %s: stored document: %w", id, err)
-		}
+	err := listDocs(ctx, s.db, "menus", "id", "menu", func(id string, m store.Menu) error {
 		m.ID = id
 		out = append(out, m)
 		return nil
@@ -122,13 +117,9 @@ func (s *SQLite) ListMenus(ctx context.Context) ([]store.Menu, error) {
 // equal to target.
 func menusUsing(ctx context.Context, q querier, target, self string) ([]string, error) {
 	var out []string
-	err := listRoutingDocs(ctx, q, "menus", "id", func(id string, doc []byte) error {
+	err := listDocs(ctx, q, "menus", "id", "menu", func(id string, m store.Menu) error {
 		if id == self {
 			return nil
-		}
-		var m store.Menu
-		if err := json.Unmarshal(doc, &m); err != nil {
-			return fmt.Errorf("menu %s: stored document: %w", id, err)
 		}
 		for _, t := range m.Targets() {
 			if t == target {

@@ -66,6 +66,18 @@ func listRoutingDocs(ctx context.Context, q querier, table, key string, each fun
 	return rows.Err()
 }
 
+// listDocs calls each with the key and the document, decoded as a T, of
+// every row of table; kind names a row in errors.
+func listDocs[T any](ctx context.Context, q querier, table, key, kind string, each func(id string, v T) error) error {
+	return listRoutingDocs(ctx, q, table, key, func(id string, doc []byte) error {
+		var v T
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return fmt.Errorf("%s %s: stored document: %w", kind, id, err)
+		}
+		return each(id, v)
+	})
+}
+
 func putAgentRouting(ctx context.Context, tx *sql.Tx, a *store.Agent) error {
 	return putRoutingDoc(ctx, tx, "agent_routing", "agent_id", a.ID, a.AgentRouting)
 }
@@ -80,9 +92,9 @@ func getAgentRouting(ctx context.Context, q querier, a *store.Agent) error {
 }
 
 func listAgentRouting(ctx context.Context, q querier, agents []store.Agent, byID map[string]int) error {
-	err := listRoutingDocs(ctx, q, "agent_routing", "agent_id", func(id string, doc []byte) error {
+	err := listDocs(ctx, q, "agent_routing", "agent_id", "agent routing", func(id string, r store.AgentRouting) error {
 		if i, ok := byID[id]; ok {
-			return json.Unmarshal(doc, &agents[i].AgentRouting)
+			agents[i].AgentRouting = r
 		}
 		return nil
 	})
@@ -109,9 +121,9 @@ func listQueueRouting(ctx context.Context, qr querier, queues []store.Queue) err
 	for i, q := range queues {
 		byID[q.ID] = i
 	}
-	err := listRoutingDocs(ctx, qr, "queue_routing", "queue_id", func(id string, doc []byte) error {
+	err := listDocs(ctx, qr, "queue_routing", "queue_id", "queue routing", func(id string, r store.QueueRouting) error {
 		if i, ok := byID[id]; ok {
-			return json.Unmarshal(doc, &queues[i].QueueRouting)
+			queues[i].QueueRouting = r
 		}
 		return nil
 	})

@@ -123,11 +123,7 @@ var _ store.WorkflowStore = (*SQLite)(nil)
 // queue q.
 func workflowsUsing(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {
 	var out []string
-	err := listRoutingDocs(ctx, tx, "workflows", "id", func(id string, doc []byte) error {
-		var w store.Workflow
-		if err := json.Unmarshal(doc, &w); err != nil {
-			return fmt.Errorf("workflow %s: stored document: %w", id, err)
-		}
+	err := listDocs(ctx, tx, "workflows", "id", "workflow", func(id string, w store.Workflow) error {
 		for _, x := range w.Queues() {
 			if x == q {
 				out = append(out, "workflow "+id)
