@@ -74,11 +74,11 @@ func TestCallTimers(t *testing.T) {
 	row := `#calls .call-card[data-call="c1"]`
 	webtest.WaitVisible(t, ctx, row, 0)
 	timer := `document.querySelector('` + row + ` .call-timer').innerText`
-	webtest.WaitTrue(t, ctx, `/^00:0\d$/.test(`+timer+`)`, 5*time.Second, timer)
+	webtest.WaitTrue(t, ctx, `/^00:[0-5]\d$/.test(`+timer+`)`, 5*time.Second, timer)
 	webtest.Click(t, ctx, row+" button.hold")
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+row+`').dataset.state === 'held'`, 5*time.Second)
 	hold := `document.querySelector('` + row + ` .call-hold-timer')`
-	webtest.WaitTrue(t, ctx, hold+`.checkVisibility() && /^on hold 00:0\d$/.test(`+hold+`.innerText)`, 5*time.Second, hold+`.outerHTML`)
+	webtest.WaitTrue(t, ctx, hold+`.checkVisibility() && /^on hold 00:[0-5]\d$/.test(`+hold+`.innerText)`, 5*time.Second, hold+`.outerHTML`)
 	webtest.Click(t, ctx, row+" button.resume")
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+row+`').dataset.state === 'active' && !`+hold+`.checkVisibility()`, 5*time.Second, hold+`.outerHTML`)
 }
