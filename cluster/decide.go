@@ -43,8 +43,7 @@ func (f *Floor) decide(e router.Event) {
 		d.Expires = e.Expires
 		both(DecOffer)
 	case router.ReservationAccepted:
-		d.Type, d.To = DecAccepted, tn
-		f.out = append(f.out, d)
+		both(DecAccepted) // the agent's node puts the call on it; the caller's bridges to it
 	case router.ReservationRejected, router.ReservationTimeout, router.ReservationCanceled:
 		if d.Reason == "" {
 			d.Reason = map[router.EventType]string{router.ReservationRejected: "rejected", router.ReservationTimeout: "timeout"}[e.Type]

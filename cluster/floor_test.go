@@ -94,7 +94,7 @@ func TestFloorRoutesAcrossNodes(t *testing.T) {
 		t.Error("node a accepted an offer for an agent on node b")
 	}
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "b", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)))
-	expectDecisions(t, f, "accepted>a:c1/x@b")
+	expectDecisions(t, f, "accepted>b:c1/x@b", "accepted>a:c1/x@b")
 	// A second call is not offered to x (load 1): it waits.
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c2", Kind: "queue", Queue: "sales"}}, t0.Add(3*time.Second)))
 	expectDecisions(t, f)
@@ -180,8 +180,8 @@ func TestFloorNodeLost(t *testing.T) {
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "b", Reservation: d1[0].Reservation}, t0))
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "b", Task: &cluster.TaskFact{ID: "c2", Kind: "queue", Queue: "sales"}}, t0))
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "c", Task: &cluster.TaskFact{ID: "c5", Kind: "direct", Extension: "300"}}, t0))
-	d5 := expectDecisions(t, f, "accepted>a:c1/x@b", "offer>a:c2/y@a", "offer>b:c2/y@a", "offer>c:c5/z@c")
-	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "c", Reservation: d5[3].Reservation}, t0))
+	d5 := expectDecisions(t, f, "accepted>b:c1/x@b", "accepted>a:c1/x@b", "offer>a:c2/y@a", "offer>b:c2/y@a", "offer>c:c5/z@c")
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "c", Reservation: d5[4].Reservation}, t0))
 	expectDecisions(t, f, "accepted>c:c5/z@c")
 	// Node b dies: c1 (caller on a, agent x on b) ends on a with node_lost;
 	// c2 (caller on b) is withdrawn from y.
@@ -269,5 +269,30 @@ func TestFloorNodeLostLocalCall(t *testing.T) {
 	expectDecisions(t, f) // told once
 	if n := f.AgentNode("x"); n != "c" {
 		t.Errorf("x is on %q, want c", n)
+	}
+}
+
+// A call bridged between a (caller) and b (agent x) whose two halves are
+// in the dead nodes' ledgers: the caller's half is reported to the
+// survivors (with its record) and not told to x, whose node ends its own
+// half; the agent's half is told to x when it logs in again, and not
+// reported (the caller's node does that).
+func TestFloorCallsLostBridgedHalves(t *testing.T) {
+	f := newFloor(t)
+	f.Expect([]string{"a", "b", "c"}, t0)
+	for _, n := range []string{"a", "b", "c"} {
+		must(t, f.Apply(report(n, 7, nil), t0))
+	}
+	f.CallsLost("a", []cluster.LostCall{{ID: "a/c1", Agent: "x", Info: cluster.CallInfo{Kind: "queue", AgentNode: "b"}}})
+	ds := expectDecisions(t, f, "lost>b:a/c1/x node_lost", "lost>c:a/c1/x node_lost")
+	if !ds[0].Record || ds[1].Record || ds[0].Tell || ds[1].Tell {
+		t.Errorf("record/tell of the caller's half: %+v", ds)
+	}
+	f.CallsLost("b", []cluster.LostCall{{ID: "b/c7", Agent: "x", Info: cluster.CallInfo{Kind: "queue", CallerNode: "a"}}})
+	expectDecisions(t, f)
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "available"}, t0.Add(time.Second)))
+	ds = expectDecisions(t, f, "lost>c:b/c7/x node_lost")
+	if !ds[0].Tell {
+		t.Errorf("the agent's half told to x on c: %+v", ds[0])
 	}
 }

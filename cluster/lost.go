@@ -84,18 +84,24 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 // PutCall), to every surviving node (DecLost; the first stores the
 // record), and keeps each agent's for its next login (DecLost with Tell
 // to the node it logs in on, in this term; at once when it already has).
+// A call bridged between node and another node is reported by the
+// caller's node (the agent's half, Info.CallerNode, is only told to its
+// agent) and told by the agent's node (the caller's half, Info.AgentNode,
+// is not told).
 func (f *Floor) CallsLost(node string, calls []LostCall) {
 	survivors := slices.DeleteFunc(sortedKeys(f.reported), func(n string) bool { return n == node })
 	slices.SortFunc(calls, func(a, b LostCall) int { return strings.Compare(a.ID, b.ID) })
 	for _, c := range calls {
 		info := c.Info
 		d := Decision{Type: DecLost, Token: f.token, Task: c.ID, Agent: c.Agent, Node: node, Call: &info, Reason: ReasonNodeLost}
-		for i, s := range survivors {
-			d.To, d.Record = s, i == 0
-			f.out = append(f.out, d)
+		if info.CallerNode == "" || info.CallerNode == node {
+			for i, s := range survivors {
+				d.To, d.Record = s, i == 0
+				f.out = append(f.out, d)
+			}
 		}
 		agent := router.AgentID(c.Agent)
-		if agent == "" {
+		if agent == "" || info.AgentNode != "" && info.AgentNode != node {
 			continue
 		}
 		d.To, d.Record, d.Tell = "", false, true

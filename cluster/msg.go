@@ -55,6 +55,13 @@ type CallInfo struct {
 	To       string    `json:"to,omitempty"`
 	Started  time.Time `json:"started,omitzero"`  // the call arrived (or was dialled)
 	Answered time.Time `json:"answered,omitzero"` // an agent took it
+	// AgentNode is the agent's node when it is not the call's own: the
+	// caller was bridged to it. That node ends its half itself
+	// (DecNodeLost), so the agent is not told of the call again.
+	AgentNode string `json:"agent_node,omitempty"`
+	// CallerNode is set on the agent's half of a bridged call: the
+	// caller's node, which reports the call (its record included).
+	CallerNode string `json:"caller_node,omitempty"`
 }
 
 // TaskFact is a call that needs an agent (router.Task without Payload).
@@ -113,8 +120,9 @@ const (
 	// DecWithdraw: the offer Reservation ended unaccepted (Reason: timeout,
 	// rejected, canceled, or why it was rescinded); stop ringing.
 	DecWithdraw DecisionType = "withdraw"
-	// DecAccepted: to the task's node: bridge the caller of Task to Agent
-	// on AgentNode (over SIP and RTP when AgentNode is another node).
+	// DecAccepted: to the agent's node (put the call on Agent) and to the
+	// task's node when it is another one (bridge the caller of Task to
+	// Agent on AgentNode, over SIP and RTP).
 	DecAccepted DecisionType = "accepted"
 	// DecFallback: to the task's node: Task reaches no agent (Reason, as
 	// router's task.fallback).

@@ -227,9 +227,13 @@ func selectCarriers(cs []*carrier, number string) []*carrier {
 
 // allowed reports whether src may send INVITEs: the union of
 // Config.Allow, every carrier's Allow and the resolved addresses of
-// registering carriers; an empty union allows any source.
+// registering carriers; an empty union allows any source. A peer node's
+// address (SetPeers) is always allowed.
 func (t *Trunk) allowed(src netip.Addr) bool {
 	src = src.Unmap()
+	if t.isPeer(src) {
+		return true
+	}
 	empty := len(t.cfg.Allow) == 0
 	if slices.ContainsFunc(t.cfg.Allow, func(p netip.Prefix) bool { return p.Contains(src) }) {
 		return true

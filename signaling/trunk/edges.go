@@ -21,15 +21,6 @@ func (t *Trunk) pinUDPRoute(req *sip.Request) {
 	if req.Transport() != "UDP" {
 		return
 	}
-	pool := t.ua.TransportLayer().Pool("udp")
-	if pool == nil {
-		return
-	}
-	l := pool.Get(t.udp.LocalAddr().String())
-	if l == nil {
-		return
-	}
-	defer l.TryClose()
 	var uris []sip.Uri
 	for _, h := range req.GetHeaders("Record-Route") {
 		if rr, ok := h.(*sip.RecordRouteHeader); ok {
@@ -48,12 +39,7 @@ func (t *Trunk) pinUDPRoute(req *sip.Request) {
 		if port == 0 {
 			port = 5060
 		}
-		ap := netip.AddrPortFrom(ip.Unmap(), uint16(port))
-		if c := pool.Get(ap.String()); c == nil {
-			pool.Add(ap.String(), l)
-		} else {
-			c.TryClose() // Get took a reference
-		}
+		t.pinUDP(netip.AddrPortFrom(ip.Unmap(), uint16(port)))
 	}
 }
 

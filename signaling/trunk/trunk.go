@@ -121,6 +121,8 @@ type Trunk struct {
 
 	cmu      sync.Mutex          // guards following (never held with mu)
 	carriers map[string]*carrier // by Carrier.ID (carriers.go)
+
+	peers atomic.Pointer[[]netip.AddrPort] // the cluster's other nodes (peer.go)
 }
 
 // New binds UDP and TCP on cfg.Listen and returns a Trunk ready to Run.
