@@ -17,6 +17,24 @@ func benchPacket(c media.Codec, freq float64) *media.Packet {
 	return &media.Packet{Payload: media.Encode(c, make([]byte, media.FrameSamples), pcm), Codec: c}
 }
 
+// manualSwitch is a Switch on a Pacer that ticks only when told (Manual),
+// both closed at the end of tb, the switch first.
+func manualSwitch(tb testing.TB) (*media.Pacer, *media.Switch) {
+	p := media.NewPacer(media.PacerConfig{Manual: true})
+	tb.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
+	tb.Cleanup(func() {
+		if err := sw.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return p, sw
+}
+
 // BenchmarkFastPath forwards caller packets to the agent without decoding.
 func BenchmarkFastPath(b *testing.B) {
 	for _, tc := range []struct {
@@ -24,10 +42,7 @@ func BenchmarkFastPath(b *testing.B) {
 		agent, trunk media.Codec
 	}{{"same-codec", media.PCMU, media.PCMU}, {"PCMU-to-PCMA", media.PCMA, media.PCMU}} {
 		b.Run(tc.name, func(b *testing.B) {
-			p := media.NewPacer(media.PacerConfig{Manual: true})
-			defer p.Close()
-			sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-			defer sw.Close()
+			_, sw := manualSwitch(b)
 			var out mediatest.Counter
 			sw.SetAgent(&out, tc.agent)
 			in, err := sw.AddCall("c1", media.Discard, tc.trunk, media.StateActive)
@@ -54,10 +69,7 @@ func BenchmarkFastPath(b *testing.B) {
 func BenchmarkMix(b *testing.B) {
 	for _, parties := range []int{2, 8, 9} {
 		b.Run(itoa(parties)+"-parties", func(b *testing.B) {
-			p := media.NewPacer(media.PacerConfig{Manual: true})
-			defer p.Close()
-			sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-			defer sw.Close()
+			p, sw := manualSwitch(b)
 			var out mediatest.Counter
 			sw.SetAgent(&out, media.PCMU)
 			ins := []media.PacketWriter{sw.AgentInput()}
@@ -104,10 +116,7 @@ func itoa(n int) string { return string(rune('0'+n/10%10)) + string(rune('0'+n%1
 // survive decode → single-source mix → encode unchanged).
 func BenchmarkLatency(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
-		p := media.NewPacer(media.PacerConfig{Manual: true})
-		defer p.Close()
-		sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-		defer sw.Close()
+		_, sw := manualSwitch(b)
 		lat := make([]time.Duration, 0, 1<<16)
 		var sent time.Time
 		sw.SetAgent(media.PacketWriterFunc(func(*media.Packet) error {
@@ -127,10 +136,7 @@ func BenchmarkLatency(b *testing.B) {
 		reportPercentiles(b, lat, time.Microsecond, "µs")
 	})
 	b.Run("mixing", func(b *testing.B) {
-		p := media.NewPacer(media.PacerConfig{Manual: true})
-		defer p.Close()
-		sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-		defer sw.Close()
+		p, sw := manualSwitch(b)
 		const frame = media.FrameDuration
 		var now time.Duration
 		var arrival [256]time.Duration // by tag

@@ -157,10 +157,7 @@ func BenchmarkMonitor(b *testing.B) {
 			name = mode.String()
 		}
 		b.Run(name, func(b *testing.B) {
-			p := media.NewPacer(media.PacerConfig{Manual: true})
-			defer p.Close()
-			sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-			defer sw.Close()
+			p, sw := manualSwitch(b)
 			var out mediatest.Counter
 			sw.SetAgent(&out, media.PCMU)
 			in, err := sw.AddCall("c1", &out, media.PCMU, media.StateActive)

@@ -142,10 +142,7 @@ func BenchmarkRecordFastPath(b *testing.B) {
 			name = "recorded"
 		}
 		b.Run(name, func(b *testing.B) {
-			p := media.NewPacer(media.PacerConfig{Manual: true})
-			defer p.Close()
-			sw := media.NewSwitch(media.SwitchConfig{Pacer: p})
-			defer sw.Close()
+			p, sw := manualSwitch(b)
 			sw.SetAgent(media.Discard, media.PCMU)
 			in, err := sw.AddCall("c1", media.Discard, media.PCMU, media.StateActive)
 			if err != nil {

@@ -96,11 +96,8 @@ func BenchmarkV2AgentFreesUp(b *testing.B) {
 	r := f.r
 	var evs []Event
 	var got []TaskID
-	before := startMark(r)
 	half := benchQueues / 2
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
+	run(b, r, func(i int) {
 		id := f.busy[i%len(f.busy)]
 		f.now = f.now.Add(time.Millisecond)
 		_ = r.EndCall(id, f.now)
@@ -124,9 +121,7 @@ func BenchmarkV2AgentFreesUp(b *testing.B) {
 			_ = r.Complete(t, f.now)
 		}
 		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
-		i++
-	}
-	report(b, r, before)
+	})
 }
 
 // BenchmarkV2TaskArrives: a task of a mixed channel arrives in a queue with
@@ -136,11 +131,8 @@ func BenchmarkV2TaskArrives(b *testing.B) {
 	f := newV2Floor(b)
 	r := f.r
 	var evs []Event
-	before := startMark(r)
 	half := benchQueues / 2
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
+	run(b, r, func(i int) {
 		f.now = f.now.Add(time.Millisecond)
 		id := "x" + strconv.Itoa(i)
 		_ = r.AddTask(benchTaskV2(id, benchQueue(half+i%half), i), f.now)
@@ -151,9 +143,7 @@ func BenchmarkV2TaskArrives(b *testing.B) {
 		_ = r.Accept(evs[1].Reservation, f.now)
 		_ = r.Complete(TaskID(id), f.now)
 		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
-		i++
-	}
-	report(b, r, before)
+	})
 }
 
 // BenchmarkV2RejectReoffer: a task arrives, is offered, rejected and
@@ -163,10 +153,7 @@ func BenchmarkV2RejectReoffer(b *testing.B) {
 	r := f.r
 	var evs []Event
 	half := benchQueues / 2
-	before := startMark(r)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
+	run(b, r, func(i int) {
 		f.now = f.now.Add(time.Millisecond)
 		id := "x" + strconv.Itoa(i)
 		_ = r.AddTask(benchTaskV2(id, benchQueue(half+i%half), i), f.now)
@@ -178,9 +165,7 @@ func BenchmarkV2RejectReoffer(b *testing.B) {
 		}
 		_ = r.CancelTask(TaskID(id), f.now)
 		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
-		i++
-	}
-	report(b, r, before)
+	})
 }
 
 // BenchmarkV2AttributeChange: a free agent gains a skill; its membership is
@@ -193,10 +178,7 @@ func BenchmarkV2AttributeChange(b *testing.B) {
 	r := f.r
 	var evs []Event
 	half := benchQueues / 2
-	before := startMark(r)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
+	run(b, r, func(i int) {
 		id := f.free[i%len(f.free)]
 		k := (2*i + 1) % half // an odd (expression) queue of the busy half
 		f.now = f.now.Add(time.Millisecond)
@@ -223,9 +205,7 @@ func BenchmarkV2AttributeChange(b *testing.B) {
 		if evs = r.Drain(evs[:0]); countType(evs, ReservationCreated) != 0 {
 			b.Fatalf("step %d: new tasks offered: %v", i, evs)
 		}
-		i++
-	}
-	report(b, r, before)
+	})
 }
 
 func countType(evs []Event, t EventType) int {

@@ -40,18 +40,26 @@ func dialAdmin(t *testing.T, g *child) *wstest.Client {
 
 func adminState(t *testing.T, g *child) clusterState {
 	t.Helper()
-	c := dialAdmin(t, g)
-	defer c.Close()
-	var raw json.RawMessage
-	c.MustCall("state", nil, &raw)
-	var st clusterState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
+	st, raw := stateAs[clusterState](t, g)
 	if !strings.Contains(string(raw), `"agents"`) {
 		t.Fatalf("state lost the floor: %s", raw)
 	}
 	return st
+}
+
+// stateAs is the admin console's `state` of g, decoded into T, and as it
+// came.
+func stateAs[T any](t *testing.T, g *child) (T, json.RawMessage) {
+	t.Helper()
+	c := dialAdmin(t, g)
+	defer c.Close()
+	var raw json.RawMessage
+	c.MustCall("state", nil, &raw)
+	var st T
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st, raw
 }
 
 // Three gateways with -cluster on one Redis: each joins the presence set

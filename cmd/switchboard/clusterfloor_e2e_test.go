@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -32,14 +31,7 @@ type floorState struct {
 
 func readFloor(t *testing.T, g *child) floorState {
 	t.Helper()
-	c := dialAdmin(t, g)
-	defer c.Close()
-	var raw json.RawMessage
-	c.MustCall("state", nil, &raw)
-	var st floorState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
+	st, raw := stateAs[floorState](t, g)
 	if st.Cluster == nil {
 		t.Fatalf("state has no cluster member: %s", raw)
 	}

@@ -10,6 +10,20 @@ import (
 	"switchboard/media/report"
 )
 
+// benchReports times l's sending of its RTCP report in b.Loop, counting
+// allocations, after a call's worth of packets (feedLeg).
+func benchReports(b *testing.B, l *Leg) {
+	feedLeg(l)
+	b.ReportAllocs()
+	before := l.stats.rtcpOut.Load()
+	for b.Loop() {
+		l.sendReport(time.Now())
+	}
+	if l.stats.rtcpOut.Load() == before {
+		b.Fatal("no report sent")
+	}
+}
+
 // BenchmarkRTCP measures a trunk leg's RTCP work per report interval (5 s):
 // "send" builds our compound SR/RR+SDES about the peer's stream and sends it
 // over the loopback socket (sendto included), "read" takes one compound
@@ -28,15 +42,7 @@ func BenchmarkRTCP(b *testing.B) {
 	b.Run("plain/send", func(b *testing.B) {
 		l, _ := benchLeg(b)
 		l.SetSink(nil)
-		feedLeg(l)
-		b.ReportAllocs()
-		before := l.stats.rtcpOut.Load()
-		for b.Loop() {
-			l.sendReport(time.Now())
-		}
-		if l.stats.rtcpOut.Load() == before {
-			b.Fatal("no report sent")
-		}
+		benchReports(b, l)
 		b.ReportMetric(float64(len(report.AppendCompound(nil, time.Now(), report.Sender{SSRC: 1, Packets: 1}, &l.rtcp.rcv, cname))), "bytes/report")
 	})
 	b.Run("plain/read", func(b *testing.B) {
@@ -54,15 +60,7 @@ func BenchmarkRTCP(b *testing.B) {
 	})
 	b.Run("srtcp/send", func(b *testing.B) {
 		l, _, _, _ := srtpBenchLeg(b, 1)
-		feedLeg(l)
-		b.ReportAllocs()
-		before := l.stats.rtcpOut.Load()
-		for b.Loop() {
-			l.sendReport(time.Now())
-		}
-		if l.stats.rtcpOut.Load() == before {
-			b.Fatal("no report sent")
-		}
+		benchReports(b, l)
 	})
 	b.Run("srtcp/read", func(b *testing.B) {
 		const ring = 4096 // distinct SRTCP indexes, then a fresh receive context

@@ -293,16 +293,7 @@ func srtpBenchLeg(t testing.TB, n int) (*Leg, *srtp.Context, [][]byte, netip.Add
 func BenchmarkSRTP(b *testing.B) {
 	b.Run("send", func(b *testing.B) {
 		l, _, _, _ := srtpBenchLeg(b, 1)
-		p := &media.Packet{Payload: make([]byte, media.FrameSamples), Codec: media.PCMU}
-		b.ReportAllocs()
-		start, n := time.Now(), 0
-		for b.Loop() {
-			n++
-			if err := l.WritePacket(p); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(n), "ns/packet")
+		benchWrites(b, l, media.PCMU)
 	})
 	b.Run("receive-handle", func(b *testing.B) {
 		const ring = 1 << 16 // one full sequence cycle of distinct packets
