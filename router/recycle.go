@@ -17,24 +17,20 @@ func (r *Router) endTask(t *task) {
 	}
 }
 
-func (r *Router) newTask() *task {
-	if n := len(r.spareT); n > 0 {
-		t := r.spareT[n-1]
-		r.spareT[n-1] = nil
-		r.spareT = r.spareT[:n-1]
-		return t
-	}
-	return new(task)
-}
+func (r *Router) newTask() *task { return reuse(&r.spareT) }
 
-func (r *Router) newReservation() *reservation {
-	if n := len(r.spareR); n > 0 {
-		res := r.spareR[n-1]
-		r.spareR[n-1] = nil
-		r.spareR = r.spareR[:n-1]
-		return res
+func (r *Router) newReservation() *reservation { return reuse(&r.spareR) }
+
+// reuse takes the last of the recycled values in *spare, or makes one.
+func reuse[T any](spare *[]*T) *T {
+	s := *spare
+	if n := len(s); n > 0 {
+		v := s[n-1]
+		s[n-1] = nil
+		*spare = s[:n-1]
+		return v
 	}
-	return new(reservation)
+	return new(T)
 }
 
 // recycle zeroes the ended tasks and reservations (dropping their payloads)
