@@ -10,6 +10,7 @@ import (
 
 	"switchboard/agent"
 	"switchboard/events"
+	"switchboard/media/browserleg"
 	"switchboard/media/rtpleg"
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
@@ -41,7 +42,7 @@ type webrtcEngine interface {
 // binary ships (issue 20). The pion PeerConnection engine (media/webrtcleg)
 // is kept as the conformance oracle in tests only.
 func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
-	e, err := lean.New(lean.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log})
+	e, err := lean.New(lean.Config{Config: browserleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package browserleg
 
 import (
+	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/pion/sdp/v3"
 
@@ -56,5 +58,33 @@ func TestCodecForFormat(t *testing.T) {
 		if got := CodecForFormat(md, tt.pt); got != tt.want {
 			t.Errorf("CodecForFormat(%d) = %v, want %v", tt.pt, got, tt.want)
 		}
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		more []time.Duration
+		ok   bool
+	}{
+		{Config{}, nil, true},
+		{Config{UDPPort: 65535, DisconnectedTimeout: time.Second}, []time.Duration{time.Second}, true},
+		{Config{UDPPort: -1}, nil, false},
+		{Config{UDPPort: 65536}, nil, false},
+		{Config{FailedTimeout: -1}, nil, false},
+		{Config{}, []time.Duration{0, -1}, false},
+	} {
+		if err := c.cfg.Validate(c.more...); (err == nil) != c.ok {
+			t.Errorf("%+v.Validate(%v) = %v, want ok %v", c.cfg, c.more, err, c.ok)
+		}
+	}
+	if d, f := (Config{}).Timeouts(); d != DefaultDisconnectedTimeout || f != DefaultFailedTimeout {
+		t.Errorf("zero Timeouts = %v, %v; want the defaults", d, f)
+	}
+	if d, f := (Config{DisconnectedTimeout: 1, FailedTimeout: 2}).Timeouts(); d != 1 || f != 2 {
+		t.Errorf("Timeouts = %v, %v; want 1ns, 2ns", d, f)
+	}
+	if (Config{}).Log() != slog.Default() {
+		t.Error("zero Log is not slog.Default()")
 	}
 }

@@ -1,7 +1,8 @@
 // Package browserleg holds what the browser-leg engines share, so that
 // neither imports the other: the connection State a leg reports, the Stats
 // counters, the offer errors with their protocol reasons (OfferError), the
-// default ICE timeouts both engines use, the mapping of an SDP audio format
+// configuration both engines take (Config: address, port, ICE timeouts
+// with their defaults, logger), the mapping of an SDP audio format
 // to a G.711 codec (CodecForFormat), and how a leg reports a state change
 // (Notifier: the OnState callback, Done and the transition's log line).
 //

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 	"switchboard/media/tone"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
@@ -17,7 +18,7 @@ func BenchmarkWritePacket(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			// The browser runs in a child process, so allocs/op counts the
 			// gateway's side only.
-			e := newEngine(b, webrtcleg.Config{Logger: discardLogger()})
+			e := newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: discardLogger()}})
 			leg := webrtclegtest.StartFarm(b, farmEnv, engine(e), 1)[0]
 			var pcm [media.FrameSamples]int16
 			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
@@ -47,6 +48,6 @@ func TestBrowserFarm(t *testing.T) { webrtclegtest.ServeBrowserFarm(t, farmEnv) 
 // gateway (webrtclegtest.BenchIdleLegs).
 func BenchmarkIdleLegs(b *testing.B) {
 	webrtclegtest.BenchIdleLegs(b, farmEnv, func(b *testing.B) webrtclegtest.Engine {
-		return engine(newEngine(b, webrtcleg.Config{Logger: discardLogger()}))
+		return engine(newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: discardLogger()}}))
 	})
 }

@@ -43,40 +43,18 @@ const rtpBufferLimit = 32 << 10
 const socketBuffer = 4 << 20
 
 // Config configures an Engine. The zero value listens on every interface on
-// an ephemeral port.
+// an ephemeral port: a zero IP binds every interface (one socket per
+// address, same port, through pion's ICE UDP mux), and a loopback IP
+// gathers loopback candidates only. The Logger also gets pion's own logs
+// (pion Info is demoted to Debug).
 type Config struct {
-	// IP is the media address put in ICE candidates and bound for the shared
-	// UDP socket. A loopback address (tests: 127.0.0.1) gathers loopback
-	// candidates only and accepts loopback peers only. The zero value binds
-	// every interface (one socket per address, same port).
-	IP netip.Addr
-	// PublicIP, when valid, replaces IP in the host candidates (1:1 NAT:
-	// the socket still binds IP).
-	PublicIP netip.Addr
-	// UDPPort is the single UDP port every leg's ICE, DTLS and SRTP share
-	// (ICE UDP mux). 0 means an ephemeral port; see Engine.Addr.
-	UDPPort int
-	// DisconnectedTimeout: 0 means DefaultDisconnectedTimeout.
-	DisconnectedTimeout time.Duration
-	// FailedTimeout: 0 means DefaultFailedTimeout.
-	FailedTimeout time.Duration
+	browserleg.Config
 	// KeepaliveInterval: 0 means DefaultKeepaliveInterval.
 	KeepaliveInterval time.Duration
-	// Logger receives lifecycle logs and pion's own (pion Info is demoted to
-	// Debug). nil means slog.Default().
-	Logger *slog.Logger
 }
 
 // Validate checks the values of c.
-func (c Config) Validate() error {
-	if c.UDPPort < 0 || c.UDPPort > 65535 {
-		return fmt.Errorf("udp port %d out of range", c.UDPPort)
-	}
-	if c.DisconnectedTimeout < 0 || c.FailedTimeout < 0 || c.KeepaliveInterval < 0 {
-		return errors.New("negative ICE timeout")
-	}
-	return nil
-}
+func (c Config) Validate() error { return c.Config.Validate(c.KeepaliveInterval) }
 
 // Engine makes browser legs. It owns the pion API, one DTLS certificate and
 // the shared UDP socket. Make one per process.
@@ -98,11 +76,7 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webrtcleg config: %w", err)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("component", "webrtcleg")
+	log := cfg.Log().With("component", "webrtcleg")
 	lf := slogFactory{log}
 
 	e := &Engine{log: log, legs: make(map[*Leg]struct{})}
@@ -156,10 +130,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	se.SetICEUDPMux(e.mux)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	disc, fail := cfg.Timeouts()
 	se.SetICETimeouts(
-		orDefault(cfg.DisconnectedTimeout, DefaultDisconnectedTimeout),
-		orDefault(cfg.FailedTimeout, DefaultFailedTimeout),
-		orDefault(cfg.KeepaliveInterval, DefaultKeepaliveInterval))
+		disc, fail, orDefault(cfg.KeepaliveInterval, DefaultKeepaliveInterval))
 	// One interface list for every leg's ICE agent (pion otherwise asks
 	// the kernel for it, and keeps it, per PeerConnection).
 	nw, err := stdnet.NewNet()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/media/browserleg"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -15,7 +16,7 @@ func engine(e *webrtcleg.Engine) webrtclegtest.Engine { return webrtclegtest.Ada
 func TestConformance(t *testing.T) {
 	webrtclegtest.Suite{
 		New: func(t testing.TB, disc, fail time.Duration) webrtclegtest.Engine {
-			cfg := webrtcleg.Config{DisconnectedTimeout: disc, FailedTimeout: fail}
+			cfg := webrtcleg.Config{Config: browserleg.Config{DisconnectedTimeout: disc, FailedTimeout: fail}}
 			if disc > 0 {
 				cfg.KeepaliveInterval = disc * 2 / 5
 			}

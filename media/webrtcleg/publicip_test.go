@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -13,7 +14,7 @@ import (
 // TestPublicIPCandidate: with Config.PublicIP (1:1 NAT) the answer's host
 // candidate names the public address, not the bound one.
 func TestPublicIPCandidate(t *testing.T) {
-	e := newEngine(t, webrtcleg.Config{PublicIP: netip.MustParseAddr("203.0.113.7")})
+	e := newEngine(t, webrtcleg.Config{Config: browserleg.Config{PublicIP: netip.MustParseAddr("203.0.113.7")}})
 	b := webrtclegtest.NewBrowser(t, media.PCMU)
 	leg, answer, err := e.Accept(t.Context(), b.Offer())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+	"switchboard/media/browserleg"
 )
 
 // TestReadBufferForced: with CAP_NET_ADMIN (root here) the shared socket's
@@ -14,7 +15,7 @@ func TestReadBufferForced(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("SO_RCVBUFFORCE needs CAP_NET_ADMIN: run as root to check it")
 	}
-	e, err := New(Config{IP: netip.MustParseAddr("127.0.0.1")})
+	e, err := New(Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,39 +50,16 @@ const readBufferSize = 2048
 // Config configures an Engine. The zero value listens on every interface on
 // an ephemeral port and advertises the first non-loopback IPv4 address.
 type Config struct {
-	// IP is the media address put in the host candidate and bound for the
-	// shared UDP socket. With a loopback address (tests: 127.0.0.1) only
-	// loopback peers are answered.
-	IP netip.Addr
-	// PublicIP, when valid, is put in the host candidate instead of IP
-	// (1:1 NAT: the socket still binds IP).
-	PublicIP netip.Addr
-	// UDPPort is the single UDP port every leg shares. 0 means an ephemeral
-	// port; see Engine.Addr.
-	UDPPort int
-	// DisconnectedTimeout: 0 means DefaultDisconnectedTimeout.
-	DisconnectedTimeout time.Duration
-	// FailedTimeout: 0 means DefaultFailedTimeout.
-	FailedTimeout time.Duration
+	browserleg.Config
 	// ConnectTimeout: 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// RTCPInterval is how often each leg sends its SRTCP report: 0 means
 	// 5 s (PROTOCOL §9).
 	RTCPInterval time.Duration
-	// Logger receives lifecycle logs. nil means slog.Default().
-	Logger *slog.Logger
 }
 
 // Validate checks the values of c.
-func (c Config) Validate() error {
-	if c.UDPPort < 0 || c.UDPPort > 65535 {
-		return fmt.Errorf("udp port %d out of range", c.UDPPort)
-	}
-	if c.DisconnectedTimeout < 0 || c.FailedTimeout < 0 || c.ConnectTimeout < 0 {
-		return errors.New("negative timeout")
-	}
-	return nil
-}
+func (c Config) Validate() error { return c.Config.Validate(c.ConnectTimeout, c.RTCPInterval) }
 
 // Engine makes browser legs. It owns the shared UDP socket, its read loop,
 // the liveness ticker and one DTLS certificate. Make one per process.
@@ -121,15 +98,9 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("lean webrtc config: %w", err)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("component", "webrtcleg", "engine", "lean")
+	log := cfg.Log().With("component", "webrtcleg", "engine", "lean")
 	e := &Engine{
 		log:     log,
-		disc:    orDefault(cfg.DisconnectedTimeout, DefaultDisconnectedTimeout),
-		fail:    orDefault(cfg.FailedTimeout, DefaultFailedTimeout),
 		connect: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
 		rtcpInt: orDefault(cfg.RTCPInterval, report.Interval),
 		byAddr:  make(map[netip.AddrPort]*Leg),
@@ -137,6 +108,7 @@ func New(cfg Config) (*Engine, error) {
 		legs:    make(map[*Leg]struct{}),
 		stop:    make(chan struct{}),
 	}
+	e.disc, e.fail = cfg.Timeouts()
 	e.tick = min(max(e.disc/5, 20*time.Millisecond), 500*time.Millisecond)
 	ip := cfg.IP.Unmap()
 	bind := ip

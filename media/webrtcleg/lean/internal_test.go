@@ -20,7 +20,7 @@ import (
 // the browser's own context for packets it sends.
 func keyedLeg(tb testing.TB, codec media.Codec, peer netip.AddrPort) (*Engine, *Leg, *srtp.Context) {
 	tb.Helper()
-	e, err := New(Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)})
+	e, err := New(Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)}})
 	if err != nil {
 		tb.Fatal(err)
 	}

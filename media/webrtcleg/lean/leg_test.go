@@ -18,7 +18,7 @@ func engine(e *lean.Engine) webrtclegtest.Engine { return webrtclegtest.Adapt[*l
 func TestConformance(t *testing.T) {
 	webrtclegtest.Suite{
 		New: func(t testing.TB, disc, fail time.Duration) webrtclegtest.Engine {
-			return engine(newEngine(t, lean.Config{DisconnectedTimeout: disc, FailedTimeout: fail}))
+			return engine(newEngine(t, lean.Config{Config: browserleg.Config{DisconnectedTimeout: disc, FailedTimeout: fail}}))
 		},
 		MoreBadOffers: func(good string) []webrtclegtest.BadOffer {
 			return []webrtclegtest.BadOffer{
