@@ -24,16 +24,11 @@ import (
 	"switchboard/media/webrtcleg/internal/pionkit"
 )
 
-// Defaults for Config's zero values.
-const (
-	// DefaultDisconnectedTimeout and DefaultFailedTimeout are browserleg's,
-	// the same as the lean engine's.
-	DefaultDisconnectedTimeout = browserleg.DefaultDisconnectedTimeout
-	DefaultFailedTimeout       = browserleg.DefaultFailedTimeout
-	// DefaultKeepaliveInterval: how often ICE probes an idle browser, so a
-	// live one answers well within DefaultDisconnectedTimeout.
-	DefaultKeepaliveInterval = 1 * time.Second
-)
+// DefaultKeepaliveInterval is what Config.KeepaliveInterval 0 means: how
+// often ICE probes an idle browser, so a live one answers well within
+// browserleg.DefaultDisconnectedTimeout. The ICE timeouts' defaults are
+// browserleg's (Config.Timeouts).
+const DefaultKeepaliveInterval = 1 * time.Second
 
 // rtpBufferLimit bounds what pion buffers per received RTP stream before the
 // leg claims it (about 3 s of G.711 audio in SRTP).

@@ -24,16 +24,10 @@ import (
 	"switchboard/media/report"
 )
 
-// Defaults for Config's zero values.
-const (
-	// DefaultDisconnectedTimeout and DefaultFailedTimeout are browserleg's,
-	// the same as the pion engine's.
-	DefaultDisconnectedTimeout = browserleg.DefaultDisconnectedTimeout
-	DefaultFailedTimeout       = browserleg.DefaultFailedTimeout
-	// DefaultConnectTimeout: a leg not connected (ICE and DTLS) this long
-	// after Accept fails.
-	DefaultConnectTimeout = 15 * time.Second
-)
+// DefaultConnectTimeout is what Config.ConnectTimeout 0 means: a leg not
+// connected (ICE and DTLS) this long after Accept fails. The ICE timeouts'
+// defaults are browserleg's (Config.Timeouts).
+const DefaultConnectTimeout = 15 * time.Second
 
 // socketBuffer is the kernel buffer size asked for the shared socket.
 const socketBuffer = 4 << 20
