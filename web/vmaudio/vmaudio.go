@@ -67,41 +67,52 @@ func messageID(r *http.Request) (string, bool) {
 	return id, ok && store.ValidID(id)
 }
 
+// errNoToken: the request has no bearer token.
+var errNoToken = errors.New("no bearer token")
+
+// needToken answers 401 to a request without a bearer token.
+func needToken(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="voicemail"`)
+	http.Error(w, "Authorization: Bearer <http_token> required", http.StatusUnauthorized)
+}
+
 // Agent serves GET /voicemail/{name} (mount on that pattern).
 func (h *Handlers) Agent() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := messageID(r)
-		if !ok {
-			http.Error(w, "want /voicemail/<id>.wav", http.StatusNotFound)
-			return
-		}
+	return h.audio("/voicemail/", func(r *http.Request, id string) (string, store.Voicemail, error) {
 		tok := bearer(r)
 		if tok == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="voicemail"`)
-			http.Error(w, "Authorization: Bearer <http_token> required", http.StatusUnauthorized)
-			return
+			return "", store.Voicemail{}, errNoToken
 		}
-		path, v, err := h.Boxes.VoicemailAudio(r.Context(), tok, id)
-		h.serve(w, r, path, v, err)
+		return h.Boxes.VoicemailAudio(r.Context(), tok, id)
 	})
 }
 
 // Admin serves GET /api/voicemail/{name}; the caller checks the admin
 // token before it.
 func (h *Handlers) Admin() http.Handler {
+	return h.audio("/api/voicemail/", func(r *http.Request, id string) (string, store.Voicemail, error) {
+		return h.Boxes.AdminVoicemailAudio(r.Context(), id)
+	})
+}
+
+// audio serves GET <prefix><id>.wav: the message find returns for id.
+func (h *Handlers) audio(prefix string, find func(r *http.Request, id string) (string, store.Voicemail, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := messageID(r)
 		if !ok {
-			http.Error(w, "want /api/voicemail/<id>.wav", http.StatusNotFound)
+			http.Error(w, "want "+prefix+"<id>.wav", http.StatusNotFound)
 			return
 		}
-		path, v, err := h.Boxes.AdminVoicemailAudio(r.Context(), id)
+		path, v, err := find(r, id)
 		h.serve(w, r, path, v, err)
 	})
 }
 
 func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, path string, v store.Voicemail, err error) {
 	switch {
+	case errors.Is(err, errNoToken):
+		needToken(w)
+		return
 	case errors.Is(err, agent.ErrNoSession):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="voicemail", error="invalid_token"`)
 		http.Error(w, "http_token unknown or its session is over: log in again", http.StatusUnauthorized)
@@ -135,8 +146,7 @@ func (h *Handlers) Greeting() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		agentID, ok := h.Boxes.TokenAgent(bearer(r))
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="voicemail"`)
-			http.Error(w, "Authorization: Bearer <http_token> required", http.StatusUnauthorized)
+			needToken(w)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxGreetingBytes))
