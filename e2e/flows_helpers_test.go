@@ -175,6 +175,19 @@ func (g *gateway) loginOnly(t *testing.T, id string, toneHz float64) (*agentClie
 	return a, res
 }
 
+// takesCall sets the agent (its browser leg sending toneAgent) available,
+// has it accept a call to number from a caller sending toneCaller1, and
+// checks that each hears the other; agent names the agent's side.
+func (a *agentClient) takesCall(t *testing.T, g *gateway, number, agent string) {
+	t.Helper()
+	a.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
+	p := g.dialAsync(t, number, toneCaller1)
+	a.accept(t)
+	c := p.wait(t)
+	hears(t, "caller", c.classify, toneAgent)
+	hears(t, agent, a.Br.Classify, toneCaller1)
+}
+
 // connect gives the agent a new pion browser leg (webrtc.offer) sending its
 // tone.
 func (a *agentClient) connect(t *testing.T) {

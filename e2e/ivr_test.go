@@ -7,6 +7,16 @@ import (
 	"time"
 )
 
+// ivrCall is ivrGateway with a silent caller on 6000 that hears the
+// prompt.
+func ivrCall(t *testing.T) (*gateway, *agentClient, *caller) {
+	t.Helper()
+	g, a := ivrGateway(t)
+	c := g.dial(t, "6000", 0)
+	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	return g, a, c
+}
+
 // ivrGateway starts a gateway with the IVR on 6000 and agent a1 on 1001.
 func ivrGateway(t *testing.T) (*gateway, *agentClient) {
 	t.Helper()
@@ -62,9 +72,7 @@ func ivrConnected(t *testing.T, c *caller, a *agentClient) {
 // then a valid one (RFC 4733) reaches the agent.
 func TestIVRShortUnknownValid(t *testing.T) {
 	t.Parallel()
-	g, a := ivrGateway(t)
-	c := g.dial(t, "6000", 0)
-	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	g, a, c := ivrCall(t)
 	c.sendDTMF(t, "10#")
 	ivrEntry(t, g, "10", false, 1, 10*time.Second)
 	hearsMusic(t, "IVR caller (re-prompt after a short entry)", c.classify)
@@ -80,9 +88,7 @@ func TestIVRShortUnknownValid(t *testing.T) {
 // the agent.
 func TestIVRSilentThenInfo(t *testing.T) {
 	t.Parallel()
-	g, a := ivrGateway(t)
-	c := g.dial(t, "6000", 0)
-	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	g, a, c := ivrCall(t)
 	// The prompt (about 5 s) then 5 s without a digit.
 	ivrEntry(t, g, "", false, 1, 20*time.Second)
 	hearsMusic(t, "IVR caller (re-prompt after silence)", c.classify)
@@ -94,9 +100,7 @@ func TestIVRSilentThenInfo(t *testing.T) {
 // Scenario 10: three bad entries end the call (announcement, BYE).
 func TestIVRThreeTries(t *testing.T) {
 	t.Parallel()
-	g, a := ivrGateway(t)
-	c := g.dial(t, "6000", 0)
-	hearsMusic(t, "IVR caller (prompt)", c.classify)
+	g, a, c := ivrCall(t)
 	for try := 1; try <= 3; try++ {
 		c.sendDTMF(t, "9999")
 		ivrEntry(t, g, "9999", false, try, 15*time.Second)

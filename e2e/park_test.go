@@ -58,19 +58,36 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 	neverHears(t, "second caller after the pickup", c2.ratio, toneAgent2, time.Second)
 }
 
-// PROTOCOL §11: after -park-timeout the call is offered back to its parker
-// as park_return, and accepting it gives audio both ways.
-func TestParkTimeoutReturnsToParker(t *testing.T) {
-	t.Parallel()
+// parkedSalesCall starts a gateway with a 2 s -park-timeout, puts a sales
+// call on a1 (salesCall) and has a1 park it once both sides hear each
+// other.
+func parkedSalesCall(t *testing.T) (*gateway, *agentClient, *caller, string) {
+	t.Helper()
 	g := startGW(t, "-park-timeout", "2s")
 	a1, c, call := salesCall(t, g)
 	talking(t, "before the park", c, toneCaller1, a1)
 	a1.park(t, call)
-	hearsMusic(t, "parked caller", c.classify)
-	p := a1.offer(t)
+	return g, a1, c, call
+}
+
+// parkReturn waits for the offer of call back to its parker after the park
+// timeout, and returns its params.
+func (a *agentClient) parkReturn(t *testing.T, call string) map[string]any {
+	t.Helper()
+	p := a.offer(t)
 	if p["kind"] != "park_return" || p["call"] != call {
 		t.Fatalf("offer after the park timeout = %v, want park_return of %s", p, call)
 	}
+	return p
+}
+
+// PROTOCOL §11: after -park-timeout the call is offered back to its parker
+// as park_return, and accepting it gives audio both ways.
+func TestParkTimeoutReturnsToParker(t *testing.T) {
+	t.Parallel()
+	_, a1, c, call := parkedSalesCall(t)
+	hearsMusic(t, "parked caller", c.classify)
+	p := a1.parkReturn(t, call)
 	a1.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, nil)
 	talking(t, "after the return", c, toneCaller1, a1)
 }
@@ -80,14 +97,8 @@ func TestParkTimeoutReturnsToParker(t *testing.T) {
 // greeting and the beep, and its message holds its tone.
 func TestParkReturnFallsToVoicemail(t *testing.T) {
 	t.Parallel()
-	g := startGW(t, "-park-timeout", "2s")
-	a1, c, call := salesCall(t, g)
-	talking(t, "before the park", c, toneCaller1, a1)
-	a1.park(t, call)
-	p := a1.offer(t)
-	if p["kind"] != "park_return" || p["call"] != call {
-		t.Fatalf("offer after the park timeout = %v, want park_return of %s", p, call)
-	}
+	g, a1, c, call := parkedSalesCall(t)
+	p := a1.parkReturn(t, call)
 	a1.WS.MustCall("reservation.reject", map[string]string{"reservation": p["id"].(string)}, nil)
 	leaveMessage(t, c, toneCaller2)
 	a1.expect(t, 10*time.Second, notif{"voicemail.new", field("agent", "a1")})

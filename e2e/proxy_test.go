@@ -16,8 +16,6 @@ import (
 
 	"switchboard/certs/certstest"
 	"switchboard/internal/repotest"
-	"switchboard/media"
-	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
 // fromDocs returns the ```lang block of docs/DEPLOY.md, so the tests run
@@ -134,24 +132,8 @@ func throughProxy(t *testing.T, g *gateway, ca *certstest.CA, port int, serial i
 	a := &agentClient{ID: "a1", tne: toneAgent}
 	a.WS, _ = tg.wss(t, "/ws/agent")
 	a.WS.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, nil)
-	a.Br = webrtclegtest.NewBrowser(t, media.PCMU)
-	var ans struct {
-		SDP string `json:"sdp"`
-	}
-	a.WS.MustCall("webrtc.offer", map[string]string{"sdp": string(a.Br.Offer())}, &ans)
-	a.Br.SetAnswer([]byte(ans.SDP))
-	cctx, ccancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer ccancel()
-	if err := a.Br.WaitConnected(cctx, 10*time.Second); err != nil {
-		t.Fatalf("webrtc: %v", err)
-	}
-	a.Br.SendTone(toneAgent)
-	a.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
-	p := g.dialAsync(t, "5000", toneCaller1)
-	a.accept(t)
-	c := p.wait(t)
-	hears(t, "caller", c.classify, toneAgent)
-	hears(t, "agent behind the proxy", a.Br.Classify, toneCaller1)
+	a.connect(t) // its browser leg sends toneAgent
+	a.takesCall(t, g, "5000", "agent behind the proxy")
 }
 
 // TestCaddyReverseProxy: the Caddyfile of docs/DEPLOY.md (site address and

@@ -23,6 +23,15 @@ func onQueueCall(t *testing.T, extra ...string) (*gateway, *agentClient, *caller
 	return g, a, c, call
 }
 
+// wantActive fails t unless the gateway's state shows call active on
+// agent's list.
+func (g *gateway) wantActive(t *testing.T, agent, call, when string) {
+	t.Helper()
+	if st := g.agentCalls(t, agent)[call]; st != "active" {
+		t.Errorf("call %s %s: %q in the gateway state, want active", call, when, st)
+	}
+}
+
 // callIn returns the state of call in list ("" if absent).
 func callIn(list []callView, call string) string {
 	for _, c := range list {
@@ -57,9 +66,7 @@ func TestSessionTakeover(t *testing.T) {
 	talking(t, "after the takeover, before the new offer", c, toneCaller1, a)
 	b.connect(t)
 	talking(t, "after the takeover and the new offer", c, toneCaller1, b)
-	if g.agentCalls(t, "a1")[call] != "active" {
-		t.Error("call not active in the gateway state after the takeover")
-	}
+	g.wantActive(t, "a1", call, "after the takeover")
 }
 
 // Issue 5: a dropped agent's call is held; a re-login within the grace
@@ -79,9 +86,7 @@ func TestSessionDropAndRelogin(t *testing.T) {
 	neverHears(t, "held caller after re-login", c.ratio, toneAgent, 500*time.Millisecond)
 	b.callOp(t, "call.resume", call)
 	talking(t, "after resume", c, toneCaller1, b)
-	if g.agentCalls(t, "a1")[call] != "active" {
-		t.Error("call not active after the resume")
-	}
+	g.wantActive(t, "a1", call, "after the resume")
 }
 
 // Issue 5: after the grace period an active queue call goes back to the

@@ -5,18 +5,11 @@ import (
 	"time"
 )
 
-// twoAgentsOnCall starts a gateway with a1 (1001) and a2 (1002) in sales,
-// puts a queue call on a1, and logs a2 in idle.
+// twoAgentsOnCall is onQueueCall (a1 and a2 in sales, a queue call on a1
+// with audio both ways) with a2 logged in idle.
 func twoAgentsOnCall(t *testing.T) (g *gateway, a1, a2 *agentClient, c *caller, call string) {
 	t.Helper()
-	g = startGW(t)
-	oneQueue(t, g, nil,
-		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
-		agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}})
-	a1 = g.login(t, "a1", toneAgent)
-	c = g.dial(t, "5000", toneCaller1)
-	call = a1.accept(t)
-	talking(t, "before the transfer", c, toneCaller1, a1)
+	g, a1, c, call = onQueueCall(t)
 	a2 = g.login(t, "a2", toneAgent2)
 	return g, a1, a2, c, call
 }
@@ -110,13 +103,7 @@ func TestTransferToQueueIdleOnly(t *testing.T) {
 // call is never offered back to the transferring agent.
 func TestTransferToQueueNotBack(t *testing.T) {
 	t.Parallel()
-	g := startGW(t)
-	oneQueue(t, g, nil,
-		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
-		agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}})
-	a1 := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a1.accept(t)
+	g, a1, c, call := onQueueCall(t) // a2 in sales too, not logged in yet
 	a1.transfer(t, call, "queue:sales", "blind")
 	hearsMusic(t, "caller back in the queue", c.classify)
 	a1.noOffer(t, 2*time.Second)

@@ -135,11 +135,5 @@ func TestTURNRelayedAgent(t *testing.T) {
 		t.Errorf("selected local candidate type = %q, want relay", local)
 	}
 	a.Br.SendTone(toneAgent)
-	a.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
-
-	p := g.dialAsync(t, "500", toneCaller1)
-	a.accept(t)
-	c := p.wait(t)
-	hears(t, "caller", c.classify, toneAgent)
-	hears(t, "agent (through coturn)", a.Br.Classify, toneCaller1)
+	a.takesCall(t, g, "500", "agent (through coturn)")
 }

@@ -12,8 +12,7 @@ import (
 // through the websocket; an agent that is not a supervisor is refused.
 func TestMonitorMethods(t *testing.T) {
 	url := newServer(t)
-	c := wstest.Dial(t, url, nil)
-	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, nil)
+	c, _ := loginA1(t, url)
 	for _, tc := range []struct {
 		method string
 		params map[string]string

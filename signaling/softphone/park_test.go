@@ -5,16 +5,13 @@ import (
 
 	"switchboard/agent"
 	"switchboard/signaling/ws"
-	"switchboard/signaling/ws/wstest"
 )
 
 // call.park and call.pickup answer bad input with the JSON-RPC error and a
 // reason; the login result carries the floor's parked calls.
 func TestParkMethods(t *testing.T) {
 	url := newServer(t)
-	c := wstest.Dial(t, url, nil)
-	var res agent.LoginResult
-	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, &res)
+	c, res := loginA1(t, url)
 	if res.Parked == nil {
 		t.Errorf("login result parked = nil, want []")
 	}

@@ -19,6 +19,16 @@ import (
 
 // newServer runs the agent websocket on a real core and store with one
 // agent, a1 / pw-a1.
+// loginA1 dials url and logs agent a1 in: the client and the login
+// result.
+func loginA1(t *testing.T, url string) (*wstest.Client, agent.LoginResult) {
+	t.Helper()
+	c := wstest.Dial(t, url, nil)
+	var res agent.LoginResult
+	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, &res)
+	return c, res
+}
+
 func newServer(t *testing.T) string {
 	t.Helper()
 	return newServerWith(t, softphone.Config{LoginRate: 3}, nil)
@@ -86,9 +96,7 @@ func TestLoginFirst(t *testing.T) {
 
 func TestLoginAndActivity(t *testing.T) {
 	url := newServer(t)
-	c := wstest.Dial(t, url, nil)
-	var res agent.LoginResult
-	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, &res)
+	c, res := loginA1(t, url)
 	if res.Agent.ID != "a1" || !res.Agent.Connected || res.Calls == nil {
 		t.Fatalf("login result %+v", res)
 	}

@@ -3,9 +3,7 @@ package softphone_test
 import (
 	"testing"
 
-	"switchboard/agent"
 	"switchboard/signaling/ws"
-	"switchboard/signaling/ws/wstest"
 	"switchboard/store"
 )
 
@@ -13,9 +11,7 @@ import (
 // reason; the login result carries the session's http_token.
 func TestVoicemailMethods(t *testing.T) {
 	url := newServer(t)
-	c := wstest.Dial(t, url, nil)
-	var res agent.LoginResult
-	c.MustCall("login", map[string]string{"agent": "a1", "password": "pw-a1"}, &res)
+	c, res := loginA1(t, url)
 	if len(res.HTTPToken) < 32 {
 		t.Errorf("login http_token %q, want a long random token", res.HTTPToken)
 	}

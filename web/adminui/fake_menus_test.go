@@ -37,9 +37,6 @@ func (f *fakeConsole) menuTarget(field, t string) *rpcError {
 }
 
 func (f *fakeConsole) menuMethod(method string, p map[string]any) (any, *rpcError, map[string]any) {
-	if f.menus == nil {
-		f.menus = map[string]map[string]any{}
-	}
 	id, _ := p["id"].(string)
 	switch method {
 	case "menu.put":
@@ -162,9 +159,6 @@ func (f *fakeConsole) promptAPI() http.Handler {
 		}
 		secs := float64(len(body)-44) / 16000
 		f.mu.Lock()
-		if f.prompts == nil {
-			f.prompts = map[string]float64{}
-		}
 		f.prompts[id] = secs
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")

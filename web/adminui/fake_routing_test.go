@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"switchboard/web/webtest"
 )
 
@@ -16,9 +14,6 @@ import (
 // §10): a workflow needs filters with targets; built-in activities cannot
 // be put or deleted.
 func (f *fakeConsole) routingMethod(method string, p map[string]any) (any, *rpcError, map[string]any) {
-	if f.routing == nil {
-		f.routing = map[string]map[string]any{}
-	}
 	kind, op, _ := strings.Cut(method, ".")
 	id, _ := p["id"].(string)
 	builtins := []string{"available", "unavailable", "break", "offline"}
@@ -70,9 +65,7 @@ func (f *fakeConsole) routingMethod(method string, p map[string]any) (any, *rpcE
 // and listed after the built-ins, whose delete buttons are absent.
 func TestWorkflowsSection(t *testing.T) {
 	ctx, srv, _ := startConsole(t)
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin#workflows"))
-	webtest.SetValue(t, ctx, "#token", "s3cret")
-	webtest.Click(t, ctx, "#auth-submit")
+	adminLogin(t, ctx, srv.URL+"/admin#workflows")
 	webtest.WaitVisible(t, ctx, "#workflow-form", 0)
 	webtest.SetValue(t, ctx, "#workflow-form textarea[name=doc]", `{"id":"wf","default_queue":"sales","filters":[{"name":"es","expression":"lang == \"es\"","targets":[{"queue":"es","timeout_seconds":3},{"queue":"sales"}]}]}`)
 	webtest.Click(t, ctx, "#workflow-submit")
@@ -102,9 +95,7 @@ func TestWorkflowsSection(t *testing.T) {
 // order, simultaneous_tasks.
 func TestRoutingFieldsInForms(t *testing.T) {
 	ctx, srv, fake := startConsole(t)
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin#queues"))
-	webtest.SetValue(t, ctx, "#token", "s3cret")
-	webtest.Click(t, ctx, "#auth-submit")
+	adminLogin(t, ctx, srv.URL+"/admin#queues")
 	webtest.WaitVisible(t, ctx, "#queue-form", 0)
 	webtest.SetValue(t, ctx, "#queue-form input[name=id]", "es")
 	webtest.SetValue(t, ctx, "#queue-form input[name=target_workers]", `"spanish" in skills`)

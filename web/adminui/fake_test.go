@@ -57,7 +57,8 @@ type fakeConsole struct {
 func newFakeConsole(token string) *fakeConsole {
 	f := &fakeConsole{token: token, authed: map[*webtest.RPCConn]bool{}, subs: map[*webtest.RPCConn]bool{}, agents: map[string]map[string]any{},
 		queues: map[string]map[string]any{}, routes: map[string]map[string]any{},
-		live: map[string]map[string]any{}, waiting: map[string][]any{}}
+		live: map[string]map[string]any{}, waiting: map[string][]any{},
+		menus: map[string]map[string]any{}, routing: map[string]map[string]any{}, trunks: map[string]map[string]any{}, prompts: map[string]float64{}}
 	f.srv.Handle = f.serve
 	return f
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"switchboard/web/webtest"
 )
 
@@ -16,9 +14,6 @@ import (
 // required on create, the password is kept but never returned, and the
 // status says "registering" for register: true.
 func (f *fakeConsole) trunk(method string, p map[string]any) (any, *rpcError, map[string]any) {
-	if f.trunks == nil {
-		f.trunks = map[string]map[string]any{}
-	}
 	id, _ := p["id"].(string)
 	switch method {
 	case "trunk.put":
@@ -74,11 +69,7 @@ func TestConsoleTrunks(t *testing.T) {
 		t.Helper()
 		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#section-trunks').innerText`)
 	}
-	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin"))
-	webtest.WaitVisible(t, ctx, "#token", 0)
-	webtest.SetValue(t, ctx, "#token", "s3cret")
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	adminLogin(t, ctx, srv.URL+"/admin")
 
 	webtest.SetValue(t, ctx, `#trunk-form input[name=id]`, "carrier-b")
 	webtest.Click(t, ctx, "#trunk-submit")
