@@ -81,7 +81,7 @@ func (s *SQLite) EditAgent(ctx context.Context, id string, edit store.AgentEdit)
 		if err := putCallerID(ctx, tx, id, next.CallerID); err != nil {
 			return err
 		}
-		if err := putAgentRouting(ctx, tx, &next); err != nil {
+		if err := agentRouting.put(ctx, tx, next.ID, next.AgentRouting); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agent_queues WHERE agent_id = ?`, id); err != nil {
@@ -132,7 +132,7 @@ func (s *SQLite) ListAgents(ctx context.Context) ([]store.Agent, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := listAgentRouting(ctx, s.db, agents, byID); err != nil {
+	if err := agentRouting.list(ctx, s.db, len(agents), func(i int) (string, *store.AgentRouting) { return agents[i].ID, &agents[i].AgentRouting }); err != nil {
 		return nil, err
 	}
 	if err := listCallerIDs(ctx, s.db, agents, byID); err != nil {
@@ -204,7 +204,7 @@ func (s *SQLite) EditQueue(ctx context.Context, id string, edit store.QueueEdit)
 			id, next.Name, next.TimeoutSeconds, next.WrapupSeconds, next.AllowBusyAgents, next.Priority, next.MaxWaitSeconds); err != nil {
 			return fmt.Errorf("put queue %s: %w", id, err)
 		}
-		if err := putQueueRouting(ctx, tx, &next); err != nil {
+		if err := queueRouting.put(ctx, tx, next.ID, next.QueueRouting); err != nil {
 			return err
 		}
 		out, err = getQueue(ctx, tx, id)
@@ -283,7 +283,7 @@ func (s *SQLite) ListQueues(ctx context.Context) ([]store.Queue, error) {
 		return nil, err
 	}
 	rows.Close()
-	return queues, listQueueRouting(ctx, s.db, queues)
+	return queues, queueRouting.list(ctx, s.db, len(queues), func(i int) (string, *store.QueueRouting) { return queues[i].ID, &queues[i].QueueRouting })
 }
 
 // PutRoute creates or replaces the route of r.Number. A queue:, workflow:
@@ -363,7 +363,7 @@ func getAgent(ctx context.Context, q querier, id string) (store.Agent, error) {
 	if a.CallerID, err = getCallerID(ctx, q, id); err != nil {
 		return store.Agent{}, err
 	}
-	if err := getAgentRouting(ctx, q, &a); err != nil {
+	if err := agentRouting.get(ctx, q, a.ID, &a.AgentRouting); err != nil {
 		return store.Agent{}, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT queue_id FROM agent_queues WHERE agent_id = ? ORDER BY pos`, id)
@@ -391,7 +391,7 @@ func getQueue(ctx context.Context, q querier, id string) (store.Queue, error) {
 	if err != nil {
 		return store.Queue{}, fmt.Errorf("get queue %s: %w", id, err)
 	}
-	return out, getQueueRouting(ctx, q, &out)
+	return out, queueRouting.get(ctx, q, out.ID, &out.QueueRouting)
 }
 
 func deleteRow(ctx context.Context, tx *sql.Tx, query, kind, id string) error {

@@ -78,57 +78,47 @@ func listDocs[T any](ctx context.Context, q querier, table, key, kind string, ea
 	})
 }
 
-func putAgentRouting(ctx context.Context, tx *sql.Tx, a *store.Agent) error {
-	return putRoutingDoc(ctx, tx, "agent_routing", "agent_id", a.ID, a.AgentRouting)
+// routingDoc is where one kind's section 10 fields are kept: a table of
+// JSON documents by key, read with the defaults filled in.
+type routingDoc[R any] struct {
+	table, key, kind string
+	normalize        func(*R) *store.ValidationError
 }
 
-// getAgentRouting fills a's section 10 fields (defaults when none stored).
-func getAgentRouting(ctx context.Context, q querier, a *store.Agent) error {
-	if err := getRoutingDoc(ctx, q, "agent_routing", "agent_id", a.ID, &a.AgentRouting); err != nil {
+var (
+	agentRouting = routingDoc[store.AgentRouting]{"agent_routing", "agent_id", "agent routing", store.NormalizeAgentRouting}
+	queueRouting = routingDoc[store.QueueRouting]{"queue_routing", "queue_id", "queue routing", store.NormalizeQueueRouting}
+)
+
+func (d routingDoc[R]) put(ctx context.Context, tx *sql.Tx, id string, r R) error {
+	return putRoutingDoc(ctx, tx, d.table, d.key, id, r)
+}
+
+// get fills r with id's fields (defaults when none are stored).
+func (d routingDoc[R]) get(ctx context.Context, q querier, id string, r *R) error {
+	if err := getRoutingDoc(ctx, q, d.table, d.key, id, r); err != nil {
 		return err
 	}
-	_ = store.NormalizeAgentRouting(&a.AgentRouting) // validated when written: only the defaults apply here
+	_ = d.normalize(r) // validated when written: only the defaults apply here
 	return nil
 }
 
-func listAgentRouting(ctx context.Context, q querier, agents []store.Agent, byID map[string]int) error {
-	err := listDocs(ctx, q, "agent_routing", "agent_id", "agent routing", func(id string, r store.AgentRouting) error {
-		if i, ok := byID[id]; ok {
-			agents[i].AgentRouting = r
+// list fills the fields of n items (item(i): the id and its fields) from
+// what is stored, then the defaults of all.
+func (d routingDoc[R]) list(ctx context.Context, q querier, n int, item func(i int) (string, *R)) error {
+	fields := make(map[string]*R, n)
+	for i := range n {
+		id, f := item(i)
+		fields[id] = f
+	}
+	err := listDocs(ctx, q, d.table, d.key, d.kind, func(id string, r R) error {
+		if f, ok := fields[id]; ok {
+			*f = r
 		}
 		return nil
 	})
-	for i := range agents {
-		_ = store.NormalizeAgentRouting(&agents[i].AgentRouting) // as above
-	}
-	return err
-}
-
-func putQueueRouting(ctx context.Context, tx *sql.Tx, q *store.Queue) error {
-	return putRoutingDoc(ctx, tx, "queue_routing", "queue_id", q.ID, q.QueueRouting)
-}
-
-func getQueueRouting(ctx context.Context, qr querier, q *store.Queue) error {
-	if err := getRoutingDoc(ctx, qr, "queue_routing", "queue_id", q.ID, &q.QueueRouting); err != nil {
-		return err
-	}
-	_ = store.NormalizeQueueRouting(&q.QueueRouting) // validated when written: only the defaults apply here
-	return nil
-}
-
-func listQueueRouting(ctx context.Context, qr querier, queues []store.Queue) error {
-	byID := map[string]int{}
-	for i, q := range queues {
-		byID[q.ID] = i
-	}
-	err := listDocs(ctx, qr, "queue_routing", "queue_id", "queue routing", func(id string, r store.QueueRouting) error {
-		if i, ok := byID[id]; ok {
-			queues[i].QueueRouting = r
-		}
-		return nil
-	})
-	for i := range queues {
-		_ = store.NormalizeQueueRouting(&queues[i].QueueRouting) // as above
+	for _, f := range fields {
+		_ = d.normalize(f) // as in get
 	}
 	return err
 }
