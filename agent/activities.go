@@ -19,9 +19,6 @@ import (
 func (c *Core) ApplyActivity(a store.Activity) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.activities == nil {
-		c.activities = map[string]store.Activity{}
-	}
 	c.activities[a.ID] = a
 	c.activitiesUpdatedLocked()
 	for _, ag := range c.agents {

@@ -156,6 +156,9 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		byFloor: map[router.TaskID]*call{},
 		graces:  map[*agentRT]struct{}{},
 		queued:  map[*call]struct{}{},
+
+		activities: map[string]store.Activity{},
+		menus:      map[string]store.Menu{},
 	}
 	if err := c.parkInit(); err != nil {
 		return nil, err

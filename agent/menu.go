@@ -33,9 +33,6 @@ const maxMenuHops = 16
 func (c *Core) ApplyMenu(m store.Menu) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.menus == nil {
-		c.menus = map[string]store.Menu{}
-	}
 	c.menus[m.ID] = m
 }
 
