@@ -115,6 +115,19 @@ func run(b *testing.B, r *Router, step func(i int)) {
 	report(b, r, before)
 }
 
+// arrivals runs steps that each begin with task(i) arriving 1 ms after
+// the previous step (*now moves on) and its events drained; step acts on
+// them and returns the buffer drained again.
+func arrivals(b *testing.B, r *Router, now *time.Time, task func(i int) Task, step func(i int, t Task, evs []Event) []Event) {
+	var evs []Event
+	run(b, r, func(i int) {
+		*now = now.Add(time.Millisecond)
+		t := task(i)
+		_ = r.AddTask(t, *now)
+		evs = step(i, t, r.Drain(evs[:0]))
+	})
+}
+
 // BenchmarkAgentFreesUp: a busy agent ends a call and takes the best of the
 // waiting tasks across its three queues; it accepts, a new task arrives
 // (and waits), the agent dials out and ends the queue call, back where it
@@ -144,19 +157,13 @@ func BenchmarkAgentFreesUp(b *testing.B) {
 // offered to the longest idle one, who accepts and ends the call.
 func BenchmarkTaskArrives(b *testing.B) {
 	r, now, _ := benchFloor(b)
-	var evs []Event
-	half := benchQueues / 2
-	run(b, r, func(i int) {
-		now = now.Add(time.Millisecond)
-		id := TaskID("x" + strconv.Itoa(i))
-		_ = r.AddTask(Task{ID: id, Kind: KindQueue, Queue: benchQueue(half + i%half)}, now)
-		evs = r.Drain(evs[:0])
+	arrivals(b, r, &now, idleHalfTask, func(i int, t Task, evs []Event) []Event {
 		if len(evs) != 2 || evs[1].Type != ReservationCreated {
 			b.Fatalf("step %d: %v", i, evs)
 		}
 		_ = r.Accept(evs[1].Reservation, now)
-		_ = r.CallEnded(id, now)
-		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
+		_ = r.CallEnded(t.ID, now)
+		return r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
 	})
 }
 
@@ -164,19 +171,20 @@ func BenchmarkTaskArrives(b *testing.B) {
 // to the next longest idle member (two decisions), then canceled.
 func BenchmarkRejectReoffer(b *testing.B) {
 	r, now, _ := benchFloor(b)
-	var evs []Event
-	half := benchQueues / 2
-	run(b, r, func(i int) {
-		now = now.Add(time.Millisecond)
-		id := TaskID("x" + strconv.Itoa(i))
-		_ = r.AddTask(Task{ID: id, Kind: KindQueue, Queue: benchQueue(half + i%half)}, now)
-		evs = r.Drain(evs[:0])
+	arrivals(b, r, &now, idleHalfTask, func(i int, t Task, evs []Event) []Event {
 		_ = r.Reject(evs[1].Reservation, now)
 		evs = r.Drain(evs[:0])
 		if len(evs) != 2 || evs[1].Type != ReservationCreated {
 			b.Fatalf("step %d: %v", i, evs)
 		}
-		_ = r.CancelTask(id, now)
-		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
+		_ = r.CancelTask(t.ID, now)
+		return r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
 	})
+}
+
+// idleHalfTask is the i-th task of the arrival benchmarks: a call for a
+// queue of the idle half of benchFloor.
+func idleHalfTask(i int) Task {
+	half := benchQueues / 2
+	return Task{ID: TaskID("x" + strconv.Itoa(i)), Kind: KindQueue, Queue: benchQueue(half + i%half)}
 }

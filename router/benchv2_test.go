@@ -130,19 +130,13 @@ func BenchmarkV2AgentFreesUp(b *testing.B) {
 func BenchmarkV2TaskArrives(b *testing.B) {
 	f := newV2Floor(b)
 	r := f.r
-	var evs []Event
-	half := benchQueues / 2
-	run(b, r, func(i int) {
-		f.now = f.now.Add(time.Millisecond)
-		id := "x" + strconv.Itoa(i)
-		_ = r.AddTask(benchTaskV2(id, benchQueue(half+i%half), i), f.now)
-		evs = r.Drain(evs[:0])
+	arrivals(b, r, &f.now, idleHalfTaskV2, func(i int, t Task, evs []Event) []Event {
 		if len(evs) != 2 || evs[1].Type != ReservationCreated {
 			b.Fatalf("step %d: %v", i, evs)
 		}
 		_ = r.Accept(evs[1].Reservation, f.now)
-		_ = r.Complete(TaskID(id), f.now)
-		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
+		_ = r.Complete(t.ID, f.now)
+		return r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
 	})
 }
 
@@ -151,21 +145,22 @@ func BenchmarkV2TaskArrives(b *testing.B) {
 func BenchmarkV2RejectReoffer(b *testing.B) {
 	f := newV2Floor(b)
 	r := f.r
-	var evs []Event
-	half := benchQueues / 2
-	run(b, r, func(i int) {
-		f.now = f.now.Add(time.Millisecond)
-		id := "x" + strconv.Itoa(i)
-		_ = r.AddTask(benchTaskV2(id, benchQueue(half+i%half), i), f.now)
-		evs = r.Drain(evs[:0])
+	arrivals(b, r, &f.now, idleHalfTaskV2, func(i int, t Task, evs []Event) []Event {
 		_ = r.Reject(evs[1].Reservation, f.now)
 		evs = r.Drain(evs[:0])
 		if len(evs) != 2 || evs[1].Type != ReservationCreated {
 			b.Fatalf("step %d: %v", i, evs)
 		}
-		_ = r.CancelTask(TaskID(id), f.now)
-		evs = r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
+		_ = r.CancelTask(t.ID, f.now)
+		return r.Drain(evs[:0]) // keep the grown buffer: the next step reuses it
 	})
+}
+
+// idleHalfTaskV2 is the i-th task of the v2 arrival benchmarks: one of a
+// mixed channel (benchTaskV2) for a queue of the free half.
+func idleHalfTaskV2(i int) Task {
+	half := benchQueues / 2
+	return benchTaskV2("x"+strconv.Itoa(i), benchQueue(half+i%half), i)
 }
 
 // BenchmarkV2AttributeChange: a free agent gains a skill; its membership is
