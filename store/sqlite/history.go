@@ -118,7 +118,12 @@ func (s *SQLite) LastEventSeq(ctx context.Context) (uint64, error) {
 // filtered by time (At), agent and queue.
 func (s *SQLite) ListEvents(ctx context.Context, f store.RecordFilter) ([]events.Event, error) {
 	where, args := filterWhere(f, "at")
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM events`+where+` ORDER BY id LIMIT ?`, append(args, filterLimit(f))...)
+	return queryEvents(ctx, s.db, `SELECT body FROM events`+where+` ORDER BY id LIMIT ?`, append(args, filterLimit(f))...)
+}
+
+// queryEvents decodes the events (the body column) that query selects.
+func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]events.Event, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
