@@ -11,6 +11,10 @@ const (
 	DefaultFailedTimeout = 5 * time.Second
 )
 
+// SocketBuffer is the kernel buffer size both engines ask for their shared
+// UDP socket (Linux caps it at net.core.[rw]mem_max).
+const SocketBuffer = 4 << 20
+
 // Stats are a leg's counters since Accept.
 type Stats struct {
 	State           State

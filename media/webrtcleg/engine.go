@@ -26,16 +26,12 @@ import (
 
 // DefaultKeepaliveInterval is what Config.KeepaliveInterval 0 means: how
 // often ICE probes an idle browser, so a live one answers well within
-// browserleg.DefaultDisconnectedTimeout. The ICE timeouts' defaults are
-// browserleg's (Config.Timeouts).
+// browserleg.DefaultDisconnectedTimeout.
 const DefaultKeepaliveInterval = 1 * time.Second
 
 // rtpBufferLimit bounds what pion buffers per received RTP stream before the
 // leg claims it (about 3 s of G.711 audio in SRTP).
 const rtpBufferLimit = 32 << 10
-
-// socketBuffer is the kernel buffer size asked for the shared socket.
-const socketBuffer = 4 << 20
 
 // Config configures an Engine. The zero value listens on every interface on
 // an ephemeral port: a zero IP binds every interface (one socket per
@@ -85,8 +81,8 @@ func New(cfg Config) (*Engine, error) {
 		}
 		// Every agent's audio shares this socket: give it room for bursts
 		// (the kernel caps these at net.core.[rw]mem_max, without an error).
-		_ = conn.SetReadBuffer(socketBuffer)
-		_ = conn.SetWriteBuffer(socketBuffer)
+		_ = conn.SetReadBuffer(browserleg.SocketBuffer)
+		_ = conn.SetWriteBuffer(browserleg.SocketBuffer)
 		e.addr = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 		e.mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: lf.NewLogger("ice-mux")})
 		if ip.Is4() {
@@ -103,7 +99,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 	} else {
 		mux, err := ice.NewMultiUDPMuxFromPort(cfg.UDPPort, ice.UDPMuxFromPortWithLogger(lf.NewLogger("ice-mux")),
-			ice.UDPMuxFromPortWithReadBufferSize(socketBuffer), ice.UDPMuxFromPortWithWriteBufferSize(socketBuffer))
+			ice.UDPMuxFromPortWithReadBufferSize(browserleg.SocketBuffer), ice.UDPMuxFromPortWithWriteBufferSize(browserleg.SocketBuffer))
 		if err != nil {
 			return nil, fmt.Errorf("listen media udp port %d: %w", cfg.UDPPort, err)
 		}

@@ -29,9 +29,6 @@ import (
 // defaults are browserleg's (Config.Timeouts).
 const DefaultConnectTimeout = 15 * time.Second
 
-// socketBuffer is the kernel buffer size asked for the shared socket.
-const socketBuffer = 4 << 20
-
 // forcedReadBuffer is the receive buffer the engine forces past
 // net.core.rmem_max when it may (forceReadBuffer): ≈ 3 s of the browsers'
 // packets at 200 calls, 0.6 s at 1,000.
@@ -122,8 +119,8 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("listen media udp %s port %d: %w", bind, cfg.UDPPort, err)
 	}
 	// Best effort: Linux caps these at net.core.[rw]mem_max without an error.
-	_ = conn.SetReadBuffer(socketBuffer)
-	_ = conn.SetWriteBuffer(socketBuffer)
+	_ = conn.SetReadBuffer(browserleg.SocketBuffer)
+	_ = conn.SetWriteBuffer(browserleg.SocketBuffer)
 	forceReadBuffer(conn, forcedReadBuffer)
 	e.conn = conn
 	adv := ip
