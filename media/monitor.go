@@ -120,38 +120,31 @@ func (in monitorInput) WritePacket(p *Packet) error {
 	return nil
 }
 
-// monitorsRecomputeLocked runs at the end of recomputeLocked: a monitored
-// call that is heard turns the fast paths off and decodes every input the
-// monitor needs.
-func (s *Switch) monitorsRecomputeLocked() {
-	heard := false
+// monitorHeardLocked reports whether a monitored call is heard (Active or
+// Merged): then recomputeLocked turns the fast paths off and decodes every
+// input the monitor needs.
+func (s *Switch) monitorHeardLocked() bool {
+	for _, c := range s.calls {
+		if c.mon != nil && (c.st == StateActive || c.st == StateMerged) {
+			return true
+		}
+	}
+	return false
+}
+
+// monitorsDecodeLocked runs at the end of recomputeLocked: a monitor's
+// input is decoded while it is heard (whisper, barge on a live call).
+func (s *Switch) monitorsDecodeLocked() {
 	for _, c := range s.calls {
 		if c.mon == nil {
 			continue
 		}
-		live := c.st == StateActive || c.st == StateMerged
-		heard = heard || live
-		dec := live && c.mon.speaks()
+		dec := (c.st == StateActive || c.st == StateMerged) && c.mon.speaks()
 		if dec && !c.mon.decoded {
 			c.mon.jb.reset()
 		}
 		c.mon.decoded = dec
 	}
-	if !heard {
-		return
-	}
-	s.fastToAgent, s.fastToCall = nil, nil
-	for _, c := range s.calls {
-		dec := c.st == StateActive || c.st == StateMerged
-		if dec && !c.decoded {
-			c.jb.reset()
-		}
-		c.decoded = dec
-	}
-	if !s.agent.decoded {
-		s.agent.jb.reset()
-	}
-	s.agent.decoded = true
 }
 
 // monitorsPopLocked reads this tick's frame of every monitor (silence when

@@ -30,6 +30,7 @@ type rig struct {
 	order     []string
 	silent    map[string]bool // feeders paused
 	agentGone bool            // the agent's feeder is paused
+	burst     int             // > 1: every party sends this many packets every this many steps (network jitter)
 }
 
 func newRig(t testing.TB, agentCodec media.Codec) *rig {
@@ -74,13 +75,22 @@ func (r *rig) state(id string, st media.CallState) {
 func (r *rig) step(n int) (from, to int) {
 	from = r.clock.Now() + 1
 	for range n {
-		r.clock.Advance()
-		if !r.agentGone {
-			r.afeed.Send()
+		now := r.clock.Advance()
+		k := 1
+		if r.burst > 1 {
+			k = 0
+			if now%r.burst == 0 {
+				k = r.burst
+			}
 		}
-		for _, id := range r.order {
-			if !r.silent[id] {
-				r.feeds[id].Send()
+		for range k {
+			if !r.agentGone {
+				r.afeed.Send()
+			}
+			for _, id := range r.order {
+				if !r.silent[id] {
+					r.feeds[id].Send()
+				}
 			}
 		}
 		r.pacer.Tick()

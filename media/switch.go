@@ -316,7 +316,12 @@ func (s *Switch) recomputeLocked() {
 		}
 	}
 	s.fastToAgent, s.fastToCall = nil, nil
-	if s.agent.out != nil {
+	// A monitored call that is heard runs everything on the mixing path
+	// (monitor.go); deciding that before the decoded flags below keeps the
+	// jitter buffers of inputs that stay decoded (resetting them on every
+	// mode change or mute lost their buffered frames: a gap each way).
+	monitored := s.monitorHeardLocked()
+	if s.agent.out != nil && !monitored {
 		if nHeard == 1 && heard.st == StateActive && !s.ringing {
 			s.fastToAgent = heard
 		}
@@ -324,7 +329,7 @@ func (s *Switch) recomputeLocked() {
 			s.fastToCall = active
 		}
 	}
-	agentDecoded := false
+	agentDecoded := monitored
 	for _, c := range s.calls {
 		// A jitter buffer starts afresh when decoding starts; when it stops,
 		// its last frames may still fill the interval of the switch.
@@ -341,7 +346,7 @@ func (s *Switch) recomputeLocked() {
 		s.agent.jb.reset()
 	}
 	s.agent.decoded = agentDecoded
-	s.monitorsRecomputeLocked()
+	s.monitorsDecodeLocked()
 }
 
 type agentInput struct{ s *Switch }
