@@ -56,7 +56,9 @@ func (c *Core) floorTaskLocked(cl *call, t router.Task) {
 func (c *Core) floorCancelLocked(cl *call) {
 	delete(c.byFloor, cl.floorTask)
 	cl.floorTask = ""
-	c.cfg.Floor.Cancel(cl.id)
+	if !cl.peerIn { // the caller's node cancels its own task
+		c.cfg.Floor.Cancel(cl.id)
+	}
 	if cl.res != "" {
 		c.floorUnofferLocked(cl, "canceled")
 	}
@@ -69,6 +71,7 @@ func (c *Core) floorUnofferLocked(cl *call, reason string) {
 	delete(c.byRes, res)
 	cl.ringDur += now.Sub(cl.resAt)
 	cl.res, cl.resAg = "", nil
+	c.endPeerLocked(cl, reason)
 	if cl.floorAcc != nil {
 		cl.floorAcc <- fmt.Errorf("reservation %s %s: %w", res, reason, ErrNotFound)
 		cl.floorAcc = nil
@@ -127,7 +130,10 @@ func (c *Core) FloorWithdraw(res, reason string) {
 	if ev == "" {
 		ev = events.ReservationCanceled
 	}
-	agent := cl.resAg.cfg.ID
+	agent := ""
+	if cl.resAg != nil { // nil: offered to an agent on another node
+		agent = cl.resAg.cfg.ID
+	}
 	c.floorUnofferLocked(cl, reason)
 	c.publishLocked(events.Event{Type: ev, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: cl.queue, Reason: reason})
 }
@@ -215,7 +221,9 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 	defer c.mu.Unlock()
 	out := make(map[string]router.Task, len(c.byFloor))
 	for _, cl := range c.byFloor {
-		out[cl.id] = cl.floorSpec
+		if !cl.peerIn { // the caller's node reports it
+			out[cl.id] = cl.floorSpec
+		}
 	}
 	return out
 }
@@ -224,7 +232,7 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 // id to its view (they are not in the core's own router).
 func (c *Core) floorQueueLocked(id string, v *view.Queue, oldest *time.Time) {
 	for _, cl := range c.byFloor {
-		if string(cl.floorSpec.Queue) != id {
+		if string(cl.floorSpec.Queue) != id || cl.peerIn {
 			continue
 		}
 		if cl.res != "" {

@@ -160,6 +160,7 @@ func (c *Core) endCallLocked(cl *call, reason string) {
 	if cl.floorTask != "" {
 		c.floorCancelLocked(cl)
 	}
+	c.endPeerLocked(cl, reason)
 	if cl.task != "" && cl.ag == nil {
 		// The router withdraws a live offer (reservation.ended canceled to
 		// the agent): flush while the task still maps to this call.

@@ -67,6 +67,8 @@ type call struct {
 	floorTask router.TaskID
 	floorSpec router.Task // what was handed to the floor
 	floorAcc  chan error
+	peer      *peerLeg  // its leg toward the agent's node (floorpeer.go)
+	peerIn    bool      // the leg of a call waiting on another node (floorpeer.go)
 	arrived   time.Time // kept across re-queueing
 	res       router.ReservationID
 	resAg     *agentRT

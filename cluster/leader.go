@@ -22,7 +22,8 @@ type LeaderConfig struct {
 	// into a new term's router; nil puts nothing.
 	Setup func(rt *router.Router, now time.Time)
 	// LocalOnly offers each task only to agents on its own node
-	// (Floor.SetLocalOnly): for nodes that do not bridge between nodes.
+	// (Floor.SetLocalOnly): for nodes that do not bridge between nodes
+	// (the switchboard binary does).
 	LocalOnly bool
 	// Rebuild bounds the wait for the nodes' reports; 0 means 2 s.
 	Rebuild time.Duration

@@ -102,8 +102,7 @@ func TestClusterLeaderRoutes(t *testing.T) {
 // call A; a direct call to x's extension on n2 meanwhile gets 486 (x is at
 // capacity with A's live reservation) instead of a second offer. Once A
 // has ended, a direct call to x on n2 is offered with the leader's
-// reservation id and talks; one on n1 (x is on n2: no bridging yet) gets
-// 486 and never rings x.
+// reservation id and talks; so does one on n1, bridged to x on n2.
 func TestClusterDirectCalls(t *testing.T) {
 	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
@@ -134,8 +133,14 @@ func TestClusterDirectCalls(t *testing.T) {
 	c.bye(t)
 	waitFor(t, 5*time.Second, "x free again", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
 
-	if code := nodes["n1"].dialAsync(t, "100", toneCaller2).status(t); code != 486 {
-		t.Fatalf("direct call on n1 to x on n2: %d, want 486", code)
-	}
-	x.noOffer(t, 500*time.Millisecond)
+	// A direct call on n1 rings x on n2 (it rings on n1 until x accepts)
+	// and is bridged to it.
+	d1 := nodes["n1"].dialAsync(t, "100", toneCaller1)
+	res1, _ := x.reservation(t)
+	floorRes(t, res1, term)
+	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res1}, nil)
+	c1 := d1.wait(t)
+	talking(t, "direct call on n1 to x on n2", c1, toneCaller1, x)
+	c1.bye(t)
+	waitFor(t, 5*time.Second, "x free after the bridged call", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
 }

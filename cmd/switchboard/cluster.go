@@ -72,8 +72,9 @@ func clusterFlags(fs *flag.FlagSet) func(c *Config, bad func(flag, val, why stri
 // snapshot of both for `state` and the admin page.
 //
 // With a floorLink (clusterfloor.go) the leader keeps the whole floor's
-// agents and routes every node's plain queue calls (to agents on the
-// call's own node: no bridging between nodes yet). See docs/CLUSTER.md.
+// agents and routes every node's plain queue and direct calls (to agents
+// on any node: a call is bridged between two nodes over SIP). See
+// docs/CLUSTER.md.
 type clusterNode struct {
 	cfg      ClusterConfig
 	rdb      *redis.Client
@@ -82,7 +83,7 @@ type clusterNode struct {
 	hub      *events.Hub
 	log      *slog.Logger
 	bus      *cluster.Bus
-	link     *floorLink // set by run
+	link     *floorLink // set by run, under mu
 	hook     *floorHook // the core's agent.FloorRouter
 
 	closeOnce sync.Once
@@ -145,7 +146,9 @@ func (n *clusterNode) run(ctx context.Context, src floorSource) {
 	if err != nil {
 		n.log.Error("cluster: floor link", "err", err)
 	} else {
+		n.mu.Lock()
 		n.link = link
+		n.mu.Unlock()
 		wg.Go(func() { link.run(ctx, n.hub) })
 	}
 	wg.Go(func() {
@@ -230,12 +233,32 @@ func (n *clusterNode) refresh(ctx context.Context) {
 	}
 	if nerr == nil {
 		peers := make([]ClusterPeer, 0, len(nodes))
+		var sip []netip.AddrPort
 		for id, a := range nodes {
 			peers = append(peers, ClusterPeer{ID: id, Addr: a})
+			if ap, err := netip.ParseAddrPort(a); err == nil && id != n.cfg.NodeID {
+				sip = append(sip, ap)
+			}
+		}
+		if n.link != nil {
+			n.link.src.sip.SetPeers(sip) // INVITEs of calls between nodes (clusterpeer.go)
 		}
 		sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
 		n.view.Nodes = peers
 	}
+}
+
+// inbound takes a call another node dialled for a floor offer here
+// (clusterpeer.go); it is refused until the floor link runs.
+func (n *clusterNode) inbound(ctx context.Context, tc trunkCall) {
+	n.mu.Lock()
+	link := n.link
+	n.mu.Unlock()
+	if link == nil {
+		_ = tc.Reject(503, "Service Unavailable") // a final response: nothing else to do if it fails
+		return
+	}
+	link.inbound(ctx, tc)
 }
 
 // View is the current snapshot (for `state`).

@@ -8,7 +8,9 @@ import (
 
 	"switchboard/cluster"
 	"switchboard/events"
+	"switchboard/media/rtpleg"
 	"switchboard/router"
+	"switchboard/signaling/trunk"
 	"switchboard/store"
 	"switchboard/view"
 )
@@ -27,6 +29,8 @@ type floorSource struct {
 		ListQueues(ctx context.Context) ([]store.Queue, error)
 		AppendRecord(ctx context.Context, r store.CallRecord) error
 	}
+	sip  *trunk.Trunk // calls between nodes (clusterpeer.go)
+	pool *rtpleg.Pool // their RTP legs
 }
 
 // floorLink is this node's part of the one floor (PROTOCOL §13, package
@@ -37,9 +41,9 @@ type floorSource struct {
 // Built: agents' presence and calls reach the leader, which keeps the
 // whole floor (published as cluster.floor in every node's `state`) and
 // rebuilds it from the reports after a leader's loss; the plain queue
-// calls are routed by the leader to agents on the call's own node
-// (clusterroute.go); a dead node's calls are reported (clusterlost.go).
-// Not built: cross-node bridging; see docs/CLUSTER.md.
+// and direct calls are routed by the leader (clusterroute.go), to agents
+// on any node (bridged over SIP: clusterpeer.go); a dead
+// node's calls are reported (clusterlost.go).
 type floorLink struct {
 	node   string
 	src    floorSource
@@ -49,11 +53,14 @@ type floorLink struct {
 	hook   *floorHook  // the core's queue calls and answers to offers
 	bus    *cluster.Bus
 	log    *slog.Logger
+	peers  *floorPeers          // calls bridged to or from other nodes (clusterpeer.go)
+	nodes  func() []ClusterPeer // the live nodes, from presence
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 	bus := cluster.NewBus(n.rdb, clusterPrefix)
-	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, bus: bus, log: n.log}
+	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, bus: bus, log: n.log,
+		peers: newFloorPeers(), nodes: func() []ClusterPeer { return n.View().Nodes }}
 	var err error
 	fl.member, err = cluster.NewMember(cluster.MemberConfig{
 		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
@@ -63,7 +70,7 @@ func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 		return nil, err
 	}
 	fl.leader, err = cluster.NewLeader(cluster.LeaderConfig{
-		Bus: bus, Presence: n.presence, Node: n.cfg.NodeID, Setup: fl.setup, LocalOnly: true,
+		Bus: bus, Presence: n.presence, Node: n.cfg.NodeID, Setup: fl.setup,
 		Poll: max(100*time.Millisecond, n.cfg.Lease/6), Logger: n.log,
 	})
 	if err != nil {
@@ -133,13 +140,21 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 			}
 		}
 	case "call.answered":
+		if _, leg := fl.peers.leg(e.Call); leg {
+			return cluster.Fact{}, false // the leg of a call on another node: the floor counts its task
+		}
 		if e.Agent != "" && e.Call != "" && !fl.hook.isRouted(fl.callID(e.Call), false) { // the floor counts its own
 			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
 	case "call.ended":
 		if e.Call != "" && e.Detail[lostNodeKey] == nil { // a lost call reported here lived elsewhere
+			id := fl.callID(e.Call)
+			if f, leg := fl.peers.leg(e.Call); leg {
+				id = f
+			}
+			fl.peers.ended(e.Call)
 			fl.hook.isRouted(fl.callID(e.Call), true)
-			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
+			return cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}}, true
 		}
 	}
 	return cluster.Fact{}, false
@@ -167,7 +182,11 @@ func (fl *floorLink) report() cluster.Report {
 		}
 		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}
 		for _, c := range a.Calls {
-			ar.Calls = append(ar.Calls, cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node})
+			cr := cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node}
+			if f, leg := fl.peers.leg(c.ID); leg { // its caller is on another node
+				cr = cluster.CallReport{ID: f, Node: nodeOf(f)}
+			}
+			ar.Calls = append(ar.Calls, cr)
 		}
 		r.Agents = append(r.Agents, ar)
 	}
@@ -176,14 +195,14 @@ func (fl *floorLink) report() cluster.Report {
 
 // act carries out a decision: routing (clusterroute.go; a term's hello
 // also withdraws the older terms' offers, and the Member answers it with
-// the report) and a lost node's calls (clusterlost.go). A bridged call's
-// node_lost cannot come: calls are not bridged between nodes yet.
+// the report), a lost node's calls (clusterlost.go), and this node's half
+// of a bridged call whose other half's node died (clusterpeer.go).
 func (fl *floorLink) act(d cluster.Decision) {
 	switch d.Type {
 	case cluster.DecLost:
 		fl.lost(d)
 	case cluster.DecNodeLost:
-		fl.log.Warn("cluster: node_lost of a bridged call (bridging not built)", "task", d.Task)
+		fl.nodeLost(d)
 	default:
 		fl.route(d)
 	}

@@ -81,6 +81,10 @@ func (fl *floorLink) ledger(ctx context.Context, e events.Event) {
 		if cv, ok := fl.liveCall(e.Call); ok {
 			info.Started = parseTime(cv.StartedAt, e.At)
 		}
+		if f, leg := fl.peers.leg(e.Call); leg { // the agent's half: the caller's node reports it
+			info.CallerNode = nodeOf(f)
+		}
+		info.AgentNode = fl.peers.bridgedTo(e.Call) // the caller's half: the agent's node ends its own
 		err = fl.bus.PutCall(ctx, fl.node, cluster.LostCall{ID: fl.callID(e.Call), Agent: e.Agent, Info: info})
 	case e.Type == events.CallEnded && e.Call != "" && e.Detail[lostNodeKey] == nil:
 		err = fl.bus.DelCall(ctx, fl.node, fl.callID(e.Call))

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/router"
 	"switchboard/view"
@@ -89,28 +91,30 @@ type floorCore interface {
 	FloorAccepted(call, res, agent string) error
 	FloorFallback(call, reason string)
 	FloorWaiting() map[string]router.Task
+	FloorOfferRemote(call, res string, dial agent.PeerDial) error
+	FloorBridged(call, res, agentID string) error
+	FloorInbound(ctx context.Context, tc agent.TrunkCall, res, agentID string, expires time.Time, spec router.Task, started func(id string))
+	EndCall(call, reason string) error
 	SetActivity(agent, activity string) (view.Agent, error)
 }
 
 // route acts on the leader's routing decisions for this node's calls and
-// agents. Only local delivery is built: an offer for a call on another
-// node is rejected at once (the leader offers locally only: LocalOnly).
+// agents; those of a call between two nodes go to routePeer.
 func (fl *floorLink) route(d cluster.Decision) {
 	core := fl.src.core
 	call := strings.TrimPrefix(d.Task, fl.node+"/")
 	here := d.AgentNode == fl.node && d.TaskNode == fl.node
+	if d.AgentNode != "" && d.TaskNode != "" && !here {
+		switch d.Type {
+		case cluster.DecOffer, cluster.DecWithdraw, cluster.DecAccepted:
+			fl.routePeer(d) // clusterpeer.go
+			return
+		}
+	}
 	switch d.Type {
 	case cluster.DecHello:
 		core.FloorWithdrawAll() // the older terms' offers are void
 	case cluster.DecOffer:
-		if d.AgentNode != fl.node {
-			return // the agent's node rings it
-		}
-		if !here {
-			fl.log.Info("cluster: offer across nodes refused (cross-node bridging not built)", "task", d.Task, "agent_id", d.Agent)
-			fl.hook.Reject(d.Agent, d.Reservation)
-			return
-		}
 		if err := core.FloorOffer(call, d.Reservation, d.Agent, d.Expires); err != nil {
 			fl.log.Info("cluster: offer not delivered", "task", d.Task, "err", err)
 			fl.hook.Reject(d.Agent, d.Reservation)
@@ -118,10 +122,6 @@ func (fl *floorLink) route(d cluster.Decision) {
 	case cluster.DecWithdraw:
 		core.FloorWithdraw(d.Reservation, d.Reason)
 	case cluster.DecAccepted:
-		if !here {
-			fl.log.Warn("cluster: accepted across nodes (cross-node bridging not built)", "task", d.Task, "agent_node", d.AgentNode)
-			return
-		}
 		if err := core.FloorAccepted(call, d.Reservation, d.Agent); err != nil {
 			fl.log.Info("cluster: accepted call not bridged", "task", d.Task, "err", err) // its call.ended frees the agent
 		}

@@ -135,6 +135,10 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 		Listen: cfg.SIPAddr.String(), ExternalIP: externalIP(cfg), Allow: cfg.TrunkAllow, Media: g.pool,
 		Handler: trunk.HandlerFunc(func(ctx context.Context, c *trunk.Call) {
 			c.Leg().Start(media.Discard) // the read loop runs from now on; the core re-points its sink
+			if g.cluster != nil && strings.HasPrefix(c.Number(), floorUser) {
+				g.cluster.inbound(ctx, trunkCall{c}) // a call from another node (clusterpeer.go)
+				return
+			}
 			g.core.HandleCall(ctx, trunkCall{c})
 		}),
 		TLSListen: sipTLS, TLS: sipTLSConf, Logger: log,
@@ -259,7 +263,7 @@ func (g *gateway) run(ctx context.Context) error {
 		wg.Go(func() { g.sync.run(ctx) })
 	}
 	if g.cluster != nil {
-		wg.Go(func() { g.cluster.run(ctx, floorSource{core: g.core, cfg: g.store}) })
+		wg.Go(func() { g.cluster.run(ctx, floorSource{core: g.core, cfg: g.store, sip: g.trunk, pool: g.pool}) })
 	}
 	wg.Go(func() { errc <- g.recordings.RunRetention(ctx, 0) })
 	<-ctx.Done()

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/agent"
+	"switchboard/cluster"
+	"switchboard/media"
+	"switchboard/router"
+)
+
+// Calls bridged between nodes (PROTOCOL §13, agent/floorpeer.go): the
+// caller's node dials the agent's node with Request-URI user
+// floorUser + the offer's reservation id; the agent's node admits it
+// only from the SIP address of the node the offer names as the caller's,
+// and only for an offer it was sent.
+
+// floorUser prefixes the Request-URI user of a call between nodes.
+const floorUser = "floor+"
+
+// maxPeerOffers bounds the offers kept for legs not yet arrived.
+const maxPeerOffers = 4096
+
+// peerOffer is an offer to an agent here of a call on another node.
+type peerOffer struct {
+	d     cluster.Decision
+	local string // the leg's call id here, once it arrived
+}
+
+// floorPeers is a node's calls bridged to or from other nodes.
+type floorPeers struct {
+	mu      sync.Mutex
+	offers  map[string]*peerOffer // by reservation
+	legs    map[string]string     // local call id of a leg from another node → its floor id
+	bridged map[string]string     // local call id of a caller bridged to another node → that node
+	added   chan struct{}         // closed (and replaced) when an offer is added
+}
+
+func newFloorPeers() *floorPeers {
+	return &floorPeers{offers: map[string]*peerOffer{}, legs: map[string]string{}, bridged: map[string]string{}, added: make(chan struct{})}
+}
+
+// peerOfferWait bounds the wait of a leg for its offer: the caller's node
+// dials when it gets the offer, which may reach it before this node.
+const peerOfferWait = 2 * time.Second
+
+// await is the offer res, waiting for it at most d.
+func (p *floorPeers) await(res string, d time.Duration) *peerOffer {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		o, ch := p.offers[res], p.added
+		p.mu.Unlock()
+		if o != nil {
+			return o
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return nil
+		}
+	}
+}
+
+// leg is the floor id of a local leg from another node.
+func (p *floorPeers) leg(id string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.legs[id]
+	return f, ok
+}
+
+// bridgedTo is the agent's node of a local caller bridged to another node.
+func (p *floorPeers) bridgedTo(id string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bridged[id]
+}
+
+// ended forgets a local call.
+func (p *floorPeers) ended(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.legs, id)
+	delete(p.bridged, id)
+}
+
+// nodeOf is the node a floor id names ("<node>/<call id>").
+func nodeOf(floorID string) string {
+	n, _, _ := strings.Cut(floorID, "/")
+	return n
+}
+
+// nodeAddr is node's SIP address from presence.
+func (fl *floorLink) nodeAddr(node string) (netip.AddrPort, bool) {
+	for _, p := range fl.nodes() {
+		if p.ID == node {
+			ap, err := netip.ParseAddrPort(p.Addr)
+			return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err == nil
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// routePeer acts on the decisions of a call whose caller and agent are on
+// two nodes, one of them this one.
+func (fl *floorLink) routePeer(d cluster.Decision) {
+	core := fl.src.core
+	call := strings.TrimPrefix(d.Task, fl.node+"/")
+	callerHere := d.TaskNode == fl.node
+	switch d.Type {
+	case cluster.DecOffer:
+		if callerHere {
+			if err := core.FloorOfferRemote(call, d.Reservation, fl.dialPeer(d)); err != nil {
+				fl.log.Info("cluster: offer to another node not dialled", "task", d.Task, "err", err)
+			}
+			return
+		}
+		fl.peers.mu.Lock()
+		now := time.Now()
+		for r, o := range fl.peers.offers {
+			if now.After(o.d.Expires.Add(time.Minute)) {
+				delete(fl.peers.offers, r)
+			}
+		}
+		if len(fl.peers.offers) < maxPeerOffers {
+			fl.peers.offers[d.Reservation] = &peerOffer{d: d}
+			close(fl.peers.added)
+			fl.peers.added = make(chan struct{})
+		}
+		fl.peers.mu.Unlock()
+	case cluster.DecWithdraw:
+		core.FloorWithdraw(d.Reservation, d.Reason)
+		fl.peers.mu.Lock()
+		delete(fl.peers.offers, d.Reservation)
+		fl.peers.mu.Unlock()
+	case cluster.DecAccepted:
+		if callerHere {
+			if err := core.FloorBridged(call, d.Reservation, d.Agent); err != nil {
+				fl.log.Info("cluster: accepted call not bridged", "task", d.Task, "err", err)
+				return
+			}
+			fl.peers.mu.Lock()
+			fl.peers.bridged[call] = d.AgentNode
+			fl.peers.mu.Unlock()
+			return
+		}
+		fl.peers.mu.Lock()
+		o := fl.peers.offers[d.Reservation]
+		delete(fl.peers.offers, d.Reservation)
+		fl.peers.mu.Unlock()
+		if o == nil || o.local == "" {
+			fl.log.Info("cluster: accepted call's leg not here", "task", d.Task)
+			return
+		}
+		if err := core.FloorAccepted(o.local, d.Reservation, d.Agent); err != nil {
+			fl.log.Info("cluster: accepted call not put on its agent", "task", d.Task, "err", err)
+		}
+	}
+}
+
+// dialPeer dials the agent's node for offer d.
+func (fl *floorLink) dialPeer(d cluster.Decision) agent.PeerDial {
+	return func(ctx context.Context, from string) (agent.TrunkCall, error) {
+		addr, ok := fl.nodeAddr(d.AgentNode)
+		if !ok {
+			return nil, fmt.Errorf("node %s: no SIP address in presence", d.AgentNode)
+		}
+		leg, err := fl.src.pool.Open()
+		if err != nil {
+			return nil, err
+		}
+		leg.Start(media.Discard)
+		c, err := fl.src.sip.DialPeer(ctx, addr, floorUser+d.Reservation, from, leg, nil)
+		if err != nil {
+			return nil, err
+		}
+		return trunkCall{c}, nil
+	}
+}
+
+// inbound takes a call from another node (its Request-URI user is
+// floorUser + reservation): the leg of a call offered to an agent here.
+func (fl *floorLink) inbound(ctx context.Context, tc trunkCall) {
+	res := strings.TrimPrefix(tc.Number(), floorUser)
+	o := fl.peers.await(res, peerOfferWait)
+	if o == nil {
+		fl.log.Info("cluster: call from a node for no offer", "reservation", res, "source", tc.Remote())
+		_ = tc.Reject(404, "Not Found") // a final response: nothing else to do if it fails
+		return
+	}
+	if addr, ok := fl.nodeAddr(o.d.TaskNode); !ok || tc.Remote() != addr {
+		fl.log.Warn("cluster: call for an offer refused: not from the caller's node", "reservation", res, "source", tc.Remote(), "node", o.d.TaskNode)
+		_ = tc.Reject(403, "Forbidden") // likewise
+		return
+	}
+	kind, _ := router.ParseTaskKind(o.d.Kind)
+	spec := router.Task{Kind: kind, Queue: router.QueueID(o.d.Queue)}
+	fl.src.core.FloorInbound(ctx, tc, res, o.d.Agent, o.d.Expires, spec, func(id string) {
+		fl.peers.mu.Lock()
+		defer fl.peers.mu.Unlock()
+		o.local = id
+		fl.peers.legs[id] = o.d.Task
+	})
+}
+
+// nodeLost ends this node's half of a call whose other half's node died.
+func (fl *floorLink) nodeLost(d cluster.Decision) {
+	call, ok := strings.CutPrefix(d.Task, fl.node+"/")
+	if !ok {
+		fl.peers.mu.Lock()
+		for id, f := range fl.peers.legs {
+			if f == d.Task {
+				call, ok = id, true
+			}
+		}
+		fl.peers.mu.Unlock()
+	}
+	if !ok {
+		return
+	}
+	if err := fl.src.core.EndCall(call, cluster.ReasonNodeLost); err != nil {
+		fl.log.Info("cluster: node_lost of a call not here", "task", d.Task, "err", err)
+	}
+}
