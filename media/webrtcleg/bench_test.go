@@ -5,7 +5,6 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/browserleg"
-	"switchboard/media/tone"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -20,15 +19,7 @@ func BenchmarkWritePacket(b *testing.B) {
 			// gateway's side only.
 			e := newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: discardLogger()}})
 			leg := webrtclegtest.StartFarm(b, farmEnv, engine(e), 1)[0]
-			var pcm [media.FrameSamples]int16
-			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
-			p := media.Packet{Payload: media.Encode(tc.codec, make([]byte, media.FrameSamples), pcm[:]), Codec: tc.codec}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := leg.WritePacket(&p); err != nil {
-					b.Fatal(err)
-				}
-			}
+			webrtclegtest.BenchWrites(b, leg, tc.codec)
 			if st := leg.Stats(); st.WriteErrors != 0 || st.PacketsDropped != 0 {
 				b.Fatalf("Stats() = %+v", st)
 			}

@@ -3,11 +3,11 @@ package webrtcleg_test
 import (
 	"io"
 	"log/slog"
-	"net/netip"
 	"sync"
 	"testing"
 
 	"switchboard/media/webrtcleg"
+	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -42,24 +42,13 @@ func (w *testWriter) stop() {
 	w.mu.Unlock()
 }
 
+// newEngine starts an engine on loopback (what cfg leaves zero) that the
+// end of t closes.
 func newEngine(t testing.TB, cfg webrtcleg.Config) *webrtcleg.Engine {
 	t.Helper()
-	if !cfg.IP.IsValid() {
-		cfg.IP = netip.MustParseAddr("127.0.0.1")
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
-	}
+	webrtclegtest.Loopback(t, &cfg.Config, testLogger)
 	e, err := webrtcleg.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := e.Close(); err != nil {
-			t.Errorf("Engine.Close: %v", err)
-		}
-	})
-	return e
+	return webrtclegtest.Started(t, e, err)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

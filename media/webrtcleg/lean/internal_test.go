@@ -12,7 +12,7 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/browserleg"
-	"switchboard/media/tone"
+	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
 // keyedLeg makes an engine on loopback and a leg whose SRTP contexts are
@@ -62,15 +62,7 @@ func BenchmarkWritePacket(b *testing.B) {
 			}
 			defer sinkConn.Close()
 			_, leg, _ := keyedLeg(b, media.PCMU, sinkConn.LocalAddr().(*net.UDPAddr).AddrPort())
-			var pcm [media.FrameSamples]int16
-			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
-			p := media.Packet{Payload: media.Encode(tc.codec, make([]byte, media.FrameSamples), pcm[:]), Codec: tc.codec}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := leg.WritePacket(&p); err != nil {
-					b.Fatal(err)
-				}
-			}
+			webrtclegtest.BenchWrites(b, leg, tc.codec)
 			if st := leg.Stats(); st.WriteErrors != 0 || st.PacketsDropped != 0 || st.PacketsSent == 0 {
 				b.Fatalf("Stats() = %+v", st)
 			}
