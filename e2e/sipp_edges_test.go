@@ -298,7 +298,7 @@ func TestBinarySIPpCancelRacing200(t *testing.T) {
 	}
 	noCalls(t, g)
 	var answered, cancelled, early int
-	waitFor(t, 5*time.Second, "20 calls ended", func() bool {
+	waitFor(t, 30*time.Second, "20 calls ended (each logged as answered, cancelled or refused)", func() bool {
 		answered = logCount(g, `"call ended"`, `"number":"echo"`, `"reason":"remote hangup"`)
 		cancelled = logCount(g, `"call ended"`, `"number":"echo"`, `"reason":"canceled"`)
 		early = logCount(g, `"invite refused"`, `"transaction canceled"`) // before the call was made

@@ -1,6 +1,9 @@
 package media
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Recording (PROTOCOL §12): a call of a Switch may have a FrameRecorder.
 // Every 20 ms, on the pacer, the Switch hands it one frame of each
@@ -13,7 +16,10 @@ import "fmt"
 // the payload into a small per-channel FIFO, the tick takes one frame out
 // of each (padding a short one with silence, dropping the oldest bytes when
 // a side sends faster than the clock). One frame per tick keeps the file's
-// length equal to the wall-clock time.
+// length equal to the wall-clock time; when the pacer gave up frames (a
+// stall of more than maxCatchUp frames, pacer.go), the next tick writes the
+// ones it skipped as well (maxRecordFill at most), so a recording made on a
+// stalled machine still lasts as long as the call.
 
 // FrameRecorder takes a recorded call's audio, one frame per channel every
 // 20 ms. RecordFrame is called on the pacer with the Switch's lock held:
@@ -59,10 +65,20 @@ func (f *recFIFO) pop(dst []byte, silence byte) {
 	}
 }
 
+// recordSlack is how far (in frames) a recording may fall behind the wall
+// clock before a tick fills the gap: more than the pacer's own catch-up and
+// a tick's jitter. maxRecordFill bounds the frames one tick writes.
+const (
+	recordSlack   = maxCatchUp + 2
+	maxRecordFill = 250 // 5 s
+)
+
 type recording struct {
 	sink   FrameRecorder
 	codec  Codec
 	paused bool
+	start  time.Time // when Record began
+	frames int64     // frames given to sink so far
 	caller recFIFO
 	agent  recFIFO
 	f1, f2 [FrameSamples]byte
@@ -87,7 +103,7 @@ func (s *Switch) Record(id string, rec FrameRecorder) error {
 	case c == nil:
 		return fmt.Errorf("record call %s: %w", id, ErrUnknownCall)
 	}
-	c.rec = &recording{sink: rec, codec: codec}
+	c.rec = &recording{sink: rec, codec: codec, start: time.Now()}
 	return nil
 }
 
@@ -163,8 +179,17 @@ func (s *Switch) recordTickLocked() {
 		if !c.hearsAgent() {
 			r.agent.n = 0
 		}
-		r.caller.pop(r.f1[:], sb)
-		r.agent.pop(r.f2[:], sb)
-		r.sink.RecordFrame(r.f1[:], r.f2[:])
+		n := int64(1)
+		if s.wall {
+			if lag := int64(time.Since(r.start)/FrameDuration) - r.frames; lag > recordSlack {
+				n = min(lag, maxRecordFill) // the pacer skipped frames: write them too
+			}
+		}
+		for range n {
+			r.caller.pop(r.f1[:], sb)
+			r.agent.pop(r.f2[:], sb)
+			r.sink.RecordFrame(r.f1[:], r.f2[:])
+		}
+		r.frames += n
 	}
 }

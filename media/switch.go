@@ -70,6 +70,7 @@ type Switch struct {
 	capacity int
 	log      *slog.Logger
 	untick   func()
+	wall     bool // the pacer runs on the wall clock (not Manual): recordings keep to it
 
 	mu      sync.Mutex // guards following
 	closed  bool
@@ -139,6 +140,7 @@ func NewSwitch(cfg SwitchConfig) *Switch {
 	s.agent.jb.c = s.counters
 	s.agent.jb.reset()
 	s.ring = cursor{l: callWaitingLoop()}
+	s.wall = !cfg.Pacer.manual
 	s.untick = cfg.Pacer.RegisterFrame(s.tick)
 	return s
 }

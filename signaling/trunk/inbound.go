@@ -77,6 +77,9 @@ func (t *Trunk) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// RFC 3261 §17.2.1: 100 Trying at once, we may take longer than 200 ms.
 	t.respond(req, tx, 100, "Trying")
 	if inv.isCanceled() {
+		// The CANCEL came before this INVITE's handler ran (edges.go): logged
+		// as every other INVITE that ends in 487 before it is a call.
+		log.Info("invite refused", "err", sip.ErrTransactionCanceled, "detail", "CANCEL before the INVITE was handled")
 		t.respond(req, tx, 487, "Request Terminated")
 		return
 	}

@@ -118,11 +118,15 @@ func supervisorPage(t *testing.T, sup bool) (context.Context, *fakeGateway, func
 	}
 	wait := func(expr string) {
 		t.Helper()
-		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#side-panels').outerHTML`, `document.querySelector('#status').innerText`)
+		webtest.WaitTrue(t, ctx, expr, 5*time.Second, `document.querySelector('#side-panels').outerHTML`, `document.querySelector('#status').innerText`, `document.querySelector('#toasts').outerHTML`)
 	}
 	loginPhone(t, ctx, srv.URL+"/")
 	wait(`document.querySelectorAll('#toasts .toast').length === 2`)
+	// One at a time, as a user does: r2's toast moves up when r1's goes, and
+	// a click aimed while it moved landed beside it (once on a loaded CI
+	// machine, and r2 kept ringing).
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.reject`)
+	wait(`document.querySelectorAll('#toasts .toast').length === 1`)
 	webtest.Click(t, ctx, `.toast[data-reservation="r2"] button.reject`)
 	wait(`document.querySelectorAll('#toasts .toast').length === 0`)
 	return ctx, fake, wait
