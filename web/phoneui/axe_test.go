@@ -16,9 +16,7 @@ func TestAxe(t *testing.T) {
 	ctx, srv, _ := startPhone(t, "")
 	check := func(state string) {
 		t.Helper()
-		for _, v := range webtest.Axe(t, ctx) {
-			t.Errorf("%s: axe %s (%s): %s %v", state, v.ID, v.Impact, v.Help, v.Nodes)
-		}
+		webtest.AxeClean(t, ctx, state)
 	}
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/"))
 	webtest.WaitVisible(t, ctx, "#login-agent", 0)

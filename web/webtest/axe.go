@@ -45,6 +45,16 @@ func axeSource(t testing.TB) string {
 	return string(b)
 }
 
+// AxeClean fails t (Errorf) for each serious or critical violation Axe
+// finds on the page of ctx as it is now; state names the page's state in
+// the failures.
+func AxeClean(t testing.TB, ctx context.Context, state string) {
+	t.Helper()
+	for _, v := range Axe(t, ctx) {
+		t.Errorf("%s: axe %s (%s): %s %v", state, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+}
+
 // Axe runs axe-core (WCAG 2.0-2.2 A and AA rules) on the page of ctx as it
 // is now and returns the serious and critical violations. It injects axe
 // through the DevTools protocol (the pages' CSP does not apply to it).
