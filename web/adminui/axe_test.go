@@ -13,13 +13,9 @@ import (
 // WCAG 2.2 A/AA violation on the console: the login, then each section.
 func TestAxe(t *testing.T) {
 	ctx, srv, _ := startConsole(t)
-	check := func(state string) {
-		t.Helper()
-		webtest.AxeClean(t, ctx, state)
-	}
 	webtest.Do(t, ctx, chromedp.Navigate(srv.URL+"/admin"))
 	webtest.WaitVisible(t, ctx, "#token", 0)
-	check("login")
+	webtest.AxeClean(t, ctx, "login")
 	adminLogin(t, ctx, srv.URL+"/admin")
 	webtest.WaitVisible(t, ctx, "#console-view", 0)
 	sections := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('#section-nav a')].map((a) => a.dataset.section)`)
@@ -29,6 +25,6 @@ func TestAxe(t *testing.T) {
 	for _, s := range sections {
 		webtest.Click(t, ctx, `#section-nav a[data-section=`+s+`]`)
 		webtest.WaitTrue(t, ctx, `document.querySelector('#section-nav a[aria-current=page]')?.dataset.section === '`+s+`'`, 5*time.Second)
-		check(s)
+		webtest.AxeClean(t, ctx, s)
 	}
 }
