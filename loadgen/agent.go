@@ -11,17 +11,48 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/loadgen/leanclient"
 	"switchboard/media"
 	"switchboard/media/webrtcleg/webrtcclient"
 	"switchboard/signaling/ws/wsclient"
 )
+
+// browserLeg is an agent's (or rtpengine call's) WebRTC side:
+// *webrtcclient.Client (AgentClientPion) or *leanclient.Client
+// (AgentClientLean).
+type browserLeg interface {
+	Offer(ctx context.Context) ([]byte, error)
+	SetAnswer(answer []byte) error
+	Answer(ctx context.Context, offer []byte) ([]byte, error)
+	WaitConnected(ctx context.Context) error
+	WritePayload(payload []byte, marker bool) error
+	Close() error
+}
+
+// Agent clients: what plays the browser side (Config.AgentClient).
+const (
+	// AgentClientLean (the default): loadgen/leanclient, ICE + DTLS-SRTP
+	// on the protocol libraries, one socket and one reader goroutine per
+	// leg, 0 allocations per packet.
+	AgentClientLean = "lean"
+	// AgentClientPion: one pion PeerConnection per leg (webrtcclient).
+	AgentClientPion = "pion"
+)
+
+// newBrowserLeg makes a browser-side leg of the run's agent client.
+func (r *runner) newBrowserLeg(onPacket func(*media.Packet, time.Time)) (browserLeg, error) {
+	if r.cfg.AgentClient == AgentClientPion {
+		return webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: onPacket})
+	}
+	return r.lean.New(leanclient.Config{Codec: media.PCMU, OnPacket: onPacket})
+}
 
 // agent is one logged-in agent: websocket session + PeerConnection.
 type agent struct {
 	id  string
 	run *runner
 	src *source
-	pc  *webrtcclient.Client
+	pc  browserLeg
 	rpc *wsclient.Client
 
 	cur    atomic.Pointer[call] // call bound to this agent, nil when idle
@@ -39,7 +70,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 	a.src = &source{freq: agentFreqs[i%len(agentFreqs)], phase: i}
 	a.src.offset.Store(int32((i * 7) % probeEvery))
 	var err error
-	a.pc, err = webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: a.onPacket})
+	a.pc, err = r.newBrowserLeg(a.onPacket)
 	if err != nil {
 		return nil, err
 	}

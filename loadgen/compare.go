@@ -31,7 +31,9 @@ type CompareConfig struct {
 	Points  []int    // concurrent calls per point; nil means 200
 	Runs    int      // runs per point; 0 means 2
 	Shapes  []string // nil means ShapePaced
-	Rate    float64  // new calls per second; 0 means 40
+	// AgentClient is Config.AgentClient for every target ("" means lean).
+	AgentClient string
+	Rate        float64 // new calls per second; 0 means 40
 	// Window is the steady window to aim for: every call is held for
 	// the ramp (Points/Rate) plus Window. 0 means 20 s.
 	Window      time.Duration
@@ -204,7 +206,7 @@ func comparePoint(ctx context.Context, cfg CompareConfig, pt *ComparePoint) {
 	n := pt.Calls
 	ramp := time.Duration(math.Ceil(float64(n)/cfg.Rate*1000)) * time.Millisecond
 	rc := Config{
-		Target: pt.Target, Shape: pt.Shape, Calls: n, Rate: cfg.Rate, Duration: ramp, Hold: ramp + cfg.Window,
+		Target: pt.Target, Shape: pt.Shape, AgentClient: cfg.AgentClient, Calls: n, Rate: cfg.Rate, Duration: ramp, Hold: ramp + cfg.Window,
 		AcceptDelay: cfg.AcceptDelay, Progress: cfg.Progress, Logger: cfg.Logger,
 	}
 	var p *targetProc

@@ -8,9 +8,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"switchboard/media"
-	"switchboard/media/webrtcleg/webrtcclient"
 )
 
 // Targets: what Run drives.
@@ -91,7 +88,7 @@ func (r *runner) setupRTPEngine(ctx context.Context, c *call, start time.Time) (
 	a := &agent{id: "browser-" + c.from, run: r}
 	a.src = &source{freq: agentFreqs[c.n%len(agentFreqs)], phase: c.n * 7}
 	a.src.offset.Store(int32((c.n * 7) % probeEvery))
-	a.pc, err = webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: a.onPacket})
+	a.pc, err = r.newBrowserLeg(a.onPacket)
 	if err != nil {
 		r.ngDelete(callID, c.from)
 		return nil, callResult{Failure: "browser leg: " + shortErr(err)}
@@ -107,7 +104,11 @@ func (r *runner) setupRTPEngine(ctx context.Context, c *call, start time.Time) (
 	a.cur.Store(c)
 	c.agentRx.bind(c.src.freq, c.src)
 	c.callerRx.bind(a.src.freq, a.src)
-	answer, err := a.pc.Answer(sctx, withMid([]byte(sdp)))
+	remoteOffer := []byte(sdp)
+	if r.cfg.AgentClient == AgentClientPion {
+		remoteOffer = withMid(remoteOffer)
+	}
+	answer, err := a.pc.Answer(sctx, remoteOffer)
 	if err != nil {
 		return fail("browser answer: ", err)
 	}

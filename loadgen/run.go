@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/loadgen/leanclient"
 	"switchboard/media"
 	"switchboard/signaling/trunk/trunkclient"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	// Shape is how the parties' 20 ms frames are timed: ShapePaced ("")
 	// or ShapeIndependent (see shape.go).
 	Shape string
+	// AgentClient plays the browser side: AgentClientLean ("") or
+	// AgentClientPion.
+	AgentClient string
 
 	GatewaySIP  netip.AddrPort // gateway SIP address (UDP); required for Switchboard
 	GatewayHTTP string         // e.g. http://127.0.0.1:8080; required for Switchboard
@@ -94,6 +98,13 @@ func (c *Config) defaults() error {
 	default:
 		return fmt.Errorf("loadgen: unknown shape %q (paced or independent)", c.Shape)
 	}
+	switch c.AgentClient {
+	case "", AgentClientLean:
+		c.AgentClient = AgentClientLean
+	case AgentClientPion:
+	default:
+		return fmt.Errorf("loadgen: unknown agent client %q (lean or pion)", c.AgentClient)
+	}
 	if c.Prefix == "" {
 		c.Prefix = "sbload"
 	}
@@ -142,7 +153,8 @@ type runner struct {
 	log  *slog.Logger
 	pace pacer
 	sip  *trunkclient.Client
-	ng   *ngClient     // TargetRTPEngine
+	ng   *ngClient // TargetRTPEngine
+	lean *leanclient.Pool
 	stop chan struct{} // closed when the run ends: pending accepts give up
 	wg   sync.WaitGroup
 
@@ -193,6 +205,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, log: cfg.Logger, pace: pacer{codec: media.PCMU, independent: cfg.Shape == ShapeIndependent}, stop: make(chan struct{})}
+	if cfg.AgentClient == AgentClientLean {
+		var err error
+		if r.lean, err = leanclient.NewPool(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Target == TargetRTPEngine {
 		return r.runRTPEngine(ctx)
 	}

@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		target      = fs.String("target", "switchboard", "what to drive: switchboard or rtpengine (ng control protocol, see -rtpengine-ng)")
 		ngAddr      = fs.String("rtpengine-ng", "127.0.0.1:2223", "rtpengine's ng control address (UDP), with -target rtpengine")
 		shape       = fs.String("shape", "paced", "load shape: paced (one pacer writes every frame back to back) or independent (every party on its own timer at a random phase)")
+		agentClient = fs.String("agent-client", "lean", "browser-side client of agents and rtpengine calls: lean (ICE + DTLS-SRTP on one socket per leg, loadgen/leanclient) or pion (one PeerConnection per leg)")
 		compare     = fs.Bool("compare", false, "side by side: for every -points and -shapes, start a fresh switchboard (-switchboard-bin) and a fresh rtpengine (-rtpengine-bin) and drive each with the same load, -runs times, after waiting for an idle machine")
 		sbBin       = fs.String("switchboard-bin", "", "-compare: the switchboard binary (go build ./cmd/switchboard)")
 		rtpeBin     = fs.String("rtpengine-bin", "/usr/bin/rtpengine", "-compare: the rtpengine binary (Debian rtpengine-daemon)")
@@ -88,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-log-level %q: %v", *logLevel, err)
 	}
 	cfg := loadgen.Config{
-		Target: *target, RTPEngineNG: ng, Shape: *shape,
+		Target: *target, RTPEngineNG: ng, Shape: *shape, AgentClient: *agentClient,
 		GatewaySIP: sip, GatewayHTTP: strings.TrimSuffix(*httpURL, "/"), AdminToken: *token, GatewayPID: *pid,
 		Seed: *seed, Prefix: *prefix, Number: *number, Agents: *agents,
 		Calls: *calls, Rate: *rate, Duration: *duration, Hold: *hold, AcceptDelay: *acceptDelay, BridgeTimeout: *bridgeWait,
