@@ -12,6 +12,7 @@ import (
 	"switchboard/events"
 	"switchboard/media/browserleg"
 	"switchboard/media/rtpleg"
+	"switchboard/media/udploop"
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
@@ -35,14 +36,15 @@ type webrtcEngine interface {
 	agent.LegFactory
 	Addr() netip.AddrPort
 	Dropped() map[string]uint64 // browser datagrams not delivered, by reason
+	Batched() uint64            // packets toward browsers sent in a tick's sendmmsg
 	Close() error
 }
 
 // newWebRTCEngine builds the browser-leg engine: lean, the only one the
 // binary ships (issue 20). The pion PeerConnection engine (media/webrtcleg)
 // is kept as the conformance oracle in tests only.
-func newWebRTCEngine(cfg Config, log *slog.Logger) (webrtcEngine, error) {
-	e, err := lean.New(lean.Config{Config: browserleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log}})
+func newWebRTCEngine(cfg Config, loop *udploop.Loop, log *slog.Logger) (webrtcEngine, error) {
+	e, err := lean.New(lean.Config{Config: browserleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, UDPPort: cfg.WebRTCPort, Logger: log}, Loop: loop})
 	if err != nil {
 		return nil, err
 	}

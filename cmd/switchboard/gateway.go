@@ -20,6 +20,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/promptlib"
 	"switchboard/media/rtpleg"
+	"switchboard/media/udploop"
 	"switchboard/metrics"
 	"switchboard/recordings"
 	"switchboard/signaling/authlimit"
@@ -50,6 +51,7 @@ type gateway struct {
 	journalKeep int                  // -events-keep
 	pacer       *media.Pacer
 	pool        *rtpleg.Pool
+	loop        *udploop.Loop // -media-loop: reads the trunk legs' and the browsers' sockets on a 1 ms clock; else nil
 	webrtc      webrtcEngine
 	core        *agent.Core
 	trunk       *trunk.Trunk
@@ -118,10 +120,18 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	g.journalKeep = cfg.Limits.EventsKeep
 	counters := &media.Counters{}
 	g.pacer = media.NewPacer(media.PacerConfig{Counters: counters, Logger: log})
-	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, SRTP: cfg.Deploy.TrunkSRTP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log}); err != nil {
+	if cfg.MediaLoop {
+		if g.loop, err = udploop.New(); errors.Is(err, errors.ErrUnsupported) {
+			g.loop = nil // not Linux: a read goroutine per socket
+			log.Warn("-media-loop needs Linux: reading a goroutine per socket")
+		} else if err != nil {
+			return nil, fmt.Errorf("media loop: %w", err)
+		}
+	}
+	if g.pool, err = rtpleg.NewPool(rtpleg.Config{IP: cfg.MediaIP, PublicIP: cfg.Deploy.PublicIP, SRTP: cfg.Deploy.TrunkSRTP, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Timeout: cfg.RTPTimeout, Logger: log, Loop: g.loop}); err != nil {
 		return nil, err
 	}
-	if g.webrtc, err = newWebRTCEngine(cfg, log); err != nil {
+	if g.webrtc, err = newWebRTCEngine(cfg, g.loop, log); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	var withTLS func(web.Config) web.Config // adds the HTTPS listener, if any (deploy.go)
@@ -299,6 +309,9 @@ func (g *gateway) close() {
 	if g.webrtc != nil {
 		g.warnIf(g.webrtc.Close(), "webrtc close")
 	}
+	if g.loop != nil {
+		g.warnIf(g.loop.Close(), "media loop close")
+	}
 	if g.pacer != nil {
 		g.warnIf(g.pacer.Close(), "pacer close")
 	}
@@ -324,6 +337,10 @@ func (g *gateway) metrics() metrics.Snapshot {
 		Other: map[string]float64{"concealed_frames": float64(c.Concealed)}}
 	for reason, n := range g.webrtc.Dropped() {
 		s.Media.Other["webrtc_dropped_"+reason] = float64(n)
+	}
+	s.Media.Other["webrtc_sent_batched"] = float64(g.webrtc.Batched())
+	if g.loop != nil {
+		s.Media.Other["media_loop_rounds"] = float64(g.loop.Ticks())
 	}
 	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
 	s.RTPDropped = g.pool.Dropped()

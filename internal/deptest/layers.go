@@ -122,6 +122,11 @@ var (
 		"switchboard/media/webrtcleg":  "the engines share browserleg, not each other",
 		"switchboard/media/rtpleg/...": "legs do not import each other",
 	})
+	// UDPLoop is below every media package: raw sockets and a clock only.
+	UDPLoop = Merge(MediaLeaf, NoPionWebRTC, map[string]string{
+		"switchboard/media":   "udploop is below the media packages that use it",
+		"github.com/pion/...": "udploop knows no media protocol",
+	})
 	// RTPLeg is a leaf of the media plane.
 	RTPLeg = Merge(MediaLeaf, NoPionWebRTC)
 	// BrowserLeg is what both engines import: it stays below them.

@@ -21,7 +21,7 @@ func benchLeg(b *testing.B) (*Leg, *net.UDPConn) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = peer.Close() })
-	pool, err := NewPool(Config{IP: loopback, PortMin: 33000, PortMax: 33999, Timeout: -1, Logger: testLogger(b)})
+	pool, err := NewPool(Config{IP: loopback, PortMin: 33000, PortMax: 33999, Timeout: -1, Logger: testLogger(b), Loop: testLoop(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +45,9 @@ func rtpBytes(b testing.TB, seq uint16) []byte {
 // BenchmarkReceive measures the whole receive path of one packet over a real
 // loopback socket: sendto, the leg's read loop (read, source check,
 // rtp.Unmarshal, dispatch) and the sink call. Each iteration waits for the
-// sink, so it includes one goroutine wake-up.
+// sink, so it includes one goroutine wake-up (on the udploop, which
+// testLoop gives the pool: one tick, ≈ 1 ms; RTPLEG_GOROUTINES=1 measures
+// the goroutine reader).
 func BenchmarkReceive(b *testing.B) {
 	l, peer := benchLeg(b)
 	var got atomic.Int64

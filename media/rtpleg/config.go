@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"switchboard/media/udploop"
 )
 
 // Defaults for the zero Config values.
@@ -26,7 +28,11 @@ type Config struct {
 	RTCPInterval     time.Duration // RTCP report interval; 0 means 5 s (report.Interval)
 	Timeout          time.Duration // RTP inactivity timeout; 0 means 60 s, negative disables it
 	SRTP             SRTPPolicy    // SDES-SRTP policy of the legs (srtp.go); zero means SRTPOff
-	Logger           *slog.Logger  // nil means slog.Default()
+	// Loop, when set, reads the legs' RTP sockets on its 1 ms clock
+	// (media/udploop, Linux) instead of a goroutine per leg on the Go
+	// netpoller; nil: a read goroutine per leg.
+	Loop   *udploop.Loop
+	Logger *slog.Logger // nil means slog.Default()
 }
 
 // Validate checks the configuration and says what is wrong.
@@ -112,14 +118,14 @@ func (p *Pool) Open() (*Leg, error) {
 			break
 		}
 		i += skipped
-		conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+		conn, err := p.listen(port)
 		if err != nil {
 			p.release(port)
 			continue
 		}
 		rtcpConn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
 		if err != nil {
-			_ = conn.Close() // a socket just opened and never used: nothing to report
+			_ = conn.close() // a socket just opened and never used: nothing to report
 			p.release(port)
 			continue
 		}

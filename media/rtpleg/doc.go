@@ -11,9 +11,12 @@
 // pion/webrtc, sipgo or anything above media.
 //
 // Concurrency: Pool and Leg are safe for concurrent use. Each started leg
-// owns one read goroutine, which calls the sink and the OnDTMF callback; the
-// *media.Packet handed to the sink is reused for the next packet, so sinks
-// must not retain it or its Payload. Close waits for the read goroutine.
+// owns one read goroutine (or, with Config.Loop, its RTP socket is read on
+// the media/udploop goroutine, every socket with data once per 1 ms tick, up
+// to 8 datagrams; a timer goroutine keeps the inactivity timeout), which
+// calls the sink and the OnDTMF callback; the *media.Packet handed to the
+// sink is reused for the next packet, so sinks must not retain it or its
+// Payload. Close waits for the reader.
 // Lock order: sender.digitMu, then Leg.mu or sender.mu (never both).
 //
 // Hot path: receiving and sending a packet allocate nothing (benchmarks in

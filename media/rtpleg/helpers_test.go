@@ -1,9 +1,11 @@
 package rtpleg
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
+	"switchboard/media/udploop"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -25,11 +28,29 @@ func testLogger(t testing.TB) *slog.Logger {
 // newTestPool returns a pool on 127.0.0.1 with ports the kernel is unlikely to use.
 func newTestPool(t testing.TB, timeout time.Duration) *Pool {
 	t.Helper()
-	p, err := NewPool(Config{IP: loopback, PortMin: 31000, PortMax: 31999, Timeout: timeout, Logger: testLogger(t)})
+	p, err := NewPool(Config{IP: loopback, PortMin: 31000, PortMax: 31999, Timeout: timeout, Logger: testLogger(t), Loop: testLoop(t)})
 	if err != nil {
 		t.Fatalf("NewPool: %v", err)
 	}
 	return p
+}
+
+// testLoop returns a udploop for a test's pool (the gateway's read path;
+// RTPLEG_GOROUTINES=1 tests the goroutine reader instead), closed after
+// the test's legs.
+func testLoop(t testing.TB) *udploop.Loop {
+	if os.Getenv("RTPLEG_GOROUTINES") != "" {
+		return nil
+	}
+	l, err := udploop.New()
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
 }
 
 func openLeg(t testing.TB, p *Pool) *Leg {

@@ -47,11 +47,12 @@ func (s *mediaState) dest() netip.AddrPort {
 // offer/answer state. Create it with Pool.Open; Close it when the call ends.
 //
 // All methods are safe for concurrent use. The sink and the OnDTMF callback
-// are called from the leg's single read goroutine.
+// are called from the leg's reader: its read goroutine, or with
+// Config.Loop the loop's goroutine.
 type Leg struct {
 	pool    *Pool
 	port    int
-	conn    *net.UDPConn
+	conn    rtpConn   // the RTP socket (sock.go)
 	rtcp    rtcpState // RTCP: the port+1 socket, reception statistics (rtcp.go)
 	ssrc    uint32    // our SSRC (fixed)
 	local   netip.AddrPort
@@ -88,7 +89,7 @@ type Leg struct {
 
 type sinkBox struct{ w media.PacketWriter }
 
-func newLeg(p *Pool, port int, conn, rtcpConn *net.UDPConn) *Leg {
+func newLeg(p *Pool, port int, conn rtpConn, rtcpConn *net.UDPConn) *Leg {
 	l := &Leg{
 		pool:    p,
 		port:    port,
@@ -303,7 +304,7 @@ func (l *Leg) Close() error {
 		l.closed = true
 		l.mu.Unlock()
 		close(l.closing)
-		if cerr := l.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		if cerr := l.conn.close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 			err = cerr
 		}
 		if cerr := l.rtcp.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {

@@ -67,20 +67,36 @@ func (l *Leg) Start(sink media.PacketWriter) {
 		return
 	}
 	l.lastRecv.Store(int64(time.Since(l.epoch)))
-	if l.timeout > 0 {
-		_ = l.conn.SetReadDeadline(time.Now().Add(l.timeout)) // fails only on a closed socket, and then so does readLoop's read
+	if uc := l.conn.uc; uc != nil {
+		r := new(receiver)
+		r.take = func(b []byte, src netip.AddrPort) {
+			if !l.ended.Load() {
+				l.handle(r, b, src)
+			}
+		}
+		if err := uc.Watch(func() bool { return l.readable(r) }); err != nil {
+			l.end(fmt.Errorf("read rtp: %w", err))
+		} else if l.timeout > 0 {
+			l.wg.Go(l.timeoutLoop)
+		}
+	} else {
+		if l.timeout > 0 {
+			_ = l.conn.c.SetReadDeadline(time.Now().Add(l.timeout)) // fails only on a closed socket, and then so does readLoop's read
+		}
+		l.wg.Go(l.readLoop)
 	}
-	l.wg.Go(l.readLoop)
 	l.wg.Go(l.rtcpReadLoop)
 	l.wg.Go(l.reportLoop)
 }
 
 // receiver is the read loop's reusable state; only the read goroutine touches it.
 type receiver struct {
-	buf [maxPacket]byte
-	rtp rtp.Packet
-	out media.Packet
-	src sourceState // where packets come from (latch.go)
+	buf  [maxPacket]byte
+	rtp  rtp.Packet
+	out  media.Packet
+	src  sourceState                  // where packets come from (latch.go)
+	errs int                          // consecutive read errors (udploop reader)
+	take func([]byte, netip.AddrPort) // handles one datagram of a batch (udploop reader)
 	// RFC 4733 receive state: the event in progress.
 	haveEvent  bool
 	eventTS    uint32
@@ -92,7 +108,7 @@ func (l *Leg) readLoop() {
 	r := new(receiver)
 	errs := 0 // consecutive read errors
 	for {
-		n, src, err := l.conn.ReadFromUDPAddrPort(r.buf[:])
+		n, src, err := l.conn.c.ReadFromUDPAddrPort(r.buf[:])
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if l.checkTimeout() {
@@ -121,18 +137,70 @@ func (l *Leg) readLoop() {
 // checkTimeout runs when the read deadline passes. It reports whether the
 // leg has been silent for the whole timeout; if not, it sets the next deadline.
 func (l *Leg) checkTimeout() bool {
+	due, expired := l.timeoutDue()
+	if !expired {
+		_ = l.conn.c.SetReadDeadline(l.epoch.Add(due)) // as in Start: the next read reports a closed socket
+	}
+	return expired
+}
+
+// timeoutDue reports whether the leg has been silent for the whole
+// timeout, and if not when (since epoch) it would be.
+func (l *Leg) timeoutDue() (due time.Duration, expired bool) {
 	now := time.Since(l.epoch)
 	st := l.state.Load()
 	if l.held.Load() || (st != nil && (!st.dir.canRecv() || st.hold)) {
 		// Suspended: on hold, or negotiated so that the remote sends nothing.
 		l.lastRecv.Store(int64(now))
 	}
-	last := time.Duration(l.lastRecv.Load())
-	if now-last >= l.timeout {
+	due = time.Duration(l.lastRecv.Load()) + l.timeout
+	return due, now >= due
+}
+
+// timeoutLoop ends a leg read on the udploop when it has been silent for
+// the timeout (the goroutine reader uses a read deadline instead).
+func (l *Leg) timeoutLoop() {
+	t := time.NewTimer(l.timeout)
+	defer t.Stop()
+	for l.wait(t.C) {
+		due, expired := l.timeoutDue()
+		if expired {
+			l.end(ErrTimeout)
+			return
+		}
+		t.Reset(time.Until(l.epoch.Add(due)))
+	}
+}
+
+// wait waits for c; false when the leg closes or ends first.
+func (l *Leg) wait(c <-chan time.Time) bool {
+	select {
+	case <-l.closing:
+		return false
+	case <-l.done:
+		return false
+	case <-c:
 		return true
 	}
-	_ = l.conn.SetReadDeadline(l.epoch.Add(last + l.timeout)) // as in Start: the next read reports a closed socket
-	return false
+}
+
+// readable reads the queued datagrams, up to 8 (the udploop's handler:
+// what else is queued is read in the next tick). After the leg ended,
+// datagrams are read and dropped, as the goroutine reader's closed socket
+// would.
+func (l *Leg) readable(r *receiver) bool {
+	n, err := l.conn.uc.ReadBatch(r.take)
+	if err != nil {
+		if r.errs++; r.errs == maxReadErrors {
+			l.log.Warn("rtp socket keeps failing", "error", err)
+			l.end(fmt.Errorf("read rtp: %w", err))
+		}
+		return true
+	}
+	if n > 0 {
+		r.errs = 0
+	}
+	return n > 0
 }
 
 // handle processes one datagram. It does not allocate.

@@ -125,15 +125,8 @@ func (l *Leg) rtcpReadLoop() {
 func (l *Leg) reportLoop() {
 	t := time.NewTicker(l.pool.cfg.rtcpInterval())
 	defer t.Stop()
-	for {
-		select {
-		case <-l.closing:
-			return
-		case <-l.done:
-			return
-		case <-t.C:
-			l.sendReport(time.Now())
-		}
+	for l.wait(t.C) {
+		l.sendReport(time.Now())
 	}
 }
 
@@ -168,21 +161,23 @@ func (l *Leg) sendReport(now time.Time) {
 			return
 		}
 	}
-	conn := l.conn
-	if !st.rtcpMux {
-		conn = r.conn
-		switch {
-		case r.from.IsValid() && r.from.Addr() == dst.Addr():
-			dst = r.from
-		default:
-			port := st.rtcpPort
-			if st.latched.IsValid() {
-				port = int(st.latched.Port()) + 1
-			}
-			dst = netip.AddrPortFrom(dst.Addr(), uint16(port))
+	if st.rtcpMux {
+		if err := l.conn.writeTo(pkt, dst); err == nil {
+			l.stats.rtcpOut.Add(1)
 		}
+		return
 	}
-	if _, err := conn.WriteToUDPAddrPort(pkt, dst); err == nil {
+	switch {
+	case r.from.IsValid() && r.from.Addr() == dst.Addr():
+		dst = r.from
+	default:
+		port := st.rtcpPort
+		if st.latched.IsValid() {
+			port = int(st.latched.Port()) + 1
+		}
+		dst = netip.AddrPortFrom(dst.Addr(), uint16(port))
+	}
+	if _, err := r.conn.WriteToUDPAddrPort(pkt, dst); err == nil {
 		l.stats.rtcpOut.Add(1)
 	}
 }

@@ -86,7 +86,7 @@ func (l *Leg) sendLocked(dst netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
-	if _, err := l.conn.WriteToUDPAddrPort(out, dst); err != nil {
+	if err := l.conn.writeTo(out, dst); err != nil {
 		return fmt.Errorf("send rtp to %s: %w", dst, err)
 	}
 	l.stats.packetsOut.Add(1)

@@ -5,7 +5,7 @@
 // an agent costs a few KiB and no goroutine once connected, and a packet
 // costs no goroutine hand-off.
 //
-//	browser ──SRTP──▶ shared UDP socket ─▶ Engine read loop ─(addr map)─▶ Leg: srtp decrypt in place ─▶ sink
+//	browser ──SRTP──▶ shared UDP socket ─▶ socket reader ─(addr map)─▶ Leg: srtp decrypt in place ─▶ sink
 //	browser ◀──SRTP── shared UDP socket ◀─ Leg.WritePacket: header + payload ─▶ srtp encrypt (reused buffers)
 //
 // How (RFC numbers in the code):
@@ -43,13 +43,18 @@
 // the offer errors, the SDP format → codec mapping, the default timeouts of
 // 5 s and 5 s): lean links no pion/webrtc, and its deptest keeps it so.
 //
-// Goroutines: per Engine, the socket reader and the liveness ticker. Per
-// Leg: while connecting, the handshake goroutine and pion/dtls's (about 4);
-// once connected, none (OnState callbacks run on a short-lived goroutine,
-// one at a time, in order).
+// Goroutines: per Engine, the liveness ticker, and on Linux none to read
+// the socket: it is a media/udploop socket, read on the loop's 1 ms clock
+// (Config.Loop, shared with the trunk legs in the gateway; a private loop
+// otherwise), where packets toward the browsers also wait for the end of
+// the tick to leave in one sendmmsg while the clock runs (≤ 1 ms more each
+// way); elsewhere a read goroutine. Per Leg: while connecting, the
+// handshake goroutine and pion/dtls's (about 4); once connected, none
+// (OnState callbacks run on a short-lived goroutine, one at a time, in
+// order).
 //
 // Concurrency: WritePacket may be called from any goroutine (serialised by a
-// mutex). The sink is called from the engine's read loop, one packet at a
+// mutex). The sink is called from the socket's reader, one packet at a
 // time, with one reused Packet and a payload valid during the call only;
 // a slow sink delays every leg. It is never called after Close returns.
 // Close is idempotent, safe to call concurrently and from the OnState

@@ -32,14 +32,20 @@ func (r dropReason) String() string { return dropNames[r] }
 type dropCounters [numDropReasons]atomic.Uint64
 
 // Dropped returns how many browser datagrams the engine has not delivered
-// since New, by reason (every reason present, 0 included).
+// since New, by reason (every reason present, 0 included), and as
+// "send_failed" the datagrams toward browsers that the kernel refused.
 func (e *Engine) Dropped() map[string]uint64 {
-	m := make(map[string]uint64, numDropReasons)
+	m := make(map[string]uint64, numDropReasons+1)
 	for r := range numDropReasons {
 		m[r.String()] = e.drops[r].Load()
 	}
+	m["send_failed"] = e.sock.failedSends()
 	return m
 }
+
+// Batched returns how many packets toward browsers left in a tick's
+// sendmmsg (sock_linux.go) rather than one sendto each.
+func (e *Engine) Batched() uint64 { return e.sock.batched.Load() }
 
 // drop counts one datagram of l not delivered: on the leg (Stats'
 // PacketsIgnored) and on the engine by reason.

@@ -36,7 +36,7 @@ func TestDroppedByReason(t *testing.T) {
 				return false
 			}
 		}
-		return len(got) == int(numDropReasons)
+		return len(got) == int(numDropReasons)+1
 	}
 	for deadline := time.Now().Add(10 * time.Second); !match(e.Dropped()); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -240,7 +240,10 @@ func (c *dtlsConn) WriteTo(p []byte, _ net.Addr) (int, error) {
 	if c.detached.Load() || r == nil {
 		return len(p), nil
 	}
-	return c.l.e.conn.WriteToUDPAddrPort(p, *r)
+	if err := c.l.e.sock.writeTo(p, *r); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // Close implements net.PacketConn.
@@ -250,7 +253,7 @@ func (c *dtlsConn) Close() error {
 }
 
 // LocalAddr implements net.PacketConn.
-func (c *dtlsConn) LocalAddr() net.Addr { return c.l.e.conn.LocalAddr() }
+func (c *dtlsConn) LocalAddr() net.Addr { return net.UDPAddrFromAddrPort(c.l.e.sock.local) }
 
 // SetDeadline implements net.PacketConn.
 func (c *dtlsConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }

@@ -22,6 +22,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/browserleg"
 	"switchboard/media/report"
+	"switchboard/media/udploop"
 )
 
 // DefaultConnectTimeout is what Config.ConnectTimeout 0 means: a leg not
@@ -47,6 +48,9 @@ type Config struct {
 	// RTCPInterval is how often each leg sends its SRTCP report: 0 means
 	// 5 s (PROTOCOL §9).
 	RTCPInterval time.Duration
+	// Loop, when set, reads the shared socket on its clock with the trunk
+	// legs' sockets (media/udploop; Linux). nil: a read goroutine.
+	Loop *udploop.Loop
 }
 
 // Validate checks the values of c.
@@ -56,7 +60,7 @@ func (c Config) Validate() error { return c.Config.Validate(c.ConnectTimeout, c.
 // the liveness ticker and one DTLS certificate. Make one per process.
 type Engine struct {
 	log      *slog.Logger
-	conn     *net.UDPConn
+	sock     *sock          // the shared socket (sock_linux.go, sock_other.go)
 	addr     netip.AddrPort // advertised host candidate
 	loopback bool           // answer loopback peers only
 	cert     tls.Certificate
@@ -110,37 +114,31 @@ func New(cfg Config) (*Engine, error) {
 		}
 		bind = netip.IPv4Unspecified()
 	}
-	network := "udp4"
-	if ip.Is6() {
-		network = "udp6"
+	var err error
+	e.cert, err = selfsign.GenerateSelfSigned()
+	if err != nil {
+		return nil, fmt.Errorf("generate dtls certificate: %w", err)
 	}
-	conn, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(bind, uint16(cfg.UDPPort))))
+	e.sock, err = listen(netip.AddrPortFrom(bind, uint16(cfg.UDPPort)), cfg.Loop)
 	if err != nil {
 		return nil, fmt.Errorf("listen media udp %s port %d: %w", bind, cfg.UDPPort, err)
 	}
-	// Best effort: Linux caps these at net.core.[rw]mem_max without an error.
-	_ = conn.SetReadBuffer(browserleg.SocketBuffer)
-	_ = conn.SetWriteBuffer(browserleg.SocketBuffer)
-	forceReadBuffer(conn, forcedReadBuffer)
-	e.conn = conn
 	adv := ip
 	if cfg.PublicIP.IsValid() {
 		adv = cfg.PublicIP.Unmap()
 	}
-	e.addr = netip.AddrPortFrom(adv, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+	e.addr = netip.AddrPortFrom(adv, e.sock.local.Port())
 	e.loopback = ip.IsLoopback()
-	e.cert, err = selfsign.GenerateSelfSigned()
-	if err != nil {
-		_ = conn.Close() // never used: the certificate error is the one returned
-		return nil, fmt.Errorf("generate dtls certificate: %w", err)
-	}
 	sum := sha256.Sum256(e.cert.Certificate[0])
 	hexs := make([]string, len(sum))
 	for i, c := range sum {
 		hexs[i] = fmt.Sprintf("%02X", c)
 	}
 	e.finger = "sha-256 " + strings.Join(hexs, ":")
-	e.wg.Go(e.readLoop)
+	if err := e.sock.serve(e.dispatch); err != nil {
+		_ = e.sock.close() // never used: err is the one to report
+		return nil, fmt.Errorf("lean webrtc: read socket: %w", err)
+	}
 	e.wg.Go(e.ticker)
 	log.Info("webrtc engine listening", "addr", e.addr.String())
 	return e, nil
@@ -165,8 +163,9 @@ func (e *Engine) Close() error {
 			errs = append(errs, l.Close())
 		}
 		close(e.stop)
-		errs = append(errs, e.conn.Close())
+		e.sock.shutdown()
 		e.wg.Wait()
+		errs = append(errs, e.sock.close())
 	})
 	return errors.Join(errs...)
 }
@@ -225,35 +224,10 @@ func (e *Engine) forget(l *Leg) {
 	l.addrs = nil
 }
 
-// readLoop drains the shared socket, every datagram queued in one
-// recvmmsg (batch_linux.go): one map lookup by source address each, then
-// the leg handles the packet on this goroutine.
-func (e *Engine) readLoop() {
-	r, err := newBatchReader(e.conn)
-	if err != nil {
-		e.log.Error("webrtc engine cannot read its socket", "error", err)
-		return
-	}
-	for {
-		n, err := r.read()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		for i := range n {
-			b, from := r.packet(i)
-			if len(b) == 0 || !from.IsValid() {
-				continue
-			}
-			e.dispatch(b, from)
-		}
-	}
-}
-
-// dispatch hands one datagram to the leg its source address belongs to;
-// STUN from an unknown address may be a new leg's first binding request.
+// dispatch hands one datagram to the leg its source address belongs to
+// (one map lookup by source address), on the socket's reader (on Linux the
+// udploop goroutine, every datagram queued on its 1 ms clock); STUN from an
+// unknown address may be a new leg's first binding request.
 func (e *Engine) dispatch(b []byte, from netip.AddrPort) {
 	e.mu.RLock()
 	l := e.byAddr[from]
@@ -311,7 +285,7 @@ func (e *Engine) handleSTUN(b []byte, from netip.AddrPort, known *Leg) {
 	if err != nil {
 		return
 	}
-	_, _ = e.conn.WriteToUDPAddrPort(out.Raw, from) // per packet: a lost response is a lost check, which the browser repeats (RFC 8445 §6.2.1)
+	_ = e.sock.writeTo(out.Raw, from) // per packet: a lost response is a lost check, which the browser repeats (RFC 8445 §6.2.1)
 }
 
 // register maps addr to l (moving it from another leg if needed).

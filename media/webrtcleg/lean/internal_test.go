@@ -12,6 +12,7 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/browserleg"
+	"switchboard/media/udploop"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
@@ -20,7 +21,14 @@ import (
 // the browser's own context for packets it sends.
 func keyedLeg(tb testing.TB, codec media.Codec, peer netip.AddrPort) (*Engine, *Leg, *srtp.Context) {
 	tb.Helper()
-	e, err := New(Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)}})
+	return keyedLegOn(tb, nil, codec, peer)
+}
+
+// keyedLegOn is keyedLeg with the engine's socket on loop (nil: a read
+// goroutine).
+func keyedLegOn(tb testing.TB, loop *udploop.Loop, codec media.Codec, peer netip.AddrPort) (*Engine, *Leg, *srtp.Context) {
+	tb.Helper()
+	e, err := New(Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)}, Loop: loop})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -84,14 +92,21 @@ type receiveRig struct {
 	scratch rtp.Header
 }
 
-func newReceiveRig(tb testing.TB) *receiveRig {
+// newReceiveRig's sink signals got, which buffers queue deliveries (1 if
+// not given).
+func newReceiveRig(tb testing.TB, queue ...int) *receiveRig {
+	return newReceiveRigOn(tb, nil, queue...)
+}
+
+// newReceiveRigOn is newReceiveRig with the engine's socket on loop.
+func newReceiveRigOn(tb testing.TB, loop *udploop.Loop, queue ...int) *receiveRig {
 	cli, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = cli.Close() })
-	e, leg, tx := keyedLeg(tb, media.PCMU, cli.LocalAddr().(*net.UDPAddr).AddrPort())
-	r := &receiveRig{leg: leg, cli: cli, to: e.Addr(), tx: tx, got: make(chan struct{}, 1),
+	e, leg, tx := keyedLegOn(tb, loop, media.PCMU, cli.LocalAddr().(*net.UDPAddr).AddrPort())
+	r := &receiveRig{leg: leg, cli: cli, to: e.Addr(), tx: tx, got: make(chan struct{}, max(1, sum(queue))),
 		hdr: rtp.Header{Version: 2, SSRC: 4242}, plain: make([]byte, 12+160), enc: make([]byte, 0, 256)}
 	leg.Start(media.PacketWriterFunc(func(p *media.Packet) error {
 		if len(p.Payload) == 160 && p.Codec == media.PCMU {
@@ -100,6 +115,13 @@ func newReceiveRig(tb testing.TB) *receiveRig {
 		return nil
 	}))
 	return r
+}
+
+func sum(xs []int) (n int) {
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 func (r *receiveRig) once(tb testing.TB) {
@@ -133,8 +155,7 @@ func (r *receiveRig) next(tb testing.TB) []byte { return append([]byte(nil), r.e
 // waited for: what the engine costs per packet when datagrams queue up
 // (a busy machine, a burst from many browsers), one recvmmsg for several.
 func BenchmarkReceiveBurst(b *testing.B) {
-	r := newReceiveRig(b)
-	r.got = make(chan struct{}, 16)
+	r := newReceiveRig(b, 16)
 	const burst = 16
 	b.ReportAllocs()
 	for b.Loop() {

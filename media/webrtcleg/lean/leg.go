@@ -196,7 +196,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	}
 	out, err := l.tx.EncryptRTP(l.enc[:0], l.plain[:hl+n], &l.scratch)
 	if err == nil {
-		_, err = l.e.conn.WriteToUDPAddrPort(out, *remote)
+		err = l.e.sock.send(out, *remote) // queued for the engine's next tick while it ticks (sock_linux.go)
 	}
 	if err != nil {
 		l.stats.WriteErrors.Add(1)

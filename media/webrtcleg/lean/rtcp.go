@@ -69,7 +69,7 @@ func (l *Leg) sendRTCP(now time.Time) {
 	pkt := report.AppendCompound(r.buf[:0], now, s, &r.rcv, cname)
 	out, err := l.tx.EncryptRTCP(r.out[:0], pkt, &r.whdr)
 	if err == nil {
-		_, err = l.e.conn.WriteToUDPAddrPort(out, *remote)
+		err = l.e.sock.writeTo(out, *remote)
 	}
 	if err != nil {
 		l.stats.WriteErrors.Add(1)

@@ -1,0 +1,11 @@
+package udploop
+
+import (
+	"testing"
+
+	"switchboard/internal/deptest"
+)
+
+func TestDeps(t *testing.T) {
+	deptest.Check(t, ".", deptest.UDPLoop)
+}
