@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchboard/events"
+	"switchboard/view"
 )
 
 // Scenario 1: a queue call is answered at once with music, offered to the
@@ -128,27 +129,28 @@ func TestSecondDirectCallAndSwap(t *testing.T) {
 	hearsOnly(t, "caller1 while offered", fc1.leg.heard(from, to), freqAgent)
 	absent(t, "agent while offered", a1.leg.heard(from, to), freqCaller2)
 
+	// oneHeld checks that the agent's call held is held (its caller hears
+	// music) while the agent and the caller of talk hear each other.
+	oneHeld := func(when string, held view.Call, heldCaller, talk *fakeCall, talkFreq float64) (from, to int) {
+		t.Helper()
+		if st := h.callState("a1", held.ID); st != "held" {
+			t.Errorf("%s: call %s state %q, want held", when, held.ID, st)
+		}
+		from, to = h.listen()
+		music(t, when+": held caller", heldCaller.leg.heard(from, to))
+		hearsOnly(t, when+": talking caller", talk.leg.heard(from, to), freqAgent)
+		hearsOnly(t, when+": agent", a1.leg.heard(from, to), talkFreq)
+		return from, to
+	}
 	cv2 := h.accept(a1, rv2)
 	h.waitFor("200 OK", func() bool { return fc2.snap().answered })
-	if st := h.callState("a1", cv1.ID); st != "held" {
-		t.Errorf("call 1 state %q, want held", st)
-	}
-	from, to = h.listen()
-	music(t, "caller1 held", fc1.leg.heard(from, to))
-	hearsOnly(t, "caller2", fc2.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller2)
+	from, to = oneHeld("call 2 accepted", cv1, fc1, fc2, freqCaller2)
 	absent(t, "agent", a1.leg.heard(from, to), freqCaller1)
 
 	if _, err := h.c.Resume("a1", cv1.ID); err != nil {
 		t.Fatal(err)
 	}
-	if st := h.callState("a1", cv2.ID); st != "held" {
-		t.Errorf("call 2 state %q after swap, want held", st)
-	}
-	from, to = h.listen()
-	music(t, "caller2 held", fc2.leg.heard(from, to))
-	hearsOnly(t, "caller1", fc1.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+	oneHeld("after the swap", cv2, fc2, fc1, freqCaller1)
 	h.waitEvent(events.CallResumed, func(e events.Event) bool { return e.Call == cv1.ID })
 
 	// Hold the active call too: nobody hears the agent.
