@@ -359,7 +359,11 @@ func (s Suite) vanished(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	// The Connected callback may run after OnState was set (the leg's
-	// callbacks run on their own goroutine), as in hangup.
+	// callbacks run on their own goroutine), as in hangup. Close returns
+	// without waiting for callbacks when one is running at that moment
+	// (Notifier.InCallback cannot tell which goroutine runs it), so the
+	// Closed callback is waited for.
+	WaitFor(t, "the Closed callback", 5*time.Second, func() bool { return log.Has(browserleg.StateClosed) })
 	if got, want := log.String(), "disconnected,failed,closed"; got != want && got != "connected,"+want {
 		t.Errorf("states = %s, want [connected,]%s", got, want)
 	}
@@ -380,7 +384,9 @@ func (s Suite) hangup(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	// A "connected" report queued before OnState was set may still arrive
-	// first; after the hangup the only state is closed.
+	// first; after the hangup the only state is closed (waited for, as in
+	// vanished).
+	WaitFor(t, "the Closed callback", 5*time.Second, func() bool { return log.Has(browserleg.StateClosed) })
 	if got := log.String(); got != "closed" && got != "connected,closed" {
 		t.Errorf("states = %s, want closed", got)
 	}
