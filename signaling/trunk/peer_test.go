@@ -3,6 +3,7 @@ package trunk_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -31,6 +32,27 @@ func TestDialPeer(t *testing.T) {
 		<-c.Done()
 	}), netip.MustParsePrefix("10.0.0.0/8"))
 	a, pool := dialTrunk(t, "", "", "", 0)
+	// a's UDP listener must be serving before a dials: an INVITE sent
+	// before sipgo took the listening socket leaves from an ephemeral port
+	// (and the connection to b is then reused), which failed this test once
+	// in CI. An OPTIONS answered over UDP proves it is.
+	u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	for until := time.Now().Add(20 * time.Second); ; {
+		msg := rawRequest("OPTIONS", "echo", "UDP", u.LocalAddr().String(), a.Addr(), "ready-1", "")
+		if _, err := u.WriteTo([]byte(msg), net.UDPAddrFromAddrPort(a.Addr())); err != nil {
+			t.Fatal(err)
+		}
+		if readFinalFor(u, "ready-1", 200*time.Millisecond) != 0 {
+			break
+		}
+		if time.Now().After(until) {
+			t.Fatal("the dialling trunk never answered OPTIONS over UDP")
+		}
+	}
 	dial := func() (*trunk.Call, error) {
 		leg, err := pool.Open()
 		if err != nil {
@@ -41,7 +63,7 @@ func TestDialPeer(t *testing.T) {
 		defer cancel()
 		return a.DialPeer(ctx, b.Addr(), "floor+7.r1", "5551234", leg, nil)
 	}
-	_, err := dial()
+	_, err = dial()
 	if de, ok := errors.AsType[*trunk.DialError](err); !ok || de.Code != 403 {
 		t.Fatalf("dial before SetPeers: %v, want 403", err)
 	}
