@@ -181,19 +181,7 @@ func (c *Core) FloorInbound(ctx context.Context, tc TrunkCall, res, agent string
 	if err := c.FloorOffer(cl.id, res, agent, expires); err != nil {
 		c.log.Info("floor: offer of a leg from another node not rung", "call", cl.id, "err", err)
 	}
-	select {
-	case <-tc.Done():
-	case <-ctx.Done():
-	}
-	c.locked(func() {
-		if !cl.ended {
-			reason := tc.EndReason()
-			if reason == "" {
-				reason = "caller_hangup"
-			}
-			c.endCallLocked(cl, reason)
-		}
-	})
+	c.endWhenDone(ctx, tc, cl)
 }
 
 // EndCall ends call here and hangs it up (its other half's node died:

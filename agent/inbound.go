@@ -77,19 +77,7 @@ func (c *Core) HandleCall(ctx context.Context, tc TrunkCall) {
 	case "menu":
 		c.runMenu(ctx, cl, t.menu)
 	}
-	select {
-	case <-tc.Done():
-	case <-ctx.Done():
-	}
-	c.locked(func() {
-		if !cl.ended {
-			reason := tc.EndReason()
-			if reason == "" {
-				reason = "caller_hangup"
-			}
-			c.endCallLocked(cl, reason)
-		}
-	})
+	c.endWhenDone(ctx, tc, cl)
 }
 
 // newInbound registers a new inbound call; nil while closing.
@@ -250,4 +238,22 @@ func (s *clipSource) ReadFrame(dst []int16) bool {
 	}
 	clear(dst)
 	return true
+}
+
+// endWhenDone waits until the trunk call or ctx ends, then ends cl (with the
+// trunk's reason, caller_hangup when it gives none) unless it has ended.
+func (c *Core) endWhenDone(ctx context.Context, tc TrunkCall, cl *call) {
+	select {
+	case <-tc.Done():
+	case <-ctx.Done():
+	}
+	c.locked(func() {
+		if !cl.ended {
+			reason := tc.EndReason()
+			if reason == "" {
+				reason = "caller_hangup"
+			}
+			c.endCallLocked(cl, reason)
+		}
+	})
 }
