@@ -161,6 +161,7 @@
   function showPhone(on) {
     $('#login-view').hidden = on;
     $('#phone-view').hidden = !on;
+    $('#toasts').hidden = !on;
     $('#side-panels').hidden = !on;
     $('#activity-label').hidden = !on;
     $('#logout').hidden = !on;
