@@ -56,11 +56,10 @@ func loginPhone(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	webtest.Do(t, ctx, chromedp.Navigate(url))
 	phonetest.Login(t, ctx, "a1", "pw")
-	// The audio negotiation settles before a test aims a click: against the
-	// fake without media it ends in an "audio: webrtc unavailable" status
-	// line above the offers, which moves them down a line, and a click
-	// aimed before it landed beside Accept (TestNarrow, TestParkedPanel,
-	// once each in CI).
+	// The audio negotiation settles before a test goes on (against the fake
+	// without media it ends in an "audio: webrtc unavailable" status line),
+	// so each test starts from a page that has stopped changing. The status
+	// lines no longer move the offers (TestStatusKeepsOffersStill).
 	webtest.WaitTrue(t, ctx, `window.sb.state.rtc === 'error' || window.sb.state.rtcNegotiated === true`, 10*time.Second,
 		`window.sb.state.rtc`, `document.querySelector('#status').innerText`)
 }
