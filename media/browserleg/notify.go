@@ -13,7 +13,6 @@ import (
 // zero value is ready to use; a Notifier must not be copied.
 type Notifier struct {
 	fn       atomic.Pointer[func(State)]
-	in       atomic.Bool // Report is inside the callback
 	mkDone   sync.Once
 	done     chan struct{}
 	doneOnce sync.Once
@@ -36,10 +35,6 @@ func (n *Notifier) Finish() {
 	n.doneOnce.Do(func() { close(ch) })
 }
 
-// InCallback reports whether Report is running the callback now, so that a
-// Close made from the callback does not wait for the goroutine it runs on.
-func (n *Notifier) InCallback() bool { return n.in.Load() }
-
 // Report logs the transition to s and runs the callback with s, on the
 // caller's goroutine. c gives the packet counts of the Closed line.
 func (n *Notifier) Report(log *slog.Logger, s State, c *Counters) {
@@ -54,8 +49,6 @@ func (n *Notifier) Report(log *slog.Logger, s State, c *Counters) {
 		log.Info("webrtc leg closed", "packets_sent", c.Sent.Load(), "packets_received", c.Received.Load())
 	}
 	if fn := n.fn.Load(); fn != nil && *fn != nil {
-		n.in.Store(true)
-		defer n.in.Store(false)
 		(*fn)(s)
 	}
 }

@@ -55,7 +55,7 @@
 // and never after Close returns. Each Leg owns one goroutine, the state
 // loop, which is the only caller of the OnState callback. Close is
 // idempotent, safe to call concurrently and from the OnState callback, and
-// waits for a sink call in progress and for the state loop (except that a
-// Close made from inside the callback cannot wait for the callback itself). Engine.Close closes every
+// waits for a sink call in progress; it does not wait for the state loop,
+// which reports Closed last, possibly after Close returns. Engine.Close closes every
 // leg, then the socket.
 package webrtcleg

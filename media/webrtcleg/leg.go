@@ -58,7 +58,6 @@ type Leg struct {
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
 	readers   sync.WaitGroup // the fallback read loop
-	states    sync.WaitGroup // the state loop
 
 	stats browserleg.Counters
 }
@@ -90,7 +89,7 @@ func (l *Leg) bind(pc *webrtc.PeerConnection) {
 		}
 	})
 	pc.OnTrack(l.onTrack)
-	l.states.Go(l.stateLoop)
+	go l.stateLoop()
 }
 
 // Codec returns the codec the leg sends (and the browser was asked to send).
@@ -184,9 +183,10 @@ func (l *Leg) Stats() Stats {
 	return l.stats.Stats(State(l.state.Load()))
 }
 
-// Close tears the PeerConnection down and waits for the leg's goroutines
-// (a Close made from the OnState callback does not wait for the callback
-// itself). It is idempotent and safe to call concurrently.
+// Close tears the PeerConnection down and waits for the leg's packet
+// goroutines. It does not wait for the OnState callbacks: the state loop
+// reports Closed last, which may come after Close returns (so a callback
+// may call Close). It is idempotent and safe to call concurrently.
 func (l *Leg) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
@@ -206,9 +206,6 @@ func (l *Leg) Close() error {
 		}
 	})
 	l.readers.Wait()
-	if !l.notify.InCallback() {
-		l.states.Wait()
-	}
 	l.notify.Finish()
 	return err
 }

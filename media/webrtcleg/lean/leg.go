@@ -94,7 +94,6 @@ type Leg struct {
 	smu         sync.Mutex          // guards following
 	pending     []State
 	dispatching bool
-	cbwg        sync.WaitGroup // the callback dispatcher
 	closedFlag  atomic.Bool
 	closeOnce   sync.Once
 
@@ -231,10 +230,11 @@ func (l *Leg) Stats() Stats {
 	return l.stats.Stats(State(l.state.Load()))
 }
 
-// Close ends the leg and waits for its goroutines (a Close made from the
-// OnState callback does not wait for the callback itself). After it returns
-// the sink is not called again. It is idempotent and safe to call
-// concurrently.
+// Close ends the leg and waits for its packet goroutines. After it returns
+// the sink is not called again. It does not wait for the OnState
+// callbacks: they run in order on their own goroutine, the last reporting
+// Closed, which may come after Close returns (so a callback may call
+// Close). It is idempotent and safe to call concurrently.
 func (l *Leg) Close() error {
 	l.closeOnce.Do(func() {
 		l.closedFlag.Store(true)
@@ -249,9 +249,6 @@ func (l *Leg) Close() error {
 		l.e.forget(l)
 	})
 	l.wg.Wait()
-	if !l.notify.InCallback() {
-		l.cbwg.Wait()
-	}
 	return nil
 }
 
@@ -408,7 +405,7 @@ func (l *Leg) setState(s State) {
 	l.pending = append(l.pending, s)
 	if !l.dispatching {
 		l.dispatching = true
-		l.cbwg.Go(l.dispatch)
+		go l.dispatch()
 	}
 }
 

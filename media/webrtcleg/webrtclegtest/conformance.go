@@ -359,10 +359,9 @@ func (s Suite) vanished(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	// The Connected callback may run after OnState was set (the leg's
-	// callbacks run on their own goroutine), as in hangup. Close returns
-	// without waiting for callbacks when one is running at that moment
-	// (Notifier.InCallback cannot tell which goroutine runs it), so the
-	// Closed callback is waited for.
+	// callbacks run on their own goroutine), as in hangup. Close does not
+	// wait for the callbacks (a callback may call Close), so the Closed
+	// callback is waited for.
 	WaitFor(t, "the Closed callback", 5*time.Second, func() bool { return log.Has(browserleg.StateClosed) })
 	if got, want := log.String(), "disconnected,failed,closed"; got != want && got != "connected,"+want {
 		t.Errorf("states = %s, want [connected,]%s", got, want)
