@@ -32,7 +32,11 @@ const (
 // Event is one change on the floor. Only the fields that matter for its Type
 // are set; the rest are omitted from JSON.
 type Event struct {
-	Seq         uint64    `json:"seq,omitempty"` // set by the hub: strictly increasing
+	Seq uint64 `json:"seq,omitempty"` // set by the hub: strictly increasing
+	// Node is the -node-id of the node that published the event, on several
+	// nodes (PROTOCOL §13; set by the hub, empty on a single gateway). Seq
+	// increases per node: (Node, Seq) names an event in the shared journal.
+	Node        string    `json:"node,omitempty"`
 	Type        string    `json:"type"`
 	At          time.Time `json:"at"`
 	Agent       string    `json:"agent,omitempty"`

@@ -25,7 +25,8 @@ var ErrHubClosed = errors.New("events: hub closed")
 // lossless subscribers in Seq order) is taken before mu (guards the
 // subscriber set); mu is never held while waiting for a lossless reader.
 type Hub struct {
-	now func() time.Time
+	now  func() time.Time
+	node string // stamped on every event (Event.Node)
 
 	pubMu sync.Mutex // serializes Publish and the closing of lossless channels
 
@@ -41,8 +42,13 @@ func NewHub() *Hub { return NewHubAt(0) }
 
 // NewHubAt returns an empty hub whose first event gets Seq seq+1 (to
 // continue a persisted journal).
-func NewHubAt(seq uint64) *Hub {
-	return &Hub{now: time.Now, seq: seq, subs: map[*Subscription]struct{}{}}
+func NewHubAt(seq uint64) *Hub { return NewNodeHub("", seq) }
+
+// NewNodeHub is NewHubAt for one node of several (PROTOCOL §13): every
+// event it publishes carries Node node, and seq continues that node's own
+// last persisted event.
+func NewNodeHub(node string, seq uint64) *Hub {
+	return &Hub{now: time.Now, node: node, seq: seq, subs: map[*Subscription]struct{}{}}
 }
 
 // Subscription receives the events published after Subscribe.
@@ -95,6 +101,7 @@ func (h *Hub) Publish(e Event) Event {
 		defer h.mu.Unlock()
 		h.seq++
 		e.Seq = h.seq
+		e.Node = h.node
 		if e.At.IsZero() {
 			e.At = h.now()
 		}

@@ -68,3 +68,13 @@ func TestNewHubAt(t *testing.T) {
 		t.Errorf("first seq %d, want 42", e.Seq)
 	}
 }
+
+func TestNewNodeHub(t *testing.T) {
+	h := NewNodeHub("n2", 9)
+	if e := h.Publish(Event{Type: CallAnswered, Node: "forged"}); e.Seq != 10 || e.Node != "n2" {
+		t.Errorf("event seq %d node %q, want 10 n2", e.Seq, e.Node)
+	}
+	if e := NewHub().Publish(Event{Type: CallAnswered}); e.Node != "" {
+		t.Errorf("a single gateway's event has node %q", e.Node)
+	}
+}

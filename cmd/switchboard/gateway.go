@@ -106,11 +106,17 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}
 	// Seq continues the persisted journal; the journal subscribes before
 	// anything can publish, and is lossless (back-pressure, never dropped).
-	lastSeq, err := g.store.LastEventSeq(ctx)
+	// On several nodes each stamps its events with its id and continues its
+	// own seq (PROTOCOL §13).
+	node := ""
+	if cfg.Cluster.Redis != "" {
+		node = cfg.Cluster.NodeID
+	}
+	lastSeq, err := g.store.LastEventSeq(ctx, node)
 	if err != nil {
 		return nil, err
 	}
-	g.hub = events.NewHubAt(lastSeq)
+	g.hub = events.NewNodeHub(node, lastSeq)
 	if cfg.Cluster.Redis != "" {
 		if g.cluster, err = newClusterNode(ctx, cfg.Cluster, g.hub, log); err != nil {
 			return nil, err

@@ -28,7 +28,7 @@ var Dialect = sqlite.Dialect{
 	Name:    "postgres",
 	Schema:  Schema,
 	LockTx:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, lockKey),
-	LastSeq: `SELECT (body::jsonb->>'seq')::bigint FROM events ORDER BY id DESC LIMIT 1`,
+	LastSeq: `SELECT (body::jsonb->>'seq')::bigint FROM events WHERE node = ? ORDER BY id DESC LIMIT 1`,
 }
 
 // IsDSN reports whether s names a PostgreSQL database (-store).

@@ -15,12 +15,13 @@ type Dialect struct {
 	// writers of every process sharing the database, as SQLite's BEGIN
 	// IMMEDIATE does, so validation inside a transaction cannot race.
 	LockTx string
-	// LastSeq returns the seq of the last persisted event (one row, or none).
+	// LastSeq returns the seq of the last event persisted by the node given
+	// as its one parameter (one row, or none).
 	LastSeq string
 }
 
 // lastSeqSQLite is LastEventSeq's query on SQLite.
-const lastSeqSQLite = `SELECT json_extract(body, '$.seq') FROM events ORDER BY id DESC LIMIT 1`
+const lastSeqSQLite = `SELECT json_extract(body, '$.seq') FROM events WHERE node = ? ORDER BY id DESC LIMIT 1`
 
 func (s *SQLite) schema(ddl string) string {
 	if s.dialect.Schema == nil {

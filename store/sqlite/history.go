@@ -38,13 +38,13 @@ func (s *SQLite) AppendEvent(ctx context.Context, e events.Event) error {
 func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
 	var bad error
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		args := make([]any, 0, 5*min(len(evs), appendChunk))
+		args := make([]any, 0, 6*min(len(evs), appendChunk))
 		flush := func() error {
 			if len(args) == 0 {
 				return nil
 			}
-			q := `INSERT INTO events (type, at, agent, queue, body) VALUES (?, ?, ?, ?, ?)` +
-				strings.Repeat(`, (?, ?, ?, ?, ?)`, len(args)/5-1)
+			q := `INSERT INTO events (type, at, agent, queue, node, body) VALUES (?, ?, ?, ?, ?, ?)` +
+				strings.Repeat(`, (?, ?, ?, ?, ?, ?)`, len(args)/6-1)
 			_, err := tx.ExecContext(ctx, q, args...)
 			args = args[:0]
 			return err
@@ -61,8 +61,8 @@ func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
 			if err != nil {
 				return fmt.Errorf("append event %s: %w", e.Type, err)
 			}
-			args = append(args, e.Type, formatDBTime(e.At), e.Agent, e.Queue, string(body))
-			if len(args) == 5*appendChunk {
+			args = append(args, e.Type, formatDBTime(e.At), e.Agent, e.Queue, e.Node, string(body))
+			if len(args) == 6*appendChunk {
 				if err := flush(); err != nil {
 					return fmt.Errorf("append events: %w", err)
 				}
@@ -79,7 +79,7 @@ func (s *SQLite) AppendEvents(ctx context.Context, evs []events.Event) error {
 	return bad
 }
 
-// appendChunk is how many events one INSERT of AppendEvents carries (5
+// appendChunk is how many events one INSERT of AppendEvents carries (6
 // parameters each: far below SQLite's and PostgreSQL's parameter limits).
 const appendChunk = 128
 
@@ -101,10 +101,21 @@ func (s *SQLite) TrimEvents(ctx context.Context, keep int) (int64, error) {
 	return n, err
 }
 
-// LastEventSeq returns the Seq of the last persisted event, 0 if none.
-func (s *SQLite) LastEventSeq(ctx context.Context) (uint64, error) {
+// LastEventSeq returns the Seq of the last event node persisted (Event.Node;
+// "" is a single gateway), 0 if none. A node new to the journal continues
+// after the last event written without a node, so a single gateway that
+// joins a floor as a node keeps its seq increasing.
+func (s *SQLite) LastEventSeq(ctx context.Context, node string) (uint64, error) {
+	seq, err := s.lastEventSeq(ctx, node)
+	if err == nil && seq == 0 && node != "" {
+		seq, err = s.lastEventSeq(ctx, "")
+	}
+	return seq, err
+}
+
+func (s *SQLite) lastEventSeq(ctx context.Context, node string) (uint64, error) {
 	var seq sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.lastSeqQuery()).Scan(&seq)
+	err := s.db.QueryRowContext(ctx, s.lastSeqQuery(), node).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -101,6 +101,10 @@ var migrations = []string{
 	migrationMenus,
 	// 12: a call record's recorded parts (PROTOCOL §12), as JSON (recording.go).
 	`ALTER TABLE call_records ADD COLUMN recordings TEXT NOT NULL DEFAULT '';`,
+	// 13: the node that published an event (PROTOCOL §13: seq increases per
+	// node in a journal that several nodes share).
+	`ALTER TABLE events ADD COLUMN node TEXT NOT NULL DEFAULT '';
+	CREATE INDEX events_node ON events(node, id);`,
 }
 
 // SQLite is the embedded Store. Create it with Open.

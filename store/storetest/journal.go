@@ -25,7 +25,7 @@ func waitEvents(t *testing.T, s Store, want uint64) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		seq, err := s.LastEventSeq(t.Context())
+		seq, err := s.LastEventSeq(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func JournalDrainsOnStop(t *testing.T, be Backend) {
 	if err := store.RunJournal(ctx, store.JournalConfig{Store: s, Sub: sub}); err != context.Canceled {
 		t.Errorf("RunJournal = %v", err)
 	}
-	if seq, _ := s.LastEventSeq(t.Context()); seq != 500 {
+	if seq, _ := s.LastEventSeq(t.Context(), ""); seq != 500 {
 		t.Errorf("last persisted seq %d, want 500", seq)
 	}
 }
@@ -154,4 +154,59 @@ func BenchJournalWrite(b *testing.B, be Backend) {
 		}
 		b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// Nodes sharing one journal (PROTOCOL §13) each continue their own seq: a
+// node's last seq is its own, whatever the others wrote after it, and a
+// node new to the journal continues after the events of a single gateway.
+func JournalPerNode(t *testing.T, be Backend) {
+	name := be.Fresh(t)
+	s := be.Open(t, name)
+	ctx := t.Context()
+	write := func(hub *events.Hub, n int) {
+		t.Helper()
+		evs := make([]events.Event, n)
+		for i := range evs {
+			evs[i] = hub.Publish(events.Event{Type: events.TaskCreated})
+		}
+		if err := s.AppendEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := func(node string) uint64 {
+		t.Helper()
+		seq, err := s.LastEventSeq(ctx, node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	write(events.NewHub(), 7) // a single gateway, before it joined a floor
+	n1 := events.NewNodeHub("n1", last("n1"))
+	write(n1, 3) // n1 continues after the single gateway: 8..10
+	n2 := events.NewNodeHub("n2", last("n2"))
+	write(n2, 20) // 8..27
+	write(n1, 1)  // 11
+	if got := last("n1"); got != 11 {
+		t.Errorf("n1's last seq %d, want 11 (its own, though n2 wrote after it)", got)
+	}
+	if got := last("n2"); got != 27 {
+		t.Errorf("n2's last seq %d, want 27", got)
+	}
+	if got := last(""); got != 7 {
+		t.Errorf("the single gateway's last seq %d, want 7", got)
+	}
+	if got := last("n3"); got != 7 {
+		t.Errorf("a new node's seq continues after %d, want 7", got)
+	}
+	seen := map[string]uint64{}
+	for _, e := range listAll(t, be, s, name) {
+		if e.Seq <= seen[e.Node] {
+			t.Fatalf("node %q: seq %d after %d", e.Node, e.Seq, seen[e.Node])
+		}
+		seen[e.Node] = e.Seq
+	}
+	if len(seen) != 3 || seen["n1"] != 11 || seen["n2"] != 27 {
+		t.Errorf("journal's last seq per node %v, want \"\":7 n1:11 n2:27", seen)
+	}
 }

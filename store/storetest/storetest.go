@@ -22,7 +22,7 @@ type Store interface {
 	store.TrunkStore
 	store.VoicemailStore
 	store.JournalStore
-	LastEventSeq(ctx context.Context) (uint64, error)
+	LastEventSeq(ctx context.Context, node string) (uint64, error)
 }
 
 // Backend is an implementation under test.
@@ -55,6 +55,7 @@ var tests = []struct {
 	{"JournalBurstLosesNothing", JournalBurstLosesNothing},
 	{"JournalDrainsOnStop", JournalDrainsOnStop},
 	{"JournalRetention", JournalRetention},
+	{"JournalPerNode", JournalPerNode},
 	{"RecordParkSeconds", RecordParkSeconds},
 	{"TrunkCRUDKeepsPasswordAndNeverMarshalsIt", TrunkCRUDKeepsPasswordAndNeverMarshalsIt},
 	{"TrunkValidation", TrunkValidation},
