@@ -6,16 +6,30 @@ import (
 	"sync/atomic"
 )
 
-// Notifier is what both engines' legs do when their state changes: the
-// OnState callback, the Done channel closed at a final state, and the log
-// line of each transition. The engine decides when a transition happens
-// and on which goroutine the callback runs; the Notifier reports it. The
-// zero value is ready to use; a Notifier must not be copied.
+// Notifier holds a leg's state and reports its changes, as both engines'
+// legs do: the OnState callback, the Done channel closed at a final state,
+// and the log line of each transition. The engine decides when a
+// transition happens (Set) and on which goroutine the callback runs
+// (Report); the Notifier keeps and reports it. The zero value (state
+// StateUnknown) is ready to use; a Notifier must not be copied.
 type Notifier struct {
+	state    atomic.Uint32
 	fn       atomic.Pointer[func(State)]
 	mkDone   sync.Once
 	done     chan struct{}
 	doneOnce sync.Once
+}
+
+// State returns the state last Set.
+func (n *Notifier) State() State { return State(n.state.Load()) }
+
+// Set makes s the leg's state, and calls Finish when s is final. Reporting
+// it (Report) is the engine's.
+func (n *Notifier) Set(s State) {
+	n.state.Store(uint32(s))
+	if s.Final() {
+		n.Finish()
+	}
 }
 
 // OnState sets the callback Report calls (nil: none).

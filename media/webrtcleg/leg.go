@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -39,9 +38,10 @@ type Leg struct {
 	lastWrite   time.Time // when it was sent
 	xcode       [maxPayload]byte
 
+	// Start, SetSink, OnState, Done and Stats, over sink, stats and notify.
+	browserleg.Methods
 	sink   browserleg.Sink
-	notify browserleg.Notifier // OnState and Done
-	state  atomic.Uint32       // State last reported
+	notify browserleg.Notifier // the state last reported, OnState and Done
 
 	// Received RTP: pion's SRTP session writes each stream into an rtpTap
 	// (bufferFactory); OnTrack claims the track's tap, which then calls
@@ -75,7 +75,8 @@ func newLeg(e *Engine, codec media.Codec) *Leg {
 	}
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
-	l.state.Store(uint32(browserleg.StateConnecting))
+	l.notify.Set(browserleg.StateConnecting)
+	l.Methods = browserleg.Bind(&l.sink, &l.stats, &l.notify)
 	return l
 }
 
@@ -107,7 +108,7 @@ func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 // packets are dropped and counted; after Close it returns ErrClosed. It does not retain p and does not allocate.
 func (l *Leg) WritePacket(p *media.Packet) error {
 	b := l.out.binding.Load()
-	if b == nil || State(l.state.Load()).Final() {
+	if b == nil || l.notify.State().Final() {
 		select {
 		case <-l.closing:
 			return browserleg.ErrClosed
@@ -156,31 +157,6 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	l.stats.Sent.Add(1)
 	l.stats.SentBytes.Add(uint64(len(payload)))
 	return nil
-}
-
-// Start begins delivering the browser's audio to sink, one packet at a
-// time, with one reused Packet (sinks must not retain it). Audio received
-// before Start is discarded. It is SetSink under the name the leg's users
-// know: packets are delivered from pion's SRTP goroutine as they are
-// decrypted, so there is no loop to start.
-func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
-
-// SetSink atomically replaces where the browser's audio goes (nil discards).
-func (l *Leg) SetSink(sink media.PacketWriter) {
-	l.sink.Set(sink)
-}
-
-// OnState sets the callback for state changes: Connected, Disconnected,
-// Failed and Closed (Connecting is never reported). It runs on the leg's
-// state goroutine, one call at a time, in order; it may call Close.
-func (l *Leg) OnState(fn func(State)) { l.notify.OnState(fn) }
-
-// Done is closed once the leg reaches Failed or Closed.
-func (l *Leg) Done() <-chan struct{} { return l.notify.Done() }
-
-// Stats returns the leg's counters.
-func (l *Leg) Stats() Stats {
-	return l.stats.Stats(State(l.state.Load()))
 }
 
 // Close tears the PeerConnection down and waits for the leg's packet
@@ -324,10 +300,7 @@ func (l *Leg) stateLoop() {
 
 // report publishes s and calls the OnState callback (on the state loop).
 func (l *Leg) report(s State) {
-	l.state.Store(uint32(s))
-	if s.Final() {
-		l.notify.Finish()
-	}
+	l.notify.Set(s)
 	l.notify.Report(l.log, s, &l.stats)
 }
 

@@ -54,7 +54,7 @@ func keyedLegOn(tb testing.TB, loop *udploop.Loop, codec media.Codec, peer netip
 	l.tx, l.rx = mk(), mk(srtp.SRTPReplayProtection(64))
 	e.register(l, peer)
 	l.onCheck(peer, true, l)
-	l.state.Store(uint32(2)) // connected
+	l.notify.Set(browserleg.StateConnected)
 	return e, l, mk()
 }
 
@@ -205,13 +205,13 @@ func TestAlertClosesOnlyWhenSilent(t *testing.T) {
 	l.hsDone = time.Now()
 	l.dmu.Unlock()
 	alert := []byte{21, 254, 253, 0, 1, 0, 0, 0, 0, 0, 5, 0, 2, 1, 2, 3}
-	state := func() State { return State(l.state.Load()) }
+	state := l.notify.State
 
 	r.once(t)
 	l.receiveDTLS(alert)
 	r.once(t) // the browser is still there
 	l.tick(time.Now().Add(2 * alertGrace))
-	if final(state()) {
+	if state().Final() {
 		t.Fatalf("a DTLS alert followed by media ended the leg (state %v)", state())
 	}
 

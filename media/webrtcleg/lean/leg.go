@@ -39,6 +39,9 @@ const (
 // Leg is one agent's browser connection: one G.711 stream each way. Make
 // it with Engine.Accept.
 type Leg struct {
+	// Start, SetSink, OnState, Done and Stats, over sink, stats and notify.
+	browserleg.Methods
+
 	e           *Engine
 	log         *slog.Logger
 	codec       media.Codec
@@ -89,8 +92,7 @@ type Leg struct {
 	wg       sync.WaitGroup // the handshake goroutine
 
 	// State and its callback.
-	state       atomic.Uint32
-	notify      browserleg.Notifier // OnState and Done
+	notify      browserleg.Notifier // the state, OnState and Done
 	smu         sync.Mutex          // guards following
 	pending     []State
 	dispatching bool
@@ -120,7 +122,8 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	l.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), PayloadType: pt}
 	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	l.hdrSSRC = l.hdr.SSRC
-	l.state.Store(uint32(browserleg.StateConnecting))
+	l.notify.Set(browserleg.StateConnecting)
+	l.Methods = browserleg.Bind(&l.sink, &l.stats, &l.notify)
 	return l
 }
 
@@ -151,7 +154,7 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 		return browserleg.ErrClosed
 	}
 	remote := l.remote.Load()
-	if l.tx == nil || remote == nil || final(State(l.state.Load())) {
+	if l.tx == nil || remote == nil || l.notify.State().Final() {
 		l.stats.Dropped.Add(1)
 		return nil
 	}
@@ -204,30 +207,6 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 	l.stats.Sent.Add(1)
 	l.stats.SentBytes.Add(uint64(n))
 	return nil
-}
-
-// Start begins delivering the browser's audio to sink (SetSink under the
-// name the leg's users know). Audio received before Start is discarded.
-func (l *Leg) Start(sink media.PacketWriter) { l.SetSink(sink) }
-
-// SetSink atomically replaces where the browser's audio goes (nil
-// discards). The sink is called from the engine's read loop with one
-// reused Packet whose payload is valid during the call only.
-func (l *Leg) SetSink(sink media.PacketWriter) {
-	l.sink.Set(sink)
-}
-
-// OnState sets the callback for state changes: Connected, Disconnected,
-// Failed and Closed (Connecting is never reported). Calls are made one at a
-// time, in order, from a goroutine of the leg; the callback may call Close.
-func (l *Leg) OnState(fn func(State)) { l.notify.OnState(fn) }
-
-// Done is closed once the leg reaches Failed or Closed.
-func (l *Leg) Done() <-chan struct{} { return l.notify.Done() }
-
-// Stats returns the leg's counters.
-func (l *Leg) Stats() Stats {
-	return l.stats.Stats(State(l.state.Load()))
 }
 
 // Close ends the leg and waits for its packet goroutines. After it returns
@@ -354,13 +333,13 @@ func (l *Leg) tick(now time.Time) {
 		l.alertAt.Store(0)
 		if l.heardN.Load() == l.alertN.Load() {
 			// Nothing authentic since the alert: the browser really closed.
-			if !final(State(l.state.Load())) {
+			if !l.notify.State().Final() {
 				l.log.Info("browser closed dtls")
 			}
 			l.setState(browserleg.StateClosed)
 		}
 	}
-	switch State(l.state.Load()) {
+	switch l.notify.State() {
 	case browserleg.StateConnecting:
 		if now.Sub(l.created) > l.e.connect {
 			l.log.Warn("webrtc leg not connected in time")
@@ -380,7 +359,7 @@ func (l *Leg) tick(now time.Time) {
 	}
 	l.dmu.Lock()
 	detach := l.dconn != nil && !l.hsDone.IsZero() && (l.srtpIn.Load() || now.Sub(l.hsDone) > detachAfter)
-	final := l.dconn != nil && final(State(l.state.Load()))
+	final := l.dconn != nil && l.notify.State().Final()
 	l.dmu.Unlock()
 	if detach || final {
 		l.detachDTLS(false)
@@ -392,16 +371,13 @@ func (l *Leg) tick(now time.Time) {
 func (l *Leg) setState(s State) {
 	l.smu.Lock()
 	defer l.smu.Unlock()
-	cur := State(l.state.Load())
+	cur := l.notify.State()
 	// Final states stick, except that Close reports Closed after Failed
 	// (as webrtcleg does).
 	if cur == s || cur == browserleg.StateClosed || (cur == browserleg.StateFailed && s != browserleg.StateClosed) {
 		return
 	}
-	l.state.Store(uint32(s))
-	if s == browserleg.StateFailed || s == browserleg.StateClosed {
-		l.notify.Finish()
-	}
+	l.notify.Set(s)
 	l.pending = append(l.pending, s)
 	if !l.dispatching {
 		l.dispatching = true
@@ -428,4 +404,3 @@ func (l *Leg) dispatch() {
 var _ media.PacketWriter = (*Leg)(nil)
 
 // final reports whether no further transition can follow s.
-func final(s State) bool { return s == browserleg.StateFailed || s == browserleg.StateClosed }
