@@ -59,7 +59,10 @@ func TestMethods(t *testing.T) {
 		stats Counters
 		n     Notifier
 	)
-	m := Bind(&sink, &stats, &n)
+	m := Bind(media.PCMA, &sink, &stats, &n)
+	if m.Codec() != media.PCMA || m.String() != "webrtc(PCMA)" {
+		t.Fatalf("Codec, String = %v, %q; want PCMA, webrtc(PCMA)", m.Codec(), m.String())
+	}
 	n.Set(StateConnected)
 	stats.Received.Add(2)
 	if st := m.Stats(); st.State != StateConnected || st.PacketsReceived != 2 {
@@ -86,5 +89,15 @@ func TestMethods(t *testing.T) {
 	case <-m.Done():
 	default:
 		t.Fatal("Done not closed at closed")
+	}
+}
+
+func TestPayload(t *testing.T) {
+	for _, n := range []int{0, 160, MaxPayload, MaxPayload + 1} {
+		p := &media.Packet{Payload: make([]byte, n)}
+		got, err := Payload(p)
+		if ok := n <= MaxPayload; (err == nil) != ok || (ok && len(got) != n) {
+			t.Errorf("Payload(%d bytes) = %d bytes, %v; want ok %v", n, len(got), err, ok)
+		}
 	}
 }

@@ -17,10 +17,6 @@ import (
 	"switchboard/media/browserleg"
 )
 
-// maxPayload is the largest payload WritePacket accepts (and the read
-// buffer's size): 1500 bytes is far above a 20 ms G.711 frame (160).
-const maxPayload = 1500
-
 // Leg is one agent's PeerConnection: one G.711 stream each way. Make it with
 // Engine.Accept.
 type Leg struct {
@@ -36,9 +32,10 @@ type Leg struct {
 	sending     bool      // a packet has been sent: seq/ts continue from hdr
 	lastSamples uint32    // samples in the last packet sent
 	lastWrite   time.Time // when it was sent
-	xcode       [maxPayload]byte
+	xcode       [browserleg.MaxPayload]byte
 
-	// Start, SetSink, OnState, Done and Stats, over sink, stats and notify.
+	// Codec, String, Start, SetSink, OnState, Done and Stats, over codec,
+	// sink, stats and notify.
 	browserleg.Methods
 	sink   browserleg.Sink
 	notify browserleg.Notifier // the state last reported, OnState and Done
@@ -76,7 +73,7 @@ func newLeg(e *Engine, codec media.Codec) *Leg {
 	// RFC 3550 §5.1: random initial sequence number and timestamp.
 	l.hdr = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
 	l.notify.Set(browserleg.StateConnecting)
-	l.Methods = browserleg.Bind(&l.sink, &l.stats, &l.notify)
+	l.Methods = browserleg.Bind(codec, &l.sink, &l.stats, &l.notify)
 	return l
 }
 
@@ -92,12 +89,6 @@ func (l *Leg) bind(pc *webrtc.PeerConnection) {
 	pc.OnTrack(l.onTrack)
 	go l.stateLoop()
 }
-
-// Codec returns the codec the leg sends (and the browser was asked to send).
-func (l *Leg) Codec() media.Codec { return l.codec }
-
-// String names the stage for pipeline logs.
-func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 
 // WritePacket sends p to the browser. It stamps the leg's own SSRC, sequence
 // number and timestamp: the timestamp advances by the previous packet's
@@ -117,12 +108,9 @@ func (l *Leg) WritePacket(p *media.Packet) error {
 		l.stats.Dropped.Add(1)
 		return nil
 	}
-	payload := p.Payload
-	if len(payload) == 0 {
-		return nil
-	}
-	if len(payload) > maxPayload {
-		return fmt.Errorf("write packet: payload of %d bytes exceeds %d", len(payload), maxPayload)
+	payload, err := browserleg.Payload(p)
+	if err != nil || len(payload) == 0 {
+		return err
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -256,7 +244,7 @@ func (l *Leg) deliver(b []byte, hdr *rtp.Header, pkt *media.Packet) {
 // readLoop reads tr and delivers each packet: the fallback for a track
 // whose stream has no tap.
 func (l *Leg) readLoop(tr *webrtc.TrackRemote) {
-	buf := make([]byte, maxPayload)
+	buf := make([]byte, browserleg.MaxPayload)
 	var hdr rtp.Header
 	var pkt media.Packet
 	for {

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/transport/v4/packetio"
 
 	"switchboard/media"
+	"switchboard/media/browserleg"
 )
 
 // rtpTap is the buffer pion's SRTP session writes a received RTP stream's
@@ -73,7 +74,7 @@ func (t *rtpTap) claim(l *Leg) bool {
 		return false
 	}
 	if t.drain == nil {
-		t.drain = make([]byte, maxPayload+64)
+		t.drain = make([]byte, browserleg.MaxPayload+64)
 	}
 	// Non-blocking drain: a deadline in the past makes Read return at once
 	// when the buffer is empty.

@@ -26,9 +26,6 @@ type State = browserleg.State
 // Stats is browserleg's.
 type Stats = browserleg.Stats
 
-// maxPayload is the largest payload WritePacket accepts.
-const maxPayload = 1500
-
 // rtpHeaderMax is the largest RTP header the leg writes (no CSRC, no
 // extension: 12 bytes); srtpOverhead covers the auth tag (GCM 16, HMAC 10).
 const (
@@ -39,7 +36,8 @@ const (
 // Leg is one agent's browser connection: one G.711 stream each way. Make
 // it with Engine.Accept.
 type Leg struct {
-	// Start, SetSink, OnState, Done and Stats, over sink, stats and notify.
+	// Codec, String, Start, SetSink, OnState, Done and Stats, over codec,
+	// sink, stats and notify.
 	browserleg.Methods
 
 	e           *Engine
@@ -73,7 +71,7 @@ type Leg struct {
 	lastSamples uint32
 	tl          media.Timeline // our numbering: offsets from the writer's
 	lastWrite   time.Time
-	plain       [rtpHeaderMax + maxPayload]byte
+	plain       [rtpHeaderMax + browserleg.MaxPayload]byte
 	enc         []byte
 
 	// Receive path (engine read loop).
@@ -113,7 +111,7 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 		ufrag: randomString(8), pwd: randomString(24), remoteUfrag: o.ufrag,
 		fingerprint: o.fingerprints,
 		created:     time.Now(),
-		enc:         make([]byte, 0, rtpHeaderMax+maxPayload+srtpOverhead+16),
+		enc:         make([]byte, 0, rtpHeaderMax+browserleg.MaxPayload+srtpOverhead+16),
 	}
 	l.lastHeard = l.created
 	l.integrity = stun.NewShortTermIntegrity(l.pwd)
@@ -123,15 +121,9 @@ func newLeg(e *Engine, o *offer, codec media.Codec, pt uint8) *Leg {
 	l.tl.Start(uint16(rand.Uint32()), rand.Uint32())
 	l.hdrSSRC = l.hdr.SSRC
 	l.notify.Set(browserleg.StateConnecting)
-	l.Methods = browserleg.Bind(&l.sink, &l.stats, &l.notify)
+	l.Methods = browserleg.Bind(codec, &l.sink, &l.stats, &l.notify)
 	return l
 }
-
-// Codec returns the codec the leg sends (and the browser was asked to send).
-func (l *Leg) Codec() media.Codec { return l.codec }
-
-// String names the stage for pipeline logs.
-func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 
 // WritePacket sends p to the browser with the leg's own SSRC, and sequence
 // numbers and timestamps offset from p's (media.Timeline): p's gaps and
@@ -141,12 +133,9 @@ func (l *Leg) String() string { return "webrtc(" + l.codec.String() + ")" }
 // has failed, packets are dropped and counted; after Close it returns
 // browserleg.ErrClosed. It does not retain p and does not allocate.
 func (l *Leg) WritePacket(p *media.Packet) error {
-	payload := p.Payload
-	if len(payload) == 0 {
-		return nil
-	}
-	if len(payload) > maxPayload {
-		return fmt.Errorf("write packet: payload of %d bytes exceeds %d", len(payload), maxPayload)
+	payload, err := browserleg.Payload(p)
+	if err != nil || len(payload) == 0 {
+		return err
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()

@@ -198,6 +198,9 @@ func (s Suite) audioBothWays(t *testing.T) {
 	if codecs := rec.Codecs(); codecs[media.PCMA] == 0 || codecs[media.PCMU] != 0 {
 		t.Errorf("sink got codecs %v, want PCMA only", codecs)
 	}
+	if err := leg.WritePacket(&media.Packet{Codec: media.PCMU, Payload: make([]byte, browserleg.MaxPayload+1)}); err == nil {
+		t.Errorf("WritePacket of %d bytes: no error, want one (over browserleg.MaxPayload)", browserleg.MaxPayload+1)
+	}
 	st := leg.Stats()
 	if st.PacketsSent == 0 || st.PacketsReceived == 0 || st.WriteErrors != 0 {
 		t.Errorf("Stats() = %+v", st)
