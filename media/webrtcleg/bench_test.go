@@ -3,28 +3,18 @@ package webrtcleg_test
 import (
 	"testing"
 
-	"switchboard/media"
 	"switchboard/media/browserleg"
 	"switchboard/media/webrtcleg"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
 
+// BenchmarkWritePacket: the browser runs in a child process, so allocs/op
+// counts the gateway's side only.
 func BenchmarkWritePacket(b *testing.B) {
-	for _, tc := range []struct {
-		name  string
-		codec media.Codec // what the switch feeds; the leg sends PCMU
-	}{{"same-law", media.PCMU}, {"transcode", media.PCMA}} {
-		b.Run(tc.name, func(b *testing.B) {
-			// The browser runs in a child process, so allocs/op counts the
-			// gateway's side only.
-			e := newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: discardLogger()}})
-			leg := webrtclegtest.StartFarm(b, farmEnv, engine(e), 1)[0]
-			webrtclegtest.BenchWrites(b, leg, tc.codec)
-			if st := leg.Stats(); st.WriteErrors != 0 || st.PacketsDropped != 0 {
-				b.Fatalf("Stats() = %+v", st)
-			}
-		})
-	}
+	webrtclegtest.BenchWritePacket(b, func(b *testing.B) webrtclegtest.Leg {
+		e := newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: webrtclegtest.Discard()}})
+		return webrtclegtest.StartFarm(b, farmEnv, engine(e), 1)[0]
+	})
 }
 
 // farmEnv, when set to N in a child test process, makes TestBrowserFarm run
@@ -39,6 +29,6 @@ func TestBrowserFarm(t *testing.T) { webrtclegtest.ServeBrowserFarm(t, farmEnv) 
 // gateway (webrtclegtest.BenchIdleLegs).
 func BenchmarkIdleLegs(b *testing.B) {
 	webrtclegtest.BenchIdleLegs(b, farmEnv, func(b *testing.B) webrtclegtest.Engine {
-		return engine(newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: discardLogger()}}))
+		return engine(newEngine(b, webrtcleg.Config{Config: browserleg.Config{Logger: webrtclegtest.Discard()}}))
 	})
 }

@@ -23,6 +23,6 @@ func BenchmarkIdleLegs(b *testing.B) {
 	webrtclegtest.BenchIdleLegs(b, farmEnv, func(b *testing.B) webrtclegtest.Engine {
 		// The child connects its browsers one after another (≈ 0.2 s each,
 		// pion's check pacing), so the last leg waits long after its Accept.
-		return engine(newEngine(b, lean.Config{Config: browserleg.Config{Logger: discardLogger()}, ConnectTimeout: 5 * time.Minute}))
+		return engine(newEngine(b, lean.Config{Config: browserleg.Config{Logger: webrtclegtest.Discard()}, ConnectTimeout: 5 * time.Minute}))
 	})
 }

@@ -1,8 +1,10 @@
 package webrtclegtest
 
 import (
+	"io"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"testing"
 
 	"switchboard/media"
@@ -11,14 +13,49 @@ import (
 )
 
 // Loopback fills what a test left zero in an engine's shared Config: the
-// address (127.0.0.1) and the logger (log(t)).
-func Loopback(t testing.TB, c *browserleg.Config, log func(testing.TB) *slog.Logger) {
+// address (127.0.0.1) and the logger (Logger(t)).
+func Loopback(t testing.TB, c *browserleg.Config) {
 	if !c.IP.IsValid() {
 		c.IP = netip.MustParseAddr("127.0.0.1")
 	}
 	if c.Logger == nil {
-		c.Logger = log(t)
+		c.Logger = Logger(t)
 	}
+}
+
+// Logger logs at info level to t's output until t ends. Close does not
+// wait for a leg's OnState callbacks, so the last of a leg's log lines
+// ("webrtc leg closed") may come after the test: it is dropped then, since
+// writing to a finished test panics.
+func Logger(t testing.TB) *slog.Logger {
+	w := &testWriter{out: t.Output()}
+	t.Cleanup(w.stop)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// Discard is a logger that drops everything (benchmarks).
+func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// testWriter forwards to a test's output until stop.
+type testWriter struct {
+	mu   sync.Mutex
+	out  io.Writer
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return len(p), nil
+	}
+	return w.out.Write(p)
+}
+
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
 }
 
 // Started returns the engine e that New just made, closed at the end of t
@@ -36,16 +73,29 @@ func Started[E interface{ Close() error }](t testing.TB, e E, err error) E {
 	return e
 }
 
-// BenchWrites times leg.WritePacket of one 1 kHz frame of codec in b.Loop,
-// counting allocations; a write error fails b.
-func BenchWrites(b *testing.B, leg media.PacketWriter, codec media.Codec) {
-	var pcm [media.FrameSamples]int16
-	(&tone.Sine{Freq: 1000}).Fill(pcm[:])
-	p := media.Packet{Payload: media.Encode(codec, make([]byte, media.FrameSamples), pcm[:]), Codec: codec}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := leg.WritePacket(&p); err != nil {
-			b.Fatal(err)
-		}
+// BenchWritePacket times WritePacket of one 1 kHz frame in b.Loop,
+// counting allocations, on the leg that connected makes, which sends PCMU:
+// fed PCMU ("same-law") and PCMA ("transcode"). A write error, a dropped
+// packet or none sent fails b.
+func BenchWritePacket(b *testing.B, connected func(*testing.B) Leg) {
+	for _, tc := range []struct {
+		name  string
+		codec media.Codec // what the switch feeds
+	}{{"same-law", media.PCMU}, {"transcode", media.PCMA}} {
+		b.Run(tc.name, func(b *testing.B) {
+			leg := connected(b)
+			var pcm [media.FrameSamples]int16
+			(&tone.Sine{Freq: 1000}).Fill(pcm[:])
+			p := media.Packet{Payload: media.Encode(tc.codec, make([]byte, media.FrameSamples), pcm[:]), Codec: tc.codec}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := leg.WritePacket(&p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if st := leg.Stats(); st.WriteErrors != 0 || st.PacketsDropped != 0 || st.PacketsSent == 0 {
+				b.Fatalf("Stats() = %+v", st)
+			}
+		})
 	}
 }
