@@ -11,7 +11,5 @@ import (
 // end of t closes.
 func newEngine(t testing.TB, cfg webrtcleg.Config) *webrtcleg.Engine {
 	t.Helper()
-	webrtclegtest.Loopback(t, &cfg.Config)
-	e, err := webrtcleg.New(cfg)
-	return webrtclegtest.Started(t, e, err)
+	return webrtclegtest.Start(t, &cfg.Config, func() (*webrtcleg.Engine, error) { return webrtcleg.New(cfg) })
 }

@@ -11,7 +11,5 @@ import (
 // end of t closes.
 func newEngine(t testing.TB, cfg lean.Config) *lean.Engine {
 	t.Helper()
-	webrtclegtest.Loopback(t, &cfg.Config)
-	e, err := lean.New(cfg)
-	return webrtclegtest.Started(t, e, err)
+	return webrtclegtest.Start(t, &cfg.Config, func() (*lean.Engine, error) { return lean.New(cfg) })
 }

@@ -12,15 +12,29 @@ import (
 	"switchboard/media/tone"
 )
 
-// Loopback fills what a test left zero in an engine's shared Config: the
-// address (127.0.0.1) and the logger (Logger(t)).
-func Loopback(t testing.TB, c *browserleg.Config) {
+// Start makes an engine for a test with start, once it has filled what
+// the test left zero in the engine's shared Config c (start's config
+// embeds it): the address (127.0.0.1) and the logger (Logger(t)). The end
+// of t closes the engine (an error from Close fails t); an error from
+// start fails t at once.
+func Start[E interface{ Close() error }](t testing.TB, c *browserleg.Config, start func() (E, error)) E {
+	t.Helper()
 	if !c.IP.IsValid() {
 		c.IP = netip.MustParseAddr("127.0.0.1")
 	}
 	if c.Logger == nil {
 		c.Logger = Logger(t)
 	}
+	e, err := start()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Errorf("Engine.Close: %v", err)
+		}
+	})
+	return e
 }
 
 // Logger logs at info level to t's output until t ends. Close does not
@@ -56,21 +70,6 @@ func (w *testWriter) stop() {
 	w.mu.Lock()
 	w.done = true
 	w.mu.Unlock()
-}
-
-// Started returns the engine e that New just made, closed at the end of t
-// (an error from Close fails t); an error from New fails t at once.
-func Started[E interface{ Close() error }](t testing.TB, e E, err error) E {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := e.Close(); err != nil {
-			t.Errorf("Engine.Close: %v", err)
-		}
-	})
-	return e
 }
 
 // BenchWritePacket times WritePacket of one 1 kHz frame in b.Loop,
