@@ -53,6 +53,10 @@ type Config struct {
 	// read, on the client's reader goroutine; p is only valid during the
 	// call. Nil drops received packets.
 	OnPacket func(p *media.Packet, at time.Time)
+	// IP is the address the client's socket binds and its SDP names;
+	// zero means 127.0.0.1 (e2e/netns: an address of the test's own
+	// network namespace).
+	IP netip.Addr
 }
 
 // peer is the remote side, fixed once SetAnswer or Answer parsed it.
@@ -120,7 +124,8 @@ func (e *event) fired() bool {
 	}
 }
 
-// New binds the client's socket on 127.0.0.1 and starts its reader.
+// New binds the client's socket on cfg.IP (127.0.0.1 by default) and
+// starts its reader.
 func (p *Pool) New(cfg Config) (*Client, error) {
 	if cfg.Codec == media.CodecUnknown {
 		cfg.Codec = media.PCMU
@@ -131,7 +136,10 @@ func (p *Pool) New(cfg Config) (*Client, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 15 * time.Second
 	}
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if !cfg.IP.IsValid() {
+		cfg.IP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.IP, 0)))
 	if err != nil {
 		return nil, fmt.Errorf("leanclient: listen: %w", err)
 	}

@@ -1,0 +1,220 @@
+package netns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/loadgen/leanclient"
+	"switchboard/media"
+	"switchboard/media/tone"
+	"switchboard/signaling/ws/wsclient"
+)
+
+// Tones: every caller sends callerHz, every agent agentHz; each side
+// counts the 20 ms frames it hears of the other's tone.
+const (
+	callerHz = 700.0
+	agentHz  = 1500.0
+	// heardFrames of the other side's tone (200 ms) make a direction heard.
+	heardFrames = 10
+	capacity    = 2 // PROTOCOL §5's default
+)
+
+// toneFrame is one 20 ms PCMU frame of hz (a whole number of cycles at
+// both tones, so repeating it is a continuous tone).
+func toneFrame(hz float64) []byte {
+	var pcm [media.FrameSamples]int16
+	s := tone.Sine{Freq: hz}
+	s.Fill(pcm[:])
+	return media.Encode(media.PCMU, make([]byte, media.FrameSamples), pcm[:])
+}
+
+// agent is one agent session: a websocket on its node and a lean browser
+// leg that sends agentHz all the time.
+type agent struct {
+	c    *clusterT
+	id   string
+	node *node
+	rpc  *wsclient.Client
+	leg  *leanclient.Client
+	pcm  [1500]int16 // the leg reader's scratch
+	cur  atomic.Pointer[call]
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex        // guards following: the agent's load as its notifications say
+	res   map[string]string // live reservations: id → call
+	calls map[string]bool   // calls it holds
+}
+
+// login logs id in on n, connects its leg and sets it available.
+func (c *clusterT) login(ctx context.Context, id string, n *node) (*agent, error) {
+	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, calls: map[string]bool{}}
+	var err error
+	a.leg, err = c.pool.New(leanclient.Config{IP: netip.MustParseAddr(hostLoad.ip), OnPacket: a.onPacket})
+	if err != nil {
+		return nil, err
+	}
+	for try := 0; ; try++ {
+		a.rpc, err = wsclient.Dial(ctx, wsclient.URL(n.http, "/ws/agent"), wsclient.Options{OnNotify: a.onNotify})
+		if err != nil {
+			_ = a.leg.Close()
+			return nil, fmt.Errorf("agent %s on %s: %w", id, n.id, err)
+		}
+		err = a.rpc.Call(ctx, "login", map[string]string{"agent": id, "password": "pw-" + id}, nil)
+		if err == nil {
+			break
+		}
+		_ = a.rpc.Close()
+		var e *wsclient.Error
+		if try > 100 || !errors.As(err, &e) || e.Data == nil || e.Data.Reason != "busy" {
+			_ = a.leg.Close()
+			return nil, fmt.Errorf("agent %s login on %s: %w", id, n.id, err)
+		}
+		time.Sleep(30 * time.Millisecond) // the node checks one password per core: retry
+	}
+	if err := a.negotiate(ctx); err != nil {
+		a.close()
+		return nil, fmt.Errorf("agent %s on %s: %w", id, n.id, err)
+	}
+	return a, nil
+}
+
+// negotiate connects the agent's leg through webrtc.offer, starts its
+// tone and makes it available.
+func (a *agent) negotiate(ctx context.Context) error {
+	var ans struct {
+		SDP string `json:"sdp"`
+	}
+	steps := []func() error{
+		func() error {
+			offer, err := a.leg.Offer(ctx)
+			if err == nil {
+				err = a.rpc.Call(ctx, "webrtc.offer", map[string]string{"sdp": string(offer)}, &ans)
+			}
+			return err
+		},
+		func() error { return a.leg.SetAnswer([]byte(ans.SDP)) },
+		func() error {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			return a.leg.WaitConnected(cctx)
+		},
+		func() error {
+			a.wg.Go(a.send)
+			return a.rpc.Call(ctx, "activity.set", map[string]string{"activity": "available"}, nil)
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send plays agentHz every 20 ms until the agent closes.
+func (a *agent) send() {
+	frame := toneFrame(agentHz)
+	tick := time.NewTicker(media.FrameDuration)
+	defer tick.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-a.rpc.Done():
+			return
+		case <-tick.C:
+			_ = a.leg.WritePayload(frame, false) // a dead node's leg: nothing to do
+		}
+	}
+}
+
+func (a *agent) close() {
+	select {
+	case <-a.stop:
+	default:
+		close(a.stop)
+	}
+	if a.rpc != nil {
+		_ = a.rpc.Close()
+	}
+	a.wg.Wait()
+	_ = a.leg.Close()
+}
+
+// onPacket counts the frames of the caller's tone the bound call's agent hears.
+func (a *agent) onPacket(p *media.Packet, _ time.Time) {
+	cl := a.cur.Load()
+	if cl == nil {
+		return
+	}
+	if tone.Classify(media.Decode(p.Codec, a.pcm[:], p.Payload), callerHz) == tone.VerdictTone {
+		cl.agentHeard.Add(1)
+	}
+}
+
+// onNotify keeps the agent's load from its own notifications, checks each
+// offer against PROTOCOL §5 (a queue call only at load 0, never above
+// capacity) and accepts the offers of the test's calls.
+func (a *agent) onNotify(method string, params json.RawMessage) {
+	var p struct {
+		ID     string `json:"id"`
+		Call   string `json:"call"`
+		Kind   string `json:"kind"`
+		From   string `json:"from"`
+		Reason string `json:"reason"`
+		State  string `json:"state"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		a.c.violation("agent %s: %s with unreadable params %s", a.id, method, params)
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch method {
+	case "reservation.created":
+		load := len(a.res) + len(a.calls)
+		if (p.Kind == "queue" && load > 0) || load+1 > capacity {
+			a.c.violation("agent %s on %s: offered %s call %s (reservation %s) at load %d (reservations %v, calls %v)",
+				a.id, a.node.id, p.Kind, p.Call, p.ID, load, a.res, a.calls)
+		}
+		a.res[p.ID] = p.Call
+		cl := a.c.callFrom(p.From)
+		if cl == nil {
+			a.c.violation("agent %s: offer from unknown caller %q", a.id, p.From)
+			return
+		}
+		cl.offered(a, p.Call)
+		a.cur.Store(cl)
+		a.wg.Go(func() { a.accept(cl, p.ID) })
+	case "reservation.ended":
+		if call, ok := a.res[p.ID]; ok && p.Reason == "accepted" {
+			a.calls[call] = true
+		}
+		delete(a.res, p.ID)
+	case "call.ended":
+		delete(a.calls, p.ID)
+		if cl := a.cur.Load(); cl != nil && cl.agentCall() == p.ID {
+			a.cur.CompareAndSwap(cl, nil)
+		}
+	case "call.updated":
+		if p.State == "ended" {
+			delete(a.calls, p.ID)
+		}
+	}
+}
+
+func (a *agent) accept(cl *call, res string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.rpc.Call(ctx, "reservation.accept", map[string]string{"reservation": res}, nil); err != nil {
+		cl.acceptFailed(err)
+	}
+}

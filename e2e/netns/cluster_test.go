@@ -1,0 +1,193 @@
+package netns
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/internal/repotest"
+	"switchboard/loadgen/leanclient"
+	"switchboard/signaling/trunk/trunkclient"
+)
+
+// lease is the nodes' -cluster-lease.
+const lease = 2 * time.Second
+
+// agentsPerNode agents log in on each node at the start.
+const agentsPerNode = 10
+
+// clusterT is the inner test's world, seen from the load namespace.
+type clusterT struct {
+	t      *testing.T
+	prefix string
+	nodes  []*node
+	kam    *proc
+	sip    *trunkclient.Client
+	pool   *leanclient.Pool
+	calls  sync.Map // From user → *call
+
+	mu         sync.Mutex // guards following
+	violations []string
+	agents     map[string]*agent // by id, the current session
+}
+
+// violation records a broken rule (PROTOCOL §5: an offer beyond what an
+// agent may hold); the test fails at its end with all of them.
+func (c *clusterT) violation(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.violations = append(c.violations, fmt.Sprintf(format, args...))
+}
+
+func (c *clusterT) nodeByIP(ip string) string {
+	for _, n := range c.nodes {
+		if n.ip == ip {
+			return n.id
+		}
+	}
+	return ip
+}
+
+var kamSIP = netip.MustParseAddrPort(hostKam.ip + ":5060")
+
+// runCluster is the test inside the load namespace: the engines, the
+// nodes, the agents, then the load and the failures.
+func runCluster(t *testing.T, prefix, bin string) {
+	c := &clusterT{t: t, prefix: prefix, agents: map[string]*agent{}}
+	began := time.Now()
+	store := c.startPostgres()
+	redis := c.startRedis()
+	c.kam = c.startKamailio(repotest.Root(t))
+	c.nodes = append(c.nodes, c.startNode(0, bin, store, redis))
+	c.waitFor(10*time.Second, "n1 leads", func() bool { return c.view(c.nodes[0]).IsLeader })
+	c.seed(c.nodes[0])
+	for i := 1; i < len(hostNodes); i++ {
+		c.nodes = append(c.nodes, c.startNode(i, bin, store, redis))
+	}
+	t.Logf("PostgreSQL, Redis, Kamailio and 3 nodes up after %v", time.Since(began).Round(time.Millisecond))
+
+	var err error
+	c.sip, err = trunkclient.New(trunkclient.Config{Listen: netip.MustParseAddrPort(hostLoad.ip + ":0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.sip.Close() })
+	c.pool, err = leanclient.NewPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.loginAll()
+	t.Logf("%d agents logged in and on the floor after %v", len(c.nodes)*agentsPerNode, time.Since(began).Round(time.Millisecond))
+
+	c.configChange()
+	c.smoke()
+	c.finish()
+}
+
+// seed creates queue sales (the carriers' number 5000) and the agents.
+func (c *clusterT) seed(n *node) {
+	t := c.t
+	must := func(method string, p any) {
+		if err := c.adminCall(n, method, p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must("queue.put", map[string]any{"id": "sales", "name": "Sales"})
+	for i := range len(hostNodes) * agentsPerNode {
+		id := agentID(i)
+		must("agent.put", map[string]any{"id": id, "name": "Agent " + id, "extension": fmt.Sprint(100 + i),
+			"password": "pw-" + id, "queues": []string{"sales"}})
+	}
+	must("route.put", map[string]string{"number": "5000", "target": "queue:sales"})
+}
+
+func agentID(i int) string { return fmt.Sprintf("a%02d", i) }
+
+// loginAll logs agentsPerNode agents in on each node and waits until the
+// floor has them all.
+func (c *clusterT) loginAll() {
+	t := c.t
+	var wg sync.WaitGroup
+	errs := make(chan error, len(c.nodes)*agentsPerNode)
+	for k, n := range c.nodes {
+		wg.Go(func() {
+			for j := range agentsPerNode {
+				id := agentID(k*agentsPerNode + j)
+				a, err := c.login(t.Context(), id, n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				c.mu.Lock()
+				c.agents[id] = a
+				c.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, a := range c.agents {
+			a.close()
+		}
+	})
+	want := len(c.nodes) * agentsPerNode
+	c.waitFor(10*time.Second, "every agent connected on the floor", func() bool { return c.view(c.nodes[2]).connected() == want })
+}
+
+// configChange: a route put on n1 is routed on n3 within 1 s (PROTOCOL §13).
+func (c *clusterT) configChange() {
+	t := c.t
+	put := time.Now()
+	if err := c.adminCall(c.nodes[0], "route.put", map[string]string{"number": "6000", "target": "queue:sales"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	acked := time.Since(put)
+	n3 := netip.MustParseAddrPort(c.nodes[2].ip + ":5060")
+	var cl *call
+	for try := 0; ; try++ {
+		cl = c.place(t.Context(), 900000+try, "6000", n3, 10*time.Second)
+		if cl.failure == "" || time.Since(put) > 5*time.Second {
+			break
+		}
+	}
+	if cl.failure != "" {
+		t.Fatalf("a call to 6000 on n3 after route.put on n1: %s", cl.failure)
+	}
+	// The first attempt that was routed: its INVITE left at cl.start.
+	seen := cl.start.Sub(put)
+	t.Logf("config change: route.put on n1 answered in %v; n3 routed a call to the new number (INVITE sent %v after the put), audio both ways", acked.Round(time.Millisecond), seen.Round(time.Millisecond))
+	if seen > time.Second {
+		t.Errorf("n3 routed the new route %v after route.put on n1, want within 1 s", seen)
+	}
+}
+
+// smoke places a few calls through Kamailio, one after the other.
+func (c *clusterT) smoke() {
+	t := c.t
+	by := map[string]int{}
+	for i := range 6 {
+		cl := c.place(t.Context(), i, "5000", kamSIP, 10*time.Second)
+		if cl.failure != "" {
+			t.Fatalf("call %d through kamailio: %s", i, cl.failure)
+		}
+		by[cl.node]++
+	}
+	t.Logf("6 calls through Kamailio, by node that answered: %v", by)
+}
+
+// finish fails the test with every recorded violation.
+func (c *clusterT) finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.violations {
+		c.t.Error(v)
+	}
+}
