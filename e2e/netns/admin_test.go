@@ -88,10 +88,17 @@ type clusterView struct {
 	} `json:"floor"`
 }
 
-// view is n's `state`.cluster (zero when n does not answer).
+// view is n's `state`.cluster (zero when n does not answer), through its
+// event console once there is one.
 func (c *clusterT) view(n *node) clusterView {
 	var st struct {
 		Cluster *clusterView `json:"cluster"`
+	}
+	if c.events != nil {
+		if !c.events.call(n, "state", &st) || st.Cluster == nil {
+			return clusterView{}
+		}
+		return *st.Cluster
 	}
 	if err := c.adminCall(n, "state", map[string]any{}, &st); err != nil || st.Cluster == nil {
 		return clusterView{}

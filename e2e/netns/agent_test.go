@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,14 +49,21 @@ type agent struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 
-	mu    sync.Mutex        // guards following: the agent's load as its notifications say
-	res   map[string]string // live reservations: id → call
-	calls map[string]bool   // calls it holds
+	mu       sync.Mutex        // guards following: the agent's load as its notifications say
+	res      map[string]string // live reservations: id → call
+	resBy    map[string]string // live reservations: id → caller (From)
+	calls    map[string]string // calls it holds: id → caller
+	offers   int               // reservation.created notifications
+	lost     int               // call.ended reason node_lost notifications
+	rona     int               // set unavailable by the gateway (an offer not answered in time)
+	notes    []string          // the last notifications, for a violation's message
+	activity string            // as the last agent.updated said
+	early    *earlyOffer       // a queue offer while still in a call, until that call's call.ended
 }
 
 // login logs id in on n, connects its leg and sets it available.
 func (c *clusterT) login(ctx context.Context, id string, n *node) (*agent, error) {
-	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, calls: map[string]bool{}}
+	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, resBy: map[string]string{}, calls: map[string]string{}}
 	var err error
 	a.leg, err = c.pool.New(leanclient.Config{IP: netip.MustParseAddr(hostLoad.ip), OnPacket: a.onPacket})
 	if err != nil {
@@ -83,7 +91,23 @@ func (c *clusterT) login(ctx context.Context, id string, n *node) (*agent, error
 		a.close()
 		return nil, fmt.Errorf("agent %s on %s: %w", id, n.id, err)
 	}
+	go a.watch()
 	return a, nil
+}
+
+// watch tells the floor's bookkeeping when the session ends.
+func (a *agent) watch() {
+	<-a.rpc.Done()
+	a.mu.Lock()
+	var callers []string
+	for _, caller := range a.resBy {
+		callers = append(callers, caller)
+	}
+	for _, caller := range a.calls {
+		callers = append(callers, caller)
+	}
+	a.mu.Unlock()
+	a.c.book.gone(a, callers)
 }
 
 // negotiate connects the agent's leg through webrtc.offer, starts its
@@ -178,14 +202,28 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if len(a.notes) == 12 {
+		a.notes = append(a.notes[:0], a.notes[1:]...)
+	}
+	a.notes = append(a.notes, time.Now().Format("15:04:05.000 ")+method+" "+string(params))
 	switch method {
 	case "reservation.created":
+		a.offers++
 		load := len(a.res) + len(a.calls)
-		if (p.Kind == "queue" && load > 0) || load+1 > capacity {
-			a.c.violation("agent %s on %s: offered %s call %s (reservation %s) at load %d (reservations %v, calls %v)",
-				a.id, a.node.id, p.Kind, p.Call, p.ID, load, a.res, a.calls)
+		switch {
+		case p.Kind == "queue" && len(a.res) == 0 && load > 0 && load < capacity && a.early == nil:
+			// Its calls may have ended with their call.ended still on the
+			// way (checked in endCall).
+			a.early = &earlyOffer{res: p.ID, at: time.Now(), calls: map[string]bool{}}
+			for id := range a.calls {
+				a.early.calls[id] = true
+			}
+		case (p.Kind == "queue" && load > 0) || load+1 > capacity:
+			a.c.violation("agent %s on %s: offered %s call %s (reservation %s) at load %d (reservations %v, calls %v); its last notifications:\n%s",
+				a.id, a.node.id, p.Kind, p.Call, p.ID, load, a.res, a.calls, strings.Join(a.notes, "\n"))
 		}
-		a.res[p.ID] = p.Call
+		a.res[p.ID], a.resBy[p.ID] = p.Call, p.From
+		a.c.book.offer(a, p.From, p.ID)
 		cl := a.c.callFrom(p.From)
 		if cl == nil {
 			a.c.violation("agent %s: offer from unknown caller %q", a.id, p.From)
@@ -195,19 +233,81 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 		a.cur.Store(cl)
 		a.wg.Go(func() { a.accept(cl, p.ID) })
 	case "reservation.ended":
-		if call, ok := a.res[p.ID]; ok && p.Reason == "accepted" {
-			a.calls[call] = true
+		call, ok := a.res[p.ID]
+		accepted := ok && p.Reason == "accepted"
+		if accepted {
+			a.calls[call] = a.resBy[p.ID]
+		}
+		if ok {
+			a.c.book.ended(a, a.resBy[p.ID], accepted)
 		}
 		delete(a.res, p.ID)
+		delete(a.resBy, p.ID)
 	case "call.ended":
-		delete(a.calls, p.ID)
-		if cl := a.cur.Load(); cl != nil && cl.agentCall() == p.ID {
-			a.cur.CompareAndSwap(cl, nil)
+		a.endCall(p.ID)
+		if p.Reason == "node_lost" {
+			a.lost++
 		}
 	case "call.updated":
 		if p.State == "ended" {
-			delete(a.calls, p.ID)
+			a.endCall(p.ID)
 		}
+	case "agent.updated":
+		var ag struct {
+			Activity string `json:"activity"`
+		}
+		if json.Unmarshal(params, &ag) != nil {
+			break
+		}
+		was := a.activity
+		a.activity = ag.Activity
+		if ag.Activity == "unavailable" && was != "unavailable" {
+			// An offer rang past its timeout (RONA): the agent, back at
+			// the desk, makes itself available again.
+			a.rona++
+			a.wg.Go(a.available)
+		}
+	}
+}
+
+func (a *agent) available() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = a.rpc.Call(ctx, "activity.set", map[string]string{"activity": "available"}, nil) // a dead session: nothing to do
+}
+
+// earlyOffer is a queue offer an agent got while its notifications still
+// had it in a call.
+type earlyOffer struct {
+	res   string
+	at    time.Time
+	calls map[string]bool // the calls it was still in
+}
+
+// earlyGrace is how late a call.ended may follow the next offer before it
+// counts as a violation of PROTOCOL §5 rather than a notification order.
+const earlyGrace = 250 * time.Millisecond
+
+// endCall: the agent's call id ended (a.mu held).
+func (a *agent) endCall(id string) {
+	if e := a.early; e != nil && e.calls[id] {
+		delete(e.calls, id)
+		if len(e.calls) == 0 {
+			a.early = nil
+			if late := time.Since(e.at); late > earlyGrace {
+				a.c.violation("agent %s on %s: offered queue call (reservation %s) %v before its last call ended", a.id, a.node.id, e.res, late.Round(time.Millisecond))
+			} else {
+				a.c.known("agent %s on %s: offered a queue call (reservation %s) %v before the call.ended of its last call (that call had ended on the node; the notifications came out of order)",
+					a.id, a.node.id, e.res, late.Round(time.Millisecond))
+			}
+		}
+	}
+	if caller, ok := a.calls[id]; ok {
+		a.c.book.callEnded(a, caller)
+	}
+	delete(a.calls, id)
+	if cl := a.cur.Load(); cl != nil && cl.agentCall() == id {
+		a.cur.CompareAndSwap(cl, nil)
 	}
 }
 

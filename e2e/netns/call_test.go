@@ -29,7 +29,8 @@ type call struct {
 
 	mu       sync.Mutex // guards following
 	start    time.Time
-	node     string // the node that answered (its -media-ip in the SDP answer)
+	answered time.Time // the 200 OK
+	node     string    // the node that answered (its -media-ip in the SDP answer)
 	agent    *agent
 	agentNd  string // the agent's node when offered
 	agentID  string // the call id the agent knows
@@ -66,9 +67,23 @@ func (c *clusterT) callFrom(from string) *call {
 	return v.(*call)
 }
 
-// place runs call n to number through Kamailio: INVITE, RTP both ways
-// until each side has heard the other's tone, BYE. limit bounds the talk.
-func (c *clusterT) place(ctx context.Context, n int, number string, to netip.AddrPort, limit time.Duration) *call {
+// shape is how a call talks: limit bounds the time from the answer to
+// both ways heard; the caller hangs up once both ways are heard and talk
+// has passed since the answer, or, when hold is not nil, once hold closes.
+type shape struct {
+	limit, talk time.Duration
+	hold        <-chan struct{}
+}
+
+// brief is the smoke and config calls' shape: hang up once both ways are heard.
+var brief = shape{limit: 10 * time.Second}
+
+// inviteLimit bounds the wait for a final answer to the INVITE.
+const inviteLimit = 20 * time.Second
+
+// place runs call n to number at to (Kamailio, or a node): INVITE, RTP
+// both ways until each side has heard the other's tone, BYE (see shape).
+func (c *clusterT) place(ctx context.Context, n int, number string, to netip.AddrPort, sh shape) *call {
 	cl := &call{n: n, from: "c" + strconv.Itoa(n), start: time.Now()}
 	c.calls.Store(cl.from, cl)
 	fail := func(format string, args ...any) *call {
@@ -86,7 +101,7 @@ func (c *clusterT) place(ctx context.Context, n int, number string, to netip.Add
 	offer := fmt.Appendf(nil, "v=0\r\no=carrier %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"+
 		"a=ptime:20\r\na=sendrecv\r\n", port, hostLoad.ip, hostLoad.ip, port)
-	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ictx, cancel := context.WithTimeout(ctx, inviteLimit)
 	dlg, err := c.sip.Call(ictx, to, number, cl.from, offer)
 	cancel()
 	if err != nil {
@@ -98,7 +113,8 @@ func (c *clusterT) place(ctx context.Context, n int, number string, to netip.Add
 		return fail("answer: %v", err)
 	}
 	cl.mu.Lock()
-	cl.node = c.nodeByIP(remote.Addr().String())
+	cl.node, cl.answered = c.nodeByIP(remote.Addr().String()), time.Now()
+	answered := cl.answered
 	cl.mu.Unlock()
 
 	stop := make(chan struct{})
@@ -110,11 +126,11 @@ func (c *clusterT) place(ctx context.Context, n int, number string, to netip.Add
 		_ = conn.Close()
 		wg.Wait()
 	}()
-	deadline := time.NewTimer(limit)
+	deadline := time.NewTimer(sh.limit)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for cl.callerHeard.Load() < heardFrames || cl.agentHeard.Load() < heardFrames {
+	for cl.callerHeard.Load() < heardFrames || cl.agentHeard.Load() < heardFrames || time.Since(answered) < sh.talk {
 		select {
 		case <-dlg.Done():
 			cl.mu.Lock()
@@ -124,8 +140,15 @@ func (c *clusterT) place(ctx context.Context, n int, number string, to netip.Add
 				time.Since(cl.start).Round(time.Millisecond), cl.callerHeard.Load(), cl.agentHeard.Load())
 		case <-deadline.C:
 			_ = dlg.Bye(context.Background())
-			return fail("no audio both ways within %v (caller heard %d, agent heard %d frames)", limit, cl.callerHeard.Load(), cl.agentHeard.Load())
+			return fail("no audio both ways within %v (caller heard %d, agent heard %d frames)", sh.limit, cl.callerHeard.Load(), cl.agentHeard.Load())
 		case <-tick.C:
+		}
+	}
+	if sh.hold != nil {
+		select {
+		case <-sh.hold:
+		case <-dlg.Done():
+			return fail("the gateway hung up a held call after %v", time.Since(cl.start).Round(time.Millisecond))
 		}
 	}
 	bctx, bcancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -28,9 +28,17 @@ type clusterT struct {
 	pool   *leanclient.Pool
 	calls  sync.Map // From user → *call
 
-	mu         sync.Mutex // guards following
-	violations []string
-	agents     map[string]*agent // by id, the current session
+	book   *booking
+	events *eventLog
+
+	mu           sync.Mutex // guards following
+	violations   []string
+	knownBugs    []string
+	agents       map[string]*agent // by id, the current session
+	disturbances []disturbance
+	loadBegan    time.Time
+	paused       *failover // the overlap
+	killed       *failover // the leader's SIGKILL
 }
 
 // violation records a broken rule (PROTOCOL §5: an offer beyond what an
@@ -56,6 +64,7 @@ var kamSIP = netip.MustParseAddrPort(hostKam.ip + ":5060")
 // nodes, the agents, then the load and the failures.
 func runCluster(t *testing.T, prefix, bin string) {
 	c := &clusterT{t: t, prefix: prefix, agents: map[string]*agent{}}
+	c.book = newBooking(c)
 	began := time.Now()
 	store := c.startPostgres()
 	redis := c.startRedis()
@@ -78,11 +87,18 @@ func runCluster(t *testing.T, prefix, bin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.watchEvents()
 	c.loginAll()
 	t.Logf("%d agents logged in and on the floor after %v", len(c.nodes)*agentsPerNode, time.Since(began).Round(time.Millisecond))
 
 	c.configChange()
 	c.smoke()
+	calls := c.load([]step{
+		{at: 12 * time.Second, name: "overlap", fn: c.overlap},
+		{at: 32 * time.Second, name: "kill", fn: c.killLeader},
+	})
+	c.checkLoad(calls)
+	c.drain()
 	c.finish()
 }
 
@@ -153,7 +169,7 @@ func (c *clusterT) configChange() {
 	n3 := netip.MustParseAddrPort(c.nodes[2].ip + ":5060")
 	var cl *call
 	for try := 0; ; try++ {
-		cl = c.place(t.Context(), 900000+try, "6000", n3, 10*time.Second)
+		cl = c.place(t.Context(), 900000+try, "6000", n3, brief)
 		if cl.failure == "" || time.Since(put) > 5*time.Second {
 			break
 		}
@@ -174,7 +190,7 @@ func (c *clusterT) smoke() {
 	t := c.t
 	by := map[string]int{}
 	for i := range 6 {
-		cl := c.place(t.Context(), i, "5000", kamSIP, 10*time.Second)
+		cl := c.place(t.Context(), i, "5000", kamSIP, brief)
 		if cl.failure != "" {
 			t.Fatalf("call %d through kamailio: %s", i, cl.failure)
 		}
@@ -183,11 +199,37 @@ func (c *clusterT) smoke() {
 	t.Logf("6 calls through Kamailio, by node that answered: %v", by)
 }
 
-// finish fails the test with every recorded violation.
+// known records the effect of a known bug of the cluster code (listed in
+// docs/CLUSTER.md "Not built yet"); the test reports it at its end and
+// does not fail on it.
+func (c *clusterT) known(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.knownBugs = append(c.knownBugs, fmt.Sprintf(format, args...))
+}
+
+// finish fails the test with every recorded violation and lists the
+// known bugs met.
 func (c *clusterT) finish() {
+	c.mu.Lock()
+	var agents []*agent
+	for _, a := range c.agents {
+		agents = append(agents, a)
+	}
+	c.mu.Unlock()
+	for _, a := range agents {
+		a.mu.Lock()
+		if e := a.early; e != nil && time.Since(e.at) > earlyGrace {
+			c.violation("agent %s on %s: offered queue call (reservation %s) while in calls %v, which never ended", a.id, a.node.id, e.res, e.calls)
+		}
+		a.mu.Unlock()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, v := range c.violations {
 		c.t.Error(v)
+	}
+	for _, k := range c.knownBugs {
+		c.t.Log("KNOWN BUG (docs/CLUSTER.md \"Not built yet\"): " + k)
 	}
 }

@@ -23,6 +23,9 @@ const (
 	envRun   = "SWITCHBOARD_CLUSTER_NETNS"
 	envInner = "SWITCHBOARD_CLUSTER_NETNS_INNER"
 	envBin   = "SWITCHBOARD_CLUSTER_NETNS_BIN"
+	// envLogs, when set, is a directory that gets every process's output
+	// (the last maxLines lines) at the end.
+	envLogs = "SWITCHBOARD_CLUSTER_NETNS_LOGS"
 )
 
 // namePrefix starts every namespace this test makes (.ci/run removes any

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,9 +20,14 @@ import (
 // proc is a process started in a host's namespace (nsenter --net: it execs
 // the command, so the pid is the command's own and signals reach it).
 type proc struct {
-	name   string
-	cmd    *exec.Cmd
-	exited chan struct{}
+	name    string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	refused atomic.Int64 // "cluster: decision refused" lines (a node's fence)
+	stopped atomic.Bool  // SIGSTOPped by the test
+	// unreached counts "floor: the agent's node not reached" lines (an
+	// offer bridged to another node that could not be dialled).
+	unreached atomic.Int64
 
 	mu    sync.Mutex
 	lines []string // its output (the last maxLines)
@@ -52,6 +58,11 @@ func (c *clusterT) start(h host, name string, cred *syscall.Credential, argv ...
 	go p.read(out)
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM, 10*time.Second)
+		if dir := os.Getenv(envLogs); dir != "" {
+			p.mu.Lock()
+			_ = os.WriteFile(filepath.Join(dir, name+".log"), []byte(strings.Join(p.lines, "\n")+"\n"), 0o644) // for a human: best effort
+			p.mu.Unlock()
+		}
 		if t.Failed() {
 			p.mu.Lock()
 			tail := p.lines[max(0, len(p.lines)-150):]
@@ -66,6 +77,12 @@ func (p *proc) read(out io.Reader) {
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
+		switch l := sc.Text(); {
+		case strings.Contains(l, "cluster: decision refused"):
+			p.refused.Add(1)
+		case strings.Contains(l, "floor: the agent's node not reached"):
+			p.unreached.Add(1)
+		}
 		p.mu.Lock()
 		if len(p.lines) >= maxLines {
 			p.lines = append(p.lines[:0], p.lines[maxLines/2:]...)
