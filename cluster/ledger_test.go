@@ -5,18 +5,14 @@ import (
 	"testing"
 
 	"switchboard/cluster"
-	"switchboard/internal/redistest"
 )
 
 // A dead node's ledger is taken once, by the current term only: a
 // deposed term's take gets nothing and leaves it; the node itself (token
 // 0, at its next start) could take it too.
 func TestLedgerTakenByTheCurrentTerm(t *testing.T) {
-	rs := redistest.Start(t)
-	rdb := rs.Client()
-	defer rdb.Close()
+	bus, rdb := busOnRedis(t, "lt")
 	ctx := context.Background()
-	bus := cluster.NewBus(rdb, "lt")
 	must(t, rdb.Set(ctx, "lt:fence", 5, 0).Err())
 	must(t, bus.PutCall(ctx, "b", cluster.LostCall{ID: "b/c1", Agent: "x", Info: cluster.CallInfo{Queue: "sales"}}))
 	must(t, bus.PutCall(ctx, "b", cluster.LostCall{ID: "b/c2"}))

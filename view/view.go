@@ -58,6 +58,9 @@ type Call struct {
 	// ConsultFor is, on that consult call, the caller it consults for.
 	Consult    string `json:"consult,omitempty"`
 	ConsultFor string `json:"consult_for,omitempty"`
+	// Node is, in the admin state of a cluster (PROTOCOL §13), the node
+	// that holds the call (its id is that node's); empty on one node.
+	Node string `json:"node,omitempty"`
 }
 
 // Reservation is the Reservation object of PROTOCOL.md section 4.
@@ -98,6 +101,10 @@ type FloorAgent struct {
 	Agent
 	Calls        []Call        `json:"calls"`
 	Reservations []Reservation `json:"reservations"`
+	// Node is, in the admin state of a cluster (PROTOCOL §13), the node
+	// the agent is logged in on (or holds its calls); empty when none, and
+	// on one node.
+	Node string `json:"node,omitempty"`
 }
 
 // Floor is the admin console's `state` result.

@@ -148,14 +148,13 @@ func Compute(in Input) Stats {
 	live := liveCalls(in.Live)
 	for _, c := range live {
 		a := byID[c.Queue]
-		if a == nil || a.seen[c.ID] {
+		if a == nil || a.seen[c.ID] { // its record is counted (the call ended meanwhile)
 			continue
 		}
 		started, err := time.Parse(time.RFC3339Nano, c.StartedAt)
 		if err != nil || started.Before(in.Since) {
 			continue
 		}
-		a.seen[c.ID] = true
 		a.Offered++
 		if answered, err := time.Parse(time.RFC3339Nano, c.AnsweredAt); err == nil {
 			a.answered(math.Max(0, answered.Sub(started).Seconds()))
@@ -204,22 +203,23 @@ func Compute(in Input) Stats {
 }
 
 // liveCalls is every call of the floor once: the floor's list, plus any
-// agent call it lacks.
+// agent call it lacks. A call is its node and id (on several nodes, ids
+// are per node: PROTOCOL §13).
 func liveCalls(l view.Floor) []view.Call {
 	out := make([]view.Call, 0, len(l.Calls))
-	seen := make(map[string]bool, len(l.Calls))
-	for _, c := range l.Calls {
-		if !seen[c.ID] {
-			seen[c.ID] = true
+	seen := make(map[[2]string]bool, len(l.Calls))
+	add := func(c view.Call) {
+		if k := [2]string{c.Node, c.ID}; !seen[k] {
+			seen[k] = true
 			out = append(out, c)
 		}
 	}
+	for _, c := range l.Calls {
+		add(c)
+	}
 	for _, ag := range l.Agents {
 		for _, c := range ag.Calls {
-			if !seen[c.ID] {
-				seen[c.ID] = true
-				out = append(out, c)
-			}
+			add(c)
 		}
 	}
 	return out

@@ -127,3 +127,22 @@ func TestScriptedFloor(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
+
+// On several nodes (PROTOCOL §13) call ids are per node: the whole
+// floor's calls c1 of n1 and c1 of n2 are two calls, each counted once
+// although its agent lists it too.
+func TestCallsOfSeveralNodes(t *testing.T) {
+	c1 := view.Call{ID: "c1", Node: "n1", State: "active", Queue: "sales", StartedAt: at(time.Hour), AnsweredAt: at(time.Hour + time.Second)}
+	c2 := view.Call{ID: "c1", Node: "n2", State: "waiting", Queue: "sales", StartedAt: at(2 * time.Hour)}
+	live := view.Floor{
+		Agents: []view.FloorAgent{{Agent: view.Agent{ID: "x", Activity: "available"}, Node: "n1", Calls: []view.Call{c1}}},
+		Calls:  []view.Call{c1, c2},
+	}
+	got := wallboard.Compute(wallboard.Input{Since: since, Live: live, Queues: []wallboard.Queue{{ID: "sales"}}})
+	if q := got.Queues[0]; q.Offered != 2 || q.Answered != 1 {
+		t.Errorf("sales: %+v, want 2 offered, 1 answered", q)
+	}
+	if got.Calls.Active != 1 || got.Calls.Waiting != 1 || got.Agents.OnCall != 1 {
+		t.Errorf("calls %+v agents %+v", got.Calls, got.Agents)
+	}
+}

@@ -63,7 +63,8 @@ func (f leanFactory) Accept(ctx context.Context, offer []byte) (agent.BrowserLeg
 }
 
 // floor adapts the core to console.Floor and softphone.Floor (the admin
-// `state`, view.Floor). With -cluster, State adds the "cluster" member
+// `state`, view.Floor). With -cluster, State is the whole floor (every
+// live node's part merged: clusterstate.go) and adds the "cluster" member
 // (cluster.go's ClusterView).
 type floor struct {
 	core    *agent.Core
@@ -73,6 +74,7 @@ type floor struct {
 func (f floor) State() view.Floor {
 	st := f.core.State()
 	if f.cluster != nil {
+		st = f.cluster.floorState(st)
 		var err error
 		if st.Cluster, err = json.Marshal(f.cluster.View()); err != nil {
 			// Only a floor time outside years 0-9999 fails; state goes

@@ -162,6 +162,7 @@ func (n *clusterNode) run(ctx context.Context, src floorSource) {
 	if err := n.presence.Leave(lctx, n.cfg.NodeID); err != nil {
 		n.log.Info("cluster: presence not left (it expires by itself)", "err", err)
 	}
+	n.partsGone(lctx)
 	cancel()
 	n.close()
 }

@@ -55,12 +55,13 @@ type floorLink struct {
 	log    *slog.Logger
 	peers  *floorPeers          // calls bridged to or from other nodes (clusterpeer.go)
 	nodes  func() []ClusterPeer // the live nodes, from presence
+	lease  time.Duration        // the presence heartbeat's time to live (our part's too: clusterstate.go)
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
 	bus := cluster.NewBus(n.rdb, clusterPrefix)
 	fl := &floorLink{node: n.cfg.NodeID, src: src, hub: n.hub, hook: n.hook, bus: bus, log: n.log,
-		peers: newFloorPeers(), nodes: func() []ClusterPeer { return n.View().Nodes }}
+		peers: newFloorPeers(), nodes: func() []ClusterPeer { return n.View().Nodes }, lease: n.cfg.Lease}
 	var err error
 	fl.member, err = cluster.NewMember(cluster.MemberConfig{
 		Bus: bus, Fence: cluster.NewFence(n.rdb, clusterPrefix), Node: n.cfg.NodeID,
@@ -85,6 +86,8 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 	sub := hub.Subscribe(1024) // lossy: a dropped subscription is renewed, and the next report repairs
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = fl.member.Run(ctx) })
+	changed := make(chan struct{}, 1)
+	wg.Go(func() { fl.publishParts(ctx, changed, fl.lease) })
 	fl.ownLost(ctx)
 	for {
 		select {
@@ -99,6 +102,10 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 				fl.log.Warn("cluster: event subscription dropped; renewed")
 				sub = hub.Subscribe(1024)
 				continue
+			}
+			select {
+			case changed <- struct{}{}: // our part of the floor changed (clusterstate.go)
+			default:
 			}
 			if e.Type == "config.changed" {
 				fl.reconfigure(ctx)

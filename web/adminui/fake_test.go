@@ -52,6 +52,7 @@ type fakeConsole struct {
 	cancelErr *rpcError                 // task.cancel's answer when set
 	recDel    []string                  // recording.delete ids (recordings_test.go)
 	recGone   map[string]bool           // deleted recordings: 404
+	cluster   map[string]any            // state.cluster when set (cluster_test.go)
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -245,7 +246,11 @@ func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any
 		if parked == nil {
 			parked = []any{}
 		}
-		return map[string]any{"agents": agents, "queues": queues, "calls": calls, "parked": parked, "tasks": f.liveTasks()}, nil, nil
+		st := map[string]any{"agents": agents, "queues": queues, "calls": calls, "parked": parked, "tasks": f.liveTasks()}
+		if f.cluster != nil {
+			st["cluster"] = f.cluster
+		}
+		return st, nil, nil
 	case "records.list":
 		if f.records != nil {
 			return f.records, nil, nil

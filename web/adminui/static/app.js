@@ -17,7 +17,8 @@
     agents: {}, // id -> Agent (config from agent.list, live fields from state)
     queues: {}, // id -> Queue (+ live fields)
     routes: {}, // number -> Route
-    calls: {}, // id -> Call
+    calls: {}, // callKey -> Call
+    cluster: null, // state.cluster with -cluster (PROTOCOL §13): {node, leader, nodes, ...}
     events: 0,
     lastError: '',
   };
@@ -178,6 +179,8 @@
   // ---- snapshots ------------------------------------------------------------
 
   const refresher = { timer: 0, running: false, again: false, config: false };
+  const CLUSTER_POLL_MS = 1000;
+  let clusterPoll = 0; // the interval polling a cluster's whole floor
 
   // scheduleRefresh coalesces events into at most one refresh per 200 ms.
   function scheduleRefresh(config) {
@@ -237,7 +240,7 @@
     for (const a of st.agents || []) {
       if (!a || !a.id) continue;
       seenAgents.add(a.id);
-      state.agents[a.id] = Object.assign({}, state.agents[a.id] || {}, a, { calls: Array.isArray(a.calls) ? a.calls : [] });
+      state.agents[a.id] = Object.assign({}, state.agents[a.id] || {}, a, { calls: Array.isArray(a.calls) ? a.calls : [], node: a.node || '' });
     }
     const seenQueues = new Set();
     for (const q of st.queues || []) {
@@ -250,17 +253,33 @@
       if (Array.isArray(st.agents)) for (const id of Object.keys(state.agents)) if (!seenAgents.has(id)) delete state.agents[id];
       if (Array.isArray(st.queues)) for (const id of Object.keys(state.queues)) if (!seenQueues.has(id)) delete state.queues[id];
     }
+    state.cluster = st.cluster && typeof st.cluster === 'object' ? st.cluster : null;
+    // Other nodes' changes publish no event on this node's stream: with
+    // -cluster the page asks for the whole floor again every CLUSTER_POLL_MS.
+    if (state.cluster && !clusterPoll) clusterPoll = setInterval(() => { if (state.authed && state.cluster) scheduleRefresh(false); }, CLUSTER_POLL_MS);
     state.calls = {};
-    for (const c of st.calls || []) if (c && c.id) state.calls[c.id] = c;
+    for (const c of st.calls || []) if (c && c.id) state.calls[callKey(c)] = c;
     state.parked = Array.isArray(st.parked) ? st.parked : []; // PROTOCOL §11 (sections/parked.js)
     state.tasks = Array.isArray(st.tasks) ? st.tasks : []; // PROTOCOL §10 live tasks (sections/tasks.js, floor.js)
     for (const a of Object.values(state.agents)) {
       for (const c of a.calls || []) {
         if (!c || !c.id) continue;
-        state.calls[c.id] = Object.assign({ agent: a.id }, c, state.calls[c.id] || {});
-        if (!state.calls[c.id].agent) state.calls[c.id].agent = a.id;
+        const k = callKey(c);
+        state.calls[k] = Object.assign({ agent: a.id }, c, state.calls[k] || {});
+        if (!state.calls[k].agent) state.calls[k].agent = a.id;
       }
     }
+  }
+
+  // callKey names a call of the floor: on several nodes (PROTOCOL §13) call
+  // ids are per node, and each call carries its node.
+  function callKey(c) {
+    return c.node ? c.node + '/' + c.id : c.id;
+  }
+
+  // nodeBadge marks what lives on a node of a cluster (nothing on one node).
+  function nodeBadge(cls, node) {
+    return node ? h('span', { class: 'badge node ' + cls, 'data-node': node, title: 'on node ' + node }, node) : null;
   }
 
   // ---- rendering ------------------------------------------------------------
@@ -426,18 +445,26 @@
   function renderCalls() {
     const calls = Object.values(state.calls).sort((a, b) => (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
     $('#calls-count').textContent = `(${calls.length})`;
-    keyedRows($('#calls-table tbody'), 'call', calls, (c) => c.id,
-      (id) => {
+    const here = state.cluster ? state.cluster.node : '';
+    keyedRows($('#calls-table tbody'), 'call', calls, callKey,
+      (k, c) => {
+        const id = c.id;
         const tr = h('tr', { 'data-testid': 'call-row' }, ...cells(7));
-        // Hanging up a live call asks for a second click (issue 17 item 10).
+        // Hanging up a live call asks for a second click (issue 17 item 10);
+        // a call on another node of a cluster is hung up from that node.
         const b = armedButton('hangup danger', 'hangup', 'Hang up', 'Confirm hang up',
           () => client.request('call.hangup', { call: id }), (e) => showStatus(`hang up ${id}: ${errText(e)}`, 'error'));
+        if (c.node && here && c.node !== here) {
+          b.disabled = true;
+          b.title = `on node ${c.node}: hang it up from that node's console`;
+        }
         tr.append(h('td', { class: 'row-actions' }, b));
         return tr;
       },
       (tr, c) => {
         tr.dataset.state = c.state || '';
-        setCells(tr, [c.id, stateBadge(c.state || '?'), c.agent || '', c.kind || '', `${c.direction === 'outbound' ? '→' : '←'} ${c.remote || ''}`, c.queue || '', timer(c.started_at)]);
+        tr.dataset.node = c.node || '';
+        setCells(tr, [[c.id, nodeBadge('call-node', c.node)], stateBadge(c.state || '?'), c.agent || '', c.kind || '', `${c.direction === 'outbound' ? '→' : '←'} ${c.remote || ''}`, c.queue || '', timer(c.started_at)]);
       });
   }
 
@@ -523,7 +550,7 @@
 
   // Helpers for section files (sections/forms.js adds the form helpers).
   Object.assign(sbAdmin, { $, $$, h, errText, showStatus, timer, elapsed, stateBadge, queueLive, keyedRows, setCells, cells,
-    deleteButton, armedButton, configTable, playWav, mmss, render });
+    deleteButton, armedButton, configTable, playWav, mmss, render, nodeBadge });
 
   // The events feed is app.js's; the other sections are files under
   // sections/ (adminui.go lists them).

@@ -4,7 +4,7 @@
 // queue list). Forms: sections/forms.js.
 (() => {
   const admin = window.sbAdmin;
-  const { $, $$, h, configTable, setCells, stateBadge, timer, wireForm, intField, localError, resetForm, editForm, saved } = admin;
+  const { $, $$, h, configTable, setCells, stateBadge, timer, wireForm, intField, localError, resetForm, editForm, saved, nodeBadge } = admin;
   const state = admin.state;
   admin.section({ id: 'agents', title: 'Agents', order: 20 });
 
@@ -16,17 +16,18 @@
         tr.dataset.activity = a.activity || '';
         tr.dataset.connected = a.connected ? 'yes' : 'no';
         tr.dataset.calls = String(calls.length);
+        tr.dataset.node = a.node || ''; // PROTOCOL §13: the node it is logged in on
         setCells(tr, [
           h('span', { class: 'agent-id' }, a.id),
           h('span', { class: 'agent-name' }, a.name || ''),
           h('span', { class: 'agent-extension' }, a.extension || ''),
           h('span', { class: 'agent-queues' }, queues.join(', ')),
           [h('span', { class: `agent-activity activity-${a.activity || 'unknown'}` }, a.activity || '?'), a.wrapup ? h('span', { class: 'badge agent-wrapup' }, 'wrap-up') : null],
-          h('span', { class: 'agent-connected' }, a.connected ? 'yes' : 'no'),
+          [h('span', { class: 'agent-connected' }, a.connected ? 'yes' : 'no'), nodeBadge('agent-node', a.node)],
           h('span', { class: 'agent-load' }, `${a.load ?? 0}/${a.capacity ?? '?'}`),
           h('ul', { class: 'agent-calls' }, ...calls.map((c) =>
-            h('li', { class: 'agent-call', dataset: { call: c.id, state: c.state || '' } },
-              stateBadge(c.state || '?'), ' ', c.remote || '', c.kind ? ` (${c.kind}${c.queue ? ' ' + c.queue : ''})` : '', ' ',
+            h('li', { class: 'agent-call', dataset: { call: c.id, state: c.state || '', node: c.node || '' } },
+              stateBadge(c.state || '?'), ' ', c.remote || '', c.kind ? ` (${c.kind}${c.queue ? ' ' + c.queue : ''})` : '', nodeBadge('call-node', c.node), ' ',
               timer(c.started_at), c.muted ? h('span', { class: 'badge' }, 'muted') : null,
               Array.isArray(c.merged_with) && c.merged_with.length ? h('span', { class: 'badge' }, 'merged') : null))),
         ]);

@@ -4,7 +4,9 @@
 // service level, answered, abandoned, average wait) in type large enough to read
 // across a room, floor totals (offered, answered, abandoned, service level, calls
 // by state) and agents by activity, then the live calls table of index.html
-// (#calls-panel, filled by app.js).
+// (#calls-panel, filled by app.js). With -cluster (PROTOCOL §13) the state is
+// the whole floor of every live node: a line names this node, the leader and
+// the live nodes, and agents and calls carry their node (app.js nodeBadge).
 //
 // Live: the board is redrawn on every state refresh (which floor events trigger);
 // `stats {}` (PROTOCOL §12) is asked again after each refresh, never more than
@@ -19,6 +21,7 @@
   const STATS_MIN_MS = 1000;
   const el = admin.section({ id: 'floor', title: 'Floor', order: 10, html: `
 <h2>Floor</h2>
+<p id="cluster-info" class="muted" data-testid="cluster-info" hidden></p>
 <div id="wallboard-totals" class="wall-totals" data-testid="wallboard-totals"></div>
 <div id="wallboard-activities" class="wall-activities" role="group" aria-label="Agents by activity"></div>
 <div id="wallboard" class="wallboard" data-testid="wallboard" aria-live="off"></div>` });
@@ -66,7 +69,18 @@
     return out;
   }
 
+  function drawCluster(c) {
+    const info = el.querySelector('#cluster-info');
+    info.hidden = !c;
+    if (!c) return;
+    const nodes = (Array.isArray(c.nodes) ? c.nodes : []).map((n) => n.id);
+    info.dataset.node = c.node || '';
+    info.dataset.nodes = nodes.join(' ');
+    info.textContent = `The whole floor of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ')}), served by ${c.node}; router leader ${c.leader || 'none'}.`;
+  }
+
   function draw(state) {
+    drawCluster(state.cluster);
     const stats = state.stats || null;
     const byQueue = new Map(((stats && stats.queues) || []).map((q) => [q.id, q]));
     const queues = Object.values(state.queues).sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id));

@@ -1,0 +1,57 @@
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"switchboard/cluster"
+	"switchboard/internal/redistest"
+	"switchboard/internal/waittest"
+)
+
+// busOnRedis is a Bus with key prefix on a throwaway redis-server, and
+// its client (closed at the test's end).
+func busOnRedis(t *testing.T, prefix string) (*cluster.Bus, *redis.Client) {
+	t.Helper()
+	rdb := redistest.Start(t).Client()
+	t.Cleanup(func() { _ = rdb.Close() })
+	return cluster.NewBus(rdb, prefix), rdb
+}
+
+// Each node's part of the floor is read back for the live nodes asked;
+// one that lapses (its node stopped beating) or that its node removed is
+// left out, and a part over the bound is refused.
+func TestFloorParts(t *testing.T) {
+	bus, _ := busOnRedis(t, "pt")
+	ctx := context.Background()
+	must(t, bus.PutPart(ctx, "a", []byte(`{"node":"a"}`), time.Minute))
+	must(t, bus.PutPart(ctx, "b", []byte(`{"node":"b"}`), 300*time.Millisecond))
+	must(t, bus.PutPart(ctx, "c", []byte(`{"node":"c"}`), time.Minute))
+	got, err := bus.Parts(ctx, []string{"a", "b", "z"})
+	must(t, err)
+	if len(got) != 2 || string(got["a"]) != `{"node":"a"}` || string(got["b"]) != `{"node":"b"}` {
+		t.Fatalf("parts of a, b, z: %q", got)
+	}
+	waittest.For(t, "b's part lapses with its time to live", 10*time.Second, func() bool {
+		got, err := bus.Parts(ctx, []string{"a", "b"})
+		must(t, err)
+		_, ok := got["b"]
+		return !ok && got["a"] != nil
+	})
+	must(t, bus.DelPart(ctx, "a"))
+	if got, _ := bus.Parts(ctx, []string{"a", "c"}); len(got) != 1 || got["c"] == nil {
+		t.Errorf("after a left: %q", got)
+	}
+	if got, err := bus.Parts(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no nodes: %q %v", got, err)
+	}
+	big := bytes.Repeat([]byte("x"), cluster.MaxPartBytes+1)
+	if err := bus.PutPart(ctx, "a", big, time.Minute); !errors.Is(err, cluster.ErrPartTooBig) {
+		t.Errorf("a part over the bound: %v", err)
+	}
+}
