@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/proctest"
 	"switchboard/internal/repotest"
 	"switchboard/internal/waittest"
 	"switchboard/media"
@@ -181,13 +182,7 @@ func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 		close(g.exited)
 	}()
 	t.Cleanup(func() {
-		_ = g.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-g.exited:
-		case <-time.After(10 * time.Second):
-			_ = g.cmd.Process.Kill()
-			<-g.exited
-		}
+		proctest.Stop(g.cmd.Process, syscall.SIGINT, g.exited, 10*time.Second)
 		if t.Failed() {
 			g.logMu.Lock()
 			for _, l := range g.logs {

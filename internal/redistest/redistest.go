@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"switchboard/internal/proctest"
 )
 
 // Server is a running throwaway redis-server.
@@ -40,15 +42,7 @@ func Start(tb testing.TB) *Server {
 		tb.Fatalf("redis-server: %v", err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	tb.Cleanup(func() {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
+	tb.Cleanup(func() { proctest.Stop(s.cmd.Process, syscall.SIGTERM, s.done, 10*time.Second) })
 	deadline := time.Now().Add(10 * time.Second)
 	c := s.Client()
 	defer c.Close()
