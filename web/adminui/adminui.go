@@ -29,7 +29,7 @@ var sections = []string{
 	"sections/narrow.js", // not a section: labels table cells for narrow screens
 }
 
-var handler = page.Handler(page.Config{Name: "adminui", Files: static, Scripts: sections, Permissions: "microphone=()",
+var handler = page.Handler(page.Config{Name: "adminui", Title: "Switchboard admin", Files: static, Scripts: sections, Permissions: "microphone=()",
 	ExtraCSP: []string{"media-src blob:"}, // voicemail and recording playback (sections/voicemail.js, records.js)
 })
 

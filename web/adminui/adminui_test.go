@@ -1,62 +1,24 @@
 package adminui
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"switchboard/internal/deptest"
+	"switchboard/web/adminui/admintest"
+	"switchboard/web/page/pagetest"
 	"switchboard/web/webtest"
 )
-
-func TestDeps(t *testing.T) {
-	deptest.Check(t, ".", deptest.WebPage)
-}
 
 func TestHandler(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/admin", Handler())
 	mux.Handle("/admin/", http.StripPrefix("/admin", Handler()))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	for _, tc := range []struct {
-		method, path string
-		code         int
-	}{
-		{"GET", "/admin", 200},
-		{"GET", "/admin/", 200},
-		{"HEAD", "/admin", 200},
-		{"POST", "/admin", 405},
-		{"GET", "/admin/favicon.ico", 404},
-	} {
-		req, _ := http.NewRequestWithContext(t.Context(), tc.method, srv.URL+tc.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.code {
-			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, resp.StatusCode, tc.code)
-			continue
-		}
-		if tc.code != 200 || tc.method != "GET" {
-			continue
-		}
-		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'sha256-") {
-			t.Errorf("Content-Security-Policy = %q", csp)
-		}
-		for _, want := range []string{`id="token"`, `id="agents-table"`, "<script>", "/ws/admin"} {
-			if !strings.Contains(string(body), want) {
-				t.Errorf("%s lacks %q", tc.path, want)
-			}
-		}
-	}
+	pagetest.Serves(t, mux, []string{"/admin", "/admin/"},
+		`<title>Switchboard admin</title>`, `id="token"`, `id="agents-table"`, "<script>", "<style>", "/ws/admin")
 }
 
 // TestConsole drives /admin in Chromium against a fake console: login (a
@@ -93,10 +55,7 @@ func TestConsole(t *testing.T) {
 	}
 
 	// A queue.
-	webtest.SetValue(t, ctx, `#queue-form input[name=id]`, "sales")
-	webtest.SetValue(t, ctx, `#queue-form input[name=name]`, "Sales")
-	webtest.SetValue(t, ctx, `#queue-form input[name=timeout_seconds]`, "20")
-	webtest.SetValue(t, ctx, `#queue-form input[name=wrapup_seconds]`, "5")
+	admintest.Fill(t, ctx, "#queue-form", "id", "sales", "name", "Sales", "timeout_seconds", "20", "wrapup_seconds", "5")
 	webtest.Click(t, ctx, `#queue-form input[name=allow_busy_agents]`)
 	webtest.Click(t, ctx, "#queue-submit")
 	wait(`document.querySelector('#queues-table tr[data-queue="sales"] .queue-name')?.innerText === 'Sales'`)
@@ -106,11 +65,7 @@ func TestConsole(t *testing.T) {
 
 	// An agent in that queue.
 	webtest.WaitVisible(t, ctx, `#agent-form input[name=queues][value="sales"]`, 0)
-	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "a1")
-	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Alice")
-	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "1001")
-	webtest.SetValue(t, ctx, `#agent-form input[name=password]`, "pw1")
-	webtest.SetValue(t, ctx, `#agent-form input[name=capacity]`, "2")
+	admintest.Fill(t, ctx, "#agent-form", "id", "a1", "name", "Alice", "extension", "1001", "password", "pw1", "capacity", "2")
 	webtest.Click(t, ctx, `#agent-form input[name=queues][value="sales"]`)
 	webtest.Click(t, ctx, "#agent-submit")
 	wait(`document.querySelector('` + agentRow("a1") + ` .agent-extension')?.innerText === '1001'`)
@@ -123,9 +78,7 @@ func TestConsole(t *testing.T) {
 	wait(`document.querySelector('#agent-form input[name=id]').value === ''`) // the form was reset
 
 	// A duplicate extension: the reason shows next to the extension field only.
-	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "a2")
-	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Bob")
-	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "1001")
+	admintest.Fill(t, ctx, "#agent-form", "id", "a2", "name", "Bob", "extension", "1001")
 	webtest.Click(t, ctx, "#agent-submit")
 	wait(`document.querySelector('#agent-form .field-error[data-field=extension]').innerText.includes('1001 already used by agent a1')`)
 	next := webtest.Eval[bool](t, ctx, `(() => {
@@ -171,8 +124,7 @@ func TestConsole(t *testing.T) {
 	wait(`document.querySelectorAll('#calls-table tbody tr').length === 2 && document.querySelector('#calls-table tr[data-call="c1"]').innerText.includes('a1')`)
 
 	// Routes: a bad target is shown by the target field; a good one is listed.
-	webtest.SetValue(t, ctx, `#route-form input[name=number]`, "5000")
-	webtest.SetValue(t, ctx, `#route-form input[name=target]`, "queue:nope")
+	admintest.Fill(t, ctx, "#route-form", "number", "5000", "target", "queue:nope")
 	webtest.Click(t, ctx, "#route-submit")
 	wait(`document.querySelector('#route-form .field-error[data-field=target]').innerText.includes('unknown queue nope')`)
 	webtest.SetValue(t, ctx, `#route-form input[name=target]`, "queue:sales")

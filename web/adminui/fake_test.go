@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
+	"switchboard/web/adminui/admintest"
 	"switchboard/web/webtest"
 )
 
@@ -338,8 +337,5 @@ func startConsole(t *testing.T) (context.Context, *httptest.Server, *fakeConsole
 // adminLogin opens url and logs in with the fake's token.
 func adminLogin(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
-	webtest.Do(t, ctx, chromedp.Navigate(url))
-	webtest.SetValue(t, ctx, "#token", "s3cret")
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	admintest.Login(t, ctx, url, "s3cret")
 }

@@ -1,8 +1,9 @@
-// Package page serves a single-page web UI embedded in the binary: an
-// index.html whose stylesheet and script are inlined at first use, under a
-// Content-Security-Policy that allows exactly those two inline blocks
-// (hashed), same-origin websockets and nothing else. web/phoneui and
-// web/adminui are built on it.
+// Package page serves a single-page web UI embedded in the binary: the
+// page's index.html (its body) in the document every page shares (title,
+// viewport, no favicon request), with its stylesheet and script inlined at
+// first use, under a Content-Security-Policy that allows exactly those two
+// inline blocks (hashed), same-origin websockets and nothing else.
+// web/phoneui and web/adminui are built on it.
 package page
 
 import (
@@ -11,6 +12,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"io/fs"
 	"net/http"
 	"path"
@@ -34,17 +36,28 @@ var sharedJS = slices.Concat(rpcJS, []byte("\n"), domJS)
 // Config describes one page.
 type Config struct {
 	Name        string   // for panics: the package serving the page
-	Files       fs.FS    // holds static/index.html, static/style.css, static/app.js
+	Title       string   // the document's title
+	Files       fs.FS    // holds static/index.html (what goes in <body>), static/style.css, static/app.js
 	Scripts     []string // more files under static/ inlined after app.js, in this order (e.g. "sections/floor.js")
 	ExtraCSP    []string // more CSP directives (e.g. "media-src 'self' blob: mediastream:")
 	Permissions string   // Permissions-Policy header value, e.g. "microphone=(self)"
 }
 
-// built is index.html with style.css and app.js inlined, and its CSP.
+// built is the document around index.html, with style.css and app.js
+// inlined, and its CSP.
 type built struct {
 	html []byte
 	csp  string
 }
+
+// The document around each page's body. The empty data: icon keeps the
+// browser from asking for /favicon.ico (img-src allows data:).
+const (
+	docHead = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" +
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>%s</title>\n" +
+		"<link rel=\"icon\" href=\"data:,\">\n<style>%s</style>\n</head>\n<body>\n"
+	docTail = "<script>%s</script>\n</body>\n</html>\n"
+)
 
 func build(cfg Config) built {
 	read := func(name string) []byte {
@@ -54,21 +67,18 @@ func build(cfg Config) built {
 		}
 		return b
 	}
-	html, css, js := read("index.html"), read("style.css"), read("app.js")
+	body, css, js := read("index.html"), read("style.css"), read("app.js")
+	if bytes.Contains(body, []byte("<body")) || bytes.Contains(body, []byte("<script")) {
+		panic(cfg.Name + ": index.html is the page's body: page writes the document, the <body> and the <script> around it")
+	}
 	// The shared JSON-RPC client goes first, in the same script block.
 	js = append(append(append([]byte{}, sharedJS...), '\n'), js...)
 	for _, name := range cfg.Scripts {
 		js = append(append(js, '\n'), read(name)...)
 	}
-	inline := func(doc []byte, placeholder, tag string, body []byte) []byte {
-		if !bytes.Contains(doc, []byte(placeholder)) {
-			panic(cfg.Name + ": index.html lacks " + placeholder)
-		}
-		block := append(append([]byte("<"+tag+">"), body...), "</"+tag+">"...)
-		return bytes.Replace(doc, []byte(placeholder), block, 1)
-	}
-	html = inline(html, `<link rel="stylesheet" href="style.css">`, "style", css)
-	html = inline(html, `<script src="app.js"></script>`, "script", js)
+	doc := fmt.Appendf(nil, docHead, html.EscapeString(cfg.Title), css)
+	doc = append(doc, body...)
+	doc = fmt.Appendf(doc, docTail, js)
 	hash := func(b []byte) string {
 		sum := sha256.Sum256(b)
 		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
@@ -81,7 +91,7 @@ func build(cfg Config) built {
 		"img-src 'self' data:",
 	}, cfg.ExtraCSP...)
 	csp = append(csp, "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'")
-	return built{html: html, csp: strings.Join(csp, "; ")}
+	return built{html: doc, csp: strings.Join(csp, "; ")}
 }
 
 // Handler returns the page's handler. It answers GET and HEAD of any path

@@ -20,7 +20,7 @@ var static embed.FS
 var scripts = []string{"ring.js", "cards.js", "tasks.js", "conn.js", "keys.js", "activities.js", "mic.js", "devices.js", "panels.js", "park.js", "voicemail.js", "supervisor.js"}
 
 var handler = page.Handler(page.Config{
-	Name: "phoneui", Files: static, Scripts: scripts, Permissions: "microphone=(self)",
+	Name: "phoneui", Title: "Switchboard softphone", Files: static, Scripts: scripts, Permissions: "microphone=(self)",
 	ExtraCSP: []string{"media-src 'self' blob: mediastream:"},
 })
 

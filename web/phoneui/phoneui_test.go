@@ -1,9 +1,6 @@
 package phoneui
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,64 +8,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"switchboard/internal/deptest"
 	"switchboard/internal/waittest"
+	"switchboard/web/page/pagetest"
 	"switchboard/web/webtest"
 )
 
-func TestDeps(t *testing.T) {
-	deptest.Check(t, ".", deptest.WebPage)
-}
-
 func TestHandler(t *testing.T) {
-	srv := httptest.NewServer(Handler())
-	t.Cleanup(srv.Close)
-	for _, tc := range []struct {
-		name, method, path string
-		code               int
-	}{
-		{"root", "GET", "/", 200},
-		{"index", "GET", "/index.html", 200},
-		{"any path", "GET", "/some/where", 200},
-		{"head", "HEAD", "/", 200},
-		{"post", "POST", "/", 405},
-		{"favicon", "GET", "/favicon.ico", 404},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequestWithContext(t.Context(), tc.method, srv.URL+tc.path, nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.code {
-				t.Fatalf("%s %s = %d, want %d", tc.method, tc.path, resp.StatusCode, tc.code)
-			}
-			if tc.code != 200 {
-				return
-			}
-			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-				t.Errorf("Content-Type = %q", ct)
-			}
-			csp := resp.Header.Get("Content-Security-Policy")
-			if !strings.Contains(csp, "script-src 'sha256-") || !strings.Contains(csp, "connect-src 'self'") {
-				t.Errorf("Content-Security-Policy = %q", csp)
-			}
-			if tc.method == "HEAD" {
-				return
-			}
-			s := string(body)
-			for _, want := range []string{`id="login-agent"`, `id="calls"`, "<script>", "<style>", "/ws/agent"} {
-				if !strings.Contains(s, want) {
-					t.Errorf("page lacks %q", want)
-				}
-			}
-			if strings.Contains(s, `src="app.js"`) || strings.Contains(s, `href="style.css"`) {
-				t.Error("page still references external assets")
-			}
-		})
-	}
+	pagetest.Serves(t, Handler(), []string{"/", "/index.html", "/some/where"},
+		`<title>Switchboard softphone</title>`, `id="login-agent"`, `id="calls"`, "<script>", "<style>", "/ws/agent")
 }
 
 // TestSoftphone drives the page in Chromium against a fake gateway: login
