@@ -15,7 +15,7 @@ import (
 // Conn is a UDP socket of the loop: non-blocking, not watched by the Go
 // runtime. Writes may come from any goroutine; reads belong to its handler.
 type Conn struct {
-	loop  *Loop
+	sh    *shard // the shard whose goroutine runs the handler
 	fd    int
 	v6    bool
 	local netip.AddrPort
@@ -32,9 +32,51 @@ type Conn struct {
 
 // Listen binds a UDP socket on bind (IPv6 only for an IPv6 address) with
 // the given kernel buffer sizes (0: the default; capped at
-// net.core.[rw]mem_max). It is not watched until Watch.
+// net.core.[rw]mem_max), on the shard with the fewest sockets (so a
+// call's socket lands beside as few others as possible). It is not
+// watched until Watch.
 func (l *Loop) Listen(bind netip.AddrPort, readBuffer, writeBuffer int) (*Conn, error) {
-	c := &Conn{loop: l, v6: bind.Addr().Is6()}
+	return listenOn(l.place(), bind, readBuffer, writeBuffer, false)
+}
+
+// ListenGroup binds one socket per shard on the same address (an
+// ephemeral port for port 0), the kernel's SO_REUSEPORT group: it hands
+// each datagram to one of them by a hash of the source and destination
+// addresses, so one peer's datagrams all reach the same socket, in order,
+// and a busy shared port is read by every shard. Conn i is on shard i;
+// any of them sends from the port. The sockets need each other: close
+// them all.
+//
+// A port already bound fails with EADDRINUSE, as Listen's would: the port
+// is first bound by a plain socket, which is closed just before the group
+// binds it (another SO_REUSEPORT socket of the same user taking the port
+// in between would share its datagrams).
+func (l *Loop) ListenGroup(bind netip.AddrPort, readBuffer, writeBuffer int) ([]*Conn, error) {
+	probe, err := listenOn(l.shards[0], bind, 0, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	bind = netip.AddrPortFrom(bind.Addr(), probe.LocalAddr().Port())
+	if err := probe.Close(); err != nil {
+		return nil, err
+	}
+	cs := make([]*Conn, 0, len(l.shards))
+	for _, s := range l.shards {
+		c, err := listenOn(s, bind, readBuffer, writeBuffer, true)
+		if err != nil {
+			for _, c := range cs {
+				_ = c.Close() // never used: err is the one to report
+			}
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// listenOn binds a socket placed on shard s (reusePort: SO_REUSEPORT).
+func listenOn(s *shard, bind netip.AddrPort, readBuffer, writeBuffer int, reusePort bool) (*Conn, error) {
+	c := &Conn{sh: s, v6: bind.Addr().Is6()}
 	family := unix.AF_INET
 	if c.v6 {
 		family = unix.AF_INET6
@@ -53,6 +95,11 @@ func (l *Loop) Listen(bind netip.AddrPort, readBuffer, writeBuffer int) (*Conn, 
 			return fail(fmt.Errorf("ipv6only: %w", err))
 		}
 		sa = &unix.SockaddrInet6{Port: int(bind.Port()), Addr: bind.Addr().As16()}
+	}
+	if reusePort {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return fail(fmt.Errorf("reuseport: %w", err))
+		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail(&net.OpError{Op: "listen", Net: "udp", Addr: net.UDPAddrFromAddrPort(bind), Err: err})
@@ -74,13 +121,14 @@ func (l *Loop) Listen(bind netip.AddrPort, readBuffer, writeBuffer int) (*Conn, 
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, writeBuffer) // best effort, capped by wmem_max
 	}
 	c.fd = fd
+	s.socks.Add(1)
 	return c, nil
 }
 
 // LocalAddr returns the bound address.
 func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
 
-// Watch makes the loop call handler on its goroutine in every tick in which
+// Watch makes the socket's shard call handler on its goroutine in every tick in which
 // the socket has a datagram queued, until Close. handler should read what
 // is queued (what it leaves is reported again next tick) and report whether
 // it read anything.
@@ -91,14 +139,14 @@ func (c *Conn) Watch(handler func() bool) error {
 		return net.ErrClosed
 	}
 	c.handler, c.watched = handler, true
-	l := c.loop
-	l.mu.Lock()
-	l.conns[int32(c.fd)] = c
-	l.mu.Unlock()
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}); err != nil {
-		l.mu.Lock()
-		delete(l.conns, int32(c.fd))
-		l.mu.Unlock()
+	s := c.sh
+	s.mu.Lock()
+	s.conns[int32(c.fd)] = c
+	s.mu.Unlock()
+	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}); err != nil {
+		s.mu.Lock()
+		delete(s.conns, int32(c.fd))
+		s.mu.Unlock()
 		return fmt.Errorf("udploop: epoll add: %w", err)
 	}
 	return nil
@@ -126,12 +174,13 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	if c.watched {
-		l := c.loop
-		l.mu.Lock()
-		delete(l.conns, int32(c.fd))
-		l.mu.Unlock()
-		_ = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil) // closing the fd removes it anyway
+		s := c.sh
+		s.mu.Lock()
+		delete(s.conns, int32(c.fd))
+		s.mu.Unlock()
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, nil) // closing the fd removes it anyway
 	}
+	c.sh.socks.Add(-1)
 	return unix.Close(c.fd)
 }
 
@@ -235,7 +284,7 @@ func (c *Conn) ReadBatch(fn func(b []byte, from netip.AddrPort)) (int, error) {
 		c.cmu.RUnlock()
 		return 0, net.ErrClosed
 	}
-	b := c.loop.batch
+	b := c.sh.batch
 	n, e := b.Recv(c.fd)
 	c.cmu.RUnlock()
 	switch e {

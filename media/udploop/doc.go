@@ -1,6 +1,6 @@
-// Package udploop runs the media plane's UDP sockets on one short clock
-// instead of the Go runtime's netpoller, so that a datagram arriving wakes
-// nobody (Linux; elsewhere New returns ErrUnsupported and the legs read
+// Package udploop runs the media plane's UDP sockets on short clocks (one
+// per shard) instead of the Go runtime's netpoller, so that a datagram
+// arriving wakes nobody (Linux; elsewhere New returns ErrUnsupported and the legs read
 // their sockets on goroutines as before).
 //
 // Why: at 200 calls the gateway receives 20,000 datagrams a second on 201
@@ -13,26 +13,39 @@
 // (the WebRTC engine) can send everything it queued during the tick in one
 // sendmmsg.
 //
-// How: one goroutine, one epoll set (level-triggered) of raw non-blocking
-// sockets that the runtime does not watch. While traffic flows, the loop
-// sleeps until the next tick, takes the ready sockets from epoll without
-// waiting, runs each one's handler, then every Ticker's Tick. When
-// IdleTicks ticks in a row found nothing to do it stops the Tickers (they
-// send at once from then on) and waits in epoll for the next datagram, so
-// an idle gateway costs nothing and a lone datagram no delay.
+// How: shards (New: GOMAXPROCS of them), each a goroutine with its own
+// epoll set (level-triggered) of raw non-blocking sockets that the runtime
+// does not watch. While traffic flows, a shard sleeps until its next tick,
+// takes its ready sockets from epoll without waiting, runs each one's
+// handler once, then every Ticker's Tick. When IdleTicks ticks in a row
+// found nothing to do it stops the Tickers (they send at once from then
+// on, as far as it goes) and waits in epoll for its next datagram, so an
+// idle gateway costs nothing and a lone datagram no delay.
 //
-// Latency: a datagram waits for the next tick to be read (at most Tick plus
-// the timer's lateness, ≈ 0.1 ms on an idle machine, ≈ 0.5 ms on average),
-// and a packet a Ticker queues during a tick leaves at its end.
+// Placement: Listen puts a socket (a trunk call's) on the shard with the
+// fewest; ListenGroup binds one SO_REUSEPORT socket per shard on one port
+// (the browsers' shared port), so the kernel spreads the peers over the
+// shards by address, each peer's datagrams staying on one shard, in order.
+// So every shard carries a share of the browsers and of the calls.
 //
-// Cost: every socket's packets are handled on one goroutine, so on a
-// machine whose cores are oversubscribed the media plane gets one thread's
-// share of CPU instead of GOMAXPROCS threads' (at load 25 on 2 cores, 200
-// calls lost 5 % of the browsers' packets that way): the gateway uses a
-// Loop only with -media-loop.
+// Latency: a datagram waits for its shard's next tick to be read (at most
+// Tick plus the timer's lateness, ≈ 0.1 ms on an idle machine, ≈ 0.5 ms on
+// average), and a packet a Ticker queues during a tick leaves at the end
+// of the first tick of any shard to end.
 //
-// Concurrency: handlers and Tickers run on the loop's goroutine, one at a
-// time; a slow handler delays every socket. Conn.Close may be called from
-// any goroutine except that of its own handler; once it returns the handler
-// does not run again. Writes may come from any goroutine.
+// Fairness: within a shard every ready socket's handler runs once per
+// round (handlers read a bounded batch: the rest is read next round), so
+// one socket's backlog delays the others of its shard by a round at most;
+// a shard's slow handler delays its own sockets only.
+//
+// Why shards: on one goroutine the whole media plane gets one thread's
+// share of a machine whose cores are oversubscribed instead of
+// GOMAXPROCS threads' (at load 25 on 2 cores, 200 calls lost 5 % of the
+// browsers' packets that way); with one shard per P it gets them again.
+//
+// Concurrency: a shard's handlers and Tickers run on its goroutine, one at
+// a time; Tickers run on every shard, so at the same time from different
+// shards. Conn.Close may be called from any goroutine except that of its
+// own handler; once it returns the handler does not run again. Writes may
+// come from any goroutine.
 package udploop

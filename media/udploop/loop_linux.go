@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,29 +14,37 @@ import (
 
 // The clock.
 const (
-	// Tick is the loop's period while traffic flows.
+	// Tick is a shard's period while traffic flows.
 	Tick = time.Millisecond
 	// IdleTicks ticks in a row with nothing read and no Ticker busy stop
-	// the clock until the next datagram.
+	// a shard's clock until its next datagram.
 	IdleTicks = 8
 	// maxEvents ready sockets are taken per epoll_wait; more wait for the
 	// same tick's next call.
 	maxEvents = 256
 )
 
-// Ticker is told about every tick: after each round of reads Tick (true if
-// it did something, which keeps the clock running), Stop when the clock
-// stops (from then on it must not wait for a tick), Start when it runs
-// again. All three run on the loop's goroutine.
+// Ticker is told about every tick of every shard: after each round of
+// reads Tick (true if it did something, which keeps that shard's clock
+// running), Stop when the shard's clock stops (from then on, as far as
+// that shard goes, it must not wait for a tick), Start when it runs again.
+// They run on the shards' goroutines: one at a time per shard, at the same
+// time from different shards; each shard calls Start before its Stop.
 type Ticker interface {
 	Tick() bool
 	Stop()
 	Start()
 }
 
-// Loop is the clock and the epoll set. Make one per process (New) and hand
-// it to the legs; Close it after their sockets.
+// Loop is a set of shards, each a goroutine with its own 1 ms clock and
+// epoll set. Make one per process (New) and hand it to the legs; Close it
+// after their sockets.
 type Loop struct {
+	shards []*shard
+}
+
+// shard is one goroutine, its clock and its epoll set.
+type shard struct {
 	epfd, wakefd int
 	stopping     atomic.Bool
 	done         chan struct{}
@@ -45,12 +54,29 @@ type Loop struct {
 	tickers []Ticker
 	added   []Ticker // not yet started
 
-	ticks atomic.Uint64 // rounds run (tests)
-	batch *Mmsgs        // ReadBatch's buffers (loop goroutine)
+	socks atomic.Int64  // sockets placed on the shard and not closed (Listen)
+	ticks atomic.Uint64 // rounds run
+	batch *Mmsgs        // ReadBatch's buffers (shard goroutine)
 }
 
-// New starts a loop.
-func New() (*Loop, error) {
+// New starts a loop of GOMAXPROCS shards.
+func New() (*Loop, error) { return NewShards(runtime.GOMAXPROCS(0)) }
+
+// NewShards starts a loop of n shards (at least 1).
+func NewShards(n int) (*Loop, error) {
+	l := &Loop{}
+	for range max(n, 1) {
+		s, err := newShard()
+		if err != nil {
+			_ = l.Close() // the shards started so far; err is the one to report
+			return nil, err
+		}
+		l.shards = append(l.shards, s)
+	}
+	return l, nil
+}
+
+func newShard() (*shard, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("udploop: epoll: %w", err)
@@ -60,34 +86,67 @@ func New() (*Loop, error) {
 		_ = unix.Close(epfd) // never used
 		return nil, fmt.Errorf("udploop: eventfd: %w", err)
 	}
-	l := &Loop{epfd: epfd, wakefd: wakefd, done: make(chan struct{}), conns: make(map[int32]*Conn), batch: NewMmsgs(readBatch, maxDatagram)}
+	s := &shard{epfd: epfd, wakefd: wakefd, done: make(chan struct{}), conns: make(map[int32]*Conn), batch: NewMmsgs(readBatch, maxDatagram)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
 		_ = unix.Close(epfd) // never used
 		_ = unix.Close(wakefd)
 		return nil, fmt.Errorf("udploop: epoll add: %w", err)
 	}
-	go l.run()
-	return l, nil
+	go s.run()
+	return s, nil
 }
 
-// AddTicker makes the loop call t on every tick until remove is called
-// (remove waits for a Tick in progress to end; not from t itself).
+// Shards returns how many shards the loop runs.
+func (l *Loop) Shards() int { return len(l.shards) }
+
+// place returns the shard with the fewest sockets (the first of those).
+func (l *Loop) place() *shard {
+	best := l.shards[0]
+	for _, s := range l.shards[1:] {
+		if s.socks.Load() < best.socks.Load() {
+			best = s
+		}
+	}
+	return best
+}
+
+// AddTicker makes every shard call t on each of its ticks until remove is
+// called (not from t itself).
 func (l *Loop) AddTicker(t Ticker) (remove func()) {
-	l.mu.Lock()
-	l.added = append(l.added, t)
-	l.mu.Unlock()
-	l.wake()
+	for _, s := range l.shards {
+		s.mu.Lock()
+		s.added = append(s.added, t)
+		s.mu.Unlock()
+		s.wake()
+	}
 	return func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.tickers = deleteTicker(l.tickers, t)
-		l.added = deleteTicker(l.added, t)
+		for _, s := range l.shards {
+			s.mu.Lock()
+			s.tickers = deleteTicker(s.tickers, t)
+			s.added = deleteTicker(s.added, t)
+			s.mu.Unlock()
+		}
 	}
 }
 
-// Ticks returns how many rounds the loop has run (a round: the ready
-// sockets read, then the Tickers).
-func (l *Loop) Ticks() uint64 { return l.ticks.Load() }
+// Ticks returns how many rounds the shards have run together (a round:
+// a shard's ready sockets read, then the Tickers).
+func (l *Loop) Ticks() uint64 {
+	var n uint64
+	for _, s := range l.shards {
+		n += s.ticks.Load()
+	}
+	return n
+}
+
+// ShardTicks returns the rounds each shard has run.
+func (l *Loop) ShardTicks() []uint64 {
+	out := make([]uint64, len(l.shards))
+	for i, s := range l.shards {
+		out[i] = s.ticks.Load()
+	}
+	return out
+}
 
 func deleteTicker(ts []Ticker, t Ticker) []Ticker {
 	for i, x := range ts {
@@ -98,33 +157,49 @@ func deleteTicker(ts []Ticker, t Ticker) []Ticker {
 	return ts
 }
 
-func (l *Loop) wake() {
+func (s *shard) wake() {
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
-	_, _ = unix.Write(l.wakefd, one[:]) // an eventfd add of 1 fails only on overflow, when a wake is pending anyway
+	_, _ = unix.Write(s.wakefd, one[:]) // an eventfd add of 1 fails only on overflow, when a wake is pending anyway
 }
 
-// Close stops the loop and waits for it. Sockets still open stay open
+// Close stops every shard and waits for them. Sockets still open stay open
 // (their handlers no longer run).
 func (l *Loop) Close() error {
-	if l.stopping.Swap(true) {
-		<-l.done
-		return nil
+	var errs []error
+	for _, s := range l.shards {
+		errs = append(errs, s.close())
 	}
-	l.wake()
-	<-l.done
-	return errors.Join(unix.Close(l.epfd), unix.Close(l.wakefd))
+	return errors.Join(errs...)
 }
 
-func (l *Loop) run() {
-	defer close(l.done)
+func (s *shard) close() error {
+	if s.stopping.Swap(true) {
+		<-s.done
+		return nil
+	}
+	s.wake()
+	<-s.done
+	return errors.Join(unix.Close(s.epfd), unix.Close(s.wakefd))
+}
+
+// snapshot copies the started Tickers into ts (reused between rounds).
+func (s *shard) snapshot(ts []Ticker) []Ticker {
+	s.mu.RLock()
+	ts = append(ts[:0], s.tickers...)
+	s.mu.RUnlock()
+	return ts
+}
+
+func (s *shard) run() {
+	defer close(s.done)
 	var evs [maxEvents]unix.EpollEvent
 	var tickers []Ticker
 	var drain [8]byte
 	quiet, timeout := 0, 0
 	next := time.Now()
-	for !l.stopping.Load() {
-		n, err := unix.EpollWait(l.epfd, evs[:], timeout)
+	for !s.stopping.Load() {
+		n, err := unix.EpollWait(s.epfd, evs[:], timeout)
 		if err != nil {
 			if err != unix.EINTR {
 				return
@@ -132,39 +207,35 @@ func (l *Loop) run() {
 			continue
 		}
 		if timeout < 0 { // woken out of idle: the clock runs again
-			l.mu.RLock()
-			tickers = append(tickers[:0], l.tickers...)
-			l.mu.RUnlock()
+			tickers = s.snapshot(tickers)
 			for _, t := range tickers {
 				t.Start()
 			}
 			timeout, quiet, next = 0, 0, time.Now()
 		}
-		l.mu.Lock()
-		for _, t := range l.added { // on the clock from this round
+		s.mu.Lock()
+		for _, t := range s.added { // on the clock from this round
 			t.Start()
-			l.tickers = append(l.tickers, t)
+			s.tickers = append(s.tickers, t)
 		}
-		l.added = l.added[:0]
-		l.mu.Unlock()
-		l.ticks.Add(1)
+		s.added = s.added[:0]
+		s.mu.Unlock()
+		s.ticks.Add(1)
 		work := false
 		for i := range n {
 			fd := evs[i].Fd
-			if fd == int32(l.wakefd) {
-				_, _ = unix.Read(l.wakefd, drain[:]) // resets it; EAGAIN if already read
+			if fd == int32(s.wakefd) {
+				_, _ = unix.Read(s.wakefd, drain[:]) // resets it; EAGAIN if already read
 				continue
 			}
-			l.mu.RLock()
-			c := l.conns[fd]
-			l.mu.RUnlock()
+			s.mu.RLock()
+			c := s.conns[fd]
+			s.mu.RUnlock()
 			if c != nil && c.ready() {
 				work = true
 			}
 		}
-		l.mu.RLock()
-		tickers = append(tickers[:0], l.tickers...)
-		l.mu.RUnlock()
+		tickers = s.snapshot(tickers)
 		for _, t := range tickers {
 			if t.Tick() {
 				work = true
@@ -177,9 +248,7 @@ func (l *Loop) run() {
 		if work {
 			quiet = 0
 		} else if quiet++; quiet >= IdleTicks {
-			l.mu.RLock()
-			tickers = append(tickers[:0], l.tickers...)
-			l.mu.RUnlock()
+			tickers = s.snapshot(tickers)
 			for _, t := range tickers {
 				t.Stop()
 			}

@@ -31,6 +31,15 @@ type Conn struct{}
 // New returns errors.ErrUnsupported.
 func New() (*Loop, error) { return nil, errors.ErrUnsupported }
 
+// NewShards returns errors.ErrUnsupported.
+func NewShards(int) (*Loop, error) { return nil, errors.ErrUnsupported }
+
+func (*Loop) Shards() int          { return 0 }
+func (*Loop) ShardTicks() []uint64 { return nil }
+func (*Loop) ListenGroup(netip.AddrPort, int, int) ([]*Conn, error) {
+	return nil, errors.ErrUnsupported
+}
+
 func (*Loop) Close() error                                        { return nil }
 func (*Loop) AddTicker(Ticker) (remove func())                    { return func() {} }
 func (*Loop) Ticks() uint64                                       { return 0 }

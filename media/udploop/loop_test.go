@@ -11,7 +11,14 @@ import (
 
 func newLoop(t *testing.T) *Loop {
 	t.Helper()
-	l, err := New()
+	return started(t, New)
+}
+
+// started returns the loop mk makes, closed at the test's end (skipped
+// where udploop is not available).
+func started(t *testing.T, mk func() (*Loop, error)) *Loop {
+	t.Helper()
+	l, err := mk()
 	if errors.Is(err, errors.ErrUnsupported) {
 		t.Skip("udploop is Linux only")
 	}
@@ -41,8 +48,8 @@ func (k *ticker) Tick() bool { k.ticks.Add(1); return false }
 func (k *ticker) Stop()      { k.stops.Add(1) }
 func (k *ticker) Start()     { k.starts.Add(1) }
 
-// TestLoop: datagrams reach the handler with their source, the clock
-// stops when nothing comes (Stop) and starts on the next datagram (Start),
+// TestLoop: datagrams reach the handler with their source, the clocks
+// stop when nothing comes (Stop) and one starts on the next datagram (Start),
 // and after Close the handler does not run and writes fail.
 func TestLoop(t *testing.T) {
 	l := newLoop(t)
@@ -81,7 +88,7 @@ func TestLoop(t *testing.T) {
 	if f := from.Load(); *f != peer.LocalAddr().(*net.UDPAddr).AddrPort() {
 		t.Errorf("source %v, want %v", *f, peer.LocalAddr())
 	}
-	waitFor(t, "the clock to stop", func() bool { return k.stops.Load() >= 1 })
+	waitFor(t, "every shard's clock to stop", func() bool { return k.stops.Load() >= int64(l.Shards()) })
 	starts := k.starts.Load()
 	send()
 	waitFor(t, "the clock to start again", func() bool { return got.Load() == 2 && k.starts.Load() > starts })

@@ -83,8 +83,11 @@ type Engine struct {
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup // read loop, ticker
+}
 
-	// Read-loop scratch (one reader).
+// reader is one reader's scratch: the loop's shards read the shared port
+// at the same time, each with its own (sock_linux.go).
+type reader struct {
 	stunIn, stunOut stun.Message
 }
 
@@ -135,7 +138,7 @@ func New(cfg Config) (*Engine, error) {
 		hexs[i] = fmt.Sprintf("%02X", c)
 	}
 	e.finger = "sha-256 " + strings.Join(hexs, ":")
-	if err := e.sock.serve(e.dispatch); err != nil {
+	if err := e.sock.serve(e.newDispatch); err != nil {
 		_ = e.sock.close() // never used: err is the one to report
 		return nil, fmt.Errorf("lean webrtc: read socket: %w", err)
 	}
@@ -224,33 +227,40 @@ func (e *Engine) forget(l *Leg) {
 	l.addrs = nil
 }
 
+// newDispatch returns a dispatch for one reader of the socket.
+func (e *Engine) newDispatch() func([]byte, netip.AddrPort) {
+	r := new(reader)
+	return func(b []byte, from netip.AddrPort) { e.dispatch(r, b, from) }
+}
+
 // dispatch hands one datagram to the leg its source address belongs to
-// (one map lookup by source address), on the socket's reader (on Linux the
-// udploop goroutine, every datagram queued on its 1 ms clock); STUN from an
-// unknown address may be a new leg's first binding request.
-func (e *Engine) dispatch(b []byte, from netip.AddrPort) {
+// (one map lookup by source address), on the socket's reader r (on Linux
+// a udploop shard's goroutine, every datagram queued on its 1 ms clock;
+// one browser address's datagrams always reach the same shard); STUN from
+// an unknown address may be a new leg's first binding request.
+func (e *Engine) dispatch(r *reader, b []byte, from netip.AddrPort) {
 	e.mu.RLock()
 	l := e.byAddr[from]
 	e.mu.RUnlock()
 	if l == nil {
 		if b[0] < 4 {
-			e.handleSTUN(b, from, nil)
+			e.handleSTUN(r, b, from, nil)
 		} else {
 			e.drops[dropUnknownSource].Add(1)
 		}
 		return
 	}
-	l.receive(b, from)
+	l.receive(r, b, from)
 }
 
 // handleSTUN answers a browser's binding request (RFC 8445 §7.3 as a lite
 // agent; RFC 7675 consent checks are the same requests). known is the leg
-// the source address belongs to, if any.
-func (e *Engine) handleSTUN(b []byte, from netip.AddrPort, known *Leg) {
+// the source address belongs to, if any; r the reader's scratch.
+func (e *Engine) handleSTUN(r *reader, b []byte, from netip.AddrPort, known *Leg) {
 	if e.loopback && !from.Addr().IsLoopback() {
 		return
 	}
-	m := &e.stunIn
+	m := &r.stunIn
 	m.Raw = append(m.Raw[:0], b...)
 	if err := m.Decode(); err != nil || m.Type != stun.BindingRequest {
 		return
@@ -278,7 +288,7 @@ func (e *Engine) handleSTUN(b []byte, from netip.AddrPort, known *Leg) {
 		}
 	}
 	l.onCheck(from, m.Contains(stun.AttrUseCandidate), known)
-	out := &e.stunOut
+	out := &r.stunOut
 	err = out.Build(stun.NewTransactionIDSetter(m.TransactionID), stun.BindingSuccess,
 		&stun.XORMappedAddress{IP: from.Addr().AsSlice(), Port: int(from.Port())},
 		l.integrity, stun.Fingerprint)

@@ -33,6 +33,14 @@ func keyedLegOn(tb testing.TB, loop *udploop.Loop, codec media.Codec, peer netip
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = e.Close() })
+	l, tx := keyLeg(tb, e, codec, peer)
+	return e, l, tx
+}
+
+// keyLeg adds a keyed leg to e (as keyedLeg) and returns it and the
+// browser's context.
+func keyLeg(tb testing.TB, e *Engine, codec media.Codec, peer netip.AddrPort) (*Leg, *srtp.Context) {
+	tb.Helper()
 	o := &offer{ufrag: "brws", ptPCMU: 0, ptPCMA: 8}
 	l := newLeg(e, o, codec, codec.PayloadType())
 	e.mu.Lock()
@@ -55,7 +63,7 @@ func keyedLegOn(tb testing.TB, loop *udploop.Loop, codec media.Codec, peer netip
 	e.register(l, peer)
 	l.onCheck(peer, true, l)
 	l.notify.Set(browserleg.StateConnected)
-	return e, l, mk()
+	return l, mk()
 }
 
 func BenchmarkWritePacket(b *testing.B) {
@@ -161,12 +169,31 @@ func BenchmarkReceiveBurst(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/packet")
 }
 
+// BenchmarkReceivePath: one packet at a time through the read goroutine,
+// or through a udploop of GOMAXPROCS shards (one tick per packet, ≈ 1 ms).
 func BenchmarkReceivePath(b *testing.B) {
-	r := newReceiveRig(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		r.once(b)
+	for _, tc := range []struct {
+		name string
+		loop func(testing.TB) *udploop.Loop
+	}{{"reader", func(testing.TB) *udploop.Loop { return nil }}, {"loop", benchLoop}} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := newReceiveRigOn(b, tc.loop(b))
+			b.ReportAllocs()
+			for b.Loop() {
+				r.once(b)
+			}
+		})
 	}
+}
+
+// benchLoop returns a udploop closed after the benchmark's engines.
+func benchLoop(tb testing.TB) *udploop.Loop {
+	l, err := udploop.New()
+	if err != nil {
+		tb.Skip(err)
+	}
+	tb.Cleanup(func() { _ = l.Close() })
+	return l
 }
 
 func TestHotPathsDoNotAllocate(t *testing.T) {

@@ -221,11 +221,11 @@ func (l *Leg) Close() error {
 }
 
 // receive handles one datagram from a browser address of this leg, on the
-// engine's read loop (RFC 7983 demultiplexing by first byte).
-func (l *Leg) receive(b []byte, from netip.AddrPort) {
+// engine's reader r (RFC 7983 demultiplexing by first byte).
+func (l *Leg) receive(r *reader, b []byte, from netip.AddrPort) {
 	switch c := b[0]; {
 	case c < 4:
-		l.e.handleSTUN(b, from, l)
+		l.e.handleSTUN(r, b, from, l)
 	case c >= 20 && c < 64:
 		l.receiveDTLS(b)
 	case c >= 128 && c < 192:

@@ -13,14 +13,17 @@ import (
 	"switchboard/media/udploop"
 )
 
-// The shared socket on Linux, with a Config.Loop, is a udploop.Conn: read
-// on the loop's 1 ms clock (every datagram queued, readBatch per recvmmsg), and while the
-// clock runs Leg.WritePacket queues its packet and the loop sends the
-// queue at the end of the tick in one sendmmsg (the packets the trunk legs
-// forwarded during the tick, when they share the loop). When the clock
-// stops (nothing to do) writes go straight out. Latency added: up to one
-// tick each way (media/udploop). Without a Loop it is a net.UDPConn read
-// by a goroutine with recvmmsg (batch_linux.go) and written at once.
+// The shared socket on Linux, with a Config.Loop, is a udploop group: one
+// SO_REUSEPORT socket per shard of the loop on the one port, the kernel
+// handing each browser's datagrams to one of them (by a hash of its
+// address), so every shard reads a share of the browsers on its 1 ms clock
+// (every datagram queued, readBatch per recvmmsg). While a shard's clock
+// runs Leg.WritePacket queues its packet and the first shard to end its
+// tick sends the queue in one sendmmsg (the packets the trunk legs of
+// every shard forwarded during the tick). When every shard's clock stops
+// (nothing to do) writes go straight out. Latency added: up to one tick
+// each way (media/udploop). Without a Loop it is a net.UDPConn read by a
+// goroutine with recvmmsg (batch_linux.go) and written at once.
 const (
 	// readBatch is how many datagrams one recvmmsg takes at most.
 	readBatch = 16
@@ -35,27 +38,36 @@ const (
 type sock struct {
 	uc     *net.UDPConn // without a Loop: read by a goroutine (batch_linux.go)
 	wg     sync.WaitGroup
-	c      *udploop.Conn // with a Loop
+	rs     []*shardReader // with a Loop: the group's sockets, one per shard
+	c      *udploop.Conn  // rs[0]'s: sends at once and the queue's sendmmsg
 	local  netip.AddrPort
 	loop   *udploop.Loop
 	untick func() // removes the Ticker
-	handle func([]byte, netip.AddrPort)
 
 	qmu     sync.Mutex // guards following
-	ticking bool       // the loop's clock runs: writers queue
+	ticking int        // shards whose clock runs: while > 0 writers queue
 	q       *sendQueue // writers fill it; flush swaps it with spare
-	spare   *sendQueue // flush's
+
+	fmu   sync.Mutex // held by the shard flushing; guards following
+	spare *sendQueue // flush's
+	sendq *sendQueue
 
 	sendErrors atomic.Uint64 // datagrams toward browsers the kernel refused (queued ones)
 	reads      atomic.Uint64 // recvmmsg calls (tests)
 	batched    atomic.Uint64 // datagrams sent by sendmmsg (tests)
+	sendFn     func(fd int)  // s.sendmmsg, bound once
+}
 
-	// The loop goroutine's own.
+// shardReader is one socket of the group and its shard's read state (that
+// shard's goroutine only).
+type shardReader struct {
+	s      *sock
+	c      *udploop.Conn
+	handle func([]byte, netip.AddrPort)
 	rn     int
 	rm     *udploop.Mmsgs
-	recvFn func(fd int) // s.recvmmsg, bound once
-	sendq  *sendQueue
-	sendFn func(fd int) // s.sendmmsg, bound once
+	recvFn func(fd int)  // r.recvmmsg, bound once
+	reads  atomic.Uint64 // recvmmsg calls that read something (tests)
 }
 
 // sendQueue is packets toward browsers waiting for the end of the tick, in
@@ -79,14 +91,18 @@ func listen(bind netip.AddrPort, loop *udploop.Loop) (*sock, error) {
 		return s, nil
 	}
 	s := &sock{loop: loop, q: newSendQueue(), spare: newSendQueue()}
-	c, err := s.loop.Listen(bind, browserleg.SocketBuffer, browserleg.SocketBuffer)
+	cs, err := s.loop.ListenGroup(bind, browserleg.SocketBuffer, browserleg.SocketBuffer)
 	if err != nil {
 		return nil, err
 	}
-	s.c, s.local = c, c.LocalAddr()
-	_ = s.control(func(fd int) { forceReadBuffer(fd, forcedReadBuffer) }) // just opened: not closed
-	s.rm = udploop.NewMmsgs(readBatch, readBufferSize)
-	s.recvFn, s.sendFn = s.recvmmsg, s.sendmmsg
+	for _, c := range cs {
+		_ = c.Control(func(fd int) { forceReadBuffer(fd, forcedReadBuffer) }) // just opened: not closed
+		r := &shardReader{s: s, c: c, rm: udploop.NewMmsgs(readBatch, readBufferSize)}
+		r.recvFn = r.recvmmsg
+		s.rs = append(s.rs, r)
+	}
+	s.c, s.local = cs[0], cs[0].LocalAddr()
+	s.sendFn = s.sendmmsg
 	return s, nil
 }
 
@@ -118,58 +134,63 @@ func (s *sock) control(f func(fd int)) error {
 	return s.c.Control(f)
 }
 
-// serve starts handing every datagram to handle: on the loop, or on a
-// read goroutine.
-func (s *sock) serve(handle func([]byte, netip.AddrPort)) error {
+// serve starts handing every datagram to a handler from newHandler, one
+// per reader (the loop's shards read at the same time): on the loop, or
+// on a read goroutine.
+func (s *sock) serve(newHandler func() func([]byte, netip.AddrPort)) error {
 	if s.uc != nil {
 		r, err := newBatchReader(s.uc)
 		if err != nil {
 			return err
 		}
+		handle := newHandler()
 		s.wg.Go(func() { s.readLoop(r, handle) })
 		return nil
 	}
-	s.handle = handle
 	s.untick = s.loop.AddTicker(s)
-	if err := s.c.Watch(s.readable); err != nil {
-		return err
+	for _, r := range s.rs {
+		r.handle = newHandler()
+		if err := r.c.Watch(r.readable); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // maxReadsPerTick bounds the recvmmsg calls of one tick (64 datagrams):
-// the browsers' backlog after a stall must not keep the loop from the
+// the browsers' backlog after a stall must not keep the shard from the
 // trunk legs' sockets (their packets would wait, then overflow); what is
-// left is read in the next tick, which follows at once while the loop is
+// left is read in the next tick, which follows at once while the shard is
 // behind.
 const maxReadsPerTick = 4
 
-// readable reads what is queued, up to maxReadsPerTick batches (loop
-// goroutine).
-func (s *sock) readable() bool {
+// readable reads what is queued, up to maxReadsPerTick batches (the
+// reader's shard goroutine).
+func (r *shardReader) readable() bool {
 	got := false
 	for range maxReadsPerTick {
-		s.rn = 0
-		if s.c.Control(s.recvFn) != nil || s.rn == 0 {
+		r.rn = 0
+		if r.c.Control(r.recvFn) != nil || r.rn == 0 {
 			return got
 		}
 		got = true
-		for i := range s.rn {
-			if b, from := s.rm.Packet(i); len(b) > 0 && from.IsValid() {
-				s.handle(b, from)
+		for i := range r.rn {
+			if b, from := r.rm.Packet(i); len(b) > 0 && from.IsValid() {
+				r.handle(b, from)
 			}
 		}
-		if s.rn < readBatch {
+		if r.rn < readBatch {
 			return got
 		}
 	}
 	return got
 }
 
-func (s *sock) recvmmsg(fd int) {
-	s.reads.Add(1)
-	if n, e := s.rm.Recv(fd); e == 0 {
-		s.rn = n // else EAGAIN: nothing queued; an ICMP error reported on the socket: read again later
+func (r *shardReader) recvmmsg(fd int) {
+	r.s.reads.Add(1)
+	if n, e := r.rm.Recv(fd); e == 0 {
+		r.rn = n // else EAGAIN: nothing queued; an ICMP error reported on the socket: read again later
+		r.reads.Add(1)
 	}
 }
 
@@ -203,47 +224,75 @@ func (s *sock) writeTo(b []byte, to netip.AddrPort) error {
 	return s.c.WriteTo(b, to)
 }
 
-// send sends b to `to`: queued for the end of the tick while the clock
-// runs, else at once. b is copied; it does not allocate.
+// send sends b to `to`: queued for the end of a tick while a shard's
+// clock runs, else at once, after what is queued (a full queue is sent
+// first, on the writer's goroutine): one stream's packets leave in the
+// order written. b is copied; it does not allocate.
 func (s *sock) send(b []byte, to netip.AddrPort) error {
-	if s.uc == nil && len(b) <= sendSlot && len(b) > 0 {
+	if s.uc != nil || len(b) > sendSlot || len(b) == 0 {
+		return s.writeTo(b, to)
+	}
+	for room := true; ; room = false {
 		s.qmu.Lock()
-		if q := s.q; s.ticking && q.n < sendQueueLen {
+		q := s.q
+		ticking := s.ticking > 0
+		if ticking && q.n < sendQueueLen {
 			i := q.n
-			if n := s.c.RawAddr(&q.m.Names[i], to); n != 0 {
-				q.m.Hdrs[i].Hdr.Namelen = n
-				q.m.Iovs[i].SetLen(copy(q.m.Bufs[i], b))
-				q.n++
+			n := s.c.RawAddr(&q.m.Names[i], to)
+			if n == 0 {
 				s.qmu.Unlock()
-				return nil
+				return s.writeTo(b, to) // not of the socket's family: the error
 			}
+			q.m.Hdrs[i].Hdr.Namelen = n
+			q.m.Iovs[i].SetLen(copy(q.m.Bufs[i], b))
+			q.n++
+			s.qmu.Unlock()
+			return nil
 		}
 		s.qmu.Unlock()
+		s.fmu.Lock() // waits for a flush in progress
+		s.flushLocked()
+		if ticking && room {
+			s.fmu.Unlock()
+			continue // the queue was full: it has room now
+		}
+		err := s.writeTo(b, to)
+		s.fmu.Unlock()
+		return err
 	}
-	return s.writeTo(b, to)
 }
 
-// Tick sends what writers queued during the tick (udploop.Ticker).
-func (s *sock) Tick() bool { return s.flush() > 0 }
+// Tick sends what writers queued since the last flush (udploop.Ticker),
+// unless another shard is sending it right now.
+func (s *sock) Tick() bool {
+	if !s.fmu.TryLock() {
+		return false
+	}
+	defer s.fmu.Unlock()
+	return s.flushLocked() > 0
+}
 
-// Stop: the clock stops; writers send at once (udploop.Ticker).
+// Stop: a shard's clock stops; when none runs, writers send at once
+// (udploop.Ticker).
 func (s *sock) Stop() {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
 	s.qmu.Lock()
-	s.ticking = false
+	s.ticking--
 	s.qmu.Unlock()
-	s.flush() // what was queued before
+	s.flushLocked() // what was queued before
 }
 
-// Start: the clock runs; writers queue (udploop.Ticker).
+// Start: a shard's clock runs; writers queue (udploop.Ticker).
 func (s *sock) Start() {
 	s.qmu.Lock()
-	s.ticking = true
+	s.ticking++
 	s.qmu.Unlock()
 }
 
-// flush sends the queue in one sendmmsg (more if the kernel takes fewer)
-// and returns how many it sent. Loop goroutine only.
-func (s *sock) flush() int {
+// flushLocked sends the queue in one sendmmsg (more if the kernel takes
+// fewer) and returns how many it sent (fmu held).
+func (s *sock) flushLocked() int {
 	s.qmu.Lock()
 	q := s.q
 	if q.n == 0 {
@@ -282,13 +331,18 @@ func (s *sock) close() error {
 		s.wg.Wait()
 		return nil
 	}
-	return s.c.Close()
+	var errs []error
+	for _, r := range s.rs {
+		errs = append(errs, r.c.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // errors sent by the socket, for Engine.Dropped.
 func (s *sock) failedSends() uint64 {
-	if s.c == nil {
-		return s.sendErrors.Load()
+	n := s.sendErrors.Load()
+	for _, r := range s.rs {
+		n += r.c.SendErrors.Load()
 	}
-	return s.sendErrors.Load() + s.c.SendErrors.Load()
+	return n
 }

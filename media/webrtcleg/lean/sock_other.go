@@ -42,7 +42,8 @@ func (s *sock) writeTo(b []byte, to netip.AddrPort) error {
 
 func (s *sock) send(b []byte, to netip.AddrPort) error { return s.writeTo(b, to) }
 
-func (s *sock) serve(handle func([]byte, netip.AddrPort)) error {
+func (s *sock) serve(newHandler func() func([]byte, netip.AddrPort)) error {
+	handle := newHandler()
 	s.wg.Go(func() {
 		for {
 			n, from, err := s.c.ReadFromUDPAddrPort(s.buf[:])
