@@ -14,6 +14,7 @@ import (
 	"switchboard/loadgen/leanclient"
 	"switchboard/media"
 	"switchboard/media/tone"
+	"switchboard/media/webrtcleg/webrtcclient"
 	"switchboard/signaling/ws/wsclient"
 )
 
@@ -43,7 +44,7 @@ type agent struct {
 	id   string
 	node *node
 	rpc  *wsclient.Client
-	leg  *leanclient.Client
+	leg  browserLeg
 	pcm  [1500]int16 // the leg reader's scratch
 	cur  atomic.Pointer[call]
 	stop chan struct{}
@@ -61,11 +62,30 @@ type agent struct {
 	early    *earlyOffer       // a queue offer while still in a call, until that call's call.ended
 }
 
+// browserLeg is an agent's browser leg: a pion PeerConnection
+// (webrtcclient) or, with envLean set, a loadgen lean client.
+type browserLeg interface {
+	Offer(ctx context.Context) ([]byte, error)
+	SetAnswer(answer []byte) error
+	WaitConnected(ctx context.Context) error
+	WritePayload(payload []byte, marker bool) error
+	Close() error
+}
+
+// newLeg makes an agent's browser leg in the load namespace: its only
+// candidate is the namespace's address (no loopback candidate).
+func (c *clusterT) newLeg(onPacket func(*media.Packet, time.Time)) (browserLeg, error) {
+	if c.pool != nil {
+		return c.pool.New(leanclient.Config{IP: netip.MustParseAddr(hostLoad.ip), OnPacket: onPacket})
+	}
+	return webrtcclient.New(webrtcclient.Config{AnyInterface: true, OnPacket: onPacket})
+}
+
 // login logs id in on n, connects its leg and sets it available.
 func (c *clusterT) login(ctx context.Context, id string, n *node) (*agent, error) {
 	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, resBy: map[string]string{}, calls: map[string]string{}}
 	var err error
-	a.leg, err = c.pool.New(leanclient.Config{IP: netip.MustParseAddr(hostLoad.ip), OnPacket: a.onPacket})
+	a.leg, err = c.newLeg(a.onPacket)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +257,9 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 		accepted := ok && p.Reason == "accepted"
 		if accepted {
 			a.calls[call] = a.resBy[p.ID]
+			if cl := a.c.callFrom(a.resBy[p.ID]); cl != nil {
+				cl.taken()
+			}
 		}
 		if ok {
 			a.c.book.ended(a, a.resBy[p.ID], accepted)

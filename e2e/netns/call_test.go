@@ -34,6 +34,7 @@ type call struct {
 	agent    *agent
 	agentNd  string // the agent's node when offered
 	agentID  string // the call id the agent knows
+	accepted bool   // the agent's reservation ended accepted
 	acceptEr error
 	failure  string // "" when it talked both ways and the caller hung up
 	lostBye  bool   // the gateway hung up (BYE) before both ways were heard
@@ -44,6 +45,13 @@ func (cl *call) offered(a *agent, agentCall string) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.agent, cl.agentNd, cl.agentID = a, a.node.id, agentCall
+}
+
+// taken: the agent's reservation of the call ended accepted.
+func (cl *call) taken() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.accepted = true
 }
 
 func (cl *call) agentCall() string {

@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -103,6 +104,7 @@ func (c *clusterT) kamRoutes() map[string]string {
 func (c *clusterT) checkLoad(calls []*call) {
 	t := c.t
 	routes := c.kamRoutes()
+	unreached := c.unreachedCallers()
 	involves := func(cl *call, n string) bool {
 		return cl.node == n || cl.agentNd == n || routes[cl.from] == n
 	}
@@ -124,15 +126,14 @@ func (c *clusterT) checkLoad(calls []*call) {
 			}
 		case c.killed != nil && cl.start.Before(c.killed.at) && cl.done.After(c.killed.at) && involves(cl, c.killed.node):
 			lost["kill"] = append(lost["kill"], cl)
-		case c.paused != nil && cl.done.After(c.paused.at) && cl.start.Before(c.paused.resumed.Add(lease+time.Second)) &&
-			(involves(cl, c.paused.node) || cl.agent == nil):
+		case cl.agent == nil && unreached[cl.from]:
 			// Known bug (docs/CLUSTER.md "Not built yet"): right after the
 			// overlap an offer to an agent on another node can ring nobody
-			// ("floor: the agent's node not reached": the caller's node's
-			// view of presence lacks the resumed node's address, or the
-			// agent's node refuses the resumed node with 403) until the
-			// offer's timeout; the caller gives up first.
-			lost["overlap"] = append(lost["overlap"], cl)
+			// (its caller's node logged "floor: the agent's node not
+			// reached": its view of presence lacks the resumed node's
+			// address, or the agent's node refuses the resumed node with
+			// 403) until the offer's timeout; the caller gives up first.
+			lost["unreached"] = append(lost["unreached"], cl)
 		default:
 			failed++
 			bad = append(bad, fmt.Sprintf("call %s (started %v into the load, answered by %q, agent %s on %q, kamailio sent it to %q): %s",
@@ -165,23 +166,43 @@ func (c *clusterT) checkLoad(calls []*call) {
 	for _, e := range excused {
 		t.Log("  " + e)
 	}
+	if f := c.killed; f != nil {
+		var after, talked int
+		for _, cl := range calls {
+			if cl.start.After(f.at) && cl.start.Before(f.at.Add(10*time.Second)) {
+				after++
+				if cl.failure == "" {
+					talked++
+				}
+			}
+		}
+		t.Logf("kill of %s: of the %d calls placed in the 10 s after it, %d talked both ways with an agent", f.node, after, talked)
+	}
 	c.checkLost("kill", c.killed, lost["kill"])
 	if c.killed != nil {
 		t.Logf("kill of %s: its agents, logged in again elsewhere, were told call.ended node_lost %d times", c.killed.node, c.told())
 	}
 	if f := c.paused; f != nil {
-		t.Logf("overlap of %s: %d calls lost in the overlap; the survivors published call.ended node_lost for %d calls of %s",
-			f.node, len(lost["overlap"]), len(c.events.reports(f.node)), f.node)
-		if len(lost["overlap"]) > 0 {
-			c.known("overlap of %s: %d calls lost, never offered to an agent (\"floor: the agent's node not reached\" logged %d times by the nodes): "+
-				"an offer bridged to or from a node whose presence lapsed rings nobody until its timeout", f.node, len(lost["overlap"]), c.unreached())
+		t.Logf("overlap of %s: the survivors published call.ended node_lost for %d calls of %s", f.node, len(c.events.reports(f.node)), f.node)
+	}
+	if u := lost["unreached"]; len(u) > 0 {
+		var at []string
+		for _, cl := range u {
+			at = append(at, fmt.Sprintf("%s at %v", cl.from, cl.start.Sub(c.loadBegan).Round(100*time.Millisecond)))
 		}
-		for _, cl := range lost["overlap"] {
-			t.Logf("  overlap lost %s: started %v into the load, answered by %q, agent %s: %s", cl.from,
-				cl.start.Sub(c.loadBegan).Round(time.Millisecond), cl.node, agentName(cl.agent), cl.failure)
-		}
+		c.known("%d calls lost, never offered to an agent, their caller's node having logged \"floor: the agent's node not reached\" (%d such lines in all; "+
+			"the overlap at %v, the kill at %v into the load): an offer bridged to a node that cannot be dialled rings nobody until its timeout: %s",
+			len(u), c.unreached(), at0(c.paused, c.loadBegan), at0(c.killed, c.loadBegan), strings.Join(at, ", "))
 	}
 	c.idleAtEnd()
+}
+
+// at0 is when f happened into the load (0 without f).
+func at0(f *failover, began time.Time) time.Duration {
+	if f == nil {
+		return 0
+	}
+	return f.at.Sub(began).Round(100 * time.Millisecond)
 }
 
 // hangupStuck hangs up, through each node's admin console, the calls
@@ -220,6 +241,41 @@ func (c *clusterT) hangupStuck() {
 		}
 		return true
 	})
+}
+
+// unreachedCallers is the callers whose call's offer could not be
+// bridged to the agent's node, from the nodes' logs ("call arrived" names
+// the caller and the call, "floor: the agent's node not reached" the call).
+func (c *clusterT) unreachedCallers() map[string]bool {
+	out := map[string]bool{}
+	for _, n := range c.nodes {
+		from := map[string]string{} // call id → caller
+		var hit []string
+		n.mu.Lock()
+		for _, l := range n.lines {
+			var e struct {
+				Msg  string `json:"msg"`
+				From string `json:"from"`
+				Call string `json:"call"`
+			}
+			arrived, unreached := strings.Contains(l, `"msg":"call arrived"`), strings.Contains(l, "the agent's node not reached")
+			if (!arrived && !unreached) || json.Unmarshal([]byte(l), &e) != nil {
+				continue
+			}
+			if arrived {
+				from[e.Call] = e.From
+			} else {
+				hit = append(hit, e.Call)
+			}
+		}
+		n.mu.Unlock()
+		for _, id := range hit {
+			if f, ok := from[id]; ok {
+				out[f] = true
+			}
+		}
+	}
+	return out
 }
 
 // unreached counts the nodes' "floor: the agent's node not reached" lines.
@@ -303,7 +359,7 @@ func agentName(a *agent) string {
 }
 
 // checkLost: of the calls a failover lost, each one an agent had taken
-// must be reported node_lost by a survivor naming its caller; the calls
+// (accepted) must be reported node_lost by a survivor naming its caller; the calls
 // still waiting for an agent are counted against the reports without a
 // caller (the dead node's ledger has none for them).
 func (c *clusterT) checkLost(what string, f *failover, lost []*call) {
@@ -328,7 +384,10 @@ func (c *clusterT) checkLost(what string, f *failover, lost []*call) {
 			side = "unanswered, sent to " + c.kamRoutes()[cl.from]
 		}
 		state := "waiting for an agent"
-		if cl.agent != nil {
+		if cl.agent != nil && !cl.accepted {
+			state = "offered to " + cl.agent.id + " on " + cl.agentNd + ", not accepted yet"
+		}
+		if cl.accepted {
 			state = "taken by " + cl.agent.id + " on " + cl.agentNd
 			taken = append(taken, cl.from)
 			switch {
@@ -342,7 +401,7 @@ func (c *clusterT) checkLost(what string, f *failover, lost []*call) {
 		t.Logf("  %s lost %s: started %v into the load, %s, %s, reported: %v (%s)", what, cl.from, cl.start.Sub(c.loadBegan).Round(time.Millisecond),
 			side, state, byFrom[cl.from], cl.failure)
 	}
-	t.Logf("%s of %s: %d calls lost (%d taken by an agent, %d waiting); the survivors published call.ended node_lost for %d calls of %s (%d without a caller: waiting calls)",
+	t.Logf("%s of %s: %d calls lost (%d taken by an agent, %d waiting or ringing); the survivors published call.ended node_lost for %d calls of %s (%d without a caller: waiting calls)",
 		what, f.node, len(lost), len(taken), len(lost)-len(taken), len(calls), f.node, len(anon))
 	if len(unreported) > 0 {
 		t.Errorf("%s of %s: calls lost without a node_lost report: %s", what, f.node, strings.Join(unreported, " "))

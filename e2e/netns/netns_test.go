@@ -26,6 +26,9 @@ const (
 	// envLogs, when set, is a directory that gets every process's output
 	// (the last maxLines lines) at the end.
 	envLogs = "SWITCHBOARD_CLUSTER_NETNS_LOGS"
+	// envLean "1" makes the agents loadgen lean clients instead of pion
+	// PeerConnections.
+	envLean = "SWITCHBOARD_CLUSTER_NETNS_LEAN"
 )
 
 // namePrefix starts every namespace this test makes (.ci/run removes any
