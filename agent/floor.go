@@ -41,6 +41,9 @@ func (floorWait) Error() string { return "accept waits for the floor" }
 func (c *Core) floorTaskLocked(cl *call, t router.Task) {
 	delete(c.byTask, t.ID)
 	cl.task = ""
+	if t.Attributes == nil { // its numbers, for the floor's ledger (the call's one record: floorpeer.go)
+		t.Attributes = cl.attributes()
+	}
 	cl.floorTask, cl.floorSpec = t.ID, t
 	if t.Queue != "" {
 		cl.queue = string(t.Queue)

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"switchboard/events"
 	"switchboard/media"
 	"switchboard/router"
+	"switchboard/store"
 )
 
 // Calls bridged between two nodes of a cluster (PROTOCOL §13): when the
@@ -124,6 +126,7 @@ func (c *Core) FloorBridged(call, res, agent string) error {
 	cl.markAccepted(now)
 	cl.lastAgent = agent
 	cl.peer.bridge = true
+	cl.peerOut = true
 	if cl.peer.tc != nil {
 		c.peerBridgeLocked(cl)
 	}
@@ -197,4 +200,58 @@ func (c *Core) EndCall(call, reason string) error {
 	c.endCallLocked(cl, reason)
 	c.hangupLocked(cl, reason)
 	return nil
+}
+
+// reasonNodeLost is the outcome of a call whose other node died.
+const reasonNodeLost = "node_lost"
+
+// FloorOrigin is the caller's side of a leg from another node, for the
+// call's one record (PROTOCOL §13): the caller's call on the floor
+// (<node>/<call id>), when it arrived there, and its numbers. Zero fields
+// are not known.
+type FloorOrigin struct {
+	Call     string
+	Arrived  time.Time
+	From, To string
+}
+
+// FloorOrigin sets the caller's side of call, a leg from another node
+// (FloorInbound's started may call it at once).
+func (c *Core) FloorOrigin(call string, o FloorOrigin) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[call]
+	if cl == nil {
+		return fmt.Errorf("floor origin of call %s: %w", call, ErrNotFound)
+	}
+	cl.peerOrigin = &o
+	return nil
+}
+
+// peerRecord makes rec the one record of a call bridged between two
+// nodes, and says whether to store it here. The agent's node stores it
+// (the caller's call, with the agent's talk, hold and recordings), for a
+// leg an agent took; the caller's node does not once it bridged its
+// caller there. A call whose other node died is the survivor's to record
+// (node_lost; the dead node's half is recorded from its ledger).
+func (cl *call) peerRecord(rec *store.CallRecord) bool {
+	switch {
+	case cl.outcome == reasonNodeLost:
+		return !cl.peerIn
+	case cl.peerOut:
+		return false
+	case !cl.peerIn:
+		return true
+	case cl.firstAccept.IsZero(): // an offer nobody took: the caller's node records the call
+		return false
+	}
+	if o := cl.peerOrigin; o != nil {
+		rec.Call = cmp.Or(o.Call, rec.Call)
+		rec.From, rec.To = cmp.Or(o.From, rec.From), cmp.Or(o.To, rec.To)
+		if !o.Arrived.IsZero() && o.Arrived.Before(rec.StartedAt) {
+			rec.WaitSeconds += rec.StartedAt.Sub(o.Arrived).Seconds()
+			rec.StartedAt = o.Arrived
+		}
+	}
+	return true
 }

@@ -254,6 +254,9 @@ func (c *Core) recordLocked(cl *call, now time.Time) {
 		rec.Outcome = "answered:" + cl.outcome
 	}
 	recWait := cl.recordingRefs(&rec)
+	if !cl.peerRecord(&rec) {
+		return
+	}
 	st := c.cfg.Store
 	c.async(func() {
 		waitParts(recWait, 10*time.Second) // a recording named in a record is complete

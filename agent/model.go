@@ -67,14 +67,19 @@ type call struct {
 	floorTask router.TaskID
 	floorSpec router.Task // what was handed to the floor
 	floorAcc  chan error
-	peer      *peerLeg  // its leg toward the agent's node (floorpeer.go)
-	peerIn    bool      // the leg of a call waiting on another node (floorpeer.go)
-	arrived   time.Time // kept across re-queueing
-	res       router.ReservationID
-	resAg     *agentRT
-	resAt     time.Time
-	ag        *agentRT // the agent the call is on
-	routed    bool     // counts in ag's router load as an outbound call (AddCall)
+	peer      *peerLeg // its leg toward the agent's node (floorpeer.go)
+	peerIn    bool     // the leg of a call waiting on another node (floorpeer.go)
+	// A call bridged between two nodes has one record (floorpeer.go
+	// peerRecord): peerOut marks the caller's call once bridged to an
+	// agent on another node, peerOrigin is the caller's side of a leg.
+	peerOut    bool
+	peerOrigin *FloorOrigin
+	arrived    time.Time // kept across re-queueing
+	res        router.ReservationID
+	resAg      *agentRT
+	resAt      time.Time
+	ag         *agentRT // the agent the call is on
+	routed     bool     // counts in ag's router load as an outbound call (AddCall)
 
 	state    string
 	muted    bool

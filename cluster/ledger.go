@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -45,6 +46,21 @@ func (b *Bus) DelCall(ctx context.Context, node, id string) error {
 		return fmt.Errorf("cluster: ledger del: %w", err)
 	}
 	return nil
+}
+
+// Call is node's live call id from its ledger (ok false: none).
+func (b *Bus) Call(ctx context.Context, node, id string) (c LostCall, ok bool, err error) {
+	js, err := b.rdb.HGet(ctx, b.ledgerKey(node), id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("cluster: ledger get: %w", err)
+	}
+	if err := json.Unmarshal(js, &c); err != nil {
+		return c, false, fmt.Errorf("cluster: ledger get %s: %w", id, err)
+	}
+	return c, true, nil
 }
 
 // LedgerNodes lists the nodes that have kept a ledger.

@@ -12,10 +12,16 @@ import (
 // adminAnswer is g's answer to the admin method (no params), typed.
 func adminAnswer[T any](t *testing.T, g *gateway, method string) T {
 	t.Helper()
+	return adminAnswerTo[T](t, g, method, map[string]any{})
+}
+
+// adminAnswerTo is g's answer to the admin method with params, typed.
+func adminAnswerTo[T any](t *testing.T, g *gateway, method string, params any) T {
+	t.Helper()
 	c := g.admin(t)
 	defer c.Close()
 	var v T
-	c.MustCall(method, map[string]any{}, &v)
+	c.MustCall(method, params, &v)
 	return v
 }
 
@@ -44,8 +50,10 @@ func floorAgentOf(st view.Floor, id string) (view.FloorAgent, bool) {
 // a call on n1 answered by x shows in n2's state (node n1, agent x) and
 // in n2's stats (on a call, active, offered). A second call on n1,
 // bridged to y on n2, is listed once (n1's caller with y as its agent),
-// not also as n2's leg. A third waits: both nodes' queue shows it. SIGKILL
-// of n1: within the lease, n2's state no longer has anything of n1's.
+// not also as n2's leg. A third waits: both nodes' queue shows it. The
+// bridged call ends: one call record (n1's call, stored by n2), counted
+// once in stats. SIGKILL of n1: within the lease, n2's state no longer
+// has anything of n1's.
 func TestClusterWholeFloor(t *testing.T) {
 	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
@@ -131,6 +139,7 @@ func TestClusterWholeFloor(t *testing.T) {
 			t.Errorf("stats with both calls: %+v", s)
 		}
 	}
+	bridged := st.Calls[slices.IndexFunc(st.Calls, func(c view.Call) bool { return c.Agent == "y" })]
 
 	// A third call waits (both agents full): n2's queue counts it.
 	n1.dial(t, "5000", toneCaller1) // waits: x and y are full
@@ -141,6 +150,36 @@ func TestClusterWholeFloor(t *testing.T) {
 	if s := statsOf(t, n2); s.Calls.Waiting != 1 || s.Queues[0].Waiting != 1 || s.Queues[0].Offered != 3 {
 		t.Errorf("n2's stats with a waiting call: %+v", s)
 	}
+	// The bridged call ends: one record, n1's call with y's talk, stored
+	// by y's node; stats count it once.
+	c2.bye(t)
+	type record struct {
+		Call    string  `json:"call"`
+		Agent   string  `json:"agent"`
+		Queue   string  `json:"queue"`
+		From    string  `json:"from"`
+		To      string  `json:"to"`
+		Outcome string  `json:"outcome"`
+		Wait    float64 `json:"wait_seconds"`
+		Talk    float64 `json:"talk_seconds"`
+		Started string  `json:"started_at"`
+	}
+	recsOfY := func() []record {
+		return adminAnswerTo[[]record](t, n2, "records.list", map[string]any{"agent": "y"})
+	}
+	var recs []record
+	waitFor(t, 5*time.Second, "the bridged call's record", func() bool { recs = recsOfY(); return len(recs) > 0 })
+	want := "n1/" + bridged.ID
+	if r := recs[0]; len(recs) != 1 || r.Call != want || r.Queue != "sales" || r.Outcome != "answered:remote hangup" ||
+		r.Wait <= 0 || r.Talk <= 0 || r.From != bridged.Remote || r.To != "5000" || r.Started != bridged.StartedAt {
+		t.Errorf("records of y: %+v, want one of %s (queue sales, the caller's BYE, from %s to 5000, started %s, wait and talk)",
+			recs, want, bridged.Remote, bridged.StartedAt)
+	}
+	waitFor(t, 5*time.Second, "n2's stats with the bridged call recorded", func() bool {
+		s := statsOf(t, n2).Queues[0]
+		return s.Offered == 3 && s.Answered == 2 // the record, x's live call, the waiting one
+	})
+
 	// SIGKILL of n1: its part goes with its presence.
 	killed := time.Now()
 	_ = n1.cmd.Process.Kill()
@@ -155,5 +194,8 @@ func TestClusterWholeFloor(t *testing.T) {
 	t.Logf("SIGKILL of n1: n2's state without n1's part after %v (lease 1 s)", gone.Round(time.Millisecond))
 	if gone > 1500*time.Millisecond { // the lease, and the poll and the process's death
 		t.Errorf("n1's part outlived its presence lease (1 s) by %v", gone-time.Second)
+	}
+	if recs := recsOfY(); len(recs) != 1 { // long after the bridged call ended on both nodes
+		t.Errorf("records of y after all: %+v, want the bridged call's one", recs)
 	}
 }

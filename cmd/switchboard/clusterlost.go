@@ -98,7 +98,9 @@ func (fl *floorLink) ledger(ctx context.Context, e events.Event) {
 // into the ledger first (waiting, no agent).
 func (fl *floorLink) sendHook(ctx context.Context, f cluster.Fact) {
 	if f.Type == cluster.FactTask && f.Task != nil {
-		c := cluster.LostCall{ID: f.Task.ID, Info: cluster.CallInfo{Queue: f.Task.Queue, Kind: f.Task.Kind, Started: f.Task.Arrived}}
+		from, _ := f.Task.Attributes["from"].(string)
+		to, _ := f.Task.Attributes["to"].(string)
+		c := cluster.LostCall{ID: f.Task.ID, Info: cluster.CallInfo{Queue: f.Task.Queue, Kind: f.Task.Kind, Started: f.Task.Arrived, From: from, To: to}}
 		if err := fl.bus.PutCall(ctx, fl.node, c); err != nil && ctx.Err() == nil {
 			fl.log.Warn("cluster: call ledger", "call", c.ID, "err", err)
 		}

@@ -204,10 +204,29 @@ func (fl *floorLink) inbound(ctx context.Context, tc trunkCall) {
 	spec := router.Task{Kind: kind, Queue: router.QueueID(o.d.Queue)}
 	fl.src.core.FloorInbound(ctx, tc, res, o.d.Agent, o.d.Expires, spec, func(id string) {
 		fl.peers.mu.Lock()
-		defer fl.peers.mu.Unlock()
 		o.local = id
 		fl.peers.legs[id] = o.d.Task
+		fl.peers.mu.Unlock()
+		fl.origin(ctx, id, o.d)
 	})
+}
+
+// origin gives the leg id the caller's side of its call (the caller's
+// node's ledger has it), for the call's one record (agent/floorpeer.go).
+func (fl *floorLink) origin(ctx context.Context, id string, d cluster.Decision) {
+	o := agent.FloorOrigin{Call: d.Task}
+	rctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	lc, ok, err := fl.bus.Call(rctx, d.TaskNode, d.Task)
+	if err != nil {
+		fl.log.Info("cluster: the caller's side of a leg unread; its record has the leg's", "task", d.Task, "err", err)
+	}
+	if ok {
+		o.Arrived, o.From, o.To = lc.Info.Started, lc.Info.From, lc.Info.To
+	}
+	if err := fl.src.core.FloorOrigin(id, o); err != nil {
+		fl.log.Info("cluster: leg ended before its origin was set", "call", id, "err", err)
+	}
 }
 
 // nodeLost ends this node's half of a call whose other half's node died.

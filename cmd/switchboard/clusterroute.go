@@ -53,7 +53,8 @@ func (h *floorHook) Task(call string, t router.Task) {
 		h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}})
 	}
 	h.put(cluster.Fact{Type: cluster.FactTask,
-		Task: &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived}})
+		Task: &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived,
+			Attributes: t.Attributes}})
 }
 
 // Cancel implements agent.FloorRouter.
@@ -94,6 +95,7 @@ type floorCore interface {
 	FloorOfferRemote(call, res string, dial agent.PeerDial) error
 	FloorBridged(call, res, agentID string) error
 	FloorInbound(ctx context.Context, tc agent.TrunkCall, res, agentID string, expires time.Time, spec router.Task, started func(id string))
+	FloorOrigin(call string, o agent.FloorOrigin) error
 	EndCall(call, reason string) error
 	SetActivity(agent, activity string) (view.Agent, error)
 }
