@@ -32,19 +32,23 @@ type browserLeg interface {
 // Agent clients: what plays the browser side (Config.AgentClient).
 const (
 	// AgentClientLean (the default): loadgen/leanclient, ICE + DTLS-SRTP
-	// on the protocol libraries, one socket and one reader goroutine per
-	// leg, 0 allocations per packet.
+	// on the protocol libraries, one socket per leg read on the
+	// generator's media loops, 0 allocations per packet.
 	AgentClientLean = "lean"
 	// AgentClientPion: one pion PeerConnection per leg (webrtcclient).
 	AgentClientPion = "pion"
 )
 
-// newBrowserLeg makes a browser-side leg of the run's agent client.
-func (r *runner) newBrowserLeg(onPacket func(*media.Packet, time.Time)) (browserLeg, error) {
+// newBrowserLeg makes a browser-side leg of the run's agent client for
+// src, whose frames it sends: a lean leg's socket is read on the next
+// media loop, and src is sent on that loop's clock.
+func (r *runner) newBrowserLeg(src *source, onPacket func(*media.Packet, time.Time)) (browserLeg, error) {
+	li, loop := r.pickLoop()
+	src.loop = li
 	if r.cfg.AgentClient == AgentClientPion {
 		return webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: onPacket})
 	}
-	return r.lean.New(leanclient.Config{Codec: media.PCMU, OnPacket: onPacket})
+	return r.lean.New(leanclient.Config{Codec: media.PCMU, OnPacket: onPacket, Loop: loop})
 }
 
 // agent is one logged-in agent: websocket session + PeerConnection.
@@ -57,7 +61,7 @@ type agent struct {
 
 	cur    atomic.Pointer[call] // call bound to this agent, nil when idle
 	offers atomic.Int64
-	pcm    [1500]int16 // reader scratch; only the PeerConnection's reader uses it
+	pcm    [1500]int16 // reader scratch; only the browser leg's reader uses it
 
 	gmu sync.Mutex            // serialises join
 	grp atomic.Pointer[group] // Config.Merge: the group new calls join
@@ -70,7 +74,7 @@ func (r *runner) login(ctx context.Context, i int, id, password string) (*agent,
 	a.src = &source{freq: agentFreqs[i%len(agentFreqs)], phase: i}
 	a.src.offset.Store(int32((i * 7) % probeEvery))
 	var err error
-	a.pc, err = r.newBrowserLeg(a.onPacket)
+	a.pc, err = r.newBrowserLeg(a.src, a.onPacket)
 	if err != nil {
 		return nil, err
 	}
@@ -153,14 +157,18 @@ func isBusy(err error) bool {
 // onPacket feeds audio from the gateway to the bound call's agent-side rx.
 func (a *agent) onPacket(p *media.Packet, at time.Time) {
 	a.run.delivered.Add(1)
+	frame := decoded(p.Codec, p.Payload, a.pcm[:])
+	if frame == nil {
+		return
+	}
 	if a.run.cfg.Merge {
 		if g := a.grp.Load(); g != nil && g.merged.Load() {
-			g.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])
+			g.agentRx.onPacket(frame, p.SequenceNumber, p.Timestamp, at)
 			return
 		}
 	}
 	if c := a.cur.Load(); c != nil {
-		c.agentRx.onPacket(p.Codec, p.Payload, p.SequenceNumber, p.Timestamp, at, a.pcm[:])
+		c.agentRx.onPacket(frame, p.SequenceNumber, p.Timestamp, at)
 	}
 }
 

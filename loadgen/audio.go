@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"bytes"
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -32,39 +34,74 @@ type source struct {
 	// phase is this source's send slot within the 20 ms frame interval
 	// when the pacer has phases > 1; set before the source is added.
 	phase int
+	// loop is the index of the generator's media loop the source's socket
+	// is on: its frames are sent on that loop's clock (pacer.go).
+	loop  int
 	write func(payload []byte, marker bool) error
 
-	sine  tone.Sine
-	probe tone.Sine
+	// Set by pacer.add: the encoded 20 ms frames of the tone and of the
+	// probe (every tone is a multiple of 50 Hz: each frame is the same),
+	// and the source's place in its wheel (guarded by the wheel's mu).
+	toneFrame, probeFrame []byte
+	wheel                 *wheel
+	slot, idx             int
 
 	probeSentAt atomic.Int64 // UnixNano of the last probe's first frame
 	lastSentAt  atomic.Int64 // UnixNano just before the last frame's write
 	sent        atomic.Int64 // frames written without error
 }
 
-// frame builds and sends the next 20 ms frame at pacer tick tick. pcm and
-// enc are scratch.
-func (s *source) frame(tick int, codec media.Codec, pcm []int16, enc []byte) {
-	k := (tick + int(s.offset.Load())) % probeEvery
-	if k < probeFrames {
-		if s.probe.Freq == 0 {
-			s.probe = tone.Sine{Freq: probeFreq}
-		}
-		s.probe.Fill(pcm)
+// frame sends the 20 ms frame of pacer tick tick (frame intervals since
+// the pacer's epoch): the probe or the tone, encoded once.
+func (s *source) frame(tick int) {
+	payload := s.toneFrame
+	now := time.Now().UnixNano()
+	if k := (tick + int(s.offset.Load())) % probeEvery; k < probeFrames {
+		payload = s.probeFrame
 		if k == 0 {
-			s.probeSentAt.Store(time.Now().UnixNano())
+			s.probeSentAt.Store(now)
 		}
-	} else {
-		if s.sine.Freq != s.freq {
-			s.sine = tone.Sine{Freq: s.freq}
-		}
-		s.sine.Fill(pcm)
 	}
-	payload := media.Encode(codec, enc, pcm)
-	s.lastSentAt.Store(time.Now().UnixNano())
+	s.lastSentAt.Store(now)
 	if s.write(payload, false) == nil {
 		s.sent.Add(1)
 	}
+}
+
+// toneFrames caches encodedTone.
+var toneFrames struct {
+	sync.Mutex
+	m map[toneKey][]byte
+}
+
+type toneKey struct {
+	codec media.Codec
+	freq  float64
+}
+
+// encodedTone returns one 20 ms frame of a sine of freq Hz encoded in
+// codec (shared, read-only). freq must be a multiple of 50 Hz: a whole
+// number of periods per frame, so that the frame repeated is the
+// continuous tone.
+func encodedTone(codec media.Codec, freq float64) []byte {
+	if math.Mod(freq, 50) != 0 {
+		panic(fmt.Sprintf("loadgen: tone of %g Hz is not a multiple of 50 Hz", freq))
+	}
+	toneFrames.Lock()
+	defer toneFrames.Unlock()
+	k := toneKey{codec, freq}
+	if f, ok := toneFrames.m[k]; ok {
+		return f
+	}
+	var pcm [media.FrameSamples]int16
+	sine := tone.Sine{Freq: freq}
+	sine.Fill(pcm[:])
+	f := bytes.Clone(media.Encode(codec, make([]byte, media.FrameSamples), pcm[:]))
+	if toneFrames.m == nil {
+		toneFrames.m = map[toneKey][]byte{}
+	}
+	toneFrames.m[k] = f
+	return f
 }
 
 // rx analyses one direction of one call. Fields are guarded by mu.
@@ -81,9 +118,8 @@ type rx struct {
 	// firstSent is when the peer wrote the frame first heard (its latest
 	// frame then: transit is far below the 20 ms frame interval).
 	firstSent time.Time
-	verified  bool    // a 200 ms window classified as the expected tone
-	heard     []int16 // recent decoded audio, for tone.Classify
-	frames    int     // frames since firstHeard
+	verify    verifier // a 200 ms window classified as the expected tone
+	frames    int      // frames since firstHeard
 
 	seqStarted  bool
 	lastSeq     uint16
@@ -105,12 +141,9 @@ func (r *rx) bind(freq float64, peer *source) {
 	r.mu.Unlock()
 }
 
-// onPacket analyses one received packet. pcm is scratch of ≥ 1500 samples.
-func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, at time.Time, pcm []int16) {
-	if codec == media.CodecUnknown || len(payload) == 0 {
-		return
-	}
-	frame := media.Decode(codec, pcm[:min(len(payload), len(pcm))], payload)
+// onPacket analyses one received packet's decoded audio (decoded): is it
+// the expected tone, the peer's probe; its sequence number and timing.
+func (r *rx) onPacket(frame []int16, seq uint16, ts uint32, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.expect == 0 {
@@ -135,16 +168,8 @@ func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, 
 		}
 	}
 	r.frames++
-	if !r.verified {
-		r.heard = append(r.heard, frame...)
-		if len(r.heard) >= verifyWindow && r.frames%5 == 0 {
-			w := r.heard[len(r.heard)-verifyWindow:]
-			if tone.Classify(w, r.expect) == tone.VerdictTone {
-				r.verified, r.heard = true, nil
-			} else if len(r.heard) > 4*verifyWindow {
-				r.heard = append(r.heard[:0], w...)
-			}
-		}
+	if w := r.verify.add(frame, r.frames); w != nil {
+		r.verify.result(tone.Classify(w, r.expect) == tone.VerdictTone)
 	}
 	r.countSeq(seq)
 	r.countJitter(ts, at)
@@ -156,6 +181,48 @@ func (r *rx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, 
 		}
 	}
 	r.inProbe = isProbe
+}
+
+// decoded decodes payload into pcm (scratch of ≥ 1500 samples): nil for
+// an unknown codec or no payload.
+func decoded(codec media.Codec, payload []byte, pcm []int16) []int16 {
+	if codec == media.CodecUnknown || len(payload) == 0 {
+		return nil
+	}
+	return media.Decode(codec, pcm[:min(len(payload), len(pcm))], payload)
+}
+
+// verifier keeps a receiver's decoded audio until a check of its last
+// verifyWindow samples passes (then the receiver is verified and keeps
+// nothing).
+type verifier struct {
+	ok    bool
+	heard []int16
+}
+
+// add appends frame, the receiver's frames-th; every 5th frame once a
+// window is in (and until verified) it returns the last window, to check
+// and pass the verdict to result; otherwise nil.
+func (v *verifier) add(frame []int16, frames int) []int16 {
+	if v.ok {
+		return nil
+	}
+	v.heard = append(v.heard, frame...)
+	if len(v.heard) < verifyWindow || frames%5 != 0 {
+		return nil
+	}
+	return v.heard[len(v.heard)-verifyWindow:]
+}
+
+// result takes the verdict on the window add returned: verified, or the
+// audio kept trimmed to that window once it exceeds four.
+func (v *verifier) result(ok bool) {
+	switch {
+	case ok:
+		v.ok, v.heard = true, nil
+	case len(v.heard) > 4*verifyWindow:
+		v.heard = append(v.heard[:0], v.heard[len(v.heard)-verifyWindow:]...)
+	}
 }
 
 // peerProbing reports whether the peer started a probe less than
@@ -227,7 +294,7 @@ func (r *rx) finish() rxResult {
 	defer r.mu.Unlock()
 	r.closed = true
 	return rxResult{
-		FirstHeard: r.firstHeard, FirstSent: r.firstSent, AcceptAt: r.acceptAt, AcceptOK: r.acceptOK, Verified: r.verified,
+		FirstHeard: r.firstHeard, FirstSent: r.firstSent, AcceptAt: r.acceptAt, AcceptOK: r.acceptOK, Verified: r.verify.ok,
 		Packets: r.packets, Lost: r.lost, Resyncs: r.resyncs,
 		JitterMs: r.jitter / media.SampleRate * 1000, Latency: r.latency,
 	}
@@ -238,82 +305,4 @@ func (r *rx) heardAt() time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.firstHeard
-}
-
-// pacer sends a frame from every registered source every 20 ms. With
-// phases > 1 the interval is split into that many slots and each source
-// sends in the slot of its phase (mod phases), so that sources are not all
-// phase-locked to a receiver's own 20 ms clock (the gateway's mixer).
-//
-// With independent set (ShapeIndependent, shape.go) every source sends
-// from its own goroutine on its own timer instead.
-type pacer struct {
-	codec       media.Codec
-	phases      int        // 0 or 1: every source sends on the same tick
-	independent bool       // every source on its own timer (shape.go)
-	mu          sync.Mutex // guards following
-	srcs        map[*source]struct{}
-	loops       map[*source]*sendLoop // independent: each source's sender
-	epoch       time.Time             // independent: tick 0
-}
-
-func (p *pacer) add(s *source) {
-	if p.independent {
-		p.addLoop(s)
-		return
-	}
-	p.mu.Lock()
-	if p.srcs == nil {
-		p.srcs = map[*source]struct{}{}
-	}
-	p.srcs[s] = struct{}{}
-	p.mu.Unlock()
-}
-
-func (p *pacer) remove(s *source) {
-	if p.independent {
-		p.removeLoop(s)
-		return
-	}
-	p.mu.Lock()
-	delete(p.srcs, s)
-	p.mu.Unlock()
-}
-
-// run paces until done is closed.
-func (p *pacer) run(done <-chan struct{}) {
-	if p.independent {
-		<-done
-		p.stopLoops()
-		return
-	}
-	phases := max(1, p.phases)
-	tick := time.NewTicker(media.FrameDuration / time.Duration(phases))
-	defer tick.Stop()
-	var (
-		pcm  [media.FrameSamples]int16
-		enc  [media.FrameSamples]byte
-		list []*source
-		n    int // ticks so far
-	)
-	for {
-		select {
-		case <-tick.C:
-		case <-done:
-			return
-		}
-		list = list[:0]
-		ph := n % phases
-		p.mu.Lock()
-		for s := range p.srcs {
-			if s.phase%phases == ph {
-				list = append(list, s)
-			}
-		}
-		p.mu.Unlock()
-		for _, s := range list {
-			s.frame(n/phases, p.codec, pcm[:], enc[:])
-		}
-		n++
-	}
 }

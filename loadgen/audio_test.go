@@ -5,16 +5,7 @@ import (
 	"time"
 
 	"switchboard/media"
-	"switchboard/media/tone"
 )
-
-// frameOf encodes 20 ms of a sine at freq as PCMU.
-func frameOf(freq float64) []byte {
-	var pcm [media.FrameSamples]int16
-	s := tone.Sine{Freq: freq}
-	s.Fill(pcm[:])
-	return media.Encode(media.PCMU, make([]byte, media.FrameSamples), pcm[:])
-}
 
 func TestRxBridgeHeardOnToneOrPeerProbe(t *testing.T) {
 	now := time.Now()
@@ -45,7 +36,7 @@ func TestRxBridgeHeardOnToneOrPeerProbe(t *testing.T) {
 				r.acceptAt = now.Add(-30 * time.Millisecond)
 			}
 			var pcm [1500]int16
-			r.onPacket(media.PCMU, frameOf(tc.freq), 1, 160, now, pcm[:])
+			r.onPacket(decoded(media.PCMU, encodedTone(media.PCMU, tc.freq), pcm[:]), 1, 160, now)
 			res := r.finish()
 			if got := !res.FirstHeard.IsZero(); got != tc.want {
 				t.Fatalf("heard = %v, want %v", got, tc.want)

@@ -1,9 +1,6 @@
 package loadgen
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // baselinePairs is how many socket pairs measure the baseline (each gives
 // one probe per second).
@@ -15,18 +12,20 @@ const baselinePairs = 8
 type baseline struct {
 	pace  *pacer
 	pairs [][2]*call
-	wg    sync.WaitGroup
 }
 
-func newBaseline(p *pacer) (*baseline, error) {
-	b := &baseline{pace: p}
+// newBaseline makes the pairs on r's loops (both ends of a pair on the
+// same loop) and starts their sources.
+func newBaseline(r *runner) (*baseline, error) {
+	b := &baseline{pace: &r.pace}
 	for i := range baselinePairs {
-		from, err := newCall(1_000_000 + 2*i)
+		li, loop := r.pickLoop()
+		from, err := newCall(loop, li, 1_000_000+2*i, nil)
 		if err != nil {
 			b.close()
 			return nil, err
 		}
-		to, err := newCall(1_000_001 + 2*i)
+		to, err := newCall(loop, li, 1_000_001+2*i, nil)
 		if err != nil {
 			_ = from.conn.Close()
 			b.close()
@@ -38,8 +37,7 @@ func newBaseline(p *pacer) (*baseline, error) {
 		to.callerRx.mu.Lock()
 		to.callerRx.acceptAt = time.Now()
 		to.callerRx.mu.Unlock()
-		b.wg.Go(to.readLoop)
-		p.add(from.src)
+		b.pace.add(from.src)
 	}
 	return b, nil
 }
@@ -50,7 +48,6 @@ func (b *baseline) close() {
 		_ = pr[0].conn.Close()
 		_ = pr[1].conn.Close()
 	}
-	b.wg.Wait()
 }
 
 // result merges the pairs' probe delays.

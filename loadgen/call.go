@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"switchboard/media"
+	"switchboard/media/udploop"
 	"switchboard/signaling/trunk/trunkclient"
 )
 
@@ -24,11 +23,16 @@ type call struct {
 	from string
 	src  *source
 
-	conn   *net.UDPConn
+	conn   *udploop.Conn // read on its loop's clock (readable)
 	local  netip.AddrPort
 	remote netip.AddrPort
 	hdr    [12]byte // outgoing RTP header; only the pacer touches it after start
 	buf    [12 + media.FrameSamples]byte
+
+	// Loop goroutine scratch (readable).
+	rxAt     time.Time                           // when the batch being handled was read
+	onPacket func(b []byte, from netip.AddrPort) // c.receive, bound once
+	pcm      [1500]int16
 
 	delivered *atomic.Int64 // the run's count of RTP packets the target delivered (nil: baseline)
 	callerRx  rx            // what the caller hears (the agent's tone)
@@ -61,19 +65,28 @@ type callResult struct {
 	AgentMix mixResult     // what the agent heard while merged (slot 0 only)
 }
 
-func newCall(n int) (*call, error) {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+// newCall binds call n's RTP socket on loop (index li) and reads it
+// there, counting what arrives in delivered (nil: not counted). A port
+// reused from an earlier call may already receive that call's packets:
+// everything the reader touches is set before it starts.
+func newCall(loop *udploop.Loop, li, n int, delivered *atomic.Int64) (*call, error) {
+	conn, err := loop.Listen(netip.AddrPortFrom(loopback4, 0), 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	c := &call{n: n, from: "sbload" + strconv.Itoa(n), conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
-	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], phase: n * 3, write: c.writeRTP}
+	c := &call{n: n, from: "sbload" + strconv.Itoa(n), conn: conn, local: conn.LocalAddr(), delivered: delivered}
+	c.onPacket = c.receive
+	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], phase: n * 3, loop: li, write: c.writeRTP}
 	c.src.offset.Store(int32((n * 13) % probeEvery))
 	c.hdr[0] = 0x80
 	c.hdr[1] = media.PCMU.PayloadType()
 	binary.BigEndian.PutUint16(c.hdr[2:], uint16(rand.Uint32()))
 	binary.BigEndian.PutUint32(c.hdr[4:], rand.Uint32())
 	binary.BigEndian.PutUint32(c.hdr[8:], rand.Uint32())
+	if err := conn.Watch(c.readable); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -122,46 +135,47 @@ func (c *call) writeRTP(payload []byte, marker bool) error {
 	n += copy(c.buf[n:], payload)
 	binary.BigEndian.PutUint16(c.hdr[2:], seq+1)
 	binary.BigEndian.PutUint32(c.hdr[4:], ts+media.FrameSamples)
-	_, err := c.conn.WriteToUDPAddrPort(c.buf[:n], c.remote)
-	return err
+	return c.conn.WriteTo(c.buf[:n], c.remote)
 }
 
-// readLoop analyses what the gateway sends the caller until the socket closes.
-func (c *call) readLoop() {
-	var buf [1500]byte
-	var pcm [1500]int16
-	for {
-		n, _, err := c.conn.ReadFromUDPAddrPort(buf[:])
-		if err != nil {
-			return
-		}
-		at := time.Now()
-		b := buf[:n]
-		if n < 12 || b[0]>>6 != 2 {
-			continue
-		}
-		if c.delivered != nil { // nil for the loopback baseline's pairs
-			c.delivered.Add(1)
-		}
-		off := 12 + 4*int(b[0]&0x0f)
-		if b[0]&0x10 != 0 && n >= off+4 {
-			off += 4 + 4*int(binary.BigEndian.Uint16(b[off+2:]))
-		}
-		end := n
-		if b[0]&0x20 != 0 && n > 0 {
-			end -= int(b[n-1])
-		}
-		if off >= end {
-			continue
-		}
-		pt := b[1] & 0x7f
-		codec := media.CodecForPayloadType(pt)
-		if g := c.grp.Load(); g != nil && g.merged.Load() {
-			c.mix.onPacket(codec, b[off:end], binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), at, pcm[:])
-			continue
-		}
-		c.callerRx.onPacket(codec, b[off:end], binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), at, pcm[:])
+// readable reads what is queued on the call's socket (its loop's
+// goroutine); every packet of the batch gets the time it was read.
+func (c *call) readable() bool {
+	c.rxAt = time.Now()
+	n, _ := c.conn.ReadBatch(c.onPacket)
+	return n > 0
+}
+
+// receive analyses one packet the gateway sent the caller.
+func (c *call) receive(b []byte, _ netip.AddrPort) {
+	at, n := c.rxAt, len(b)
+	if n < 12 || b[0]>>6 != 2 {
+		return
 	}
+	if c.delivered != nil { // nil for the loopback baseline's pairs
+		c.delivered.Add(1)
+	}
+	off := 12 + 4*int(b[0]&0x0f)
+	if b[0]&0x10 != 0 && n >= off+4 {
+		off += 4 + 4*int(binary.BigEndian.Uint16(b[off+2:]))
+	}
+	end := n
+	if b[0]&0x20 != 0 && n > 0 {
+		end -= int(b[n-1])
+	}
+	if off >= end {
+		return
+	}
+	frame := decoded(media.CodecForPayloadType(b[1]&0x7f), b[off:end], c.pcm[:])
+	if frame == nil {
+		return
+	}
+	seq, ts := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:])
+	if g := c.grp.Load(); g != nil && g.merged.Load() {
+		c.mix.onPacket(frame, seq, ts, at)
+		return
+	}
+	c.callerRx.onPacket(frame, seq, ts, at)
 }
 
 // place runs one call from INVITE to BYE and returns its outcome.
@@ -215,11 +229,7 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	}()
 	r.calls.Store(c.from, c)
 	defer r.calls.Delete(c.from)
-	var rwg sync.WaitGroup
-	defer rwg.Wait()
-	defer c.conn.Close()
-	c.delivered = &r.delivered
-	rwg.Go(c.readLoop)
+	defer c.conn.Close() // waits for a read in progress
 
 	start := time.Now()
 	var sess session

@@ -33,7 +33,9 @@ type CompareConfig struct {
 	Shapes  []string // nil means ShapePaced
 	// AgentClient is Config.AgentClient for every target ("" means lean).
 	AgentClient string
-	Rate        float64 // new calls per second; 0 means 40
+	// Loops is Config.Loops for every target (0: GOMAXPROCS, at most 4).
+	Loops int
+	Rate  float64 // new calls per second; 0 means 40
 	// Window is the steady window to aim for: every call is held for
 	// the ramp (Points/Rate) plus Window. 0 means 20 s.
 	Window      time.Duration
@@ -83,36 +85,22 @@ type Comparison struct {
 }
 
 func (c *CompareConfig) defaults() {
-	if c.RTPEngineBin == "" {
-		c.RTPEngineBin = "/usr/bin/rtpengine"
-	}
+	orDefault(&c.RTPEngineBin, "/usr/bin/rtpengine")
 	if len(c.Targets) == 0 {
 		c.Targets = []string{TargetSwitchboard, TargetRTPEngine}
 	}
 	if len(c.Points) == 0 {
 		c.Points = []int{200}
 	}
-	if c.Runs <= 0 {
-		c.Runs = 2
-	}
 	if len(c.Shapes) == 0 {
 		c.Shapes = []string{ShapePaced}
 	}
-	if c.Rate <= 0 {
-		c.Rate = 40
-	}
-	if c.Window <= 0 {
-		c.Window = 20 * time.Second
-	}
-	if c.AcceptDelay <= 0 {
-		c.AcceptDelay = 200 * time.Millisecond
-	}
-	if c.IdleBusyPercent <= 0 {
-		c.IdleBusyPercent = 15
-	}
-	if c.IdleWait <= 0 {
-		c.IdleWait = 2 * time.Minute
-	}
+	orDefault(&c.Runs, 2)
+	orDefault(&c.Rate, 40)
+	orDefault(&c.Window, 20*time.Second)
+	orDefault(&c.AcceptDelay, 200*time.Millisecond)
+	orDefault(&c.IdleBusyPercent, 15)
+	orDefault(&c.IdleWait, 2*time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -206,29 +194,21 @@ func comparePoint(ctx context.Context, cfg CompareConfig, pt *ComparePoint) {
 	n := pt.Calls
 	ramp := time.Duration(math.Ceil(float64(n)/cfg.Rate*1000)) * time.Millisecond
 	rc := Config{
-		Target: pt.Target, Shape: pt.Shape, AgentClient: cfg.AgentClient, Calls: n, Rate: cfg.Rate, Duration: ramp, Hold: ramp + cfg.Window,
+		Target: pt.Target, Shape: pt.Shape, AgentClient: cfg.AgentClient, Loops: cfg.Loops, Calls: n, Rate: cfg.Rate, Duration: ramp, Hold: ramp + cfg.Window,
 		AcceptDelay: cfg.AcceptDelay, Progress: cfg.Progress, Logger: cfg.Logger,
 	}
-	var p *targetProc
-	var err error
-	stderr := &limitedBuffer{max: 64 << 10}
-	if pt.Target == TargetRTPEngine {
-		p, err = startRTPEngine(ctx, cfg.RTPEngineBin, stderr)
-		if err == nil {
-			rc.RTPEngineNG, rc.GatewayPID = p.ng, p.pid
-		}
-	} else {
-		p, err = startSwitchboard(ctx, cfg.SwitchboardBin, stderr)
-		if err == nil {
-			rc.Target = TargetSwitchboard
-			rc.GatewaySIP, rc.GatewayHTTP, rc.GatewayPID = p.sip, p.http, p.pid
-			rc.AdminToken, rc.Seed, rc.Agents = compareToken, true, n
-			rc.Record = pt.Target == CompareSwitchboardRecord
-		}
-	}
+	p, err := startTarget(ctx, cfg, pt.Target)
 	if err != nil {
-		pt.Error = fmt.Sprintf("start: %v; %s", err, stderr.tail())
+		pt.Error = "start: " + err.Error()
 		return
+	}
+	if pt.Target == TargetRTPEngine {
+		rc.RTPEngineNG, rc.GatewayPID = p.ng, p.pid
+	} else {
+		rc.Target = TargetSwitchboard
+		rc.GatewaySIP, rc.GatewayHTTP, rc.GatewayPID = p.sip, p.http, p.pid
+		rc.AdminToken, rc.Seed, rc.Agents = compareToken, true, n
+		rc.Record = pt.Target == CompareSwitchboardRecord
 	}
 	defer p.stop()
 	pt.Report, err = Run(ctx, rc)
@@ -237,6 +217,28 @@ func comparePoint(ctx context.Context, cfg CompareConfig, pt *ComparePoint) {
 	}
 	if rc.Record {
 		pt.Recordings, pt.RecordedMiB = countWAV(filepath.Join(p.dir, "recordings"))
+	}
+}
+
+// startTarget starts a fresh target for one point. A port picked free
+// can be taken by another process before the target binds it: a start
+// that fails on "address already in use" is tried again, up to 3 times.
+func startTarget(ctx context.Context, cfg CompareConfig, target string) (*targetProc, error) {
+	for try := 1; ; try++ {
+		stderr := &limitedBuffer{max: 64 << 10}
+		var p *targetProc
+		var err error
+		if target == TargetRTPEngine {
+			p, err = startRTPEngine(ctx, cfg.RTPEngineBin, stderr)
+		} else {
+			p, err = startSwitchboard(ctx, cfg.SwitchboardBin, stderr)
+		}
+		if err == nil {
+			return p, nil
+		}
+		if try == 3 || !strings.Contains(stderr.tail(), "address already in use") {
+			return nil, fmt.Errorf("%v; %s", err, stderr.tail())
+		}
 	}
 }
 

@@ -3,11 +3,18 @@
 // cmd/sbload and loadgen's benchmark.
 //
 // Parties: each agent is a websocket session (/ws/agent) plus one
-// webrtcclient PeerConnection that sends its own tone; each call is a
-// trunkclient INVITE plus a plain RTP socket that sends the caller's tone.
-// A single pacer goroutine sends every party's 20 ms frames; every socket
-// has one reader goroutine that analyses what arrives (Goertzel on the
-// expected tone and on the probe tone, RTP sequence gaps, RFC 3550 jitter).
+// browser-side leg (loadgen/leanclient, or a webrtcclient PeerConnection)
+// that sends its own tone; each call is a trunkclient INVITE plus a plain
+// RTP socket that sends the caller's tone.
+//
+// Media: the generator's media loops (media/udploop, Config.Loops, one
+// goroutine each on a 1 ms clock) read every caller's and lean leg's
+// socket (recvmmsg, no goroutine or netpoller wake-up per packet) and
+// analyse what arrives (Goertzel on the expected tone and on the probe
+// tone, RTP sequence gaps, RFC 3550 jitter); on the same clocks the pacer
+// sends every party's 20 ms frame from the party's own socket, each frame
+// encoded once per tone (pacer.go). 0 allocations per packet
+// (BenchmarkCallerPath, leanclient's BenchmarkLoopPath).
 //
 //	caller RTP ──► gateway ──► agent PeerConnection   ("caller→agent")
 //	caller RTP ◄── gateway ◄── agent PeerConnection   ("agent→caller")

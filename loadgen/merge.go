@@ -150,15 +150,14 @@ type mixPeer struct {
 // mixRx analyses what one party hears once its calls are merged: two
 // peers' tones (each must be heard), their probes, loss and jitter.
 type mixRx struct {
-	mu       sync.Mutex // guards following
-	peers    []mixPeer
-	closed   bool
-	seq      rx // sequence and jitter counting only (its mu is unused)
-	heard    []int16
-	frames   int
-	verified bool
-	inProbe  bool
-	latency  [mixKinds][]time.Duration
+	mu      sync.Mutex // guards following
+	peers   []mixPeer
+	closed  bool
+	seq     rx // sequence and jitter counting only (its mu is unused)
+	frames  int
+	verify  verifier
+	inProbe bool
+	latency [mixKinds][]time.Duration
 }
 
 func (m *mixRx) bind(peers ...mixPeer) {
@@ -173,12 +172,9 @@ func (m *mixRx) close() {
 	m.mu.Unlock()
 }
 
-// onPacket analyses one received packet. pcm is scratch of ≥ 1500 samples.
-func (m *mixRx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint32, at time.Time, pcm []int16) {
-	if codec == media.CodecUnknown || len(payload) == 0 {
-		return
-	}
-	frame := media.Decode(codec, pcm[:min(len(payload), len(pcm))], payload)
+// onPacket takes one packet's decoded audio (decoded) heard in the mix:
+// both peers' tones, whose probe it carries, sequence and jitter.
+func (m *mixRx) onPacket(frame []int16, seq uint16, ts uint32, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed || len(m.peers) == 0 {
@@ -187,20 +183,12 @@ func (m *mixRx) onPacket(codec media.Codec, payload []byte, seq uint16, ts uint3
 	m.frames++
 	m.seq.countSeq(seq)
 	m.seq.countJitter(ts, at)
-	if !m.verified {
-		m.heard = append(m.heard, frame...)
-		if len(m.heard) >= verifyWindow && m.frames%5 == 0 {
-			w := m.heard[len(m.heard)-verifyWindow:]
-			ok := tone.RMS(w) >= tone.SilenceRMS
-			for _, p := range m.peers {
-				ok = ok && tone.Ratio(w, p.freq) > mergedToneRatio
-			}
-			if ok {
-				m.verified, m.heard = true, nil
-			} else if len(m.heard) > 4*verifyWindow {
-				m.heard = append(m.heard[:0], w...)
-			}
+	if w := m.verify.add(frame, m.frames); w != nil {
+		ok := tone.RMS(w) >= tone.SilenceRMS
+		for _, p := range m.peers {
+			ok = ok && tone.Ratio(w, p.freq) > mergedToneRatio
 		}
+		m.verify.result(ok)
 	}
 	e := tone.Energy(frame)
 	isProbe := math.Sqrt(e) >= tone.SilenceRMS && tone.Goertzel(frame, probeFreq, media.SampleRate)/e >= mergedProbeRatio
@@ -244,7 +232,7 @@ func (m *mixRx) finish() mixResult {
 	defer m.mu.Unlock()
 	m.closed = true
 	return mixResult{
-		Bound: len(m.peers) > 0, Verified: m.verified, Packets: m.seq.packets, Lost: m.seq.lost, Resyncs: m.seq.resyncs,
+		Bound: len(m.peers) > 0, Verified: m.verify.ok, Packets: m.seq.packets, Lost: m.seq.lost, Resyncs: m.seq.resyncs,
 		JitterMs: m.seq.jitter / media.SampleRate * 1000, Latency: m.latency,
 	}
 }

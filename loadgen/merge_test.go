@@ -34,7 +34,7 @@ func TestMixRxVerifiesBothTonesAndAttributesProbes(t *testing.T) {
 	var pcm [1500]int16
 	seq := uint16(1)
 	feed := func(at time.Time, freqs ...float64) {
-		m.onPacket(media.PCMU, mixFrame(freqs...), seq, uint32(seq)*media.FrameSamples, at, pcm[:])
+		m.onPacket(decoded(media.PCMU, mixFrame(freqs...), pcm[:]), seq, uint32(seq)*media.FrameSamples, at)
 		seq++
 	}
 	// 200 ms of both tones: verified.
@@ -80,7 +80,7 @@ func TestMixRxNotVerifiedOnOneTone(t *testing.T) {
 	m.bind(mixPeer{&source{freq: 1000}, agentToCaller, 1000}, mixPeer{&source{freq: 1450}, callerToCaller, 1450})
 	var pcm [1500]int16
 	for i := range 50 {
-		m.onPacket(media.PCMU, mixFrame(1000), uint16(i), uint32(i)*media.FrameSamples, now.Add(time.Duration(i)*media.FrameDuration), pcm[:])
+		m.onPacket(decoded(media.PCMU, mixFrame(1000), pcm[:]), uint16(i), uint32(i)*media.FrameSamples, now.Add(time.Duration(i)*media.FrameDuration))
 	}
 	if m.finish().Verified {
 		t.Fatal("verified with only the agent's tone (the other caller unheard)")

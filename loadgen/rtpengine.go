@@ -88,7 +88,7 @@ func (r *runner) setupRTPEngine(ctx context.Context, c *call, start time.Time) (
 	a := &agent{id: "browser-" + c.from, run: r}
 	a.src = &source{freq: agentFreqs[c.n%len(agentFreqs)], phase: c.n * 7}
 	a.src.offset.Store(int32((c.n * 7) % probeEvery))
-	a.pc, err = r.newBrowserLeg(a.onPacket)
+	a.pc, err = r.newBrowserLeg(a.src, a.onPacket)
 	if err != nil {
 		r.ngDelete(callID, c.from)
 		return nil, callResult{Failure: "browser leg: " + shortErr(err)}

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,7 @@ import (
 
 	"switchboard/loadgen/leanclient"
 	"switchboard/media"
+	"switchboard/media/udploop"
 	"switchboard/signaling/trunk/trunkclient"
 )
 
@@ -31,6 +34,10 @@ type Config struct {
 	// AgentClient plays the browser side: AgentClientLean ("") or
 	// AgentClientPion.
 	AgentClient string
+	// Loops is how many media loops (udploop, one goroutine each) read
+	// the generator's sockets and send its frames; 0 means GOMAXPROCS, at
+	// most 4.
+	Loops int
 
 	GatewaySIP  netip.AddrPort // gateway SIP address (UDP); required for Switchboard
 	GatewayHTTP string         // e.g. http://127.0.0.1:8080; required for Switchboard
@@ -72,66 +79,36 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	switch c.Target {
-	case "", TargetSwitchboard:
-		c.Target = TargetSwitchboard
-		if !c.GatewaySIP.IsValid() || c.GatewayHTTP == "" {
-			return errors.New("loadgen: gateway SIP and HTTP addresses are required")
-		}
-	case TargetRTPEngine:
-		if !c.RTPEngineNG.IsValid() {
-			return errors.New("loadgen: rtpengine's ng address is required")
-		}
-		if c.Merge || c.Seed || len(c.AgentIDs) > 0 {
-			return errors.New("loadgen: -merge, -seed and -agent-ids are for the switchboard target only")
-		}
-	default:
-		return fmt.Errorf("loadgen: unknown target %q (switchboard or rtpengine)", c.Target)
+	if err := oneOf(&c.Target, "target", TargetSwitchboard, TargetRTPEngine); err != nil {
+		return err
 	}
-	switch c.Shape {
-	case "", ShapePaced:
-		c.Shape = ShapePaced
-	case ShapeIndependent:
-		if c.Merge {
-			return errors.New("loadgen: -merge needs the paced shape (its send slots are the pacer's)")
-		}
-	default:
-		return fmt.Errorf("loadgen: unknown shape %q (paced or independent)", c.Shape)
+	if err := oneOf(&c.Shape, "shape", ShapePaced, ShapeIndependent); err != nil {
+		return err
 	}
-	switch c.AgentClient {
-	case "", AgentClientLean:
-		c.AgentClient = AgentClientLean
-	case AgentClientPion:
-	default:
-		return fmt.Errorf("loadgen: unknown agent client %q (lean or pion)", c.AgentClient)
+	if err := oneOf(&c.AgentClient, "agent client", AgentClientLean, AgentClientPion); err != nil {
+		return err
 	}
-	if c.Prefix == "" {
-		c.Prefix = "sbload"
+	switch {
+	case c.Target == TargetSwitchboard && (!c.GatewaySIP.IsValid() || c.GatewayHTTP == ""):
+		return errors.New("loadgen: gateway SIP and HTTP addresses are required")
+	case c.Target == TargetRTPEngine && !c.RTPEngineNG.IsValid():
+		return errors.New("loadgen: rtpengine's ng address is required")
+	case c.Target == TargetRTPEngine && (c.Merge || c.Seed || len(c.AgentIDs) > 0):
+		return errors.New("loadgen: -merge, -seed and -agent-ids are for the switchboard target only")
+	case c.Shape == ShapeIndependent && c.Merge:
+		return errors.New("loadgen: -merge needs the paced shape (its send slots are the pacer's)")
 	}
-	if c.Number == "" {
-		c.Number = "7999"
+	orDefault(&c.Prefix, "sbload")
+	orDefault(&c.Number, "7999")
+	orDefault(&c.Calls, 10)
+	if c.Merge {
+		orDefault(&c.Agents, max(1, c.Calls/2))
 	}
-	if c.Calls <= 0 {
-		c.Calls = 10
-	}
-	if c.Agents <= 0 {
-		c.Agents = c.Calls
-		if c.Merge {
-			c.Agents = max(1, c.Calls/2)
-		}
-	}
-	if c.Rate <= 0 {
-		c.Rate = 10
-	}
-	if c.Duration <= 0 {
-		c.Duration = 30 * time.Second
-	}
-	if c.Hold <= 0 {
-		c.Hold = 10 * time.Second
-	}
-	if c.BridgeTimeout <= 0 {
-		c.BridgeTimeout = 20 * time.Second
-	}
+	orDefault(&c.Agents, c.Calls)
+	orDefault(&c.Rate, 10)
+	orDefault(&c.Duration, 30*time.Second)
+	orDefault(&c.Hold, 10*time.Second)
+	orDefault(&c.BridgeTimeout, 20*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -147,6 +124,24 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// oneOf sets an empty *v to allowed[0] and checks that it is one of
+// allowed.
+func oneOf(v *string, what string, allowed ...string) error {
+	orDefault(v, allowed[0])
+	if slices.Contains(allowed, *v) {
+		return nil
+	}
+	return fmt.Errorf("loadgen: unknown %s %q (%s)", what, *v, strings.Join(allowed, " or "))
+}
+
+// orDefault sets *v to def when it is zero or negative.
+func orDefault[T cmp.Ordered](v *T, def T) {
+	var zero T
+	if *v <= zero {
+		*v = def
+	}
+}
+
 // runner is the state of one Run.
 type runner struct {
 	cfg  Config
@@ -155,8 +150,12 @@ type runner struct {
 	sip  *trunkclient.Client
 	ng   *ngClient // TargetRTPEngine
 	lean *leanclient.Pool
-	stop chan struct{} // closed when the run ends: pending accepts give up
-	wg   sync.WaitGroup
+	// loops read every caller's and lean browser leg's socket; the pacer
+	// sends on their clocks (pacer.go). nextLoop picks them in turn.
+	loops    []*udploop.Loop
+	nextLoop atomic.Int64
+	stop     chan struct{} // closed when the run ends: pending accepts give up
+	wg       sync.WaitGroup
 
 	calls         sync.Map // from user → *call
 	bridged       atomic.Int64
@@ -211,14 +210,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
-	if cfg.Target == TargetRTPEngine {
-		return r.runRTPEngine(ctx)
-	}
 	if cfg.Merge {
 		// The mixer runs on the gateway's own 20 ms clock: spread the
 		// sources over 10 send slots 2 ms apart, or every probe would meet
 		// it at the same phase and measure one fixed offset.
 		r.pace.phases = mergePhases
+	}
+	var err error
+	if r.loops, err = newLoops(cfg.Loops); err != nil {
+		return nil, err
+	}
+	defer closeLoops(r.loops) // last: after every socket on them
+	r.pace.start(r.loops)
+	defer r.pace.stop()
+	if cfg.Target == TargetRTPEngine {
+		return r.runRTPEngine(ctx)
 	}
 	pid := cfg.GatewayPID
 	if pid == 0 && cfg.GatewaySIP.Addr().IsLoopback() {
@@ -243,17 +249,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, errors.New("loadgen: no agents (use -seed or give agent ids)")
 	}
 
-	var err error
 	r.sip, err = trunkclient.New(trunkclient.Config{Logger: r.log})
 	if err != nil {
 		return nil, err
 	}
 	defer r.sip.Close()
-
-	paceDone := make(chan struct{})
-	var pwg sync.WaitGroup
-	pwg.Go(func() { r.pace.run(paceDone) })
-	defer func() { close(paceDone); pwg.Wait() }()
 
 	// Log the agents in, a few at a time.
 	loginStart := time.Now()
@@ -306,7 +306,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // measure runs the loopback baseline and the sampler, places the calls,
 // waits for them to end and builds rep.
 func (r *runner) measure(ctx context.Context, pid int, rep *Report) (*Report, error) {
-	base, err := newBaseline(&r.pace)
+	base, err := newBaseline(r)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +356,6 @@ func (r *runner) runRTPEngine(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: rtpengine at %v: %w", cfg.RTPEngineNG, err)
 	}
-	paceDone := make(chan struct{})
-	var pwg sync.WaitGroup
-	pwg.Go(func() { r.pace.run(paceDone) })
-	defer func() { close(paceDone); pwg.Wait() }()
 	defer func() { close(r.stop); r.wg.Wait() }()
 	return r.measure(ctx, pid, rep)
 }
@@ -403,7 +399,8 @@ func (r *runner) schedule(ctx context.Context) {
 
 // placeOne starts call n on cwg.
 func (r *runner) placeOne(ctx context.Context, cwg *sync.WaitGroup, n int) {
-	c, err := newCall(n)
+	li, loop := r.pickLoop()
+	c, err := newCall(loop, li, n, &r.delivered)
 	if err != nil {
 		r.record(callResult{Failure: "local socket: " + shortErr(err)})
 		return

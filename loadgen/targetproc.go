@@ -42,7 +42,7 @@ func startSwitchboard(ctx context.Context, bin string, stderr io.Writer) (*targe
 	if err != nil {
 		return nil, err
 	}
-	sip, err := freeLoopbackPort("udp")
+	sip, err := freeLoopbackPort("udp+tcp") // SIP listens on both
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +130,27 @@ func startRTPEngine(ctx context.Context, bin string, stderr io.Writer) (*targetP
 
 var loopback4 = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 
+// freeLoopbackPort returns a port on 127.0.0.1 that is free for network:
+// "udp", "tcp", or "udp+tcp" (free on both: a UDP port the kernel picked
+// may be taken on TCP).
 func freeLoopbackPort(network string) (int, error) {
-	if network == "udp" {
+	for range 20 {
+		port, err := freePort(network != "tcp")
+		if err != nil || network != "udp+tcp" {
+			return port, err
+		}
+		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			_ = l.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("loadgen: no loopback port free on both UDP and TCP in 20 tries")
+}
+
+// freePort returns a port the kernel picks on 127.0.0.1 for UDP or TCP.
+func freePort(udp bool) (int, error) {
+	if udp {
 		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
 		if err != nil {
 			return 0, err

@@ -25,7 +25,7 @@ type compareFlags struct {
 func runCompare(ctx context.Context, f compareFlags, base loadgen.Config, stdout io.Writer) error {
 	cc := loadgen.CompareConfig{
 		SwitchboardBin: f.sb, RTPEngineBin: f.rtpe, Runs: f.runs, Rate: base.Rate, Window: f.window,
-		AcceptDelay: base.AcceptDelay, AgentClient: base.AgentClient, IdleBusyPercent: f.idleBusy, IdleWait: f.idleWait,
+		AcceptDelay: base.AcceptDelay, AgentClient: base.AgentClient, Loops: base.Loops, IdleBusyPercent: f.idleBusy, IdleWait: f.idleWait,
 		Progress: base.Progress, Logger: base.Logger,
 	}
 	for _, t := range strings.Split(f.targets, ",") {

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ngAddr      = fs.String("rtpengine-ng", "127.0.0.1:2223", "rtpengine's ng control address (UDP), with -target rtpengine")
 		shape       = fs.String("shape", "paced", "load shape: paced (one pacer writes every frame back to back) or independent (every party on its own timer at a random phase)")
 		agentClient = fs.String("agent-client", "lean", "browser-side client of agents and rtpengine calls: lean (ICE + DTLS-SRTP on one socket per leg, loadgen/leanclient) or pion (one PeerConnection per leg)")
+		genLoops    = fs.Int("gen-loops", 0, "the generator's media loops (one goroutine each on a 1 ms clock reading every caller and lean browser socket and sending every frame); 0 = GOMAXPROCS, at most 4")
 		compare     = fs.Bool("compare", false, "side by side: for every -points and -shapes, start a fresh switchboard (-switchboard-bin) and a fresh rtpengine (-rtpengine-bin) and drive each with the same load, -runs times, after waiting for an idle machine")
 		sbBin       = fs.String("switchboard-bin", "", "-compare: the switchboard binary (go build ./cmd/switchboard)")
 		rtpeBin     = fs.String("rtpengine-bin", "/usr/bin/rtpengine", "-compare: the rtpengine binary (Debian rtpengine-daemon)")
@@ -69,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		jsonOut     = fs.String("json", "", "write the JSON report to this file ('-' = stdout)")
 		quiet       = fs.Bool("quiet", false, "no progress line")
 		logLevel    = fs.String("log-level", "warn", "log level: debug, info, warn, error")
+		cpuProfile  = fs.String("cpuprofile", "", "write the generator's own CPU profile (pprof) to this file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,12 +87,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-rtpengine-ng %q: %v", *ngAddr, err)
 	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: %v", *logLevel, err)
 	}
 	cfg := loadgen.Config{
-		Target: *target, RTPEngineNG: ng, Shape: *shape, AgentClient: *agentClient,
+		Target: *target, RTPEngineNG: ng, Shape: *shape, AgentClient: *agentClient, Loops: *genLoops,
 		GatewaySIP: sip, GatewayHTTP: strings.TrimSuffix(*httpURL, "/"), AdminToken: *token, GatewayPID: *pid,
 		Seed: *seed, Prefix: *prefix, Number: *number, Agents: *agents,
 		Calls: *calls, Rate: *rate, Duration: *duration, Hold: *hold, AcceptDelay: *acceptDelay, BridgeTimeout: *bridgeWait,
@@ -134,4 +144,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = fmt.Errorf("%d of %d calls failed", rep.Failed, rep.Attempted)
 	}
 	return err
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

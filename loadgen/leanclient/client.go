@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/pion/stun/v4"
 
 	"switchboard/media"
+	"switchboard/media/udploop"
 )
 
 // Pool is what clients share: one self-signed DTLS certificate.
@@ -50,13 +50,18 @@ type Config struct {
 	// ConnectTimeout bounds ICE plus DTLS. Zero means 15 s.
 	ConnectTimeout time.Duration
 	// OnPacket receives every RTP packet from the peer and the time it was
-	// read, on the client's reader goroutine; p is only valid during the
-	// call. Nil drops received packets.
+	// read, on the client's reader (its goroutine, or Loop's); p is only
+	// valid during the call. Nil drops received packets.
 	OnPacket func(p *media.Packet, at time.Time)
 	// IP is the address the client's socket binds and its SDP names;
 	// zero means 127.0.0.1 (e2e/netns: an address of the test's own
 	// network namespace).
 	IP netip.Addr
+	// Loop, if set, reads the client's socket on its 1 ms clock (one
+	// goroutine for every client on it) and writes go out at once with
+	// sendto; nil gives the client a socket and a reader goroutine of its
+	// own.
+	Loop *udploop.Loop
 }
 
 // peer is the remote side, fixed once SetAnswer or Answer parsed it.
@@ -72,7 +77,7 @@ type peer struct {
 type Client struct {
 	pool       *Pool
 	cfg        Config
-	conn       *net.UDPConn
+	conn       sock
 	local      netip.AddrPort
 	ufrag, pwd string
 	integrity  stun.MessageIntegrity // our ice-pwd
@@ -91,7 +96,9 @@ type Client struct {
 	dc  *dtlsConn // during the handshake
 
 	rx atomic.Pointer[srtp.Context]
-	// Reader goroutine scratch.
+	// Reader scratch.
+	batchAt         time.Time                           // Loop: when the batch being handled was read
+	onDatagram      func(b []byte, from netip.AddrPort) // Loop: c.datagram, bound once
 	rhdr            rtp.Header
 	rpkt            media.Packet
 	stunIn, stunOut stun.Message
@@ -99,6 +106,7 @@ type Client struct {
 	wmu   sync.Mutex // guards following
 	tx    *srtp.Context
 	whdr  rtp.Header
+	wscr  rtp.Header // EncryptRTP's scratch (nil makes it allocate one per packet)
 	plain [1500]byte
 	out   [1500]byte
 
@@ -125,7 +133,7 @@ func (e *event) fired() bool {
 }
 
 // New binds the client's socket on cfg.IP (127.0.0.1 by default) and
-// starts its reader.
+// starts reading it.
 func (p *Pool) New(cfg Config) (*Client, error) {
 	if cfg.Codec == media.CodecUnknown {
 		cfg.Codec = media.PCMU
@@ -139,14 +147,10 @@ func (p *Pool) New(cfg Config) (*Client, error) {
 	if !cfg.IP.IsValid() {
 		cfg.IP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.IP, 0)))
-	if err != nil {
-		return nil, fmt.Errorf("leanclient: listen: %w", err)
-	}
 	var r [20]byte
 	_, _ = rand.Read(r[:])
 	c := &Client{
-		pool: p, cfg: cfg, conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		pool: p, cfg: cfg,
 		ufrag: token(8), pwd: token(24),
 		tieBreaker: binary.BigEndian.Uint64(r[0:]), ssrc: binary.BigEndian.Uint32(r[8:]),
 		sessionID: binary.BigEndian.Uint64(r[12:]) >> 1,
@@ -156,7 +160,9 @@ func (p *Pool) New(cfg Config) (*Client, error) {
 	c.integrity = stun.NewShortTermIntegrity(c.pwd)
 	c.whdr = rtp.Header{Version: 2, PayloadType: cfg.Codec.PayloadType(), SSRC: c.ssrc,
 		SequenceNumber: uint16(r[16])<<8 | uint16(r[17]), Timestamp: binary.BigEndian.Uint32(r[16:])}
-	c.wg.Go(c.readLoop)
+	if err := c.listen(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -244,12 +250,11 @@ func (c *Client) WritePayload(payload []byte, marker bool) error {
 	n += copy(c.plain[n:], payload)
 	c.whdr.SequenceNumber++
 	c.whdr.Timestamp += uint32(len(payload))
-	out, err := c.tx.EncryptRTP(c.out[:0], c.plain[:n], nil)
+	out, err := c.tx.EncryptRTP(c.out[:0], c.plain[:n], &c.wscr)
 	if err != nil {
 		return fmt.Errorf("leanclient: srtp: %w", err)
 	}
-	_, err = c.conn.WriteToUDPAddrPort(out, p.addr)
-	return err
+	return c.conn.WriteTo(out, p.addr)
 }
 
 // Codec returns the codec the client sends.
@@ -274,19 +279,6 @@ func (c *Client) fail(err error) {
 	err = fmt.Errorf("leanclient: %w", err)
 	c.err.CompareAndSwap(nil, &err)
 	c.failed.fire()
-}
-
-func (c *Client) readLoop() {
-	var buf [1500]byte
-	for {
-		n, from, err := c.conn.ReadFromUDPAddrPort(buf[:])
-		if err != nil {
-			return
-		}
-		if n > 0 {
-			c.receive(buf[:n], from, time.Now())
-		}
-	}
 }
 
 // receive demultiplexes one datagram (RFC 7983).

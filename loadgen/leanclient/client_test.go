@@ -3,6 +3,7 @@ package leanclient
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -12,13 +13,14 @@ import (
 
 	"switchboard/media"
 	"switchboard/media/browserleg"
+	"switchboard/media/udploop"
 	"switchboard/media/webrtcleg/lean"
 )
 
 // connectToLean negotiates a client with the gateway's lean engine (a real
 // peer: ICE-lite, DTLS server, SRTP) and returns both ends. mangle may
 // alter the engine's answer before the client sees it.
-func connectToLean(t *testing.T, onPacket func(*media.Packet, time.Time), mangle func([]byte) []byte) (*Client, *lean.Leg, error) {
+func connectToLean(t testing.TB, loop *udploop.Loop, onPacket func(*media.Packet, time.Time), mangle func([]byte) []byte) (*Client, *lean.Leg, error) {
 	t.Helper()
 	e, err := lean.New(lean.Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)}, ConnectTimeout: 30 * time.Second})
 	if err != nil {
@@ -29,7 +31,7 @@ func connectToLean(t *testing.T, onPacket func(*media.Packet, time.Time), mangle
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := pool.New(Config{OnPacket: onPacket, ConnectTimeout: 3 * time.Second})
+	c, err := pool.New(Config{OnPacket: onPacket, ConnectTimeout: 3 * time.Second, Loop: loop})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +53,27 @@ func connectToLean(t *testing.T, onPacket func(*media.Packet, time.Time), mangle
 }
 
 // TestAudioBothWaysWithLeanEngine: frames the client writes reach the
-// engine's sink, frames the engine writes reach OnPacket, intact.
+// engine's sink, frames the engine writes reach OnPacket, intact; with a
+// socket of the client's own and on a shared udploop.Loop.
 func TestAudioBothWaysWithLeanEngine(t *testing.T) {
+	t.Run("own socket", func(t *testing.T) { audioBothWays(t, nil) })
+	t.Run("loop", func(t *testing.T) {
+		l, err := udploop.New()
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skip("udploop is Linux only")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = l.Close() }) // after the client's (cleanups run last first)
+		audioBothWays(t, l)
+	})
+}
+
+func audioBothWays(t *testing.T, loop *udploop.Loop) {
 	var got atomic.Int64
 	want := bytes.Repeat([]byte{0x55}, media.FrameSamples)
-	c, leg, err := connectToLean(t, func(p *media.Packet, _ time.Time) {
+	c, leg, err := connectToLean(t, loop, func(p *media.Packet, _ time.Time) {
 		if p.Codec == media.PCMU && bytes.Equal(p.Payload, want) {
 			got.Add(1)
 		}
@@ -88,7 +106,7 @@ func TestAudioBothWaysWithLeanEngine(t *testing.T) {
 // TestWrongFingerprintFails: a peer whose certificate is not the one in
 // its SDP must not connect.
 func TestWrongFingerprintFails(t *testing.T) {
-	_, _, err := connectToLean(t, nil, func(sdp []byte) []byte {
+	_, _, err := connectToLean(t, nil, nil, func(sdp []byte) []byte {
 		i := bytes.Index(sdp, []byte("a=fingerprint:sha-256 "))
 		if i < 0 {
 			t.Fatalf("no fingerprint in %s", sdp)
@@ -104,5 +122,53 @@ func TestWrongFingerprintFails(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "fingerprint") {
 		t.Fatalf("connected (or failed otherwise: %v) with a wrong fingerprint", err)
+	}
+}
+
+// BenchmarkLoopPath is one frame each way between a client on a udploop
+// and the lean engine: the client's WritePayload (SRTP encrypt, sendto)
+// and the engine's packet read on the loop's clock, decrypted in place
+// and handed to OnPacket. It must not allocate (the engine's side
+// included).
+func BenchmarkLoopPath(b *testing.B) {
+	l, err := udploop.New()
+	if errors.Is(err, errors.ErrUnsupported) {
+		b.Skip("udploop is Linux only")
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = l.Close() })
+	var got, atEngine atomic.Int64
+	c, leg, err := connectToLean(b, l, func(*media.Packet, time.Time) { got.Add(1) }, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	leg.Start(media.PacketWriterFunc(func(*media.Packet) error { atEngine.Add(1); return nil }))
+	frame := bytes.Repeat([]byte{0x55}, media.FrameSamples)
+	pkt := &media.Packet{Payload: frame, Codec: media.PCMU}
+	sent := 0
+	send := func(n int) {
+		for range n {
+			sent++
+			pkt.SequenceNumber, pkt.Timestamp = uint16(sent), uint32(sent)*media.FrameSamples
+			if err := c.WritePayload(frame, false); err != nil {
+				b.Fatal(err)
+			}
+			if err := leg.WritePacket(pkt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for deadline := time.Now().Add(10 * time.Second); got.Load() < int64(sent) || atEngine.Load() < int64(sent); time.Sleep(100 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				b.Fatalf("client heard %d, engine %d of %d frames", got.Load(), atEngine.Load(), sent)
+			}
+		}
+	}
+	send(50)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := b.N; n > 0; n -= 8 {
+		send(min(n, 8))
 	}
 }

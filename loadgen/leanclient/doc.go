@@ -4,8 +4,10 @@
 // pion/srtp, pion/sdp), the client-side twin of the gateway's lean engine
 // (media/webrtcleg/lean).
 //
-// A Client is one UDP socket, one reader goroutine and, while it
-// connects, one handshake goroutine:
+// A Client is one UDP socket, read either on a shared udploop.Loop's 1 ms
+// clock (Config.Loop: one goroutine for every client on the loop) or by a
+// reader goroutine of its own, and, while it connects, one handshake
+// goroutine:
 //
 //   - SDP: a complete (non-trickle) offer or answer with one host
 //     candidate, a=setup:actpass (offer) or active (answer), rtcp-mux.
@@ -20,9 +22,10 @@
 //     (RFC 5764) and the DTLS connection dropped (the client's final
 //     flight is answered by the peer's, so nothing is left to
 //     retransmit).
-//   - Media: received SRTP is decrypted in place on the reader goroutine
-//     and handed to Config.OnPacket; WritePayload encrypts into a reused
-//     buffer and writes the socket. SRTCP is ignored, none is sent. 0
+//   - Media: received SRTP is decrypted in place on the reader (the
+//     loop's goroutine or the client's) and handed to Config.OnPacket;
+//     WritePayload encrypts into a reused buffer and writes the socket
+//     at once. SRTCP is ignored, none is sent. 0
 //     allocations per packet either way.
 //
 // Clients share one DTLS certificate through a Pool.

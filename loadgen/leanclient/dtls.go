@@ -104,7 +104,10 @@ func (d *dtlsConn) WriteTo(p []byte, _ net.Addr) (int, error) {
 	if d.dropWrites.Load() {
 		return len(p), nil
 	}
-	return d.c.conn.WriteToUDPAddrPort(p, d.to)
+	if err := d.c.conn.WriteTo(p, d.to); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func (d *dtlsConn) Close() error {
@@ -112,7 +115,7 @@ func (d *dtlsConn) Close() error {
 	return nil
 }
 
-func (d *dtlsConn) LocalAddr() net.Addr { return d.c.conn.LocalAddr() }
+func (d *dtlsConn) LocalAddr() net.Addr { return net.UDPAddrFromAddrPort(d.c.local) }
 
 func (d *dtlsConn) SetDeadline(t time.Time) error { return d.SetReadDeadline(t) }
 

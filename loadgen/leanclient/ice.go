@@ -90,8 +90,7 @@ func (c *Client) sendCheck(p *peer) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.conn.WriteToUDPAddrPort(m.Raw, p.addr)
-	return err
+	return c.conn.WriteTo(m.Raw, p.addr)
 }
 
 // receiveSTUN takes the peer's answers to our checks and answers its
@@ -123,7 +122,7 @@ func (c *Client) receiveSTUN(b []byte, from netip.AddrPort) {
 		if out.Build(stun.NewTransactionIDSetter(m.TransactionID), stun.BindingSuccess,
 			&stun.XORMappedAddress{IP: from.Addr().AsSlice(), Port: int(from.Port())},
 			c.integrity, stun.Fingerprint) == nil {
-			_, _ = c.conn.WriteToUDPAddrPort(out.Raw, from) // a lost response is a lost check: the peer repeats it
+			_ = c.conn.WriteTo(out.Raw, from) // a lost response is a lost check: the peer repeats it
 		}
 	}
 }
