@@ -32,23 +32,23 @@ type browserLeg interface {
 // Agent clients: what plays the browser side (Config.AgentClient).
 const (
 	// AgentClientLean (the default): loadgen/leanclient, ICE + DTLS-SRTP
-	// on the protocol libraries, one socket per leg read on the
-	// generator's media loops, 0 allocations per packet.
+	// on the protocol libraries, each leg at its own address on a media
+	// loop's shared socket (udpmux), 0 allocations per packet.
 	AgentClientLean = "lean"
 	// AgentClientPion: one pion PeerConnection per leg (webrtcclient).
 	AgentClientPion = "pion"
 )
 
 // newBrowserLeg makes a browser-side leg of the run's agent client for
-// src, whose frames it sends: a lean leg's socket is read on the next
-// media loop, and src is sent on that loop's clock.
+// src, whose frames it sends: a lean leg gets an address on the next
+// media loop's Mux, and src is sent on that loop's clock.
 func (r *runner) newBrowserLeg(src *source, onPacket func(*media.Packet, time.Time)) (browserLeg, error) {
-	li, loop := r.pickLoop()
+	li, mux := r.pickLoop()
 	src.loop = li
 	if r.cfg.AgentClient == AgentClientPion {
 		return webrtcclient.New(webrtcclient.Config{Codec: media.PCMU, OnPacket: onPacket})
 	}
-	return r.lean.New(leanclient.Config{Codec: media.PCMU, OnPacket: onPacket, Loop: loop})
+	return r.lean.New(leanclient.Config{Codec: media.PCMU, OnPacket: onPacket, Mux: mux})
 }
 
 // agent is one logged-in agent: websocket session + PeerConnection.

@@ -19,15 +19,15 @@ type baseline struct {
 func newBaseline(r *runner) (*baseline, error) {
 	b := &baseline{pace: &r.pace}
 	for i := range baselinePairs {
-		li, loop := r.pickLoop()
-		from, err := newCall(loop, li, 1_000_000+2*i, nil)
+		li, mux := r.pickLoop()
+		from, err := newCall(mux, li, 1_000_000+2*i, nil)
 		if err != nil {
 			b.close()
 			return nil, err
 		}
-		to, err := newCall(loop, li, 1_000_001+2*i, nil)
+		to, err := newCall(mux, li, 1_000_001+2*i, nil)
 		if err != nil {
-			_ = from.conn.Close()
+			_ = from.end.Close()
 			b.close()
 			return nil, err
 		}
@@ -45,8 +45,8 @@ func newBaseline(r *runner) (*baseline, error) {
 func (b *baseline) close() {
 	for _, pr := range b.pairs {
 		b.pace.remove(pr[0].src)
-		_ = pr[0].conn.Close()
-		_ = pr[1].conn.Close()
+		_ = pr[0].end.Close()
+		_ = pr[1].end.Close()
 	}
 }
 

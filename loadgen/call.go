@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/loadgen/udpmux"
 	"switchboard/media"
-	"switchboard/media/udploop"
 	"switchboard/signaling/trunk/trunkclient"
 )
 
@@ -23,16 +23,12 @@ type call struct {
 	from string
 	src  *source
 
-	conn   *udploop.Conn // read on its loop's clock (readable)
+	end    *udpmux.End // its own address on a loop's Mux, read on that loop's clock
 	local  netip.AddrPort
 	remote netip.AddrPort
 	hdr    [12]byte // outgoing RTP header; only the pacer touches it after start
 	buf    [12 + media.FrameSamples]byte
-
-	// Loop goroutine scratch (readable).
-	rxAt     time.Time                           // when the batch being handled was read
-	onPacket func(b []byte, from netip.AddrPort) // c.receive, bound once
-	pcm      [1500]int16
+	pcm    [1500]int16 // receive scratch (the loop's goroutine)
 
 	delivered *atomic.Int64 // the run's count of RTP packets the target delivered (nil: baseline)
 	callerRx  rx            // what the caller hears (the agent's tone)
@@ -65,17 +61,12 @@ type callResult struct {
 	AgentMix mixResult     // what the agent heard while merged (slot 0 only)
 }
 
-// newCall binds call n's RTP socket on loop (index li) and reads it
-// there, counting what arrives in delivered (nil: not counted). A port
-// reused from an earlier call may already receive that call's packets:
-// everything the reader touches is set before it starts.
-func newCall(loop *udploop.Loop, li, n int, delivered *atomic.Int64) (*call, error) {
-	conn, err := loop.Listen(netip.AddrPortFrom(loopback4, 0), 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	c := &call{n: n, from: "sbload" + strconv.Itoa(n), conn: conn, local: conn.LocalAddr(), delivered: delivered}
-	c.onPacket = c.receive
+// newCall opens call n's RTP address on mux (loop index li) and reads it
+// there, counting what arrives in delivered (nil: not counted). An
+// address reused from an earlier call may already receive that call's
+// packets: everything the reader touches is set before it opens.
+func newCall(mux *udpmux.Mux, li, n int, delivered *atomic.Int64) (*call, error) {
+	c := &call{n: n, from: "sbload" + strconv.Itoa(n), delivered: delivered}
 	c.src = &source{freq: callerFreqs[n%len(callerFreqs)], phase: n * 3, loop: li, write: c.writeRTP}
 	c.src.offset.Store(int32((n * 13) % probeEvery))
 	c.hdr[0] = 0x80
@@ -83,19 +74,20 @@ func newCall(loop *udploop.Loop, li, n int, delivered *atomic.Int64) (*call, err
 	binary.BigEndian.PutUint16(c.hdr[2:], uint16(rand.Uint32()))
 	binary.BigEndian.PutUint32(c.hdr[4:], rand.Uint32())
 	binary.BigEndian.PutUint32(c.hdr[8:], rand.Uint32())
-	if err := conn.Watch(c.readable); err != nil {
-		_ = conn.Close()
+	var err error
+	if c.end, err = mux.Open(c.receive); err != nil {
 		return nil, err
 	}
+	c.local = c.end.LocalAddr()
 	return c, nil
 }
 
 // offer is the caller's SDP offer: PCMU and telephone-event, ptime 20.
 func (c *call) offer() []byte {
-	p := c.local.Port()
-	return fmt.Appendf(nil, "v=0\r\no=sbload %d 1 IN IP4 127.0.0.1\r\ns=sbload\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+	p, ip := c.local.Port(), c.local.Addr()
+	return fmt.Appendf(nil, "v=0\r\no=sbload %d 1 IN IP4 %s\r\ns=sbload\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"+
-		"a=ptime:20\r\na=sendrecv\r\n", p, p)
+		"a=ptime:20\r\na=sendrecv\r\n", p, ip, ip, p)
 }
 
 // parseAnswer takes the RTP address from an SDP answer (c= and m=audio).
@@ -135,20 +127,13 @@ func (c *call) writeRTP(payload []byte, marker bool) error {
 	n += copy(c.buf[n:], payload)
 	binary.BigEndian.PutUint16(c.hdr[2:], seq+1)
 	binary.BigEndian.PutUint32(c.hdr[4:], ts+media.FrameSamples)
-	return c.conn.WriteTo(c.buf[:n], c.remote)
+	return c.end.Queue(c.buf[:n], c.remote)
 }
 
-// readable reads what is queued on the call's socket (its loop's
-// goroutine); every packet of the batch gets the time it was read.
-func (c *call) readable() bool {
-	c.rxAt = time.Now()
-	n, _ := c.conn.ReadBatch(c.onPacket)
-	return n > 0
-}
-
-// receive analyses one packet the gateway sent the caller.
-func (c *call) receive(b []byte, _ netip.AddrPort) {
-	at, n := c.rxAt, len(b)
+// receive analyses one packet the gateway sent the caller (the loop's
+// goroutine; at is when its batch was read).
+func (c *call) receive(b []byte, _ netip.AddrPort, at time.Time) {
+	n := len(b)
 	if n < 12 || b[0]>>6 != 2 {
 		return
 	}
@@ -229,7 +214,7 @@ func (r *runner) place(ctx context.Context, c *call) (res callResult) {
 	}()
 	r.calls.Store(c.from, c)
 	defer r.calls.Delete(c.from)
-	defer c.conn.Close() // waits for a read in progress
+	defer c.end.Close() // waits for a read in progress
 
 	start := time.Now()
 	var sess session

@@ -5,16 +5,19 @@
 // Parties: each agent is a websocket session (/ws/agent) plus one
 // browser-side leg (loadgen/leanclient, or a webrtcclient PeerConnection)
 // that sends its own tone; each call is a trunkclient INVITE plus a plain
-// RTP socket that sends the caller's tone.
+// RTP address that sends the caller's tone.
 //
 // Media: the generator's media loops (media/udploop, Config.Loops, one
-// goroutine each on a 1 ms clock) read every caller's and lean leg's
-// socket (recvmmsg, no goroutine or netpoller wake-up per packet) and
-// analyse what arrives (Goertzel on the expected tone and on the probe
-// tone, RTP sequence gaps, RFC 3550 jitter); on the same clocks the pacer
-// sends every party's 20 ms frame from the party's own socket, each frame
-// encoded once per tone (pacer.go). 0 allocations per packet
-// (BenchmarkCallerPath, leanclient's BenchmarkLoopPath).
+// goroutine each on a 1 ms clock) each own one UDP socket (udpmux) shared
+// by the callers and lean legs placed on that loop, each party at an
+// address of its own (127.N.x.y): the loop reads the socket 64 datagrams
+// per recvmmsg (no goroutine or netpoller wake-up per packet), hands each
+// to its party and analyses it (Goertzel on the expected tone and on the
+// probe tone, RTP sequence gaps, RFC 3550 jitter); on the same clock the
+// pacer queues every party's 20 ms frame from the party's address, each
+// frame encoded once per tone, and what a tick queued leaves in one
+// sendmmsg per 64 (pacer.go). 0 allocations per packet
+// (BenchmarkCallerPath, leanclient's BenchmarkMuxPath).
 //
 //	caller RTP ──► gateway ──► agent PeerConnection   ("caller→agent")
 //	caller RTP ◄── gateway ◄── agent PeerConnection   ("agent→caller")

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/loadgen/udpmux"
 	"switchboard/media"
 	"switchboard/media/udploop"
 )
@@ -20,7 +21,7 @@ const stallSlots = 5 * slotsPerFrame
 
 // pacer sends a frame from every registered source every 20 ms, on the
 // generator's media loops' 1 ms clock: one wheel per loop (a
-// udploop.Ticker), each source on the wheel of the loop its socket is on,
+// udploop.Ticker), each source on the wheel of the loop its address is on,
 // in one of 20 slots of 1 ms. The shapes differ only in the slot:
 //
 //   - ShapePaced: slot 0 for every source (all frames back to back at the
@@ -28,7 +29,7 @@ const stallSlots = 5 * slotsPerFrame
 //     20/phases ms, so that sources are not all phase-locked to a
 //     receiver's own 20 ms clock (the gateway's mixer);
 //   - ShapeIndependent: a random slot per source, so each party sends on
-//     its own phase spread over the period, from its own socket, as real
+//     its own phase spread over the period, from its own address, as real
 //     carriers and browsers do (shape.go).
 //
 // Frames are counted from the pacer's epoch (tick = ms since it / 20),
@@ -47,18 +48,19 @@ type pacer struct {
 // wheel is one loop's sources by send slot.
 type wheel struct {
 	p     *pacer
-	mu    sync.Mutex // guards following and the sources' slot, idx
+	mux   *udpmux.Mux // the loop's: what its sources queued leaves at the end of Tick
+	mu    sync.Mutex  // guards following and the sources' slot, idx
 	slots [slotsPerFrame][]*source
 	done  int64 // the last slot sent, in ms since the epoch
 }
 
 // start puts one wheel on each loop's clock.
-func (p *pacer) start(loops []*udploop.Loop) {
+func (p *pacer) start(loops []mediaLoop) {
 	p.epoch = time.Now()
 	for _, l := range loops {
-		w := &wheel{p: p}
+		w := &wheel{p: p, mux: l.mux}
 		p.wheels = append(p.wheels, w)
-		p.removes = append(p.removes, l.AddTicker(w))
+		p.removes = append(p.removes, l.loop.AddTicker(w))
 	}
 }
 
@@ -130,6 +132,9 @@ func (w *wheel) Tick() bool {
 		for _, s := range w.slots[w.done%slotsPerFrame] {
 			s.frame(tick)
 		}
+	}
+	if w.mux != nil {
+		w.mux.Flush() // this tick's frames, in as few sendmmsg as fit
 	}
 	return true
 }

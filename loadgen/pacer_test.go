@@ -14,17 +14,19 @@ import (
 	"switchboard/media/udploop"
 )
 
-func newTestLoop(t testing.TB) *udploop.Loop {
+// newTestLoop starts a media loop with its Mux (newLoops), stopped at
+// the test's end.
+func newTestLoop(t testing.TB) mediaLoop {
 	t.Helper()
-	l, err := udploop.New()
+	loops, err := newLoops(1)
 	if errors.Is(err, errors.ErrUnsupported) {
 		t.Skip("udploop is Linux only")
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = l.Close() }) // registered first: runs after the sockets' cleanups
-	return l
+	t.Cleanup(func() { closeLoops(loops) }) // registered first: runs after the addresses' cleanups
+	return loops[0]
 }
 
 // TestEncodedToneIsTheContinuousTone: every tone the generator sends
@@ -65,7 +67,7 @@ func TestPacerShapes(t *testing.T) {
 	for _, independent := range []bool{false, true} {
 		name := map[bool]string{false: ShapePaced, true: ShapeIndependent}[independent]
 		t.Run(name, func(t *testing.T) {
-			loops := []*udploop.Loop{newTestLoop(t), newTestLoop(t)}
+			loops := []mediaLoop{newTestLoop(t), newTestLoop(t)}
 			p := &pacer{codec: media.PCMU, independent: independent}
 			p.start(loops)
 			defer p.stop()
@@ -139,23 +141,23 @@ func TestPacerShapes(t *testing.T) {
 }
 
 // BenchmarkCallerPath is one frame of the generator's steady state, both
-// ends in the generator: a source's cached frame written from its RTP
-// socket (udploop sendto) to another call's socket, read on the loop's
-// clock (recvmmsg) and analysed as a caller hears it (decode, Goertzel on
+// ends in the generator: a source's cached frame queued from its RTP
+// address on the loop's Mux (sendmmsg at the tick's end) to another
+// call's address, read on the loop's clock (recvmmsg) and analysed as a caller hears it (decode, Goertzel on
 // the tone and the probe, sequence and jitter). It must not allocate.
 func BenchmarkCallerPath(b *testing.B) {
-	loop := newTestLoop(b)
+	mux := newTestLoop(b).mux
 	var got atomic.Int64
-	from, err := newCall(loop, 0, 1, nil)
+	from, err := newCall(mux, 0, 1, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer from.conn.Close()
-	to, err := newCall(loop, 0, 2, &got)
+	defer from.end.Close()
+	to, err := newCall(mux, 0, 2, &got)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer to.conn.Close()
+	defer to.end.Close()
 	from.remote = to.local
 	to.callerRx.bind(from.src.freq, from.src)
 	to.callerRx.acceptAt = time.Now()

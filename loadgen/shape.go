@@ -8,7 +8,7 @@ const (
 	// 20 ms.
 	ShapePaced = "paced"
 	// ShapeIndependent: every party sends in its own 1 ms slot of the
-	// 20 ms period, picked at random, each from its own socket, as real
+	// 20 ms period, picked at random, each from its own address, as real
 	// carriers and browsers do: the target's packets arrive spread over
 	// the period.
 	ShapeIndependent = "independent"

@@ -19,8 +19,8 @@ import (
 	"github.com/pion/srtp/v3"
 	"github.com/pion/stun/v4"
 
+	"switchboard/loadgen/udpmux"
 	"switchboard/media"
-	"switchboard/media/udploop"
 )
 
 // Pool is what clients share: one self-signed DTLS certificate.
@@ -57,11 +57,12 @@ type Config struct {
 	// zero means 127.0.0.1 (e2e/netns: an address of the test's own
 	// network namespace).
 	IP netip.Addr
-	// Loop, if set, reads the client's socket on its 1 ms clock (one
-	// goroutine for every client on it) and writes go out at once with
-	// sendto; nil gives the client a socket and a reader goroutine of its
-	// own.
-	Loop *udploop.Loop
+	// Mux, if set, gives the client an address on it (instead of a
+	// socket on IP): read on the Mux's loop with every other address of
+	// it, media sent in one sendmmsg per tick with the rest of the loop's
+	// (WritePayload copies the packet). Nil gives the client a socket and
+	// a reader goroutine of its own.
+	Mux *udpmux.Mux
 }
 
 // peer is the remote side, fixed once SetAnswer or Answer parsed it.
@@ -97,8 +98,6 @@ type Client struct {
 
 	rx atomic.Pointer[srtp.Context]
 	// Reader scratch.
-	batchAt         time.Time                           // Loop: when the batch being handled was read
-	onDatagram      func(b []byte, from netip.AddrPort) // Loop: c.datagram, bound once
 	rhdr            rtp.Header
 	rpkt            media.Packet
 	stunIn, stunOut stun.Message
@@ -254,7 +253,7 @@ func (c *Client) WritePayload(payload []byte, marker bool) error {
 	if err != nil {
 		return fmt.Errorf("leanclient: srtp: %w", err)
 	}
-	return c.conn.WriteTo(out, p.addr)
+	return c.conn.Queue(out, p.addr)
 }
 
 // Codec returns the codec the client sends.

@@ -3,7 +3,6 @@ package leanclient
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -11,16 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/loadgen/udpmux"
+	"switchboard/loadgen/udpmux/muxtest"
 	"switchboard/media"
 	"switchboard/media/browserleg"
-	"switchboard/media/udploop"
 	"switchboard/media/webrtcleg/lean"
 )
 
 // connectToLean negotiates a client with the gateway's lean engine (a real
 // peer: ICE-lite, DTLS server, SRTP) and returns both ends. mangle may
 // alter the engine's answer before the client sees it.
-func connectToLean(t testing.TB, loop *udploop.Loop, onPacket func(*media.Packet, time.Time), mangle func([]byte) []byte) (*Client, *lean.Leg, error) {
+func connectToLean(t testing.TB, mux *udpmux.Mux, onPacket func(*media.Packet, time.Time), mangle func([]byte) []byte) (*Client, *lean.Leg, error) {
 	t.Helper()
 	e, err := lean.New(lean.Config{Config: browserleg.Config{IP: netip.MustParseAddr("127.0.0.1"), Logger: slog.New(slog.DiscardHandler)}, ConnectTimeout: 30 * time.Second})
 	if err != nil {
@@ -31,7 +31,7 @@ func connectToLean(t testing.TB, loop *udploop.Loop, onPacket func(*media.Packet
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := pool.New(Config{OnPacket: onPacket, ConnectTimeout: 3 * time.Second, Loop: loop})
+	c, err := pool.New(Config{OnPacket: onPacket, ConnectTimeout: 3 * time.Second, Mux: mux})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,26 +54,16 @@ func connectToLean(t testing.TB, loop *udploop.Loop, onPacket func(*media.Packet
 
 // TestAudioBothWaysWithLeanEngine: frames the client writes reach the
 // engine's sink, frames the engine writes reach OnPacket, intact; with a
-// socket of the client's own and on a shared udploop.Loop.
+// socket of the client's own and on a shared udpmux.Mux.
 func TestAudioBothWaysWithLeanEngine(t *testing.T) {
 	t.Run("own socket", func(t *testing.T) { audioBothWays(t, nil) })
-	t.Run("loop", func(t *testing.T) {
-		l, err := udploop.New()
-		if errors.Is(err, errors.ErrUnsupported) {
-			t.Skip("udploop is Linux only")
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = l.Close() }) // after the client's (cleanups run last first)
-		audioBothWays(t, l)
-	})
+	t.Run("mux", func(t *testing.T) { audioBothWays(t, muxtest.New(t, 213)) })
 }
 
-func audioBothWays(t *testing.T, loop *udploop.Loop) {
+func audioBothWays(t *testing.T, mux *udpmux.Mux) {
 	var got atomic.Int64
 	want := bytes.Repeat([]byte{0x55}, media.FrameSamples)
-	c, leg, err := connectToLean(t, loop, func(p *media.Packet, _ time.Time) {
+	c, leg, err := connectToLean(t, mux, func(p *media.Packet, _ time.Time) {
 		if p.Codec == media.PCMU && bytes.Equal(p.Payload, want) {
 			got.Add(1)
 		}
@@ -125,22 +115,15 @@ func TestWrongFingerprintFails(t *testing.T) {
 	}
 }
 
-// BenchmarkLoopPath is one frame each way between a client on a udploop
-// and the lean engine: the client's WritePayload (SRTP encrypt, sendto)
-// and the engine's packet read on the loop's clock, decrypted in place
-// and handed to OnPacket. It must not allocate (the engine's side
-// included).
-func BenchmarkLoopPath(b *testing.B) {
-	l, err := udploop.New()
-	if errors.Is(err, errors.ErrUnsupported) {
-		b.Skip("udploop is Linux only")
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = l.Close() })
+// BenchmarkMuxPath is one frame each way between a client on a udpmux.Mux
+// and the lean engine: the client's WritePayload (SRTP encrypt, queued,
+// sent in the tick's sendmmsg) and the engine's packet read on the loop's
+// clock, decrypted in place and handed to OnPacket. It must not allocate
+// (the engine's side included).
+func BenchmarkMuxPath(b *testing.B) {
+	m := muxtest.New(b, 214)
 	var got, atEngine atomic.Int64
-	c, leg, err := connectToLean(b, l, func(*media.Packet, time.Time) { got.Add(1) }, nil)
+	c, leg, err := connectToLean(b, m, func(*media.Packet, time.Time) { got.Add(1) }, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,8 +4,9 @@
 // pion/srtp, pion/sdp), the client-side twin of the gateway's lean engine
 // (media/webrtcleg/lean).
 //
-// A Client is one UDP socket, read either on a shared udploop.Loop's 1 ms
-// clock (Config.Loop: one goroutine for every client on the loop) or by a
+// A Client is one UDP address, either on a shared udpmux.Mux (Config.Mux:
+// one socket on a udploop.Loop's 1 ms clock for every client on it, each
+// with an address 127.N.x.y of its own) or a socket of its own read by a
 // reader goroutine of its own, and, while it connects, one handshake
 // goroutine:
 //
@@ -24,9 +25,10 @@
 //     retransmit).
 //   - Media: received SRTP is decrypted in place on the reader (the
 //     loop's goroutine or the client's) and handed to Config.OnPacket;
-//     WritePayload encrypts into a reused buffer and writes the socket
-//     at once. SRTCP is ignored, none is sent. 0
-//     allocations per packet either way.
+//     WritePayload encrypts into a reused buffer and queues it on the Mux
+//     (sent at the end of the loop's tick) or writes its own socket at
+//     once. SRTCP is ignored, none is sent. 0 allocations per packet
+//     either way.
 //
 // Clients share one DTLS certificate through a Pool.
 package leanclient

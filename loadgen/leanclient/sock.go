@@ -5,14 +5,16 @@ import (
 	"net"
 	"net/netip"
 	"time"
-
-	"switchboard/media/udploop"
 )
 
-// sock is a client's UDP socket: its own (read by a goroutine) or one
-// on a shared udploop.Loop (Config.Loop, read on the loop's clock).
+// sock is a client's UDP socket: its own (read by a goroutine) or an
+// address on a shared udpmux.Mux (Config.Mux, read on its loop's clock).
 type sock interface {
+	// WriteTo sends at once (ICE, DTLS).
 	WriteTo(b []byte, to netip.AddrPort) error
+	// Queue sends media: on a Mux with the rest of its loop's tick, on a
+	// socket of the client's own at once.
+	Queue(b []byte, to netip.AddrPort) error
 	Close() error
 }
 
@@ -24,24 +26,21 @@ func (s ownSock) WriteTo(b []byte, to netip.AddrPort) error {
 	return err
 }
 
-// listen binds the client's socket on cfg.IP and starts reading it: on
-// cfg.Loop's clock, or on a goroutine of the client's own.
+func (s ownSock) Queue(b []byte, to netip.AddrPort) error { return s.WriteTo(b, to) }
+
+// listen takes the client's address and starts reading it: an address
+// of cfg.Mux (cfg.IP does not apply), or a socket of its own on cfg.IP
+// read by a goroutine of its own.
 func (c *Client) listen() error {
-	bind := netip.AddrPortFrom(c.cfg.IP, 0)
-	if l := c.cfg.Loop; l != nil {
-		conn, err := l.Listen(bind, 0, 0)
+	if m := c.cfg.Mux; m != nil {
+		e, err := m.Open(c.datagram)
 		if err != nil {
-			return fmt.Errorf("leanclient: listen: %w", err)
-		}
-		c.conn, c.local = conn, conn.LocalAddr()
-		c.onDatagram = c.datagram
-		if err := conn.Watch(func() bool { return c.readBatch(conn) }); err != nil {
-			_ = conn.Close()
 			return fmt.Errorf("leanclient: %w", err)
 		}
+		c.conn, c.local = e, e.LocalAddr()
 		return nil
 	}
-	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(bind))
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(c.cfg.IP, 0)))
 	if err != nil {
 		return fmt.Errorf("leanclient: listen: %w", err)
 	}
@@ -50,18 +49,10 @@ func (c *Client) listen() error {
 	return nil
 }
 
-// readBatch reads what is queued on the loop's socket (loop goroutine);
-// every datagram of the batch gets the time the batch was read.
-func (c *Client) readBatch(conn *udploop.Conn) bool {
-	c.batchAt = time.Now()
-	n, _ := conn.ReadBatch(c.onDatagram)
-	return n > 0
-}
-
-// datagram is readBatch's callback (c.onDatagram, bound once).
-func (c *Client) datagram(b []byte, from netip.AddrPort) {
+// datagram is the Mux's callback (its loop's goroutine).
+func (c *Client) datagram(b []byte, from netip.AddrPort, at time.Time) {
 	if len(b) > 0 {
-		c.receive(b, from, c.batchAt)
+		c.receive(b, from, at)
 	}
 }
 
