@@ -38,6 +38,7 @@ type clusterT struct {
 	agents       map[string]*agent // by id, the current session
 	disturbances []disturbance
 	loadBegan    time.Time
+	summary      summary
 	paused       *failover // the overlap
 	killed       *failover // the leader's SIGKILL
 }
@@ -182,6 +183,7 @@ func (c *clusterT) configChange() {
 	}
 	// The first attempt that was routed: its INVITE left at cl.start.
 	seen := cl.start.Sub(put)
+	c.summary.config = seen
 	t.Logf("config change: route.put on n1 answered in %v; n3 routed a call to the new number (INVITE sent %v after the put), audio both ways", acked.Round(time.Millisecond), seen.Round(time.Millisecond))
 	if seen > time.Second {
 		t.Errorf("n3 routed the new route %v after route.put on n1, want within 1 s", seen)
@@ -200,6 +202,15 @@ func (c *clusterT) smoke() {
 		by[cl.node]++
 	}
 	t.Logf("6 calls through Kamailio, by node that answered: %v", by)
+}
+
+// summary is what issue 19 asks the test to report.
+type summary struct {
+	config       time.Duration // route.put on n1 to the first call n3 routed
+	rate, lowest float64       // calls/s that talked; the lowest 5 s window
+	killLeader   time.Duration // SIGKILL to the next term
+	stopLeader   time.Duration // SIGSTOP to the next term
+	killLost     int           // calls lost to the SIGKILL
 }
 
 // known records the effect of a known bug of the cluster code (listed in
@@ -235,4 +246,8 @@ func (c *clusterT) finish() {
 	for _, k := range c.knownBugs {
 		c.t.Log("KNOWN BUG (docs/CLUSTER.md \"Not built yet\"): " + k)
 	}
+	r := c.summary
+	c.t.Logf("REPORT: %.1f calls/s sustained through Kamailio (offered %d/s; lowest 5 s window %.1f/s); a new leader %v after the leader's SIGKILL "+
+		"and %v after its SIGSTOP; %d calls lost per node loss; %d stale decisions refused by the fences; a config change on n1 routed on n3 %v after the put",
+		r.rate, rate, r.lowest, r.killLeader.Round(time.Millisecond), r.stopLeader.Round(time.Millisecond), r.killLost, c.refusals(), r.config.Round(time.Millisecond))
 }

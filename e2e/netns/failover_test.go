@@ -70,6 +70,7 @@ func (c *clusterT) killLeader() {
 		return
 	}
 	f.newLeader, f.took = tm.node, took
+	c.summary.killLeader = took
 	t.Logf("SIGKILL of the leader %s (term %d) at %v into the load: %s leads term %d %v later",
 		old.id, tok, f.at.Sub(c.loadBegan).Round(time.Millisecond), tm.node, tm.token, took.Round(time.Millisecond))
 	if took > newLeaderLimit {
@@ -153,6 +154,7 @@ func (c *clusterT) overlap() {
 		return
 	}
 	f.newLeader, f.took = tm.node, took
+	c.summary.stopLeader = took
 	t.Logf("SIGSTOP of the leader %s (term %d) at %v into the load: %s leads term %d %v later; %s resumed (SIGCONT) %v after the stop",
 		old.id, tok, f.at.Sub(c.loadBegan).Round(time.Millisecond), tm.node, tm.token, took.Round(time.Millisecond),
 		old.id, f.resumed.Sub(f.at).Round(time.Millisecond))

@@ -161,6 +161,8 @@ func (c *clusterT) checkLoad(calls []*call) {
 	t.Logf("load: %d calls at %d/s for %v: %d talked both ways with an agent (%.1f calls/s sustained, lowest 5 s window %.1f/s), %d failed unexplained; "+
 		"answer time p50 %v p95 %v max %v", len(calls), rate, loadFor, ok, float64(ok)/loadFor.Seconds(), float64(low)/5, failed,
 		pct(setup, 50), pct(setup, 95), pct(setup, 100))
+	c.summary.rate, c.summary.lowest = float64(ok)/loadFor.Seconds(), float64(low)/5
+	c.summary.killLost = len(lost["kill"])
 	offers, excused := c.book.summary()
 	t.Logf("booking: %d offers seen by the agents, none beyond PROTOCOL §5, no call offered to or held by two agents; %d offers overlapping a stale offer of a stopped or dead node", offers, len(excused))
 	for _, e := range excused {
