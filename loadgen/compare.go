@@ -341,8 +341,8 @@ func waitIdle(ctx context.Context, maxBusy float64, wait time.Duration) (float64
 // and RSS per call of every target to the reference target (the last of
 // Targets: rtpengine by default) per shape, point and run.
 func (cmp *Comparison) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "%-18s %-11s %5s %3s %10s %9s %9s %9s %9s %9s %9s %9s %13s %11s %5s %s\n",
-		"target", "shape", "calls", "run", "ok/failed", "loss%", "cpu%/call", "us/pkt", "dlv/call", "us/dlv", "KiB/call", "gw cpu%", "a→audio p50/99", "busy before", "load", "other load")
+	fmt.Fprintf(w, "%-18s %-11s %5s %3s %10s %9s %9s %9s %9s %9s %9s %9s %13s %8s %10s %11s %5s %s\n",
+		"target", "shape", "calls", "run", "ok/failed", "loss%", "cpu%/call", "us/pkt", "dlv/call", "us/dlv", "KiB/call", "gw cpu%", "a→audio p50/99", "gen cpu%", "gen us/dlv", "busy before", "load", "other load")
 	type key struct {
 		shape      string
 		calls, run int
@@ -364,17 +364,18 @@ func (cmp *Comparison) WriteTable(w io.Writer) {
 		if p.NotIdle {
 			busy += " (!)"
 		}
-		fmt.Fprintf(w, "%-18s %-11s %5d %3d %10s %9.3f %9.3f %9.1f %9.1f %9.1f %9.0f %9.1f %6.1f/%6.1f %11s %5.2f %9.1f%%%s\n",
+		fmt.Fprintf(w, "%-18s %-11s %5d %3d %10s %9.3f %9.3f %9.1f %9.1f %9.1f %9.0f %9.1f %6.1f/%6.1f %8.1f %10.1f %11s %5.2f %9.1f%%%s\n",
 			p.Target, p.Shape, p.Calls, p.Run, fmt.Sprintf("%d/%d", r.Succeeded, r.Failed), loss,
 			r.Gateway.CPUPerCallPercent, r.Gateway.CPUPerPacketMicros, r.Gateway.DeliveredPPS/max(r.Gateway.SteadyCalls, 1),
 			r.Gateway.CPUPerDeliveredMicros, r.Gateway.RSSPerCallKiB, r.Gateway.CPUPercent,
-			r.AcceptToAudioMs.P50, r.AcceptToAudioMs.P99, busy, p.LoadAvg, r.OtherCPUPercent, recNote(p)+errNote(p.Error))
+			r.AcceptToAudioMs.P50, r.AcceptToAudioMs.P99, r.GeneratorCPUPercent, r.GeneratorCPUPerDeliveredMicros,
+			busy, p.LoadAvg, r.OtherCPUPercent, recNote(p)+errNote(p.Error))
 	}
 	if len(cmp.Targets) < 2 {
 		return
 	}
 	ref := cmp.Targets[len(cmp.Targets)-1]
-	fmt.Fprintln(w, "(!) = the machine was not idle within -idle-wait; the point ran anyway. dlv/call: RTP packets/s the generator received per call (100 when it sends every frame on time); us/dlv: target CPU per packet delivered")
+	fmt.Fprintln(w, "(!) = the machine was not idle within -idle-wait; the point ran anyway. dlv/call: RTP packets/s the generator received per call (100 when it sends every frame on time); us/dlv: target CPU per packet delivered; gen us/dlv: the generator's")
 	for _, target := range cmp.Targets[:len(cmp.Targets)-1] {
 		fmt.Fprintf(w, "ratio %s ÷ %s (same shape, point and run)\n", target, ref)
 		for _, p := range cmp.Points {

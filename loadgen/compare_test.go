@@ -58,6 +58,9 @@ func TestCompareBothTargets(t *testing.T) {
 				t.Errorf("%s %s: %d packets, %.2f %% lost", name, dir, d.Packets, d.LossPercent)
 			}
 		}
+		if r.GeneratorCPUPercent <= 0 || r.GeneratorCPUPerDeliveredMicros <= 0 {
+			t.Errorf("%s: generator CPU %.1f %%, %.1f µs per packet delivered: the generator was not measured", name, r.GeneratorCPUPercent, r.GeneratorCPUPerDeliveredMicros)
+		}
 		if r.Gateway.PID == 0 || r.Gateway.CPUPerCallPercent <= 0 {
 			t.Errorf("%s: gateway pid %d, CPU per call %.3f %%: the target's process was not measured", name, r.Gateway.PID, r.Gateway.CPUPerCallPercent)
 		}

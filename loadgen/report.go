@@ -181,6 +181,11 @@ type Report struct {
 	Mixing *MixingFigures `json:"mixing,omitempty"`
 	// GeneratorCPUPercent is this process's CPU over the steady window.
 	GeneratorCPUPercent float64 `json:"generator_cpu_percent"`
+	// GeneratorCPUPerDeliveredMicros is this process's CPU time per RTP
+	// packet the target delivered over the steady window (each one a frame
+	// a party sent and one it received): the generator's cost that does
+	// not depend on how many packets a starved machine let through.
+	GeneratorCPUPerDeliveredMicros float64 `json:"generator_cpu_per_delivered_packet_us"`
 	// OtherCPUPercent is what the rest of the machine used over the
 	// steady window (all cores busy minus gateway and generator), in % of
 	// one core: other programs sharing the machine.
@@ -299,6 +304,9 @@ func (rep *Report) steady(samples []sample, target int, merge bool) {
 	g.DeliveredPPS = round(delivered / secs)
 	rep.GeneratorCPUPercent = round(selfTicks / clockTicks / secs * 100)
 	rep.OtherCPUPercent = round(max(0, otherTicks) / clockTicks / secs * 100)
+	if delivered > 0 {
+		rep.GeneratorCPUPerDeliveredMicros = round(selfTicks / clockTicks * 1e6 / delivered)
+	}
 	if g.PID == 0 {
 		return
 	}
@@ -410,7 +418,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 		p("  RSS                  idle %.1f MiB, agents in %.1f MiB, steady %.1f MiB, %.0f KiB per call",
 			float64(g.RSSIdleKiB)/1024, float64(g.RSSAgentsKiB)/1024, float64(g.RSSSteadyKiB)/1024, g.RSSPerCallKiB)
 	}
-	p("generator CPU          %.1f%% of one core (steady window); rest of the machine %.1f%%", rep.GeneratorCPUPercent, rep.OtherCPUPercent)
+	p("generator CPU          %.1f%% of one core (steady window), %.1f µs per packet delivered; rest of the machine %.1f%%",
+		rep.GeneratorCPUPercent, rep.GeneratorCPUPerDeliveredMicros, rep.OtherCPUPercent)
 	if pl := rep.Placing; pl.Seconds > 0 {
 		p("placing window         %.1f s, %d calls, %.1f calls/s (per second min %.0f, max %.0f)",
 			pl.Seconds, pl.Placed, pl.CallsPerSecond, pl.MinPerSecond, pl.MaxPerSecond)
