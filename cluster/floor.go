@@ -256,7 +256,11 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 			return fmt.Errorf("cluster: reservation %q of another term", fa.Reservation)
 		}
 		res, ok := f.rt.Reservation(router.ReservationID(rid))
-		if !ok || f.agentNode[res.Agent] != fa.Node {
+		// The agent's node answers for its agent; the caller's node may
+		// reject too, when it cannot reach the agent's node (the agent
+		// never rang).
+		byCaller := ok && fa.Type == FactReject && f.taskNode[res.Task] == fa.Node
+		if !ok || f.agentNode[res.Agent] != fa.Node && !byCaller {
 			return fmt.Errorf("cluster: %w: %q", router.ErrUnknownReservation, fa.Reservation)
 		}
 		if fa.Type == FactReject {

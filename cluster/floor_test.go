@@ -296,3 +296,28 @@ func TestFloorCallsLostBridgedHalves(t *testing.T) {
 		t.Errorf("the agent's half told to x on c: %+v", ds[0])
 	}
 }
+
+// The caller's node that cannot reach the agent's node rejects the offer
+// for it: the call is offered to the next agent at once, and the agent is
+// not set unavailable (it never rang). A node that holds neither the call
+// nor the agent cannot reject.
+func TestFloorCallerNodeRejectsUnreachable(t *testing.T) {
+	f := newFloor(t)
+	f.Expect([]string{"a", "b", "c"}, t0.Add(2*time.Second))
+	must(t, f.Apply(report("a", 7, []cluster.AgentReport{avail("y")}), t0))
+	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x")}), t0))
+	must(t, f.Apply(report("c", 7, nil), t0))
+	expectDecisions(t, f)
+	// y's idle time starts again: x is the longest idle.
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "a", Agent: "y", Connected: true, Activity: "available"}, t0.Add(500*time.Millisecond)))
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c1", Kind: "queue", Queue: "sales"}}, t0.Add(time.Second)))
+	ds := expectDecisions(t, f, "offer>b:c1/x@b", "offer>a:c1/x@b")
+	if err := f.Apply(cluster.Fact{Type: cluster.FactReject, Node: "c", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)); err == nil {
+		t.Error("node c, which holds neither the call nor x, rejected x's offer")
+	}
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactReject, Node: "a", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)))
+	expectDecisions(t, f, "withdraw>b:c1/x rejected", "withdraw>a:c1/x rejected", "offer>a:c1/y@a")
+	if s, _ := f.Router().Agent("x"); s.Activity != router.ActivityAvailable {
+		t.Errorf("x after the caller's node could not reach it: activity %v, want available", s.Activity)
+	}
+}

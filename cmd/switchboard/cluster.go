@@ -220,7 +220,7 @@ func (n *clusterNode) refresh(ctx context.Context) {
 	nodes, nerr := n.presence.Nodes(ctx)
 	fv, fok, ferr := n.bus.View(ctx)
 	n.mu.Lock()
-	defer n.mu.Unlock()
+	var gone []string // live at the last refresh, not now
 	if ferr == nil {
 		n.view.Floor = nil
 		if fok {
@@ -245,7 +245,18 @@ func (n *clusterNode) refresh(ctx context.Context) {
 			n.link.src.sip.SetPeers(sip) // INVITEs of calls between nodes (clusterpeer.go)
 		}
 		sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
+		for _, p := range n.view.Nodes {
+			if _, live := nodes[p.ID]; !live && p.ID != n.cfg.NodeID {
+				gone = append(gone, p.ID)
+			}
+		}
 		n.view.Nodes = peers
+	}
+	link := n.link
+	n.mu.Unlock()
+	if link != nil && len(gone) > 0 {
+		n.log.Info("cluster: nodes left the presence set", "nodes", gone)
+		link.nodesGone(gone) // clusterpeer.go
 	}
 }
 
@@ -260,6 +271,17 @@ func (n *clusterNode) inbound(ctx context.Context, tc trunkCall) {
 		return
 	}
 	link.inbound(ctx, tc)
+}
+
+// Drain stops the floor's offers to this node's agents (SIGTERM; see
+// floorLink.drain).
+func (n *clusterNode) Drain() {
+	n.mu.Lock()
+	link := n.link
+	n.mu.Unlock()
+	if link != nil {
+		link.drain()
+	}
 }
 
 // View is the current snapshot (for `state`).

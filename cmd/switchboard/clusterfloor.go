@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/cluster"
@@ -56,6 +57,8 @@ type floorLink struct {
 	peers  *floorPeers          // calls bridged to or from other nodes (clusterpeer.go)
 	nodes  func() []ClusterPeer // the live nodes, from presence
 	lease  time.Duration        // the presence heartbeat's time to live (our part's too: clusterstate.go)
+
+	draining atomic.Bool // SIGTERM: our agents take no more floor offers (drain)
 }
 
 func newFloorLink(n *clusterNode, src floorSource) (*floorLink, error) {
@@ -143,7 +146,7 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 	case "agent.connected", "agent.disconnected", "agent.activity":
 		for _, a := range fl.src.core.State().Agents {
 			if a.ID == e.Agent {
-				return cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}, true
+				return cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: routerActivity(a.Activity)}, true
 			}
 		}
 	case "call.answered":
@@ -167,6 +170,18 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 	return cluster.Fact{}, false
 }
 
+// drain takes this node's agents off the floor for new offers (SIGTERM:
+// the node answers new INVITEs with 503, so a call bridged to it would
+// ring nobody); the calls they hold go on, and are still counted.
+func (fl *floorLink) drain() {
+	fl.draining.Store(true)
+	for _, a := range fl.src.core.State().Agents {
+		if a.Connected {
+			fl.hook.put(cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: false, Activity: routerActivity(a.Activity)})
+		}
+	}
+}
+
 // callID names a call of this node on the floor (call ids are per node).
 func (fl *floorLink) callID(id string) string { return fl.node + "/" + id }
 
@@ -187,7 +202,7 @@ func (fl *floorLink) report() cluster.Report {
 		if !a.Connected && len(a.Calls) == 0 {
 			continue
 		}
-		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected, Activity: routerActivity(a.Activity)}
+		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: routerActivity(a.Activity)}
 		for _, c := range a.Calls {
 			cr := cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node}
 			if f, leg := fl.peers.leg(c.ID); leg { // its caller is on another node

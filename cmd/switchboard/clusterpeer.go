@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -168,21 +169,34 @@ func (fl *floorLink) routePeer(d cluster.Decision) {
 // dialPeer dials the agent's node for offer d.
 func (fl *floorLink) dialPeer(d cluster.Decision) agent.PeerDial {
 	return func(ctx context.Context, from string) (agent.TrunkCall, error) {
-		addr, ok := fl.nodeAddr(d.AgentNode)
-		if !ok {
-			return nil, fmt.Errorf("node %s: no SIP address in presence", d.AgentNode)
+		c, err := fl.dial(ctx, d, from)
+		if err != nil && ctx.Err() == nil {
+			// Not reached (gone from presence, refused, no answer): the
+			// leader routes the call again without this agent at once, as
+			// for a rejection, rather than ringing nobody until the offer
+			// times out. Not a RONA: the agent never rang.
+			fl.hook.Reject(d.Agent, d.Reservation)
 		}
-		leg, err := fl.src.pool.Open()
-		if err != nil {
-			return nil, err
-		}
-		leg.Start(media.Discard)
-		c, err := fl.src.sip.DialPeer(ctx, addr, floorUser+d.Reservation, from, leg, nil)
-		if err != nil {
-			return nil, err
-		}
-		return trunkCall{c}, nil
+		return c, err
 	}
+}
+
+// dial is dialPeer's INVITE to the agent's node.
+func (fl *floorLink) dial(ctx context.Context, d cluster.Decision, from string) (agent.TrunkCall, error) {
+	addr, ok := fl.nodeAddr(d.AgentNode)
+	if !ok {
+		return nil, fmt.Errorf("node %s: no SIP address in presence", d.AgentNode)
+	}
+	leg, err := fl.src.pool.Open()
+	if err != nil {
+		return nil, err
+	}
+	leg.Start(media.Discard)
+	c, err := fl.src.sip.DialPeer(ctx, addr, floorUser+d.Reservation, from, leg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return trunkCall{c}, nil
 }
 
 // inbound takes a call from another node (its Request-URI user is
@@ -246,5 +260,32 @@ func (fl *floorLink) nodeLost(d cluster.Decision) {
 	}
 	if err := fl.src.core.EndCall(call, cluster.ReasonNodeLost); err != nil {
 		fl.log.Info("cluster: node_lost of a call not here", "task", d.Task, "err", err)
+	}
+}
+
+// nodesGone ends this node's halves of the calls bridged with nodes that
+// left the presence set (their heartbeat expired: killed, paused past the
+// lease, or cut off), with reason node_lost. The leader's node_lost does
+// the same for a node that dies under it; this covers the leader itself
+// dying, whose bridged calls no later term knows of.
+func (fl *floorLink) nodesGone(nodes []string) {
+	var calls []string
+	fl.peers.mu.Lock()
+	for id, f := range fl.peers.legs {
+		if slices.Contains(nodes, nodeOf(f)) {
+			calls = append(calls, id)
+		}
+	}
+	for id, n := range fl.peers.bridged {
+		if slices.Contains(nodes, n) {
+			calls = append(calls, id)
+		}
+	}
+	fl.peers.mu.Unlock()
+	for _, id := range calls {
+		if err := fl.src.core.EndCall(id, cluster.ReasonNodeLost); err != nil {
+			continue // ended meanwhile (the leader's node_lost, or a BYE)
+		}
+		fl.log.Info("cluster: call bridged to a node that left ended", "call", id, "nodes", nodes, "reason", cluster.ReasonNodeLost)
 	}
 }

@@ -67,6 +67,9 @@ loop:
 				log.Info("sigterm: draining", "active_calls", g.trunk.ActiveCalls())
 				g.http.SetDraining(true)
 				g.trunk.Drain()
+				if g.cluster != nil {
+					g.cluster.Drain() // its agents take no more calls from the floor
+				}
 				if g.trunk.ActiveCalls() == 0 {
 					break loop
 				}
