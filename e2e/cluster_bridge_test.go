@@ -21,8 +21,7 @@ func TestClusterBridgesNodes(t *testing.T) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
 			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
 	})
-	x := nodes["n2"].login(t, "x", toneAgent)
-	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	x := loginOnFloor(t, nodes, "n2", "x", toneAgent, "n1")
 	term := clusterOf(t, nodes["n1"]).Token
 	adm := map[string]*wstest.Client{}
 	for _, id := range []string{"n1", "n3"} {
@@ -31,9 +30,7 @@ func TestClusterBridgesNodes(t *testing.T) {
 	}
 
 	c := nodes["n1"].dial(t, "5000", toneCaller1)
-	res, _ := x.reservation(t)
-	floorRes(t, res, term)
-	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	x.acceptFloor(t, term)
 	talking(t, "n1's caller bridged to x on n2", c, toneCaller1, x)
 	waitFor(t, 5*time.Second, "x busy on the floor", func() bool { n, l := onFloor(t, nodes["n1"], "x"); return n == "n2" && l == 1 })
 	answered := nextEvent(t, adm["n1"], 5*time.Second, "call.answered", func(e map[string]any) bool { return e["agent"] == "x" })
@@ -43,27 +40,12 @@ func TestClusterBridgesNodes(t *testing.T) {
 	}
 
 	killed := time.Now()
-	_ = nodes["n2"].cmd.Process.Kill() // SIGKILL: no BYE to n1, no leave
-	<-nodes["n2"].exited
-	e := nextEvent(t, adm["n1"], 10*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == call })
-	if e["reason"] != "node_lost" || e["agent"] != "x" || e["queue"] != "sales" {
-		t.Errorf("n1: call.ended %v, want reason node_lost, agent x, queue sales", e)
-	}
+	nodes["n2"].sigkill() // no BYE to n1
+	nodeLost(t, adm["n1"], 10*time.Second, call, "x")
 	t.Logf("n1 ends its caller bridged to dead n2 (node_lost) %v after SIGKILL", time.Since(killed).Round(time.Millisecond))
 	c.ended(t, "n1's caller", 10*time.Second)
-	var recs []struct {
-		Call    string `json:"call"`
-		Outcome string `json:"outcome"`
-	}
 	// n2's half (its leg from n1) is in n2's ledger too: it is left to n1,
 	// in the same decisions of the leader (a report of it would add a
 	// record).
-	waitFor(t, 5*time.Second, "the records of the call", func() bool {
-		recs = recs[:0]
-		adm["n3"].MustCall("records.list", map[string]any{"agent": "x"}, &recs)
-		return len(recs) > 0
-	})
-	if len(recs) != 1 || recs[0].Call != call || recs[0].Outcome != "answered:node_lost" {
-		t.Errorf("records of x: %+v, want one answered:node_lost record of n1's %s", recs, call)
-	}
+	lostRecord(t, adm["n3"], "x", call)
 }

@@ -17,6 +17,16 @@ func floorRes(t *testing.T, res string, token int64) {
 	}
 }
 
+// acceptFloor waits for a's next offer, checks that the leader's router
+// made it in the term of token (floorRes), accepts it and returns the call.
+func (a *agentClient) acceptFloor(t *testing.T, token int64) string {
+	t.Helper()
+	res, call := a.reservation(t)
+	floorRes(t, res, token)
+	a.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	return call
+}
+
 // queueWaiting is queue id's waiting count in g's own state.
 func queueWaiting(t *testing.T, g *gateway, id string) int {
 	t.Helper()
@@ -49,14 +59,11 @@ func TestClusterLeaderRoutes(t *testing.T) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
 			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
 	})
-	x := nodes["n2"].login(t, "x", toneAgent)
-	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	x := loginOnFloor(t, nodes, "n2", "x", toneAgent, "n1")
 	term := clusterOf(t, nodes["n1"]).Token
 
 	a := nodes["n2"].dial(t, "5000", toneCaller1)
-	res, _ := x.reservation(t)
-	floorRes(t, res, term)
-	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	x.acceptFloor(t, term)
 	talking(t, "call A", a, toneCaller1, x)
 	waitFor(t, 5*time.Second, "x busy on the floor", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 1 })
 
@@ -68,8 +75,7 @@ func TestClusterLeaderRoutes(t *testing.T) {
 	}
 
 	killed := time.Now()
-	_ = nodes["n1"].cmd.Process.Kill() // SIGKILL of the leader: no release
-	<-nodes["n1"].exited
+	nodes["n1"].sigkill() // the leader
 	var next clusterView
 	waitFor(t, 5*time.Second, "a new leader", func() bool {
 		next = clusterOf(t, nodes["n2"])
@@ -91,9 +97,7 @@ func TestClusterLeaderRoutes(t *testing.T) {
 	talking(t, "call A after the leader's loss", a, toneCaller1, x)
 
 	a.bye(t)
-	res, _ = x.reservation(t)
-	floorRes(t, res, next.Token)
-	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res}, nil)
+	x.acceptFloor(t, next.Token)
 	talking(t, "call B", b, toneCaller2, x)
 }
 
@@ -109,8 +113,7 @@ func TestClusterDirectCalls(t *testing.T) {
 			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}, NoVoicemail: true}},
 			map[string]string{"5000": "queue:sales", "100": "extension:100"})
 	})
-	x := nodes["n2"].login(t, "x", toneAgent)
-	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	x := loginOnFloor(t, nodes, "n2", "x", toneAgent, "n1")
 	term := clusterOf(t, nodes["n1"]).Token
 
 	a := nodes["n2"].dial(t, "5000", toneCaller1)
@@ -122,25 +125,25 @@ func TestClusterDirectCalls(t *testing.T) {
 	x.WS.MustCall("reservation.accept", map[string]string{"reservation": resA}, nil)
 	talking(t, "call A", a, toneCaller1, x)
 	a.bye(t)
-	waitFor(t, 5*time.Second, "x free on the floor", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
+	free := func(what string) {
+		t.Helper()
+		waitFor(t, 5*time.Second, "x free on the floor "+what, func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
+	}
+	free("after call A")
 
-	d := nodes["n2"].dialAsync(t, "100", toneCaller2)
-	resD, _ := x.reservation(t)
-	floorRes(t, resD, term)
-	x.WS.MustCall("reservation.accept", map[string]string{"reservation": resD}, nil)
-	c := d.wait(t)
-	talking(t, "direct call on n2", c, toneCaller2, x)
-	c.bye(t)
-	waitFor(t, 5*time.Second, "x free again", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
-
+	// A direct call to x dialled on node: x is offered it by the leader's
+	// router, takes it and talks to the caller (tone), who then hangs up.
+	direct := func(what, node string, tone float64) {
+		t.Helper()
+		d := nodes[node].dialAsync(t, "100", tone)
+		x.acceptFloor(t, term)
+		c := d.wait(t)
+		talking(t, what, c, tone, x)
+		c.bye(t)
+		free("after the " + what)
+	}
+	direct("direct call on n2", "n2", toneCaller2)
 	// A direct call on n1 rings x on n2 (it rings on n1 until x accepts)
 	// and is bridged to it.
-	d1 := nodes["n1"].dialAsync(t, "100", toneCaller1)
-	res1, _ := x.reservation(t)
-	floorRes(t, res1, term)
-	x.WS.MustCall("reservation.accept", map[string]string{"reservation": res1}, nil)
-	c1 := d1.wait(t)
-	talking(t, "direct call on n1 to x on n2", c1, toneCaller1, x)
-	c1.bye(t)
-	waitFor(t, 5*time.Second, "x free after the bridged call", func() bool { _, l := onFloor(t, nodes["n1"], "x"); return l == 0 })
+	direct("direct call on n1 to x on n2", "n1", toneCaller1)
 }

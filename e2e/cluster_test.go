@@ -76,6 +76,52 @@ func onFloor(t *testing.T, g *gateway, id string) (node string, load int) {
 	return "", 0
 }
 
+// loginOnFloor logs agent id in on node (with its tone) and waits until
+// the floor that seen publishes shows it connected there.
+func loginOnFloor(t *testing.T, nodes map[string]*gateway, node, id string, tone float64, seen string) *agentClient {
+	t.Helper()
+	a := nodes[node].login(t, id, tone)
+	waitFor(t, 5*time.Second, id+" on "+node+" on the floor", func() bool { n, _ := onFloor(t, nodes[seen], id); return n == node })
+	return a
+}
+
+// sigkill kills g (no BYE, no leave, no release) and waits until it has
+// exited.
+func (g *gateway) sigkill() {
+	_ = g.cmd.Process.Kill() // it exited already: exited is closed
+	<-g.exited
+}
+
+// nodeLost waits on adm's event stream for call's call.ended and checks
+// that it ended with its node: reason node_lost, agent's queue call of
+// sales.
+func nodeLost(t *testing.T, adm *wstest.Client, timeout time.Duration, call, agent string) {
+	t.Helper()
+	e := nextEvent(t, adm, timeout, "call.ended", func(e map[string]any) bool { return e["call"] == call })
+	if e["reason"] != "node_lost" || e["agent"] != agent || e["queue"] != "sales" || e["kind"] != "queue" {
+		t.Errorf("call.ended %v, want reason node_lost, agent %s, queue sales", e, agent)
+	}
+}
+
+// lostRecord waits until adm lists agent's call records and checks that
+// there is one, of call, answered:node_lost with a talk time.
+func lostRecord(t *testing.T, adm *wstest.Client, agent, call string) {
+	t.Helper()
+	var recs []struct {
+		Call    string  `json:"call"`
+		Outcome string  `json:"outcome"`
+		Talk    float64 `json:"talk_seconds"`
+	}
+	waitFor(t, 5*time.Second, "the records of "+agent, func() bool {
+		recs = recs[:0]
+		adm.MustCall("records.list", map[string]any{"agent": agent}, &recs)
+		return len(recs) > 0
+	})
+	if len(recs) != 1 || recs[0].Call != call || recs[0].Outcome != "answered:node_lost" || recs[0].Talk <= 0 {
+		t.Errorf("records of %s: %+v, want one answered:node_lost record of %s", agent, recs, call)
+	}
+}
+
 // nextEvent waits for the admin event of type typ matching ok.
 func nextEvent(t *testing.T, adm *wstest.Client, timeout time.Duration, typ string, ok func(map[string]any) bool) map[string]any {
 	t.Helper()
@@ -109,8 +155,7 @@ func TestClusterNodeLost(t *testing.T) {
 			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}, {ID: "y", Ext: "200", Queues: []string{"sales"}}},
 			map[string]string{"5000": "queue:sales"})
 	})
-	x := nodes["n2"].login(t, "x", toneAgent)
-	waitFor(t, 5*time.Second, "x on n2 on the floor", func() bool { n, _ := onFloor(t, nodes["n1"], "x"); return n == "n2" })
+	x := loginOnFloor(t, nodes, "n2", "x", toneAgent, "n1")
 	c := nodes["n2"].dial(t, "5000", toneCaller1)
 	call := x.accept(t)
 	talking(t, "n2's call", c, toneCaller1, x)
@@ -122,30 +167,13 @@ func TestClusterNodeLost(t *testing.T) {
 	}
 
 	killed := time.Now()
-	_ = nodes["n2"].cmd.Process.Kill() // SIGKILL: no BYE, no leave, no release
-	<-nodes["n2"].exited
+	nodes["n2"].sigkill()
 	floorID := "n2/" + call
 	for _, id := range []string{"n1", "n3"} {
-		e := nextEvent(t, adm[id], 5*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == floorID })
-		if e["reason"] != "node_lost" || e["agent"] != "x" || e["queue"] != "sales" || e["kind"] != "queue" {
-			t.Errorf("%s: call.ended %v, want reason node_lost, agent x, queue sales", id, e)
-		}
+		nodeLost(t, adm[id], 5*time.Second, floorID, "x")
 		t.Logf("%s reports n2's call %s ended node_lost %v after SIGKILL", id, call, time.Since(killed).Round(time.Millisecond))
 	}
-	var recs []struct {
-		Call    string  `json:"call"`
-		Agent   string  `json:"agent"`
-		Outcome string  `json:"outcome"`
-		Talk    float64 `json:"talk_seconds"`
-	}
-	waitFor(t, 5*time.Second, "the lost call's record", func() bool {
-		recs = recs[:0]
-		adm["n3"].MustCall("records.list", map[string]any{"agent": "x"}, &recs)
-		return len(recs) > 0
-	})
-	if len(recs) != 1 || recs[0].Call != floorID || recs[0].Outcome != "answered:node_lost" || recs[0].Talk <= 0 {
-		t.Errorf("records of x: %+v, want one answered:node_lost record of %s", recs, floorID)
-	}
+	lostRecord(t, adm["n3"], "x", floorID)
 
 	// x logs in again on n3: told of its lost call, free on the floor, and
 	// takes n3's next call.
@@ -161,26 +189,14 @@ func TestClusterNodeLost(t *testing.T) {
 	// The leader dies with a call: y on n1 talks to n1's caller; SIGKILL
 	// of n1. The new term (n3, the only survivor) never heard of that
 	// call from n1, and still reports it, from n1's call ledger in Redis.
-	y := nodes["n1"].login(t, "y", toneAgent)
-	waitFor(t, 5*time.Second, "y on n1 on the floor", func() bool { n, _ := onFloor(t, nodes["n3"], "y"); return n == "n1" })
+	y := loginOnFloor(t, nodes, "n1", "y", toneAgent, "n3")
 	c1 := nodes["n1"].dial(t, "5000", toneCaller1)
 	call1 := y.accept(t)
 	talking(t, "n1's call", c1, toneCaller1, y)
 	killed = time.Now()
-	_ = nodes["n1"].cmd.Process.Kill()
-	<-nodes["n1"].exited
-	e := nextEvent(t, adm["n3"], 5*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == "n1/"+call1 })
-	if e["reason"] != "node_lost" || e["agent"] != "y" || e["queue"] != "sales" {
-		t.Errorf("n3: call.ended %v, want reason node_lost, agent y, queue sales", e)
-	}
+	nodes["n1"].sigkill()
+	nodeLost(t, adm["n3"], 5*time.Second, "n1/"+call1, "y")
 	t.Logf("n3 reports the dead leader n1's call %s ended node_lost %v after SIGKILL", call1, time.Since(killed).Round(time.Millisecond))
-	waitFor(t, 5*time.Second, "the dead leader's call's record", func() bool {
-		recs = recs[:0]
-		adm["n3"].MustCall("records.list", map[string]any{"agent": "y"}, &recs)
-		return len(recs) > 0
-	})
-	if len(recs) != 1 || recs[0].Call != "n1/"+call1 || recs[0].Outcome != "answered:node_lost" {
-		t.Errorf("records of y: %+v, want one answered:node_lost record of n1/%s", recs, call1)
-	}
+	lostRecord(t, adm["n3"], "y", "n1/"+call1)
 	talking(t, "n3's call after both deaths", c3, toneCaller2, x3)
 }
