@@ -68,33 +68,55 @@ func ivrConnected(t *testing.T, c *caller, a *agentClient) {
 	talking(t, "IVR call", c, toneCaller1, a)
 }
 
-// Scenario 10: a short entry ("10#") and an unknown extension re-prompt;
-// then a valid one (RFC 4733) reaches the agent.
-func TestIVRShortUnknownValid(t *testing.T) {
-	t.Parallel()
-	g, a, c := ivrCall(t)
-	c.sendDTMF(t, "10#")
-	ivrEntry(t, g, "10", false, 1, 10*time.Second)
-	hearsMusic(t, "IVR caller (re-prompt after a short entry)", c.classify)
-	c.sendDTMF(t, "9999")
-	ivrEntry(t, g, "9999", false, 2, 15*time.Second)
-	hearsMusic(t, "IVR caller (re-prompt after an unknown extension)", c.classify)
-	c.sendDTMF(t, "1001")
-	ivrEntry(t, g, "1001", true, 3, 15*time.Second)
-	ivrConnected(t, c, a)
+// ivrTry is one entry of an IVR caller: digits sent by RFC 4733, or by SIP
+// INFO when info, or none when "" (the caller stays silent); the entry the
+// gateway logs for it and how long that may take; and, for an entry that
+// re-prompts, why.
+type ivrTry struct {
+	digits   string
+	info     bool
+	entry    string
+	reprompt string // "" for a known extension
+	timeout  time.Duration
 }
 
-// Scenario 10: nothing entered re-prompts; digits by SIP INFO then reach
-// the agent.
-func TestIVRSilentThenInfo(t *testing.T) {
+// Scenario 10: entries that re-prompt (a short entry "10#", an unknown
+// extension, silence), then a valid one, by RFC 4733 or by SIP INFO,
+// reaches the agent.
+func TestIVRRepromptThenValid(t *testing.T) {
 	t.Parallel()
-	g, a, c := ivrCall(t)
-	// The prompt (about 5 s) then 5 s without a digit.
-	ivrEntry(t, g, "", false, 1, 20*time.Second)
-	hearsMusic(t, "IVR caller (re-prompt after silence)", c.classify)
-	c.infoDTMF(t, "1001")
-	ivrEntry(t, g, "1001", true, 2, 15*time.Second)
-	ivrConnected(t, c, a)
+	for _, tc := range []struct {
+		name  string
+		tries []ivrTry
+	}{
+		{"short unknown valid", []ivrTry{
+			{digits: "10#", entry: "10", reprompt: "a short entry", timeout: 10 * time.Second},
+			{digits: "9999", entry: "9999", reprompt: "an unknown extension", timeout: 15 * time.Second},
+			{digits: "1001", entry: "1001", timeout: 15 * time.Second},
+		}},
+		{"silent then info", []ivrTry{
+			{reprompt: "silence", timeout: 20 * time.Second}, // the prompt (about 5 s) then 5 s without a digit
+			{digits: "1001", info: true, entry: "1001", timeout: 15 * time.Second},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g, a, c := ivrCall(t)
+			for i, try := range tc.tries {
+				switch {
+				case try.info:
+					c.infoDTMF(t, try.digits)
+				case try.digits != "":
+					c.sendDTMF(t, try.digits)
+				}
+				ivrEntry(t, g, try.entry, try.reprompt == "", i+1, try.timeout)
+				if try.reprompt != "" {
+					hearsMusic(t, "IVR caller (re-prompt after "+try.reprompt+")", c.classify)
+				}
+			}
+			ivrConnected(t, c, a)
+		})
+	}
 }
 
 // Scenario 10: three bad entries end the call (announcement, BYE).
