@@ -43,11 +43,11 @@ func oneQueue(t *testing.T, g *gateway, queue map[string]any, agents ...agentSpe
 }
 
 // salesCall is how most call scenarios begin: agent a1 (1001, sending
-// toneAgent) alone in oneQueue's sales, logged in, accepts a call to 5000
-// from a caller sending toneCaller1.
-func salesCall(t *testing.T, g *gateway) (a *agentClient, c *caller, call string) {
+// toneAgent) in oneQueue's sales (with more, not logged in), logged in,
+// accepts a call to 5000 from a caller sending toneCaller1.
+func salesCall(t *testing.T, g *gateway, more ...agentSpec) (a *agentClient, c *caller, call string) {
 	t.Helper()
-	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}})
+	oneQueue(t, g, nil, append([]agentSpec{{ID: "a1", Ext: "1001", Queues: []string{"sales"}}}, more...)...)
 	a = g.login(t, "a1", toneAgent)
 	c = g.dial(t, "5000", toneCaller1)
 	return a, c, a.accept(t)

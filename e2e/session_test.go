@@ -13,12 +13,7 @@ import (
 func onQueueCall(t *testing.T, extra ...string) (*gateway, *agentClient, *caller, string) {
 	t.Helper()
 	g := startGW(t, extra...)
-	oneQueue(t, g, nil,
-		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
-		agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}})
-	a := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a.accept(t)
+	a, c, call := salesCall(t, g, agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}})
 	talking(t, "before", c, toneCaller1, a)
 	return g, a, c, call
 }

@@ -72,13 +72,9 @@ func TestWarmTransferCancel(t *testing.T) {
 func TestTransferToQueueIdleOnly(t *testing.T) {
 	t.Parallel()
 	g := startGW(t)
-	oneQueue(t, g, nil,
-		agentSpec{ID: "a1", Ext: "1001", Queues: []string{"sales"}},
+	a1, c, call := salesCall(t, g,
 		agentSpec{ID: "a2", Ext: "1002", Queues: []string{"sales"}},
 		agentSpec{ID: "a3", Ext: "1003", Queues: []string{"sales"}})
-	a1 := g.login(t, "a1", toneAgent)
-	c := g.dial(t, "5000", toneCaller1)
-	call := a1.accept(t)
 	talking(t, "before the transfer", c, toneCaller1, a1)
 
 	a2 := g.login(t, "a2", toneAgent2)
