@@ -116,49 +116,48 @@ func gwWithAgent(t *testing.T) (*gateway, *agentClient) {
 	return g, g.login(t, "a1", toneAgent)
 }
 
-// offerWithdrawn runs scenario against extension 1001: a is offered the
-// call, SIPp's scenario passes and the offer is withdrawn.
-func offerWithdrawn(t *testing.T, g *gateway, a *agentClient, scenario string) {
-	t.Helper()
-	run := startScenario(t, g, scenario, "1001")
-	res, _ := a.reservation(t)
-	run.wait(t, 30*time.Second)
-	a.expect(t, 10*time.Second, notif{"reservation.ended", field("id", res)})
-}
-
-// acceptedCallEnds runs scenario against extension 1001: a accepts the
-// call, SIPp's scenario passes and a is told the call ended.
-func acceptedCallEnds(t *testing.T, g *gateway, a *agentClient, scenario string) {
-	t.Helper()
-	run := startScenario(t, g, scenario, "1001")
-	call := a.accept(t)
-	run.wait(t, 30*time.Second)
-	a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
-}
-
-// An early BYE (after 180, before any final response) gets 200, the INVITE
-// 487, and the ringing agent's offer is withdrawn.
-func TestBinarySIPpEarlyBye(t *testing.T) {
-	g, a := gwWithAgent(t)
-	offerWithdrawn(t, g, a, "early_bye.xml")
-	noCalls(t, g)
-}
-
-// A BYE right after the 200 OK, before the ACK, gets 200 and ends the call
-// on the agent's side too.
-func TestBinarySIPpByeBeforeAck(t *testing.T) {
-	g, a := gwWithAgent(t)
-	acceptedCallEnds(t, g, a, "bye_before_ack.xml")
-	noCalls(t, g)
-}
-
-// A merged request gets 482; the first INVITE rings the agent once and
-// ends with the early BYE.
-func TestBinarySIPpMergedRequest(t *testing.T) {
-	g, a := gwWithAgent(t)
-	offerWithdrawn(t, g, a, "merged_request.xml")
-	a.noOffer(t, time.Second)
-	noCalls(t, g)
+// TestBinarySIPpAgentScenarios runs SIPp scenarios against extension
+// 1001 of gwWithAgent: the agent is offered the call; it accepts it and is
+// told the call ended, or the offer is withdrawn; SIPp's scenario passes
+// (its own checks: the responses it expects) and no call is left.
+func TestBinarySIPpAgentScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		name, scenario string
+		accept         bool // the agent accepts; else the offer is withdrawn
+		oneOffer       bool // no second offer follows
+	}{
+		// An early BYE (after 180, before any final response) gets 200, the
+		// INVITE 487, and the ringing agent's offer is withdrawn.
+		{name: "early BYE", scenario: "early_bye.xml"},
+		// A BYE right after the 200 OK, before the ACK, gets 200 and ends
+		// the call on the agent's side too.
+		{name: "BYE before ACK", scenario: "bye_before_ack.xml", accept: true},
+		// A merged request gets 482; the first INVITE rings the agent once
+		// and ends with the early BYE.
+		{name: "merged request", scenario: "merged_request.xml", oneOffer: true},
+		// Require: 100rel to a ringing agent: the 180 is reliable, SIPp
+		// PRACKs it, the agent accepts and the call is answered after the
+		// PRACK.
+		{name: "PRACK", scenario: "prack.xml", accept: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, a := gwWithAgent(t)
+			run := startScenario(t, g, tc.scenario, "1001")
+			if tc.accept {
+				call := a.accept(t)
+				run.wait(t, 30*time.Second)
+				a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
+			} else {
+				res, _ := a.reservation(t)
+				run.wait(t, 30*time.Second)
+				a.expect(t, 10*time.Second, notif{"reservation.ended", field("id", res)})
+			}
+			if tc.oneOffer {
+				a.noOffer(t, time.Second)
+			}
+			noCalls(t, g)
+		})
+	}
 }
 
 // A CANCEL sent right behind its INVITE (SIPp sends both before reading
@@ -275,14 +274,6 @@ func TestBinarySIPpUpdateAndSessionExpires(t *testing.T) {
 	g := startGW(t)
 	startScenario(t, g, "update.xml", "echo").wait(t, 30*time.Second)
 	startScenario(t, g, "session_expires_30.xml", "echo").wait(t, 30*time.Second)
-	noCalls(t, g)
-}
-
-// Require: 100rel to a ringing agent: the 180 is reliable, SIPp PRACKs
-// it, the agent accepts and the call is answered after the PRACK.
-func TestBinarySIPpPRACK(t *testing.T) {
-	g, a := gwWithAgent(t)
-	acceptedCallEnds(t, g, a, "prack.xml")
 	noCalls(t, g)
 }
 
