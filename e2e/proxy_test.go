@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,22 +88,7 @@ http {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "-p", dir, "-c", cfgFile)
-	var out strings.Builder
-	var outMu sync.Mutex
-	cmd.Stdout = lockedWriter{&outMu, &out}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			outMu.Lock()
-			t.Logf("nginx: %s", out.String())
-			outMu.Unlock()
-		}
-	})
+	startProxy(t, cmd, cancel)
 	throughProxy(t, g, ca, port, 77)
 }
 
@@ -162,34 +146,25 @@ func TestCaddyReverseProxy(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgFile, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
-	var out strings.Builder
-	var outMu sync.Mutex
-	cmd.Stdout = lockedWriter{&outMu, &out}
+	startProxy(t, cmd, cancel)
+	throughProxy(t, g, ca, port, 78)
+}
+
+// startProxy starts a reverse proxy's cmd, its output going to the test's
+// log (shown when the test fails, or with -v), and stops it (cancel, the
+// context of cmd) when the test ends.
+func startProxy(t *testing.T, cmd *exec.Cmd, cancel context.CancelFunc) {
+	t.Helper()
+	cmd.Stdout = t.Output() // goroutine-safe; cmd.Wait returns once its copying is over
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start caddy: %v", err)
+		cancel()
+		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	t.Cleanup(func() {
 		cancel()
 		_ = cmd.Wait()
-		if t.Failed() {
-			outMu.Lock()
-			t.Logf("caddy: %s", out.String())
-			outMu.Unlock()
-		}
 	})
-	throughProxy(t, g, ca, port, 78)
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *strings.Builder
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func tlsDial(addr string, cfg *tls.Config) (*tls.Conn, error) {
