@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/media/tone"
+	"switchboard/web/adminui/admintest"
 	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
@@ -145,24 +146,15 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Helper()
 		webtest.WaitTrue(t, ctx, expr, 10*time.Second, `document.querySelector('#console-view') ? document.querySelector('#console-view').outerHTML.slice(0, 4000) : document.body.outerHTML`)
 	}
-	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/admin"))
-	webtest.WaitVisible(t, ctx, "#token", 0)
-	webtest.SetValue(t, ctx, "#token", g.Token)
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	admintest.Login(t, ctx, g.HTTP+"/admin", g.Token)
 	wait(`document.querySelector('#conn-state').dataset.state === 'open'`)
 
-	webtest.SetValue(t, ctx, `#queue-form input[name=id]`, "support")
-	webtest.SetValue(t, ctx, `#queue-form input[name=name]`, "Support")
-	webtest.SetValue(t, ctx, `#queue-form input[name=timeout_seconds]`, "20")
+	admintest.Fill(t, ctx, "#queue-form", "id", "support", "name", "Support", "timeout_seconds", "20")
 	webtest.Click(t, ctx, "#queue-submit")
 	wait(`!!document.querySelector('#queues-table tr[data-queue="support"]')`)
 
 	webtest.WaitVisible(t, ctx, `#agent-form input[name=queues][value="support"]`, 0)
-	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "b1")
-	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Bea")
-	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "2001")
-	webtest.SetValue(t, ctx, `#agent-form input[name=password]`, "pw-b1")
+	admintest.Fill(t, ctx, "#agent-form", "id", "b1", "name", "Bea", "extension", "2001", "password", "pw-b1")
 	webtest.Click(t, ctx, `#agent-form input[name=queues][value="support"]`)
 	webtest.Click(t, ctx, "#agent-submit")
 	wait(`!!document.querySelector('#agents-table tr[data-agent="b1"]')`)
@@ -181,10 +173,7 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 
 	// A duplicate extension: the error is shown next to the extension.
-	webtest.SetValue(t, ctx, `#agent-form input[name=id]`, "b2")
-	webtest.SetValue(t, ctx, `#agent-form input[name=name]`, "Ben")
-	webtest.SetValue(t, ctx, `#agent-form input[name=extension]`, "2001")
-	webtest.SetValue(t, ctx, `#agent-form input[name=password]`, "pw-b2")
+	admintest.Fill(t, ctx, "#agent-form", "id", "b2", "name", "Ben", "extension", "2001", "password", "pw-b2")
 	webtest.Click(t, ctx, "#agent-submit")
 	wait(`(document.querySelector('#agent-form .field-error[data-field=extension]')?.innerText || '').includes('2001')`)
 	if webtest.Eval[bool](t, ctx, `!!document.querySelector('#agents-table tr[data-agent="b2"]')`) {

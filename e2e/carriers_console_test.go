@@ -13,9 +13,8 @@ import (
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/signaling/trunk/trunktest"
+	"switchboard/web/adminui/admintest"
 	"switchboard/web/webtest"
-
-	"github.com/chromedp/chromedp"
 )
 
 // consolePage is the admin page in Chromium, logged in.
@@ -27,11 +26,7 @@ type consolePage struct {
 func openConsole(t *testing.T, g *gateway, hash string) *consolePage {
 	t.Helper()
 	ctx := webtest.Browser(t)
-	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/admin"+hash))
-	webtest.WaitVisible(t, ctx, "#token", 0)
-	webtest.SetValue(t, ctx, "#token", g.Token)
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	admintest.Login(t, ctx, g.HTTP+"/admin"+hash, g.Token)
 	return &consolePage{t: t, ctx: ctx}
 }
 

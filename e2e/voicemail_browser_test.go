@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/web/adminui/admintest"
 	"switchboard/web/phoneui/phonetest"
 	"switchboard/web/webtest"
 )
@@ -81,11 +82,7 @@ func TestBrowserVoicemail(t *testing.T) {
 	}
 
 	// The admin page: the message left, played with the admin token.
-	webtest.Do(t, ctx, chromedp.Navigate(g.HTTP+"/admin#voicemail"))
-	webtest.WaitVisible(t, ctx, "#token", 0)
-	webtest.SetValue(t, ctx, "#token", g.Token)
-	webtest.Click(t, ctx, "#auth-submit")
-	webtest.WaitVisible(t, ctx, "#console-view", 0)
+	admintest.Login(t, ctx, g.HTTP+"/admin#voicemail", g.Token)
 	p.wait(`document.querySelectorAll('#voicemail-table tbody tr').length === 1 && document.querySelector('#voicemail-table tr[data-voicemail="`+second+`"][data-heard="yes"] .voicemail-box').textContent === 'agent a1'`, 10*time.Second)
 	webtest.Click(t, ctx, `#voicemail-table tr[data-voicemail="`+second+`"] button.voicemail-play`)
 	p.wait(`(() => { const a = document.querySelector('#voicemail-player');
