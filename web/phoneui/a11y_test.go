@@ -87,8 +87,7 @@ func TestCallTimers(t *testing.T) {
 // leaves the agent unavailable shows a prompt whose button makes the agent
 // available again.
 func TestMissedOfferPrompt(t *testing.T) {
-	ctx, srv, fake := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, fake := loggedInPhone(t)
 	webtest.WaitTrue(t, ctx, `sb.state.mic === 'ok' && document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
 	fake.mu.Lock()
 	fake.agent["activity"] = "unavailable"

@@ -79,8 +79,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) { webtest.Screen
 // big primary actions; the secondary actions and the dialpad stay closed
 // until asked for, and each opens with one click.
 func TestCallCards(t *testing.T) {
-	ctx, srv, _ := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, _ := loggedInPhone(t)
 	webtest.WaitTrue(t, ctx, `document.querySelectorAll('#toasts .toast').length === 2`, 5*time.Second)
 	screenshot(t, ctx, "ringing")
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
@@ -119,8 +118,7 @@ func TestCallCards(t *testing.T) {
 // Cancel returns the caller, Complete sends call.transfer mode complete; and
 // the consulted agent's offer says it is a transfer, from whom, of whom.
 func TestWarmTransferControls(t *testing.T) {
-	ctx, srv, fake := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, fake := loggedInPhone(t)
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
 	card := func(id string) string { return `#calls .call-card[data-call="` + id + `"]` }
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+card("c1")+`')?.dataset.state === 'active'`, 5*time.Second)

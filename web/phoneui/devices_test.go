@@ -14,8 +14,7 @@ import (
 // the tone", and both checks together mark the setup ok; the chosen
 // speaker is applied to the call audio (setSinkId).
 func TestAudioSetup(t *testing.T) {
-	ctx, srv, _ := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, _ := loggedInPhone(t)
 	webtest.Click(t, ctx, "#setup-open")
 	describe := []string{`document.querySelector('#setup').outerHTML`}
 	webtest.WaitTrue(t, ctx, `document.querySelector('#setup').open && document.querySelectorAll('#setup-mic option').length > 0`, 5*time.Second, describe...)

@@ -15,8 +15,7 @@ import (
 // resumes, M mutes, T opens the transfer, E hangs up, R rejects, D opens
 // the dialpad, ? shows the help; keys typed into a field do nothing.
 func TestShortcuts(t *testing.T) {
-	ctx, srv, fake := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, fake := loggedInPhone(t)
 	key := func(k string) {
 		t.Helper()
 		webtest.Do(t, ctx, chromedp.KeyEvent(k))

@@ -64,6 +64,15 @@ func loginPhone(t *testing.T, ctx context.Context, url string) {
 		`window.sb.state.rtc`, `document.querySelector('#status').innerText`)
 }
 
+// loggedInPhone is startPhone without a script, logged in (loginPhone) at
+// the page's root.
+func loggedInPhone(t *testing.T) (context.Context, *fakeGateway) {
+	t.Helper()
+	ctx, srv, fake := startPhone(t, "")
+	loginPhone(t, ctx, srv.URL+"/")
+	return ctx, fake
+}
+
 // TestMicrophoneGate (issue 17 item 1, issue 12): without a working
 // microphone (insecure origin, permission denied, no device) the agent is
 // set unavailable, cannot choose available, and the banner says why and
@@ -134,8 +143,7 @@ func TestMicrophoneGate(t *testing.T) {
 	}
 
 	t.Run("lost", func(t *testing.T) {
-		ctx, srv, fake := startPhone(t, "")
-		loginPhone(t, ctx, srv.URL+"/")
+		ctx, fake := loggedInPhone(t)
 		webtest.WaitTrue(t, ctx, `sb.state.mic === 'ok'`, 5*time.Second, `sb.state.mic`)
 		if webtest.Eval[bool](t, ctx, `document.querySelector('#mic-banner').checkVisibility()`) {
 			t.Fatal("banner shown with a working microphone")

@@ -30,8 +30,7 @@ func (f *fakeGateway) handleRecording(c *fakeConn, method string, p map[string]a
 // paused" with Resume recording, and back; a call that is not recorded
 // shows neither. axe is clean with the badge shown.
 func TestRecordingControls(t *testing.T) {
-	ctx, srv, fake := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, fake := loggedInPhone(t)
 	webtest.Click(t, ctx, `.toast[data-reservation="r1"] button.accept`)
 	card := `#calls .call-card[data-call="c1"]`
 	webtest.WaitTrue(t, ctx, `document.querySelector('`+card+`')?.dataset.state === 'active'`, 5*time.Second)

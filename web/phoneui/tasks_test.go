@@ -377,8 +377,7 @@ func TestTaskCardsNarrow(t *testing.T) {
 // block_agent false task in a queue without simultaneous_tasks blocks, and
 // the offer says "Blocking", not "Non-blocking".
 func TestTaskBadgeFollowsGateway(t *testing.T) {
-	ctx, srv, fake := startPhone(t, "")
-	loginPhone(t, ctx, srv.URL+"/")
+	ctx, fake := loggedInPhone(t)
 	fake.mu.Lock()
 	fake.tasks.byID = map[string]map[string]any{"tk9": {"id": "tk9", "channel": "chat", "attributes": map[string]any{"channel": "chat"},
 		"queue": "sales", "block_agent": false, "blocking": true, "created_at": stamp(time.Now())}}
