@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -123,7 +122,7 @@ func (p *Pool) Open() (*Leg, error) {
 			p.release(port)
 			continue
 		}
-		rtcpConn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
+		rtcpConn, err := p.listenBeside(conn, port+1)
 		if err != nil {
 			_ = conn.close() // a socket just opened and never used: nothing to report
 			p.release(port)

@@ -12,8 +12,8 @@
 //
 // Concurrency: Pool and Leg are safe for concurrent use. Each started leg
 // owns one read goroutine (or, with Config.Loop, its RTP socket is read on
-// the media/udploop goroutine, every socket with data once per 1 ms tick, up
-// to 8 datagrams; a timer goroutine keeps the inactivity timeout), which
+// a media/udploop shard, every socket with data once per 1 ms tick, up to 8
+// datagrams; the RTCP report goroutine keeps the inactivity timeout), which
 // calls the sink and the OnDTMF callback; the *media.Packet handed to the
 // sink is reused for the next packet, so sinks must not retain it or its
 // Payload. Close waits for the reader.

@@ -89,7 +89,7 @@ type Leg struct {
 
 type sinkBox struct{ w media.PacketWriter }
 
-func newLeg(p *Pool, port int, conn rtpConn, rtcpConn *net.UDPConn) *Leg {
+func newLeg(p *Pool, port int, conn, rtcpConn rtpConn) *Leg {
 	l := &Leg{
 		pool:    p,
 		port:    port,
@@ -307,7 +307,7 @@ func (l *Leg) Close() error {
 		if cerr := l.conn.close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 			err = cerr
 		}
-		if cerr := l.rtcp.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		if cerr := l.rtcp.conn.close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 			err = errors.Join(err, cerr)
 		}
 		l.wg.Wait()

@@ -76,8 +76,6 @@ func (l *Leg) Start(sink media.PacketWriter) {
 		}
 		if err := uc.Watch(func() bool { return l.readable(r) }); err != nil {
 			l.end(fmt.Errorf("read rtp: %w", err))
-		} else if l.timeout > 0 {
-			l.wg.Go(l.timeoutLoop)
 		}
 	} else {
 		if l.timeout > 0 {
@@ -85,7 +83,7 @@ func (l *Leg) Start(sink media.PacketWriter) {
 		}
 		l.wg.Go(l.readLoop)
 	}
-	l.wg.Go(l.rtcpReadLoop)
+	l.readRTCP()
 	l.wg.Go(l.reportLoop)
 }
 
@@ -157,31 +155,26 @@ func (l *Leg) timeoutDue() (due time.Duration, expired bool) {
 	return due, now >= due
 }
 
-// timeoutLoop ends a leg read on the udploop when it has been silent for
-// the timeout (the goroutine reader uses a read deadline instead).
-func (l *Leg) timeoutLoop() {
-	t := time.NewTimer(l.timeout)
-	defer t.Stop()
-	for l.wait(t.C) {
-		due, expired := l.timeoutDue()
-		if expired {
-			l.end(ErrTimeout)
-			return
-		}
-		t.Reset(time.Until(l.epoch.Add(due)))
+// timeoutTimer returns the inactivity timer of a leg read on the udploop
+// (the report goroutine runs it: no goroutine of its own; the goroutine
+// reader uses a read deadline instead), nil without one.
+func (l *Leg) timeoutTimer() *time.Timer {
+	if l.conn.uc == nil || l.timeout <= 0 {
+		return nil
 	}
+	return time.NewTimer(l.timeout)
 }
 
-// wait waits for c; false when the leg closes or ends first.
-func (l *Leg) wait(c <-chan time.Time) bool {
-	select {
-	case <-l.closing:
-		return false
-	case <-l.done:
-		return false
-	case <-c:
+// checkTimer ends the leg when it has been silent for the timeout, else
+// sets t for when it would be; it reports whether the leg ended.
+func (l *Leg) checkTimer(t *time.Timer) bool {
+	due, expired := l.timeoutDue()
+	if expired {
+		l.end(ErrTimeout)
 		return true
 	}
+	t.Reset(time.Until(l.epoch.Add(due)))
+	return false
 }
 
 // readable reads the queued datagrams, up to 8 (the udploop's handler:

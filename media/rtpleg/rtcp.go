@@ -26,7 +26,7 @@ const cname = "switchboard"
 // interval on rtcp-mux when negotiated, else from and to RTP port + 1, and
 // the peer's reports read for the round trip time.
 type rtcpState struct {
-	conn *net.UDPConn    // the RTP port + 1 socket
+	conn rtpConn         // the RTP port + 1 socket (beside the RTP one on the loop)
 	rcv  report.Receiver // what the remote's stream looked like, and its reports
 
 	mu   sync.Mutex     // guards following; taken by the reporter and the RTCP readers
@@ -99,12 +99,30 @@ func (l *Leg) handleRTCP(data []byte, src netip.AddrPort, mux bool) {
 	}
 }
 
-// rtcpReadLoop reads the RTCP socket until Close.
+// readRTCP reads the RTCP socket: on its udploop shard, or on a goroutine
+// until Close.
+func (l *Leg) readRTCP() {
+	uc := l.rtcp.conn.uc
+	if uc == nil {
+		l.wg.Go(l.rtcpReadLoop)
+		return
+	}
+	take := func(b []byte, src netip.AddrPort) {
+		if report.IsRTCP(b) {
+			l.handleRTCP(b, src, false)
+		}
+	}
+	if err := uc.Watch(func() bool { n, _ := uc.ReadBatch(take); return n > 0 }); err != nil {
+		l.log.Warn("rtcp socket not read", "error", err) // RTCP is not needed for the call's audio
+	}
+}
+
+// rtcpReadLoop reads the RTCP socket until Close (goroutine reader).
 func (l *Leg) rtcpReadLoop() {
 	var buf [maxPacket]byte
 	errs := 0
 	for {
-		n, src, err := l.rtcp.conn.ReadFromUDPAddrPort(buf[:])
+		n, src, err := l.rtcp.conn.c.ReadFromUDPAddrPort(buf[:])
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -121,12 +139,30 @@ func (l *Leg) rtcpReadLoop() {
 	}
 }
 
-// reportLoop sends a compound report every interval until Close.
+// reportLoop sends a compound report every interval until the leg closes
+// or ends, and on the udploop runs the inactivity timeout (timeoutTimer).
 func (l *Leg) reportLoop() {
 	t := time.NewTicker(l.pool.cfg.rtcpInterval())
 	defer t.Stop()
-	for l.wait(t.C) {
-		l.sendReport(time.Now())
+	var silent <-chan time.Time
+	tt := l.timeoutTimer()
+	if tt != nil {
+		defer tt.Stop()
+		silent = tt.C
+	}
+	for {
+		select {
+		case <-l.closing:
+			return
+		case <-l.done:
+			return
+		case <-t.C:
+			l.sendReport(time.Now())
+		case <-silent:
+			if l.checkTimer(tt) {
+				return // ended
+			}
+		}
 	}
 }
 
@@ -177,7 +213,7 @@ func (l *Leg) sendReport(now time.Time) {
 		}
 		dst = netip.AddrPortFrom(dst.Addr(), uint16(port))
 	}
-	if _, err := r.conn.WriteToUDPAddrPort(pkt, dst); err == nil {
+	if err := r.conn.writeTo(pkt, dst); err == nil {
 		l.stats.rtcpOut.Add(1)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 func rtcpPool(t testing.TB) *Pool {
 	t.Helper()
-	p, err := NewPool(Config{IP: loopback, PortMin: 31000, PortMax: 31999, RTCPInterval: 100 * time.Millisecond, Logger: testLogger(t)})
+	p, err := NewPool(Config{IP: loopback, PortMin: 31000, PortMax: 31999, RTCPInterval: 100 * time.Millisecond, Logger: testLogger(t), Loop: testLoop(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,18 @@ func (p *Pool) listen(port int) (rtpConn, error) {
 	return rtpConn{c: c}, err
 }
 
+// listenBeside binds the RTCP socket of port (RTP + 1) beside c: on c's
+// shard of the loop, or a net.UDPConn.
+func (p *Pool) listenBeside(c rtpConn, port int) (rtpConn, error) {
+	addr := netip.AddrPortFrom(p.ip, uint16(port))
+	if c.uc != nil {
+		uc, err := c.uc.ListenBeside(addr, 0, 0)
+		return rtpConn{uc: uc}, err
+	}
+	uc, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(addr))
+	return rtpConn{c: uc}, err
+}
+
 // writeTo sends b to dst at once. It does not allocate.
 func (c rtpConn) writeTo(b []byte, dst netip.AddrPort) error {
 	if c.uc != nil {

@@ -39,6 +39,12 @@ func (l *Loop) Listen(bind netip.AddrPort, readBuffer, writeBuffer int) (*Conn, 
 	return listenOn(l.place(), bind, readBuffer, writeBuffer, false)
 }
 
+// ListenBeside binds a UDP socket as Listen does, on c's shard (a call's
+// RTCP socket beside its RTP one: the placement stays even).
+func (c *Conn) ListenBeside(bind netip.AddrPort, readBuffer, writeBuffer int) (*Conn, error) {
+	return listenOn(c.sh, bind, readBuffer, writeBuffer, false)
+}
+
 // ListenGroup binds one socket per shard on the same address (an
 // ephemeral port for port 0), the kernel's SO_REUSEPORT group: it hands
 // each datagram to one of them by a hash of the source and destination

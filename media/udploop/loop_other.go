@@ -40,10 +40,13 @@ func (*Loop) ListenGroup(netip.AddrPort, int, int) ([]*Conn, error) {
 	return nil, errors.ErrUnsupported
 }
 
-func (*Loop) Close() error                                        { return nil }
-func (*Loop) AddTicker(Ticker) (remove func())                    { return func() {} }
-func (*Loop) Ticks() uint64                                       { return 0 }
-func (*Loop) Listen(netip.AddrPort, int, int) (*Conn, error)      { return nil, errors.ErrUnsupported }
+func (*Loop) Close() error                                   { return nil }
+func (*Loop) AddTicker(Ticker) (remove func())               { return func() {} }
+func (*Loop) Ticks() uint64                                  { return 0 }
+func (*Loop) Listen(netip.AddrPort, int, int) (*Conn, error) { return nil, errors.ErrUnsupported }
+func (*Conn) ListenBeside(netip.AddrPort, int, int) (*Conn, error) {
+	return nil, errors.ErrUnsupported
+}
 func (*Conn) LocalAddr() netip.AddrPort                           { return netip.AddrPort{} }
 func (*Conn) Watch(func() bool) error                             { return errors.ErrUnsupported }
 func (*Conn) Close() error                                        { return nil }

@@ -49,7 +49,8 @@ func shardOf(l *Loop, c *Conn) int {
 }
 
 // TestSocketsSpread: sockets go to the shard with the fewest, so 9 on 3
-// shards are 3 each, and a closed socket's place is the next one's.
+// shards are 3 each, a closed socket's place is the next one's, and
+// ListenBeside puts a socket on its neighbour's shard.
 func TestSocketsSpread(t *testing.T) {
 	l := newShards(t, 3)
 	per := make([]int, l.Shards())
@@ -68,8 +69,17 @@ func TestSocketsSpread(t *testing.T) {
 	if err := cs[4].Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := shardOf(l, listenLocal(t, l)); got != freed {
+	next := listenLocal(t, l)
+	if got := shardOf(l, next); got != freed {
 		t.Errorf("the next socket went to shard %d, want %d (the one a socket left)", got, freed)
+	}
+	beside, err := next.ListenBeside(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer beside.Close()
+	if got := shardOf(l, beside); got != freed {
+		t.Errorf("ListenBeside put the socket on shard %d, want its neighbour's %d", got, freed)
 	}
 }
 
