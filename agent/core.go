@@ -27,10 +27,14 @@ type Config struct {
 	Store   Store        // required: floor configuration, passwords, call records (store.go)
 	// Floor, with -cluster, routes the plain queue calls instead of the
 	// core's own router (floor.go); nil routes everything here.
-	Floor  FloorRouter
-	Hub    *events.Hub // nil: events are not published
-	Legs   LegFactory  // browser legs; nil means webrtc.offer fails
-	Dialer Dialer      // outbound trunk; nil means outside numbers are refused
+	Floor FloorRouter
+	// LastActivity, with -cluster, is the activity the agent last had on
+	// any node (false: none known); Login gives it the agent before it
+	// connects, so its activity follows it from node to node.
+	LastActivity func(ctx context.Context, agent string) (string, bool)
+	Hub          *events.Hub // nil: events are not published
+	Legs         LegFactory  // browser legs; nil means webrtc.offer fails
+	Dialer       Dialer      // outbound trunk; nil means outside numbers are refused
 	// Grace is how long a dropped agent's calls wait on hold for a re-login;
 	// 0 means 30 s.
 	Grace time.Duration

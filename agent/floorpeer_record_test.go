@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -46,5 +47,23 @@ func TestPeerRecord(t *testing.T) {
 	}
 	if rec.Call != "n1/c5" || !rec.StartedAt.Equal(t0) || rec.WaitSeconds != 12 || rec.To != "5000" || rec.From != "+15550001" {
 		t.Errorf("the leg's record %+v, want n1/c5 from its arrival, waited 12 s, to 5000", rec)
+	}
+}
+
+// With Config.LastActivity (a cluster), login gives the agent the activity
+// it last had on another node before it connects; one the node does not
+// know, or none, leaves the node's own.
+func TestLoginLastActivity(t *testing.T) {
+	last := map[string]string{"a1": "break", "a2": "no-such-activity"}
+	h := newHarness(t, func(s *setup) {
+		s.cfg = func(c *Config) {
+			c.LastActivity = func(_ context.Context, id string) (string, bool) { a, ok := last[id]; return a, ok }
+		}
+	})
+	for id, want := range map[string]string{"a1": "break", "a2": "offline", "a3": "offline"} {
+		a := h.connect(id)
+		if got := a.login.Agent.Activity; got != want {
+			t.Errorf("%s logs in with activity %q, want %q", id, got, want)
+		}
 	}
 }

@@ -19,6 +19,10 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 	if err != nil || !ok {
 		return LoginResult{}, ErrBadPassword
 	}
+	last, hasLast := "", false
+	if c.cfg.LastActivity != nil {
+		last, hasLast = c.cfg.LastActivity(ctx, agentID)
+	}
 	var old *session
 	res, err := locked2(c, func() (LoginResult, error) {
 		ag := c.agents[agentID]
@@ -37,6 +41,9 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 			// takeover does not cut audio.
 			ag.sess.leg = old.leg
 			ag.sess.inherited = true
+		}
+		if hasLast && old == nil { // a takeover here keeps its activity
+			c.lastActivityLocked(ag, last)
 		}
 		if err := c.rt.SetConnected(router.AgentID(agentID), true, c.now()); err != nil {
 			c.log.Warn("router refused connect", "agent_id", agentID, "err", err)
@@ -60,6 +67,21 @@ func (c *Core) Login(ctx context.Context, agentID, password string, conn Notifie
 	}
 	c.log.Info("agent logged in", "agent_id", agentID, "takeover", old != nil, "calls", len(res.Calls))
 	return res, nil
+}
+
+// lastActivityLocked gives ag the activity it last had on another node
+// (Config.LastActivity), unless this node no longer knows it.
+func (c *Core) lastActivityLocked(ag *agentRT, id string) {
+	act, custom, err := c.resolveActivityLocked(id)
+	if err != nil {
+		c.log.Info("the agent's last activity is unknown here", "agent_id", ag.cfg.ID, "activity", id)
+		return
+	}
+	if err := c.rt.SetActivity(router.AgentID(ag.cfg.ID), act, c.now()); err != nil {
+		c.log.Warn("router refused the agent's last activity", "agent_id", ag.cfg.ID, "err", err)
+		return
+	}
+	ag.activity = custom
 }
 
 // Offer answers the agent's browser SDP offer with a new WebRTC leg (the

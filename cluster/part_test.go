@@ -55,3 +55,20 @@ func TestFloorParts(t *testing.T) {
 		t.Errorf("a part over the bound: %v", err)
 	}
 }
+
+// An agent's activity is kept across nodes, with a time to live.
+func TestActivityKept(t *testing.T) {
+	bus, rdb := busOnRedis(t, "ak")
+	ctx := context.Background()
+	if _, ok, err := bus.Activity(ctx, "x"); ok || err != nil {
+		t.Fatalf("nothing kept yet: %v %v", ok, err)
+	}
+	must(t, bus.PutActivity(ctx, "x", "break"))
+	must(t, bus.PutActivity(ctx, "x", "lunch"))
+	if act, ok, err := bus.Activity(ctx, "x"); act != "lunch" || !ok || err != nil {
+		t.Errorf("x: %q %v %v, want lunch", act, ok, err)
+	}
+	if ttl := rdb.TTL(ctx, "ak:activity:x").Val(); ttl <= 0 || ttl > cluster.ActivityTTL {
+		t.Errorf("time to live %v, want up to %v", ttl, cluster.ActivityTTL)
+	}
+}

@@ -53,7 +53,8 @@ func floorAgentOf(st view.Floor, id string) (view.FloorAgent, bool) {
 // not also as n2's leg. A third waits: both nodes' queue shows it. The
 // bridged call ends: one call record (n1's call, stored by n2), counted
 // once in stats. SIGKILL of n1: within the lease, n2's state no longer
-// has anything of n1's.
+// has anything of n1's, and x logs in on n2 with the activity it had on
+// n1.
 func TestClusterWholeFloor(t *testing.T) {
 	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
 		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
@@ -117,6 +118,8 @@ func TestClusterWholeFloor(t *testing.T) {
 		len(s.Queues) != 1 || s.Queues[0].Offered != 1 || s.Queues[0].Answered != 1 {
 		t.Errorf("n2's stats with x's call on n1: %+v", s)
 	}
+
+	x.WS.MustCall("activity.set", map[string]string{"activity": "break"}, nil) // kept for its next login (below)
 
 	// A call on n1 for y on n2 (x is full): bridged, listed once.
 	y.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
@@ -195,6 +198,15 @@ func TestClusterWholeFloor(t *testing.T) {
 	if gone > 1500*time.Millisecond { // the lease, and the poll and the process's death
 		t.Errorf("n1's part outlived its presence lease (1 s) by %v", gone-time.Second)
 	}
+	// x logs in again on n2, with the activity it had on n1 (not n2's
+	// offline), and n2's state shows it there.
+	if _, lr := n2.loginOnly(t, "x", toneAgent); lr.Agent.Activity != "break" {
+		t.Errorf("x's login on n2 after n1's death: activity %q, want break (its activity on n1)", lr.Agent.Activity)
+	}
+	waitFor(t, 5*time.Second, "n2's state shows x on n2 in break", func() bool {
+		a, _ := floorAgentOf(state2(), "x")
+		return a.Node == "n2" && a.Connected && a.Activity == "break"
+	})
 	if recs := recsOfY(); len(recs) != 1 { // long after the bridged call ended on both nodes
 		t.Errorf("records of y after all: %+v, want the bridged call's one", recs)
 	}

@@ -114,6 +114,7 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 				fl.reconfigure(ctx)
 			}
 			fl.ledger(ctx, e)
+			fl.keepActivity(ctx, e) // clusteragent.go
 			if f, ok := fl.fact(e); ok {
 				fl.drainHook(ctx) // the core queued those before it published e
 				fl.send(ctx, f)

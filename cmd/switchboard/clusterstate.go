@@ -27,8 +27,8 @@ import (
 
 const (
 	// A changed part is published again after partCost times what the
-	// last publication cost (reading the state, encoding, writing it), so
-	// that publishing takes at most 1/partCost of a core, and at least
+	// last one cost to build (reading the state, encoding it), so that
+	// building parts takes at most 1/partCost of a core, and at least
 	// partMinEvery, at most partMaxEvery after the last one.
 	partCost     = 25
 	partMinEvery = 50 * time.Millisecond
@@ -131,13 +131,14 @@ func (fl *floorLink) publishParts(ctx context.Context, changed <-chan struct{}, 
 		}
 		began := time.Now()
 		js, err := fl.part(fl.src.core.State(), began).encode()
+		cost := time.Since(began)
 		if err == nil {
 			err = fl.bus.PutPart(ctx, fl.node, js, ttl)
 		}
 		if err != nil && ctx.Err() == nil {
 			fl.log.Warn("cluster: floor part not published", "err", err)
 		}
-		pace.Reset(partEvery(time.Since(began)))
+		pace.Reset(partEvery(cost))
 		select {
 		case <-ctx.Done():
 			return

@@ -181,17 +181,19 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	}
 	var dialer agent.Dialer = trunkDialer{t: g.trunk, pool: g.pool, callerID: func(ext string) string { return g.core.CallerIDOf(ext) }}
 	var floorRouter agent.FloorRouter // -cluster: the leader routes the queue calls (clusterroute.go)
+	var lastActivity func(ctx context.Context, agent string) (string, bool)
 	if g.cluster != nil {
-		floorRouter = g.cluster.hook
+		floorRouter, lastActivity = g.cluster.hook, g.cluster.lastActivity // clusteragent.go
 	}
 	g.core, err = agent.New(ctx, agent.Config{
 		Pacer: g.pacer, Music: music, Store: g.store, Hub: g.hub, Legs: g.webrtc, Dialer: dialer,
 		Grace: cfg.ReconnectGrace, Logger: log,
 		ParkSlots: cfg.Park.Slots, ParkTimeout: cfg.Park.Timeout,
-		Voicemail:  agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
-		Recordings: g.recordings,
-		PromptLib:  prompts,
-		Floor:      floorRouter,
+		Voicemail:    agent.VoicemailConfig{Dir: voicemailDir(cfg.DataDir), Max: cfg.Voicemail.Max, Retention: cfg.Voicemail.Retention},
+		Recordings:   g.recordings,
+		PromptLib:    prompts,
+		Floor:        floorRouter,
+		LastActivity: lastActivity,
 	})
 	if err != nil {
 		return nil, err
