@@ -35,6 +35,7 @@ type clusterT struct {
 	mu           sync.Mutex // guards following
 	violations   []string
 	knownBugs    []string
+	booked       map[string]bool   // callers of calls double booked after the overlap (doubleBooked)
 	agents       map[string]*agent // by id, the current session
 	disturbances []disturbance
 	loadBegan    time.Time
@@ -152,9 +153,7 @@ func (c *clusterT) loginAll() {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, a := range c.agents {
+		for _, a := range c.sessions() {
 			a.close()
 		}
 	})
@@ -213,6 +212,18 @@ type summary struct {
 	killLost     int           // calls lost to the SIGKILL
 }
 
+// sessions is every agent's current session. Take c.mu only without an
+// agent's mu (an agent's notification handler takes them the other way).
+func (c *clusterT) sessions() []*agent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*agent, 0, len(c.agents))
+	for _, a := range c.agents {
+		out = append(out, a)
+	}
+	return out
+}
+
 // known records the effect of a known bug of the cluster code (listed in
 // docs/CLUSTER.md "Not built yet"); the test reports it at its end and
 // does not fail on it.
@@ -225,13 +236,7 @@ func (c *clusterT) known(format string, args ...any) {
 // finish fails the test with every recorded violation and lists the
 // known bugs met.
 func (c *clusterT) finish() {
-	c.mu.Lock()
-	var agents []*agent
-	for _, a := range c.agents {
-		agents = append(agents, a)
-	}
-	c.mu.Unlock()
-	for _, a := range agents {
+	for _, a := range c.sessions() {
 		a.mu.Lock()
 		if e := a.early; e != nil && time.Since(e.at) > earlyGrace {
 			c.violation("agent %s on %s: offered queue call (reservation %s) while in calls %v, which never ended", a.id, a.node.id, e.res, e.calls)
