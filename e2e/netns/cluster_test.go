@@ -210,6 +210,7 @@ type summary struct {
 	killLeader   time.Duration // SIGKILL to the next term
 	stopLeader   time.Duration // SIGSTOP to the next term
 	killLost     int           // calls lost to the SIGKILL
+	stopLost     int           // calls lost to the SIGSTOP
 }
 
 // sessions is every agent's current session. Take c.mu only without an
@@ -253,6 +254,6 @@ func (c *clusterT) finish() {
 	}
 	r := c.summary
 	c.t.Logf("REPORT: %.1f calls/s sustained through Kamailio (offered %d/s; lowest 5 s window %.1f/s); a new leader %v after the leader's SIGKILL "+
-		"and %v after its SIGSTOP; %d calls lost per node loss; %d stale decisions refused by the fences; a config change on n1 routed on n3 %v after the put",
-		r.rate, rate, r.lowest, r.killLeader.Round(time.Millisecond), r.stopLeader.Round(time.Millisecond), r.killLost, c.refusals(), r.config.Round(time.Millisecond))
+		"and %v after its SIGSTOP; %d calls lost per node loss (%d to the stop); %d stale decisions refused by the fences; a config change on n1 routed on n3 %v after the put",
+		r.rate, rate, r.lowest, r.killLeader.Round(time.Millisecond), r.stopLeader.Round(time.Millisecond), r.killLost, r.stopLost, c.refusals(), r.config.Round(time.Millisecond))
 }

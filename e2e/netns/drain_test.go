@@ -32,10 +32,6 @@ func (c *clusterT) drain() {
 	if code := options(t.Context(), sip); code != 200 {
 		t.Fatalf("OPTIONS to %s before the drain: %d, want 200", d.id, code)
 	}
-	// Its agents move first: the leader still offers calls to a draining
-	// node's agents, and the node refuses the calls bridged to them (503),
-	// so those offers ring nobody (docs/CLUSTER.md "Not built yet").
-	c.relogin(d)
 	hold := make(chan struct{})
 	held := make(chan *call, 1)
 	go func() { held <- c.place(t.Context(), 800000, "5000", sip, shape{limit: 10 * time.Second, hold: hold}) }()

@@ -100,6 +100,19 @@ func (l *eventLog) termAfter(token int64) (term, bool) {
 	return term{}, false
 }
 
+// since is every node_lost report published at or after t.
+func (l *eventLog) since(t time.Time) []lostReport {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []lostReport
+	for _, r := range l.lost {
+		if !r.at.Before(t) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // call is one request on n's console; false when it does not answer
 // within a second (a dead or stopped node).
 func (l *eventLog) call(n *node, method string, out any) bool {
