@@ -202,7 +202,6 @@ func (c *clusterT) isBooked(caller string) bool {
 	return c.booked[caller]
 }
 
-
 // unreached counts the nodes' "floor: the agent's node not reached" lines.
 func (c *clusterT) unreached() int64 {
 	var k int64
