@@ -275,7 +275,7 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if fa.Task == nil {
 			return fmt.Errorf("cluster: ended without a call")
 		}
-		return f.ended(fa.Task.ID, now)
+		return f.ended(fa.Task.ID, fa.Node, now)
 	case FactCall:
 		if fa.Task == nil || fa.Task.ID == "" {
 			return fmt.Errorf("cluster: call without an id")
@@ -332,13 +332,20 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 }
 
 // ended ends a call, whichever node reports it first.
-func (f *Floor) ended(call string, now time.Time) error {
+func (f *Floor) ended(call, node string, now time.Time) error {
 	if c, ok := f.calls[call]; ok {
 		delete(f.calls, call)
 		return f.rt.EndCall(c.agent, now)
 	}
 	id := router.TaskID(call)
-	if _, ok := f.accepted[id]; ok {
+	if p, ok := f.accepted[id]; ok {
+		if node != p.node {
+			// The caller's half of a call bridged to the agent's node: the
+			// agent is free only once its own node has ended its leg (the
+			// BYE between the nodes may still be on its way), so that its
+			// next offer never reaches it before that call's end.
+			return nil
+		}
 		return f.rt.CallEnded(id, now)
 	}
 	return nil // already ended (the other end said so first)

@@ -321,3 +321,26 @@ func TestFloorCallerNodeRejectsUnreachable(t *testing.T) {
 		t.Errorf("x after the caller's node could not reach it: activity %v, want available", s.Activity)
 	}
 }
+
+// A call bridged from node a to agent x on node b ends: the caller's node
+// says so first, but x stays busy (no offer of the next call) until its
+// own node has ended its leg; then x is offered the waiting call.
+func TestFloorFreesAgentOnItsOwnNodesEnd(t *testing.T) {
+	f := newFloor(t)
+	f.Expect([]string{"a", "b"}, t0.Add(2*time.Second))
+	must(t, f.Apply(report("a", 7, nil), t0))
+	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x")}), t0))
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c1", Kind: "queue", Queue: "sales"}}, t0.Add(time.Second)))
+	ds := expectDecisions(t, f, "offer>b:c1/x@b", "offer>a:c1/x@b")
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "b", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)))
+	expectDecisions(t, f, "accepted>b:c1/x@b", "accepted>a:c1/x@b")
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c2", Kind: "queue", Queue: "sales"}}, t0.Add(3*time.Second)))
+	expectDecisions(t, f)
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactEnded, Node: "a", Task: &cluster.TaskFact{ID: "c1"}}, t0.Add(4*time.Second)))
+	expectDecisions(t, f)
+	if s, _ := f.Router().Agent("x"); s.Load != 1 {
+		t.Errorf("x's load after only the caller's node ended c1: %d, want 1", s.Load)
+	}
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactEnded, Node: "b", Task: &cluster.TaskFact{ID: "c1"}}, t0.Add(5*time.Second)))
+	expectDecisions(t, f, "offer>b:c2/x@b", "offer>a:c2/x@b")
+}

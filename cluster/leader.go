@@ -19,8 +19,10 @@ type LeaderConfig struct {
 	Node     string    // required: this node's id (the fact group's consumer)
 	Router   router.Config
 	// Setup puts the floor's configuration (queues, agents, workflows)
-	// into a new term's router; nil puts nothing.
-	Setup func(rt *router.Router, now time.Time)
+	// into a new term's router; nil puts nothing. An error (the
+	// configuration could not be read) ends the term before it routes:
+	// a term with an empty router would offer nothing for a whole lease.
+	Setup func(rt *router.Router, now time.Time) error
 	// LocalOnly offers each task only to agents on its own node
 	// (Floor.SetLocalOnly): for nodes that do not bridge between nodes
 	// (the switchboard binary does).
@@ -68,17 +70,17 @@ func NewLeader(cfg LeaderConfig) (*Leader, error) {
 // Configure runs fn on the current term's router (a configuration change:
 // PutQueue, PutAgent, …) and sends the decisions it caused. It does
 // nothing between terms (the next term's Setup reads the configuration).
-func (l *Leader) Configure(ctx context.Context, fn func(rt *router.Router, now time.Time)) error {
+func (l *Leader) Configure(ctx context.Context, fn func(rt *router.Router, now time.Time) error) error {
 	l.mu.Lock()
 	if l.floor == nil {
 		l.mu.Unlock()
 		return nil
 	}
-	fn(l.floor.Router(), l.cfg.Now())
+	ferr := fn(l.floor.Router(), l.cfg.Now())
 	l.floor.Advance(l.cfg.Now())
 	ds := l.takeLocked()
 	l.mu.Unlock()
-	return l.cfg.Bus.SendDecisions(ctx, ds)
+	return errors.Join(ferr, l.cfg.Bus.SendDecisions(ctx, ds))
 }
 
 // View runs fn on the current term's floor (read-only), if any.
@@ -107,7 +109,9 @@ func (l *Leader) Lead(ctx context.Context, token int64) error {
 	f := NewFloor(l.cfg.Router, token)
 	f.SetLocalOnly(l.cfg.LocalOnly)
 	if l.cfg.Setup != nil {
-		l.cfg.Setup(f.Router(), now)
+		if err := l.cfg.Setup(f.Router(), now); err != nil {
+			return fmt.Errorf("cluster: term %d not set up: %w", token, err)
+		}
 	}
 	nodes, err := l.cfg.Presence.Nodes(ctx)
 	if err != nil {

@@ -36,7 +36,7 @@ type fakeNode struct {
 	terms   []int64 // hellos seen
 }
 
-func setupFloor(rt *router.Router, now time.Time) {
+func setupFloor(rt *router.Router, now time.Time) error {
 	_ = rt.PutQueue(router.Queue{ID: "sales"}, now)
 	for _, a := range []router.AgentConfig{
 		{ID: "x", Extension: "100", Queues: []router.QueueID{"sales"}, Capacity: 1},
@@ -44,6 +44,7 @@ func setupFloor(rt *router.Router, now time.Time) {
 	} {
 		_ = rt.PutAgent(a, now)
 	}
+	return nil
 }
 
 func startNode(t *testing.T, srv *redistest.Server, id string, agents ...string) *fakeNode {
@@ -279,4 +280,27 @@ func TestLeaderRoutesAndFailsOver(t *testing.T) {
 	n2.kill()
 	took := n1.waitFor("c2 node_lost", func() bool { return n1.got(cluster.DecNodeLost, "c2") != nil })
 	t.Logf("n2 killed: node_lost for c2 on n1 after %v", took)
+}
+
+// A term whose Setup fails (the configuration unreadable) ends before it
+// routes, with Setup's error: Lead returns instead of leading with an
+// empty router for the rest of its lease.
+func TestLeadEndsWhenSetupFails(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	bus := cluster.NewBus(rdb, "sb")
+	pres := cluster.NewPresence(rdb, "sb")
+	unreadable := errors.New("store: context deadline exceeded")
+	l, err := cluster.NewLeader(cluster.LeaderConfig{Bus: bus, Presence: pres, Node: "n1",
+		Setup: func(*router.Router, time.Time) error { return unreadable }})
+	must(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := l.Lead(ctx, 1); !errors.Is(err, unreadable) {
+		t.Fatalf("Lead with a failing Setup returned %v, want its error", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Lead ran until its context ended instead of returning Setup's error")
+	}
+	l.View(func(*cluster.Floor) { t.Error("a floor is set after a term that was never set up") })
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -231,13 +232,14 @@ func (fl *floorLink) act(d cluster.Decision) {
 	}
 }
 
-// setup puts the stored queues and agents into a new term's router.
-func (fl *floorLink) setup(rt *router.Router, now time.Time) {
+// setup puts the stored queues and agents into a new term's router; an
+// unreadable store ends the term (cluster.LeaderConfig.Setup).
+func (fl *floorLink) setup(rt *router.Router, now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	qs, err := fl.src.cfg.ListQueues(ctx)
 	if err != nil {
-		fl.log.Warn("cluster: leader setup: queues", "err", err)
+		return fmt.Errorf("leader setup: queues: %w", err)
 	}
 	for _, q := range qs {
 		order, _ := router.ParseOrder(q.Order)
@@ -249,7 +251,7 @@ func (fl *floorLink) setup(rt *router.Router, now time.Time) {
 	}
 	as, err := fl.src.cfg.ListAgents(ctx)
 	if err != nil {
-		fl.log.Warn("cluster: leader setup: agents", "err", err)
+		return fmt.Errorf("leader setup: agents: %w", err)
 	}
 	for _, a := range as {
 		qids := make([]router.QueueID, len(a.Queues))
@@ -259,6 +261,7 @@ func (fl *floorLink) setup(rt *router.Router, now time.Time) {
 		_ = rt.PutAgent(router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity,
 			Queues: qids, Channels: a.Channels, MaxNonBlocking: a.MaxNonBlocking}, now)
 	}
+	return nil
 }
 
 // reconfigure puts the stored configuration into the current term's
