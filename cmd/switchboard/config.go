@@ -73,7 +73,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		allowedOrigins = fs.String("allowed-origins", "", "comma-separated extra Origins allowed on the websockets (same origin is always allowed)")
 		logLevel       = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		pprofOn        = fs.Bool("pprof", false, "serve Go profiling endpoints under /debug/pprof/ (admin token required)")
-		mediaLoop      = fs.Bool("media-loop", false, "read the trunk legs' and the browsers' sockets on 1 ms clocks (media/udploop: one shard per GOMAXPROCS, the sockets spread over them, sendmmsg toward browsers; Linux) instead of a goroutine per socket: fewer system calls and wake-ups per packet, up to 1 ms more latency each way")
+		mediaLoop      = fs.Bool("media-loop", true, "read the trunk legs' and the browsers' sockets on 1 ms clocks (media/udploop: one shard per GOMAXPROCS, the sockets spread over them, sendmmsg toward browsers; Linux) instead of a goroutine per socket: fewer system calls and wake-ups per packet, up to 1 ms more latency each way")
 		webrtcPort     = fs.Int("webrtc-port", 20002, "UDP port shared by every agent's WebRTC leg (ICE UDP mux); 0 = ephemeral")
 		webrtcEngine   = fs.String("webrtc-engine", "lean", "browser leg implementation: lean (ICE-lite + DTLS-SRTP on one socket), the only engine shipped; pion is a test oracle since issue 20")
 	)
