@@ -9,6 +9,7 @@ import (
 	"switchboard/internal/pgtest"
 	"switchboard/store"
 	"switchboard/store/postgres"
+	"switchboard/store/storetest"
 )
 
 // Two nodes (two stores, each with its own connection pool, on one
@@ -18,38 +19,25 @@ import (
 func TestTwoNodesWritesSerialized(t *testing.T) {
 	srv := pgtest.Start(t)
 	dsn := srv.NewDB(t)
-	a, err := postgres.Open(t.Context(), dsn, nil)
-	if err != nil {
-		t.Fatal(err)
+	var nodes [2]storetest.Store
+	for i := range nodes {
+		s, err := postgres.Open(t.Context(), dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		nodes[i] = s
 	}
-	defer a.Close()
-	b, err := postgres.Open(t.Context(), dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	ctx := t.Context()
-	if _, err := a.PutAgent(ctx, store.Agent{ID: "bob", Extension: "1001", Name: "n0"}); err != nil {
+	if _, err := nodes[0].PutAgent(ctx, store.Agent{ID: "bob", Extension: "1001", Name: "n0"}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for w := range 4 {
-		s := a
-		if w%2 == 1 {
-			s = b
-		}
+		s := nodes[w%2]
 		wg.Go(func() {
 			for range 10 {
-				_, err := s.EditAgent(ctx, "bob", func(cur store.Agent, exists bool) (store.Agent, error) {
-					if !exists {
-						return cur, errors.New("vanished")
-					}
-					var n int
-					fmt.Sscanf(cur.Name, "n%d", &n)
-					cur.Name = fmt.Sprintf("n%d", n+1)
-					return cur, nil
-				})
-				if err != nil {
+				if _, err := s.EditAgent(ctx, "bob", storetest.BumpName); err != nil {
 					t.Error(err)
 					return
 				}
@@ -59,10 +47,7 @@ func TestTwoNodesWritesSerialized(t *testing.T) {
 	// Meanwhile both nodes race to create agents with one extension.
 	var taken sync.Map
 	for i := range 8 {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
+		s := nodes[i%2]
 		wg.Go(func() {
 			id := fmt.Sprintf("x%d", i)
 			if _, err := s.PutAgent(ctx, store.Agent{ID: id, Extension: "2000"}); err == nil {
@@ -73,7 +58,7 @@ func TestTwoNodesWritesSerialized(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got, _ := b.GetAgent(ctx, "bob"); got.Name != "n40" {
+	if got, _ := nodes[1].GetAgent(ctx, "bob"); got.Name != "n40" {
 		t.Errorf("after 40 increments from two nodes Name = %s: updates lost", got.Name)
 	}
 	n := 0

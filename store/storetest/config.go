@@ -87,9 +87,7 @@ func AgentQueueRouteCRUD(t *testing.T, be Backend) {
 func Validation(t *testing.T, be Backend) {
 	s := be.Open(t, be.Fresh(t))
 	ctx := t.Context()
-	if _, err := s.PutQueue(ctx, store.Queue{ID: "sales"}); err != nil {
-		t.Fatal(err)
-	}
+	putQueues(t, s, "sales")
 	if _, err := s.PutAgent(ctx, store.Agent{ID: "bob", Extension: "1001"}); err != nil {
 		t.Fatal(err)
 	}
@@ -333,14 +331,8 @@ func ConcurrentEditsSerialized(t *testing.T, be Backend) {
 		wg.Go(func() {
 			for i := range 10 {
 				a, err := s.EditAgent(ctx, "bob", func(cur store.Agent, exists bool) (store.Agent, error) {
-					if !exists {
-						return cur, errors.New("vanished")
-					}
-					var n int
-					fmt.Sscanf(cur.Name, "n%d", &n)
-					cur.Name = fmt.Sprintf("n%d", n+1)
 					cur.Capacity = (w+i)%8 + 1
-					return cur, nil
+					return BumpName(cur, exists)
 				})
 				if err != nil {
 					t.Error(err)
@@ -365,9 +357,7 @@ func ConcurrentEditsSerialized(t *testing.T, be Backend) {
 func BenchPutAgent(b *testing.B, be Backend) {
 	s := be.Open(b, be.Fresh(b))
 	ctx := context.Background()
-	if _, err := s.PutQueue(ctx, store.Queue{ID: "sales"}); err != nil {
-		b.Fatal(err)
-	}
+	putQueues(b, s, "sales")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -487,11 +477,7 @@ func RoutingFields(t *testing.T, be Backend) {
 func DeleteQueueUsedByWorkflow(t *testing.T, be Backend) {
 	s := be.Open(t, be.Fresh(t))
 	ctx := t.Context()
-	for _, id := range []string{"es", "sales"} {
-		if _, err := s.PutQueue(ctx, store.Queue{ID: id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putQueues(t, s, "es", "sales")
 	if _, err := s.PutWorkflow(ctx, store.Workflow{ID: "wf", DefaultQueue: "sales", Filters: []store.WorkflowFilter{
 		{Name: "es", Expression: `lang == "es"`, Targets: []store.WorkflowTarget{{Queue: "es", TimeoutSeconds: 3}}}}}); err != nil {
 		t.Fatal(err)

@@ -15,12 +15,7 @@ import (
 func Menus(t *testing.T, be Backend) {
 	s := be.Open(t, be.Fresh(t))
 	ctx := t.Context()
-	if _, err := s.PutQueue(ctx, store.Queue{ID: "sales"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.PutQueue(ctx, store.Queue{ID: "support"}); err != nil {
-		t.Fatal(err)
-	}
+	putQueues(t, s, "sales", "support")
 	if _, err := s.PutWorkflow(ctx, store.Workflow{ID: "wf", Filters: []store.WorkflowFilter{{Name: "all", Targets: []store.WorkflowTarget{{Queue: "support"}}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"switchboard/events"
@@ -56,14 +58,13 @@ var tests = []struct {
 	{"JournalDrainsOnStop", JournalDrainsOnStop},
 	{"JournalRetention", JournalRetention},
 	{"JournalPerNode", JournalPerNode},
-	{"RecordParkSeconds", RecordParkSeconds},
 	{"TrunkCRUDKeepsPasswordAndNeverMarshalsIt", TrunkCRUDKeepsPasswordAndNeverMarshalsIt},
 	{"TrunkValidation", TrunkValidation},
 	{"AgentCallerID", AgentCallerID},
 	{"VoicemailStore", VoicemailStore},
 	{"TaskRecords", TaskRecords},
 	{"Menus", Menus},
-	{"RecordRecordings", RecordRecordings},
+	{"RecordParkAndRecordings", RecordParkAndRecordings},
 }
 
 // Run runs every contract test as a subtest of t.
@@ -71,6 +72,31 @@ func Run(t *testing.T, be Backend) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, be) })
 	}
+}
+
+// putQueues puts a queue of each id, all else default, and fails tb on
+// an error.
+func putQueues(tb testing.TB, s Store, ids ...string) {
+	tb.Helper()
+	for _, id := range ids {
+		if _, err := s.PutQueue(tb.Context(), store.Queue{ID: id}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BumpName is an EditAgent edit for tests of serialized edits: it
+// increments the counter N of a Name "n<N>" (no counter counts as 0), so
+// an agent edited k times from "n0" is "n<k>" unless an edit was lost. It
+// fails (errors.New "vanished") when the agent does not exist.
+func BumpName(cur store.Agent, exists bool) (store.Agent, error) {
+	if !exists {
+		return cur, errors.New("vanished")
+	}
+	var n int
+	fmt.Sscanf(cur.Name, "n%d", &n)
+	cur.Name = fmt.Sprintf("n%d", n+1)
+	return cur, nil
 }
 
 // Bench runs the store benchmarks as sub-benchmarks of b.
