@@ -103,6 +103,19 @@ func dialUAS(t *testing.T, cfg trunktest.UASConfig) (*trunktest.UAS, *trunk.Trun
 	return uas, tr, openLeg(t, pool)
 }
 
+// dialed dials 5551234 over tr with leg (the callee's audio discarded)
+// and fails t unless the call is answered; ctx is the test's (ctxT).
+func dialed(t *testing.T, tr *trunk.Trunk, leg *rtpleg.Leg) (context.Context, *trunk.Call) {
+	t.Helper()
+	leg.Start(media.Discard)
+	ctx := ctxT(t)
+	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	return ctx, c
+}
+
 func openLeg(t *testing.T, pool *rtpleg.Pool) *rtpleg.Leg {
 	t.Helper()
 	leg, err := pool.Open()
@@ -251,39 +264,35 @@ func TestDialBusy(t *testing.T) {
 func TestDialDigestAuth(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
 	cfg := trunktest.UASConfig{Answer: phone.Answer, Realm: "carrier.test", Username: "acme", Password: "s3cret"}
-	t.Run("right credentials", func(t *testing.T) {
-		uas := trunktest.NewUAS(t, cfg)
-		tr, pool := dialTrunk(t, uas.URI(), "acme", "s3cret", 0)
-		leg := openLeg(t, pool)
-		leg.Start(media.Discard)
-		c, err := tr.Dial(ctxT(t), "5551234", "", leg, nil)
-		if err != nil {
-			t.Fatalf("Dial: %v", err)
-		}
-		defer c.Hangup("")
-		if n := uas.Count("INVITE"); n != 2 {
-			t.Errorf("UAS saw %d INVITEs, want 2 (challenged, then authorized)", n)
-		}
-	})
-	t.Run("wrong password", func(t *testing.T) {
-		uas := trunktest.NewUAS(t, cfg)
-		tr, pool := dialTrunk(t, uas.URI(), "acme", "wrong", 0)
-		leg := openLeg(t, pool)
-		leg.Start(media.Discard)
-		_, err := tr.Dial(ctxT(t), "5551234", "", leg, nil)
-		de, ok := errors.AsType[*trunk.DialError](err)
-		if !ok || de.Code != 401 {
-			t.Fatalf("Dial error = %v, want DialError 401", err)
-		}
-	})
-	t.Run("no credentials", func(t *testing.T) {
-		_, tr, leg := dialUAS(t, cfg)
-		leg.Start(media.Discard)
-		_, err := tr.Dial(ctxT(t), "5551234", "", leg, nil)
-		if de, ok := errors.AsType[*trunk.DialError](err); !ok || de.Code != 401 {
-			t.Fatalf("Dial error = %v, want DialError 401", err)
-		}
-	})
+	for _, tt := range []struct {
+		name, user, pass string
+		code             int // the DialError's; 0: answered
+	}{
+		{"right credentials", "acme", "s3cret", 0},
+		{"wrong password", "acme", "wrong", 401},
+		{"no credentials", "", "", 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			uas := trunktest.NewUAS(t, cfg)
+			tr, pool := dialTrunk(t, uas.URI(), tt.user, tt.pass, 0)
+			leg := openLeg(t, pool)
+			leg.Start(media.Discard)
+			c, err := tr.Dial(ctxT(t), "5551234", "", leg, nil)
+			if tt.code != 0 {
+				if de, ok := errors.AsType[*trunk.DialError](err); !ok || de.Code != tt.code {
+					t.Fatalf("Dial error = %v, want DialError %d", err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			defer c.Hangup("")
+			if n := uas.Count("INVITE"); n != 2 {
+				t.Errorf("UAS saw %d INVITEs, want 2 (challenged, then authorized)", n)
+			}
+		})
+	}
 }
 
 func TestDialCancel(t *testing.T) {
@@ -343,12 +352,7 @@ func TestDialHangupBeforeAnswer(t *testing.T) {
 func TestDialRemoteBye(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
 	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Answer: phone.Answer})
-	leg.Start(media.Discard)
-	ctx := ctxT(t)
-	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	ctx, c := dialed(t, tr, leg)
 	uc := <-uas.Calls()
 	if err := uc.Bye(ctx); err != nil {
 		t.Fatalf("UAS BYE: %v", err)
@@ -367,12 +371,7 @@ func TestDialRemoteBye(t *testing.T) {
 func TestDialReAcksRetransmitted200(t *testing.T) {
 	phone := rtplegtest.NewPhone(t, media.PCMU)
 	uas, tr, leg := dialUAS(t, trunktest.UASConfig{Answer: phone.Answer, DropACKs: 1})
-	leg.Start(media.Discard)
-	ctx := ctxT(t)
-	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	ctx, c := dialed(t, tr, leg)
 	defer c.Hangup("")
 	select {
 	case <-uas.Calls(): // RespondSDP returned: it got an ACK after dropping the first
@@ -389,12 +388,7 @@ func TestDialDTMFAndRTPTimeout(t *testing.T) {
 	uas := trunktest.NewUAS(t, trunktest.UASConfig{Answer: phone.Answer})
 	tr, pool := dialTrunk(t, uas.URI(), "", "", time.Second)
 	leg := openLeg(t, pool)
-	leg.Start(media.Discard)
-	ctx := ctxT(t)
-	c, err := tr.Dial(ctx, "5551234", "", leg, nil)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	ctx, c := dialed(t, tr, leg)
 	uc := <-uas.Calls()
 	digits := make(chan rune, 8)
 	c.OnDTMF(func(d rune) { digits <- d })

@@ -57,6 +57,14 @@ func (r *extRoutes) last() (endedCall, bool) {
 	return r.ended[len(r.ended)-1], true
 }
 
+// waitEnded waits for a call to end and returns the last that ended.
+func (r *extRoutes) waitEnded(t *testing.T) endedCall {
+	t.Helper()
+	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
+	e, _ := r.last()
+	return e
+}
+
 // runScenario runs testdata/sipp/<name> against tr for number and fails
 // the test when SIPp reports a failed call.
 func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout time.Duration) {
@@ -91,15 +99,21 @@ func tail(s string, n int) string {
 	return s
 }
 
-func TestSIPpUpdateWithAndWithoutSDP(t *testing.T) {
-	t.Parallel()
+// runToBye runs testdata/sipp/<name> for number against a trunk of its
+// own and fails the test unless the call then ends by the UAC's BYE.
+func runToBye(t *testing.T, name, number string) {
+	t.Helper()
 	r := &extRoutes{}
 	tr := startTrunk(t, r)
-	runScenario(t, tr, "update.xml", "echo", 30*time.Second)
-	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
-	if e, _ := r.last(); e.reason != trunk.ReasonRemoteHangup {
+	runScenario(t, tr, name, number, 30*time.Second)
+	if e := r.waitEnded(t); e.reason != trunk.ReasonRemoteHangup {
 		t.Errorf("call ended with %q, want the UAC's BYE", e.reason)
 	}
+}
+
+func TestSIPpUpdateWithAndWithoutSDP(t *testing.T) {
+	t.Parallel()
+	runToBye(t, "update.xml", "echo")
 }
 
 func TestSIPpSessionExpiresTooSmall(t *testing.T) {
@@ -110,15 +124,20 @@ func TestSIPpSessionExpiresTooSmall(t *testing.T) {
 
 func TestSIPpPRACK(t *testing.T) {
 	t.Parallel()
-	r := &extRoutes{}
-	tr := startTrunk(t, r)
-	runScenario(t, tr, "prack.xml", "ring100rel", 30*time.Second)
 	// The call was answered (the ACK after the PRACK confirmed it) and
 	// ended by the UAC's BYE.
-	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
-	if e, _ := r.last(); e.reason != trunk.ReasonRemoteHangup {
-		t.Errorf("call ended with %q, want the UAC's BYE", e.reason)
+	runToBye(t, "prack.xml", "ring100rel")
+}
+
+// quietTrunk runs a trunk with handler r for scenarios that send no RTP:
+// its RTP timeout (10 min) must not end their calls first.
+func quietTrunk(t *testing.T, r *extRoutes) *trunk.Trunk {
+	t.Helper()
+	pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
 }
 
 func TestSIPpSessionExpiresWithoutRefreshEndsWithBye(t *testing.T) {
@@ -127,15 +146,9 @@ func TestSIPpSessionExpiresWithoutRefreshEndsWithBye(t *testing.T) {
 	}
 	t.Parallel()
 	r := &extRoutes{}
-	// The scenario sends no RTP: the RTP timeout must not end the call first.
-	pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
+	tr := quietTrunk(t, r)
 	runScenario(t, tr, "session_expires_90.xml", "echo", 150*time.Second)
-	waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
-	e, _ := r.last()
+	e := r.waitEnded(t)
 	d := e.at.Sub(e.answered)
 	if e.reason != trunk.ReasonSessionExpired || d < 89*time.Second || d > 93*time.Second {
 		t.Errorf("call ended after %v with %q, want a BYE for %q at about 90 s", d, e.reason, trunk.ReasonSessionExpired)
@@ -155,14 +168,9 @@ func TestSIPpSessionRefresherUAS(t *testing.T) {
 		t.Run(sc, func(t *testing.T) {
 			t.Parallel()
 			r := &extRoutes{}
-			pool, err := rtpleg.NewPool(rtpleg.Config{IP: loopback, PortMin: 40000, PortMax: 49999, Timeout: 10 * time.Minute, Logger: testLogger(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr := runTrunk(t, trunk.Config{Listen: "127.0.0.1:0", Media: pool, Handler: r, Logger: testLogger(t)})
+			tr := quietTrunk(t, r)
 			runScenario(t, tr, sc, "echo", 120*time.Second)
-			waitFor(t, "call to end", 5*time.Second, func() bool { _, ok := r.last(); return ok })
-			e, _ := r.last()
+			e := r.waitEnded(t)
 			// The UAC hangs up right after answering our refresh.
 			if d := e.at.Sub(e.answered); e.reason != trunk.ReasonRemoteHangup || d < 44*time.Second || d > 47*time.Second {
 				t.Errorf("call ended after %v with %q, want the UAC's BYE right after our refresh at about 45 s", d, e.reason)
