@@ -27,17 +27,11 @@ func (c *Core) greetingPath(agentID string) string {
 // fileGreeting is the default VoicemailConfig.Greeting: the agent's file,
 // or nil.
 func (c *Core) fileGreeting(agentID string) *media.Clip {
-	f, err := os.Open(c.greetingPath(agentID))
+	pcm, err := media.LoadWAVFile(c.greetingPath(agentID))
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			c.log.Warn("voicemail greeting unreadable", "agent_id", agentID, "err", err)
 		}
-		return nil
-	}
-	defer f.Close() // read only: Close has nothing to report
-	pcm, err := media.LoadWAV(f)
-	if err != nil {
-		c.log.Warn("voicemail greeting unreadable", "agent_id", agentID, "err", err)
 		return nil
 	}
 	return media.NewClip(pcm)

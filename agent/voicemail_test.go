@@ -172,12 +172,7 @@ func checkMessage(t *testing.T, dir string, v store.Voicemail, frames int, freq 
 	if d := time.Duration(v.Seconds * float64(time.Second)); d < want-40*time.Millisecond || d > want+40*time.Millisecond {
 		t.Errorf("message %s: %.3f s, want %v", v.ID, v.Seconds, want)
 	}
-	f, err := os.Open(filepath.Join(dir, v.File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pcm, err := media.LoadWAV(f)
+	pcm, err := media.LoadWAVFile(filepath.Join(dir, v.File))
 	if err != nil {
 		t.Fatal(err)
 	}

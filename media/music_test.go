@@ -3,10 +3,12 @@ package media_test
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/go-audio/audio"
@@ -142,6 +144,33 @@ func TestLoadWAVBadInput(t *testing.T) {
 	_, err := media.LoadWAV(errReader{})
 	if !errors.Is(err, errBoom) {
 		t.Errorf("LoadWAV(failing reader) = %v, want %v", err, errBoom)
+	}
+}
+
+// TestLoadWAVFile: a file reads as LoadWAV reads its bytes; a missing file
+// is fs.ErrNotExist, a bad one an error naming the path.
+func TestLoadWAVFile(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.wav"), filepath.Join(dir, "bad.wav")
+	data := writeWAV(t, 16000, 16, 2, 0.5, 700)
+	if err := os.WriteFile(good, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, data[:30], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, err := media.LoadWAV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := media.LoadWAVFile(good); err != nil || !slices.Equal(got, want) {
+		t.Errorf("LoadWAVFile(good) = %d samples, %v; want LoadWAV's %d", len(got), err, len(want))
+	}
+	if _, err := media.LoadWAVFile(filepath.Join(dir, "none.wav")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadWAVFile(missing) = %v, want fs.ErrNotExist", err)
+	}
+	if _, err := media.LoadWAVFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("LoadWAVFile(truncated) = %v, want an error naming %s", err, bad)
 	}
 }
 

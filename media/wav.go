@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/go-audio/wav"
 )
@@ -73,6 +74,22 @@ func LoadWAV(r io.Reader) ([]int16, error) {
 }
 
 var errBadWAV = errors.New("unsupported or malformed wav")
+
+// LoadWAVFile is LoadWAV of the file at path. Its errors name the path; a
+// file that cannot be opened gives os.Open's error (errors.Is
+// fs.ErrNotExist holds for a missing one).
+func LoadWAVFile(path string) ([]int16, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // read only: Close has nothing to report
+	pcm, err := LoadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return pcm, nil
+}
 
 // resample converts in (at rate from) to rate to with a Hann-windowed sinc
 // whose cutoff is 0.9 of the lower Nyquist frequency.

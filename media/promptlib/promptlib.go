@@ -79,13 +79,7 @@ func Open(dir string) (*Library, error) {
 		if !idRE.MatchString(id) {
 			continue
 		}
-		f, err := os.Open(name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		pcm, err := media.LoadWAV(f)
-		f.Close()
+		pcm, err := media.LoadWAVFile(name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("prompt %s: %w", id, err))
 			continue

@@ -33,12 +33,7 @@ func feed(t testing.TB, r *wavrec.Recorder, c media.Codec, freq float64, frames 
 
 func load(t *testing.T, path string) []int16 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pcm, err := media.LoadWAV(f)
+	pcm, err := media.LoadWAVFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
