@@ -155,11 +155,8 @@ func (l *Leg) CheckContinuity(from, to int) error {
 		if r.Step >= from {
 			per[r.Step]++
 			if prev != nil {
-				if r.Seq != prev.Seq+1 {
-					return fmt.Errorf("step %d: seq %d after %d", r.Step, r.Seq, prev.Seq)
-				}
-				if r.TS != prev.TS+uint32(len(r.PCM)) {
-					return fmt.Errorf("step %d: ts %d after %d (+%d samples)", r.Step, r.TS, prev.TS, len(r.PCM))
+				if err := follows(r.Step, "", r.Seq, prev.Seq, r.TS, prev.TS, len(r.PCM)); err != nil {
+					return err
 				}
 			}
 		}
@@ -186,14 +183,24 @@ func (l *Leg) CheckNumbering(from, to int) error {
 			continue
 		}
 		if prev != nil {
-			if r.InSeq != prev.InSeq+1 {
-				return fmt.Errorf("step %d: handed seq %d after %d", r.Step, r.InSeq, prev.InSeq)
-			}
-			if r.InTS != prev.InTS+uint32(len(prev.PCM)) {
-				return fmt.Errorf("step %d: handed ts %d after %d (+%d samples)", r.Step, r.InTS, prev.InTS, len(prev.PCM))
+			if err := follows(r.Step, "handed ", r.InSeq, prev.InSeq, r.InTS, prev.InTS, len(prev.PCM)); err != nil {
+				return err
 			}
 		}
 		prev = r
+	}
+	return nil
+}
+
+// follows returns an error (at step, its numbers named what+"seq" and
+// what+"ts") unless seq and ts follow prevSeq and prevTS as RTP numbers
+// do: seq one more, ts samples more.
+func follows(step int, what string, seq, prevSeq uint16, ts, prevTS uint32, samples int) error {
+	if seq != prevSeq+1 {
+		return fmt.Errorf("step %d: %sseq %d after %d", step, what, seq, prevSeq)
+	}
+	if ts != prevTS+uint32(samples) {
+		return fmt.Errorf("step %d: %sts %d after %d (+%d samples)", step, what, ts, prevTS, samples)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package mediatest
 
 import (
+	"strings"
 	"testing"
 
 	"switchboard/media"
@@ -36,5 +37,29 @@ func TestCheckContinuity(t *testing.T) {
 	NewFeeder(other, media.PCMU, 1000).Send()
 	if err := other.CheckContinuity(clock.Now(), clock.Now()+1); err == nil {
 		t.Error("wrong codec not reported")
+	}
+}
+
+// TestCheckNumbering shows the checker catches a gap in the writer's
+// numbering (a packet the Feeder skipped) that the leg's own does not show.
+func TestCheckNumbering(t *testing.T) {
+	clock := new(Clock)
+	leg := NewLeg(clock, media.PCMU)
+	f := NewFeeder(leg, media.PCMU, 1000)
+	for i := range 6 {
+		clock.Advance()
+		if i == 3 {
+			f.Skip()
+		}
+		f.Send()
+	}
+	if err := leg.CheckNumbering(1, 4); err != nil {
+		t.Errorf("before the skip: %v", err)
+	}
+	if err := leg.CheckNumbering(1, 7); err == nil || !strings.Contains(err.Error(), "step 4: handed seq") {
+		t.Errorf("skipped packet: CheckNumbering = %v, want step 4's handed seq reported", err)
+	}
+	if err := leg.CheckContinuity(1, 7); err != nil {
+		t.Errorf("the leg's own numbering: %v", err)
 	}
 }

@@ -121,22 +121,48 @@ func TestCompoundWire(t *testing.T) {
 	}
 }
 
+// cycle is one leg's RTCP work per interval: build our compound packet
+// (into buf) and read the peer's, after n packets of SSRC 1 (seq 0..n-1).
+type cycle struct {
+	r         Receiver
+	buf, peer []byte
+	now       time.Time
+	seq       uint16 // the next packet's
+}
+
+func newCycle(n int) *cycle {
+	c := &cycle{buf: make([]byte, 0, MaxCompound), now: time.Now(), seq: uint16(n)}
+	feed(&c.r, 1, 0, n, nil)
+	c.peer = AppendCompound(nil, c.now, Sender{SSRC: 1, Packets: uint32(n), Octets: uint32(n) * 160}, &c.r, "peer@carrier")
+	return c
+}
+
+// packet accounts the next packet of SSRC 1.
+func (c *cycle) packet() {
+	c.r.Packet(1, c.seq, uint32(c.seq)*160, time.Duration(c.seq)*20*time.Millisecond, true)
+	c.seq++
+}
+
+func (c *cycle) report() error {
+	c.buf = AppendCompound(c.buf[:0], c.now, Sender{SSRC: 2, Packets: 250, Octets: 40000}, &c.r, "switchboard")
+	return c.r.HandleRTCP(c.peer, 2, c.now)
+}
+
 // TestNoAllocs: accounting a packet, building a report and reading one
 // allocate nothing.
 func TestNoAllocs(t *testing.T) {
-	var r Receiver
-	feed(&r, 1, 0, 10, nil)
-	buf := make([]byte, 0, MaxCompound)
-	now := time.Now()
-	peer := AppendCompound(nil, now, Sender{SSRC: 1, Packets: 3}, &r, "peer")
-	seq := uint16(10)
+	c := newCycle(10)
+	var err error
 	if n := testing.AllocsPerRun(100, func() {
-		r.Packet(1, seq, uint32(seq)*160, time.Duration(seq)*20*time.Millisecond, true)
-		seq++
-		buf = AppendCompound(buf[:0], now, Sender{SSRC: 2, Packets: 9, Octets: 1}, &r, "switchboard")
-		_ = r.HandleRTCP(peer, 2, now)
+		c.packet()
+		if e := c.report(); e != nil {
+			err = e
+		}
 	}); n != 0 {
 		t.Errorf("%v allocations per packet and report", n)
+	}
+	if err != nil {
+		t.Errorf("HandleRTCP(peer's report) = %v", err)
 	}
 }
 
@@ -145,16 +171,13 @@ func TestNoAllocs(t *testing.T) {
 // reports the bandwidth it adds per call and direction (with IPv4+UDP
 // headers).
 func BenchmarkReportCycle(b *testing.B) {
-	var r Receiver
-	feed(&r, 1, 0, 250, nil)
-	buf := make([]byte, 0, MaxCompound)
-	now := time.Now()
-	peer := AppendCompound(nil, now, Sender{SSRC: 1, Packets: 250, Octets: 40000}, &r, "peer@carrier")
+	c := newCycle(250)
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = AppendCompound(buf[:0], now, Sender{SSRC: 2, Packets: 250, Octets: 40000}, &r, "switchboard")
-		_ = r.HandleRTCP(peer, 2, now)
+		if err := c.report(); err != nil {
+			b.Fatal(err)
+		}
 	}
-	b.ReportMetric(float64(len(buf)+28)/Interval.Seconds(), "bytes/s/call")
-	b.ReportMetric(float64(len(buf)+28)*8/Interval.Seconds()/(50*(172+28)*8)*100, "%-of-rtp")
+	b.ReportMetric(float64(len(c.buf)+28)/Interval.Seconds(), "bytes/s/call")
+	b.ReportMetric(float64(len(c.buf)+28)*8/Interval.Seconds()/(50*(172+28)*8)*100, "%-of-rtp")
 }

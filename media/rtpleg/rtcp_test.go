@@ -22,6 +22,16 @@ func rtcpPool(t testing.TB) *Pool {
 	return p
 }
 
+// talk starts the legs and plays 700 Hz into each until the test ends.
+func talk(t testing.TB, legs ...*Leg) {
+	for _, l := range legs {
+		l.Start(nil)
+	}
+	for _, l := range legs {
+		playTone(t, l, media.PCMU, 700)
+	}
+}
+
 // TestRTCPMux: two legs negotiate rtcp-mux (our offers carry it), exchange
 // SR every interval on the RTP ports, and each learns the round trip time
 // from the other's report blocks; no loss, low jitter, a high MOS.
@@ -39,11 +49,7 @@ func TestRTCPMux(t *testing.T) {
 	if err := a.SetAnswer(ans); err != nil {
 		t.Fatal(err)
 	}
-	a.Start(nil)
-	b.Start(nil)
-	pa, pb := playTone(t, a, media.PCMU, 700), playTone(t, b, media.PCMU, 700)
-	defer pa.Stop()
-	defer pb.Stop()
+	talk(t, a, b)
 	for _, l := range []*Leg{a, b} {
 		// Ten packets as well: on a loaded machine two reports can come
 		// before the tone's tenth packet.
@@ -154,11 +160,7 @@ func TestSRTCP(t *testing.T) {
 	if a.SRTP() == "" || b.SRTP() == "" {
 		t.Fatalf("SRTP not negotiated: %q %q", a.SRTP(), b.SRTP())
 	}
-	a.Start(nil)
-	b.Start(nil)
-	pa, pb := playTone(t, a, media.PCMU, 700), playTone(t, b, media.PCMU, 700)
-	defer pa.Stop()
-	defer pb.Stop()
+	talk(t, a, b)
 	for _, l := range []*Leg{a, b} {
 		waitFor(t, "RTT over SRTCP", 5*time.Second, func() bool { return l.Quality().RTTMS != nil && l.Stats().RTCPIn >= 2 })
 		if n := l.SRTPFailures(); n != 0 {
