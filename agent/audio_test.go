@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"switchboard/events"
+	"switchboard/media/mediatest"
 	"switchboard/view"
 )
 
@@ -61,16 +62,10 @@ func TestMerge(t *testing.T) {
 		}
 	}
 	from, to := h.listen()
-	c1, c2, ag := fc1.leg.heard(from, to), fc2.leg.heard(from, to), a1.leg.heard(from, to)
-	hears(t, "caller1", c1, freqAgent)
-	hears(t, "caller1", c1, freqCaller2)
-	absent(t, "caller1 (own voice)", c1, freqCaller1)
-	hears(t, "caller2", c2, freqAgent)
-	hears(t, "caller2", c2, freqCaller1)
-	absent(t, "caller2 (own voice)", c2, freqCaller2)
-	hears(t, "agent", ag, freqCaller1)
-	hears(t, "agent", ag, freqCaller2)
-	absent(t, "agent (own voice)", ag, freqAgent)
+	mediatest.MixMinus(t, hears, absent,
+		mediatest.Party{Who: "caller1", PCM: fc1.leg.heard(from, to), Freq: freqCaller1},
+		mediatest.Party{Who: "caller2", PCM: fc2.leg.heard(from, to), Freq: freqCaller2},
+		mediatest.Party{Who: "agent", PCM: a1.leg.heard(from, to), Freq: freqAgent})
 	h.waitEvent(events.CallMerged, func(e events.Event) bool { return slices.Contains(e.Calls, cv1.ID) })
 
 	// One of them hangs up: the other is a plain active call again.

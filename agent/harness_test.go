@@ -464,18 +464,21 @@ func (h *harness) waitEvent(typ string, match func(events.Event) bool) events.Ev
 
 // Audio assertions (tone.Ratio / tone.Classify on what a leg received).
 
-func hears(t testing.TB, who string, pcm []int16, freq float64) {
+// hears asserts each tone of freqs is present in what who heard (pcm).
+func hears(t testing.TB, who string, pcm []int16, freqs ...float64) {
 	t.Helper()
 	if len(pcm) < media.FrameSamples*10 {
 		t.Errorf("%s: received %d samples, want at least 10 frames", who, len(pcm))
 		return
 	}
 	if rms := tone.RMS(pcm); rms < tone.SilenceRMS {
-		t.Errorf("%s: silence (RMS %.0f), want %v Hz", who, rms, freq)
+		t.Errorf("%s: silence (RMS %.0f), want %v Hz", who, rms, freqs)
 		return
 	}
-	if r := tone.Ratio(pcm, freq); r < 0.2 {
-		t.Errorf("%s: %v Hz ratio %.3f, want present (>= 0.2)", who, freq, r)
+	for _, f := range freqs {
+		if r := tone.Ratio(pcm, f); r < 0.2 {
+			t.Errorf("%s: %v Hz ratio %.3f, want present (>= 0.2)", who, f, r)
+		}
 	}
 }
 

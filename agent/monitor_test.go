@@ -51,8 +51,7 @@ func TestMonitorModes(t *testing.T) {
 			}
 			from, to := h.listenAsync()
 			caller, agent, sup := fc.leg.heard(from, to), a1leg.heard(from, to), a2leg.heard(from, to)
-			hears(t, "supervisor", sup, freqCaller1)
-			hears(t, "supervisor", sup, freqAgent)
+			hears(t, "supervisor", sup, freqCaller1, freqAgent)
 			absent(t, "supervisor", sup, freqAgentB)
 			hears(t, "agent", agent, freqCaller1)
 			absent(t, "agent", agent, freqAgent)
@@ -119,8 +118,7 @@ func TestMonitorHoldsOwnCall(t *testing.T) {
 	from, to := h.listenAsync()
 	music(t, "supervisor's own caller", own.leg.heard(from, to))
 	sup := a2.leg.heard(from, to)
-	hears(t, "supervisor", sup, freqCaller1)
-	hears(t, "supervisor", sup, freqAgent)
+	hears(t, "supervisor", sup, freqCaller1, freqAgent)
 	absent(t, "supervisor", sup, freqCaller2)
 	hearsOnly(t, "monitored caller", fc.leg.heard(from, to), freqAgent)
 	if _, err := h.c.Monitor("a2", ov.ID, "listen"); !errors.Is(err, ErrState) {

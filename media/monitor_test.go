@@ -106,9 +106,7 @@ func TestMonitorConference(t *testing.T) {
 	r.monitor("c1", media.MonitorBarge)
 	from, to := r.settle(50)
 	sup := r.legs["sup"].PCM(from, to)
-	for _, f := range []float64{freqCaller1, freqCaller2, freqAgent} {
-		present3(t, "supervisor", sup, f)
-	}
+	hearsAll(t, "supervisor", sup, freqCaller1, freqCaller2, freqAgent)
 	absent(t, "supervisor", sup, freqSupervisor)
 	for _, id := range []string{"c1", "c2"} {
 		present3(t, id, r.legs[id].PCM(from, to), freqSupervisor)

@@ -115,6 +115,19 @@ func present(t testing.TB, who string, pcm []int16, freq float64) {
 	}
 }
 
+// hearsAll checks every tone of freqs is present in who's mix: present
+// for one or two, present3 for three or more.
+func hearsAll(t testing.TB, who string, pcm []int16, freqs ...float64) {
+	t.Helper()
+	check := present
+	if len(freqs) > 2 {
+		check = present3
+	}
+	for _, f := range freqs {
+		check(t, who, pcm, f)
+	}
+}
+
 func absent(t testing.TB, who string, pcm []int16, freqs ...float64) {
 	t.Helper()
 	for _, f := range freqs {

@@ -1,6 +1,7 @@
 package mediatest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,5 +62,21 @@ func TestCheckNumbering(t *testing.T) {
 	}
 	if err := leg.CheckContinuity(1, 7); err != nil {
 		t.Errorf("the leg's own numbering: %v", err)
+	}
+}
+
+// TestMixMinus: each party is checked for every other party's tone and
+// against its own.
+func TestMixMinus(t *testing.T) {
+	var got []string
+	rec := func(kind string) Check {
+		return func(_ testing.TB, who string, _ []int16, freqs ...float64) {
+			got = append(got, fmt.Sprintf("%s %s %v", kind, who, freqs))
+		}
+	}
+	MixMinus(t, rec("hears"), rec("absent"), Party{Who: "a", Freq: 1}, Party{Who: "b", Freq: 2}, Party{Who: "c", Freq: 3})
+	want := "hears a [2 3]; absent a [1]; hears b [1 3]; absent b [2]; hears c [1 2]; absent c [3]"
+	if s := strings.Join(got, "; "); s != want {
+		t.Errorf("MixMinus checked\n%s\nwant\n%s", s, want)
 	}
 }
