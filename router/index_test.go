@@ -7,6 +7,19 @@ import (
 	"time"
 )
 
+// liveTasks failf's each index error of r, and a count of live tasks
+// other than n (what a model of r holds); it returns the live tasks.
+func liveTasks(r *Router, n int, failf func(format string, args ...any)) []TaskSnapshot {
+	for _, e := range indexErrors(r) {
+		failf("indexes: %s", e)
+	}
+	live := r.Tasks("")
+	if len(live) != n {
+		failf("router has %d live tasks, the model %d", len(live), n)
+	}
+	return live
+}
+
 // indexErrors recomputes, from scratch, what the router keeps
 // incrementally for routing (each queue's members, each agent's
 // memberships, the idle and busy indexes with their keys and order) and

@@ -379,14 +379,7 @@ func (m *model) checkState() {
 	if n := len(m.r.Agents()); n != len(m.agents) {
 		m.failf("router has %d agents, model %d", n, len(m.agents))
 	}
-	for _, e := range indexErrors(m.r) {
-		m.failf("indexes: %s", e)
-	}
-	live := m.r.Tasks("")
-	if len(live) != len(m.tasks) {
-		m.failf("router has %d live tasks, events say %d", len(live), len(m.tasks))
-	}
-	for _, s := range live {
+	for _, s := range liveTasks(m.r, len(m.tasks), m.failf) {
 		t := m.tasks[s.ID]
 		if t == nil {
 			m.failf("router task %s unknown to events", s.ID)

@@ -262,14 +262,7 @@ func (m *v2Model) checkOffer(e Event, t *v2Task, a *v2Agent) {
 }
 
 func (m *v2Model) checkState() {
-	for _, e := range indexErrors(m.r) {
-		m.failf("indexes: %s", e)
-	}
-	live := m.r.Tasks("")
-	if len(live) != len(m.tasks) {
-		m.failf("router has %d live tasks, shadow %d", len(live), len(m.tasks))
-	}
-	for _, s := range live {
+	for _, s := range liveTasks(m.r, len(m.tasks), m.failf) {
 		t := m.tasks[s.ID]
 		if t == nil || s.State != t.state || s.Queue != t.queue {
 			m.failf("task %+v; shadow %+v", s, t)

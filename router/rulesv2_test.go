@@ -13,6 +13,14 @@ func (h *harness) task(id TaskID, q QueueID, ch string, nonBlocking bool) {
 	h.ok(h.r.AddTask(Task{ID: id, Kind: KindQueue, Queue: q, Channel: ch, NonBlocking: nonBlocking}, h.now))
 }
 
+// taken adds task id and has agent accept its offer.
+func (h *harness) taken(id TaskID, q QueueID, ch string, nonBlocking bool, agent AgentID) {
+	h.t.Helper()
+	h.task(id, q, ch, nonBlocking)
+	h.wantOffer(id, agent)
+	h.accept(id)
+}
+
 func (h *harness) agentCfg(cfg AgentConfig) {
 	h.t.Helper()
 	h.ok(h.r.PutAgent(cfg, h.now))
@@ -75,11 +83,11 @@ func TestV2Rule2BlockingWorkStopsQueueWork(t *testing.T) {
 		setup func(h *harness)
 	}{
 		{"outbound call", func(h *harness) { h.ok(h.r.AddCall("a1", h.now)) }},
-		{"accepted call", func(h *harness) { h.task("c", "voiceq", "", false); h.wantOffer("c", "a1"); h.accept("c") }},
+		{"accepted call", func(h *harness) { h.taken("c", "voiceq", "", false, "a1") }},
 		{"held call counts like any call", func(h *harness) { h.ok(h.r.AddCall("a1", h.now)) }},
 		{"live call reservation", func(h *harness) { h.task("c", "voiceq", "", false); h.wantOffer("c", "a1") }},
 		{"blocking task offered", func(h *harness) { h.task("b", "q", "chat", false); h.wantOffer("b", "a1") }},
-		{"blocking task accepted", func(h *harness) { h.task("b", "q", "chat", false); h.wantOffer("b", "a1"); h.accept("b") }},
+		{"blocking task accepted", func(h *harness) { h.taken("b", "q", "chat", false, "a1") }},
 	}
 	next := []struct {
 		name        string
@@ -148,9 +156,7 @@ func TestV2LuwareScenario1BlockingTask(t *testing.T) {
 		h := newHarness(t)
 		h.queue(Queue{ID: "q", Simultaneous: true})
 		h.agentCfg(AgentConfig{ID: "Agent1", Queues: []QueueID{"q"}, MaxNonBlocking: 2, Channels: map[string]int{"chat": 4}})
-		h.task("t1", "q", "chat", false)
-		h.wantOffer("t1", "Agent1")
-		h.accept("t1")
+		h.taken("t1", "q", "chat", false, "Agent1")
 		if second {
 			h.tick(time.Second)
 			h.agentCfg(AgentConfig{ID: "Agent2", Queues: []QueueID{"q"}})
@@ -225,18 +231,12 @@ func TestV2Rule3PartlyBusyOnlyWithoutFreeAgent(t *testing.T) {
 		channel     string
 		nonBlocking bool
 	}{{"call", "", false}, {"blocking chat", "chat", false}, {"non-blocking chat", "chat", true}} {
-		for _, second := range []bool{false, true} {
-			name := kind.name + "/alone"
-			if second {
-				name = kind.name + "/free second agent"
-			}
-			t.Run(name, func(t *testing.T) {
+		t.Run(kind.name, func(t *testing.T) {
+			aloneAndWithSecond(t, func(t *testing.T, second bool) {
 				h := newHarness(t)
 				h.queue(Queue{ID: "q", Simultaneous: true})
 				h.agentCfg(AgentConfig{ID: "a1", Queues: []QueueID{"q"}, MaxNonBlocking: 3, Channels: map[string]int{"chat": 3, "email": 1}})
-				h.task("e", "q", "email", true)
-				h.wantOffer("e", "a1")
-				h.accept("e")
+				h.taken("e", "q", "email", true, "a1")
 				if second {
 					h.tick(time.Second)
 					h.agentCfg(AgentConfig{ID: "a2", Queues: []QueueID{"q"}})
@@ -248,7 +248,7 @@ func TestV2Rule3PartlyBusyOnlyWithoutFreeAgent(t *testing.T) {
 					h.wantOffer("n", "a1")
 				}
 			})
-		}
+		})
 	}
 	t.Run("partly busy agent takes a waiting task when it frees capacity, free agent first", func(t *testing.T) {
 		h := newHarness(t)
