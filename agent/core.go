@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,21 +119,11 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	if cfg.Music == nil {
 		cfg.Music = media.DefaultMusic()
 	}
-	if cfg.Grace == 0 {
-		cfg.Grace = 30 * time.Second
-	}
-	if cfg.DigitTimeout == 0 {
-		cfg.DigitTimeout = 5 * time.Second
-	}
-	if cfg.RingTimeout == 0 {
-		cfg.RingTimeout = 60 * time.Second
-	}
-	if cfg.AnswerTimeout == 0 {
-		cfg.AnswerTimeout = 32 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+	cfg.Grace = cmp.Or(cfg.Grace, 30*time.Second)
+	cfg.DigitTimeout = cmp.Or(cfg.DigitTimeout, 5*time.Second)
+	cfg.RingTimeout = cmp.Or(cfg.RingTimeout, 60*time.Second)
+	cfg.AnswerTimeout = cmp.Or(cfg.AnswerTimeout, 32*time.Second)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
