@@ -43,9 +43,7 @@ func TestMute(t *testing.T) {
 	if _, err := h.c.Mute("a1", cv.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	from, to = h.listen()
-	hearsOnly(t, "unmuted caller", fc.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "unmuted caller", fc.leg, freqAgent, "agent", a1.leg, freqCaller1)
 }
 
 // Scenario 6b: merge: all three hear each other, nobody hears themselves.
@@ -74,9 +72,7 @@ func TestMerge(t *testing.T) {
 	if st := h.callState("a1", cv1.ID); st != "active" {
 		t.Errorf("call 1 %q, want active", st)
 	}
-	from, to = h.listen()
-	hearsOnly(t, "caller1 after unmerge", fc1.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent after unmerge", a1.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller1 after unmerge", fc1.leg, freqAgent, "agent after unmerge", a1.leg, freqCaller1)
 
 	// Bad merges.
 	if _, err := h.c.Merge("a1", []string{cv1.ID}); !errors.Is(err, ErrBadTarget) {
@@ -100,9 +96,7 @@ func TestHeldCallerHangsUp(t *testing.T) {
 	if st := h.callState("a1", cv2.ID); st != "active" {
 		t.Errorf("call 2 %q", st)
 	}
-	from, to := h.listen()
-	hearsOnly(t, "caller2", fc2.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller2)
+	h.bothWays(h.listen, "caller2", fc2.leg, freqAgent, "agent", a1.leg, freqCaller2)
 	if av := h.agentView("a1"); av.Load != 1 {
 		t.Errorf("load %d, want 1", av.Load)
 	}
@@ -113,9 +107,7 @@ func TestHeldCallerHangsUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("BYE", func() bool { return fc2.snap().hangups == 1 })
-	from, to = h.listen()
-	hearsOnly(t, "caller3", fc3.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent", a1.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller3", fc3.leg, freqAgent, "agent", a1.leg, freqCaller1)
 	if st := h.callState("a1", cv3.ID); st != "active" {
 		t.Errorf("call 3 %q", st)
 	}

@@ -264,6 +264,18 @@ func (h *harness) listen() (from, to int) {
 	return h.step(25)
 }
 
+// bothWays listens (listen or listenAsync) and checks the two ends of a
+// connected call: a hears only aFreq, b only bFreq.
+func (h *harness) bothWays(listen func() (int, int), a string, aLeg ear, aFreq float64, b string, bLeg ear, bFreq float64) {
+	h.t.Helper()
+	from, to := listen()
+	hearsOnly(h.t, a, aLeg.heard(from, to), aFreq)
+	hearsOnly(h.t, b, bLeg.heard(from, to), bFreq)
+}
+
+// ear is a leg that records what it receives.
+type ear interface{ heard(from, to int) []int16 }
+
 // listenAsync is listen for paths through internal pipes (their own
 // goroutines): it paces the frames in real time so the pipes keep up.
 func (h *harness) listenAsync() (from, to int) {

@@ -116,9 +116,7 @@ func TestSessionTakeover(t *testing.T) {
 	if !h.agentView("a1").Connected || n.conn.isClosed() {
 		t.Fatal("new session lost")
 	}
-	from, to := h.listen()
-	hearsOnly(t, "caller", fc.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent on the new leg", n.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller", fc.leg, freqAgent, "agent on the new leg", n.leg, freqCaller1)
 }
 
 // Scenario 11b: disconnect: calls held (music), offers re-routed; re-login
@@ -158,9 +156,7 @@ func TestDisconnectAndRelogin(t *testing.T) {
 	if _, err := h.c.Resume("a1", cv1.ID); err != nil {
 		t.Fatal(err)
 	}
-	from, to = h.listen()
-	hearsOnly(t, "caller back", fc1.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "agent back", n.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller back", fc1.leg, freqAgent, "agent back", n.leg, freqCaller1)
 	if s := fc1.snap(); s.hangups != 0 {
 		t.Errorf("caller %+v", s)
 	}

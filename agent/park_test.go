@@ -95,9 +95,7 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 	}
 	h.waitNote(a1, "park.updated", func(n any) bool { return len(parkedOf(n)) == 0 })
 	h.waitEvent(EventCallUnparked, func(e events.Event) bool { return e.Call == cv.ID && e.Agent == "a2" && e.Reason == "picked_up" })
-	from, to = h.listen()
-	hearsOnly(t, "a2 after pickup", a2.leg.heard(from, to), freqCaller1)
-	hearsOnly(t, "caller after pickup", fc.leg.heard(from, to), freqAgentB)
+	h.bothWays(h.listen, "a2 after pickup", a2.leg, freqCaller1, "caller after pickup", fc.leg, freqAgentB)
 	h.clock.Add(time.Second)
 	fc.callerHangup()
 	h.waitFor("record", func() bool { _, ok := h.st.record(cv.ID); return ok })

@@ -77,9 +77,7 @@ func TestBlindTransferToQueue(t *testing.T) {
 		t.Errorf("a2 offer %+v", rv)
 	}
 	h.accept(a2, rv)
-	from, to = h.listen()
-	hearsOnly(t, "caller", fc.leg.heard(from, to), freqAgentB)
-	hearsOnly(t, "a2", a2.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller", fc.leg, freqAgentB, "a2", a2.leg, freqCaller1)
 	h.noOffer(a1)
 }
 
@@ -145,9 +143,7 @@ func TestWarmTransferCancel(t *testing.T) {
 		t.Fatalf("cancel = %+v, %v", v, err)
 	}
 	h.waitFor("a2 call ended", func() bool { return len(h.agentView("a2").Calls) == 0 })
-	from, to := h.listen()
-	hearsOnly(t, "caller", fc.leg.heard(from, to), freqAgent)
-	hearsOnly(t, "a1", a1.leg.heard(from, to), freqCaller1)
+	h.bothWays(h.listen, "caller", fc.leg, freqAgent, "a1", a1.leg, freqCaller1)
 	if _, err := h.c.Transfer(t.Context(), "a1", cv.ID, "", "complete"); !errors.Is(err, ErrState) {
 		t.Errorf("complete without consult = %v", err)
 	}
@@ -172,9 +168,7 @@ func TestDialExtension(t *testing.T) {
 	}
 	h.accept(a2, rv)
 	h.waitFor("answered", func() bool { return h.callState("a1", v.ID) == "active" })
-	from, to := h.listenAsync()
-	hearsOnly(t, "a1", a1.leg.heard(from, to), freqAgentB)
-	hearsOnly(t, "a2", a2.leg.heard(from, to), freqAgent)
+	h.bothWays(h.listenAsync, "a1", a1.leg, freqAgentB, "a2", a2.leg, freqAgent)
 	// a2 hangs up: a1's call ends.
 	cv2 := h.agentView("a2").Calls[0]
 	if _, err := h.c.Hangup("a2", cv2.ID); err != nil {
@@ -207,9 +201,7 @@ func TestDialQueue(t *testing.T) {
 		t.Errorf("offer %+v", rv)
 	}
 	h.accept(a2, rv)
-	from, to := h.listenAsync()
-	hearsOnly(t, "a1", a1.leg.heard(from, to), freqAgentB)
-	hearsOnly(t, "a2", a2.leg.heard(from, to), freqAgent)
+	h.bothWays(h.listenAsync, "a1", a1.leg, freqAgentB, "a2", a2.leg, freqAgent)
 }
 
 // Scenario 9b: dial an outside number: the active inbound call is held
