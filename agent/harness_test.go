@@ -372,6 +372,15 @@ func (h *harness) advance(d time.Duration) {
 	h.c.Advance()
 }
 
+// offered places a call to number, the caller sending a tone of freq,
+// and waits for the offer it makes to the agent: the fake caller and the
+// offer.
+func (h *harness) offered(a *agentH, number string, freq float64) (*fakeCall, view.Reservation) {
+	h.t.Helper()
+	fc := h.call(number, freq)
+	return fc, h.nextOffer(a)
+}
+
 // answered places a call to number, the caller sending a tone of freq,
 // and has the agent accept the offer it gets: the fake caller and the
 // agent's view of the call.

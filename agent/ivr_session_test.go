@@ -166,8 +166,7 @@ func TestDisconnectAndRelogin(t *testing.T) {
 func TestDisconnectReroutesOffer(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	rv := h.nextOffer(a1)
+	fc, rv := h.offered(a1, "5000", freqCaller1)
 	a2 := h.login("a2")
 	h.noOffer(a2)
 	h.c.Disconnected("a1", a1.conn)

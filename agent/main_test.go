@@ -53,8 +53,7 @@ func TestRunTimersAndClose(t *testing.T) {
 	runDone := make(chan error, 1)
 	go func() { runDone <- h.c.Run(ctx) }()
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	rv := h.nextOffer(a1)
+	fc, rv := h.offered(a1, "5000", freqCaller1)
 	h.waitFor("timeout by Run", func() bool { return a1.reservationEnded(rv.ID, "timeout") })
 	cancel()
 	select {

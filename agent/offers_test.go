@@ -15,8 +15,7 @@ func TestOfferTimeoutGoesToNextAgent(t *testing.T) {
 	a1 := h.login("a1")
 	h.clock.Add(time.Second)
 	a2 := h.login("a2")
-	fc := h.call("5000", freqCaller1)
-	rv := h.nextOffer(a1) // idle longest
+	fc, rv := h.offered(a1, "5000", freqCaller1) // idle longest
 	h.noOffer(a2)
 	h.advance(14 * time.Second)
 	h.noOffer(a2)
@@ -50,8 +49,7 @@ func TestOfferTimeoutGoesToNextAgent(t *testing.T) {
 func TestRejectNeverBackToRejecter(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	rv := h.nextOffer(a1)
+	fc, rv := h.offered(a1, "5000", freqCaller1)
 	if err := h.c.Reject("a1", rv.ID); err != nil {
 		t.Fatal(err)
 	}

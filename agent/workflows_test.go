@@ -43,8 +43,7 @@ func TestWorkflowCallEscalates(t *testing.T) {
 func TestReservationAttributes(t *testing.T) {
 	h := newHarness(t)
 	a1 := h.login("a1")
-	fc := h.call("5000", freqCaller1)
-	rv := h.nextOffer(a1)
+	fc, rv := h.offered(a1, "5000", freqCaller1)
 	if rv.Attributes["channel"] != "voice" || rv.Attributes["from"] != fc.from || rv.Attributes["number"] != "5000" {
 		t.Fatalf("reservation attributes %v", rv.Attributes)
 	}
