@@ -110,6 +110,9 @@ func (c *Core) FloorOffer(call, res, agent string, expires time.Time) error {
 	if cl.res != "" {
 		c.floorUnofferLocked(cl, "rescinded") // the leader's latest offer counts
 	}
+	if err := c.floorRoomLocked(agent, cl.floorSpec); err != nil {
+		return fmt.Errorf("floor offer %s of call %s: %w", res, call, err)
+	}
 	now := c.now()
 	cl.res, cl.resAg, cl.resAt = router.ReservationID(res), ag, now
 	c.byRes[cl.res] = cl
@@ -117,6 +120,41 @@ func (c *Core) FloorOffer(call, res, agent string, expires time.Time) error {
 	c.notifyLocked(ag, "reservation.created", cl.reservationView(expires))
 	c.ringingLocked(ag)
 	c.publishLocked(events.Event{Type: events.ReservationCreated, Call: cl.id, Task: string(cl.floorTask), Agent: agent, Reservation: res, Queue: string(cl.floorSpec.Queue), Kind: cl.floorSpec.Kind.String(), From: cl.remote, To: cl.dialled})
+	return nil
+}
+
+// FloorRoom says whether agent, by what it holds on this node, may be
+// offered task spec (PROTOCOL §5: a queue call only at load 0, or below
+// capacity where the queue allows busy agents; a direct call below
+// capacity): ErrAtCapacity if not. The leader's router decides the
+// floor's offers, but its view of an agent can lag behind the node (a
+// node that stalled past its lease and came back, whose report crossed
+// its agent's accept), and the node that holds the agent's calls has the
+// last word: an offer refused here is rejected back to the leader.
+func (c *Core) FloorRoom(agent string, spec router.Task) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.floorRoomLocked(agent, spec)
+}
+
+func (c *Core) floorRoomLocked(agent string, spec router.Task) error {
+	s, ok := c.rt.Agent(router.AgentID(agent))
+	if !ok {
+		return nil // not in this node's router: FloorOffer finds no such agent
+	}
+	load := s.Load // its calls here, the floor's included, and this router's offers
+	for _, o := range c.byRes {
+		if o.resAg != nil && o.resAg.cfg.ID == agent && o.floorTask != "" {
+			load++ // a floor offer ringing on it
+		}
+	}
+	busyOK := spec.Kind == router.KindDirect
+	if q, ok := c.rt.Queue(spec.Queue); ok && q.Queue.AllowBusyAgents {
+		busyOK = true
+	}
+	if load >= s.Capacity || load > 0 && !busyOK {
+		return fmt.Errorf("agent %s holds %d of %d: %w", agent, load, s.Capacity, ErrAtCapacity)
+	}
 	return nil
 }
 

@@ -216,6 +216,14 @@ func (fl *floorLink) inbound(ctx context.Context, tc trunkCall) {
 	}
 	kind, _ := router.ParseTaskKind(o.d.Kind)
 	spec := router.Task{Kind: kind, Queue: router.QueueID(o.d.Queue)}
+	if err := fl.src.core.FloorRoom(o.d.Agent, spec); err != nil {
+		// The leader's view of the agent lags (agent.Core.FloorRoom):
+		// the offer goes back to it, and the caller's node is told no.
+		fl.log.Info("cluster: offer refused: the agent has no room here", "reservation", res, "err", err)
+		fl.hook.Reject(o.d.Agent, res)
+		_ = tc.Reject(486, "Busy Here") // a final response: nothing else to do if it fails
+		return
+	}
 	fl.src.core.FloorInbound(ctx, tc, res, o.d.Agent, o.d.Expires, spec, func(id string) {
 		fl.peers.mu.Lock()
 		o.local = id

@@ -87,6 +87,7 @@ func (h *floorHook) isRouted(id string, ended bool) bool {
 // floorCore is what the floor link drives in the core.
 type floorCore interface {
 	FloorOffer(call, res, agent string, expires time.Time) error
+	FloorRoom(agent string, spec router.Task) error
 	FloorWithdraw(res, reason string)
 	FloorWithdrawAll()
 	FloorAccepted(call, res, agent string) error

@@ -50,17 +50,15 @@ type agent struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 
-	mu         sync.Mutex           // guards following: the agent's load as its notifications say
-	res        map[string]string    // live reservations: id → call
-	resBy      map[string]string    // live reservations: id → caller (From)
-	calls      map[string]string    // calls it holds: id → caller
-	offers     int                  // reservation.created notifications
-	lost       int                  // call.ended reason node_lost notifications
-	rona       int                  // set unavailable by the gateway (an offer not answered in time)
-	notes      []string             // the last notifications, for a violation's message
-	activity   string               // as the last agent.updated said
-	early      *earlyOffer          // a queue offer while still in a call, until that call's call.ended
-	acceptedAt map[string]time.Time // when each held call was accepted
+	mu       sync.Mutex        // guards following: the agent's load as its notifications say
+	res      map[string]string // live reservations: id → call
+	resBy    map[string]string // live reservations: id → caller (From)
+	calls    map[string]string // calls it holds: id → caller
+	offers   int               // reservation.created notifications
+	lost     int               // call.ended reason node_lost notifications
+	rona     int               // set unavailable by the gateway (an offer not answered in time)
+	notes    []string          // the last notifications, for a violation's message
+	activity string            // as the last agent.updated said
 }
 
 // browserLeg is an agent's browser leg: a pion PeerConnection
@@ -84,8 +82,7 @@ func (c *clusterT) newLeg(onPacket func(*media.Packet, time.Time)) (browserLeg, 
 
 // login logs id in on n, connects its leg and sets it available.
 func (c *clusterT) login(ctx context.Context, id string, n *node) (*agent, error) {
-	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, resBy: map[string]string{}, calls: map[string]string{},
-		acceptedAt: map[string]time.Time{}}
+	a := &agent{c: c, id: id, node: n, stop: make(chan struct{}), res: map[string]string{}, resBy: map[string]string{}, calls: map[string]string{}}
 	var err error
 	a.leg, err = c.newLeg(a.onPacket)
 	if err != nil {
@@ -232,18 +229,7 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 	case "reservation.created":
 		a.offers++
 		load := len(a.res) + len(a.calls)
-		overlap := load > 0 && a.heldSinceResume()
-		switch {
-		case p.Kind == "queue" && len(a.res) == 0 && load > 0 && load < capacity && a.early == nil:
-			// Its calls may have ended with their call.ended still on the
-			// way (checked in endCall).
-			a.early = &earlyOffer{res: p.ID, at: time.Now(), calls: map[string]bool{}, overlap: overlap}
-			for id := range a.calls {
-				a.early.calls[id] = true
-			}
-		case overlap && load+1 <= capacity:
-			a.c.doubleBooked(a, p.ID, a.calls)
-		case (p.Kind == "queue" && load > 0) || load+1 > capacity:
+		if (p.Kind == "queue" && load > 0) || load+1 > capacity {
 			a.c.violation("agent %s on %s: offered %s call %s (reservation %s) at load %d (reservations %v, calls %v); its last notifications:\n%s",
 				a.id, a.node.id, p.Kind, p.Call, p.ID, load, a.res, a.calls, strings.Join(a.notes, "\n"))
 		}
@@ -262,7 +248,6 @@ func (a *agent) onNotify(method string, params json.RawMessage) {
 		accepted := ok && p.Reason == "accepted"
 		if accepted {
 			a.calls[call] = a.resBy[p.ID]
-			a.acceptedAt[call] = time.Now()
 			if cl := a.c.callFrom(a.resBy[p.ID]); cl != nil {
 				cl.taken()
 			}
@@ -305,56 +290,8 @@ func (a *agent) available() {
 	_ = a.rpc.Call(ctx, "activity.set", map[string]string{"activity": "available"}, nil) // a dead session: nothing to do
 }
 
-// earlyOffer is a queue offer an agent got while its notifications still
-// had it in a call.
-type earlyOffer struct {
-	res     string
-	at      time.Time
-	calls   map[string]bool // the calls it was still in
-	overlap bool            // one of them accepted just after the overlap (heldSinceResume)
-}
-
-// heldSinceResume says whether a is on the node the test stopped and
-// resumed (the overlap) and holds a call it accepted from 1 s before to
-// 3 s after the resume: the known bug of a node's late report (a.mu held;
-// docs/CLUSTER.md "Not built yet").
-func (a *agent) heldSinceResume() bool {
-	a.c.mu.Lock()
-	f := a.c.paused
-	a.c.mu.Unlock()
-	if f == nil || f.node != a.node.id {
-		return false
-	}
-	for _, at := range a.acceptedAt {
-		if at.After(f.resumed.Add(-time.Second)) && at.Before(f.resumed.Add(3*time.Second)) {
-			return true
-		}
-	}
-	return false
-}
-
-// earlyGrace is how late a call.ended may follow the next offer before it
-// counts as a violation of PROTOCOL §5 rather than a notification order.
-const earlyGrace = 250 * time.Millisecond
-
 // endCall: the agent's call id ended (a.mu held).
 func (a *agent) endCall(id string) {
-	caller := a.calls[id]
-	delete(a.acceptedAt, id)
-	if e := a.early; e != nil && e.calls[id] {
-		delete(e.calls, id)
-		if len(e.calls) == 0 {
-			a.early = nil
-			if late := time.Since(e.at); e.overlap && late > earlyGrace {
-				a.c.doubleBooked(a, e.res, map[string]string{id: caller})
-			} else if late > earlyGrace {
-				a.c.violation("agent %s on %s: offered queue call (reservation %s) %v before its last call ended", a.id, a.node.id, e.res, late.Round(time.Millisecond))
-			} else {
-				a.c.known("agent %s on %s: offered a queue call (reservation %s) %v before the call.ended of its last call (that call had ended on the node; the notifications came out of order)",
-					a.id, a.node.id, e.res, late.Round(time.Millisecond))
-			}
-		}
-	}
 	if caller, ok := a.calls[id]; ok {
 		a.c.book.callEnded(a, caller)
 	}

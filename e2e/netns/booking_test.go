@@ -140,24 +140,3 @@ func (c *clusterT) agentSession(id string) *agent {
 	defer c.mu.Unlock()
 	return c.agents[id]
 }
-
-// doubleBooked records a queue offer (reservation res) to agent a while it
-// held calls (call id → caller) it accepted right after the overlap: a
-// known bug (docs/CLUSTER.md "Not built yet": the resumed node's late
-// report resets its agents' load on the new term's floor). The held
-// calls' callers are excused if they lose their audio.
-func (c *clusterT) doubleBooked(a *agent, res string, held map[string]string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.booked == nil {
-		c.booked = map[string]bool{}
-	}
-	var callers []string
-	for _, caller := range held {
-		c.booked[caller] = true
-		callers = append(callers, caller)
-	}
-	sort.Strings(callers)
-	c.knownBugs = append(c.knownBugs, fmt.Sprintf("double booking after the overlap: agent %s on %s offered queue call %s while in the call of %v, accepted just after its node resumed",
-		a.id, a.node.id, res, callers))
-}

@@ -124,8 +124,6 @@ func (c *clusterT) checkLoad(calls []*call) {
 			}
 		case c.killed != nil && cl.start.Before(c.killed.at) && cl.done.After(c.killed.at) && involves(cl, c.killed.node):
 			lost["kill"] = append(lost["kill"], cl)
-		case c.isBooked(cl.from):
-			lost["booked"] = append(lost["booked"], cl) // reported with the double booking (doubleBooked)
 		case c.paused != nil && cl.start.Before(c.paused.resumed) && cl.done.After(c.paused.at) && involves(cl, c.paused.node):
 			// The stopped node left presence: the other nodes end their
 			// halves of the calls bridged with it (node_lost), as for a
@@ -194,12 +192,6 @@ func (c *clusterT) checkLoad(calls []*call) {
 		c.summary.stopLost = len(lost["overlap"])
 	}
 	c.idleAtEnd()
-}
-
-func (c *clusterT) isBooked(caller string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.booked[caller]
 }
 
 // unreached counts the nodes' "floor: the agent's node not reached" lines.
