@@ -30,13 +30,13 @@ type Floor struct {
 	accepted  map[router.TaskID]peer    // accepted tasks: agent and its node at accept
 	calls     map[string]callRef        // calls counted with AddCall, by call id
 
-	expect   map[string]bool               // nodes whose report is awaited (rebuilding while non-nil)
-	until    time.Time                     // rebuild deadline
-	reports  []Fact                        // held until the rebuild ends
-	pending  []Fact                        // facts of reported nodes, held until the rebuild ends
-	reported map[string]bool               // nodes that reported in this term
-	told     map[router.AgentID][]Decision // lost calls to tell their agent when it logs in again
-	local    bool                          // offer a task only to agents on its node (SetLocalOnly)
+	expect   map[string]bool // nodes whose report is awaited (rebuilding while non-nil)
+	until    time.Time       // rebuild deadline
+	reports  []Fact          // held until the rebuild ends
+	pending  []Fact          // facts of reported nodes, held until the rebuild ends
+	reported map[string]bool // nodes that reported in this term
+	told     []Told          // lost calls to tell their agents at their next login (Told)
+	local    bool            // offer a task only to agents on its node (SetLocalOnly)
 
 	evbuf []router.Event
 	out   []Decision
@@ -60,7 +60,7 @@ func NewFloor(cfg router.Config, token int64) *Floor {
 		rt: router.New(cfg), token: token, pfx: strconv.FormatInt(token, 10) + ".",
 		agentNode: map[router.AgentID]string{}, taskNode: map[router.TaskID]string{},
 		accepted: map[router.TaskID]peer{}, calls: map[string]callRef{},
-		reported: map[string]bool{}, told: map[router.AgentID][]Decision{},
+		reported: map[string]bool{},
 	}
 }
 
@@ -238,9 +238,6 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if fa.Connected || f.agentNode[id] == fa.Node {
 			f.agentNode[id] = fa.Node // a login on another node moves the agent
 			f.setPresence(id, fa.Connected, fa.Activity, now)
-		}
-		if fa.Connected {
-			f.tell(id, fa.Node)
 		}
 		return nil
 	case FactTask:

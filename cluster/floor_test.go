@@ -232,9 +232,10 @@ func TestFloorRONA(t *testing.T) {
 // A node dies with a call that lived on it alone (caller and agent x on
 // b): NodeLost ends it (x's load is released) without a word, and its
 // ledger's report (CallsLost) tells every survivor to report it ended
-// with node_lost, exactly one of them storing its record; x, logging in
-// again on c, is told of its lost call there, once. A waiting call of
-// the ledger (no agent) is reported but told to nobody.
+// with node_lost, exactly one of them storing its record; x, logged in
+// nowhere, is kept to be told at its next login (Told), and its login on
+// c then gets no decision from this term. A waiting call of the ledger
+// (no agent) is reported but told to nobody.
 func TestFloorNodeLostLocalCall(t *testing.T) {
 	f := newFloor(t)
 	f.Expect([]string{"a", "b", "c"}, t0)
@@ -260,13 +261,14 @@ func TestFloorNodeLostLocalCall(t *testing.T) {
 	if ds[0].Node != "b" || ds[0].Call == nil || ds[0].Call.Queue != "sales" || !ds[0].Call.Answered.Equal(info.Answered) {
 		t.Errorf("lost call carries %+v (node %q), want b's call info", ds[0].Call, ds[0].Node)
 	}
-	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "available"}, t0.Add(3*time.Second)))
-	ds = expectDecisions(t, f, "lost>c:b/c8/x node_lost")
-	if !ds[0].Tell || ds[0].Record {
-		t.Errorf("the lost call told to x on c: %+v", ds[0])
+	if told := f.Told(); len(told) != 1 || told[0] != (cluster.Told{Agent: "x", Call: "c8"}) {
+		t.Errorf("kept for the next login: %+v, want x's c8", told)
 	}
-	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "break"}, t0.Add(4*time.Second)))
-	expectDecisions(t, f) // told once
+	if told := f.Told(); len(told) != 0 {
+		t.Errorf("Told again: %+v", told)
+	}
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "available"}, t0.Add(3*time.Second)))
+	expectDecisions(t, f) // its node tells it, from Redis
 	if n := f.AgentNode("x"); n != "c" {
 		t.Errorf("x is on %q, want c", n)
 	}
@@ -275,8 +277,8 @@ func TestFloorNodeLostLocalCall(t *testing.T) {
 // A call bridged between a (caller) and b (agent x) whose two halves are
 // in the dead nodes' ledgers: the caller's half is reported to the
 // survivors (with its record) and not told to x, whose node ends its own
-// half; the agent's half is told to x when it logs in again, and not
-// reported (the caller's node does that).
+// half; the agent's half is told to x at once, logged in on c already,
+// and not reported (the caller's node does that).
 func TestFloorCallsLostBridgedHalves(t *testing.T) {
 	f := newFloor(t)
 	f.Expect([]string{"a", "b", "c"}, t0)
@@ -288,12 +290,15 @@ func TestFloorCallsLostBridgedHalves(t *testing.T) {
 	if !ds[0].Record || ds[1].Record || ds[0].Tell || ds[1].Tell {
 		t.Errorf("record/tell of the caller's half: %+v", ds)
 	}
-	f.CallsLost("b", []cluster.LostCall{{ID: "b/c7", Agent: "x", Info: cluster.CallInfo{Kind: "queue", CallerNode: "a"}}})
-	expectDecisions(t, f)
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "x", Connected: true, Activity: "available"}, t0.Add(time.Second)))
+	expectDecisions(t, f)
+	f.CallsLost("b", []cluster.LostCall{{ID: "b/c7", Agent: "x", Info: cluster.CallInfo{Kind: "queue", CallerNode: "a"}}})
 	ds = expectDecisions(t, f, "lost>c:b/c7/x node_lost")
-	if !ds[0].Tell {
+	if !ds[0].Tell || ds[0].Record {
 		t.Errorf("the agent's half told to x on c: %+v", ds[0])
+	}
+	if told := f.Told(); len(told) != 0 {
+		t.Errorf("told at once, and kept too: %+v", told)
 	}
 }
 

@@ -265,6 +265,12 @@ func (l *Leader) takeLedgers(ctx context.Context, f *Floor, alive map[string]str
 		}
 		l.mu.Lock()
 		f.CallsLost(n, calls)
+		told := f.Told()
 		l.mu.Unlock()
+		for _, t := range told {
+			if err := l.cfg.Bus.PushTold(ctx, t.Agent, t.Call); err != nil {
+				log.Warn("cluster: a lost call not kept for its agent's next login", "agent", t.Agent, "call", t.Call, "err", err)
+			}
+		}
 	}
 }

@@ -8,8 +8,14 @@ import (
 	"switchboard/router"
 )
 
-// maxTold bounds the lost calls kept per agent until it logs in again.
-const maxTold = 16
+// maxTold bounds the lost calls one CallsLost keeps for Told.
+const maxTold = 4096
+
+// Told is a lost call to tell its agent at its next login, on whichever
+// node (Bus.PushTold): Call is the id the agent knew it by.
+type Told struct {
+	Agent, Call string
+}
 
 // NodeLost ends what lived on a node that died: its agents are
 // disconnected (their offers withdrawn, their queue calls offered to
@@ -82,8 +88,9 @@ func (f *Floor) NodeLost(node string, now time.Time) {
 
 // CallsLost reports the calls that lived on node, which died (its ledger,
 // PutCall), to every surviving node (DecLost; the first stores the
-// record), and keeps each agent's for its next login (DecLost with Tell
-// to the node it logs in on, in this term; at once when it already has).
+// record), and tells each agent of its call: at once (DecLost with Tell)
+// when it is logged in on another node already, else at its next login
+// (Told: the Leader keeps them in Redis, so any term's node tells it).
 // A call bridged between node and another node is reported by the
 // caller's node (the agent's half, Info.CallerNode, is only told to its
 // agent) and told by the agent's node (the caller's half, Info.AgentNode,
@@ -104,21 +111,19 @@ func (f *Floor) CallsLost(node string, calls []LostCall) {
 		if agent == "" || info.AgentNode != "" && info.AgentNode != node {
 			continue
 		}
-		d.To, d.Record, d.Tell = "", false, true
-		if len(f.told[agent]) < maxTold {
-			f.told[agent] = append(f.told[agent], d)
-		}
 		if n := f.agentNode[agent]; n != "" && n != node {
-			f.tell(agent, n)
+			d.To, d.Record, d.Tell = n, false, true
+			f.out = append(f.out, d)
+		} else if len(f.told) < maxTold {
+			f.told = append(f.told, Told{Agent: c.Agent, Call: strings.TrimPrefix(c.ID, node+"/")})
 		}
 	}
 }
 
-// tell sends agent's lost calls to the node it is logged in on.
-func (f *Floor) tell(agent router.AgentID, node string) {
-	for _, d := range f.told[agent] {
-		d.To = node
-		f.out = append(f.out, d)
-	}
-	delete(f.told, agent)
+// Told returns (and forgets) the lost calls CallsLost left to tell their
+// agents at their next login.
+func (f *Floor) Told() []Told {
+	t := f.told
+	f.told = nil
+	return t
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,5 +71,26 @@ func TestActivityKept(t *testing.T) {
 	}
 	if ttl := rdb.TTL(ctx, "ak:activity:x").Val(); ttl <= 0 || ttl > cluster.ActivityTTL {
 		t.Errorf("time to live %v, want up to %v", ttl, cluster.ActivityTTL)
+	}
+}
+
+// Lost calls kept for an agent's next login are taken once, at most
+// MaxTold of them (the latest), with a time to live.
+func TestToldKept(t *testing.T) {
+	bus, rdb := busOnRedis(t, "tk")
+	ctx := context.Background()
+	for i := range cluster.MaxTold + 2 {
+		must(t, bus.PushTold(ctx, "x", fmt.Sprint("c", i)))
+	}
+	if ttl := rdb.PTTL(ctx, "tk:told:x").Val(); ttl <= 0 || ttl > cluster.ToldTTL {
+		t.Errorf("time to live %v", ttl)
+	}
+	got, err := bus.TakeTold(ctx, "x")
+	must(t, err)
+	if len(got) != cluster.MaxTold || got[0] != "c2" || got[len(got)-1] != fmt.Sprint("c", cluster.MaxTold+1) {
+		t.Errorf("taken: %q, want c2..c%d", got, cluster.MaxTold+1)
+	}
+	if got, err := bus.TakeTold(ctx, "x"); len(got) != 0 || err != nil {
+		t.Errorf("taken twice: %q %v", got, err)
 	}
 }

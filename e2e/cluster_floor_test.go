@@ -211,3 +211,35 @@ func TestClusterWholeFloor(t *testing.T) {
 		t.Errorf("records of y after all: %+v, want the bridged call's one", recs)
 	}
 }
+
+// PROTOCOL §13, an agent of a dead node is told of its lost call at its
+// next login whichever term leads by then: x (in break) talks on n2;
+// SIGKILL of n2 (the leader n1's term takes n2's ledger), then SIGKILL
+// of the leader n1; x logs in on n3, which leads a term that never saw
+// n2's ledger: x is told its call ended node_lost, and has its activity.
+func TestClusterToldAfterTwoDeaths(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}}, map[string]string{"5000": "queue:sales"})
+	})
+	x := loginOnFloor(t, nodes, "n2", "x", toneAgent, "n1")
+	c := nodes["n2"].dial(t, "5000", toneCaller1)
+	call := x.accept(t)
+	talking(t, "n2's call", c, toneCaller1, x)
+	x.WS.MustCall("activity.set", map[string]string{"activity": "break"}, nil)
+	adm := nodes["n3"].admin(t)
+	adm.MustCall("subscribe", map[string]any{}, nil)
+	term := clusterOf(t, nodes["n1"]).Token
+
+	nodes["n2"].sigkill()
+	nodeLost(t, adm, 5*time.Second, "n2/"+call, "x") // n1's term took n2's ledger
+	nodes["n1"].sigkill()
+	waitFor(t, 5*time.Second, "n3 leads a later term", func() bool { v := clusterOf(t, nodes["n3"]); return v.IsLeader && v.Token > term })
+	x3, lr := nodes["n3"].loginOnly(t, "x", toneAgent2)
+	x3.expect(t, 5*time.Second, notif{"call.ended", func(p map[string]any) bool {
+		return p["id"] == call && p["reason"] == "node_lost"
+	}})
+	if lr.Agent.Activity != "break" {
+		t.Errorf("x on n3: activity %q, want break (its activity on n2)", lr.Agent.Activity)
+	}
+}

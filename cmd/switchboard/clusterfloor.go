@@ -116,6 +116,7 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 			}
 			fl.ledger(ctx, e)
 			fl.keepActivity(ctx, e) // clusteragent.go
+			fl.tellLost(ctx, e)
 			if f, ok := fl.fact(e); ok {
 				fl.drainHook(ctx) // the core queued those before it published e
 				fl.send(ctx, f)
