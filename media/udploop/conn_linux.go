@@ -147,11 +147,11 @@ func (c *Conn) Watch(handler func() bool) error {
 	c.handler, c.watched = handler, true
 	s := c.sh
 	s.mu.Lock()
-	s.conns[int32(c.fd)] = c
+	s.setConn(c.fd, c)
 	s.mu.Unlock()
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}); err != nil {
 		s.mu.Lock()
-		delete(s.conns, int32(c.fd))
+		s.setConn(c.fd, nil)
 		s.mu.Unlock()
 		return fmt.Errorf("udploop: epoll add: %w", err)
 	}
@@ -182,7 +182,7 @@ func (c *Conn) Close() error {
 	if c.watched {
 		s := c.sh
 		s.mu.Lock()
-		delete(s.conns, int32(c.fd))
+		s.setConn(c.fd, nil)
 		s.mu.Unlock()
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, nil) // closing the fd removes it anyway
 	}

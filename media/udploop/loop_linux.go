@@ -50,7 +50,7 @@ type shard struct {
 	done         chan struct{}
 
 	mu      sync.RWMutex // guards following
-	conns   map[int32]*Conn
+	conns   []*Conn      // watched sockets by descriptor (a slice: no map lookup per ready socket)
 	tickers []Ticker
 	added   []Ticker // not yet started
 
@@ -86,7 +86,7 @@ func newShard() (*shard, error) {
 		_ = unix.Close(epfd) // never used
 		return nil, fmt.Errorf("udploop: eventfd: %w", err)
 	}
-	s := &shard{epfd: epfd, wakefd: wakefd, done: make(chan struct{}), conns: make(map[int32]*Conn), batch: NewMmsgs(readBatch, maxDatagram)}
+	s := &shard{epfd: epfd, wakefd: wakefd, done: make(chan struct{}), batch: NewMmsgs(readBatch, maxDatagram)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
 		_ = unix.Close(epfd) // never used
 		_ = unix.Close(wakefd)
@@ -155,6 +155,14 @@ func deleteTicker(ts []Ticker, t Ticker) []Ticker {
 		}
 	}
 	return ts
+}
+
+// setConn records c as fd's socket (nil: none); mu held.
+func (s *shard) setConn(fd int, c *Conn) {
+	if fd >= len(s.conns) {
+		s.conns = append(s.conns, make([]*Conn, fd+1-len(s.conns))...)
+	}
+	s.conns[fd] = c
 }
 
 func (s *shard) wake() {
@@ -229,7 +237,10 @@ func (s *shard) run() {
 				continue
 			}
 			s.mu.RLock()
-			c := s.conns[fd]
+			var c *Conn
+			if int(fd) < len(s.conns) {
+				c = s.conns[fd]
+			}
 			s.mu.RUnlock()
 			if c != nil && c.ready() {
 				work = true
