@@ -13,8 +13,9 @@ import (
 )
 
 // FloorRouter is the cluster's router (PROTOCOL §13). With one in Config,
-// the core hands its plain queue calls (a queue target, no workflow) and
-// its direct calls (an extension) to the floor instead of its own router, and acts on the leader's decisions
+// the core hands its plain queue calls (a queue target, no workflow), its
+// direct calls (an extension) and its blind transfers (to a queue or an
+// extension) to the floor instead of its own router, and acts on the leader's decisions
 // through FloorOffer, FloorWithdraw, FloorAccepted and FloorFallback. Its
 // methods are called under the core's lock: they must not block.
 type FloorRouter interface {
@@ -148,7 +149,9 @@ func (c *Core) floorRoomLocked(agent string, spec router.Task) error {
 			load++ // a floor offer ringing on it
 		}
 	}
-	busyOK := spec.Kind == router.KindDirect
+	// A direct call, or a transfer to an agent's extension, rings a busy
+	// agent below capacity.
+	busyOK := spec.Kind == router.KindDirect || spec.Kind == router.KindTransfer && spec.Queue == ""
 	if q, ok := c.rt.Queue(spec.Queue); ok && q.Queue.AllowBusyAgents {
 		busyOK = true
 	}

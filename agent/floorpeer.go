@@ -158,8 +158,11 @@ func (c *Core) peerBridgeLocked(cl *call) {
 // started (nil: not wanted).
 func (c *Core) FloorInbound(ctx context.Context, tc TrunkCall, res, agent string, expires time.Time, spec router.Task, started func(id string)) {
 	kind := "queue"
-	if spec.Kind == router.KindDirect {
+	switch spec.Kind {
+	case router.KindDirect:
 		kind = "direct"
+	case router.KindTransfer:
+		kind = "transfer"
 	}
 	cl := c.newInbound(tc, target{kind: kind, queue: string(spec.Queue)})
 	if cl == nil {

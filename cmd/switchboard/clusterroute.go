@@ -54,7 +54,20 @@ func (h *floorHook) Task(call string, t router.Task) {
 	}
 	h.put(cluster.Fact{Type: cluster.FactTask,
 		Task: &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived,
-			Attributes: t.Attributes}})
+			Exclude: excluded(t.Exclude), Attributes: t.Attributes}})
+}
+
+// excluded is a task's excluded agents for its fact (a transfer's: the
+// agent who transferred it).
+func excluded(ids []router.AgentID) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }
 
 // Cancel implements agent.FloorRouter.
