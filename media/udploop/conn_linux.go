@@ -23,6 +23,7 @@ type Conn struct {
 	hmu     sync.Mutex // held while the handler runs; Close takes it
 	handler func() bool
 	watched bool
+	batch   *Mmsgs // the running shard's ReadBatch buffers (hmu held)
 
 	cmu    sync.RWMutex // writes and reads hold it shared; Close exclusively
 	closed atomic.Bool
@@ -159,12 +160,28 @@ func (c *Conn) Watch(handler func() bool) error {
 }
 
 // ready runs the handler (loop goroutine).
-func (c *Conn) ready() bool {
+func (c *Conn) ready(runner *shard) bool {
 	c.hmu.Lock()
 	defer c.hmu.Unlock()
+	return c.runLocked(runner)
+}
+
+// tryReady runs the handler on runner (another shard's goroutine, rescuing
+// c's) unless it is running now.
+func (c *Conn) tryReady(runner *shard) bool {
+	if !c.hmu.TryLock() {
+		return false
+	}
+	defer c.hmu.Unlock()
+	return c.runLocked(runner)
+}
+
+// runLocked runs the handler with runner's buffers (hmu held).
+func (c *Conn) runLocked(runner *shard) bool {
 	if c.closed.Load() {
 		return false
 	}
+	c.batch = runner.batch
 	return c.handler()
 }
 
@@ -290,7 +307,7 @@ func (c *Conn) ReadBatch(fn func(b []byte, from netip.AddrPort)) (int, error) {
 		c.cmu.RUnlock()
 		return 0, net.ErrClosed
 	}
-	b := c.sh.batch
+	b := c.batch
 	n, e := b.Recv(c.fd)
 	c.cmu.RUnlock()
 	switch e {

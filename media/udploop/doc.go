@@ -36,7 +36,12 @@
 // Fairness: within a shard every ready socket's handler runs once per
 // round (handlers read a bounded batch: the rest is read next round), so
 // one socket's backlog delays the others of its shard by a round at most;
-// a shard's slow handler delays its own sockets only.
+// a shard's slow handler delays its own sockets only, and not for long:
+// a shard that has been in one round for StuckAfter (2 ms; on an
+// oversubscribed machine, a thread the OS preempted mid-round) has its
+// other ready sockets read by the next shard to start a round
+// (rescue_linux.go), with that shard's buffers, never two handler calls of
+// one socket at once. A shard whose own clock is stopped rescues nobody.
 //
 // Why shards: on one goroutine the whole media plane gets one thread's
 // share of a machine whose cores are oversubscribed instead of

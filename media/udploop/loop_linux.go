@@ -57,6 +57,13 @@ type shard struct {
 	socks atomic.Int64  // sockets placed on the shard and not closed (Listen)
 	ticks atomic.Uint64 // rounds run
 	batch *Mmsgs        // ReadBatch's buffers (shard goroutine)
+
+	// Rescue (rescue_linux.go).
+	peers    []*shard                   // every shard of the loop, set before run
+	busy     atomic.Int64               // since epoch when the round in progress began; 0: none
+	rescuing atomic.Bool                // another shard is reading this one's sockets
+	rescues  atomic.Uint64              // rounds another shard read for this one
+	revs     [maxEvents]unix.EpollEvent // this shard's scratch when it rescues another
 }
 
 // New starts a loop of GOMAXPROCS shards.
@@ -68,10 +75,17 @@ func NewShards(n int) (*Loop, error) {
 	for range max(n, 1) {
 		s, err := newShard()
 		if err != nil {
-			_ = l.Close() // the shards started so far; err is the one to report
+			for _, s := range l.shards {
+				go s.run() // so that close finds it running
+			}
+			_ = l.Close() // the shards made so far; err is the one to report
 			return nil, err
 		}
 		l.shards = append(l.shards, s)
+	}
+	for _, s := range l.shards {
+		s.peers = l.shards
+		go s.run()
 	}
 	return l, nil
 }
@@ -92,7 +106,6 @@ func newShard() (*shard, error) {
 		_ = unix.Close(wakefd)
 		return nil, fmt.Errorf("udploop: epoll add: %w", err)
 	}
-	go s.run()
 	return s, nil
 }
 
@@ -155,6 +168,16 @@ func deleteTicker(ts []Ticker, t Ticker) []Ticker {
 		}
 	}
 	return ts
+}
+
+// conn returns fd's watched socket, nil if none.
+func (s *shard) conn(fd int32) *Conn {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if int(fd) < len(s.conns) {
+		return s.conns[fd]
+	}
+	return nil
 }
 
 // setConn records c as fd's socket (nil: none); mu held.
@@ -229,20 +252,15 @@ func (s *shard) run() {
 		s.added = s.added[:0]
 		s.mu.Unlock()
 		s.ticks.Add(1)
-		work := false
+		work := s.rescuePeers()
+		s.busy.Store(int64(time.Since(epoch)))
 		for i := range n {
 			fd := evs[i].Fd
 			if fd == int32(s.wakefd) {
 				_, _ = unix.Read(s.wakefd, drain[:]) // resets it; EAGAIN if already read
 				continue
 			}
-			s.mu.RLock()
-			var c *Conn
-			if int(fd) < len(s.conns) {
-				c = s.conns[fd]
-			}
-			s.mu.RUnlock()
-			if c != nil && c.ready() {
+			if c := s.conn(fd); c != nil && c.ready(s) {
 				work = true
 			}
 		}
@@ -252,6 +270,7 @@ func (s *shard) run() {
 				work = true
 			}
 		}
+		s.busy.Store(0)
 		clear(tickers) // hold no Ticker between rounds
 		if n == maxEvents {
 			continue // more sockets ready: read them in this tick

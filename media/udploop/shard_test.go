@@ -275,3 +275,65 @@ func TestGroup(t *testing.T) {
 		t.Errorf("ListenGroup on the group's port: %v, want EADDRINUSE", err)
 	}
 }
+
+// TestStuckShardRescued: a shard stuck in a round (here a handler that
+// does not return; on a loaded machine, a thread the OS preempted) has
+// its other sockets read by another shard after StuckAfter, with that
+// shard's buffers; the stuck socket's own handler is not run twice.
+func TestStuckShardRescued(t *testing.T) {
+	l := newShards(t, 2)
+	stuck, other := listenLocal(t, l), listenLocal(t, l)
+	beside, err := stuck.ListenBeside(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer beside.Close()
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	var stuckCalls atomic.Int64
+	var buf [64]byte
+	if err := stuck.Watch(func() bool {
+		stuckCalls.Add(1)
+		n, _, _ := stuck.ReadFrom(buf[:])
+		if n > 0 {
+			entered <- struct{}{}
+			<-release
+		}
+		return n > 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got, otherGot atomic.Int64
+	count := func([]byte, netip.AddrPort) { got.Add(1) }
+	if err := beside.Watch(func() bool { n, _ := beside.ReadBatch(count); return n > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	countOther := func([]byte, netip.AddrPort) { otherGot.Add(1) }
+	if err := other.Watch(func() bool { n, _ := other.ReadBatch(countOther); return n > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	peer := udpPeer(t)
+	if _, err := peer.WriteToUDPAddrPort([]byte("x"), stuck.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	defer close(release)
+	// The other shard has traffic of its own (a shard rescues at the start
+	// of its rounds, which an idle shard does not run).
+	for deadline := time.Now().Add(10 * time.Second); got.Load() < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d datagrams read beside the stuck socket in 10 s, want 10 (rescued by the other shard)", got.Load())
+		}
+		for _, to := range []netip.AddrPort{beside.LocalAddr(), other.LocalAddr()} {
+			if _, err := peer.WriteToUDPAddrPort([]byte("y"), to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if l.Rescues() == 0 {
+		t.Error("no rescue counted")
+	}
+	if n := stuckCalls.Load(); n != 1 {
+		t.Errorf("the stuck socket's handler ran %d times, want 1 (never beside itself)", n)
+	}
+}
