@@ -83,6 +83,27 @@ func TestSocketsSpread(t *testing.T) {
 	}
 }
 
+// watchStuck watches c with a handler that, once it has read a datagram,
+// signals entered and does not return until release is closed; calls
+// counts its calls.
+func watchStuck(t *testing.T, c *Conn) (entered chan struct{}, release chan struct{}, calls *atomic.Int64) {
+	t.Helper()
+	entered, release, calls = make(chan struct{}, 1), make(chan struct{}), new(atomic.Int64)
+	var buf [64]byte
+	if err := c.Watch(func() bool {
+		calls.Add(1)
+		n, _, _ := c.ReadFrom(buf[:])
+		if n > 0 {
+			entered <- struct{}{}
+			<-release
+		}
+		return n > 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return entered, release, calls
+}
+
 // TestBusyShardDoesNotStarve: while one shard's handler is stuck, the
 // other shard's sockets are still read (one goroutine for every socket
 // would read none until the stuck handler returns).
@@ -92,19 +113,7 @@ func TestBusyShardDoesNotStarve(t *testing.T) {
 	if shardOf(l, stuck) == shardOf(l, free) {
 		t.Fatal("two sockets on one shard of two")
 	}
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	var buf [64]byte
-	if err := stuck.Watch(func() bool {
-		n, _, _ := stuck.ReadFrom(buf[:])
-		if n > 0 {
-			entered <- struct{}{}
-			<-release
-		}
-		return n > 0
-	}); err != nil {
-		t.Fatal(err)
-	}
+	entered, release, _ := watchStuck(t, stuck)
 	var got atomic.Int64
 	var fbuf [64]byte
 	if err := free.Watch(func() bool {
@@ -288,21 +297,7 @@ func TestStuckShardRescued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer beside.Close()
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	var stuckCalls atomic.Int64
-	var buf [64]byte
-	if err := stuck.Watch(func() bool {
-		stuckCalls.Add(1)
-		n, _, _ := stuck.ReadFrom(buf[:])
-		if n > 0 {
-			entered <- struct{}{}
-			<-release
-		}
-		return n > 0
-	}); err != nil {
-		t.Fatal(err)
-	}
+	entered, release, stuckCalls := watchStuck(t, stuck)
 	var got, otherGot atomic.Int64
 	count := func([]byte, netip.AddrPort) { got.Add(1) }
 	if err := beside.Watch(func() bool { n, _ := beside.ReadBatch(count); return n > 0 }); err != nil {
