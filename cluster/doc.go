@@ -25,6 +25,10 @@
 // Reports before it routes; NodeLost ends what a dead node held (node_lost
 // to the other end of its bridged calls).
 //
+// Commander carries commands between nodes (an admin console's action on a
+// call another node holds) over Redis pub/sub, each answered within a
+// bound or reported unanswered, and never done after its deadline.
+//
 // Not here yet: cross-node bridging (SIP/RTP between nodes) and the agent
 // core acting on decisions (see docs/CLUSTER.md).
 package cluster

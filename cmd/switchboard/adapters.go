@@ -85,8 +85,21 @@ func (f floor) State() view.Floor {
 	return st
 }
 
-func (f floor) HangupCall(id string) error {
-	err := f.core.HangupCall(id)
+// HangupCall ends call id of node: this node's ("" or its own id), or
+// with -cluster another node's, by that node (clustercmd.go).
+func (f floor) HangupCall(ctx context.Context, node, id string) error {
+	if f.cluster != nil && node != "" && node != f.cluster.cfg.NodeID {
+		return f.cluster.hangupOn(ctx, node, id)
+	}
+	if node != "" && f.cluster == nil {
+		return fmt.Errorf("%w: %s (no node %s: a single gateway)", console.ErrNoSuchCall, id, node)
+	}
+	return hangupLocal(f.core, id)
+}
+
+// hangupLocal ends this node's call id (an unknown one: console.ErrNoSuchCall).
+func hangupLocal(core callHanger, id string) error {
+	err := core.HangupCall(id)
 	if errors.Is(err, agent.ErrNotFound) {
 		return fmt.Errorf("%w: %s", console.ErrNoSuchCall, id)
 	}

@@ -83,8 +83,9 @@ type clusterNode struct {
 	hub      *events.Hub
 	log      *slog.Logger
 	bus      *cluster.Bus
-	link     *floorLink // set by run, under mu
-	hook     *floorHook // the core's agent.FloorRouter
+	link     *floorLink         // set by run, under mu
+	hook     *floorHook         // the core's agent.FloorRouter
+	cmds     *cluster.Commander // console commands between nodes (clustercmd.go); set by run, under mu
 
 	closeOnce sync.Once
 
@@ -157,6 +158,7 @@ func (n *clusterNode) run(ctx context.Context, src floorSource) {
 		}
 	})
 	wg.Go(func() { n.beat(ctx) })
+	wg.Go(func() { n.runCommands(ctx, src) })
 	wg.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	if err := n.presence.Leave(lctx, n.cfg.NodeID); err != nil {

@@ -30,11 +30,13 @@ type Applier interface {
 }
 
 // Floor is the live state: State is the `state` result (view.Floor).
-// HangupCall ends a call; for an unknown id it returns an error wrapping
-// ErrNoSuchCall.
+// HangupCall ends the call id of node ("" is the serving node; on several
+// nodes, PROTOCOL §13, another node's call is ended by that node); for an
+// unknown id it returns an error wrapping ErrNoSuchCall, and a *ws.Error
+// is answered as it is.
 type Floor interface {
 	State() view.Floor
-	HangupCall(id string) error
+	HangupCall(ctx context.Context, node, id string) error
 }
 
 // ErrNoSuchCall is what Floor.HangupCall wraps for an unknown call id; the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -285,8 +286,12 @@ func TestStateAndHangup(t *testing.T) {
 	}
 	c.MustCall("call.hangup", map[string]string{"call": "c1"}, nil)
 	wantErr(t, c, "call.hangup", map[string]string{"call": "c9"}, ws.CodeNotFound, "c9")
-	if len(e.floor.hung) != 1 {
-		t.Errorf("floor hung up %v", e.floor.hung)
+	// Another node's call (PROTOCOL §13): the node goes to the floor, and
+	// the floor's *ws.Error is the answer.
+	c.MustCall("call.hangup", map[string]string{"call": "c1", "node": "n2"}, nil)
+	wantErr(t, c, "call.hangup", map[string]string{"call": "c1", "node": "n3"}, ws.CodeInternalError, "node n3 did not answer in time")
+	if !slices.Equal(e.floor.hung, []string{"/c1", "n2/c1"}) {
+		t.Errorf("floor hung up %v, want /c1 and n2/c1", e.floor.hung)
 	}
 
 	// Without a floor, state lists the configuration.

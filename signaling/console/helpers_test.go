@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,12 +62,16 @@ func (f *fakeFloor) State() view.Floor {
 	return view.Floor{Agents: []view.FloorAgent{}, Queues: []view.Queue{}, Calls: []view.Call{{ID: "c1", State: "active"}}}
 }
 
-func (f *fakeFloor) HangupCall(id string) error {
-	if id != "c1" {
+// HangupCall ends c1 of this node or of n2; n3 does not answer.
+func (f *fakeFloor) HangupCall(_ context.Context, node, id string) error {
+	if node == "n3" {
+		return &ws.Error{Code: ws.CodeInternalError, Reason: "call " + id + ": node n3 did not answer in time"}
+	}
+	if id != "c1" || (node != "" && node != "n2") {
 		return fmt.Errorf("hangup %s: %w", id, console.ErrNoSuchCall)
 	}
 	f.mu.Lock()
-	f.hung = append(f.hung, id)
+	f.hung = append(f.hung, node+"/"+id)
 	f.mu.Unlock()
 	return nil
 }

@@ -265,6 +265,9 @@ func (s *session) state(ctx context.Context, _ struct{}) (any, error) {
 
 type callParams struct {
 	Call string `json:"call"`
+	// Node is the node that holds the call (its `node` in `state`, on
+	// several nodes); "" is the serving node.
+	Node string `json:"node"`
 }
 
 func (s *session) callHangup(ctx context.Context, p callParams) (empty, error) {
@@ -274,10 +277,10 @@ func (s *session) callHangup(ctx context.Context, p callParams) (empty, error) {
 	if s.c.cfg.Floor == nil {
 		return empty{}, ws.NotFound("call " + p.Call + ": no live floor")
 	}
-	if err := s.c.cfg.Floor.HangupCall(p.Call); err != nil {
+	if err := s.c.cfg.Floor.HangupCall(ctx, p.Node, p.Call); err != nil {
 		return empty{}, s.fail("call.hangup", err)
 	}
-	s.log.Info("admin hung up call", "call", p.Call)
+	s.log.Info("admin hung up call", "call", p.Call, "node", p.Node)
 	return empty{}, nil
 }
 

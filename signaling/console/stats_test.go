@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -14,8 +15,10 @@ import (
 
 type stateFloor struct{ state view.Floor }
 
-func (f stateFloor) State() view.Floor          { return f.state }
-func (f stateFloor) HangupCall(id string) error { return console.ErrNoSuchCall }
+func (f stateFloor) State() view.Floor { return f.state }
+func (f stateFloor) HangupCall(context.Context, string, string) error {
+	return console.ErrNoSuchCall
+}
 
 // TestStats: stats through the websocket, from stored records and the
 // floor's state, with exactly the contract's keys.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/waittest"
 	"switchboard/web/webtest"
 )
 
@@ -12,7 +13,7 @@ import (
 // whole floor. The Floor section names the serving node, the leader and the
 // live nodes; each agent shows the node it is logged in on, each call its
 // node (two calls with the same id on two nodes are two rows); a call on
-// another node cannot be hung up here. An agent that logs out on another
+// another node is hung up naming its node. An agent that logs out on another
 // node (no event on this node's stream: the page polls) loses its node.
 func TestClusterFloor(t *testing.T) {
 	ctx, srv, fake := startConsole(t)
@@ -42,9 +43,19 @@ func TestClusterFloor(t *testing.T) {
 	}
 	wait(`document.querySelectorAll('#calls-table tbody tr').length === 2`)
 	rows := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('#calls-table tbody tr')].map((tr) => tr.dataset.call + ' ' + tr.dataset.node + ' ' + tr.querySelector('.call-node').innerText + ' ' + tr.children[2].innerText + ' ' + tr.querySelector('button.hangup').disabled).sort()`)
-	if want := []string{"n1/c1 n1 n1 x true", "n2/c1 n2 n2 y false"}; strings.Join(rows, "|") != strings.Join(want, "|") {
-		t.Errorf("calls rows %q, want %q (n1's call not hung up from n2)", rows, want)
+	if want := []string{"n1/c1 n1 n1 x false", "n2/c1 n2 n2 y false"}; strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("calls rows %q, want %q", rows, want)
 	}
+	// n1's call is hung up from n2's page: call.hangup names its node.
+	hang := `#calls-table tr[data-call="n1/c1"] button.hangup`
+	webtest.Click(t, ctx, hang)
+	wait(`document.querySelector('` + hang + `').textContent === 'Confirm hang up'`)
+	webtest.Click(t, ctx, hang)
+	waittest.For(t, "call.hangup of n1/c1 (the call and its node)", 5*time.Second, func() bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return strings.Join(fake.hangups, " ") == "n1/c1"
+	})
 	info := webtest.Eval[string](t, ctx, `(() => { const e = document.querySelector('#cluster-info'); return e.checkVisibility() ? e.innerText : 'hidden'; })()`)
 	for _, want := range []string{"2 nodes", "n1, n2", "served by n2", "leader n1"} {
 		if !strings.Contains(info, want) {

@@ -52,6 +52,7 @@ type fakeConsole struct {
 	recDel    []string                  // recording.delete ids (recordings_test.go)
 	recGone   map[string]bool           // deleted recordings: 404
 	cluster   map[string]any            // state.cluster when set (cluster_test.go)
+	hangups   []string                  // call.hangup's "<node>/<call>" (node "" without one)
 }
 
 func newFakeConsole(token string) *fakeConsole {
@@ -256,6 +257,9 @@ func (f *fakeConsole) handle(c *webtest.RPCConn, method string, p map[string]any
 		}
 		return []any{}, nil, nil
 	case "call.hangup":
+		node, _ := p["node"].(string)
+		call, _ := p["call"].(string)
+		f.hangups = append(f.hangups, node+"/"+call)
 		return map[string]any{}, nil, nil
 	case "stats":
 		f.statsAt = append(f.statsAt, time.Now())

@@ -451,13 +451,12 @@
         const id = c.id;
         const tr = h('tr', { 'data-testid': 'call-row' }, ...cells(7));
         // Hanging up a live call asks for a second click (issue 17 item 10);
-        // a call on another node of a cluster is hung up from that node.
+        // a call on another node of a cluster names its node, which ends it
+        // (PROTOCOL §13).
+        const params = c.node ? { call: id, node: c.node } : { call: id };
         const b = armedButton('hangup danger', 'hangup', 'Hang up', 'Confirm hang up',
-          () => client.request('call.hangup', { call: id }), (e) => showStatus(`hang up ${id}: ${errText(e)}`, 'error'));
-        if (c.node && here && c.node !== here) {
-          b.disabled = true;
-          b.title = `on node ${c.node}: hang it up from that node's console`;
-        }
+          () => client.request('call.hangup', params), (e) => showStatus(`hang up ${callKey(c)}: ${errText(e)}`, 'error'));
+        if (c.node && here && c.node !== here) b.title = `on node ${c.node}: that node ends it`;
         tr.append(h('td', { class: 'row-actions' }, b));
         return tr;
       },
