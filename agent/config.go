@@ -84,15 +84,10 @@ func (c *Core) ApplyQueue(q store.Queue) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.queues[q.ID] = q
-	timeout := time.Duration(q.TimeoutSeconds) * time.Second
-	if err := c.rt.PutQueue(router.Queue{
-		ID: router.QueueID(q.ID), Priority: q.Priority, OfferTimeout: timeout,
-		Wrapup: time.Duration(q.WrapupSeconds) * time.Second, AllowBusyAgents: q.AllowBusyAgents,
-		Order: routerOrder(q.Order), Simultaneous: q.SimultaneousTasks,
-	}, c.now()); err != nil {
+	if err := c.rt.PutQueue(RouterQueue(q), c.now()); err != nil {
 		c.log.Warn("router refused queue", "queue_id", q.ID, "err", err)
 	}
-	c.setTargetLocked(q.ID, q.TargetWorkers)
+	c.setTargetLocked(q)
 	c.flushLocked()
 }
 
@@ -102,7 +97,7 @@ func (c *Core) RemoveQueue(id string) {
 	defer c.mu.Unlock()
 	delete(c.queues, id)
 	c.warnIf(c.rt.RemoveQueue(router.QueueID(id), c.now()), "router refused queue removal", "queue_id", id)
-	c.setTargetLocked(id, "")
+	c.setTargetLocked(store.Queue{ID: id})
 	c.flushLocked()
 }
 

@@ -15,7 +15,6 @@ import (
 	"switchboard/media/prompts"
 	"switchboard/recordings"
 	"switchboard/router"
-	"switchboard/router/attrexpr"
 	"switchboard/store"
 )
 
@@ -92,7 +91,7 @@ type Core struct {
 	byExt      map[string]*agentRT
 	queues     map[string]store.Queue
 	routes     map[string]string
-	targets    map[string]*attrexpr.Expr // compiled target_workers by queue (membership.go)
+	targets    Targets                   // compiled target_workers by queue (membership.go)
 	activities map[string]store.Activity // custom activities (activities.go)
 	calls      map[string]*call
 	byTask     map[router.TaskID]*call

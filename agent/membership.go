@@ -1,10 +1,7 @@
 package agent
 
 import (
-	"slices"
-
 	"switchboard/router"
-	"switchboard/router/attrexpr"
 	"switchboard/store"
 )
 
@@ -13,45 +10,25 @@ import (
 // when an agent or a queue changes, never per routing decision; the router
 // gets the whole set (router.AgentConfig.Queues).
 
-// membersLocked returns agent a's membership set.
-func (c *Core) membersLocked(a store.Agent) []router.QueueID {
-	qs := make([]router.QueueID, 0, len(a.Queues)+len(c.targets))
-	for _, q := range a.Queues {
-		qs = append(qs, router.QueueID(q))
-	}
-	for id, e := range c.targets {
-		if e.Match(a.Attributes) && !slices.Contains(a.Queues, id) {
-			qs = append(qs, router.QueueID(id))
-		}
-	}
-	slices.Sort(qs[len(a.Queues):])
-	return qs
-}
-
 // routerAgent is a's router configuration.
-func (c *Core) routerAgent(a store.Agent) router.AgentConfig {
-	return router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity,
-		Queues: c.membersLocked(a), Channels: a.Channels, MaxNonBlocking: a.MaxNonBlocking}
-}
+func (c *Core) routerAgent(a store.Agent) router.AgentConfig { return RouterAgent(a, c.targets) }
 
 // setTargetLocked compiles queue q's target_workers (once) and, when it
 // changed, puts every agent again with its new membership set.
-func (c *Core) setTargetLocked(id, src string) {
+func (c *Core) setTargetLocked(q store.Queue) {
 	if c.targets == nil {
-		c.targets = map[string]*attrexpr.Expr{}
+		c.targets = Targets{}
 	}
-	old := c.targets[id]
-	if (old == nil && src == "") || (old != nil && old.String() == src) {
+	old := c.targets[q.ID]
+	if (old == nil && q.TargetWorkers == "") || (old != nil && old.String() == q.TargetWorkers) {
 		return
 	}
-	delete(c.targets, id)
-	if src != "" {
-		e, err := attrexpr.Compile(src)
-		if err != nil {
-			c.log.Warn("queue target_workers does not compile", "queue_id", id, "err", err)
-		} else {
-			c.targets[id] = e
-		}
+	delete(c.targets, q.ID)
+	e, err := compileTarget(q)
+	if err != nil {
+		c.log.Warn("queue target_workers does not compile", "queue_id", q.ID, "err", err)
+	} else if e != nil {
+		c.targets[q.ID] = e
 	}
 	for _, ag := range c.agents {
 		if err := c.rt.PutAgent(c.routerAgent(ag.cfg), c.now()); err != nil {
@@ -69,9 +46,4 @@ func (c *Core) Members(id string) []string {
 		out = append(out, string(a))
 	}
 	return out
-}
-
-func routerOrder(s string) router.Order {
-	o, _ := router.ParseOrder(s)
-	return o
 }

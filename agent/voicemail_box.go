@@ -61,7 +61,7 @@ func (c *Core) mayHearLocked(ag *agentRT, v store.Voicemail) bool {
 	if v.Agent != "" {
 		return v.Agent == ag.cfg.ID
 	}
-	return slices.Contains(c.membersLocked(ag.cfg), router.QueueID(v.Queue))
+	return slices.Contains(c.targets.Members(ag.cfg), router.QueueID(v.Queue))
 }
 
 // boxesOf returns the agent's boxes: its own and its queues'.
@@ -76,7 +76,7 @@ func (c *Core) boxesOf(agentID string) ([]store.VoicemailFilter, error) {
 		return nil, ErrUnknownAgent
 	}
 	out := []store.VoicemailFilter{{Agent: agentID}}
-	for _, q := range c.membersLocked(ag.cfg) {
+	for _, q := range c.targets.Members(ag.cfg) {
 		out = append(out, store.VoicemailFilter{Queue: string(q)})
 	}
 	return out, nil

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"switchboard/router"
-	"switchboard/router/attrexpr"
 	"switchboard/store"
 )
 
@@ -18,22 +17,9 @@ import (
 func (c *Core) ApplyWorkflow(w store.Workflow) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rw := router.Workflow{ID: router.WorkflowID(w.ID), DefaultQueue: router.QueueID(w.DefaultQueue)}
-	for _, f := range w.Filters {
-		rf := router.Filter{Name: f.Name}
-		if f.Expression != "" {
-			e, err := attrexpr.Compile(f.Expression)
-			if err != nil {
-				c.log.Warn("workflow expression does not compile", "workflow_id", w.ID, "filter", f.Name, "err", err)
-				continue
-			}
-			rf.Match = e
-		}
-		for _, t := range f.Targets {
-			rf.Targets = append(rf.Targets, router.Target{Queue: router.QueueID(t.Queue),
-				Timeout: time.Duration(t.TimeoutSeconds) * time.Second, Priority: t.Priority})
-		}
-		rw.Filters = append(rw.Filters, rf)
+	rw, err := RouterWorkflow(w)
+	if err != nil {
+		c.log.Warn("workflow expression does not compile", "workflow_id", w.ID, "err", err)
 	}
 	if err := c.rt.PutWorkflow(rw, c.now()); err != nil {
 		c.log.Warn("router refused workflow", "workflow_id", w.ID, "err", err)

@@ -237,3 +237,13 @@ func (r *Router) Payload(id TaskID) (any, bool) {
 	}
 	return t.cfg.Payload, true
 }
+
+// Workflows returns the ids of the workflows, sorted.
+func (r *Router) Workflows() []WorkflowID {
+	out := make([]WorkflowID, 0, len(r.flows))
+	for id := range r.flows {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}

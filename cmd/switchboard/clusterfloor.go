@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/events"
 	"switchboard/media/rtpleg"
@@ -24,11 +25,13 @@ type floorSource struct {
 	core interface {
 		State() view.Floor
 		NotifyCallEnded(agent, call, reason string) bool
+		RouterActivity(agent string) string
 		floorCore
 	}
 	cfg interface {
 		ListAgents(ctx context.Context) ([]store.Agent, error)
 		ListQueues(ctx context.Context) ([]store.Queue, error)
+		ListWorkflows(ctx context.Context) ([]store.Workflow, error)
 		AppendRecord(ctx context.Context, r store.CallRecord) error
 	}
 	sip  *trunk.Trunk // calls between nodes (clusterpeer.go)
@@ -149,7 +152,7 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 	case "agent.connected", "agent.disconnected", "agent.activity":
 		for _, a := range fl.src.core.State().Agents {
 			if a.ID == e.Agent {
-				return cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: routerActivity(a.Activity)}, true
+				return cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: fl.activity(a.ID)}, true
 			}
 		}
 	case "call.answered":
@@ -180,7 +183,7 @@ func (fl *floorLink) drain() {
 	fl.draining.Store(true)
 	for _, a := range fl.src.core.State().Agents {
 		if a.Connected {
-			fl.hook.put(cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: false, Activity: routerActivity(a.Activity)})
+			fl.hook.put(cluster.Fact{Type: cluster.FactAgent, Agent: a.ID, Connected: false, Activity: fl.activity(a.ID)})
 		}
 	}
 }
@@ -188,11 +191,11 @@ func (fl *floorLink) drain() {
 // callID names a call of this node on the floor (call ids are per node).
 func (fl *floorLink) callID(id string) string { return fl.node + "/" + id }
 
-// routerActivity maps an activity id to the router's: a custom activity
-// counts as unavailable.
-func routerActivity(id string) string {
-	if _, ok := router.ParseActivity(id); ok {
-		return id
+// activity is agent's activity as the router has it (a custom activity
+// available or unavailable as it says: agent.RouterActivity).
+func (fl *floorLink) activity(agent string) string {
+	if act := fl.src.core.RouterActivity(agent); act != "" {
+		return act
 	}
 	return router.ActivityUnavailable.String()
 }
@@ -205,7 +208,7 @@ func (fl *floorLink) report() cluster.Report {
 		if !a.Connected && len(a.Calls) == 0 {
 			continue
 		}
-		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: routerActivity(a.Activity)}
+		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: fl.activity(a.ID)}
 		for _, c := range a.Calls {
 			cr := cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node}
 			if f, leg := fl.peers.leg(c.ID); leg { // its caller is on another node
@@ -233,7 +236,9 @@ func (fl *floorLink) act(d cluster.Decision) {
 	}
 }
 
-// setup puts the stored queues and agents into a new term's router; an
+// setup puts the stored configuration (queues, agents with their
+// membership sets, workflows: agent.NewRouterConfig, as the core reads it)
+// into a term's router, and takes out what the store no longer has; an
 // unreadable store ends the term (cluster.LeaderConfig.Setup).
 func (fl *floorLink) setup(rt *router.Router, now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -242,25 +247,20 @@ func (fl *floorLink) setup(rt *router.Router, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("leader setup: queues: %w", err)
 	}
-	for _, q := range qs {
-		order, _ := router.ParseOrder(q.Order)
-		_ = rt.PutQueue(router.Queue{
-			ID: router.QueueID(q.ID), Priority: q.Priority, OfferTimeout: time.Duration(q.TimeoutSeconds) * time.Second,
-			Wrapup: time.Duration(q.WrapupSeconds) * time.Second, AllowBusyAgents: q.AllowBusyAgents,
-			Order: order, Simultaneous: q.SimultaneousTasks,
-		}, now) // the node's core refused the same queue already, with a log
-	}
 	as, err := fl.src.cfg.ListAgents(ctx)
 	if err != nil {
 		return fmt.Errorf("leader setup: agents: %w", err)
 	}
-	for _, a := range as {
-		qids := make([]router.QueueID, len(a.Queues))
-		for i, q := range a.Queues {
-			qids[i] = router.QueueID(q)
-		}
-		_ = rt.PutAgent(router.AgentConfig{ID: router.AgentID(a.ID), Extension: a.Extension, Capacity: a.Capacity,
-			Queues: qids, Channels: a.Channels, MaxNonBlocking: a.MaxNonBlocking}, now)
+	ws, err := fl.src.cfg.ListWorkflows(ctx)
+	if err != nil {
+		return fmt.Errorf("leader setup: workflows: %w", err)
+	}
+	rc, err := agent.NewRouterConfig(qs, as, ws)
+	if err != nil {
+		fl.log.Warn("cluster: leader setup left out", "err", err) // the node's core logged the same
+	}
+	if err := rc.Apply(rt, now); err != nil {
+		fl.log.Warn("cluster: leader's router refused", "err", err) // the node's core refused the same, with a log
 	}
 	return nil
 }
