@@ -1,94 +1,22 @@
 package e2e
 
 import (
-	"context"
-	"os/exec"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"switchboard/internal/sipptest"
 )
 
-// sippUAS is `sipp -sn uas -rtp_echo` running as a child process: the
-// outbound trunk of the gateway under test.
-type sippUAS struct {
-	Port   int
-	mu     sync.Mutex
-	out    strings.Builder
-	exited chan struct{}
-	err    error
-}
-
-func (s *sippUAS) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.Write(p)
-}
-
-func (s *sippUAS) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
-
 // startSIPpUAS runs SIPp's built-in uas scenario with RTP echo for calls
-// calls on 127.0.0.1; the test is skipped if sipp is missing.
-func startSIPpUAS(t *testing.T, calls int) *sippUAS {
+// calls on 127.0.0.1, the outbound trunk of the gateway under test, and
+// waits until it is ready; the test is skipped if sipp is missing.
+func startSIPpUAS(t *testing.T, calls int) *sipptest.Run {
 	t.Helper()
-	bin := sipptest.Bin(t)
-	s := &sippUAS{Port: freePort(t, "udp"), exited: make(chan struct{})}
-	mport := freePort(t, "udp")
-	for mport == s.Port || mport == s.Port+2 || mport+2 == s.Port {
-		mport = freePort(t, "udp")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, "-sn", "uas", "-rtp_echo", "-i", "127.0.0.1", "-mi", "127.0.0.1",
-		"-p", strconv.Itoa(s.Port), "-mp", strconv.Itoa(mport), "-m", strconv.Itoa(calls),
-		"-nostdin", "-timeout", "60", "-timeout_error")
-	cmd.Dir = t.TempDir()
-	cmd.Stdout, cmd.Stderr = s, s
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		s.err = cmd.Wait()
-		close(s.exited)
-	})
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		if t.Failed() {
-			t.Log("sipp: " + s.output())
-		}
-	})
-	// Ready once it holds its SIP port.
-	waitFor(t, 10*time.Second, "sipp to bind its port", func() bool {
-		select {
-		case <-s.exited:
-			t.Fatalf("sipp exited early: %v\n%s", s.err, s.output())
-		default:
-		}
-		return sipptest.UDPBound(s.Port) // read, not bound: a probe bind could steal the port from sipp
-	})
+	binary(t) // built before SIPp starts: its -timeout 60 runs from its start, and a cold -race build can take longer
+	s := sipptest.Start(t, "", "-sn", "uas", "-rtp_echo", "-m", strconv.Itoa(calls))
+	s.WaitBound(t, 10*time.Second)
 	return s
-}
-
-// wait waits for SIPp to finish its calls and checks it saw no failure.
-func (s *sippUAS) wait(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	select {
-	case <-s.exited:
-	case <-time.After(timeout):
-		t.Fatalf("sipp did not finish its calls within %v\n%s", timeout, s.output())
-	}
-	if s.err != nil {
-		t.Fatalf("sipp uas: %v\n%s", s.err, s.output())
-	}
 }
 
 // Scenario 9: an outbound call through -trunk to SIPp uas -rtp_echo: the
@@ -127,6 +55,6 @@ func TestOutboundThroughTrunkSIPp(t *testing.T) {
 		t.Errorf("agent calls = %v, want %s held and %s active", st, inbound, out2.ID)
 	}
 	a.callOp(t, "call.hangup", out2.ID)
-	sipp.wait(t, 30*time.Second)
+	sipp.Wait(t, 30*time.Second)
 	c.bye(t)
 }

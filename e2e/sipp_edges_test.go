@@ -1,13 +1,8 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/repotest"
 	"switchboard/internal/sipptest"
 )
 
@@ -23,82 +19,13 @@ import (
 // expected message came, in order; the tests then check what the gateway
 // did with the call (offer withdrawn, no call left).
 
-// sippRun is a SIPp scenario running as a child process.
-type sippRun struct {
-	out    bytes.Buffer
-	dir    string // SIPp's working directory: its -trace_msg and -trace_err logs
-	port   int    // SIPp's SIP port
-	done   chan struct{}
-	err    error
-	cancel context.CancelFunc
-}
-
 // startScenario runs testdata/sipp/<file> once against the gateway's SIP
 // port with service (the dialled number) and extra SIPp arguments; the test
 // is skipped if sipp is missing.
-func startScenario(t *testing.T, g *gateway, file, service string, extra ...string) *sippRun {
+func startScenario(t *testing.T, g *gateway, file, service string, extra ...string) *sipptest.Run {
 	t.Helper()
-	bin := sipptest.Bin(t)
-	sf, err := filepath.Abs(filepath.Join("..", "testdata", "sipp", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	port := freePort(t, "udp")
-	args := append([]string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "60", "-timeout_error",
-		"-p", strconv.Itoa(port), "-mp", strconv.Itoa(freePort(t, "udp")),
-		"-sf", sf, "-s", service, "-m", "1", "-trace_msg", "-trace_err"}, extra...)
-	args = append(args, g.SIP.String())
-	cmd := exec.CommandContext(ctx, bin, args...)
-	r := &sippRun{done: make(chan struct{}), cancel: cancel, dir: t.TempDir(), port: port}
-	cmd.Dir = r.dir
-	cmd.Stdout, cmd.Stderr = &r.out, &r.out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(r.done)
-		defer cancel()
-		r.err = cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-r.done
-		if t.Failed() {
-			t.Logf("sipp %s: %v\n%s", file, r.err, r.tail())
-		}
-	})
-	return r
-}
-
-// wait waits for the scenario to end and fails the test if SIPp failed.
-func (r *sippRun) wait(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	select {
-	case <-r.done:
-	case <-time.After(timeout):
-		r.cancel()
-		<-r.done
-		t.Fatalf("sipp still running after %v\n%s", timeout, r.tail())
-	}
-	if r.err != nil {
-		t.Fatalf("sipp: %v\n%s", r.err, r.tail())
-	}
-}
-
-// tail is the end of SIPp's output and logs (read only after it exited).
-func (r *sippRun) tail() string {
-	out := r.out.String()
-	logs, _ := filepath.Glob(filepath.Join(r.dir, "*.log"))
-	for _, l := range logs {
-		b, _ := os.ReadFile(l)
-		out += "\n--- " + filepath.Base(l) + "\n" + string(b)
-	}
-	if len(out) > 6000 {
-		out = out[len(out)-6000:]
-	}
-	return out
+	args := append([]string{"-sf", repotest.Testdata(t, "sipp/"+file), "-s", service, "-m", "1", "-trace_msg", "-trace_err"}, extra...)
+	return sipptest.Start(t, "", append(args, g.SIP.String())...)
 }
 
 // noCalls waits until the gateway's state has no call left.
@@ -145,11 +72,11 @@ func TestBinarySIPpAgentScenarios(t *testing.T) {
 			run := startScenario(t, g, tc.scenario, "1001")
 			if tc.accept {
 				call := a.accept(t)
-				run.wait(t, 30*time.Second)
+				run.Wait(t, 30*time.Second)
 				a.expect(t, 10*time.Second, notif{"call.ended", field("id", call)})
 			} else {
 				res, _ := a.reservation(t)
-				run.wait(t, 30*time.Second)
+				run.Wait(t, 30*time.Second)
 				a.expect(t, 10*time.Second, notif{"reservation.ended", field("id", res)})
 			}
 			if tc.oneOffer {
@@ -167,7 +94,7 @@ func TestBinarySIPpAgentScenarios(t *testing.T) {
 func TestBinarySIPpCancelRace(t *testing.T) {
 	g, a := gwWithAgent(t)
 	for range 10 {
-		startScenario(t, g, "cancel_race.xml", "1001").wait(t, 30*time.Second)
+		startScenario(t, g, "cancel_race.xml", "1001").Wait(t, 30*time.Second)
 	}
 	noCalls(t, g)
 	// Every offer the race made is withdrawn.
@@ -251,14 +178,14 @@ func TestBinarySIPpRecordRoute(t *testing.T) {
 	g, a := gwWithAgent(t)
 	hop := newRelay(t)
 	run := startScenario(t, g, "record_route.xml", "1001", "-set", "route_port", strconv.Itoa(hop.port()))
-	sipp := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(run.port))
+	sipp := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(run.Port))
 	hop.to.Store(&sipp)
 	call := a.accept(t)
 	waitFor(t, 10*time.Second, "the call to be active", func() bool { return g.agentCalls(t, "a1")[call] == "active" })
 	a.callOp(t, "call.hangup", call)
-	run.wait(t, 40*time.Second)
+	run.Wait(t, 40*time.Second)
 	got := hop.received()
-	if len(got) != 1 || !strings.HasPrefix(got[0].line, "BYE sip:sipp@127.0.0.1:"+strconv.Itoa(run.port)) {
+	if len(got) != 1 || !strings.HasPrefix(got[0].line, "BYE sip:sipp@127.0.0.1:"+strconv.Itoa(run.Port)) {
 		t.Fatalf("the Record-Route hop got %+v, want the BYE to the caller's Contact only", got)
 	}
 	if got[0].from != g.SIP {
@@ -272,8 +199,8 @@ func TestBinarySIPpRecordRoute(t *testing.T) {
 // and Session-Expires 30 refused with 422 Min-SE 90.
 func TestBinarySIPpUpdateAndSessionExpires(t *testing.T) {
 	g := startGW(t)
-	startScenario(t, g, "update.xml", "echo").wait(t, 30*time.Second)
-	startScenario(t, g, "session_expires_30.xml", "echo").wait(t, 30*time.Second)
+	startScenario(t, g, "update.xml", "echo").Wait(t, 30*time.Second)
+	startScenario(t, g, "session_expires_30.xml", "echo").Wait(t, 30*time.Second)
 	noCalls(t, g)
 }
 
@@ -285,7 +212,7 @@ func TestBinarySIPpUpdateAndSessionExpires(t *testing.T) {
 func TestBinarySIPpCancelRacing200(t *testing.T) {
 	g := startGW(t)
 	for range 20 {
-		startScenario(t, g, "cancel_200_race.xml", "echo").wait(t, 30*time.Second)
+		startScenario(t, g, "cancel_200_race.xml", "echo").Wait(t, 30*time.Second)
 	}
 	noCalls(t, g)
 	var answered, cancelled, early int

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchboard/internal/sipptest"
 )
 
 // Session-Expires: 90;refresher=uac and no refresh from SIPp, against the
@@ -22,10 +24,10 @@ func TestBinarySIPpSessionExpires90WithoutRefresh(t *testing.T) {
 	}
 	g := startGW(t, "-rtp-timeout", "150s")
 	run := startScenario(t, g, "session_expires_90.xml", "echo", "-timeout", "150")
-	run.wait(t, 150*time.Second)
+	run.Wait(t, 150*time.Second)
 	ok, bye := sippReceived(t, run, "SIP/2.0 200 OK"), sippReceived(t, run, "BYE ")
 	if len(ok) == 0 || len(bye) != 1 {
-		t.Fatalf("SIPp received %d 200 OK and %d BYE, want at least 1 and exactly 1\n%s", len(ok), len(bye), run.tail())
+		t.Fatalf("SIPp received %d 200 OK and %d BYE, want at least 1 and exactly 1\n%s", len(ok), len(bye), run.Tail())
 	}
 	d := bye[0].Sub(ok[0])
 	t.Logf("BYE %.2f s after the 200 OK (Session-Expires 90, refresher=uac, no refresh)", d.Seconds())
@@ -45,9 +47,9 @@ func TestBinarySIPpSessionExpires90WithoutRefresh(t *testing.T) {
 // with prefix, from its -trace_msg log (read after SIPp exited). Each
 // message there follows a line "----...---- YYYY-MM-DD HH:MM:SS.micro" and
 // "UDP message received [n] bytes :".
-func sippReceived(t *testing.T, r *sippRun, prefix string) []time.Time {
+func sippReceived(t *testing.T, r *sipptest.Run, prefix string) []time.Time {
 	t.Helper()
-	logs, _ := filepath.Glob(filepath.Join(r.dir, "*_messages.log"))
+	logs, _ := filepath.Glob(filepath.Join(r.Dir, "*_messages.log"))
 	if len(logs) != 1 {
 		t.Fatalf("SIPp message logs: %v, want one", logs)
 	}

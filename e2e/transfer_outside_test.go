@@ -26,5 +26,5 @@ func TestBlindTransferToOutsideNumber(t *testing.T) {
 	// The caller hangs up: the gateway ends the outside leg too (SIPp
 	// completes its one call only when it gets the BYE).
 	c.bye(t)
-	sipp.wait(t, 30*time.Second)
+	sipp.Wait(t, 30*time.Second)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -186,30 +184,14 @@ func (g *child) digits() string {
 	return b.String()
 }
 
-func runSIPp(t *testing.T, dir string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	base := []string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "60", "-timeout_error", "-p", strconv.Itoa(freePort(t))}
-	cmd := exec.CommandContext(ctx, sipptest.Bin(t), append(base, args...)...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	return out.String(), err
-}
-
 func TestSIPpEcho(t *testing.T) {
 	sipptest.Bin(t)
 	for i, transport := range []string{"u1", "t1"} {
 		t.Run(transport, func(t *testing.T) {
 			g := startGateway(t, 30000+i*2000, "-sip-rate", "1000") // 50 calls/s from one source: over the default 20
 			target := "127.0.0.1:" + strconv.Itoa(g.sipPort)
-			out, err := runSIPp(t, t.TempDir(), "-sn", "uac", "-s", "echo", "-t", transport,
+			sipptest.Exec(t, "", 3*time.Minute, "-sn", "uac", "-s", "echo", "-t", transport,
 				"-m", "200", "-r", "50", "-l", "50", target)
-			if err != nil {
-				t.Fatalf("sipp -sn uac -t %s: %v\n%s", transport, err, tail(out))
-			}
 			// SIPp exits on its last BYE; the gateway's log lines may trail it.
 			deadline := time.Now().Add(5 * time.Second)
 			for g.count("call answered") < 200 && time.Now().Before(deadline) {
@@ -225,17 +207,10 @@ func TestSIPpEcho(t *testing.T) {
 // DTMF digits (PINs) are logged only at debug (PROTOCOL §14): at info the
 // gateway receives them without a log line; at debug it logs each digit.
 func TestSIPpDTMF(t *testing.T) {
-	sipptest.Bin(t)
-	dir := t.TempDir()
-	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
-		t.Fatal(err)
-	}
+	dir := sipptest.PcapDir(t)
 	for i, level := range []string{"debug", "info"} {
 		g := startGateway(t, 34000+i*2000, "-log-level", level)
-		out, err := runSIPp(t, dir, "-sn", "uac_pcap", "-s", "echo", "-m", "1", "127.0.0.1:"+strconv.Itoa(g.sipPort))
-		if err != nil {
-			t.Fatalf("sipp -sn uac_pcap: %v\n%s", err, tail(out))
-		}
+		sipptest.Exec(t, dir, 3*time.Minute, "-sn", "uac_pcap", "-s", "echo", "-m", "1", "127.0.0.1:"+strconv.Itoa(g.sipPort))
 		if level == "info" {
 			if d := g.digits(); d != "" {
 				t.Errorf("at -log-level info the gateway logged DTMF digits %q", d)
@@ -282,11 +257,4 @@ func TestSIGTERMDrains(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("gateway did not exit after SIGTERM with no calls")
 	}
-}
-
-func tail(s string) string {
-	if len(s) > 3000 {
-		return s[len(s)-3000:]
-	}
-	return s
 }

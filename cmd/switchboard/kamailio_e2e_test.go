@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"switchboard/internal/repotest"
 )
 
 // kamailioBin returns Debian's kamailio, or skips t.
@@ -42,7 +44,7 @@ func TestBinaryKamailioDispatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	kport := freePort(t)
-	k := exec.Command(bin, "-DD", "-E", "-f", filepath.Join(repoRoot(t), "deploy", "kamailio", "kamailio.cfg"),
+	k := exec.Command(bin, "-DD", "-E", "-f", filepath.Join(repotest.Root(t), "deploy", "kamailio", "kamailio.cfg"),
 		"-A", fmt.Sprintf("LISTEN=udp:127.0.0.1:%d", kport), "-A", fmt.Sprintf("DISPATCHER_LIST=%q", list),
 		"-A", "PING_INTERVAL=1", "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"))
 	k.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

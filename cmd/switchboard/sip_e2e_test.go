@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"switchboard/internal/repotest"
 	"switchboard/internal/sipptest"
 	"switchboard/signaling/ws/wstest"
 )
@@ -159,19 +159,6 @@ func TestBinarySIPpOptionsWhileDraining(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	out, err := runSIPp(t, t.TempDir(), "-sf", filepath.Join(repoRoot(t), "testdata", "sipp", "options_draining.xml"), "-s", "probe", "-m", "1",
+	sipptest.Exec(t, "", 3*time.Minute, "-sf", repotest.Testdata(t, "sipp/options_draining.xml"), "-s", "probe", "-m", "1",
 		"127.0.0.1:"+strconv.Itoa(g.sipPort))
-	if err != nil {
-		t.Fatalf("sipp options_draining.xml: %v\n%s", err, tail(out))
-	}
-}
-
-// repoRoot is the module root (cmd/switchboard's tests run two levels down).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(wd, "..", "..")
 }

@@ -1,6 +1,7 @@
 // Package sipptest is what the tests that run SIPp (Debian's sip-tester) as
-// a child process share: finding the binary, and knowing when it holds its
-// port without binding a probe socket that could steal the port from it.
+// a child process share: finding the binary, running it on loopback ports
+// of its own (Start, Exec), and knowing when it holds its port without
+// binding a probe socket that could steal the port from it.
 package sipptest
 
 import (

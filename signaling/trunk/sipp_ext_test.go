@@ -2,9 +2,6 @@ package trunk_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -69,34 +66,10 @@ func (r *extRoutes) waitEnded(t *testing.T) endedCall {
 // the test when SIPp reports a failed call.
 func runScenario(t *testing.T, tr *trunk.Trunk, name, number string, timeout time.Duration) {
 	t.Helper()
-	sipp := sipptest.Bin(t)
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	defer cancel()
-	// Own SIP and media ports: scenarios run in parallel, and SIPp's
-	// default media port (6000) would be shared.
-	port, mport := freeUDPPort(t), freeUDPPort(t)
-	for mport == port || mport == port+2 || mport+2 == port {
-		mport = freeUDPPort(t)
-	}
-	cmd := exec.CommandContext(ctx, sipp, "-sf", repotest.Testdata(t, "sipp/"+name), "-s", number,
-		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(mport), "-m", "1",
-		"-nostdin", "-trace_msg", "-timeout", strconv.Itoa(int(timeout/time.Second)), "-timeout_error", tr.Addr().String())
-	cmd.Dir = t.TempDir()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		msgs, _ := filepath.Glob(filepath.Join(cmd.Dir, "*_messages.log"))
-		var trace []byte
-		if len(msgs) > 0 {
-			trace, _ = os.ReadFile(msgs[0]) // the messages SIPp saw, for the failure's cause
-		}
-		t.Fatalf("sipp %s: %v\n%s\nmessages:\n%s", name, err, tail(string(out), 3000), tail(string(trace), 6000))
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
+	// Own SIP and media ports (Start's): scenarios run in parallel, and
+	// SIPp's default media port (6000) would be shared.
+	sipptest.Exec(t, "", timeout, "-sf", repotest.Testdata(t, "sipp/"+name), "-s", number, "-m", "1",
+		"-trace_msg", "-timeout", strconv.Itoa(int(timeout/time.Second)), tr.Addr().String())
 }
 
 // runToBye runs testdata/sipp/<name> for number against a trunk of its
