@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"switchboard/certs/certstest"
+	"switchboard/internal/porttest"
 )
 
 // startChallTestSrv runs pebble-challtestsrv as Pebble's DNS server only:
@@ -23,10 +24,10 @@ func startChallTestSrv(t *testing.T) string {
 	if err != nil {
 		t.Skip("pebble-challtestsrv not on PATH (Debian package pebble)")
 	}
-	dns := fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp"))
+	dns := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t, "udp"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "-dns01", dns, "-http01", "", "-https01", "", "-tlsalpn01", "",
-		"-management", fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
+		"-management", fmt.Sprintf("127.0.0.1:%d", porttest.Free(t, "tcp")), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start pebble-challtestsrv: %v", err)
 	}
@@ -47,17 +48,17 @@ func TestACMEChallenges(t *testing.T) {
 			if err := os.WriteFile(rootsFile, ca.PEM, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			pebblePort, httpsPort := freePort(t, "tcp"), freePort(t, "tcp")
+			pebblePort, httpsPort := porttest.Free(t, "tcp"), porttest.Free(t, "tcp")
 			// The gateway first (Pebble must know its ports); nothing asks
 			// the CA before the first handshake.
 			g := startGateway(t, "-acme-domains", acmeDomain, "-acme-ca", fmt.Sprintf("https://127.0.0.1:%d/dir", pebblePort),
 				"-acme-ca-roots", rootsFile, "-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort),
-				"-sip-tls-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")))
+				"-sip-tls-addr", fmt.Sprintf("127.0.0.1:%d", porttest.Free(t, "tcp")))
 			u, _ := url.Parse(g.HTTP)
 			httpPort, _ := strconv.Atoi(u.Port())
 			o := pebbleOptions{Port: pebblePort, HTTPPort: httpPort, TLSPort: httpsPort, DNS: dns, CA: ca, RootsPEM: rootsFile}
 			if challenge == "http-01" {
-				o.TLSPort = freePort(t, "tcp") // nothing listens: TLS-ALPN-01 fails, autocert falls back
+				o.TLSPort = porttest.Free(t, "tcp") // nothing listens: TLS-ALPN-01 fails, autocert falls back
 			}
 			pb := startPebbleWith(t, o)
 			if _, err := handshake(t, fmt.Sprintf("127.0.0.1:%d", httpsPort), pb.roots(t)); err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"switchboard/certs/certstest"
+	"switchboard/internal/porttest"
 )
 
 // acmeDomain is the name the gateway gets a certificate for from Pebble.
@@ -78,15 +79,15 @@ func startPebbleWith(t *testing.T, o pebbleOptions) *pebble {
 	if err := os.WriteFile(p.RootsPEM, ca.PEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port, mgmt := o.Port, freePort(t, "tcp")
+	port, mgmt := o.Port, porttest.Free(t, "tcp")
 	if port == 0 {
-		port = freePort(t, "tcp")
+		port = porttest.Free(t, "tcp")
 	}
 	if o.HTTPPort == 0 {
-		o.HTTPPort = freePort(t, "tcp")
+		o.HTTPPort = porttest.Free(t, "tcp")
 	}
 	if o.TLSPort == 0 {
-		o.TLSPort = freePort(t, "tcp")
+		o.TLSPort = porttest.Free(t, "tcp")
 	}
 	p.Dir = fmt.Sprintf("https://127.0.0.1:%d/dir", port)
 	p.mgmt = fmt.Sprintf("https://127.0.0.1:%d", mgmt)
@@ -192,7 +193,7 @@ func handshake(t *testing.T, addr string, roots *x509.CertPool) (string, error) 
 func TestACMEPebble(t *testing.T) {
 	pb := startPebble(t)
 	data := t.TempDir()
-	httpsPort, sipTLS := freePort(t, "tcp"), freePort(t, "tcp")
+	httpsPort, sipTLS := porttest.Free(t, "tcp"), porttest.Free(t, "tcp")
 	args := []string{"-acme-domains", acmeDomain, "-acme-ca", pb.Dir, "-acme-ca-roots", pb.RootsPEM, "-acme-email", "ops@switchboard.test",
 		"-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort), "-sip-tls-addr", fmt.Sprintf("127.0.0.1:%d", sipTLS)}
 	args = append(args, "-data", data) // the last -data wins: both runs share it

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
 	"switchboard/media/tone"
 )
 
@@ -43,7 +44,7 @@ func startBaresip(t *testing.T, toneHz float64) *baresip {
 	}
 	b := &baresip{dir: t.TempDir()}
 	writeToneWAV(t, filepath.Join(b.dir, "in.wav"), toneHz, 60*time.Second)
-	sipPort, ctlPort, consPort := freePort(t, "udp"), freePort(t, "tcp"), freePort(t, "udp")
+	sipPort, ctlPort, consPort := porttest.Free(t, "udp"), porttest.Free(t, "tcp"), porttest.Free(t, "udp")
 	b.cons = consPort
 	rtpBase := 47000 + int(portBase.Add(1))%20*50
 	conf := fmt.Sprintf(`poll_method		epoll

@@ -6,12 +6,10 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
 	"switchboard/internal/proctest"
 	"switchboard/internal/repotest"
 	"switchboard/internal/waittest"
@@ -38,12 +37,8 @@ const (
 	toneAgent2  = 1900.0
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	portBase  atomic.Int32
-)
+// portBase hands each gateway its own RTP range.
+var portBase atomic.Int32
 
 // binary builds cmd/switchboard once per test run.
 func binary(t *testing.T) string {
@@ -51,43 +46,7 @@ func binary(t *testing.T) string {
 	if p := os.Getenv(envBinary); p != "" {
 		return p // built by the parent of a re-executed test (publicip_test.go)
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "switchboard-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "switchboard")
-		cmd := exec.Command("go", "build", "-race", "-o", binPath, "./cmd/switchboard")
-		cmd.Dir = repotest.Root(t)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T, network string) int {
-	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return repotest.BuildOnce(t, "./cmd/switchboard", "-race")
 }
 
 // gateway is a running switchboard child process.
@@ -126,27 +85,13 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 	}
 }
 
-// sipPortFree returns a loopback port free for both UDP and TCP.
-func sipPortFree(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		p := freePort(t, "udp")
-		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
-			l.Close()
-			return p
-		}
-	}
-	t.Fatal("no port free for both UDP and TCP")
-	return 0
-}
-
 // tryStartGateway starts the child once; collided reports that it exited
 // at start because a port was taken.
 func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 	t.Helper()
 	bin := binary(t)
-	sipPort := sipPortFree(t)
-	httpPort := freePort(t, "tcp")
+	sipPort := porttest.FreeBoth(t)
+	httpPort := porttest.Free(t, "tcp")
 	// Each gateway gets its own RTP range so parallel tests never collide.
 	base := 40000 + int(portBase.Add(1))*200 // 40000+: clear of cmd/switchboard's SIPp tests (30000-37999)
 	// g is captured by the cleanup below: a local, never the nil returned

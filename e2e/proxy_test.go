@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"switchboard/certs/certstest"
+	"switchboard/internal/porttest"
 	"switchboard/internal/repotest"
 )
 
@@ -60,7 +61,7 @@ func TestNginxReverseProxy(t *testing.T) {
 	dir := t.TempDir()
 	ca := certstest.NewCA(t)
 	leaf := ca.Issue(dir, 77, "agents.example.com")
-	port := freePort(t, "tcp")
+	port := porttest.Free(t, "tcp")
 	conf := substitute(t, fromDocs(t, "nginx"), map[string]string{
 		"listen 443 ssl;": fmt.Sprintf("listen 127.0.0.1:%d ssl;", port),
 		"/etc/letsencrypt/live/agents.example.com/fullchain.pem": leaf.CertFile,
@@ -132,7 +133,7 @@ func TestCaddyReverseProxy(t *testing.T) {
 	dir := t.TempDir()
 	ca := certstest.NewCA(t)
 	leaf := ca.Issue(dir, 78)
-	port := freePort(t, "tcp")
+	port := porttest.Free(t, "tcp")
 	site := substitute(t, fromDocs(t, "caddyfile"), map[string]string{
 		"agents.example.com {": fmt.Sprintf("127.0.0.1:%d {\n\tbind 127.0.0.1\n\ttls %s %s", port, leaf.CertFile, leaf.KeyFile),
 		"127.0.0.1:8080":       strings.TrimPrefix(g.HTTP, "http://"),

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/certs/certstest"
+	"switchboard/internal/porttest"
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/signaling/trunk/trunktest"
@@ -46,8 +47,8 @@ func startTLSGateway(t *testing.T, extra ...string) *tlsGateway {
 	tg.CertFile, tg.KeyFile = filepath.Join(tg.Dir, "live.crt"), filepath.Join(tg.Dir, "live.key")
 	tg.Leaf = tg.CA.Issue(tg.Dir, 1001)
 	certstest.Install(t, tg.Leaf, tg.CertFile, tg.KeyFile)
-	httpsPort := freePort(t, "tcp")
-	tg.SIPTLS = freePort(t, "tcp")
+	httpsPort := porttest.Free(t, "tcp")
+	tg.SIPTLS = porttest.Free(t, "tcp")
 	tg.HTTPS = fmt.Sprintf("https://127.0.0.1:%d", httpsPort)
 	tg.clientTLS = tg.CA.ClientConfig()
 	args := append([]string{"-tls-cert", tg.CertFile, "-tls-key", tg.KeyFile,

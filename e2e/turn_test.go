@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
 	"switchboard/media"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -31,7 +32,7 @@ func startCoturn(t *testing.T) *coturn {
 	if err != nil {
 		t.Skip("turnserver not on PATH: install the Debian package coturn to run the TURN test")
 	}
-	port := freePort(t, "udp")
+	port := porttest.Free(t, "udp")
 	relayBase := 52000 + int(portBase.Add(1))*20 // clear of the gateways' RTP ranges
 	c := &coturn{URL: fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port), Secret: "e2e-turn-secret"}
 	dir := t.TempDir()

@@ -6,15 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/netip"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
+	"switchboard/internal/proctest"
 	"switchboard/internal/repotest"
 	"switchboard/loadgen"
 )
@@ -25,13 +25,8 @@ import (
 // call, setup and accept-to-audio p99 and audio loss. Run it with
 // `go test -run '^$' -bench BridgedCalls ./loadgen/`.
 func BenchmarkBridgedCalls(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "switchboard")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/switchboard")
-	build.Dir = repotest.Root(b)
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	sipPort, httpPort, rtcPort := freePort(b, "udp"), freePort(b, "tcp"), freePort(b, "udp")
+	bin := repotest.Build(b, b.TempDir(), "./cmd/switchboard")
+	sipPort, httpPort, rtcPort := porttest.Free(b, "udp"), porttest.Free(b, "tcp"), porttest.Free(b, "udp")
 	rtpBase := 41000 + rand.IntN(80)*100
 	const token = "bench-token"
 	gw := exec.Command(bin,
@@ -45,15 +40,7 @@ func BenchmarkBridgedCalls(b *testing.B) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = gw.Wait(); close(exited) }()
-	b.Cleanup(func() {
-		_ = gw.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = gw.Process.Kill()
-			<-exited
-		}
-	})
+	b.Cleanup(func() { proctest.Stop(gw.Process, syscall.SIGINT, exited, 10*time.Second) })
 	httpURL := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	waitHealthy(b, httpURL, exited)
 
@@ -110,22 +97,4 @@ func waitHealthy(b *testing.B, url string, exited <-chan struct{}) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func freePort(b *testing.B, network string) int {
-	b.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"switchboard/internal/porttest"
 )
 
 // runOnce starts the binary on dataDir and expects it to exit by itself;
@@ -18,8 +20,8 @@ func runOnce(t *testing.T, dataDir string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), "-sip-addr", "127.0.0.1:"+strconv.Itoa(freePort(t)),
-		"-http-addr", "127.0.0.1:"+strconv.Itoa(freePort(t)), "-media-ip", "127.0.0.1", "-rtp-ports", "46000-46099",
+	cmd := exec.CommandContext(ctx, binary(t), "-sip-addr", "127.0.0.1:"+strconv.Itoa(porttest.FreeBoth(t)),
+		"-http-addr", "127.0.0.1:"+strconv.Itoa(porttest.FreeBoth(t)), "-media-ip", "127.0.0.1", "-rtp-ports", "46000-46099",
 		"-webrtc-port", "0", "-data", dataDir)
 	cmd.Env = []string{}
 	out, _ := cmd.CombinedOutput()

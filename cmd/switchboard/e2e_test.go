@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,34 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
+	"switchboard/internal/repotest"
 	"switchboard/internal/sipptest"
-)
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
 )
 
 // binary builds cmd/switchboard once per test run.
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "switchboard-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "switchboard")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return repotest.BuildOnce(t, "./cmd/switchboard")
 }
 
 func TestBinaryRejectsBadFlags(t *testing.T) {
@@ -69,28 +47,9 @@ type child struct {
 	wg       sync.WaitGroup
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		u, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p))
-		if err == nil {
-			u.Close()
-			return p
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
 func startGateway(t *testing.T, rtpBase int, extra ...string) *child {
 	t.Helper()
-	g := &child{sipPort: freePort(t), httpAddr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	g := &child{sipPort: porttest.FreeBoth(t), httpAddr: "127.0.0.1:" + strconv.Itoa(porttest.FreeBoth(t))}
 	args := []string{"-sip-addr", "127.0.0.1:" + strconv.Itoa(g.sipPort), "-http-addr", g.httpAddr,
 		"-media-ip", "127.0.0.1", "-rtp-ports", fmt.Sprintf("%d-%d", rtpBase, rtpBase+1999), "-data", t.TempDir(), "-rtp-timeout", "10s", "-webrtc-port", "0"}
 	g.cmd = exec.Command(binary(t), append(args, extra...)...)

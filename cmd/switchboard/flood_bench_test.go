@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"switchboard/internal/porttest"
+	"switchboard/internal/repotest"
 )
 
 // BenchmarkInviteFlood is the §14 flood benchmark (not a timed test): for
@@ -23,12 +25,9 @@ import (
 // 503s, the gateway's peak RSS and the established call's lost packets.
 // Run: go test -run '^$' -bench InviteFlood -benchtime 1x ./cmd/switchboard/
 func BenchmarkInviteFlood(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "switchboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	sipPort := freePortB(b)
-	gw := exec.Command(bin, "-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-http-addr", "127.0.0.1:"+strconv.Itoa(freePortB(b)),
+	bin := repotest.Build(b, b.TempDir(), "./cmd/switchboard")
+	sipPort := porttest.Free(b, "tcp")
+	gw := exec.Command(bin, "-sip-addr", "127.0.0.1:"+strconv.Itoa(sipPort), "-http-addr", "127.0.0.1:"+strconv.Itoa(porttest.Free(b, "tcp")),
 		"-media-ip", "127.0.0.1", "-rtp-ports", "30000-34999", "-data", b.TempDir(), "-webrtc-port", "0", "-log-level", "error")
 	gw.Env = []string{}
 	gw.Stderr = os.Stderr
@@ -127,15 +126,6 @@ func BenchmarkInviteFlood(b *testing.B) {
 			b.Errorf("%d of 20 legitimate calls answered during the flood", answered)
 		}
 	}
-}
-
-func freePortB(b *testing.B) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func rssKiB(pid int) int64 {

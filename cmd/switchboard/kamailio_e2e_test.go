@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
 	"switchboard/internal/repotest"
 )
 
@@ -43,7 +44,7 @@ func TestBinaryKamailioDispatcher(t *testing.T) {
 	if err := os.WriteFile(list, fmt.Appendf(nil, "1 sip:127.0.0.1:%d 0 0\n1 sip:127.0.0.1:%d 0 0\n", n1.sipPort, n2.sipPort), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	kport := freePort(t)
+	kport := porttest.FreeBoth(t)
 	k := exec.Command(bin, "-DD", "-E", "-f", filepath.Join(repotest.Root(t), "deploy", "kamailio", "kamailio.cfg"),
 		"-A", fmt.Sprintf("LISTEN=udp:127.0.0.1:%d", kport), "-A", fmt.Sprintf("DISPATCHER_LIST=%q", list),
 		"-A", "PING_INTERVAL=1", "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,7 +76,7 @@ func TestClusterNetns(t *testing.T) {
 	if kamailioBin() == "" || pgBinDir() == "" {
 		t.Fatal("kamailio (Debian kamailio) or PostgreSQL (Debian postgresql) not installed")
 	}
-	bin := buildGateway(t)
+	bin := repotest.Build(t, t.TempDir(), "./cmd/switchboard") // without -race: the nodes carry load on a 2-core machine
 	prefix := fmt.Sprintf("%s%d", namePrefix, os.Getpid())
 	t.Cleanup(func() { removeNamespaces(t, prefix) })
 	makeNamespaces(t, prefix)
@@ -104,19 +103,6 @@ func TestClusterNetns(t *testing.T) {
 	if err := cmd.Wait(); err != nil || !passed {
 		t.Fatalf("the cluster test in namespace %s-%s: %v (passed: %v)", prefix, hostLoad.name, err, passed)
 	}
-}
-
-// buildGateway builds cmd/switchboard without -race: the nodes of this
-// test carry load on a 2-core machine.
-func buildGateway(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "switchboard")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/switchboard")
-	cmd.Dir = repotest.Root(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 func ipCmd(args ...string) error {

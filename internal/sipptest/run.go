@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/porttest"
 	"switchboard/internal/waittest"
 )
 
@@ -22,7 +23,7 @@ const limit = 3 * time.Minute
 // Run is SIPp running as a child process on 127.0.0.1, started by Start.
 type Run struct {
 	Port      int    // SIPp's SIP port (-p), free for UDP and TCP when chosen
-	MediaPort int    // SIPp's media port (-mp); SIPp also uses MediaPort+2
+	MediaPort int    // SIPp's media port (-mp); SIPp also binds MediaPort+2
 	Dir       string // SIPp's working directory: its -trace_* logs
 
 	mu     sync.Mutex
@@ -51,11 +52,8 @@ func Start(t testing.TB, dir string, args ...string) *Run {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	r := &Run{Port: freeSIPPort(t), Dir: dir, done: make(chan struct{})}
-	r.MediaPort = freeUDPPort(t)
-	for r.MediaPort == r.Port || r.MediaPort == r.Port+2 || r.MediaPort+2 == r.Port {
-		r.MediaPort = freeUDPPort(t)
-	}
+	r := &Run{Port: porttest.FreeBoth(t), Dir: dir, done: make(chan struct{})}
+	r.MediaPort = mediaPort(t, r.Port)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	r.cancel = cancel
 	base := []string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(r.Port), "-mp", strconv.Itoa(r.MediaPort),
@@ -151,28 +149,20 @@ func PcapDir(t testing.TB) string {
 	return dir
 }
 
-// freeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
-func freeUDPPort(t testing.TB) int {
-	t.Helper()
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.LocalAddr().(*net.UDPAddr).Port
-}
-
-// freeSIPPort returns a port on 127.0.0.1 that was free for both UDP and
-// TCP a moment ago (SIPp's -t t1 listens on TCP).
-func freeSIPPort(t testing.TB) int {
+// mediaPort returns a UDP port p on 127.0.0.1 that, like p+2 (SIPp's
+// video RTP socket), was free a moment ago and is neither sip nor sip±2.
+func mediaPort(t testing.TB, sip int) int {
 	t.Helper()
 	for range 50 {
-		p := freeUDPPort(t)
-		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
-			l.Close()
+		p := porttest.Free(t, "udp")
+		if p == sip || p == sip+2 || p+2 == sip {
+			continue
+		}
+		if c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p+2)); err == nil {
+			c.Close()
 			return p
 		}
 	}
-	t.Fatal("no port free for both UDP and TCP")
+	t.Fatal("no free pair of UDP ports p, p+2 for SIPp's media")
 	return 0
 }
