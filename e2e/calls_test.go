@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/media"
+	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/media/tone"
+	"switchboard/signaling/trunk/trunktest"
 )
 
 func (c *caller) classify(freq float64, d time.Duration) tone.Verdict { return c.RTP.Classify(freq, d) }
@@ -190,4 +193,41 @@ func TestHeldCallerHangsUp(t *testing.T) {
 	a.WS.WaitNotification("call.ended", 5*time.Second)
 	hears(t, "caller 2 after the held call ended", c2.classify, toneAgent)
 	hears(t, "agent after the held call ended", a.classify, toneCaller2)
+}
+
+// A carrier's INVITE without SDP (late offer) to an agent's extension: 180
+// while offered, the gateway's offer in the 200 on accept, the caller's
+// answer in the ACK, then audio both ways.
+func TestLateOfferDirectCall(t *testing.T) {
+	g := startGateway(t)
+	oneQueue(t, g, nil, agentSpec{ID: "a1", Ext: "1001"})
+	a := g.login(t, "a1", toneAgent)
+	c := &caller{SIP: trunktest.NewPhone(t, "udp"), RTP: rtplegtest.NewPhone(t, media.PCMA)}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	iv, err := c.SIP.StartInvite(ctx, g.SIP, "1001", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		d, err := iv.WaitLateOffer(ctx, func(offer []byte) []byte {
+			ans, err := c.RTP.Answer(offer)
+			if err != nil {
+				t.Errorf("caller cannot answer the gateway's offer: %v", err)
+			}
+			return ans
+		})
+		c.Dlg = d
+		answered <- err
+	}()
+	a.accept(t)
+	if err := <-answered; err != nil {
+		t.Fatalf("late-offer call not answered: %v", err)
+	}
+	c.RTP.PlayTone(toneCaller1)
+	hears(t, "late-offer caller", c.classify, toneAgent)
+	hears(t, "agent", a.classify, toneCaller1)
+	c.bye(t)
+	a.WS.WaitNotification("call.ended", 5*time.Second)
 }
