@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"switchboard/internal/porttest"
+	"switchboard/internal/proctest"
 	"switchboard/internal/repotest"
 	"switchboard/internal/sipptest"
 )
@@ -74,16 +75,10 @@ func startGateway(t *testing.T, rtpBase int, extra ...string) *child {
 		}
 	})
 	t.Cleanup(func() {
-		if g.cmd.ProcessState == nil {
-			_ = g.cmd.Process.Signal(syscall.SIGINT)
+		if g.cmd.ProcessState == nil { // not waited for by the test
 			done := make(chan struct{})
 			go func() { _ = g.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				_ = g.cmd.Process.Kill()
-				<-done
-			}
+			proctest.Stop(g.cmd.Process, syscall.SIGINT, done, 10*time.Second)
 		}
 		g.wg.Wait()
 	})
