@@ -199,22 +199,6 @@ func (c *Commander) Ask(ctx context.Context, node, method string, params any, ti
 // commands and delivers the answers until ctx ends. It returns an error
 // only if the subscription was never confirmed.
 func (c *Commander) Run(ctx context.Context) error {
-	ps := c.rdb.Subscribe(ctx, c.cmdChannel(c.node), c.replyChannel(c.node))
-	defer func() { _ = ps.Close() }() // on the way out; nothing to tell
-	sctx, cancel := context.WithTimeout(ctx, subscribeWait)
-	for confirmed := 0; confirmed < 2; {
-		m, err := ps.Receive(sctx)
-		if err != nil {
-			cancel()
-			return fmt.Errorf("cluster: commands: subscribe: %w", err)
-		}
-		if _, ok := m.(*redis.Subscription); ok {
-			confirmed++
-		}
-	}
-	cancel()
-	c.ready.Store(true)
-	defer c.ready.Store(false)
 	work := make(chan Command, commandQueue)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -226,18 +210,13 @@ func (c *Commander) Run(ctx context.Context) error {
 			}
 		})
 	}
-	msgs := ps.Channel(redis.WithChannelSize(commandQueue))
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case m, ok := <-msgs:
-			if !ok {
-				return nil
-			}
-			c.received(ctx, m, work)
-		}
+	defer c.ready.Store(false)
+	err := follow(ctx, c.rdb, []string{c.cmdChannel(c.node), c.replyChannel(c.node)}, commandQueue,
+		func() { c.ready.Store(true) }, func(m *redis.Message) { c.received(ctx, m, work) })
+	if err != nil {
+		return fmt.Errorf("cluster: commands: %w", err)
 	}
+	return nil
 }
 
 // received dispatches one pub/sub message: an answer to its waiting Ask,

@@ -102,3 +102,127 @@ func TestClusterHangupFromAnotherNode(t *testing.T) {
 		t.Errorf("hang-up of a dead node's call: %v after %v, want an error naming n2 at once", e, took)
 	}
 }
+
+// floorEvent is one admin event as the stream names it.
+type floorEvent struct {
+	Node     string         `json:"node"`
+	Seq      uint64         `json:"seq"`
+	Type     string         `json:"type"`
+	Agent    string         `json:"agent"`
+	Activity string         `json:"activity"`
+	Detail   map[string]any `json:"detail"`
+}
+
+// eventsUntil reads adm's event stream until last matches (within 10 s)
+// and returns every event read, last included.
+func eventsUntil(t *testing.T, adm *wstest.Client, what string, last func(floorEvent) bool) []floorEvent {
+	t.Helper()
+	var out []floorEvent
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("%s: not on the stream within 10 s; got %+v", what, out)
+		}
+		var e floorEvent
+		decode(t, adm.WaitNotification("event", left).Params, &e)
+		out = append(out, e)
+		if last(e) {
+			return out
+		}
+	}
+}
+
+// PROTOCOL §13, the admin events of the whole floor: three gateway
+// binaries on PostgreSQL and Redis. n1's console subscribes; y on n3 and x
+// on n1 change their activity: n1's stream has n3's event exactly once,
+// with n3's node and seq (as n3's own stream has it), and its own event
+// once; the shared journal has n3's event once (a relayed event is not
+// journaled again). A configuration change made on n3 shows once on n1's
+// stream (n1's own config.changed, not also n3's).
+func TestClusterFloorEvents(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}},
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}, {ID: "y", Ext: "200", Queues: []string{"sales"}}},
+			map[string]string{"5000": "queue:sales"})
+	})
+	adm1, adm3 := nodes["n1"].admin(t), nodes["n3"].admin(t)
+	defer adm1.Close()
+	defer adm3.Close()
+	adm1.MustCall("subscribe", map[string]any{}, nil)
+	adm3.MustCall("subscribe", map[string]any{}, nil)
+	y, _ := nodes["n3"].loginOnly(t, "y", toneAgent2)
+	x, _ := nodes["n1"].loginOnly(t, "x", toneAgent)
+	y.WS.MustCall("activity.set", map[string]string{"activity": "break"}, nil)
+	x.WS.MustCall("activity.set", map[string]string{"activity": "break"}, nil)
+	isBreak := func(agent string) func(floorEvent) bool {
+		return func(e floorEvent) bool {
+			return e.Type == "agent.activity" && e.Agent == agent && e.Activity == "break"
+		}
+	}
+	seen := time.Now()
+	own := eventsUntil(t, adm3, "y's break on n3's stream", isBreak("y"))
+	yb := own[len(own)-1]
+	if yb.Node != "n3" || yb.Seq == 0 {
+		t.Fatalf("n3's own event %+v, want node n3 and a seq", yb)
+	}
+	// A marker after both: n3's next event, and n1's (pub/sub keeps each
+	// node's order, so a second copy would have come before it).
+	y.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
+	x.WS.MustCall("activity.set", map[string]string{"activity": "available"}, nil)
+	var got []floorEvent
+	var yMark, xMark bool
+	got = eventsUntil(t, adm1, "both markers on n1's stream", func(e floorEvent) bool {
+		if e.Type == "agent.activity" && e.Activity == "available" {
+			yMark, xMark = yMark || e.Agent == "y", xMark || e.Agent == "x"
+		}
+		return yMark && xMark
+	})
+	t.Logf("n3's event on n1's stream within %v", time.Since(seen).Round(time.Millisecond))
+	count := map[string]int{}
+	for _, e := range got {
+		count[e.Node+"/"+e.Type+"/"+e.Agent+"/"+e.Activity]++
+		if e.Node == "n3" && e.Type == "agent.activity" && e.Agent == "y" && e.Activity == "break" && e.Seq != yb.Seq {
+			t.Errorf("n3's event on n1's stream: seq %d, n3's own stream says %d", e.Seq, yb.Seq)
+		}
+	}
+	if count["n3/agent.activity/y/break"] != 1 || count["n1/agent.activity/x/break"] != 1 {
+		t.Errorf("n1's stream: n3's y break %d times, n1's x break %d times, want once each (%+v)",
+			count["n3/agent.activity/y/break"], count["n1/agent.activity/x/break"], got)
+	}
+
+	// The journal (shared store) has n3's event once.
+	n := 0
+	waitFor(t, 5*time.Second, "n3's event in the journal", func() bool {
+		var journal []floorEvent
+		adm1.MustCall("events.list", map[string]any{"agent": "y", "limit": 1000}, &journal)
+		n = 0
+		for _, e := range journal {
+			if e.Node == yb.Node && e.Seq == yb.Seq {
+				n++
+			}
+		}
+		return n > 0
+	})
+	if n != 1 {
+		t.Errorf("journal: n3's event seq %d %d times, want once", yb.Seq, n)
+	}
+
+	// A change made on n3: one config.changed on n1's stream (n1's own,
+	// from the store's notification); n3's, published before the marker
+	// that follows, is not relayed.
+	nodes["n3"].admin(t).MustCall("queue.put", map[string]any{"id": "support", "name": "Support"}, nil)
+	isSupport := func(e floorEvent) bool { return e.Type == "config.changed" && e.Detail["id"] == "support" }
+	got = eventsUntil(t, adm1, "the change of support", isSupport)
+	y.WS.MustCall("activity.set", map[string]string{"activity": "break"}, nil)
+	got = append(got, eventsUntil(t, adm1, "the marker after the change", isBreak("y"))...)
+	changed := 0
+	for _, e := range got {
+		if isSupport(e) {
+			changed++
+		}
+	}
+	if changed != 1 {
+		t.Errorf("n1's stream: config.changed of support %d times, want once (%+v)", changed, got)
+	}
+}

@@ -92,18 +92,28 @@ func (h *Hub) subscribe(buffer int, lossless bool) *Subscription {
 // Publish stamps e with the next Seq (and At, if zero) and hands it to
 // every subscriber: without blocking to the ordinary ones, waiting for room
 // for the lossless ones. It returns the stamped event.
-func (h *Hub) Publish(e Event) Event {
+func (h *Hub) Publish(e Event) Event { return h.fanOut(e, true) }
+
+// Relay hands e, an event another node's hub stamped (PROTOCOL §13: the
+// whole floor's admin events), to every subscriber as Publish does, but as
+// it is: its Seq, Node and At are kept, and this hub's Seq does not move.
+func (h *Hub) Relay(e Event) { h.fanOut(e, false) }
+
+// fanOut hands e to every subscriber, stamped first if stamp.
+func (h *Hub) fanOut(e Event, stamp bool) Event {
 	h.pubMu.Lock()
 	defer h.pubMu.Unlock()
 	var wait []*Subscription
 	func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.seq++
-		e.Seq = h.seq
-		e.Node = h.node
-		if e.At.IsZero() {
-			e.At = h.now()
+		if stamp {
+			h.seq++
+			e.Seq = h.seq
+			e.Node = h.node
+			if e.At.IsZero() {
+				e.At = h.now()
+			}
 		}
 		for s := range h.subs {
 			select {

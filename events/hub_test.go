@@ -138,3 +138,19 @@ func TestEventJSONMillis(t *testing.T) {
 		t.Errorf("marshal = %s", b)
 	}
 }
+
+// Relay hands another node's event to the subscribers as it was stamped:
+// its Seq, Node and At kept, this hub's own Seq unmoved.
+func TestHubRelayKeepsTheStamp(t *testing.T) {
+	h := NewNodeHub("n1", 0)
+	s := h.Subscribe(10)
+	at := time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC)
+	h.Relay(Event{Type: CallAnswered, Node: "n3", Seq: 77, At: at})
+	own := h.Publish(Event{Type: CallEnded})
+	if e := <-s.C; e.Node != "n3" || e.Seq != 77 || !e.At.Equal(at) {
+		t.Errorf("relayed %+v, want n3's seq 77 at %v", e, at)
+	}
+	if e := <-s.C; e.Node != "n1" || e.Seq != 1 || own.Seq != 1 {
+		t.Errorf("own event after a relay %+v, want n1's seq 1", e)
+	}
+}

@@ -86,6 +86,7 @@ type clusterNode struct {
 	link     *floorLink         // set by run, under mu
 	hook     *floorHook         // the core's agent.FloorRouter
 	cmds     *cluster.Commander // console commands between nodes (clustercmd.go); set by run, under mu
+	floorHub *events.Hub        // the whole floor's events, for consoles and supervisors (clusterevents.go)
 
 	closeOnce sync.Once
 
@@ -134,6 +135,7 @@ func newClusterNode(ctx context.Context, cfg ClusterConfig, hub *events.Hub, log
 	}
 	n := &clusterNode{cfg: cfg, rdb: rdb, lease: lease, presence: cluster.NewPresence(rdb, clusterPrefix), hub: hub, log: log, bus: cluster.NewBus(rdb, clusterPrefix)}
 	n.hook = newFloorHook(cfg.NodeID, log)
+	n.floorHub = events.NewHub() // relayed to only: its events keep their node's stamp
 	n.view = ClusterView{Node: cfg.NodeID, Addr: cfg.NodeAddr, Nodes: []ClusterPeer{}}
 	return n, nil
 }
@@ -159,6 +161,7 @@ func (n *clusterNode) run(ctx context.Context, src floorSource) {
 	})
 	wg.Go(func() { n.beat(ctx) })
 	wg.Go(func() { n.runCommands(ctx, src) })
+	wg.Go(func() { n.runEvents(ctx) })
 	wg.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	if err := n.presence.Leave(lctx, n.cfg.NodeID); err != nil {

@@ -203,8 +203,12 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	unauth := ws.NewAdmission(cfg.Limits.MaxWSUnauth, wsUnauthPerSource)
 	g.adminLimit = console.NewAuthLimiter()
 	wsCfg := ws.Config{AllowedOrigins: cfg.AllowedOrigins, Logger: log, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth}
+	floorEvents := g.hub // the admin streams: with -cluster, the whole floor's (clusterevents.go)
+	if g.cluster != nil {
+		floorEvents = g.cluster.floorHub
+	}
 	if g.console, err = console.New(console.Config{
-		Store: g.store, Hub: g.hub, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Prompts: prompts, Token: cfg.AdminToken, WS: wsCfg,
+		Store: g.store, Hub: g.hub, Events: floorEvents, Applier: g.core, Floor: floor{g.core, g.cluster}, Trunks: trunkConsole{g.trunk}, Prompts: prompts, Token: cfg.AdminToken, WS: wsCfg,
 		Recordings:  recordingDeleter{g.recordings},
 		AuthLimiter: g.adminLimit, Logger: log,
 	}); err != nil {
@@ -213,7 +217,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.phone, err = softphone.New(softphone.Config{
 		Core: g.core, AllowedOrigins: cfg.AllowedOrigins, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth,
 		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log,
-		Floor: supervisorFloor{floor{g.core, g.cluster}, g.hub},
+		Floor: supervisorFloor{floor{g.core, g.cluster}, floorEvents},
 	}); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,19 @@ const qualityBuffer = 1024
 // events until ctx ends or the hub drops the subscription.
 func observeQuality(ctx context.Context, sub *events.Subscription, q *metrics.CallQuality) {
 	defer sub.Close()
+	eachEvent(ctx, sub, func(e events.Event) {
+		if e.Type != events.CallEnded {
+			return
+		}
+		if qv, ok := e.Quality.(*view.Quality); ok && qv != nil {
+			observe(q, "caller", qv.Caller)
+			observe(q, "agent", qv.Agent)
+		}
+	})
+}
+
+// eachEvent calls fn with every event of sub until ctx ends or sub does.
+func eachEvent(ctx context.Context, sub *events.Subscription, fn func(events.Event)) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -27,15 +40,7 @@ func observeQuality(ctx context.Context, sub *events.Subscription, q *metrics.Ca
 			if !ok {
 				return
 			}
-			if e.Type != events.CallEnded {
-				continue
-			}
-			qv, ok := e.Quality.(*view.Quality)
-			if !ok || qv == nil {
-				continue
-			}
-			observe(q, "caller", qv.Caller)
-			observe(q, "agent", qv.Agent)
+			fn(e)
 		}
 	}
 }

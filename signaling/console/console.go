@@ -39,17 +39,25 @@ type Floor interface {
 	HangupCall(ctx context.Context, node, id string) error
 }
 
+// EventSource is a stream of events to subscribe to (*events.Hub).
+type EventSource interface {
+	Subscribe(buffer int) *events.Subscription
+}
+
 // ErrNoSuchCall is what Floor.HangupCall wraps for an unknown call id; the
 // console answers it with -32002.
 var ErrNoSuchCall = errors.New("no such call")
 
 // Config configures a Console.
 type Config struct {
-	Store   store.Store // required
-	Hub     *events.Hub // required: config.changed is published here; subscribe reads it
-	Applier Applier     // nil means changes only reach the store
-	Floor   Floor       // nil means state lists configuration only and call.hangup fails
-	Trunks  Trunks      // nil means trunk changes only reach the store and status reads disabled
+	Store store.Store // required
+	Hub   *events.Hub // required: config.changed is published here; subscribe reads it unless Events is set
+	// Events is what subscribe reads, when not Hub: on several nodes
+	// (PROTOCOL §13) the whole floor's events.
+	Events  EventSource
+	Applier Applier // nil means changes only reach the store
+	Floor   Floor   // nil means state lists configuration only and call.hangup fails
+	Trunks  Trunks  // nil means trunk changes only reach the store and status reads disabled
 	// Recordings serves recording.delete (PROTOCOL §12); nil means the
 	// method answers that recordings are off.
 	Recordings RecordingDeleter
@@ -236,7 +244,11 @@ func (s *session) subscribe(ctx context.Context, _ subscribeParams) (empty, erro
 	if s.sub != nil {
 		return empty{}, nil // already subscribed
 	}
-	sub := s.c.cfg.Hub.Subscribe(s.c.cfg.SubscribeBuffer)
+	var src EventSource = s.c.cfg.Hub
+	if s.c.cfg.Events != nil {
+		src = s.c.cfg.Events
+	}
+	sub := src.Subscribe(s.c.cfg.SubscribeBuffer)
 	s.sub = sub
 	s.wg.Go(func() { s.forward(sub) })
 	return empty{}, nil
