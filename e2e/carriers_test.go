@@ -13,6 +13,7 @@ import (
 	"switchboard/media"
 	"switchboard/media/rtpleg/rtplegtest"
 	"switchboard/signaling/trunk/trunktest"
+	"switchboard/view"
 	"switchboard/web/adminui/admintest"
 	"switchboard/web/webtest"
 )
@@ -46,7 +47,7 @@ func TestCarriersFailoverCallerIDAndRegistration(t *testing.T) {
 		"register": true, "prefixes": []string{"999"}}, nil)
 
 	a := g.login(t, "a1", toneAgent)
-	var out callView
+	var out view.Call
 	a.WS.MustCall("call.dial", map[string]string{"to": "5551234"}, &out)
 	hears(t, "agent (carrier B's tone after A's 503)", a.classify, toneB)
 	var uc *trunktest.UASCall
@@ -238,7 +239,7 @@ func TestConsoleCarriersBothWays(t *testing.T) {
 	p.calls("regcarrier", "0 / 1 / 0")
 
 	// Out over the IP carrier (priority 1), From its caller ID.
-	var out callView
+	var out view.Call
 	a.WS.MustCall("call.dial", map[string]string{"to": "4930123456"}, &out)
 	hears(t, "agent (IP carrier's phone)", a.classify, toneIP)
 	uc := answered(t, ipCar, "the IP carrier")

@@ -12,53 +12,23 @@ import (
 	"switchboard/media"
 	"switchboard/media/webrtcleg/webrtclegtest"
 	"switchboard/signaling/ws/wstest"
+	"switchboard/view"
 )
 
 // toneAgent3 is a third agent's tone, apart from the others for Goertzel.
 const toneAgent3 = 2300.0
 
-// callView is the Call object of PROTOCOL.md section 4.
-type callView struct {
-	ID         string   `json:"id"`
-	State      string   `json:"state"`
-	Muted      bool     `json:"muted"`
-	Direction  string   `json:"direction"`
-	Kind       string   `json:"kind"`
-	Remote     string   `json:"remote"`
-	Queue      string   `json:"queue"`
-	MergedWith []string `json:"merged_with"`
-}
-
-// agentView is the Agent object (with calls, as the admin state has it).
-type agentView struct {
-	ID        string     `json:"id"`
-	Activity  string     `json:"activity"`
-	Load      int        `json:"load"`
-	Connected bool       `json:"connected"`
-	Calls     []callView `json:"calls"`
-}
-
 // loginResult is the result of the agent login method.
 type loginResult struct {
-	Agent        agentView         `json:"agent"`
-	Calls        []callView        `json:"calls"`
+	Agent        view.Agent        `json:"agent"`
+	Calls        []view.Call       `json:"calls"`
 	Reservations []json.RawMessage `json:"reservations"`
 }
 
-// adminState is the admin console's state result.
-type adminState struct {
-	Agents []agentView `json:"agents"`
-	Calls  []callView  `json:"calls"`
-}
-
 // state reads the gateway's state over a fresh admin connection.
-func (g *gateway) state(t *testing.T) adminState {
+func (g *gateway) state(t *testing.T) view.Floor {
 	t.Helper()
-	c := g.admin(t)
-	defer c.Close()
-	var s adminState
-	c.MustCall("state", map[string]any{}, &s)
-	return s
+	return adminAnswer[view.Floor](t, g, "state")
 }
 
 // agentCalls returns id -> state of the agent's calls in the gateway state.
@@ -143,13 +113,13 @@ func (a *agentClient) offer(t *testing.T) map[string]any {
 }
 
 // transfer calls call.transfer and returns the Call result.
-func (a *agentClient) transfer(t *testing.T, call, to, mode string) callView {
+func (a *agentClient) transfer(t *testing.T, call, to, mode string) view.Call {
 	t.Helper()
 	p := map[string]string{"call": call, "mode": mode}
 	if to != "" {
 		p["to"] = to
 	}
-	var v callView
+	var v view.Call
 	a.WS.MustCall("call.transfer", p, &v)
 	return v
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/sipptest"
+	"switchboard/view"
 )
 
 // startSIPpUAS runs SIPp's built-in uas scenario with RTP echo for calls
@@ -30,7 +31,7 @@ func TestOutboundThroughTrunkSIPp(t *testing.T) {
 	a := g.login(t, "a1", toneAgent)
 
 	// Alone: dial out and hear the echo of the agent's own tone.
-	var out callView
+	var out view.Call
 	a.WS.MustCall("call.dial", map[string]string{"to": "5551234"}, &out)
 	if out.Direction != "outbound" || out.Kind != "outbound" {
 		t.Errorf("call.dial result direction %q kind %q, want outbound", out.Direction, out.Kind)
@@ -46,7 +47,7 @@ func TestOutboundThroughTrunkSIPp(t *testing.T) {
 	inbound := a.accept(t)
 	hears(t, "caller", c.classify, toneAgent)
 	hears(t, "agent", a.classify, toneCaller1)
-	var out2 callView
+	var out2 view.Call
 	a.WS.MustCall("call.dial", map[string]string{"to": "5551234"}, &out2)
 	hearsMusic(t, "held inbound caller", c.classify)
 	neverHears(t, "held inbound caller", c.ratio, toneAgent, time.Second)

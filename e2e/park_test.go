@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	"switchboard/view"
 )
 
 // park calls call.park and returns the slot.
@@ -49,7 +51,7 @@ func TestParkFreesCapacityAndPickup(t *testing.T) {
 	a1.accept(t)
 	talking(t, "queue call to the parker", c2, toneCaller2, a1)
 
-	var v callView
+	var v view.Call
 	a2.WS.MustCall("call.pickup", map[string]string{"slot": slot}, &v)
 	if v.ID != call || v.State != "active" {
 		t.Errorf("call.pickup = %+v", v)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/signaling/ws/wstest"
+	"switchboard/view"
 )
 
 // onQueueCall starts a gateway (extra flags), seeds a1 and a2 in sales,
@@ -28,7 +29,7 @@ func (g *gateway) wantActive(t *testing.T, agent, call, when string) {
 }
 
 // callIn returns the state of call in list ("" if absent).
-func callIn(list []callView, call string) string {
+func callIn(list []view.Call, call string) string {
 	for _, c := range list {
 		if c.ID == call {
 			return c.State
