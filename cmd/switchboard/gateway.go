@@ -217,7 +217,7 @@ func newGateway(ctx context.Context, cfg Config, log *slog.Logger) (_ *gateway, 
 	if g.phone, err = softphone.New(softphone.Config{
 		Core: g.core, AllowedOrigins: cfg.AllowedOrigins, LoginTimeout: cfg.Limits.WSLoginTimeout, Admission: unauth,
 		ICE: softphone.ICEConfig{URLs: cfg.Deploy.ICEServers, TURNSecret: cfg.Deploy.TURNSecret}, Logger: log,
-		Floor: supervisorFloor{floor{g.core, g.cluster}, floorEvents},
+		Floor: supervisorFloor{floor{g.core, g.cluster}, floorEvents}, Node: node,
 	}); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/signaling/softphone"
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
 )
@@ -11,7 +12,7 @@ import (
 // TestMonitorMethods: call.monitor and call.monitor.stop reach the core
 // through the websocket; an agent that is not a supervisor is refused.
 func TestMonitorMethods(t *testing.T) {
-	url := newServer(t)
+	url := newServerWith(t, softphone.Config{LoginRate: 3, Node: "n1"}, nil)
 	c, _ := loginA1(t, url)
 	for _, tc := range []struct {
 		method string
@@ -24,6 +25,10 @@ func TestMonitorMethods(t *testing.T) {
 		{"call.monitor", map[string]string{"call": "x", "mode": "listen"}, ws.CodeConflict, "only a supervisor may monitor calls"},
 		{"call.monitor.stop", map[string]string{}, ws.CodeInvalidParams, "call: required"},
 		{"call.monitor.stop", map[string]string{"call": "x"}, ws.CodeNotFound, "not monitored"},
+		// Another node's call (PROTOCOL §13): refused before the role check.
+		{"call.monitor", map[string]string{"call": "x", "mode": "listen", "node": "n2"}, ws.CodeConflict, "is on node n2"},
+		{"call.monitor.stop", map[string]string{"call": "x", "node": "n2"}, ws.CodeConflict, "is on node n2"},
+		{"call.monitor", map[string]string{"call": "x", "mode": "listen", "node": "n1"}, ws.CodeConflict, "only a supervisor may monitor calls"}, // this node's
 	} {
 		err := c.Call(t.Context(), tc.method, tc.params, nil)
 		e := wstest.RPCError(err)

@@ -36,6 +36,9 @@ type Config struct {
 	// Floor is what floor.subscribe streams to supervisors (PROTOCOL §12);
 	// nil means floor.subscribe answers -32002.
 	Floor Floor
+	// Node is this node's id on several nodes (PROTOCOL §13), "" on one:
+	// call.monitor of a call another node holds is refused.
+	Node string
 }
 
 // Server is the /ws/agent handler.
@@ -241,19 +244,16 @@ func (ss *session) register() {
 		v, err := core.Park(ss.agent(), p.Call)
 		return v, toWS(err)
 	}))
-	m.Register("call.monitor", ws.Typed(func(ctx context.Context, p struct {
-		Call string `json:"call"`
-		Mode string `json:"mode"`
-	}) (agent.MonitorResult, error) {
-		if p.Call == "" {
-			return agent.MonitorResult{}, ws.InvalidParams("call: required")
+	m.Register("call.monitor", ws.Typed(func(ctx context.Context, p monitorParams) (agent.MonitorResult, error) {
+		if err := p.check(ss.s.cfg.Node); err != nil {
+			return agent.MonitorResult{}, err
 		}
 		v, err := core.Monitor(ss.agent(), p.Call, p.Mode)
 		return v, toWS(err)
 	}))
-	m.Register("call.monitor.stop", ws.Typed(func(ctx context.Context, p callParams) (struct{}, error) {
-		if p.Call == "" {
-			return struct{}{}, ws.InvalidParams("call: required")
+	m.Register("call.monitor.stop", ws.Typed(func(ctx context.Context, p monitorParams) (struct{}, error) {
+		if err := p.check(ss.s.cfg.Node); err != nil {
+			return struct{}{}, err
 		}
 		return struct{}{}, toWS(core.StopMonitor(ss.agent(), p.Call))
 	}))

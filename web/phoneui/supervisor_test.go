@@ -272,3 +272,31 @@ func (f *fakeGateway) requests2(methods ...string) []request {
 	}
 	return out
 }
+
+// TestFloorPanelOtherNodes (PROTOCOL §13): on a node of a cluster the floor
+// lists every node's calls; a call another node holds cannot be monitored
+// from this one (its media is there): its buttons are disabled and say
+// where to log in, and the page sends nothing for it. This node's calls are
+// monitored as before.
+func TestFloorPanelOtherNodes(t *testing.T) {
+	ctx, fake, wait := supervisorPage(t, true)
+	wait(`document.querySelectorAll('#sup-agents .sup-agent').length === 7`)
+	fake.changeFloor(func(fl map[string]any) {
+		fl["cluster"] = map[string]any{"node": "n1", "leader": "n1", "nodes": []any{}}
+		calls := fl["calls"].([]map[string]any)
+		calls[0]["node"], calls[1]["node"] = "n1", "n2" // the agents list the same maps
+	})
+	fake.notifyAll("event", map[string]any{"type": "call.answered", "at": stamp(time.Now()), "call": "x1"})
+	k1, k2 := `.sup-call[data-call="k1"]`, `.sup-call[data-call="k2"]`
+	wait(`document.querySelector('` + k2 + ` button.monitor-listen').disabled && !document.querySelector('` + k1 + ` button.monitor-listen').disabled`)
+	if title := webtest.Eval[string](t, ctx, `document.querySelector('`+k2+` button.monitor-barge').title`); !strings.Contains(title, "n2") {
+		t.Errorf("n2's call's barge button title %q, want it to name n2", title)
+	}
+	webtest.Click(t, ctx, k1+" button.monitor-listen")
+	wait(`document.body.dataset.monitoring === 'k1'`)
+	for _, r := range fake.requests2("call.monitor") {
+		if r.Params["call"] != "k1" {
+			t.Errorf("call.monitor %v sent, want k1 only", r.Params)
+		}
+	}
+}

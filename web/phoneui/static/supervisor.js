@@ -77,10 +77,18 @@
     if (r.again) { r.again = false; scheduleRefresh(); }
   }
 
-  // liveCall finds an active or held call of another agent: {call, agent}.
+  // elsewhere says the node of c when another node of a cluster holds it
+  // (PROTOCOL §13): its media is there, so it is monitored from there.
+  function elsewhere(c) {
+    const here = fl.state && fl.state.cluster ? fl.state.cluster.node : '';
+    return c.node && here && c.node !== here ? c.node : '';
+  }
+
+  // liveCall finds an active or held call of another agent on this node:
+  // {call, agent}.
   function liveCall(id) {
     for (const a of (fl.state && fl.state.agents) || []) {
-      for (const c of a.calls || []) if (c.id === id && (c.state === 'active' || c.state === 'held')) return { call: c, agent: a };
+      for (const c of a.calls || []) if (c.id === id && !elsewhere(c) && (c.state === 'active' || c.state === 'held')) return { call: c, agent: a };
     }
     return null;
   }
@@ -175,14 +183,16 @@
   // actions are the monitor buttons of one call; a click on any of them is
   // handled once for the panel (onClick), so a redraw that updates a button
   // in place keeps it working.
-  function actions(call, agentName) {
-    const m = fl.monitoring && fl.monitoring.call === call ? fl.monitoring.mode : '';
+  // A call of another node (node set) gets them disabled: it is monitored
+  // from that node.
+  function actions(call, agentName, node) {
+    const m = !node && fl.monitoring && fl.monitoring.call === call ? fl.monitoring.mode : '';
     const box = h('div', { class: 'sup-actions', role: 'group', 'aria-label': `Monitor ${agentName ? agentName + "'s" : 'the'} call` });
     for (const [mode, label] of MODES) {
       box.append(h('button', {
         type: 'button', class: 'monitor-' + mode + (m === mode ? ' on' : ''), dataset: { mode, act: 'monitor', call },
-        'aria-pressed': m === mode ? 'true' : 'false', disabled: fl.busy,
-        title: { listen: 'Hear the caller and the agent; nobody hears you', whisper: 'The agent hears you too; the caller does not', barge: 'Caller and agent both hear you' }[mode],
+        'aria-pressed': m === mode ? 'true' : 'false', disabled: fl.busy || !!node,
+        title: node ? `On node ${node}: log in on ${node} to monitor it` : { listen: 'Hear the caller and the agent; nobody hears you', whisper: 'The agent hears you too; the caller does not', barge: 'Caller and agent both hear you' }[mode],
       }, label));
     }
     if (m) box.append(h('button', { type: 'button', class: 'monitor-stop', dataset: { act: 'stop', call }, disabled: fl.busy }, 'Stop'));
@@ -238,7 +248,7 @@
 
   function callRow(c, a, mine) {
     const live = c.state === 'active' || c.state === 'held';
-    const mon = fl.monitoring && fl.monitoring.call === c.id ? fl.monitoring.mode : '';
+    const mon = fl.monitoring && fl.monitoring.call === c.id && !elsewhere(c) ? fl.monitoring.mode : '';
     const stateText = { active: 'talking', held: 'on hold', ringing: 'ringing' }[c.state] || c.state;
     return h('li', { class: 'sup-call' + (mon ? ' monitored' : ''), dataset: { call: c.id, state: c.state, monitor: mon } },
       h('div', { class: 'sup-call-head' },
@@ -246,7 +256,7 @@
         c.queue ? h('span', { class: 'sup-call-queue muted' }, queueName(c.queue)) : '',
         h('span', { class: 'sup-call-state', 'data-state': c.state }, stateText),
         c.answered_at ? timer(c.answered_at, 'sup-call-timer') : ''),
-      live && !mine ? actions(c.id, a.name || a.id) : '');
+      live && !mine ? actions(c.id, a.name || a.id, elsewhere(c)) : '');
   }
 
   function renderAgents(st) {
