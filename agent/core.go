@@ -97,6 +97,7 @@ type Core struct {
 	byTask     map[router.TaskID]*call
 	byRes      map[router.ReservationID]*call
 	byFloor    map[router.TaskID]*call // calls waiting for the floor's router (floor.go)
+	ftasks     floorTaskParts          // tasks of other channels on the floor (floortask.go)
 	graces     map[*agentRT]struct{}   // agents in their grace period
 	queued     map[*call]struct{}      // calls that have been in a queue: their wait is bounded (waitUntil)
 	parked     map[string]*parking     // by slot (park.go)

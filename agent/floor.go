@@ -13,16 +13,23 @@ import (
 )
 
 // FloorRouter is the cluster's router (PROTOCOL §13). With one in Config,
-// the core hands its plain queue calls (a queue target, no workflow), its
-// direct calls (an extension) and its blind transfers (to a queue or an
-// extension) to the floor instead of its own router, and acts on the leader's decisions
-// through FloorOffer, FloorWithdraw, FloorAccepted and FloorFallback. Its
-// methods are called under the core's lock: they must not block.
+// the core hands its queue calls (to a queue or a workflow: the leader's
+// router applies the workflow and escalates), its direct calls (an
+// extension) and its blind transfers (to a queue or an extension) to the
+// floor instead of its own router, and acts on the leader's decisions
+// through FloorOffer, FloorMoved, FloorWithdraw, FloorAccepted and
+// FloorFallback. Its methods are called under the core's lock: they must
+// not block.
 type FloorRouter interface {
-	// Task: call waits for an agent (t.ID is the core's task id).
+	// Task: call waits for an agent (t.ID is the core's task id). A task
+	// of another channel (t.Channel set) is named by its task id.
 	Task(call string, t router.Task)
-	// Cancel: the call stopped waiting before an agent accepted it.
+	// Cancel: the call stopped waiting before an agent accepted it; a
+	// task of another channel was canceled (assigned or not).
 	Cancel(call string)
+	// Ended: the agent here completed the task of another channel task
+	// (this node's task id, or the floor's id of another node's task).
+	Ended(task string)
 	// Accept, Reject: the agent answered the floor's offer res.
 	Accept(agent, res string)
 	Reject(agent, res string)
@@ -127,11 +134,13 @@ func (c *Core) FloorOffer(call, res, agent string, expires time.Time) error {
 // FloorRoom says whether agent, by what it holds on this node, may be
 // offered task spec (PROTOCOL §5: a queue call only at load 0, or below
 // capacity where the queue allows busy agents; a direct call below
-// capacity): ErrAtCapacity if not. The leader's router decides the
-// floor's offers, but its view of an agent can lag behind the node (a
-// node that stalled past its lease and came back, whose report crossed
-// its agent's accept), and the node that holds the agent's calls has the
-// last word: an offer refused here is rejected back to the leader.
+// capacity; §10: a task of another channel only without a call or a
+// blocking task, which counts in the load of a call): ErrAtCapacity if
+// not. The leader's router decides the floor's offers, but its view of an
+// agent can lag behind the node (a node that stalled past its lease and
+// came back, whose report crossed its agent's accept), and the node that
+// holds the agent's calls has the last word: an offer refused here is
+// rejected back to the leader.
 func (c *Core) FloorRoom(agent string, spec router.Task) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -149,6 +158,16 @@ func (c *Core) floorRoomLocked(agent string, spec router.Task) error {
 			load++ // a floor offer ringing on it
 		}
 	}
+	_, blocking := c.floorWorkLocked(agent) // its floor tasks: blocking ones count as work (§10 rule 2)
+	if spec.Channel != "" {
+		// A task of another channel is queue work: only for an agent that
+		// holds no call and no blocking task here (§10 rules 2 and 3).
+		if load > 0 || blocking > 0 {
+			return fmt.Errorf("agent %s holds %d calls and %d blocking tasks: %w", agent, load, blocking, ErrAtCapacity)
+		}
+		return nil
+	}
+	load += blocking
 	// A direct call, or a transfer to an agent's extension, rings a busy
 	// agent below capacity.
 	busyOK := spec.Kind == router.KindDirect || spec.Kind == router.KindTransfer && spec.Queue == ""
@@ -159,6 +178,27 @@ func (c *Core) floorRoomLocked(agent string, spec router.Task) error {
 		return fmt.Errorf("agent %s holds %d of %d: %w", agent, load, s.Capacity, ErrAtCapacity)
 	}
 	return nil
+}
+
+// FloorMoved records the queue the floor's router put a workflow call in
+// (from is empty for its workflow's first target, else an escalation
+// moved it from there: task.moved).
+func (c *Core) FloorMoved(call, queue, from string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.floorCallLocked(call)
+	if cl == nil {
+		return
+	}
+	cl.floorSpec.Queue = router.QueueID(queue)
+	if from == "" {
+		c.queuedInLocked(cl, queue)
+		c.poke() // its max_wait deadline
+		return
+	}
+	cl.queue = queue
+	c.publishLocked(events.Event{Type: string(router.TaskMoved), Call: cl.id, Task: string(cl.floorTask), Queue: queue, From: cl.remote, To: cl.dialled,
+		Detail: map[string]any{"task": string(cl.floorTask), "from_queue": from, "to_queue": queue}})
 }
 
 // FloorWithdraw ends the floor's offer res (reason timeout, rejected,
@@ -192,6 +232,7 @@ func (c *Core) FloorWithdrawAll() {
 			c.floorUnofferLocked(cl, "rescinded")
 		}
 	}
+	c.floorTasksWithdrawAllLocked()
 }
 
 // FloorAccepted puts call on agent, whose accept of res the leader took:
@@ -258,17 +299,22 @@ func (c *Core) FloorFallback(call, reason string) {
 	c.fallbackLocked(cl, reason)
 }
 
-// FloorWaiting lists the calls waiting for the floor (for a new term's
-// report), by call id.
+// FloorWaiting lists the calls and the tasks of other channels waiting
+// for the floor (for a new term's report), by call or task id.
 func (c *Core) FloorWaiting() map[string]router.Task {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make(map[string]router.Task, len(c.byFloor))
 	for _, cl := range c.byFloor {
 		if !cl.peerIn { // the caller's node reports it
-			out[cl.id] = cl.floorSpec
+			t := cl.floorSpec
+			if t.Workflow != "" { // the new term applies the workflow again, from its first target
+				t.Queue = ""
+			}
+			out[cl.id] = t
 		}
 	}
+	c.floorTasksWaitingLocked(out)
 	return out
 }
 

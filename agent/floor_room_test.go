@@ -13,6 +13,8 @@ import (
 type floorTasks struct {
 	mu    sync.Mutex
 	calls []string
+	ended []string
+	acc   []string
 }
 
 func (f *floorTasks) Task(call string, _ router.Task) {
@@ -20,9 +22,18 @@ func (f *floorTasks) Task(call string, _ router.Task) {
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, call)
 }
-func (f *floorTasks) Cancel(string)         {}
-func (f *floorTasks) Accept(string, string) {}
+func (f *floorTasks) Cancel(string) {}
+func (f *floorTasks) Accept(_, res string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acc = append(f.acc, res)
+}
 func (f *floorTasks) Reject(string, string) {}
+func (f *floorTasks) Ended(task string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = append(f.ended, task)
+}
 
 func (f *floorTasks) n() int {
 	f.mu.Lock()

@@ -152,7 +152,7 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 	if t.Queue != "" {
 		c.queued[cl] = struct{}{}
 	}
-	if c.cfg.Floor != nil && ((t.Kind == router.KindQueue || t.Kind == router.KindTransfer) && t.Workflow == "" || t.Kind == router.KindDirect) {
+	if c.cfg.Floor != nil && (t.Kind == router.KindQueue || t.Kind == router.KindTransfer || t.Kind == router.KindDirect) {
 		c.floorTaskLocked(cl, t)
 		return
 	}

@@ -36,6 +36,10 @@ type taskRT struct {
 	ag        *agentRT  // assigned agent
 	timeoutAt time.Time // pending tasks end here (timeout_seconds); zero: none
 	recorded  bool      // its record is written
+
+	floor  bool       // routed by the floor (floortask.go)
+	mirror string     // set on a mirror of another node's task: its floor id
+	acc    chan error // an accept of its floor offer waits for the leader
 }
 
 // taskTable is the core's task state (guarded by Core.mu).
@@ -111,6 +115,11 @@ func (c *Core) CreateTask(p store.TaskParams) (store.Task, error) {
 		ID: t.rid, Kind: router.KindQueue, Queue: router.QueueID(p.Queue), Workflow: router.WorkflowID(p.Workflow),
 		Channel: p.Channel, NonBlocking: !block, Priority: p.Priority, Arrived: now, Attributes: attrs, Payload: t,
 	}
+	if c.cfg.Floor != nil {
+		c.floorCreateTaskLocked(t, rt)
+		c.log.Info("task created", "task", id, "channel", p.Channel, "queue", t.v.Queue, "workflow", p.Workflow, "floor", true)
+		return c.taskViewLocked(t), nil
+	}
 	if err := c.rt.AddTask(rt, now); err != nil {
 		delete(tt.byID, id)
 		tt.live--
@@ -180,9 +189,18 @@ func (c *Core) CancelTask(id string) (store.Task, error) {
 
 func (c *Core) cancelTaskLocked(t *taskRT, reason string) error {
 	now := c.now()
-	switch t.v.State {
-	case store.TaskCompleted, store.TaskCanceled:
+	switch {
+	case !liveTask(t):
 		return taskConflict("task %s is %s", t.v.ID, t.v.State)
+	case t.floor:
+		c.cfg.Floor.Cancel(t.v.ID) // the leader withdraws its offer, or tells its agent's node
+		if t.res != "" {
+			c.floorTaskUnofferLocked(t, "canceled")
+		}
+		c.floorFinishLocked(t, true, store.TaskCanceled, reason)
+		return nil
+	}
+	switch t.v.State {
 	case store.TaskWrapping:
 		// The work is done; only the agent's wrap-up is left.
 		c.finishTaskLocked(t, store.TaskCompleted, "", now)
@@ -205,6 +223,9 @@ func (c *Core) cancelTaskLocked(t *taskRT, reason string) error {
 // ok is false when resID is not a task reservation: the caller then tries
 // a call's.
 func (c *Core) AcceptTask(agentID, resID string) (v store.Task, ok bool, err error) {
+	if v, ok, err := c.floorAcceptTask(agentID, resID); ok {
+		return v, ok, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.taskByResLocked(resID)
@@ -238,6 +259,9 @@ func (c *Core) AcceptTask(agentID, resID string) (v store.Task, ok bool, err err
 func (c *Core) RejectTask(agentID, resID string) (ok bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if ok, err := c.floorRejectTaskLocked(agentID, resID); ok {
+		return ok, err
+	}
 	t := c.taskByResLocked(resID)
 	if t == nil {
 		return false, nil
@@ -264,11 +288,17 @@ func (c *Core) CompleteTask(agentID, taskID string) (store.Task, error) {
 	if ag == nil {
 		return store.Task{}, ErrUnknownAgent
 	}
+	if m := c.floorMirrorOfLocked(taskID, ag); m != nil && (t == nil || t.ag != ag) {
+		t = m
+	}
 	if t == nil || (t.ag != ag && t.v.Agent != agentID) {
 		return store.Task{}, taskNotFound("task " + taskID)
 	}
 	if t.v.State != store.TaskAssigned || t.ag != ag {
 		return store.Task{}, taskConflict("task %s is %s", taskID, t.v.State)
+	}
+	if t.floor {
+		return c.floorCompleteTaskLocked(t), nil
 	}
 	now := c.now()
 	if err := c.rt.Complete(t.rid, now); err != nil {
@@ -304,7 +334,13 @@ func (c *Core) AgentTasks(agentID string) ([]store.Task, error) {
 }
 
 func (c *Core) agentTasksLocked(ag *agentRT) []store.Task {
-	return c.tasksLocked(func(t *taskRT) bool { return t.ag == ag || t.resAg == ag })
+	out := c.tasksLocked(func(t *taskRT) bool { return t.ag == ag || t.resAg == ag })
+	for _, t := range c.floorTasks().mirrors { // other nodes' tasks it holds here
+		if t.ag == ag || t.resAg == ag {
+			out = append(out, c.taskViewLocked(t))
+		}
+	}
+	return out
 }
 
 func (c *Core) taskByResLocked(resID string) *taskRT {

@@ -87,9 +87,11 @@ func (c *Core) taskReservationViewLocked(t *taskRT) view.Reservation {
 
 func (c *Core) taskReservationsLocked(ag *agentRT) []view.Reservation {
 	var out []view.Reservation
-	for _, t := range c.taskTab().byID {
-		if t.resAg == ag && t.res != "" {
-			out = append(out, c.taskReservationViewLocked(t))
+	for _, ts := range []map[string]*taskRT{c.taskTab().byID, c.floorTasks().mirrors} {
+		for _, t := range ts {
+			if t.resAg == ag && t.res != "" {
+				out = append(out, c.taskReservationViewLocked(t))
+			}
 		}
 	}
 	return out

@@ -71,14 +71,17 @@ func (cl *call) attributes() map[string]any {
 	return out
 }
 
-// workflowQueuedLocked records where the router put a workflow call: its
-// queue, and the max_wait bound of that queue counted from arrival.
+// workflowQueuedLocked records where the router put a workflow call.
 func (c *Core) workflowQueuedLocked(cl *call, id router.TaskID) {
-	s, ok := c.rt.Task(id)
-	if !ok || s.Queue == "" {
-		return
+	if s, ok := c.rt.Task(id); ok && s.Queue != "" {
+		c.queuedInLocked(cl, string(s.Queue))
 	}
-	cl.queue = string(s.Queue)
+}
+
+// queuedInLocked records the queue a workflow call waits in first: its
+// queue, and the max_wait bound of that queue counted from arrival.
+func (c *Core) queuedInLocked(cl *call, queue string) {
+	cl.queue = queue
 	maxWait := time.Duration(c.queues[cl.queue].MaxWaitSeconds) * time.Second
 	if maxWait <= 0 {
 		maxWait = store.DefaultMaxWaitSeconds * time.Second

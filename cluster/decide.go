@@ -27,6 +27,10 @@ func (f *Floor) decide(e router.Event) {
 	if e.Kind != router.KindUnknown {
 		d.Kind = e.Kind.String()
 	}
+	w := f.work[e.Task]
+	if w != nil {
+		d.Channel = w.Channel
+	}
 	both := func(t DecisionType) {
 		d.Type = t
 		if an != "" {
@@ -40,7 +44,7 @@ func (f *Floor) decide(e router.Event) {
 	}
 	switch e.Type {
 	case router.ReservationCreated:
-		d.Expires = e.Expires
+		d.Expires, d.Spec = e.Expires, w
 		both(DecOffer)
 	case router.ReservationAccepted:
 		both(DecAccepted) // the agent's node puts the call on it; the caller's bridges to it
@@ -53,9 +57,27 @@ func (f *Floor) decide(e router.Event) {
 		d.Type, d.To = DecFallback, tn
 		f.out = append(f.out, d)
 		delete(f.taskNode, e.Task)
+		delete(f.work, e.Task)
 	case router.TaskCanceled, router.TaskCompleted:
+		if p, ok := f.accepted[e.Task]; ok && w != nil {
+			// Its agent's node and its own end it (the one that said so
+			// first already did).
+			d.Agent, d.AgentNode, d.Reason = string(p.agent), p.node, "completed"
+			if f.canceled[e.Task] {
+				d.Reason = "canceled"
+			}
+			an = p.node
+			both(DecDone)
+		}
 		delete(f.taskNode, e.Task)
 		delete(f.accepted, e.Task)
+		delete(f.work, e.Task)
+		delete(f.canceled, e.Task)
+	case router.TaskMoved:
+		d.Type, d.To, d.FromQueue = DecMoved, tn, string(e.FromQueue)
+		if tn != "" {
+			f.out = append(f.out, d)
+		}
 	case router.AgentActivity:
 		if e.Reason == router.ReasonRONA && an != "" {
 			d.Type, d.To, d.Activity = DecActivity, an, e.Activity.String()

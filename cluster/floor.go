@@ -25,10 +25,12 @@ type Floor struct {
 	token int64
 	pfx   string // reservation ids of this term are pfx + the router's
 
-	agentNode map[router.AgentID]string // the node an agent is logged in on
-	taskNode  map[router.TaskID]string  // the node a task's caller is on
-	accepted  map[router.TaskID]peer    // accepted tasks: agent and its node at accept
-	calls     map[string]callRef        // calls counted with AddCall, by call id
+	agentNode map[router.AgentID]string   // the node an agent is logged in on
+	taskNode  map[router.TaskID]string    // the node a task's caller is on
+	accepted  map[router.TaskID]peer      // accepted tasks: agent and its node at accept
+	calls     map[string]callRef          // calls counted with AddCall, by call id
+	work      map[router.TaskID]*TaskFact // tasks of other channels (not calls), until they end
+	canceled  map[router.TaskID]bool      // accepted tasks of other channels their node canceled
 
 	expect   map[string]bool // nodes whose report is awaited (rebuilding while non-nil)
 	until    time.Time       // rebuild deadline
@@ -60,6 +62,7 @@ func NewFloor(cfg router.Config, token int64) *Floor {
 		rt: router.New(cfg), token: token, pfx: strconv.FormatInt(token, 10) + ".",
 		agentNode: map[router.AgentID]string{}, taskNode: map[router.TaskID]string{},
 		accepted: map[router.TaskID]peer{}, calls: map[string]callRef{},
+		work: map[router.TaskID]*TaskFact{}, canceled: map[router.TaskID]bool{},
 		reported: map[string]bool{},
 	}
 }
@@ -246,7 +249,12 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		if fa.Task == nil || f.taskNode[router.TaskID(fa.Task.ID)] != fa.Node {
 			return fmt.Errorf("cluster: cancel of a task not on %s", fa.Node)
 		}
-		return f.rt.CancelTask(router.TaskID(fa.Task.ID), now)
+		id := router.TaskID(fa.Task.ID)
+		if _, ok := f.accepted[id]; ok && f.work[id] != nil {
+			f.canceled[id] = true // its agent's node is told (DecDone canceled)
+			return f.rt.CallEnded(id, now)
+		}
+		return f.rt.CancelTask(id, now)
 	case FactAccept, FactReject:
 		rid, ok := strings.CutPrefix(fa.Reservation, f.pfx)
 		if !ok {
@@ -317,15 +325,26 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 		return fmt.Errorf("cluster: %w: %q", router.ErrDuplicateTask, t.ID)
 	}
 	f.taskNode[id] = fa.Node // before AddTask: its events need the node
+	if t.Channel != "" {
+		w := *t
+		f.work[id] = &w
+	}
 	err := f.rt.AddTask(router.Task{
 		ID: id, Kind: kind, Queue: router.QueueID(t.Queue), TargetExtension: t.Extension,
 		Workflow: router.WorkflowID(t.Workflow), Priority: t.Priority, Arrived: t.Arrived,
-		Channel: t.Channel, Exclude: ex, Attributes: t.Attributes,
+		Channel: t.Channel, NonBlocking: t.NonBlocking, Exclude: ex, Attributes: t.Attributes,
 	}, now)
 	if err != nil {
 		delete(f.taskNode, id)
+		delete(f.work, id)
+		return err
 	}
-	return err
+	if s, ok := f.rt.Task(id); ok && t.Workflow != "" && s.Queue != "" {
+		// Before the offer's decision (drained after): the caller's node
+		// learns the queue it waits in (its views, its max_wait).
+		f.out = append(f.out, Decision{Type: DecMoved, Token: f.token, To: fa.Node, Task: t.ID, TaskNode: fa.Node, Queue: string(s.Queue), Channel: t.Channel})
+	}
+	return nil
 }
 
 // ended ends a call, whichever node reports it first.

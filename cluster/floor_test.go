@@ -53,6 +53,9 @@ func brief(ds []cluster.Decision) []string {
 		if d.Type == cluster.DecAccepted || d.Type == cluster.DecOffer {
 			s += "@" + d.AgentNode
 		}
+		if d.Type == cluster.DecMoved {
+			s += " " + d.FromQueue + "->" + d.Queue
+		}
 		if d.Reason != "" {
 			s += " " + d.Reason
 		}

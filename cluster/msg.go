@@ -16,14 +16,16 @@ const (
 	FactAgent FactType = "agent"
 	// FactTask: a call on Node needs an agent (Task).
 	FactTask FactType = "task"
-	// FactCancel: the caller of Task.ID hung up before an agent accepted.
+	// FactCancel: the caller of Task.ID hung up before an agent accepted;
+	// for a task of another channel, its node canceled it (also once
+	// accepted: its agent's node gets DecDone).
 	FactCancel FactType = "cancel"
 	// FactAccept / FactReject: Agent accepted or declined Reservation.
 	FactAccept FactType = "accept"
 	FactReject FactType = "reject"
 	// FactEnded: the call Task.ID ended (an accepted task, or a call added
 	// with FactCall). Both ends of a bridged call send it; the second is a
-	// no-op.
+	// no-op. For a task of another channel: its agent completed it.
 	FactEnded FactType = "ended"
 	// FactCall: Agent holds a call that came from no task (it dialled out);
 	// Task.ID names it for its FactEnded.
@@ -64,18 +66,23 @@ type CallInfo struct {
 	CallerNode string `json:"caller_node,omitempty"`
 }
 
-// TaskFact is a call that needs an agent (router.Task without Payload).
+// TaskFact is a call, or a task of another channel (PROTOCOL §10: one
+// with a Channel, which is no call), that needs an agent (router.Task
+// without Payload).
 type TaskFact struct {
-	ID         string         `json:"id"`
-	Kind       string         `json:"kind,omitempty"` // queue, direct, transfer
-	Queue      string         `json:"queue,omitempty"`
-	Extension  string         `json:"extension,omitempty"`
-	Workflow   string         `json:"workflow,omitempty"`
-	Priority   int            `json:"priority,omitempty"`
-	Arrived    time.Time      `json:"arrived,omitzero"`
-	Channel    string         `json:"channel,omitempty"`
-	Exclude    []string       `json:"exclude,omitempty"`
-	Attributes map[string]any `json:"attributes,omitempty"`
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind,omitempty"` // queue, direct, transfer
+	Queue     string    `json:"queue,omitempty"`
+	Extension string    `json:"extension,omitempty"`
+	Workflow  string    `json:"workflow,omitempty"`
+	Priority  int       `json:"priority,omitempty"`
+	Arrived   time.Time `json:"arrived,omitzero"`
+	Channel   string    `json:"channel,omitempty"` // a task of that channel, not a call
+	// NonBlocking: the task does not block its agent where its queue has
+	// simultaneous_tasks (PROTOCOL §10 rule 1; block_agent false).
+	NonBlocking bool           `json:"non_blocking,omitempty"`
+	Exclude     []string       `json:"exclude,omitempty"`
+	Attributes  map[string]any `json:"attributes,omitempty"`
 }
 
 // Report is a node's state for a new leader's rebuild.
@@ -139,6 +146,14 @@ const (
 	// record. With Tell set (to the node an agent of the dead node logged
 	// in on again), only tell Agent that its call ended.
 	DecLost DecisionType = "lost"
+	// DecDone: to the task's node and its agent's: the task of another
+	// channel Task (Channel set), accepted by Agent, ended (Reason
+	// completed: its agent completed it; canceled: its node canceled it).
+	DecDone DecisionType = "done"
+	// DecMoved: to the task's node: the workflow task Task waits in Queue
+	// now (FromQueue empty: the queue of its workflow's first target;
+	// otherwise an escalation moved it from FromQueue).
+	DecMoved DecisionType = "moved"
 )
 
 // Decision is one message from the leader to a node.
@@ -153,13 +168,19 @@ type Decision struct {
 	TaskNode    string       `json:"task_node,omitempty"`
 	Kind        string       `json:"kind,omitempty"`
 	Queue       string       `json:"queue,omitempty"`
-	Activity    string       `json:"activity,omitempty"`
-	Reason      string       `json:"reason,omitempty"`
-	Expires     time.Time    `json:"expires,omitzero"`
-	Node        string       `json:"node,omitempty"` // lost: the node that died
-	Call        *CallInfo    `json:"call,omitempty"` // lost: what the call was
-	Record      bool         `json:"record,omitempty"`
-	Tell        bool         `json:"tell,omitempty"`
+	FromQueue   string       `json:"from_queue,omitempty"` // moved
+	// Channel is set on every decision about a task of another channel
+	// (not a call: nothing is bridged); its offers carry the task (Spec)
+	// for the agent's node to show it.
+	Channel  string    `json:"channel,omitempty"`
+	Spec     *TaskFact `json:"spec,omitempty"`
+	Activity string    `json:"activity,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Expires  time.Time `json:"expires,omitzero"`
+	Node     string    `json:"node,omitempty"` // lost: the node that died
+	Call     *CallInfo `json:"call,omitempty"` // lost: what the call was
+	Record   bool      `json:"record,omitempty"`
+	Tell     bool      `json:"tell,omitempty"`
 }
 
 // ReasonNodeLost is the call.ended reason of a call whose other node died.

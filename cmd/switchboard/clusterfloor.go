@@ -45,10 +45,11 @@ type floorSource struct {
 //
 // Built: agents' presence and calls reach the leader, which keeps the
 // whole floor (published as cluster.floor in every node's `state`) and
-// rebuilds it from the reports after a leader's loss; the plain queue
-// and direct calls are routed by the leader (clusterroute.go), to agents
-// on any node (bridged over SIP: clusterpeer.go); a dead
-// node's calls are reported (clusterlost.go).
+// rebuilds it from the reports after a leader's loss; the queue calls
+// (workflows included), direct calls and blind transfers are routed by the
+// leader (clusterroute.go), to agents on any node (bridged over SIP:
+// clusterpeer.go), and so are the tasks of other channels (clusterwork.go,
+// not bridged); a dead node's calls are reported (clusterlost.go).
 type floorLink struct {
 	node   string
 	src    floorSource

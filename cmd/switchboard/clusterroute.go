@@ -10,6 +10,7 @@ import (
 	"switchboard/agent"
 	"switchboard/cluster"
 	"switchboard/router"
+	"switchboard/store"
 	"switchboard/view"
 )
 
@@ -18,8 +19,8 @@ import (
 const floorQueue = 4096
 
 // floorHook is the core's agent.FloorRouter with -cluster: the core's
-// plain queue calls, and its agents' answers to the floor's offers, become
-// facts for the leader. It is called under the core's lock, so it only
+// calls and tasks for the floor, and its agents' answers to the floor's
+// offers, become facts for the leader. It is called under the core's lock, so it only
 // queues them; the floor link sends them in order (run).
 type floorHook struct {
 	node string
@@ -45,6 +46,10 @@ func (h *floorHook) put(f cluster.Fact) {
 // Task implements agent.FloorRouter: the call waits in queue t.Queue.
 func (h *floorHook) Task(call string, t router.Task) {
 	id := h.node + "/" + call
+	if t.Channel != "" { // a task of another channel: no call.ended ends it
+		h.put(cluster.Fact{Type: cluster.FactTask, Task: taskFact(id, t)})
+		return
+	}
 	h.mu.Lock()
 	again := h.routed[id]
 	h.routed[id] = true
@@ -53,8 +58,13 @@ func (h *floorHook) Task(call string, t router.Task) {
 		h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: id}})
 	}
 	h.put(cluster.Fact{Type: cluster.FactTask,
-		Task: &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived,
-			Exclude: excluded(t.Exclude), Attributes: t.Attributes}})
+		Task: taskFact(id, t)})
+}
+
+// taskFact is t for the floor, as id.
+func taskFact(id string, t router.Task) *cluster.TaskFact {
+	return &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Workflow: string(t.Workflow),
+		Priority: t.Priority, Arrived: t.Arrived, Channel: t.Channel, NonBlocking: t.NonBlocking, Exclude: excluded(t.Exclude), Attributes: t.Attributes}
 }
 
 // excluded is a task's excluded agents for its fact (a transfer's: the
@@ -73,6 +83,15 @@ func excluded(ids []router.AgentID) []string {
 // Cancel implements agent.FloorRouter.
 func (h *floorHook) Cancel(call string) {
 	h.put(cluster.Fact{Type: cluster.FactCancel, Task: &cluster.TaskFact{ID: h.node + "/" + call}})
+}
+
+// Ended implements agent.FloorRouter: task is this node's, or already the
+// floor's id of another node's task ("<node>/<id>").
+func (h *floorHook) Ended(task string) {
+	if !strings.Contains(task, "/") {
+		task = h.node + "/" + task
+	}
+	h.put(cluster.Fact{Type: cluster.FactEnded, Task: &cluster.TaskFact{ID: task}})
 }
 
 // Accept implements agent.FloorRouter.
@@ -101,6 +120,12 @@ func (h *floorHook) isRouted(id string, ended bool) bool {
 type floorCore interface {
 	FloorOffer(call, res, agent string, expires time.Time) error
 	FloorRoom(agent string, spec router.Task) error
+	FloorMoved(call, queue, from string)
+	FloorTaskOffer(task, res, agent string, ring bool, expires time.Time, spec store.Task) error
+	FloorTaskWithdraw(task, res, reason string)
+	FloorTaskAccepted(task, res, agent string, here bool) error
+	FloorTaskDone(task, reason string)
+	FloorTaskMoved(task, queue, from string)
 	FloorWithdraw(res, reason string)
 	FloorWithdrawAll()
 	FloorAccepted(call, res, agent string) error
@@ -117,6 +142,13 @@ type floorCore interface {
 // route acts on the leader's routing decisions for this node's calls and
 // agents; those of a call between two nodes go to routePeer.
 func (fl *floorLink) route(d cluster.Decision) {
+	switch d.Type {
+	case cluster.DecOffer, cluster.DecWithdraw, cluster.DecAccepted, cluster.DecDone, cluster.DecFallback, cluster.DecMoved:
+		if d.Channel != "" {
+			fl.routeWork(d) // a task of another channel (clusterwork.go)
+			return
+		}
+	}
 	core := fl.src.core
 	call := strings.TrimPrefix(d.Task, fl.node+"/")
 	here := d.AgentNode == fl.node && d.TaskNode == fl.node
@@ -141,6 +173,8 @@ func (fl *floorLink) route(d cluster.Decision) {
 		if err := core.FloorAccepted(call, d.Reservation, d.Agent); err != nil {
 			fl.log.Info("cluster: accepted call not bridged", "task", d.Task, "err", err) // its call.ended frees the agent
 		}
+	case cluster.DecMoved:
+		core.FloorMoved(call, d.Queue, d.FromQueue)
 	case cluster.DecFallback:
 		core.FloorFallback(call, d.Reason)
 	case cluster.DecActivity:
@@ -155,7 +189,7 @@ func (fl *floorLink) waiting() []cluster.TaskFact {
 	ws := fl.src.core.FloorWaiting()
 	out := make([]cluster.TaskFact, 0, len(ws))
 	for call, t := range ws {
-		out = append(out, cluster.TaskFact{ID: fl.callID(call), Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Priority: t.Priority, Arrived: t.Arrived})
+		out = append(out, *taskFact(fl.callID(call), t))
 	}
 	return out
 }

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"switchboard/router"
+	"switchboard/store"
+)
+
+// Tasks of other channels on the floor (PROTOCOL §10, §13): with a
+// FloorRouter a new task goes to the floor, not to the node's router (a1,
+// free and a member of chat, is offered nothing here); the floor's offer
+// of another node's task rings a1 as a task reservation made from the
+// offer's copy, a1's accept waits for the leader's accepted, task.list has
+// it, and its completion goes back to the floor by the floor's id. A1
+// holding that blocking task has no room here for a queue call.
+func TestFloorTasks(t *testing.T) {
+	ft := &floorTasks{}
+	h := newHarness(t, chatSetup, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
+	a1 := h.login("a1")
+	own := h.createTask(store.TaskParams{Channel: "chat", Queue: "chat"})
+	h.waitFor("the task on the floor", func() bool { return ft.n() == 1 && ft.calls[0] == own.ID })
+	h.noOffer(a1)
+
+	exp := h.clock.Now().Add(15 * time.Second)
+	spec := store.Task{ID: "tk9", Channel: "chat", Queue: "chat", BlockAgent: true, Attributes: map[string]any{"customer": "Ann", "channel": "chat"}}
+	if err := h.c.FloorTaskOffer("n1/tk9", "7.r1", "a1", true, exp, spec); err != nil {
+		t.Fatal(err)
+	}
+	rv := h.nextOffer(a1)
+	if rv.Kind != "task" || rv.ID != "7.r1" || rv.Task == nil || rv.Task.ID != "tk9" || rv.Attributes["customer"] != "Ann" {
+		t.Fatalf("a1's offer %+v", rv)
+	}
+	type accepted struct {
+		v   store.Task
+		err error
+	}
+	done := make(chan accepted, 1)
+	go func() {
+		v, _, err := h.c.AcceptTask("a1", "7.r1")
+		done <- accepted{v, err}
+	}()
+	h.waitFor("the accept sent to the floor", func() bool { ft.mu.Lock(); defer ft.mu.Unlock(); return slices.Contains(ft.acc, "7.r1") })
+	if err := h.c.FloorTaskAccepted("n1/tk9", "7.r1", "a1", true); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-done; a.err != nil || a.v.State != store.TaskAssigned || a.v.Agent != "a1" {
+		t.Fatalf("AcceptTask = %+v, %v; want tk9 assigned to a1", a.v, a.err)
+	}
+	if ts, _ := h.c.AgentTasks("a1"); len(ts) != 1 || ts[0].ID != "tk9" {
+		t.Fatalf("a1's tasks %+v, want tk9", ts)
+	}
+	if err := h.c.FloorRoom("a1", router.Task{Kind: router.KindQueue, Queue: "sales"}); !errors.Is(err, ErrAtCapacity) {
+		t.Errorf("a queue call to a1 holding a blocking task: %v, want ErrAtCapacity", err)
+	}
+	if v, err := h.c.CompleteTask("a1", "tk9"); err != nil || v.State != store.TaskCompleted {
+		t.Fatalf("CompleteTask = %+v, %v", v, err)
+	}
+	ft.mu.Lock()
+	ended := slices.Clone(ft.ended)
+	ft.mu.Unlock()
+	if !slices.Equal(ended, []string{"n1/tk9"}) {
+		t.Errorf("ended on the floor: %v, want n1/tk9", ended)
+	}
+	if ts, _ := h.c.AgentTasks("a1"); len(ts) != 0 {
+		t.Errorf("a1's tasks after completion: %+v", ts)
+	}
+	if err := h.c.FloorRoom("a1", router.Task{Kind: router.KindQueue, Queue: "sales"}); err != nil {
+		t.Errorf("a queue call to a1 after its task: %v, want room", err)
+	}
+}

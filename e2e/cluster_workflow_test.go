@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// PROTOCOL §13 "one router" and §10 workflows: the leader's router applies
+// the workflow. Three binaries; workflow lang sends every call to queue es,
+// whose target_workers only y (on n2, skills spanish, no listed queue)
+// satisfies. A call into the workflow on n1 is offered to y with the
+// leader's reservation and talks across n1 → n2; x, logged in on n1 and a
+// member of sales only, is offered nothing.
+func TestClusterWorkflowCall(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}, {"id": "es", "name": "Spanish", "target_workers": `"spanish" in skills`}},
+			[]agentSpec{{ID: "x", Ext: "100", Capacity: 1, Queues: []string{"sales"}}}, nil)
+		adm := g.admin(t)
+		defer adm.Close()
+		adm.MustCall("agent.put", map[string]any{"id": "y", "name": "Agent y", "extension": "200", "password": "pw-y", "queues": []string{},
+			"capacity": 1, "attributes": map[string]any{"skills": []string{"spanish"}}}, nil)
+		adm.MustCall("workflow.put", map[string]any{"id": "lang", "filters": []any{map[string]any{
+			"name": "all", "targets": []any{map[string]any{"queue": "es"}}}}}, nil)
+		adm.MustCall("route.put", map[string]string{"number": "5020", "target": "workflow:lang"}, nil)
+	})
+	x := loginOnFloor(t, nodes, "n1", "x", toneAgent, "n3")
+	y := loginOnFloor(t, nodes, "n2", "y", toneAgent2, "n3")
+	term := clusterOf(t, nodes["n1"]).Token
+
+	start := time.Now()
+	c := nodes["n1"].dial(t, "5020", toneCaller1)
+	y.acceptFloor(t, term)
+	offered := time.Since(start)
+	talking(t, "n1's workflow call with y on n2", c, toneCaller1, y)
+	t.Logf("workflow call on n1: answered and offered to y on n2 after %v, talking both ways after %v", offered.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	x.noOffer(t, 300*time.Millisecond)
+}
+
+// PROTOCOL §13 "one router" and §10 tasks: a chat task created with the
+// task API on n1 reaches z, whose only node is n3 (x on n1 is not a member
+// of chat): the offer is the leader's, carries the task, z's accept
+// assigns it on n1 too (GET on n1 says assigned to z), and z's task.complete
+// on n3 completes it on n1, which keeps its record.
+func TestClusterTaskAcrossNodes(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}, {"id": "chat", "name": "Chat"}},
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}, {ID: "z", Ext: "300", Queues: []string{"chat"}}}, nil)
+	})
+	x := loginOnFloor(t, nodes, "n1", "x", toneAgent, "n2")
+	z := loginOnFloor(t, nodes, "n3", "z", toneAgent3, "n2")
+	term := clusterOf(t, nodes["n1"]).Token
+
+	n1 := nodes["n1"]
+	start := time.Now()
+	code, task, _ := apiTasks(t, n1, "POST", "/api/tasks", n1.Token, `{"channel": "chat", "queue": "chat", "attributes": {"customer": "Ann"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST on n1 = %d %v", code, task)
+	}
+	id := task["id"].(string)
+	p := z.offer(t)
+	ptask, _ := p["task"].(map[string]any)
+	attrs, _ := p["attributes"].(map[string]any)
+	if p["kind"] != "task" || ptask["id"] != id || attrs["customer"] != "Ann" {
+		t.Fatalf("z's offer %v, want n1's task %s", p, id)
+	}
+	floorRes(t, p["id"].(string), term)
+	offered := time.Since(start)
+	var accepted map[string]any
+	z.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, &accepted)
+	if accepted["id"] != id || accepted["state"] != "assigned" || accepted["agent"] != "z" {
+		t.Fatalf("reservation.accept on n3 = %v, want the assigned task", accepted)
+	}
+	state := func() (string, any) {
+		_, obj, _ := apiTasks(t, n1, "GET", "/api/tasks/"+id, n1.Token, "")
+		return fmt.Sprint(obj["state"]), obj["agent"]
+	}
+	waitFor(t, 5*time.Second, "the task assigned to z on n1", func() bool { s, a := state(); return s == "assigned" && a == "z" })
+	assigned := time.Since(start)
+	var done map[string]any
+	completing := time.Now()
+	z.WS.MustCall("task.complete", map[string]string{"task": id}, &done)
+	if done["state"] != "completed" {
+		t.Fatalf("task.complete on n3 = %v", done)
+	}
+	waitFor(t, 5*time.Second, "the task completed on n1", func() bool { s, _ := state(); return s == "completed" })
+	t.Logf("task created on n1: offered to z on n3 after %v, assigned on n1 after %v; completed on n1 %v after z's task.complete",
+		offered.Round(time.Millisecond), assigned.Round(time.Millisecond), time.Since(completing).Round(time.Millisecond))
+	x.noOffer(t, 300*time.Millisecond)
+}
