@@ -33,7 +33,8 @@ func TestClusterBridgesNodes(t *testing.T) {
 	x.acceptFloor(t, term)
 	talking(t, "n1's caller bridged to x on n2", c, toneCaller1, x)
 	waitFor(t, 5*time.Second, "x busy on the floor", func() bool { n, l := onFloor(t, nodes["n1"], "x"); return n == "n2" && l == 1 })
-	answered := nextEvent(t, adm["n1"], 5*time.Second, "call.answered", func(e map[string]any) bool { return e["agent"] == "x" })
+	// n1's own half (its stream has every node's events: n2's leg too).
+	answered := nextEvent(t, adm["n1"], 5*time.Second, "call.answered", func(e map[string]any) bool { return e["agent"] == "x" && e["node"] == "n1" })
 	call, _ := answered["call"].(string)
 	if call == "" || strings.Contains(call, "/") {
 		t.Fatalf("n1's call.answered names call %q, want n1's own call", call)

@@ -35,7 +35,8 @@ func TestClusterLeaderLossEndsBridgedHalves(t *testing.T) {
 	cy := nodes["n2"].dial(t, "5001", toneCaller2)
 	y.accept(t)
 	talking(t, "n2's caller with y on n1", cy, toneCaller2, y)
-	callY, _ := nextEvent(t, adm, 5*time.Second, "call.answered", func(e map[string]any) bool { return e["agent"] == "y" })["call"].(string)
+	// n2's own half (its stream has every node's events: n1's leg too).
+	callY, _ := nextEvent(t, adm, 5*time.Second, "call.answered", func(e map[string]any) bool { return e["agent"] == "y" && e["node"] == "n2" })["call"].(string)
 
 	killed := time.Now()
 	_ = nodes["n1"].cmd.Process.Kill() // SIGKILL of the leader: no BYE, no leave, no release
@@ -45,7 +46,7 @@ func TestClusterLeaderLossEndsBridgedHalves(t *testing.T) {
 	}})
 	t.Logf("n2 ends x's half of n1's call node_lost %v after SIGKILL of the leader", time.Since(killed).Round(time.Millisecond))
 	cy.ended(t, "n2's caller bridged to y on the dead leader", 10*time.Second)
-	e := nextEvent(t, adm, 10*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == callY })
+	e := nextEvent(t, adm, 10*time.Second, "call.ended", func(e map[string]any) bool { return e["call"] == callY && e["node"] == "n2" })
 	if e["reason"] != "node_lost" || e["agent"] != "y" {
 		t.Errorf("n2: call.ended %v, want reason node_lost, agent y", e)
 	}

@@ -51,6 +51,9 @@ func (c *clusterT) watchEvents() {
 }
 
 func (l *eventLog) onEvent(by string, e map[string]any) {
+	if n, _ := e["node"].(string); n != by {
+		return // another node's event (a console streams the whole floor's): its own console has it
+	}
 	if e["type"] == "cluster.leader" {
 		d, _ := e["detail"].(map[string]any)
 		tok, _ := d["token"].(float64)
