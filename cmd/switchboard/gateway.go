@@ -353,6 +353,7 @@ func (g *gateway) metrics() metrics.Snapshot {
 	s.Media.Other["webrtc_sent_batched"] = float64(g.webrtc.Batched())
 	if g.loop != nil {
 		s.Media.Other["media_loop_rounds"] = float64(g.loop.Ticks())
+		s.Media.Other["media_loop_parks"] = float64(g.loop.Parks())
 	}
 	s.WSConnections = map[string]int{"agent": g.phone.Conns(), "admin": g.console.Conns()}
 	s.RTPDropped = g.pool.Dropped()

@@ -43,6 +43,7 @@ func (*Loop) ListenGroup(netip.AddrPort, int, int) ([]*Conn, error) {
 func (*Loop) Close() error                                   { return nil }
 func (*Loop) AddTicker(Ticker) (remove func())               { return func() {} }
 func (*Loop) Ticks() uint64                                  { return 0 }
+func (*Loop) Parks() uint64                                  { return 0 }
 func (*Loop) Listen(netip.AddrPort, int, int) (*Conn, error) { return nil, errors.ErrUnsupported }
 func (*Conn) ListenBeside(netip.AddrPort, int, int) (*Conn, error) {
 	return nil, errors.ErrUnsupported

@@ -1,0 +1,79 @@
+package udploop
+
+import (
+	"net/netip"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingConn is a watched socket on l counting what it reads.
+func countingConn(t *testing.T, l *Loop) (*Conn, *atomic.Int64) {
+	t.Helper()
+	c, err := l.Listen(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	got := new(atomic.Int64)
+	count := func([]byte, netip.AddrPort) { got.Add(1) }
+	if err := c.Watch(func() bool {
+		n, _ := c.ReadBatch(count)
+		return n > 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c, got
+}
+
+// spin waits d without sleeping (the traffic's spacing, not a condition).
+func spin(d time.Duration) {
+	for t0 := time.Now(); time.Since(t0) < d; {
+	}
+}
+
+// TestParksBetweenBursts: bursts 20 ms apart (a paced load) cost a shard a
+// few rounds each, then it parks until the next burst; with IdleTicks
+// empty rounds before each park (8: the clock before) every burst cost 9
+// rounds or more.
+func TestParksBetweenBursts(t *testing.T) {
+	l := started(t, func() (*Loop, error) { return NewShards(1) })
+	c, got := countingConn(t, l)
+	peer := udpPeer(t)
+	const bursts, size = 10, 20
+	rounds, parks := l.Ticks(), l.Parks()
+	for b := range bursts {
+		for range size {
+			if _, err := peer.WriteToUDPAddrPort([]byte("x"), c.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "the burst", func() bool { return got.Load() == int64((b+1)*size) })
+		waitFor(t, "the park", func() bool { return l.Parks() > parks+uint64(b) })
+		spin(20 * time.Millisecond)
+	}
+	if r := l.Ticks() - rounds; r > bursts*5 {
+		t.Errorf("%d rounds for %d bursts, want at most %d", r, bursts, bursts*5)
+	}
+}
+
+// TestSteadyStreamStaysOnClock: datagrams 1.3 ms apart (a steady stream
+// whose gaps outlast a tick) keep the clock running after a few short
+// parks instead of parking and waking once per datagram.
+func TestSteadyStreamStaysOnClock(t *testing.T) {
+	l := started(t, func() (*Loop, error) { return NewShards(1) })
+	c, got := countingConn(t, l)
+	peer := udpPeer(t)
+	const n = 300
+	parks := l.Parks()
+	for range n {
+		if _, err := peer.WriteToUDPAddrPort([]byte("x"), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		spin(1300 * time.Microsecond)
+	}
+	waitFor(t, "every datagram", func() bool { return got.Load() == n })
+	if p := l.Parks() - parks; p > n/4 {
+		t.Errorf("%d parks for %d datagrams 1.3 ms apart, want at most %d", p, n, n/4)
+	}
+}
