@@ -119,18 +119,7 @@ func TestFewWakeUps(t *testing.T) {
 	var got atomic.Int64
 	var conns []*Conn
 	for range socks {
-		c, err := l.Listen(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		count := func([]byte, netip.AddrPort) { got.Add(1) }
-		if err := c.Watch(func() bool {
-			n, _ := c.ReadBatch(count)
-			return n > 0
-		}); err != nil {
-			t.Fatal(err)
-		}
+		c := countingConn(t, l, &got)
 		conns = append(conns, c)
 	}
 	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})

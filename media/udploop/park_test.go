@@ -7,15 +7,14 @@ import (
 	"time"
 )
 
-// countingConn is a watched socket on l counting what it reads.
-func countingConn(t *testing.T, l *Loop) (*Conn, *atomic.Int64) {
+// countingConn is a watched socket on l counting what it reads in got.
+func countingConn(t *testing.T, l *Loop, got *atomic.Int64) *Conn {
 	t.Helper()
 	c, err := l.Listen(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	got := new(atomic.Int64)
 	count := func([]byte, netip.AddrPort) { got.Add(1) }
 	if err := c.Watch(func() bool {
 		n, _ := c.ReadBatch(count)
@@ -23,7 +22,7 @@ func countingConn(t *testing.T, l *Loop) (*Conn, *atomic.Int64) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return c, got
+	return c
 }
 
 // spin waits d without sleeping (the traffic's spacing, not a condition).
@@ -38,7 +37,8 @@ func spin(d time.Duration) {
 // rounds or more.
 func TestParksBetweenBursts(t *testing.T) {
 	l := started(t, func() (*Loop, error) { return NewShards(1) })
-	c, got := countingConn(t, l)
+	got := new(atomic.Int64)
+	c := countingConn(t, l, got)
 	peer := udpPeer(t)
 	const bursts, size = 10, 20
 	rounds, parks := l.Ticks(), l.Parks()
@@ -62,7 +62,8 @@ func TestParksBetweenBursts(t *testing.T) {
 // parks instead of parking and waking once per datagram.
 func TestSteadyStreamStaysOnClock(t *testing.T) {
 	l := started(t, func() (*Loop, error) { return NewShards(1) })
-	c, got := countingConn(t, l)
+	got := new(atomic.Int64)
+	c := countingConn(t, l, got)
 	peer := udpPeer(t)
 	const n = 300
 	parks := l.Parks()
