@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"switchboard/certs/certstest"
@@ -66,21 +65,9 @@ func TestACMEChallenges(t *testing.T) {
 			}
 			// Pebble logs how it validated: an HTTP-01 attempt only when it
 			// had to fall back to it.
-			if tried := pb.logged("Attempting to validate w/ HTTP"); tried != (challenge == "http-01") {
+			if tried := pb.Logged("Attempting to validate w/ HTTP"); tried != (challenge == "http-01") {
 				t.Errorf("pebble tried HTTP-01: %v, want %v", tried, challenge == "http-01")
 			}
 		})
 	}
-}
-
-// logged reports whether a Pebble log line mentions part.
-func (p *pebble) logged(part string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, l := range p.logs {
-		if strings.Contains(l, part) {
-			return true
-		}
-	}
-	return false
 }

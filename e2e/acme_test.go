@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -14,13 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"switchboard/certs/certstest"
 	"switchboard/internal/porttest"
+	"switchboard/internal/proctest"
 )
 
 // acmeDomain is the name the gateway gets a certificate for from Pebble.
@@ -32,9 +30,7 @@ type pebble struct {
 	RootsPEM string // file trusted for Pebble's own HTTPS (-acme-ca-roots)
 	mgmt     string // https://127.0.0.1:port (management: /roots/0)
 	client   *http.Client
-	stop     func()
-	mu       sync.Mutex
-	logs     []string
+	*proctest.Child
 }
 
 // startPebble runs Pebble with PEBBLE_VA_ALWAYS_VALID=1 (no challenge is
@@ -101,51 +97,16 @@ func startPebbleWith(t *testing.T, o pebbleOptions) *pebble {
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	pargs := []string{"-config", cfgFile}
 	if o.DNS != "" {
 		pargs = append(pargs, "-dnsserver", o.DNS)
 	}
-	cmd := exec.CommandContext(ctx, bin, pargs...)
+	cmd := exec.Command(bin, pargs...)
 	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
 	if o.AlwaysValid {
 		cmd.Env = append(cmd.Env, "PEBBLE_VA_ALWAYS_VALID=1")
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start pebble: %v", err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs = append(p.logs, sc.Text())
-			p.mu.Unlock()
-		}
-	})
-	var once sync.Once
-	p.stop = func() {
-		once.Do(func() {
-			cancel()
-			wg.Wait()
-			_ = cmd.Wait()
-		})
-	}
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			p.mu.Lock()
-			for _, l := range p.logs {
-				t.Log("pebble: " + l)
-			}
-			p.mu.Unlock()
-		}
-	})
+	p.Child = proctest.Start(t, "pebble", cmd, os.Kill, 0)
 	waitFor(t, 15*time.Second, "pebble directory", func() bool {
 		res, err := p.client.Get(p.Dir)
 		if err != nil {
@@ -243,7 +204,7 @@ func TestACMEPebble(t *testing.T) {
 
 	// Restart without the CA: the cached certificate is served.
 	g.stopNow(t)
-	pb.stop()
+	pb.Stop()
 	startGateway(t, args...)
 	s2, err := handshake(t, httpsAddr, roots)
 	if err != nil {

@@ -327,10 +327,8 @@ func (b *baresip) dumps() []string {
 // rtpLocals returns the gateway's RTP address of each "rtp negotiated"
 // log line (debug level), in order.
 func (g *gateway) rtpLocals() []string {
-	g.logMu.Lock()
-	defer g.logMu.Unlock()
 	var out []string
-	for _, l := range g.logs {
+	for _, l := range g.child.Lines() {
 		if !strings.Contains(l, `"msg":"rtp negotiated"`) {
 			continue
 		}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -57,9 +55,8 @@ type gateway struct {
 	HTTP    string // http://127.0.0.1:port
 	Token   string
 	DataDir string
-	logMu   sync.Mutex
-	logs    []string
-	exited  chan struct{}
+	child   *proctest.Child // its output lines: the gateway logs to stderr
+	exited  <-chan struct{}
 	wssTLS  *tls.Config // set by startTLSGateway: websockets go to HTTPS with it (tls_test.go)
 	HTTPS   string      // https://127.0.0.1:port when wssTLS is set
 }
@@ -97,7 +94,7 @@ func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 	// g is captured by the cleanup below: a local, never the nil returned
 	// on a collision.
 	g := &gateway{
-		t: t, Token: "e2e-token", DataDir: t.TempDir(), exited: make(chan struct{}),
+		t: t, Token: "e2e-token", DataDir: t.TempDir(),
 		SIP:  netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sipPort)),
 		HTTP: fmt.Sprintf("http://127.0.0.1:%d", httpPort),
 	}
@@ -108,34 +105,8 @@ func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 	}
 	args = append(args, extra...)
 	g.cmd = exec.Command(bin, args...)
-	stderr, err := g.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			g.logMu.Lock()
-			g.logs = append(g.logs, sc.Text())
-			g.logMu.Unlock()
-		}
-		_ = g.cmd.Wait()
-		close(g.exited)
-	}()
-	t.Cleanup(func() {
-		proctest.Stop(g.cmd.Process, syscall.SIGINT, g.exited, 10*time.Second)
-		if t.Failed() {
-			g.logMu.Lock()
-			for _, l := range g.logs {
-				t.Log("gateway: " + l)
-			}
-			g.logMu.Unlock()
-		}
-	})
+	g.child = proctest.Start(t, "gateway", g.cmd, syscall.SIGINT, 10*time.Second)
+	g.exited = g.child.Exited()
 	exited := false
 	waitFor(t, 60*time.Second, "gateway /healthz", func() bool {
 		select {
@@ -162,9 +133,7 @@ func tryStartGateway(t *testing.T, extra ...string) (*gateway, bool) {
 
 // Logged reports whether a gateway log line contains every part.
 func (g *gateway) Logged(parts ...string) bool {
-	g.logMu.Lock()
-	defer g.logMu.Unlock()
-	for _, l := range g.logs {
+	for _, l := range g.child.Lines() {
 		ok := true
 		for _, p := range parts {
 			if !strings.Contains(l, p) {

@@ -1,17 +1,17 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"switchboard/internal/porttest"
+	"switchboard/internal/proctest"
 	"switchboard/media"
 	"switchboard/media/webrtcleg/webrtclegtest"
 )
@@ -20,8 +20,7 @@ import (
 type coturn struct {
 	URL    string // turn:127.0.0.1:port?transport=udp
 	Secret string
-	mu     sync.Mutex
-	logs   []string
+	*proctest.Child
 }
 
 // startCoturn runs coturn with the TURN REST API (use-auth-secret) on
@@ -36,54 +35,14 @@ func startCoturn(t *testing.T) *coturn {
 	relayBase := 52000 + int(portBase.Add(1))*20 // clear of the gateways' RTP ranges
 	c := &coturn{URL: fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port), Secret: "e2e-turn-secret"}
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+	cmd := exec.Command(bin, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
 		fmt.Sprintf("--listening-port=%d", port), fmt.Sprintf("--min-port=%d", relayBase), fmt.Sprintf("--max-port=%d", relayBase+19),
 		"--use-auth-secret", "--static-auth-secret="+c.Secret, "--realm=switchboard.test",
 		"--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--no-multicast-peers",
 		"--fingerprint", "--pidfile="+filepath.Join(dir, "turnserver.pid"), "--log-file=stdout", "--simple-log", "-v")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start turnserver: %v", err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.logs = append(c.logs, sc.Text())
-			c.mu.Unlock()
-		}
-	})
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		_ = cmd.Wait()
-		if t.Failed() {
-			c.mu.Lock()
-			for _, l := range c.logs {
-				t.Log("coturn: " + l)
-			}
-			c.mu.Unlock()
-		}
-	})
-	waitFor(t, 10*time.Second, "coturn listening", func() bool { return c.logged("listener opened on") || c.logged("Total UDP servers") })
+	c.Child = proctest.Start(t, "coturn", cmd, os.Kill, 0)
+	waitFor(t, 10*time.Second, "coturn listening", func() bool { return c.Logged("listener opened on") || c.Logged("Total UDP servers") })
 	return c
-}
-
-func (c *coturn) logged(part string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, l := range c.logs {
-		if strings.Contains(l, part) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestTURNRelayedAgent: coturn on loopback with use-auth-secret; the agent

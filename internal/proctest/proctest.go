@@ -1,7 +1,8 @@
 // Package proctest stops the processes that tests start (redis-server,
 // the gateway binary): a signal first, SIGKILL when the process has not
-// exited within a grace period. The tests of several packages share it, so
-// that each does not keep its own copy of the select.
+// exited within a grace period; and runs such a process keeping its output
+// lines (Start). The tests of several packages share it, so that each does
+// not keep its own copy of the select and of the output reader.
 package proctest
 
 import (
