@@ -375,3 +375,30 @@ func (c *Core) floorTasksWaitingLocked(out map[string]router.Task) {
 		out[id] = rt
 	}
 }
+
+// FloorHeld lists the floor tasks the agents here hold (accepted, not
+// completed), by agent, for a new term's report (the new leader counts
+// them in their load): ID is this node's task id, or the floor's id of
+// another node's task; Queue the queue it was accepted from.
+func (c *Core) FloorHeld() map[string][]router.Task {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string][]router.Task{}
+	add := func(id string, t *taskRT) {
+		if t.ag == nil || !liveTask(t) || t.v.State != store.TaskAssigned {
+			return
+		}
+		out[t.ag.cfg.ID] = append(out[t.ag.cfg.ID], router.Task{ID: router.TaskID(id), Kind: router.KindQueue, Queue: router.QueueID(t.v.Queue),
+			Workflow: router.WorkflowID(t.v.Workflow), Channel: t.v.Channel, NonBlocking: !t.v.BlockAgent, Priority: t.v.Priority,
+			Arrived: t.v.CreatedAt, Attributes: maps.Clone(t.v.Attributes)})
+	}
+	for id, t := range c.taskTab().byID {
+		if t.floor {
+			add(id, t)
+		}
+	}
+	for id, t := range c.floorTasks().mirrors {
+		add(id, t)
+	}
+	return out
+}

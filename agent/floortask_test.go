@@ -16,7 +16,8 @@ import (
 // of another node's task rings a1 as a task reservation made from the
 // offer's copy, a1's accept waits for the leader's accepted, task.list has
 // it, and its completion goes back to the floor by the floor's id. A1
-// holding that blocking task has no room here for a queue call.
+// holding that blocking task has no room here for a queue call, and the
+// node's report for a new term has it (FloorHeld) until it is completed.
 func TestFloorTasks(t *testing.T) {
 	ft := &floorTasks{}
 	h := newHarness(t, chatSetup, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
@@ -53,6 +54,10 @@ func TestFloorTasks(t *testing.T) {
 	if ts, _ := h.c.AgentTasks("a1"); len(ts) != 1 || ts[0].ID != "tk9" {
 		t.Fatalf("a1's tasks %+v, want tk9", ts)
 	}
+	// A new term's report has it: the new leader counts it against a1.
+	if held := h.c.FloorHeld()["a1"]; len(held) != 1 || held[0].ID != "n1/tk9" || held[0].Queue != "chat" || held[0].Channel != "chat" || held[0].NonBlocking {
+		t.Errorf("a1 holds on the floor %+v, want the blocking chat n1/tk9", held)
+	}
 	if err := h.c.FloorRoom("a1", router.Task{Kind: router.KindQueue, Queue: "sales"}); !errors.Is(err, ErrAtCapacity) {
 		t.Errorf("a queue call to a1 holding a blocking task: %v, want ErrAtCapacity", err)
 	}
@@ -64,6 +69,9 @@ func TestFloorTasks(t *testing.T) {
 	ft.mu.Unlock()
 	if !slices.Equal(ended, []string{"n1/tk9"}) {
 		t.Errorf("ended on the floor: %v, want n1/tk9", ended)
+	}
+	if held := h.c.FloorHeld(); len(held) != 0 {
+		t.Errorf("held on the floor after completion: %+v", held)
 	}
 	if ts, _ := h.c.AgentTasks("a1"); len(ts) != 0 {
 		t.Errorf("a1's tasks after completion: %+v", ts)

@@ -197,8 +197,8 @@ func (f *Floor) endRebuild(now time.Time) {
 	f.drain()
 }
 
-// applyReports puts every reported agent (its calls counted before it
-// connects, so no offer sees it idle) and then every waiting call, oldest
+// applyReports puts every reported agent (its calls and tasks counted
+// before it connects, so no offer sees it idle) and then every waiting call, oldest
 // first, in its place.
 func (f *Floor) applyReports(reps []Fact, now time.Time) {
 	var waiting []Fact
@@ -211,6 +211,9 @@ func (f *Floor) applyReports(reps []Fact, now time.Time) {
 					continue
 				}
 				f.calls[c.ID] = callRef{agent: id, agentNode: r.Node, taskNode: c.Node}
+			}
+			for _, tk := range a.Tasks {
+				f.addAssigned(id, r.Node, tk, now) // a malformed or duplicate task is left out
 			}
 			f.setPresence(id, a.Connected, a.Activity, now)
 		}
@@ -345,6 +348,31 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 		f.out = append(f.out, Decision{Type: DecMoved, Token: f.token, To: fa.Node, Task: t.ID, TaskNode: fa.Node, Queue: string(s.Queue), Channel: t.Channel})
 	}
 	return nil
+}
+
+// addAssigned counts a task of another channel that agent (on agentNode)
+// accepted under an older term in its load (router.AddAssigned), so that
+// its FactEnded ends it here and tells its node (DecDone).
+func (f *Floor) addAssigned(agent router.AgentID, agentNode string, tr TaskReport, now time.Time) {
+	id := router.TaskID(tr.ID)
+	if _, dup := f.taskNode[id]; dup || tr.Channel == "" || tr.Node == "" {
+		return
+	}
+	kind := router.KindQueue
+	if tr.Kind != "" {
+		var ok bool
+		if kind, ok = router.ParseTaskKind(tr.Kind); !ok {
+			return
+		}
+	}
+	err := f.rt.AddAssigned(router.Task{ID: id, Kind: kind, Queue: router.QueueID(tr.Queue), TargetExtension: tr.Extension,
+		Workflow: router.WorkflowID(tr.Workflow), Priority: tr.Priority, Arrived: tr.Arrived, Channel: tr.Channel,
+		NonBlocking: tr.NonBlocking, Attributes: tr.Attributes}, agent, now)
+	if err != nil {
+		return
+	}
+	w := tr.TaskFact
+	f.taskNode[id], f.work[id], f.accepted[id] = tr.Node, &w, peer{agent: agent, node: agentNode}
 }
 
 // ended ends a call, whichever node reports it first.

@@ -103,6 +103,19 @@ type AgentReport struct {
 	// (bridged calls included): each counts in its load until its
 	// FactEnded.
 	Calls []CallReport `json:"calls,omitempty"`
+	// Tasks are the tasks of other channels the agent holds (accepted,
+	// not completed), wherever they were created: each counts in its load
+	// as §10 says (blocking or not by its queue) until its FactEnded, and
+	// its node is told when it ends (DecDone).
+	Tasks []TaskReport `json:"tasks,omitempty"`
+}
+
+// TaskReport is one task of another channel a reported agent holds: the
+// task (Queue: the queue it was accepted from; Kind empty is queue) and
+// Node, the node that created it (its owner).
+type TaskReport struct {
+	TaskFact
+	Node string `json:"node"`
 }
 
 // CallReport is one call of a reported agent.

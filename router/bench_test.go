@@ -64,7 +64,7 @@ func benchFloor(b *testing.B) (*Router, time.Time, []AgentID) {
 	return r, now, busy
 }
 
-func must(b *testing.B, err error) {
+func must(b testing.TB, err error) {
 	b.Helper()
 	if err != nil {
 		b.Fatal(err)

@@ -36,18 +36,10 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 	if in.Workflow != "" && in.Kind != KindQueue {
 		return fmt.Errorf("%w: task %q: only queue tasks take a workflow", ErrInvalid, in.ID)
 	}
-	if !validChannel(in.Channel) {
-		return fmt.Errorf("%w: task %q: channel %q", ErrInvalid, in.ID, in.Channel)
+	t, err := r.makeTask(in, now)
+	if err != nil {
+		return err
 	}
-	if in.Arrived.IsZero() {
-		in.Arrived = now
-	}
-	r.seq++
-	t := r.newTask()
-	*t = task{cfg: in, seq: r.seq, idx: -1, prio: in.Priority}
-	t.escT.idx, t.escT.esc = -1, t
-	t.exclude = append([]AgentID(nil), in.Exclude...)
-	t.cfg.Exclude = nil
 	r.tasks[in.ID] = t
 	r.emit(Event{Type: TaskCreated, At: now, Task: in.ID, Queue: in.Queue, Kind: in.Kind, Extension: in.TargetExtension, Channel: in.Channel, Payload: in.Payload})
 	if t.targeted() {
@@ -74,6 +66,24 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 	r.markTask(t)
 	r.settle(now)
 	return nil
+}
+
+// makeTask makes the waiting task of in (its channel checked, arrived
+// now unless set), in no index yet.
+func (r *Router) makeTask(in Task, now time.Time) (*task, error) {
+	if !validChannel(in.Channel) {
+		return nil, fmt.Errorf("%w: task %q: channel %q", ErrInvalid, in.ID, in.Channel)
+	}
+	if in.Arrived.IsZero() {
+		in.Arrived = now
+	}
+	r.seq++
+	t := r.newTask()
+	*t = task{cfg: in, seq: r.seq, idx: -1, prio: in.Priority}
+	t.escT.idx, t.escT.esc = -1, t
+	t.exclude = append([]AgentID(nil), in.Exclude...)
+	t.cfg.Exclude = nil
+	return t, nil
 }
 
 func validChannel(ch string) bool {

@@ -201,15 +201,17 @@ func (fl *floorLink) activity(agent string) string {
 	return router.ActivityUnavailable.String()
 }
 
-// report is this node's state for a new term: its logged-in agents and
-// their calls.
+// report is this node's state for a new term: its logged-in agents, their
+// calls and the tasks of other channels they hold, and the calls and tasks
+// waiting here.
 func (fl *floorLink) report() cluster.Report {
 	r := cluster.Report{Agents: []cluster.AgentReport{}, Waiting: fl.waiting()}
+	held := fl.held()
 	for _, a := range fl.src.core.State().Agents {
-		if !a.Connected && len(a.Calls) == 0 {
+		if !a.Connected && len(a.Calls) == 0 && len(held[a.ID]) == 0 {
 			continue
 		}
-		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: fl.activity(a.ID)}
+		ar := cluster.AgentReport{ID: a.ID, Connected: a.Connected && !fl.draining.Load(), Activity: fl.activity(a.ID), Tasks: held[a.ID]}
 		for _, c := range a.Calls {
 			cr := cluster.CallReport{ID: fl.callID(c.ID), Node: fl.node}
 			if f, leg := fl.peers.leg(c.ID); leg { // its caller is on another node

@@ -131,6 +131,7 @@ type floorCore interface {
 	FloorAccepted(call, res, agent string) error
 	FloorFallback(call, reason string)
 	FloorWaiting() map[string]router.Task
+	FloorHeld() map[string][]router.Task
 	FloorOfferRemote(call, res string, dial agent.PeerDial) error
 	FloorBridged(call, res, agentID string) error
 	FloorInbound(ctx context.Context, tc agent.TrunkCall, res, agentID string, expires time.Time, spec router.Task, started func(id string))
@@ -190,6 +191,22 @@ func (fl *floorLink) waiting() []cluster.TaskFact {
 	out := make([]cluster.TaskFact, 0, len(ws))
 	for call, t := range ws {
 		out = append(out, *taskFact(fl.callID(call), t))
+	}
+	return out
+}
+
+// held is the floor tasks of other channels this node's agents hold, for
+// a report: by agent, each with the node that owns it.
+func (fl *floorLink) held() map[string][]cluster.TaskReport {
+	out := map[string][]cluster.TaskReport{}
+	for agent, ts := range fl.src.core.FloorHeld() {
+		for _, t := range ts {
+			id := string(t.ID)
+			if !strings.Contains(id, "/") { // this node's own task
+				id = fl.callID(id)
+			}
+			out[agent] = append(out[agent], cluster.TaskReport{TaskFact: *taskFact(id, t), Node: nodeOf(id)})
+		}
 	}
 	return out
 }

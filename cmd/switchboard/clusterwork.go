@@ -20,7 +20,11 @@ func (fl *floorLink) routeWork(d cluster.Decision) {
 	here := d.AgentNode == fl.node
 	switch d.Type {
 	case cluster.DecOffer:
-		if err := core.FloorTaskOffer(task, d.Reservation, d.Agent, here, d.Expires, workOf(d.Spec)); err != nil {
+		spec := workOf(d.Spec)
+		if d.Queue != "" { // a workflow task's: the queue it was offered from
+			spec.Queue = d.Queue
+		}
+		if err := core.FloorTaskOffer(task, d.Reservation, d.Agent, here, d.Expires, spec); err != nil {
 			fl.log.Info("cluster: task offer not delivered", "task", d.Task, "err", err)
 			if here {
 				fl.hook.Reject(d.Agent, d.Reservation)
