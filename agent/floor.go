@@ -181,9 +181,10 @@ func (c *Core) floorRoomLocked(agent string, spec router.Task) error {
 }
 
 // FloorMoved records the queue the floor's router put a workflow call in
-// (from is empty for its workflow's first target, else an escalation
-// moved it from there: task.moved).
-func (c *Core) FloorMoved(call, queue, from string) {
+// (from is empty when the call was handed to the floor, or to a new term,
+// else an escalation moved it from there: task.moved), the workflow step
+// that queue is and since when (the call's next report keeps its place).
+func (c *Core) FloorMoved(call, queue, from string, step int, since time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.floorCallLocked(call)
@@ -191,6 +192,7 @@ func (c *Core) FloorMoved(call, queue, from string) {
 		return
 	}
 	cl.floorSpec.Queue = router.QueueID(queue)
+	cl.floorSpec.WorkflowStep, cl.floorSpec.StepSince = step, since
 	if from == "" {
 		c.queuedInLocked(cl, queue)
 		c.poke() // its max_wait deadline
@@ -308,7 +310,7 @@ func (c *Core) FloorWaiting() map[string]router.Task {
 	for _, cl := range c.byFloor {
 		if !cl.peerIn { // the caller's node reports it
 			t := cl.floorSpec
-			if t.Workflow != "" { // the new term applies the workflow again, from its first target
+			if t.Workflow != "" { // the new term applies the workflow again, at the step it had reached
 				t.Queue = ""
 			}
 			out[cl.id] = t

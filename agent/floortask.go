@@ -227,8 +227,8 @@ func (c *Core) floorFinishLocked(t *taskRT, own bool, state, reason string) {
 }
 
 // FloorTaskMoved records the queue the floor's router put a workflow task
-// in (from: as FloorMoved).
-func (c *Core) FloorTaskMoved(task, queue, from string) {
+// in (from, step, since: as FloorMoved).
+func (c *Core) FloorTaskMoved(task, queue, from string, step int, since time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, own := c.floorWorkOfLocked(task)
@@ -236,6 +236,7 @@ func (c *Core) FloorTaskMoved(task, queue, from string) {
 		return
 	}
 	t.v.Queue = queue
+	t.step, t.stepAt = step, since
 	if from != "" {
 		ev := events.Event{Type: string(router.TaskMoved), At: c.now(), Task: t.v.ID, Queue: queue, Kind: "task",
 			Detail: map[string]any{"channel": t.v.Channel, "task": t.v.ID, "from_queue": from, "to_queue": queue}}
@@ -361,14 +362,16 @@ func (c *Core) floorTasksWithdrawAllLocked() {
 }
 
 // floorTasksWaitingLocked adds this node's floor tasks no agent holds to
-// out (FloorWaiting), as CreateTask handed them to the floor.
+// out (FloorWaiting), as CreateTask handed them to the floor (a workflow
+// task at the step the floor had moved it to).
 func (c *Core) floorTasksWaitingLocked(out map[string]router.Task) {
 	for id, t := range c.taskTab().byID {
 		if !t.floor || !liveTask(t) || t.v.State == store.TaskAssigned {
 			continue
 		}
 		rt := router.Task{ID: t.rid, Kind: router.KindQueue, Workflow: router.WorkflowID(t.v.Workflow), Channel: t.v.Channel,
-			NonBlocking: !t.v.BlockAgent, Priority: t.v.Priority, Arrived: t.v.CreatedAt, Attributes: t.v.Attributes}
+			NonBlocking: !t.v.BlockAgent, Priority: t.v.Priority, Arrived: t.v.CreatedAt, Attributes: t.v.Attributes,
+			WorkflowStep: t.step, StepSince: t.stepAt}
 		if rt.Workflow == "" {
 			rt.Queue = router.QueueID(t.v.Queue)
 		}

@@ -25,6 +25,13 @@ func TestFloorTasks(t *testing.T) {
 	own := h.createTask(store.TaskParams{Channel: "chat", Queue: "chat"})
 	h.waitFor("the task on the floor", func() bool { return ft.n() == 1 && ft.calls[0] == own.ID })
 	h.noOffer(a1)
+	// Its place in its workflow, as the floor's last moved said, is in the
+	// next report (a new term resumes it there).
+	since := h.clock.Now().Add(-3 * time.Second)
+	h.c.FloorTaskMoved(own.ID, "chat", "", 1, since)
+	if w := h.c.FloorWaiting()[own.ID]; w.WorkflowStep != 1 || !w.StepSince.Equal(since) || w.Channel != "chat" {
+		t.Errorf("waiting on the floor %+v: want step 1 since %v", w, since)
+	}
 
 	exp := h.clock.Now().Add(15 * time.Second)
 	spec := store.Task{ID: "tk9", Channel: "chat", Queue: "chat", BlockAgent: true, Attributes: map[string]any{"customer": "Ann", "channel": "chat"}}

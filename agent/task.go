@@ -40,6 +40,8 @@ type taskRT struct {
 	floor  bool       // routed by the floor (floortask.go)
 	mirror string     // set on a mirror of another node's task: its floor id
 	acc    chan error // an accept of its floor offer waits for the leader
+	step   int        // its workflow's target on the floor, entered at stepAt (FloorTaskMoved)
+	stepAt time.Time
 }
 
 // taskTable is the core's task state (guarded by Core.mu).

@@ -75,6 +75,9 @@ func (f *Floor) decide(e router.Event) {
 		delete(f.canceled, e.Task)
 	case router.TaskMoved:
 		d.Type, d.To, d.FromQueue = DecMoved, tn, string(e.FromQueue)
+		if s, ok := f.rt.Task(e.Task); ok { // where it stands now (a later move of this drain says the same)
+			d.Step, d.Since = s.WorkflowStep, s.StepSince
+		}
 		if tn != "" {
 			f.out = append(f.out, d)
 		}

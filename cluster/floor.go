@@ -336,6 +336,7 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 		ID: id, Kind: kind, Queue: router.QueueID(t.Queue), TargetExtension: t.Extension,
 		Workflow: router.WorkflowID(t.Workflow), Priority: t.Priority, Arrived: t.Arrived,
 		Channel: t.Channel, NonBlocking: t.NonBlocking, Exclude: ex, Attributes: t.Attributes,
+		WorkflowStep: t.Step, StepSince: t.StepSince,
 	}, now)
 	if err != nil {
 		delete(f.taskNode, id)
@@ -345,7 +346,8 @@ func (f *Floor) addTask(fa Fact, now time.Time) error {
 	if s, ok := f.rt.Task(id); ok && t.Workflow != "" && s.Queue != "" {
 		// Before the offer's decision (drained after): the caller's node
 		// learns the queue it waits in (its views, its max_wait).
-		f.out = append(f.out, Decision{Type: DecMoved, Token: f.token, To: fa.Node, Task: t.ID, TaskNode: fa.Node, Queue: string(s.Queue), Channel: t.Channel})
+		f.out = append(f.out, Decision{Type: DecMoved, Token: f.token, To: fa.Node, Task: t.ID, TaskNode: fa.Node, Queue: string(s.Queue), Channel: t.Channel,
+			Step: s.WorkflowStep, Since: s.StepSince})
 	}
 	return nil
 }

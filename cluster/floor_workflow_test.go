@@ -52,3 +52,54 @@ func TestFloorWorkflowEscalatesAcrossNodes(t *testing.T) {
 		Attributes: map[string]any{"lang": "de"}}}, t1.Add(7*time.Second)))
 	expectDecisions(t, f, "fallback>a:a/c2/ no_match")
 }
+
+// A waiting workflow call keeps its place across a leader change (PROTOCOL
+// §13): term 7 moves a/c1 from es to sales (the caller's node learns the
+// step and when it entered it); a's report to term 8, 3 s later, carries
+// them, and term 8 puts the call in sales, not es, and moves it on to vip
+// (where z on node c takes it) when sales' 10 s, counted from the
+// escalation under term 7, run out: not 10 s after the rebuild.
+func TestFloorWorkflowStepSurvivesRebuild(t *testing.T) {
+	floor := func(token int64, at time.Time, waiting ...cluster.TaskFact) *cluster.Floor {
+		f := cluster.NewFloor(router.Config{}, token)
+		rt := f.Router()
+		for _, q := range []router.QueueID{"es", "sales", "vip"} {
+			must(t, rt.PutQueue(router.Queue{ID: q}, t0))
+		}
+		must(t, rt.PutAgent(router.AgentConfig{ID: "z", Queues: []router.QueueID{"vip"}}, t0))
+		must(t, rt.PutWorkflow(router.Workflow{ID: "lang", Filters: []router.Filter{{Name: "all",
+			Targets: []router.Target{{Queue: "es", Timeout: 5 * time.Second}, {Queue: "sales", Timeout: 10 * time.Second}, {Queue: "vip"}}}}}, t0))
+		f.Expect([]string{"a", "c"}, at.Add(2*time.Second))
+		must(t, f.Apply(report("a", token, nil, waiting...), at))
+		must(t, f.Apply(report("c", token, []cluster.AgentReport{{ID: "z", Connected: true, Activity: "unavailable"}}), at))
+		return f
+	}
+	t1 := t0.Add(time.Second)
+	old := floor(7, t0)
+	expectDecisions(t, old)
+	call := cluster.TaskFact{ID: "a/c1", Kind: "queue", Workflow: "lang", Arrived: t1}
+	must(t, old.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &call}, t1))
+	expectDecisions(t, old, "moved>a:a/c1/ ->es")
+	old.Advance(t1.Add(5 * time.Second))
+	ds := expectDecisions(t, old, "moved>a:a/c1/ es->sales")
+	if d := ds[0]; d.Step != 1 || !d.Since.Equal(t1.Add(5*time.Second)) {
+		t.Fatalf("moved %+v: want step 1 since %v", d, t1.Add(5*time.Second))
+	}
+
+	// The leader dies; a reports the call with the step its moved said.
+	call.Step, call.StepSince = ds[0].Step, ds[0].Since
+	t2 := t1.Add(8 * time.Second)
+	f := floor(8, t2, call)
+	ds = expectDecisions(t, f, "moved>a:a/c1/ ->sales")
+	if d := ds[0]; d.Step != 1 || !d.Since.Equal(call.StepSince) {
+		t.Errorf("term 8's moved %+v: want step 1 since %v", d, call.StepSince)
+	}
+	if at, _ := f.NextDeadline(); !at.Equal(t1.Add(15 * time.Second)) {
+		t.Errorf("term 8 escalates at %v, want %v (10 s after the call entered sales)", at, t1.Add(15*time.Second))
+	}
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAgent, Node: "c", Agent: "z", Connected: true, Activity: "available"}, t2))
+	f.Advance(t1.Add(15*time.Second - time.Millisecond))
+	expectDecisions(t, f)
+	f.Advance(t1.Add(15 * time.Second))
+	expectDecisions(t, f, "moved>a:a/c1/ sales->vip", "offer>c:a/c1/z@c", "offer>a:a/c1/z@c")
+}

@@ -83,6 +83,12 @@ type TaskFact struct {
 	NonBlocking bool           `json:"non_blocking,omitempty"`
 	Exclude     []string       `json:"exclude,omitempty"`
 	Attributes  map[string]any `json:"attributes,omitempty"`
+	// Step and StepSince: a waiting workflow task in a report keeps its
+	// place in its workflow (the target it had reached and when it
+	// entered it, as its last DecMoved said), so a new term's escalation
+	// runs out when the old one's would have (router.Task.WorkflowStep).
+	Step      int       `json:"step,omitempty"`
+	StepSince time.Time `json:"step_since,omitzero"`
 }
 
 // Report is a node's state for a new leader's rebuild.
@@ -182,6 +188,10 @@ type Decision struct {
 	Kind        string       `json:"kind,omitempty"`
 	Queue       string       `json:"queue,omitempty"`
 	FromQueue   string       `json:"from_queue,omitempty"` // moved
+	// Step and Since, on moved: the workflow target Queue is (0: the
+	// first) and when the task entered it, for the node's next report.
+	Step  int       `json:"step,omitempty"`
+	Since time.Time `json:"since,omitzero"`
 	// Channel is set on every decision about a task of another channel
 	// (not a call: nothing is bridged); its offers carry the task (Spec)
 	// for the agent's node to show it.

@@ -117,3 +117,81 @@ func TestAddAssignedBeyondCapacityAndRefusals(t *testing.T) {
 		}
 	}
 }
+
+// A workflow task resumed where another router had moved it (WorkflowStep,
+// StepSince) waits in that target and escalates when that target's time,
+// counted from StepSince, runs out: not from its first target, not from
+// now. The snapshot's Task of an escalated task resumes it in a new router
+// with the same deadline.
+func TestWorkflowResumesAtStep(t *testing.T) {
+	flow := Workflow{ID: "w", Filters: []Filter{{Targets: []Target{
+		{Queue: "es", Timeout: 10 * time.Second}, {Queue: "sales", Timeout: 20 * time.Second}, {Queue: "vip"}}}}}
+	setup := func(t *testing.T) *Router {
+		r := New(Config{})
+		for _, q := range []QueueID{"es", "sales", "vip"} {
+			must(t, r.PutQueue(Queue{ID: q}, t0))
+		}
+		must(t, r.PutWorkflow(flow, t0))
+		return r
+	}
+	now := t0.Add(time.Minute)
+	for _, tc := range []struct {
+		name      string
+		step      int
+		since     time.Time
+		queue     QueueID   // where it waits after AddTask
+		moves     int       // task.moved emitted by AddTask
+		escalates time.Time // when it moves on (zero: never)
+	}{
+		{"first target, now", 0, time.Time{}, "es", 0, now.Add(10 * time.Second)},
+		{"second target, 5 s in", 1, now.Add(-5 * time.Second), "sales", 0, now.Add(15 * time.Second)},
+		{"second target, its time ran out", 1, now.Add(-25 * time.Second), "vip", 1, time.Time{}},
+		{"beyond the last target", 5, now.Add(-time.Hour), "vip", 0, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := setup(t)
+			must(t, r.AddTask(Task{ID: "c", Kind: KindQueue, Workflow: "w", Arrived: t0, WorkflowStep: tc.step, StepSince: tc.since}, now))
+			if got := len(filter(r.Drain(nil), TaskMoved)); got != tc.moves {
+				t.Errorf("%d task.moved on AddTask, want %d", got, tc.moves)
+			}
+			s, _ := r.Task("c")
+			if s.Queue != tc.queue || s.Arrived != t0 {
+				t.Fatalf("waits in %s (arrived %v), want %s", s.Queue, s.Arrived, tc.queue)
+			}
+			at, ok := r.NextDeadline()
+			if ok != !tc.escalates.IsZero() || ok && !at.Equal(tc.escalates) {
+				t.Fatalf("next deadline %v %v, want %v", at, ok, tc.escalates)
+			}
+			if !ok {
+				return
+			}
+			r.Advance(at.Add(-time.Millisecond))
+			if evs := filter(r.Drain(nil), TaskMoved); len(evs) != 0 {
+				t.Fatalf("moved early: %s", summary(evs))
+			}
+			r.Advance(at)
+			if evs := filter(r.Drain(nil), TaskMoved); len(evs) != 1 || evs[0].FromQueue != tc.queue {
+				t.Fatalf("at the deadline: %s, want one move from %s", summary(evs), tc.queue)
+			}
+		})
+	}
+
+	// Round trip: escalated once in one router, resumed from its snapshot
+	// in another, it moves on at the same time.
+	a := setup(t)
+	must(t, a.AddTask(Task{ID: "c", Kind: KindQueue, Workflow: "w"}, t0))
+	a.Advance(t0.Add(10 * time.Second))
+	s, _ := a.Task("c")
+	if s.WorkflowStep != 1 || !s.StepSince.Equal(t0.Add(10*time.Second)) || s.Queue != "sales" {
+		t.Fatalf("after one escalation: step %d since %v in %s", s.WorkflowStep, s.StepSince, s.Queue)
+	}
+	b := setup(t)
+	in := s.Task
+	in.Queue = "" // as a node reports it: the workflow, not its queue
+	must(t, b.AddTask(in, t0.Add(12*time.Second)))
+	da, _ := a.NextDeadline()
+	db, _ := b.NextDeadline()
+	if !da.Equal(db) || !db.Equal(t0.Add(30*time.Second)) {
+		t.Errorf("resumed deadline %v, the original's %v; want %v", db, da, t0.Add(30*time.Second))
+	}
+}

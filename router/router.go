@@ -128,6 +128,7 @@ type task struct {
 	heldNB  bool
 	targets []Target // workflow escalation
 	step    int
+	stepAt  time.Time // it entered targets[step]
 	escT    timer
 	moveDue bool // the escalation timer fired while offered
 	res     *reservation

@@ -62,7 +62,7 @@ func (r *Router) AddTask(in Task, now time.Time) error {
 	}
 	t.q = q
 	q.push(t)
-	r.armEscalation(t, now)
+	r.resumeEscalation(t, now)
 	r.markTask(t)
 	r.settle(now)
 	return nil

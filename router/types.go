@@ -240,6 +240,14 @@ type Task struct {
 	// filters over Attributes.
 	Workflow   WorkflowID
 	Attributes map[string]any
+	// WorkflowStep and StepSince resume a workflow task where another
+	// router had moved it (a rebuild): it starts at that target of its
+	// matching filter (the last one if there are fewer), entered at
+	// StepSince (zero: now), so its escalation runs out at StepSince plus
+	// the target's timeout (at once if that has passed). A snapshot's Task
+	// has them as the task stands.
+	WorkflowStep int
+	StepSince    time.Time
 	// Payload is the caller's, carried untouched in events and snapshots.
 	Payload any
 }

@@ -178,6 +178,9 @@ func (t *task) snapshot() TaskSnapshot {
 	s := TaskSnapshot{Task: t.cfg, State: TaskWaiting, Blocking: !t.nonBlocking(), Step: t.step, Targets: slices.Clone(t.targets)}
 	s.Priority = t.prio
 	s.Exclude = slices.Clone(t.exclude)
+	if t.targets != nil {
+		s.WorkflowStep, s.StepSince = t.step, t.stepAt
+	}
 	switch t.state {
 	case stateReserved:
 		s.State, s.Agent, s.Reservation, s.Expires = TaskReserved, t.res.a.id, t.res.id, t.res.tm.at

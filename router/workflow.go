@@ -62,21 +62,37 @@ func (r *Router) applyWorkflow(t *task) string {
 		}
 		t.targets = []Target{{Queue: w.DefaultQueue}}
 	}
-	t.step = 0
-	t.cfg.Queue = t.targets[0].Queue
-	t.prio = t.cfg.Priority + t.targets[0].Priority
+	t.step = min(max(t.cfg.WorkflowStep, 0), len(t.targets)-1)
+	t.cfg.Queue = t.targets[t.step].Queue
+	t.prio = t.cfg.Priority + t.targets[t.step].Priority
 	return ""
 }
 
-// armEscalation starts the timer of the task's current target, unless it
-// is the last one or has no timeout.
-func (r *Router) armEscalation(t *task, now time.Time) {
+// armEscalation starts the timer of the task's current target, entered
+// at since, unless it is the last one or has no timeout.
+func (r *Router) armEscalation(t *task, since time.Time) {
+	t.stepAt = since
 	if t.step >= len(t.targets)-1 || t.targets[t.step].Timeout <= 0 {
 		return
 	}
 	r.tseq++
-	t.escT.at, t.escT.seq = now.Add(t.targets[t.step].Timeout), r.tseq
+	t.escT.at, t.escT.seq = since.Add(t.targets[t.step].Timeout), r.tseq
 	r.timers.push(&t.escT)
+}
+
+// resumeEscalation arms a new waiting task's escalation: from now, or
+// from the StepSince of a task another router had moved, which escalates
+// at once if its target's time ran out meanwhile.
+func (r *Router) resumeEscalation(t *task, now time.Time) {
+	since := t.cfg.StepSince
+	if since.IsZero() || since.After(now) || t.targets == nil {
+		since = now
+	}
+	r.armEscalation(t, since)
+	if t.escT.idx >= 0 && !t.escT.at.After(now) {
+		r.timers.remove(&t.escT)
+		r.escalate(t, now)
+	}
 }
 
 // escalateDue: the current target's timeout ran out. A waiting task moves

@@ -64,7 +64,8 @@ func (h *floorHook) Task(call string, t router.Task) {
 // taskFact is t for the floor, as id.
 func taskFact(id string, t router.Task) *cluster.TaskFact {
 	return &cluster.TaskFact{ID: id, Kind: t.Kind.String(), Queue: string(t.Queue), Extension: t.TargetExtension, Workflow: string(t.Workflow),
-		Priority: t.Priority, Arrived: t.Arrived, Channel: t.Channel, NonBlocking: t.NonBlocking, Exclude: excluded(t.Exclude), Attributes: t.Attributes}
+		Priority: t.Priority, Arrived: t.Arrived, Channel: t.Channel, NonBlocking: t.NonBlocking, Exclude: excluded(t.Exclude), Attributes: t.Attributes,
+		Step: t.WorkflowStep, StepSince: t.StepSince}
 }
 
 // excluded is a task's excluded agents for its fact (a transfer's: the
@@ -120,12 +121,12 @@ func (h *floorHook) isRouted(id string, ended bool) bool {
 type floorCore interface {
 	FloorOffer(call, res, agent string, expires time.Time) error
 	FloorRoom(agent string, spec router.Task) error
-	FloorMoved(call, queue, from string)
+	FloorMoved(call, queue, from string, step int, since time.Time)
 	FloorTaskOffer(task, res, agent string, ring bool, expires time.Time, spec store.Task) error
 	FloorTaskWithdraw(task, res, reason string)
 	FloorTaskAccepted(task, res, agent string, here bool) error
 	FloorTaskDone(task, reason string)
-	FloorTaskMoved(task, queue, from string)
+	FloorTaskMoved(task, queue, from string, step int, since time.Time)
 	FloorWithdraw(res, reason string)
 	FloorWithdrawAll()
 	FloorAccepted(call, res, agent string) error
@@ -175,7 +176,7 @@ func (fl *floorLink) route(d cluster.Decision) {
 			fl.log.Info("cluster: accepted call not bridged", "task", d.Task, "err", err) // its call.ended frees the agent
 		}
 	case cluster.DecMoved:
-		core.FloorMoved(call, d.Queue, d.FromQueue)
+		core.FloorMoved(call, d.Queue, d.FromQueue, d.Step, d.Since)
 	case cluster.DecFallback:
 		core.FloorFallback(call, d.Reason)
 	case cluster.DecActivity:

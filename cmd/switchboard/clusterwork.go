@@ -39,7 +39,7 @@ func (fl *floorLink) routeWork(d cluster.Decision) {
 	case cluster.DecDone, cluster.DecFallback:
 		core.FloorTaskDone(task, d.Reason)
 	case cluster.DecMoved:
-		core.FloorTaskMoved(task, d.Queue, d.FromQueue)
+		core.FloorTaskMoved(task, d.Queue, d.FromQueue, d.Step, d.Since)
 	}
 }
 
