@@ -89,3 +89,80 @@ func TestClusterTaskAcrossNodes(t *testing.T) {
 		offered.Round(time.Millisecond), assigned.Round(time.Millisecond), time.Since(completing).Round(time.Millisecond))
 	x.noOffer(t, 300*time.Millisecond)
 }
+
+// PROTOCOL §13 "the leader dies … no agent is ever offered more than
+// section 5 allows" with §10 tasks: z on n3 holds a blocking chat task of
+// n2 (accepted under n1's term) when the leader n1 is SIGKILLed. The new
+// term counts that task against z (n3's report has it): a second chat task
+// created on n2 is not offered to z while it holds the first; z's
+// task.complete on n3 under the new term completes the first on n2, and
+// then z is offered the second. Without n3 reporting the task, the new
+// term offers z the second at once (n3 refuses it: z is then excluded from
+// it for good) and n2 never learns that the first was completed.
+func TestClusterTaskSurvivesLeaderLoss(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "chat", "name": "Chat"}},
+			[]agentSpec{{ID: "z", Ext: "300", Queues: []string{"chat"}}}, nil)
+	})
+	z := loginOnFloor(t, nodes, "n3", "z", toneAgent3, "n2")
+	term := clusterOf(t, nodes["n1"]).Token
+	n2 := nodes["n2"]
+	post := func() string {
+		t.Helper()
+		code, task, _ := apiTasks(t, n2, "POST", "/api/tasks", n2.Token, `{"channel": "chat", "queue": "chat"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("POST on n2 = %d %v", code, task)
+		}
+		return task["id"].(string)
+	}
+	state := func(id string) string {
+		_, obj, _ := apiTasks(t, n2, "GET", "/api/tasks/"+id, n2.Token, "")
+		return fmt.Sprint(obj["state"], "/", obj["agent"])
+	}
+	accept := func(id string, term int64) {
+		t.Helper()
+		p := z.offer(t)
+		if ptask, _ := p["task"].(map[string]any); ptask["id"] != id {
+			t.Fatalf("z's offer %v, want n2's task %s", p, id)
+		}
+		floorRes(t, p["id"].(string), term)
+		var accepted map[string]any
+		z.WS.MustCall("reservation.accept", map[string]string{"reservation": p["id"].(string)}, &accepted)
+		waitFor(t, 5*time.Second, id+" assigned to z on n2", func() bool { return state(id) == "assigned/z" })
+	}
+	first := post()
+	accept(first, term)
+
+	killed := time.Now()
+	nodes["n1"].sigkill() // the leader
+	var next clusterView
+	waitFor(t, 5*time.Second, "a new leader", func() bool {
+		next = clusterOf(t, n2)
+		return next.Token > term && next.Leader != "" && next.Leader != "n1"
+	})
+	waitFor(t, 5*time.Second, "the new term's floor rebuilt", func() bool {
+		f := clusterOf(t, n2).Floor
+		if f == nil || !f.Ready || f.Token != next.Token {
+			return false
+		}
+		n, _ := onFloor(t, n2, "z")
+		return n == "n3"
+	})
+	rebuilt := time.Since(killed)
+	second := post()
+	z.noOffer(t, time.Second) // z holds a blocking task
+	if s := state(second); s != "pending/<nil>" {
+		t.Errorf("the second task on n2 is %s while z holds the first, want pending", s)
+	}
+	completing := time.Now()
+	var done map[string]any
+	z.WS.MustCall("task.complete", map[string]string{"task": first}, &done)
+	if done["state"] != "completed" {
+		t.Fatalf("task.complete on n3 = %v", done)
+	}
+	waitFor(t, 5*time.Second, "the first task completed on n2", func() bool { return state(first) == "completed/z" })
+	learned := time.Since(completing)
+	accept(second, next.Token)
+	t.Logf("SIGKILL of leader n1 (term %d): %s leads term %d, floor rebuilt after %v; z's task.complete under it reached n2 after %v; z offered the second task %v after the completion",
+		term, next.Leader, next.Token, rebuilt.Round(time.Millisecond), learned.Round(time.Millisecond), time.Since(completing).Round(time.Millisecond))
+}
