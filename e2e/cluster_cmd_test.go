@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 
 	"switchboard/signaling/ws"
 	"switchboard/signaling/ws/wstest"
+	"switchboard/store"
 	"switchboard/view"
 )
 
@@ -224,5 +226,103 @@ func TestClusterFloorEvents(t *testing.T) {
 	}
 	if changed != 1 {
 		t.Errorf("n1's stream: config.changed of support %d times, want once (%+v)", changed, got)
+	}
+}
+
+// taskOn asks adm for method (task.get, task.cancel) on task id of node
+// and returns the task, or its JSON-RPC error, and how long it took.
+func taskOn(t *testing.T, adm *wstest.Client, method, node, id string) (map[string]any, *ws.Error, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	began := time.Now()
+	var got map[string]any
+	err := adm.Call(ctx, method, map[string]string{"task": id, "node": node}, &got)
+	took := time.Since(began)
+	if err == nil {
+		return got, nil, took
+	}
+	e := wstest.RPCError(err)
+	if e == nil {
+		t.Fatalf("%s %s of %s: %v, want a JSON-RPC answer", method, id, node, err)
+	}
+	return nil, e, took
+}
+
+// PROTOCOL §13, one floor, and §10 tasks: a chat task created with the
+// task API on n1 (nobody takes chat: it waits) is in n2's `state` with
+// node n1; n2's console cancels it with task.cancel {task, node: "n1"}:
+// n1 cancels it (its answer, and n1's GET, say canceled), and n2's stream
+// has n1's task.canceled exactly once. Canceling it again is n1's -32003;
+// a task of n9 (no such node) is -32002.
+func TestClusterTaskCancelFromAnotherNode(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}, {"id": "chat", "name": "Chat"}},
+			[]agentSpec{{ID: "x", Ext: "100", Queues: []string{"sales"}}}, nil)
+	})
+	n1, n2 := nodes["n1"], nodes["n2"]
+	adm := n2.admin(t)
+	defer adm.Close()
+	adm.MustCall("subscribe", map[string]any{}, nil)
+	code, task, _ := apiTasks(t, n1, "POST", "/api/tasks", n1.Token, `{"channel": "chat", "queue": "chat"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST on n1 = %d %v", code, task)
+	}
+	id := task["id"].(string)
+	waitFor(t, 5*time.Second, "n2's state shows n1's task with its node", func() bool {
+		var st view.Floor
+		adm.MustCall("state", map[string]any{}, &st)
+		return slices.ContainsFunc(st.Tasks, func(tv store.Task) bool { return tv.ID == id && tv.Node == "n1" })
+	})
+
+	got, e, took := taskOn(t, adm, "task.cancel", "n1", id)
+	if e != nil || got["id"] != id || got["state"] != "canceled" || got["node"] != "n1" {
+		t.Fatalf("n2's task.cancel of n1's task %s: %v %v, want it canceled on n1", id, got, e)
+	}
+	t.Logf("n2's console canceled n1's task in %v", took.Round(time.Millisecond))
+	if _, obj, _ := apiTasks(t, n1, "GET", "/api/tasks/"+id, n1.Token, ""); obj["state"] != "canceled" {
+		t.Errorf("n1's GET /api/tasks/%s = %v, want canceled", id, obj)
+	}
+	if got, e, _ := taskOn(t, adm, "task.get", "n1", id); e != nil || got["state"] != "canceled" {
+		t.Errorf("n2's task.get of n1's task: %v %v, want canceled", got, e)
+	}
+	if _, e, _ := taskOn(t, adm, "task.cancel", "n1", id); e == nil || e.Code != ws.CodeConflict || !strings.Contains(e.Reason, id) {
+		t.Errorf("canceling n1's canceled task again: %v, want n1's -32003 naming %s", e, id)
+	}
+	if _, e, _ := taskOn(t, adm, "task.cancel", "n9", id); e == nil || e.Code != ws.CodeNotFound || !strings.Contains(e.Reason, "n9") {
+		t.Errorf("a task of n9 (no such node): %v, want -32002 naming n9", e)
+	}
+
+	// A marker after it: n1's next task (pub/sub keeps n1's order, so a
+	// second task.canceled would have come before its task.created).
+	code, mark, _ := apiTasks(t, n1, "POST", "/api/tasks", n1.Token, `{"channel": "chat", "queue": "chat"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST on n1 = %d %v", code, mark)
+	}
+	var evs []map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("n1's second task.created not on n2's stream within 10 s; got %v", evs)
+		}
+		var ev map[string]any
+		decode(t, adm.WaitNotification("event", left).Params, &ev)
+		evs = append(evs, ev)
+		if ev["type"] == "task.created" && ev["task"] == mark["id"] {
+			break
+		}
+	}
+	n := 0
+	for _, ev := range evs {
+		if ev["type"] == "task.canceled" && ev["task"] == id {
+			n++
+			if ev["node"] != "n1" {
+				t.Errorf("task.canceled on n2's stream %v, want n1's", ev)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("n2's stream had n1's task.canceled of %s %d times, want once (%v)", id, n, evs)
 	}
 }

@@ -42,6 +42,9 @@ type Task struct {
 	// current queue: false only for block_agent false in a queue with
 	// simultaneous_tasks (the views the gateway sends set it).
 	Blocking bool `json:"blocking"`
+	// Node is, in the admin state of a cluster (PROTOCOL §13), the node
+	// that holds the task (its id is that node's); empty on one node.
+	Node string `json:"node,omitempty"`
 }
 
 // MarshalJSON renders times as RFC 3339 with milliseconds; unset times are

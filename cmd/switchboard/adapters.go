@@ -16,6 +16,8 @@ import (
 	"switchboard/media/webrtcleg/lean"
 	"switchboard/signaling/console"
 	"switchboard/signaling/trunk"
+	"switchboard/signaling/ws"
+	"switchboard/store"
 	"switchboard/view"
 )
 
@@ -96,6 +98,25 @@ func (f floor) HangupCall(ctx context.Context, node, id string) error {
 	}
 	return hangupLocal(f.core, id)
 }
+
+// TaskOn does method (task.get, task.cancel) on task id of node: this
+// node's (its own id), or with -cluster another node's, by that node
+// (clustercmd.go; console.NodeTasks).
+func (f floor) TaskOn(ctx context.Context, node, method, id string) (store.Task, error) {
+	switch {
+	case f.cluster == nil:
+		return store.Task{}, ws.NotFound(fmt.Sprintf("task %s: no node %s (a single gateway)", id, node))
+	case node != f.cluster.cfg.NodeID:
+		return f.cluster.taskOn(ctx, node, method, id)
+	}
+	t, err := taskLocal(f.core, method, id)
+	if err == nil {
+		t.Node = node
+	}
+	return t, err
+}
+
+var _ console.NodeTasks = floor{}
 
 // hangupLocal ends this node's call id (an unknown one: console.ErrNoSuchCall).
 func hangupLocal(core callHanger, id string) error {

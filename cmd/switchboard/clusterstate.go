@@ -205,7 +205,8 @@ func (n *clusterNode) floorState(own view.Floor) view.Floor {
 // on, or else of one where it holds calls; its calls, reservations and
 // load are summed over the nodes. A queue's waiting, offered, idle and
 // busy counts are summed, its longest wait is the oldest of all. Parked
-// calls and tasks are listed from every node.
+// calls and tasks are listed from every node, each task stamped with its
+// node.
 func mergeFloor(parts []floorPart, now time.Time) view.Floor {
 	out := view.Floor{Agents: []view.FloorAgent{}, Queues: []view.Queue{}, Calls: []view.Call{}, Parked: []view.Parked{}, Tasks: []store.Task{}}
 	at := map[string]int{}           // floor id → index in out.Calls
@@ -244,7 +245,10 @@ func mergeFloor(parts []floorPart, now time.Time) view.Floor {
 	out.Queues = mergeQueues(parts, now)
 	for _, p := range parts {
 		out.Parked = append(out.Parked, p.State.Parked...)
-		out.Tasks = append(out.Tasks, p.State.Tasks...)
+		for _, t := range p.State.Tasks {
+			t.Node = p.Node
+			out.Tasks = append(out.Tasks, t)
+		}
 	}
 	return out
 }

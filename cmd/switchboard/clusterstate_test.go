@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/events"
+	"switchboard/store"
 	"switchboard/view"
 )
 
@@ -41,6 +42,7 @@ func TestMergeFloor(t *testing.T) {
 		Queues: []view.Queue{{ID: "sales", Busy: 1}},
 		Calls:  []view.Call{leg},
 		Parked: []view.Parked{{Slot: "701", Call: "c9"}},
+		Tasks:  []store.Task{{ID: "tk1", State: store.TaskPending}},
 	}}
 	n3 := floorPart{Node: "n3", State: view.Floor{
 		Agents: cfg(nil),
@@ -112,8 +114,8 @@ func TestMergeFloor(t *testing.T) {
 	if q.Waiting != 2 || q.Busy != 2 || q.Idle != 0 || q.LongestWait != ago(40) || q.LongestWaitSecs != 40 {
 		t.Errorf("sales: %+v, want 2 waiting (the oldest 40 s ago), 2 busy", q)
 	}
-	if len(got.Parked) != 1 || len(got.Tasks) != 0 {
-		t.Errorf("parked %v tasks %v", got.Parked, got.Tasks)
+	if len(got.Parked) != 1 || len(got.Tasks) != 1 || got.Tasks[0].ID != "tk1" || got.Tasks[0].Node != "n2" {
+		t.Errorf("parked %v tasks %v, want n2's task tk1 with its node", got.Parked, got.Tasks)
 	}
 }
 

@@ -28,9 +28,20 @@ type TaskManager interface {
 
 var taskStates = []string{store.TaskPending, store.TaskReserved, store.TaskAssigned, store.TaskWrapping, store.TaskCompleted, store.TaskCanceled}
 
+// NodeTasks is a Floor that reaches the tasks of every node (PROTOCOL
+// §13): TaskOn does method ("task.get" or "task.cancel") on task id of
+// node (this node's own id too; on one gateway any node is unknown), and
+// answers as that node's console would (TaskError's errors; -32002 for a
+// node that is not live, -32603 for one that cannot be reached or does not
+// answer in time). A task without a node is this node's (TaskManager).
+type NodeTasks interface {
+	TaskOn(ctx context.Context, node, method, id string) (store.Task, error)
+}
+
 type taskIDParams struct {
 	Task string `json:"task"`
-	ID   string `json:"id"` // task.get also takes {id}
+	ID   string `json:"id"`   // task.get also takes {id}
+	Node string `json:"node"` // the task's node (state's tasks carry it with -cluster)
 }
 
 func (p taskIDParams) id() (string, error) {
@@ -55,9 +66,9 @@ func (s *session) registerTasks() {
 			return store.Task{}, err
 		}
 		t, err := createTask(ctx, s.c.cfg.Store, tm, p)
-		return t, taskWSError(err)
+		return t, TaskError(err)
 	}))
-	s.Register("task.get", s.taskByID(TaskManager.Task))
+	s.Register("task.get", s.taskByID("task.get", TaskManager.Task))
 	s.Register("task.list", ws.Typed(func(ctx context.Context, p taskListParams) ([]store.Task, error) {
 		tm, err := s.taskManager()
 		if err != nil {
@@ -68,23 +79,35 @@ func (s *session) registerTasks() {
 		}
 		return tm.Tasks(p.State), nil
 	}))
-	s.Register("task.cancel", s.taskByID(TaskManager.CancelTask))
+	s.Register("task.cancel", s.taskByID("task.cancel", TaskManager.CancelTask))
 }
 
-// taskByID is a method on one task named by its params' id: op (a
-// TaskManager method expression) with the task manager and the id.
-func (s *session) taskByID(op func(tm TaskManager, id string) (store.Task, error)) ws.MethodFunc {
+// taskByID is method on one task named by its params' id: op (a
+// TaskManager method expression) with the task manager and the id, or,
+// when the params name a node, the Floor's TaskOn.
+func (s *session) taskByID(method string, op func(tm TaskManager, id string) (store.Task, error)) ws.MethodFunc {
 	return ws.Typed(func(ctx context.Context, p taskIDParams) (store.Task, error) {
-		tm, err := s.taskManager()
-		if err != nil {
-			return store.Task{}, err
-		}
 		id, err := p.id()
 		if err != nil {
 			return store.Task{}, err
 		}
+		if p.Node != "" {
+			nt, ok := s.c.cfg.Floor.(NodeTasks)
+			if !ok {
+				return store.Task{}, ws.NotFound("task " + id + ": no node " + p.Node + " (a single gateway)")
+			}
+			t, err := nt.TaskOn(ctx, p.Node, method, id)
+			if err != nil {
+				return store.Task{}, s.fail(method, err)
+			}
+			return t, nil
+		}
+		tm, err := s.taskManager()
+		if err != nil {
+			return store.Task{}, err
+		}
 		t, err := op(tm, id)
-		return t, taskWSError(err)
+		return t, TaskError(err)
 	})
 }
 
@@ -119,8 +142,8 @@ func createTask(ctx context.Context, st store.Store, tm TaskManager, p store.Tas
 	return tm.CreateTask(p)
 }
 
-// taskWSError translates a TaskManager error.
-func taskWSError(err error) error {
+// TaskError is a TaskManager error as the console answers it.
+func TaskError(err error) error {
 	var ve *store.ValidationError
 	switch {
 	case err == nil:
@@ -155,7 +178,7 @@ func TaskAPI(st store.Store, tm TaskManager) http.Handler {
 			}
 			t, err := createTask(r.Context(), st, tm, p)
 			if err != nil {
-				writeTaskError(w, taskWSError(err))
+				writeTaskError(w, TaskError(err))
 				return
 			}
 			writeJSON(w, http.StatusCreated, t)
@@ -169,14 +192,14 @@ func TaskAPI(st store.Store, tm TaskManager) http.Handler {
 		case id != "" && !strings.Contains(id, "/") && r.Method == http.MethodGet:
 			t, err := tm.Task(id)
 			if err != nil {
-				writeTaskError(w, taskWSError(err))
+				writeTaskError(w, TaskError(err))
 				return
 			}
 			writeJSON(w, http.StatusOK, t)
 		case id != "" && !strings.Contains(id, "/") && r.Method == http.MethodDelete:
 			t, err := tm.CancelTask(id)
 			if err != nil {
-				writeTaskError(w, taskWSError(err))
+				writeTaskError(w, TaskError(err))
 				return
 			}
 			writeJSON(w, http.StatusOK, t)

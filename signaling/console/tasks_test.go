@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -246,4 +247,68 @@ func TestTaskAPI(t *testing.T) {
 	if n := len(ft.Tasks("")); n != 1 {
 		t.Errorf("%d tasks after the refused requests, want 1", n)
 	}
+}
+
+// nodeTasksFloor is a Floor of several nodes (PROTOCOL §13): n2 holds task
+// t1 (live until canceled), n3 does not answer.
+type nodeTasksFloor struct {
+	*fakeFloor
+	mu       sync.Mutex // guards following
+	canceled bool
+	asked    []string // node/method/id
+}
+
+func (f *nodeTasksFloor) TaskOn(_ context.Context, node, method, id string) (store.Task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, node+"/"+method+"/"+id)
+	switch {
+	case node == "n3":
+		return store.Task{}, &ws.Error{Code: ws.CodeInternalError, Reason: "task " + id + " on node n3: did not answer in time"}
+	case node != "n2" || id != "t1":
+		return store.Task{}, ws.NotFound("task " + id + ": not found")
+	case method == "task.cancel" && f.canceled:
+		return store.Task{}, ws.Conflict("task t1 is canceled")
+	case method == "task.cancel":
+		f.canceled = true
+	}
+	state := store.TaskPending
+	if f.canceled {
+		state = store.TaskCanceled
+	}
+	return store.Task{ID: id, State: state, Node: node, CreatedAt: time.Now()}, nil
+}
+
+// task.get and task.cancel naming a node go to the floor's TaskOn, whose
+// answer (task or *ws.Error) is the console's; without a node they are
+// the serving node's (the Applier's). A floor of one gateway has no
+// other node: -32002.
+func TestTaskOnAnotherNode(t *testing.T) {
+	nf := &nodeTasksFloor{fakeFloor: &fakeFloor{}}
+	ft := &fakeTasks{queues: map[string]bool{"chat": true}}
+	e := newEnv(t, func(cfg *console.Config) { cfg.Applier = ft; cfg.Floor = nf })
+	c := e.admin()
+	var got store.Task
+	c.MustCall("task.get", map[string]string{"task": "t1", "node": "n2"}, &got)
+	if got.State != store.TaskPending || got.Node != "n2" {
+		t.Errorf("task.get of n2's t1 = %+v", got)
+	}
+	c.MustCall("task.cancel", map[string]string{"task": "t1", "node": "n2"}, &got)
+	if got.State != store.TaskCanceled || got.Node != "n2" {
+		t.Errorf("task.cancel of n2's t1 = %+v", got)
+	}
+	wantErr(t, c, "task.cancel", map[string]string{"task": "t1", "node": "n2"}, ws.CodeConflict, "canceled")
+	wantErr(t, c, "task.cancel", map[string]string{"task": "t1", "node": "n3"}, ws.CodeInternalError, "n3")
+	wantErr(t, c, "task.cancel", map[string]string{"task": "t9", "node": "n2"}, ws.CodeNotFound, "t9")
+	wantErr(t, c, "task.cancel", map[string]string{"node": "n2"}, ws.CodeInvalidParams, "task")
+	wantErr(t, c, "task.cancel", map[string]string{"task": "t1"}, ws.CodeNotFound, "t1") // not the Applier's
+	nf.mu.Lock()
+	asked := len(nf.asked)
+	nf.mu.Unlock()
+	if asked != 5 {
+		t.Errorf("the floor was asked %d times, want 5 (not without a node)", asked)
+	}
+
+	e1 := newEnv(t, func(cfg *console.Config) { cfg.Applier = ft })
+	wantErr(t, e1.admin(), "task.cancel", map[string]string{"task": "t1", "node": "n2"}, ws.CodeNotFound, "n2")
 }
