@@ -28,9 +28,13 @@ const (
 // repeating the last frame at decreasing gain. It exists only where audio is
 // decoded (the mixing path); the fast path has none. Not safe for
 // concurrent use: the Switch's mutex guards it.
+//
+// Its samples (jbSamples, 7.4 KiB) are allocated at the first push, so a
+// party on the fast path, which never decodes, carries none: at 200 bridged
+// calls that was 15 KiB of each call's heap (the agent's Switch and the
+// call's party).
 type jitterBuffer struct {
-	pcm  [jbRing]int16
-	have [jbRing]bool
+	*jbSamples // nil until the first push
 
 	started bool   // next is meaningful
 	playing bool   // prebuffering done
@@ -38,18 +42,29 @@ type jitterBuffer struct {
 	end     uint32 // timestamp just after the newest buffered sample
 	depth   int    // frames to hold before (re)starting play-out
 
-	last       [FrameSamples]int16 // last frame played, for concealment
-	concealRun int                 // frames concealed in a row
-	minOcc     int                 // lowest buffered frames after a pop in this window
-	window     int                 // pops in this window
-	dec        [jbMaxPacket]int16  // scratch decode
+	concealRun int // frames concealed in a row
+	minOcc     int // lowest buffered frames after a pop in this window
+	window     int // pops in this window
 
 	c *Counters
 }
 
+// jbSamples is a jitter buffer's ring and scratch.
+type jbSamples struct {
+	pcm  [jbRing]int16
+	have [jbRing]bool
+	last [FrameSamples]int16 // last frame played, for concealment
+	dec  [jbMaxPacket]int16  // scratch decode
+}
+
+// reset empties the buffer (keeping its samples' memory).
 func (jb *jitterBuffer) reset() {
-	c := jb.c
-	*jb = jitterBuffer{c: c, depth: jbMinDepth}
+	c, st := jb.c, jb.jbSamples
+	*jb = jitterBuffer{c: c, depth: jbMinDepth, jbSamples: st}
+	if st != nil {
+		clear(st.have[:])
+		clear(st.last[:])
+	}
 }
 
 // buffered is how many samples lie between the play-out point and the
@@ -82,6 +97,9 @@ func (jb *jitterBuffer) push(p *Packet, codec Codec) {
 	}
 	n := min(len(p.Payload), jbMaxPacket)
 	ts := p.Timestamp
+	if jb.jbSamples == nil {
+		jb.jbSamples = new(jbSamples) // once per party that decodes (not per packet)
+	}
 	if !jb.started {
 		jb.reset()
 		jb.started, jb.next, jb.end = true, ts, ts

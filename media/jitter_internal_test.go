@@ -3,6 +3,7 @@ package media
 import (
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestJitterPacketSizes: packets of 10, 20, 30, 40 and 60 ms, and a stream
@@ -70,5 +71,60 @@ func TestJitterPacketSizes(t *testing.T) {
 				t.Errorf("counters %+v, want none concealed, dropped or late", s)
 			}
 		})
+	}
+}
+
+// TestFastPathPartiesCarryNoJitterSamples: the jitter buffer's samples
+// are allocated at its first push, so the Switch and a call, whose parties
+// on the fast path never decode, stay small (before: 13 KiB and 8 KiB,
+// most of it two rings of samples that were never used).
+func TestFastPathPartiesCarryNoJitterSamples(t *testing.T) {
+	if n := unsafe.Sizeof(Switch{}); n > 4096 {
+		t.Errorf("Switch is %d bytes, want at most 4096", n)
+	}
+	if n := unsafe.Sizeof(call{}); n > 1024 {
+		t.Errorf("call is %d bytes, want at most 1024", n)
+	}
+	var c Counters
+	jb := jitterBuffer{c: &c}
+	jb.reset()
+	var dst [FrameSamples]int16
+	jb.pop(dst[:]) // before any push: silence, nothing allocated
+	if jb.jbSamples != nil {
+		t.Error("samples allocated before the first push")
+	}
+}
+
+// TestJitterResetForgetsSamples: after a reset (a new stream) the new
+// stream plays and nothing of the old one's buffered samples, although
+// the ring's memory is kept: a gap in the new stream is concealed from its
+// own last frame. (Fails if reset keeps the old stream's have flags.)
+func TestJitterResetForgetsSamples(t *testing.T) {
+	var c Counters
+	jb := jitterBuffer{c: &c}
+	jb.reset()
+	frame := func(v int16) []byte {
+		pcm := make([]int16, FrameSamples)
+		for i := range pcm {
+			pcm[i] = v
+		}
+		return Encode(PCMU, make([]byte, FrameSamples), pcm)
+	}
+	for i := range uint32(4) { // the old stream, buffered and never played
+		jb.push(&Packet{Payload: frame(8000), Codec: PCMU, Timestamp: i * FrameSamples}, PCMU)
+	}
+	jb.reset()
+	// The new stream in the same ring slots as timestamp 0, its second
+	// frame lost.
+	jb.push(&Packet{Payload: frame(1000), Codec: PCMU, Timestamp: jbRing}, PCMU)
+	jb.push(&Packet{Payload: frame(1000), Codec: PCMU, Timestamp: jbRing + 2*FrameSamples}, PCMU)
+	var dst [FrameSamples]int16
+	jb.pop(dst[:])
+	if slices.ContainsFunc(dst[:], func(v int16) bool { return v < 900 || v > 1100 }) {
+		t.Errorf("the new stream's first frame: %v, want ≈ 1000 (taken for a duplicate of the old stream's?)", dst[:8])
+	}
+	jb.pop(dst[:]) // the lost frame: concealment, not the old stream's
+	if slices.ContainsFunc(dst[:], func(v int16) bool { return v > 1500 }) {
+		t.Errorf("after reset the old stream played: %v", dst[:8])
 	}
 }
