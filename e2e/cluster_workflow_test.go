@@ -166,3 +166,44 @@ func TestClusterTaskSurvivesLeaderLoss(t *testing.T) {
 	t.Logf("SIGKILL of leader n1 (term %d): %s leads term %d, floor rebuilt after %v; z's task.complete under it reached n2 after %v; z offered the second task %v after the completion",
 		term, next.Leader, next.Token, rebuilt.Round(time.Millisecond), learned.Round(time.Millisecond), time.Since(completing).Round(time.Millisecond))
 }
+
+// PROTOCOL §13 and §10 escalation across a leader's loss: workflow lang
+// keeps a call in queue es (no agent) for 4 s, then in sales, where y (on
+// n3) takes it. A call on n2 waits in es when the leader n1 is SIGKILLed;
+// the new term rebuilt from n2's report keeps it in es with the time it
+// entered it, so it escalates 4 s after it arrived, not 4 s after the
+// rebuild (which restarted the workflow from its first target before).
+func TestClusterWorkflowStepSurvivesLeaderLoss(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2", "n3"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "sales", "name": "Sales"}, {"id": "es", "name": "Spanish"}},
+			[]agentSpec{{ID: "y", Ext: "200", Capacity: 1, Queues: []string{"sales"}}}, nil)
+		adm := g.admin(t)
+		defer adm.Close()
+		adm.MustCall("workflow.put", map[string]any{"id": "lang", "filters": []any{map[string]any{
+			"name": "all", "targets": []any{map[string]any{"queue": "es", "timeout_seconds": 4}, map[string]any{"queue": "sales"}}}}}, nil)
+		adm.MustCall("route.put", map[string]string{"number": "5020", "target": "workflow:lang"}, nil)
+	})
+	y := loginOnFloor(t, nodes, "n3", "y", toneAgent3, "n2")
+	term := clusterOf(t, nodes["n1"]).Token
+	n2 := nodes["n2"]
+
+	start := time.Now()
+	c := n2.dial(t, "5020", toneCaller1)
+	waitFor(t, 5*time.Second, "the call waiting on the floor", func() bool { f := clusterOf(t, n2).Floor; return f != nil && f.Waiting == 1 })
+	nodes["n1"].sigkill() // the leader
+	var next clusterView
+	waitFor(t, 5*time.Second, "the new term's floor rebuilt with the call", func() bool {
+		next = clusterOf(t, n2)
+		f := next.Floor
+		return next.Token > term && next.Leader != "n1" && f != nil && f.Ready && f.Token == next.Token && f.Waiting == 1
+	})
+	rebuilt := time.Since(start)
+	y.acceptFloor(t, next.Token)
+	offered := time.Since(start)
+	t.Logf("workflow call on n2, leader n1 SIGKILLed while it waited in es: floor of term %d rebuilt %v after the dial; the call escalated to sales and was offered to y on n3 %v after the dial (%v after the rebuild)",
+		next.Token, rebuilt.Round(time.Millisecond), offered.Round(time.Millisecond), (offered - rebuilt).Round(time.Millisecond))
+	if offered < 3800*time.Millisecond || offered > 4900*time.Millisecond {
+		t.Errorf("offered to y %v after the dial, want about 4 s (es's timeout from the call's arrival)", offered)
+	}
+	talking(t, "n2's workflow call with y on n3", c, toneCaller1, y)
+}
