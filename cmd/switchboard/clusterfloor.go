@@ -96,6 +96,8 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 	wg.Go(func() { _ = fl.member.Run(ctx) })
 	changed := make(chan struct{}, 1)
 	wg.Go(func() { fl.publishParts(ctx, changed, fl.lease) })
+	reconf := make(chan struct{}, 1)
+	wg.Go(func() { fl.reconfigure(ctx, reconf) })
 	fl.ownLost(ctx)
 	for {
 		select {
@@ -111,12 +113,9 @@ func (fl *floorLink) run(ctx context.Context, hub *events.Hub) {
 				sub = hub.Subscribe(1024)
 				continue
 			}
-			select {
-			case changed <- struct{}{}: // our part of the floor changed (clusterstate.go)
-			default:
-			}
+			mark(changed) // our part of the floor changed (clusterstate.go)
 			if e.Type == "config.changed" {
-				fl.reconfigure(ctx)
+				mark(reconf)
 			}
 			fl.ledger(ctx, e)
 			fl.keepActivity(ctx, e) // clusteragent.go
@@ -244,34 +243,83 @@ func (fl *floorLink) act(d cluster.Decision) {
 // into a term's router, and takes out what the store no longer has; an
 // unreadable store ends the term (cluster.LeaderConfig.Setup).
 func (fl *floorLink) setup(rt *router.Router, now time.Time) error {
+	rc, err := fl.load()
+	if err != nil {
+		return err
+	}
+	return fl.apply(rc)(rt, now)
+}
+
+// load reads the stored configuration and translates it for the router.
+// It takes no lock: the store may take up to its 2 s bound.
+func (fl *floorLink) load() (agent.RouterConfig, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	qs, err := fl.src.cfg.ListQueues(ctx)
 	if err != nil {
-		return fmt.Errorf("leader setup: queues: %w", err)
+		return agent.RouterConfig{}, fmt.Errorf("leader setup: queues: %w", err)
 	}
 	as, err := fl.src.cfg.ListAgents(ctx)
 	if err != nil {
-		return fmt.Errorf("leader setup: agents: %w", err)
+		return agent.RouterConfig{}, fmt.Errorf("leader setup: agents: %w", err)
 	}
 	ws, err := fl.src.cfg.ListWorkflows(ctx)
 	if err != nil {
-		return fmt.Errorf("leader setup: workflows: %w", err)
+		return agent.RouterConfig{}, fmt.Errorf("leader setup: workflows: %w", err)
 	}
 	rc, err := agent.NewRouterConfig(qs, as, ws)
 	if err != nil {
 		fl.log.Warn("cluster: leader setup left out", "err", err) // the node's core logged the same
 	}
-	if err := rc.Apply(rt, now); err != nil {
-		fl.log.Warn("cluster: leader's router refused", "err", err) // the node's core refused the same, with a log
+	return rc, nil
+}
+
+// apply is rc as a change to a term's router (never fails: what the
+// router refuses is logged, as the node's core logs the same).
+func (fl *floorLink) apply(rc agent.RouterConfig) func(rt *router.Router, now time.Time) error {
+	return func(rt *router.Router, now time.Time) error {
+		if err := rc.Apply(rt, now); err != nil {
+			fl.log.Warn("cluster: leader's router refused", "err", err)
+		}
+		return nil
 	}
-	return nil
 }
 
 // reconfigure puts the stored configuration into the current term's
-// router again (after a configuration change).
-func (fl *floorLink) reconfigure(ctx context.Context) {
-	if err := fl.leader.Configure(ctx, fl.setup); err != nil {
-		fl.log.Warn("cluster: leader reconfigure", "err", err)
+// router again after each configuration change signalled on changed, off
+// the link's event loop. Changes that arrive during a reload make one more
+// reload (changed holds one signal), so a burst of them costs at most two;
+// the store is read with no lock held and the leader's floor is locked
+// only to apply the result (cluster.Leader.Configure), so routing never
+// waits on the store.
+func (fl *floorLink) reconfigure(ctx context.Context, changed <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		leading := false
+		fl.leader.View(func(*cluster.Floor) { leading = true })
+		if !leading { // the next term's Setup reads the store
+			continue
+		}
+		rc, err := fl.load()
+		if err != nil {
+			fl.log.Warn("cluster: leader reconfigure", "err", err)
+			continue
+		}
+		if err := fl.leader.Configure(ctx, fl.apply(rc)); err != nil {
+			fl.log.Warn("cluster: leader reconfigure", "err", err)
+		}
+	}
+}
+
+// mark marks ch (a channel of one) without waiting: a mark already
+// there stands for this one too.
+func mark(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
