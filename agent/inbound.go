@@ -153,7 +153,16 @@ func (c *Core) addTaskLocked(cl *call, t router.Task) {
 		c.queued[cl] = struct{}{}
 	}
 	if c.cfg.Floor != nil && (t.Kind == router.KindQueue || t.Kind == router.KindTransfer || t.Kind == router.KindDirect) {
+		if t.Queue == "" && t.Workflow != "" && cl.waitUntil.IsZero() {
+			// A workflow call learns its queue (and that queue's bound)
+			// from the leader's moved decision; until then, with no leader
+			// (Redis away, an election), it is bounded by the longest
+			// max_wait of any queue, so it still never waits forever.
+			cl.waitUntil, cl.waitProvisional = t.Arrived.Add(c.longestMaxWaitLocked()), true
+			c.queued[cl] = struct{}{}
+		}
 		c.floorTaskLocked(cl, t)
+		c.poke() // its max_wait deadline
 		return
 	}
 	if err := c.rt.AddTask(t, c.now()); err != nil {

@@ -116,6 +116,10 @@ type call struct {
 	agentQBase   media.Quality
 	agentQLeg    BrowserLeg
 	finalQuality *view.Quality
+
+	// waitProvisional: waitUntil is a floor workflow call's bound before
+	// its queue is known (queuedInLocked replaces it).
+	waitProvisional bool
 }
 
 func (cl *call) view() view.Call {

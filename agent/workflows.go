@@ -86,8 +86,25 @@ func (c *Core) queuedInLocked(cl *call, queue string) {
 	if maxWait <= 0 {
 		maxWait = store.DefaultMaxWaitSeconds * time.Second
 	}
-	if cl.waitUntil.IsZero() {
-		cl.waitUntil = cl.arrived.Add(maxWait)
+	if cl.waitUntil.IsZero() || cl.waitProvisional {
+		cl.waitUntil, cl.waitProvisional = cl.arrived.Add(maxWait), false
 	}
 	c.queued[cl] = struct{}{}
+}
+
+// longestMaxWaitLocked is the longest max_wait of any queue (a queue
+// without one counts store.DefaultMaxWaitSeconds).
+func (c *Core) longestMaxWaitLocked() time.Duration {
+	var longest time.Duration
+	for _, q := range c.queues {
+		w := time.Duration(q.MaxWaitSeconds) * time.Second
+		if w <= 0 {
+			w = store.DefaultMaxWaitSeconds * time.Second
+		}
+		longest = max(longest, w)
+	}
+	if longest == 0 { // no queue at all
+		longest = store.DefaultMaxWaitSeconds * time.Second
+	}
+	return longest
 }
