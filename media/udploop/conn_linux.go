@@ -103,6 +103,13 @@ func listenOn(s *shard, bind netip.AddrPort, readBuffer, writeBuffer int, reuseP
 		}
 		sa = &unix.SockaddrInet6{Port: int(bind.Port()), Addr: bind.Addr().As16()}
 	}
+	if !c.v6 {
+		// DF without path MTU discovery: the kernel then leaves the IP ID 0
+		// instead of hashing one per datagram (__ip_select_ident, 1.6 % of
+		// the gateway's CPU at 200 calls); media datagrams (≤ 1,250 bytes)
+		// are not fragmented either way.
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE) // best effort: without it the ID is hashed
+	}
 	if reusePort {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
 			return fail(fmt.Errorf("reuseport: %w", err))

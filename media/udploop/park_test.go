@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // countingConn is a watched socket on l counting what it reads in got.
@@ -76,5 +78,20 @@ func TestSteadyStreamStaysOnClock(t *testing.T) {
 	waitFor(t, "every datagram", func() bool { return got.Load() == n })
 	if p := l.Parks() - parks; p > n/4 {
 		t.Errorf("%d parks for %d datagrams 1.3 ms apart, want at most %d", p, n, n/4)
+	}
+}
+
+// TestNoIPIDHashing: IPv4 sockets send with DF and no path MTU discovery
+// (IP_PMTUDISC_PROBE), so the kernel leaves the IP ID 0 rather than
+// hashing one per datagram.
+func TestNoIPIDHashing(t *testing.T) {
+	l := started(t, func() (*Loop, error) { return NewShards(1) })
+	c := countingConn(t, l, new(atomic.Int64))
+	var got int
+	if err := c.Control(func(fd int) { got, _ = unix.GetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER) }); err != nil {
+		t.Fatal(err)
+	}
+	if got != unix.IP_PMTUDISC_PROBE {
+		t.Errorf("IP_MTU_DISCOVER %d, want IP_PMTUDISC_PROBE (%d)", got, unix.IP_PMTUDISC_PROBE)
 	}
 }
