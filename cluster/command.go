@@ -38,8 +38,8 @@ const (
 	// ErrBusy at once).
 	MaxPendingAsks = 256
 	// commandQueue bounds the commands a node has received and not yet
-	// handled (more: answered ErrBusy at once); commandWorkers handle
-	// them.
+	// handled (more: dropped with a log, the asker reports no answer);
+	// commandWorkers handle them.
 	commandQueue   = 64
 	commandWorkers = 4
 	// subscribeWait bounds the wait for Redis to confirm the subscription.
@@ -253,7 +253,11 @@ func (c *Commander) received(ctx context.Context, m *redis.Message, work chan<- 
 	select {
 	case work <- cmd:
 	default:
-		c.reply(ctx, cmd, nil, &CommandError{Code: CodeInternal, Reason: "node " + c.node + ": " + ErrBusy.Error()})
+		// Dropped, not answered busy: a reply is a Redis round trip, and on
+		// this goroutine it would hold up the answers to this node's own
+		// commands (one subscription carries both). The asker reports no
+		// answer within its bound.
+		c.log.Warn("cluster: command queue full, command dropped", "method", cmd.Method, "from", cmd.From)
 	}
 }
 

@@ -135,7 +135,9 @@ func (n *clusterNode) followEvents(ctx context.Context) {
 // itself (so a console would see them twice): config.changed (each node
 // publishes its own for every change; the echo has detail.from) and the
 // calls of a dead node reported ended (lost_node: every survivor reports
-// them).
+// them), except those a node reports of itself (lost_node is its own id:
+// the calls its last run lost, which only it reports, clusterlost.go
+// ownLost).
 func relayed(e events.Event, self string) bool {
 	switch {
 	case e.Node == "" || e.Node == self:
@@ -143,7 +145,7 @@ func relayed(e events.Event, self string) bool {
 	case e.Type == events.ConfigChanged:
 		return false
 	case e.Detail[lostNodeKey] != nil:
-		return false
+		return e.Detail[lostNodeKey] == any(e.Node)
 	}
 	return true
 }

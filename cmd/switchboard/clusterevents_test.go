@@ -20,6 +20,7 @@ func TestRelayedEvents(t *testing.T) {
 		{events.Event{Seq: 9, Type: events.AgentActivity}, false},                                                     // no node
 		{events.Event{Node: "n3", Seq: 10, Type: events.ConfigChanged}, false},                                        // n1 publishes its own
 		{events.Event{Node: "n3", Seq: 11, Type: events.CallEnded, Detail: map[string]any{lostNodeKey: "n2"}}, false}, // every survivor reports it
+		{events.Event{Node: "n3", Seq: 12, Type: events.CallEnded, Detail: map[string]any{lostNodeKey: "n3"}}, true},  // n3's last run's call: only n3 reports it
 	} {
 		if got := relayed(c.e, "n1"); got != c.want {
 			t.Errorf("relayed(%+v) on n1 = %v, want %v", c.e, got, c.want)
