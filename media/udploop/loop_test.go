@@ -88,7 +88,11 @@ func TestLoop(t *testing.T) {
 	if f := from.Load(); *f != peer.LocalAddr().(*net.UDPAddr).AddrPort() {
 		t.Errorf("source %v, want %v", *f, peer.LocalAddr())
 	}
-	waitFor(t, "every shard's clock to stop", func() bool { return k.stops.Load() >= int64(l.Shards()) })
+	// Every shard stopped, and none runs now (each Starts before its Stop).
+	waitFor(t, "every shard's clock to stop", func() bool {
+		starts := k.starts.Load()
+		return k.stops.Load() >= int64(l.Shards()) && k.stops.Load() == starts
+	})
 	starts := k.starts.Load()
 	send()
 	waitFor(t, "the clock to start again", func() bool { return got.Load() == 2 && k.starts.Load() > starts })

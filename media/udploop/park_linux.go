@@ -17,8 +17,8 @@ import (
 //
 // The gate is an epoll set of its own holding only the shard's epoll set,
 // with EPOLLONESHOT, and registered with the runtime's netpoller. park
-// arms it: the shard's first ready socket fires it once, waking the
-// goroutine; while the clock runs it stays disarmed, so datagrams arriving
+// arms it: the shard's first ready socket fires it, waking the goroutine,
+// which disarms it (tryReady); while the clock runs it stays disarmed, so datagrams arriving
 // do not wake the runtime's netpoller (the shard's own epoll set in the
 // netpoller directly would: every datagram, 0.12 more epoll_pwait per
 // forwarded packet at 200 calls).
@@ -29,6 +29,8 @@ type parkGate struct {
 	s   *shard
 	try func(uintptr) bool // s.tryReady, bound once
 	n   int                // ready sockets try found, in s.evs
+
+	scratch [1]unix.EpollEvent // the gate's own event, read to disarm it
 }
 
 // open makes the gate of s.
@@ -80,6 +82,14 @@ func (g *parkGate) tryReady(uintptr) bool {
 		return true // EINTR: an empty round, then park again
 	}
 	g.n = n
+	if n > 0 {
+		// Disarm the gate: a one-shot event is disarmed when an epoll_wait
+		// delivers it (firing alone does not), so while the clock runs the
+		// shard's datagrams do not wake the runtime's netpoller. When the
+		// shard's set is ready the gate's event is pending (fired by the
+		// datagram, or by EPOLL_CTL_MOD finding the set ready).
+		_, _ = unix.EpollWait(g.fd, g.scratch[:], 0) // EINTR: stays armed until the next park's wake-up
+	}
 	return n > 0
 }
 

@@ -54,8 +54,8 @@ func TestParksBetweenBursts(t *testing.T) {
 		waitFor(t, "the park", func() bool { return l.Parks() > parks+uint64(b) })
 		spin(20 * time.Millisecond)
 	}
-	if r := l.Ticks() - rounds; r > bursts*5 {
-		t.Errorf("%d rounds for %d bursts, want at most %d", r, bursts, bursts*5)
+	if r := l.Ticks() - rounds; r > bursts*7 {
+		t.Errorf("%d rounds for %d bursts, want at most %d", r, bursts, bursts*7)
 	}
 }
 
