@@ -33,6 +33,10 @@ type FloorRouter interface {
 	// Accept, Reject: the agent answered the floor's offer res.
 	Accept(agent, res string)
 	Reject(agent, res string)
+	// WrapupDone: the wrap-up of agent here ended (wrapup.done, or its
+	// timer), which the core started when a floor call of a queue with
+	// wrap-up ended here, as the leader's router did (§5).
+	WrapupDone(agent string)
 }
 
 // floorWait is acceptUnderLock's answer for a floor offer: the accept went
@@ -263,6 +267,9 @@ func (c *Core) FloorAccepted(call, res, agent string) error {
 	if err == nil {
 		if c.rt.AddCall(router.AgentID(agent), now) == nil {
 			cl.routed = true
+			if cl.floorSpec.TargetExtension == "" { // a queue's call: its wrap-up (§5), as the leader's router
+				cl.wrapQueue = cl.floorSpec.Queue
+			}
 		}
 		c.startRecordingLocked(cl)
 		c.activateLocked(cl)

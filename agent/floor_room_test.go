@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/router"
+	"switchboard/view"
 )
 
 // floorTasks is a FloorRouter that keeps the calls handed to it.
@@ -15,6 +16,7 @@ type floorTasks struct {
 	calls []string
 	ended []string
 	acc   []string
+	wraps []string // WrapupDone's agents
 }
 
 func (f *floorTasks) Task(call string, _ router.Task) {
@@ -33,6 +35,18 @@ func (f *floorTasks) Ended(task string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ended = append(f.ended, task)
+}
+
+func (f *floorTasks) WrapupDone(agent string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.wraps = append(f.wraps, agent)
+}
+
+func (f *floorTasks) wrapped() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.wraps...)
 }
 
 func (f *floorTasks) n() int {
@@ -73,5 +87,75 @@ func TestFloorOfferRoom(t *testing.T) {
 	}
 	if err := h.c.FloorRoom("a2", router.Task{Kind: router.KindQueue, Queue: "sales"}); err != nil {
 		t.Errorf("a queue call for idle a2: %v, want room", err)
+	}
+}
+
+// A floor call of a queue with wrap-up (support, 30 s) ends on its agent's
+// node: the agent is in wrap-up there as on one node (agent.updated
+// wrapup: true, PROTOCOL §5), and its wrapup.done ends it and tells the
+// floor (WrapupDone), so the leader's router frees the agent too. A floor
+// call of a queue without wrap-up (sales) starts none.
+func TestFloorCallWrapup(t *testing.T) {
+	ft := &floorTasks{}
+	h := newHarness(t, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
+	a1 := h.login("a1")
+	take := func(number, res string) string {
+		t.Helper()
+		n := ft.n()
+		h.call(number, freqCaller1)
+		h.waitFor("the call on the floor", func() bool { return ft.n() == n+1 })
+		call := ft.calls[n]
+		if err := h.c.FloorOffer(call, res, "a1", h.clock.Now().Add(15*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.c.FloorAccepted(call, res, "a1"); err != nil {
+			t.Fatal(err)
+		}
+		return call
+	}
+	call := take("5000", "7.r1") // sales: no wrap-up
+	if _, err := h.c.Hangup("a1", call); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("a1 idle after the sales call", func() bool { return h.agentView("a1").Load == 0 })
+	if av := h.agentView("a1"); av.Wrapup {
+		t.Fatalf("a1 after a sales call: %+v, want no wrap-up", av)
+	}
+
+	call = take("5001", "7.r2") // support: 30 s of wrap-up
+	if _, err := h.c.Hangup("a1", call); err != nil {
+		t.Fatal(err)
+	}
+	h.waitNote(a1, "agent.updated", func(p any) bool { av, ok := p.(view.Agent); return ok && av.Wrapup })
+	if av := h.agentView("a1"); !av.Wrapup {
+		t.Fatalf("a1 after a support call: %+v, want wrap-up", av)
+	}
+	if got := ft.wrapped(); len(got) != 0 {
+		t.Fatalf("WrapupDone before wrapup.done: %v", got)
+	}
+	av, err := h.c.WrapupDone("a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if av.Wrapup {
+		t.Errorf("wrapup.done answered %+v, want no wrap-up", av)
+	}
+	if got := ft.wrapped(); len(got) != 1 || got[0] != "a1" {
+		t.Fatalf("WrapupDone after wrapup.done: %v, want [a1]", got)
+	}
+
+	call = take("5001", "7.r3") // its timer ends the next one
+	if _, err := h.c.Hangup("a1", call); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("a1 in wrap-up again", func() bool { return h.agentView("a1").Wrapup })
+	h.advance(29 * time.Second)
+	if got := ft.wrapped(); len(got) != 1 {
+		t.Fatalf("WrapupDone 29 s into a 30 s wrap-up: %v", got)
+	}
+	h.advance(time.Second)
+	h.waitFor("WrapupDone at the timer", func() bool { return len(ft.wrapped()) == 2 })
+	if av := h.agentView("a1"); av.Wrapup {
+		t.Errorf("a1 after its wrap-up's timer: %+v", av)
 	}
 }

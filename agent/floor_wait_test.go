@@ -34,7 +34,7 @@ func TestFloorWorkflowCallWaitIsBounded(t *testing.T) {
 			fc := h.call("5006", freqCaller1)
 			h.waitFor("the workflow call on the floor", func() bool { return ft.n() == 1 })
 			if tc.moved {
-				h.c.FloorMoved(ft.calls[0], "sales", "")
+				h.c.FloorMoved(ft.calls[0], "sales", "", 0, h.clock.Now())
 			}
 			h.advance(tc.bound - time.Second)
 			if fc.snap().hangups != 0 {

@@ -207,6 +207,7 @@ func (c *Core) floorFinishLocked(t *taskRT, own bool, state, reason string) {
 		if !liveTask(t) {
 			return // it ended here first (task.cancel, or its agent here completed it)
 		}
+		c.floorWrapupLocked(t, now)
 		c.finishTaskLocked(t, state, reason, now)
 		c.publishTaskLocked(t, "task."+state, t.v.Agent, "", reason)
 		return
@@ -215,6 +216,7 @@ func (c *Core) floorFinishLocked(t *taskRT, own bool, state, reason string) {
 	if !liveTask(t) {
 		return
 	}
+	c.floorWrapupLocked(t, now)
 	t.v.State, t.v.CompletedAt = state, now
 	if reason != "" {
 		t.v.Reason = reason
@@ -224,6 +226,19 @@ func (c *Core) floorFinishLocked(t *taskRT, own bool, state, reason string) {
 		t.ag = nil
 		c.notifyAgentLocked(ag)
 	}
+}
+
+// floorWrapupLocked starts the wrap-up of t's queue for its agent here
+// (t ends, completed or canceled, as assigned): the leader's router starts
+// the same one (§10 rule 5), and the agent's wrap-up's end here tells it
+// (FloorRouter.WrapupDone). The task itself is completed at once, not
+// kept wrapping (docs/CLUSTER.md).
+func (c *Core) floorWrapupLocked(t *taskRT, now time.Time) {
+	if t.ag == nil || t.v.State != store.TaskAssigned {
+		return
+	}
+	c.warnIf(c.rt.StartWrapup(router.AgentID(t.ag.cfg.ID), router.QueueID(t.v.Queue), now), "router refused wrap-up", "task", t.v.ID, "agent_id", t.ag.cfg.ID)
+	c.flushLocked()
 }
 
 // FloorTaskMoved records the queue the floor's router put a workflow task

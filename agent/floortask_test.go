@@ -8,6 +8,7 @@ import (
 
 	"switchboard/router"
 	"switchboard/store"
+	"switchboard/view"
 )
 
 // Tasks of other channels on the floor (PROTOCOL §10, §13): with a
@@ -85,5 +86,42 @@ func TestFloorTasks(t *testing.T) {
 	}
 	if err := h.c.FloorRoom("a1", router.Task{Kind: router.KindQueue, Queue: "sales"}); err != nil {
 		t.Errorf("a queue call to a1 after its task: %v, want room", err)
+	}
+}
+
+// A floor task of a queue with wrap-up (an e-mail of support, 30 s) that
+// a1 here completes puts a1 in wrap-up here, as the leader's router does
+// (§10 rule 5): agent.updated wrapup: true; a1's wrapup.done ends it and
+// tells the floor (WrapupDone).
+func TestFloorTaskWrapup(t *testing.T) {
+	ft := &floorTasks{}
+	h := newHarness(t, chatSetup, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
+	a1 := h.login("a1")
+	spec := store.Task{ID: "tk9", Channel: "email", Queue: "support", BlockAgent: true}
+	if err := h.c.FloorTaskOffer("n1/tk9", "7.r1", "a1", true, h.clock.Now().Add(15*time.Second), spec); err != nil {
+		t.Fatal(err)
+	}
+	h.nextOffer(a1)
+	done := make(chan error, 1)
+	go func() { _, _, err := h.c.AcceptTask("a1", "7.r1"); done <- err }()
+	h.waitFor("the accept sent to the floor", func() bool { ft.mu.Lock(); defer ft.mu.Unlock(); return slices.Contains(ft.acc, "7.r1") })
+	if err := h.c.FloorTaskAccepted("n1/tk9", "7.r1", "a1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.CompleteTask("a1", "tk9"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitNote(a1, "agent.updated", func(p any) bool { av, ok := p.(view.Agent); return ok && av.Wrapup })
+	if got := ft.wrapped(); len(got) != 0 {
+		t.Fatalf("WrapupDone before wrapup.done: %v", got)
+	}
+	if _, err := h.c.WrapupDone("a1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ft.wrapped(); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("WrapupDone after wrapup.done: %v, want [a1]", got)
 	}
 }

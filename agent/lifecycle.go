@@ -65,6 +65,10 @@ func (c *Core) releaseLocked(cl *call) {
 	case cl.routed && ag != nil:
 		c.warnIf(c.rt.EndCall(router.AgentID(ag.cfg.ID), now), "router refused end of call", "call", cl.id, "agent_id", ag.cfg.ID)
 		cl.routed = false
+		if cl.wrapQueue != "" { // the leader's router holds the agent in the same wrap-up
+			c.warnIf(c.rt.StartWrapup(router.AgentID(ag.cfg.ID), cl.wrapQueue, now), "router refused wrap-up", "call", cl.id, "agent_id", ag.cfg.ID)
+			cl.wrapQueue = ""
+		}
 	}
 	c.detachLocked(cl)
 	c.flushLocked()

@@ -80,6 +80,9 @@ type call struct {
 	resAt      time.Time
 	ag         *agentRT // the agent the call is on
 	routed     bool     // counts in ag's router load as an outbound call (AddCall)
+	// wrapQueue is the queue of a floor call its agent here took: its end
+	// starts the agent's wrap-up here too (floor.go FloorAccepted).
+	wrapQueue router.QueueID
 
 	state    string
 	muted    bool

@@ -297,8 +297,12 @@ func (f *Floor) apply(fa Fact, now time.Time) error {
 		}
 		f.calls[fa.Task.ID] = callRef{agent: id, agentNode: fa.Node, taskNode: fa.Node}
 		return nil
-	case FactWrapupDone:
-		return f.rt.WrapupDone(router.AgentID(fa.Agent), now)
+	case FactWrapupDone: // only the agent's node ends its wrap-up, as it answers its offers
+		id := router.AgentID(fa.Agent)
+		if f.agentNode[id] != fa.Node {
+			return fmt.Errorf("cluster: wrapup_done of agent %q from node %q: %w", fa.Agent, fa.Node, router.ErrUnknownAgent)
+		}
+		return f.rt.WrapupDone(id, now)
 	}
 	return fmt.Errorf("cluster: unknown fact %q", fa.Type)
 }

@@ -335,13 +335,7 @@ func TestFloorCallerNodeRejectsUnreachable(t *testing.T) {
 // own node has ended its leg; then x is offered the waiting call.
 func TestFloorFreesAgentOnItsOwnNodesEnd(t *testing.T) {
 	f := newFloor(t)
-	f.Expect([]string{"a", "b"}, t0.Add(2*time.Second))
-	must(t, f.Apply(report("a", 7, nil), t0))
-	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x")}), t0))
-	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c1", Kind: "queue", Queue: "sales"}}, t0.Add(time.Second)))
-	ds := expectDecisions(t, f, "offer>b:c1/x@b", "offer>a:c1/x@b")
-	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "b", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)))
-	expectDecisions(t, f, "accepted>b:c1/x@b", "accepted>a:c1/x@b")
+	acceptOnB(t, f, "sales")
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c2", Kind: "queue", Queue: "sales"}}, t0.Add(3*time.Second)))
 	expectDecisions(t, f)
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactEnded, Node: "a", Task: &cluster.TaskFact{ID: "c1"}}, t0.Add(4*time.Second)))
@@ -350,5 +344,42 @@ func TestFloorFreesAgentOnItsOwnNodesEnd(t *testing.T) {
 		t.Errorf("x's load after only the caller's node ended c1: %d, want 1", s.Load)
 	}
 	must(t, f.Apply(cluster.Fact{Type: cluster.FactEnded, Node: "b", Task: &cluster.TaskFact{ID: "c1"}}, t0.Add(5*time.Second)))
+	expectDecisions(t, f, "offer>b:c2/x@b", "offer>a:c2/x@b")
+}
+
+// acceptOnB has x, on node b, accept call c1 of queue on node a at t0+2 s.
+func acceptOnB(t *testing.T, f *cluster.Floor, queue string) {
+	t.Helper()
+	f.Expect([]string{"a", "b"}, t0.Add(2*time.Second))
+	must(t, f.Apply(report("a", 7, nil), t0))
+	must(t, f.Apply(report("b", 7, []cluster.AgentReport{avail("x")}), t0))
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c1", Kind: "queue", Queue: queue}}, t0.Add(time.Second)))
+	ds := expectDecisions(t, f, "offer>b:c1/x@b", "offer>a:c1/x@b")
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactAccept, Node: "b", Agent: "x", Reservation: ds[0].Reservation}, t0.Add(2*time.Second)))
+	expectDecisions(t, f, "accepted>b:c1/x@b", "accepted>a:c1/x@b")
+}
+
+// After a call of a queue with wrap-up, the leader's router holds agent x
+// in wrap-up (no offer of the waiting c2) until x's node ends it
+// (wrapup_done: the agent's wrapup.done or its node's timer, PROTOCOL §5);
+// another node's wrapup_done for x is refused.
+func TestFloorWrapupDoneFromAgentsNode(t *testing.T) {
+	f := newFloor(t)
+	must(t, f.Router().PutQueue(router.Queue{ID: "support", Wrapup: 30 * time.Second}, t0))
+	must(t, f.Router().PutAgent(router.AgentConfig{ID: "x", Extension: "100", Queues: []router.QueueID{"support"}}, t0))
+	acceptOnB(t, f, "support")
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactTask, Node: "a", Task: &cluster.TaskFact{ID: "c2", Kind: "queue", Queue: "support"}}, t0.Add(3*time.Second)))
+	for _, n := range []string{"a", "b"} {
+		must(t, f.Apply(cluster.Fact{Type: cluster.FactEnded, Node: n, Task: &cluster.TaskFact{ID: "c1"}}, t0.Add(4*time.Second)))
+	}
+	expectDecisions(t, f)
+	if s, _ := f.Router().Agent("x"); !s.Wrapup {
+		t.Fatalf("x after a support call: %+v, want wrap-up", s)
+	}
+	if err := f.Apply(cluster.Fact{Type: cluster.FactWrapupDone, Node: "a", Agent: "x"}, t0.Add(5*time.Second)); err == nil {
+		t.Error("node a ended the wrap-up of x, an agent of node b")
+	}
+	expectDecisions(t, f)
+	must(t, f.Apply(cluster.Fact{Type: cluster.FactWrapupDone, Node: "b", Agent: "x"}, t0.Add(6*time.Second)))
 	expectDecisions(t, f, "offer>b:c2/x@b", "offer>a:c2/x@b")
 }

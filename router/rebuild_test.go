@@ -195,3 +195,33 @@ func TestWorkflowResumesAtStep(t *testing.T) {
 		t.Errorf("resumed deadline %v, the original's %v; want %v", db, da, t0.Add(30*time.Second))
 	}
 }
+
+// StartWrapup gives an agent the wrap-up of a queue after work another
+// router routed (§5 rule 8, §10 rule 5): none for a queue without Wrapup,
+// with Simultaneous, or unknown; the queue's time otherwise, ended by its
+// timer as after CallEnded.
+func TestStartWrapup(t *testing.T) {
+	r := New(Config{})
+	for _, q := range []Queue{{ID: "sales"}, {ID: "chat", Wrapup: 5 * time.Second, Simultaneous: true}, {ID: "support", Wrapup: 30 * time.Second}} {
+		must(t, r.PutQueue(q, t0))
+	}
+	must(t, r.PutAgent(AgentConfig{ID: "x", Queues: []QueueID{"sales"}}, t0))
+	r.Drain(nil)
+	for _, q := range []QueueID{"sales", "chat", "nope"} {
+		must(t, r.StartWrapup("x", q, t0))
+		if s, _ := r.Agent("x"); s.Wrapup || len(r.Drain(nil)) != 0 {
+			t.Errorf("after StartWrapup of %s: %+v, want no wrap-up", q, s)
+		}
+	}
+	must(t, r.StartWrapup("x", "support", t0))
+	if ev := r.Drain(nil); len(ev) != 1 || ev[0].Type != AgentWrapup || ev[0].Reason != ReasonWrapupStarted || !ev[0].Expires.Equal(t0.Add(30*time.Second)) {
+		t.Errorf("events after StartWrapup of support: %+v, want agent.wrapup started until t0+30 s", ev)
+	}
+	r.Advance(t0.Add(30 * time.Second))
+	if s, _ := r.Agent("x"); s.Wrapup {
+		t.Errorf("x after its wrap-up's 30 s: %+v", s)
+	}
+	if err := r.StartWrapup("nobody", "support", t0); err == nil {
+		t.Error("StartWrapup of an unknown agent: no error")
+	}
+}

@@ -231,6 +231,25 @@ func (r *Router) WrapupDone(id AgentID, now time.Time) error {
 	return nil
 }
 
+// StartWrapup puts agent id in the wrap-up of queue after work another
+// router routed and this one counted as a call from no task (AddCall): a
+// call the cluster's leader gave it (PROTOCOL §13). As after CallEnded, a
+// queue that sets no Wrapup, or sets Simultaneous (rule 5), gives none; an
+// unknown queue gives none either.
+func (r *Router) StartWrapup(id AgentID, queue QueueID, now time.Time) error {
+	r.advance(now)
+	a, err := lookup(r.agents, id, ErrUnknownAgent)
+	if err != nil {
+		return err
+	}
+	if q := r.queues[queue]; q != nil && !q.removed && q.cfg.Wrapup > 0 && !q.cfg.Simultaneous && !a.removed {
+		r.startWrapup(a, now.Add(q.cfg.Wrapup), now)
+		r.markAgent(a)
+		r.settle(now)
+	}
+	return nil
+}
+
 // AddCall counts a call that came from no task (an outbound call the agent
 // dials) in the agent's load. It refuses with ErrAtCapacity when the load
 // has reached the capacity.
