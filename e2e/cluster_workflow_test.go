@@ -207,3 +207,32 @@ func TestClusterWorkflowStepSurvivesLeaderLoss(t *testing.T) {
 	}
 	talking(t, "n2's workflow call with y on n3", c, toneCaller1, y)
 }
+
+// PROTOCOL §5 wrap-up and §13 "one router": y on n2 ends a call of queue
+// support (wrapup_seconds 60) that the leader n1 routed to it. n2 shows the
+// wrap-up (agent.updated wrapup: true), the leader offers y nothing while
+// it lasts, and y's wrapup.done ends it on the leader too (the wrapup_done
+// fact): the waiting call is offered to y at once, not 60 s later. Without
+// the change y sees no wrap-up, and its wrapup.done frees nobody.
+func TestClusterWrapupOfFloorCall(t *testing.T) {
+	nodes := clusterNodes(t, []string{"n1", "n2"}, func(g *gateway) {
+		g.seed(t, []map[string]any{{"id": "support", "name": "Support", "wrapup_seconds": 60}},
+			[]agentSpec{{ID: "y", Ext: "200", Queues: []string{"support"}}}, map[string]string{"5030": "queue:support"})
+	})
+	y := loginOnFloor(t, nodes, "n2", "y", toneAgent2, "n1")
+	term := clusterOf(t, nodes["n1"]).Token
+	n2 := nodes["n2"]
+
+	c := n2.dial(t, "5030", toneCaller1)
+	call := y.acceptFloor(t, term)
+	talking(t, "the support call with y", c, toneCaller1, y)
+	y.callOp(t, "call.hangup", call)
+	y.expect(t, 5*time.Second, notif{"agent.updated", field("wrapup", "true")})
+	n2.dial(t, "5030", toneCaller2)
+	y.noOffer(t, time.Second) // the leader holds y in wrap-up
+	done := time.Now()
+	y.WS.MustCall("wrapup.done", map[string]string{}, nil)
+	res, _ := y.reservation(t)
+	floorRes(t, res, term)
+	t.Logf("y on n2 offered the waiting call %v after its wrapup.done (wrap-up 60 s)", time.Since(done).Round(time.Millisecond))
+}
