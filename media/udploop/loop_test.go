@@ -144,3 +144,21 @@ func TestFewWakeUps(t *testing.T) {
 		t.Errorf("%d rounds for %d datagrams, want at most %d (a 1 ms clock, not a wake-up per datagram)", r, n, n/3)
 	}
 }
+
+// countingConn is a watched socket on l counting what it reads in got.
+func countingConn(t *testing.T, l *Loop, got *atomic.Int64) *Conn {
+	t.Helper()
+	c, err := l.Listen(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	count := func([]byte, netip.AddrPort) { got.Add(1) }
+	if err := c.Watch(func() bool {
+		n, _ := c.ReadBatch(count)
+		return n > 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,31 +1,12 @@
 package udploop
 
 import (
-	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// countingConn is a watched socket on l counting what it reads in got.
-func countingConn(t *testing.T, l *Loop, got *atomic.Int64) *Conn {
-	t.Helper()
-	c, err := l.Listen(netip.MustParseAddrPort("127.0.0.1:0"), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	count := func([]byte, netip.AddrPort) { got.Add(1) }
-	if err := c.Watch(func() bool {
-		n, _ := c.ReadBatch(count)
-		return n > 0
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // spin waits d without sleeping (the traffic's spacing, not a condition).
 func spin(d time.Duration) {
