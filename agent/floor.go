@@ -33,10 +33,6 @@ type FloorRouter interface {
 	// Accept, Reject: the agent answered the floor's offer res.
 	Accept(agent, res string)
 	Reject(agent, res string)
-	// WrapupDone: the wrap-up of agent here ended (wrapup.done, or its
-	// timer), which the core started when a floor call of a queue with
-	// wrap-up ended here, as the leader's router did (§5).
-	WrapupDone(agent string)
 }
 
 // floorWait is acceptUnderLock's answer for a floor offer: the accept went

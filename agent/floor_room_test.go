@@ -16,7 +16,6 @@ type floorTasks struct {
 	calls []string
 	ended []string
 	acc   []string
-	wraps []string // WrapupDone's agents
 }
 
 func (f *floorTasks) Task(call string, _ router.Task) {
@@ -37,16 +36,16 @@ func (f *floorTasks) Ended(task string) {
 	f.ended = append(f.ended, task)
 }
 
-func (f *floorTasks) WrapupDone(agent string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.wraps = append(f.wraps, agent)
-}
-
-func (f *floorTasks) wrapped() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.wraps...)
+// wrapupsEnded is the agents of the agent.wrapup events that ended a
+// wrap-up (the node sends each to the leader as wrapup_done).
+func (h *harness) wrapupsEnded() []string {
+	var out []string
+	for _, e := range h.events() {
+		if e.Type == "agent.wrapup" && e.Reason != router.ReasonWrapupStarted {
+			out = append(out, e.Agent)
+		}
+	}
+	return out
 }
 
 func (f *floorTasks) n() int {
@@ -92,8 +91,9 @@ func TestFloorOfferRoom(t *testing.T) {
 
 // A floor call of a queue with wrap-up (support, 30 s) ends on its agent's
 // node: the agent is in wrap-up there as on one node (agent.updated
-// wrapup: true, PROTOCOL §5), and its wrapup.done ends it and tells the
-// floor (WrapupDone), so the leader's router frees the agent too. A floor
+// wrapup: true, PROTOCOL §5), and its wrapup.done or its timer ends it
+// with the agent.wrapup event that the node sends to the leader
+// (wrapup_done), so the leader's router frees the agent too. A floor
 // call of a queue without wrap-up (sales) starts none.
 func TestFloorCallWrapup(t *testing.T) {
 	ft := &floorTasks{}
@@ -130,8 +130,8 @@ func TestFloorCallWrapup(t *testing.T) {
 	if av := h.agentView("a1"); !av.Wrapup {
 		t.Fatalf("a1 after a support call: %+v, want wrap-up", av)
 	}
-	if got := ft.wrapped(); len(got) != 0 {
-		t.Fatalf("WrapupDone before wrapup.done: %v", got)
+	if got := h.wrapupsEnded(); len(got) != 0 {
+		t.Fatalf("wrap-up ended before wrapup.done: %v", got)
 	}
 	av, err := h.c.WrapupDone("a1")
 	if err != nil {
@@ -140,8 +140,8 @@ func TestFloorCallWrapup(t *testing.T) {
 	if av.Wrapup {
 		t.Errorf("wrapup.done answered %+v, want no wrap-up", av)
 	}
-	if got := ft.wrapped(); len(got) != 1 || got[0] != "a1" {
-		t.Fatalf("WrapupDone after wrapup.done: %v, want [a1]", got)
+	if got := h.wrapupsEnded(); len(got) != 1 || got[0] != "a1" {
+		t.Fatalf("wrap-ups ended after wrapup.done: %v, want [a1]", got)
 	}
 
 	call = take("5001", "7.r3") // its timer ends the next one
@@ -150,11 +150,11 @@ func TestFloorCallWrapup(t *testing.T) {
 	}
 	h.waitFor("a1 in wrap-up again", func() bool { return h.agentView("a1").Wrapup })
 	h.advance(29 * time.Second)
-	if got := ft.wrapped(); len(got) != 1 {
-		t.Fatalf("WrapupDone 29 s into a 30 s wrap-up: %v", got)
+	if got := h.wrapupsEnded(); len(got) != 1 {
+		t.Fatalf("wrap-ups ended 29 s into a 30 s wrap-up: %v", got)
 	}
 	h.advance(time.Second)
-	h.waitFor("WrapupDone at the timer", func() bool { return len(ft.wrapped()) == 2 })
+	h.waitFor("the wrap-up's end at the timer", func() bool { return len(h.wrapupsEnded()) == 2 })
 	if av := h.agentView("a1"); av.Wrapup {
 		t.Errorf("a1 after its wrap-up's timer: %+v", av)
 	}

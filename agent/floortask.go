@@ -231,7 +231,7 @@ func (c *Core) floorFinishLocked(t *taskRT, own bool, state, reason string) {
 // floorWrapupLocked starts the wrap-up of t's queue for its agent here
 // (t ends, completed or canceled, as assigned): the leader's router starts
 // the same one (§10 rule 5), and the agent's wrap-up's end here tells it
-// (FloorRouter.WrapupDone). The task itself is completed at once, not
+// (the agent.wrapup event becomes the wrapup_done fact). The task itself is completed at once, not
 // kept wrapping (docs/CLUSTER.md).
 func (c *Core) floorWrapupLocked(t *taskRT, now time.Time) {
 	if t.ag == nil || t.v.State != store.TaskAssigned {

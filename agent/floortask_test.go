@@ -91,8 +91,8 @@ func TestFloorTasks(t *testing.T) {
 
 // A floor task of a queue with wrap-up (an e-mail of support, 30 s) that
 // a1 here completes puts a1 in wrap-up here, as the leader's router does
-// (§10 rule 5): agent.updated wrapup: true; a1's wrapup.done ends it and
-// tells the floor (WrapupDone).
+// (§10 rule 5): agent.updated wrapup: true; a1's wrapup.done ends it
+// (the agent.wrapup event the node sends to the leader).
 func TestFloorTaskWrapup(t *testing.T) {
 	ft := &floorTasks{}
 	h := newHarness(t, chatSetup, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
@@ -115,13 +115,13 @@ func TestFloorTaskWrapup(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitNote(a1, "agent.updated", func(p any) bool { av, ok := p.(view.Agent); return ok && av.Wrapup })
-	if got := ft.wrapped(); len(got) != 0 {
-		t.Fatalf("WrapupDone before wrapup.done: %v", got)
+	if got := h.wrapupsEnded(); len(got) != 0 {
+		t.Fatalf("wrap-up ended before wrapup.done: %v", got)
 	}
 	if _, err := h.c.WrapupDone("a1"); err != nil {
 		t.Fatal(err)
 	}
-	if got := ft.wrapped(); !slices.Equal(got, []string{"a1"}) {
-		t.Fatalf("WrapupDone after wrapup.done: %v, want [a1]", got)
+	if got := h.wrapupsEnded(); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("wrap-ups ended after wrapup.done: %v, want [a1]", got)
 	}
 }

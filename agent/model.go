@@ -81,7 +81,8 @@ type call struct {
 	ag         *agentRT // the agent the call is on
 	routed     bool     // counts in ag's router load as an outbound call (AddCall)
 	// wrapQueue is the queue of a floor call its agent here took: its end
-	// starts the agent's wrap-up here too (floor.go FloorAccepted).
+	// starts the agent's wrap-up here too (floor.go FloorAccepted), whose
+	// end (the agent.wrapup event) the node sends to the leader.
 	wrapQueue router.QueueID
 
 	state    string

@@ -104,9 +104,6 @@ func (c *Core) onRouterEventLocked(e router.Event) {
 	case router.AgentWrapup, router.AgentConnected, router.AgentDisconnected:
 		if ag != nil && e.Type == router.AgentWrapup && e.Reason != router.ReasonWrapupStarted {
 			c.wrapupEndedLocked(ag, e.At) // its wrapping tasks are completed
-			if c.cfg.Floor != nil {
-				c.cfg.Floor.WrapupDone(ag.cfg.ID) // the leader's router ends it too
-			}
 		}
 		if ag != nil {
 			c.notifyAgentLocked(ag)

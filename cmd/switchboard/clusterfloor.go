@@ -162,6 +162,13 @@ func (fl *floorLink) fact(e events.Event) (cluster.Fact, bool) {
 		if e.Agent != "" && e.Call != "" && !fl.hook.isRouted(fl.callID(e.Call), false) { // the floor counts its own
 			return cluster.Fact{Type: cluster.FactCall, Agent: e.Agent, Task: &cluster.TaskFact{ID: fl.callID(e.Call)}}, true
 		}
+	case "agent.wrapup":
+		// The end of a wrap-up the core started after floor work (the
+		// agent's wrapup.done or its timer): the leader's router ends its
+		// own. From the event stream, so it follows the work's ended.
+		if e.Agent != "" && e.Reason != router.ReasonWrapupStarted {
+			return cluster.Fact{Type: cluster.FactWrapupDone, Agent: e.Agent}, true
+		}
 	case "call.ended":
 		if e.Call != "" && e.Detail[lostNodeKey] == nil { // a lost call reported here lived elsewhere
 			id := fl.callID(e.Call)

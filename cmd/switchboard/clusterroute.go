@@ -105,11 +105,6 @@ func (h *floorHook) Reject(agent, res string) {
 	h.put(cluster.Fact{Type: cluster.FactReject, Agent: agent, Reservation: res})
 }
 
-// WrapupDone implements agent.FloorRouter.
-func (h *floorHook) WrapupDone(agent string) {
-	h.put(cluster.Fact{Type: cluster.FactWrapupDone, Agent: agent})
-}
-
 // isRouted reports whether the floor routes the call (floor id); ended
 // forgets it.
 func (h *floorHook) isRouted(id string, ended bool) bool {
