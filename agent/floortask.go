@@ -157,6 +157,12 @@ func (c *Core) FloorTaskAccepted(task, res, agent string, here bool) error {
 	if t == nil || !liveTask(t) {
 		return fmt.Errorf("floor accept of task %s by %s: %w", task, agent, ErrNotFound)
 	}
+	if t.v.State == store.TaskAssigned { // a repeated decision: the first one counts
+		if t.v.Agent == agent {
+			return nil
+		}
+		return fmt.Errorf("floor accept of task %s by %s: assigned to %s: %w", task, agent, t.v.Agent, ErrState)
+	}
 	ag := c.agents[agent]
 	now := c.now()
 	delete(c.floorTasks().byRes, router.ReservationID(res))

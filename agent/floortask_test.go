@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/events"
 	"switchboard/router"
 	"switchboard/store"
 	"switchboard/view"
@@ -123,5 +124,36 @@ func TestFloorTaskWrapup(t *testing.T) {
 	}
 	if got := h.wrapupsEnded(); !slices.Equal(got, []string{"a1"}) {
 		t.Fatalf("wrap-ups ended after wrapup.done: %v, want [a1]", got)
+	}
+}
+
+// The leader's accepted for a task is applied once: a repeat of it (the
+// same agent) changes nothing and publishes no second task.assigned, and
+// an accepted naming another agent of a task already assigned is refused.
+func TestFloorTaskAcceptedOnce(t *testing.T) {
+	ft := &floorTasks{}
+	h := newHarness(t, chatSetup, func(s *setup) { s.cfg = func(c *Config) { c.Floor = ft } })
+	own := h.createTask(store.TaskParams{Channel: "chat", Queue: "chat"})
+	h.waitFor("the task on the floor", func() bool { return ft.n() == 1 && ft.calls[0] == own.ID })
+	for range 2 { // an agent on another node (here false)
+		if err := h.c.FloorTaskAccepted(own.ID, "7.r1", "z", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.c.FloorTaskAccepted(own.ID, "7.r2", "y", false); !errors.Is(err, ErrState) {
+		t.Errorf("accepted by y of a task assigned to z: %v, want ErrState", err)
+	}
+	h.waitEvent("task.assigned", func(e events.Event) bool { return e.Task == own.ID })
+	n := 0
+	for _, e := range h.events() {
+		if e.Type == "task.assigned" && e.Task == own.ID {
+			n++
+			if e.Agent != "z" {
+				t.Errorf("task.assigned to %q, want z", e.Agent)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("task.assigned published %d times, want once", n)
 	}
 }
