@@ -45,6 +45,7 @@ func TestCommandAskAnswer(t *testing.T) {
 	var acted atomic.Int32
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
+	gaveUp := make(chan struct{}) // closed when the stalled command's Ask has returned
 	n2 := func(ctx context.Context, method string, params json.RawMessage) (any, error) {
 		switch method {
 		case "echo":
@@ -59,11 +60,15 @@ func TestCommandAskAnswer(t *testing.T) {
 		case "fail":
 			return nil, errors.New("boom")
 		case "stall":
-			select { // a node that does not answer in time
+			// A node that does not answer in time: it answers only once
+			// the asker has given up (answering at its own deadline raced
+			// the asker's timer: the answer sometimes came first).
+			select {
+			case <-gaveUp:
+			case <-time.After(5 * time.Second): // the asker never gave up: answer, and the test fails
 			case <-release:
-			case <-ctx.Done():
 			}
-			return nil, ctx.Err()
+			return nil, errors.New("too late")
 		}
 		return nil, nil
 	}
@@ -98,7 +103,9 @@ func TestCommandAskAnswer(t *testing.T) {
 
 	began = time.Now()
 	const bound = 300 * time.Millisecond
-	if _, err = ask.Ask(ctx, "n2", "stall", nil, bound); !errors.Is(err, cluster.ErrNoAnswer) {
+	_, err = ask.Ask(ctx, "n2", "stall", nil, bound)
+	close(gaveUp)
+	if !errors.Is(err, cluster.ErrNoAnswer) {
 		t.Errorf("a stalled command = %v, want ErrNoAnswer", err)
 	}
 	if d := time.Since(began); d < bound || d > bound+time.Second {
