@@ -289,6 +289,7 @@ func TestFloorPanelOtherNodes(t *testing.T) {
 	fake.notifyAll("event", map[string]any{"type": "call.answered", "at": stamp(time.Now()), "call": "x1"})
 	k1, k2 := `.sup-call[data-call="k1"]`, `.sup-call[data-call="k2"]`
 	wait(`document.querySelector('` + k2 + ` button.monitor-listen').disabled && !document.querySelector('` + k1 + ` button.monitor-listen').disabled`)
+	webtest.Screenshot(t, ctx, "supervisor-floor-other-node")
 	if title := webtest.Eval[string](t, ctx, `document.querySelector('`+k2+` button.monitor-barge').title`); !strings.Contains(title, "n2") {
 		t.Errorf("n2's call's barge button title %q, want it to name n2", title)
 	}
